@@ -1,0 +1,187 @@
+//! One type-erased byte stream plus what is known about it.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::address::Address;
+
+/// A byte stream a [`Connection`] can carry: any tokio stream that can be sent between tasks.
+///
+/// Blanket-implemented; it exists so the stream can be boxed once and downcast back.
+pub trait IoStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    /// Converts the box into `Box<dyn Any>` for downcasting.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+    /// Borrows the stream as `&dyn Any` for downcasting.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> IoStream for T {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// An open connection: a byte stream (`AsyncRead + AsyncWrite`) and its [`ConnectionInfo`].
+///
+/// Every transport and layer produces this one type, so applications handle TCP, unix sockets
+/// and TLS the same way. The concrete stream can be taken back with
+/// [`try_into_inner`](Connection::try_into_inner).
+pub struct Connection {
+    io: Box<dyn IoStream>,
+    info: ConnectionInfo,
+}
+
+impl Connection {
+    /// Wraps a stream and what is known about it.
+    pub fn new(io: impl IoStream, info: ConnectionInfo) -> Self {
+        Connection {
+            io: Box::new(io),
+            info,
+        }
+    }
+
+    /// What is known about this connection.
+    pub fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    /// Mutable access to the info, for layers that learn something.
+    pub fn info_mut(&mut self) -> &mut ConnectionInfo {
+        &mut self.info
+    }
+
+    /// The local end's address.
+    pub fn local_address(&self) -> &Address {
+        &self.info.local
+    }
+
+    /// The remote end's address.
+    pub fn peer_address(&self) -> &Address {
+        &self.info.peer
+    }
+
+    /// Splits into the boxed stream and the info (what a layer does before wrapping).
+    pub fn into_parts(self) -> (Box<dyn IoStream>, ConnectionInfo) {
+        (self.io, self.info)
+    }
+
+    /// Gives back the concrete stream if it is a `T` (e.g. `tokio::net::TcpStream`), or the
+    /// connection unchanged.
+    ///
+    /// # Errors
+    /// Returns `self` when the stream is of another type.
+    pub fn try_into_inner<T: IoStream>(self) -> Result<T, Self> {
+        if (*self.io).as_any().is::<T>() {
+            // The check above guarantees the downcast succeeds.
+            match self.io.into_any().downcast::<T>() {
+                Ok(t) => Ok(*t),
+                Err(_) => unreachable!("type checked above"),
+            }
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Borrows the concrete stream if it is a `T`.
+    pub fn downcast_ref<T: IoStream>(&self) -> Option<&T> {
+        (*self.io).as_any().downcast_ref()
+    }
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().io).poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_shutdown(cx)
+    }
+}
+
+/// What is known about a connection: its two addresses, the transports it went through, and
+/// whatever layers learned (peer credentials, TLS details, ...) as typed extensions.
+#[derive(Debug)]
+pub struct ConnectionInfo {
+    /// The local end.
+    pub local: Address,
+    /// The remote end.
+    pub peer: Address,
+    /// Kinds and layers the bytes pass through, innermost first (`["tcp", "tls"]`).
+    pub stack: Vec<&'static str>,
+    extensions: Extensions,
+}
+
+impl ConnectionInfo {
+    /// Info for a fresh connection of `kind` between two addresses.
+    pub fn new(kind: &'static str, local: Address, peer: Address) -> Self {
+        ConnectionInfo {
+            local,
+            peer,
+            stack: vec![kind],
+            extensions: Extensions::default(),
+        }
+    }
+
+    /// Stores a value a layer learned, replacing one of the same type.
+    pub fn insert<T: Any + Send + Sync + fmt::Debug>(&mut self, value: T) {
+        self.extensions.0.insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    /// Reads a value a layer stored, e.g. `info.get::<PeerCredentials>()`.
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        let value: &dyn Extension = &**self.extensions.0.get(&TypeId::of::<T>())?;
+        value.as_any().downcast_ref()
+    }
+}
+
+trait Extension: Any + Send + Sync + fmt::Debug {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any + Send + Sync + fmt::Debug> Extension for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[derive(Default)]
+struct Extensions(HashMap<TypeId, Box<dyn Extension>>);
+
+impl fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.values()).finish()
+    }
+}

@@ -1,0 +1,16 @@
+//! The description grammar: Twisted's tokenizer and splitter, quoting, and canonical output.
+//!
+//! A description is `kind:arg:arg:key=value...`. Segments are separated by `:`; a backslash
+//! makes the next character literal; in each segment the first unescaped `=` splits a keyword
+//! from its value, and later `=` are part of the value. The kind is the first *positional*
+//! segment, wherever it stands. This module does no I/O and needs no runtime.
+
+mod args;
+mod canonical;
+mod split;
+mod value;
+
+pub use args::Args;
+pub use canonical::{Canonical, LayerCanonical};
+pub use split::{quote, split, Segment, Split, Value};
+pub use value::{parse_flag, parse_integer, parse_mode, parse_port, parse_seconds};

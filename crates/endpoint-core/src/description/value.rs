@@ -1,0 +1,106 @@
+//! Strict parsers for option values (TWISTED-COMPAT §0, divergence 1).
+
+use std::time::Duration;
+
+/// A port: ASCII decimal digits (leading zeros allowed) in 0–65535.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    let n = parse_integer(text)?;
+    u16::try_from(n).map_err(|_| format!("port {n} is out of range (0-65535)"))
+}
+
+/// A non-negative integer written with ASCII decimal digits only.
+pub fn parse_integer(text: &str) -> Result<u64, String> {
+    if text.is_empty() {
+        return Err("is empty; expected a number".into());
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("is not a number: \"{text}\" (use ASCII digits only)"));
+    }
+    text.parse::<u64>()
+        .map_err(|_| format!("is too large: \"{text}\""))
+}
+
+/// A flag in Twisted's `bool(int(x))` spelling: `0` is false, other digits are true.
+pub fn parse_flag(text: &str) -> Result<bool, String> {
+    parse_integer(text)
+        .map(|n| n != 0)
+        .map_err(|_| format!("is not a flag: \"{text}\" (use 0 or 1)"))
+}
+
+/// A file mode in octal (`660`, `0660`, `0o660`), at most `7777`.
+pub fn parse_mode(text: &str) -> Result<u32, String> {
+    let digits = text
+        .strip_prefix("0o")
+        .or_else(|| text.strip_prefix("0O"))
+        .unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return Err(format!("is not an octal mode: \"{text}\" (like 660)"));
+    }
+    match u32::from_str_radix(digits, 8) {
+        Ok(m) if m <= 0o7777 => Ok(m),
+        _ => Err(format!("is larger than 7777: \"{text}\"")),
+    }
+}
+
+/// Seconds, possibly fractional (`1.5`), not negative.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let ok = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && text.bytes().filter(|&b| b == b'.').count() <= 1
+        && text.bytes().any(|b| b.is_ascii_digit());
+    let secs: f64 = if ok { text.parse().unwrap_or(f64::NAN) } else { f64::NAN };
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| format!("is not a number of seconds: \"{text}\" (like 30 or 1.5)"))
+}
+
+/// Formats a duration as the seconds a description takes back (`30`, `1.5`).
+pub(crate) fn format_seconds(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if d.subsec_nanos() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{secs}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_strict() {
+        assert_eq!(parse_port("080"), Ok(80));
+        assert_eq!(parse_port("65535"), Ok(65535));
+        for bad in ["", " 80", "+80", "80_0", "0x50", "80.0", "-1", "65536", "\u{661}"] {
+            assert!(parse_port(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn modes_are_octal() {
+        assert_eq!(parse_mode("660"), Ok(0o660));
+        assert_eq!(parse_mode("0660"), Ok(0o660));
+        assert_eq!(parse_mode("0o660"), Ok(0o660));
+        for bad in ["", "999", "-1", "+660", "7777777"] {
+            assert!(parse_mode(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
+        for bad in ["", "-1", ".", "1e3", "inf", "NaN", "1.2.3"] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(format_seconds(Duration::from_secs(30)), "30");
+        assert_eq!(format_seconds(Duration::from_millis(1500)), "1.5");
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(parse_flag("0"), Ok(false));
+        assert_eq!(parse_flag("2"), Ok(true));
+        assert!(parse_flag("true").is_err());
+    }
+}

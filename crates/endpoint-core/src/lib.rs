@@ -1,0 +1,53 @@
+//! The core of `endpoints`: say *where* to listen or connect with a short string, get back an
+//! ordinary async byte stream.
+//!
+//! This crate holds what every transport shares and no transport itself:
+//!
+//! - the two endpoint traits, [`ServerEndpoint`] (`bind`) and [`ClientEndpoint`] (`connect`);
+//! - [`Connection`], one type-erased byte stream with its [`ConnectionInfo`];
+//! - [`Listener`] (accept, a `Stream`, `listen(handler)`) and [`ListeningPort`] (stop, shut
+//!   down, stop on drop);
+//! - the [`description`] grammar, Twisted's exactly, with `+` layering and URL forms;
+//! - the [`Registry`] of kinds, filled by transport crates through `inventory`, and
+//!   [`server_from_string`] / [`client_from_string`] over it;
+//! - [`Error`], whose fields carry the evidence (input, position, what exists).
+//!
+//! Applications normally depend on the `endpoints` facade, which links the transports.
+//!
+//! # Writing a kind
+//! A transport builds a [`Kind`] (name, summary, options, parser) and submits it with
+//! `endpoint_core::inventory::submit!`. Its parser reads an [`description::Args`] and returns
+//! an endpoint; the endpoint's `Display` writes its canonical description with
+//! [`description::Canonical`]. Server layers add a per-connection [`Upgrade`] to the inner
+//! [`Listener`].
+#![warn(missing_docs)]
+
+mod address;
+mod connection;
+mod describe;
+pub mod description;
+mod endpoint;
+mod error;
+mod kind;
+mod layer;
+mod listener;
+mod port;
+mod registry;
+mod suggest;
+
+pub use address::{Address, UnixAddress};
+pub use connection::{Connection, ConnectionInfo, IoStream};
+pub use describe::{Described, DescribedLayer, OptionValue};
+pub use endpoint::{BoxFuture, ClientEndpoint, ServerEndpoint};
+pub use error::{Error, Result};
+pub use kind::{
+    Builder, ClientLayerParser, ClientParser, Kind, OptionSpec, OptionType, ServerLayerParser,
+    ServerParser, Side, UrlForm,
+};
+pub use layer::Upgrade;
+pub use listener::{Accept, Listener};
+pub use port::ListeningPort;
+pub use registry::{client_from_string, server_from_string, Registry};
+
+/// Re-exported so plugins can register kinds without naming `inventory` themselves.
+pub use inventory;

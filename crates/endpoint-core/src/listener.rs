@@ -1,0 +1,225 @@
+//! Listeners: accepting connections, with handshakes off the accept path.
+
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Sleep;
+use tracing::{debug, warn, Instrument};
+
+use crate::address::Address;
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::layer::Upgrade;
+use crate::port::ListeningPort;
+
+/// A bound socket that yields raw connections; what a transport implements.
+pub trait Accept: Send + 'static {
+    /// Polls for the next connection. Errors are raw OS errors; the [`Listener`] decides
+    /// which ones to skip, back off on, or end with.
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>>;
+
+    /// The address actually bound (with the real port when `0` was asked for).
+    fn local_address(&self) -> Address;
+}
+
+/// How many handshakes may run at once before the listener stops accepting for a while.
+const MAX_PENDING_HANDSHAKES: usize = 1024;
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// A listening socket: accept connections one by one, as a `Stream`, or hand them to a handler
+/// with [`listen`](Listener::listen).
+///
+/// Per-connection accept errors (a peer that reset before accept) are skipped; running out of
+/// descriptors or buffers (EMFILE, ENFILE, ENOBUFS, ENOMEM) backs off, up to a second, and
+/// retries; only other errors end the listener. Dropping a listener closes its socket (and
+/// removes a unix socket file it created).
+pub struct Listener {
+    raw: Box<dyn Accept>,
+    local: Address,
+    description: String,
+    upgrades: Vec<Arc<dyn Upgrade>>,
+    handshakes: JoinSet<Option<Connection>>,
+    backoff: Option<Pin<Box<Sleep>>>,
+    next_backoff: Duration,
+}
+
+impl Listener {
+    /// Wraps a transport's accepting socket; `description` names it in errors and logs.
+    pub fn new(raw: impl Accept, description: impl fmt::Display) -> Self {
+        let local = raw.local_address();
+        Listener {
+            raw: Box::new(raw),
+            local,
+            description: description.to_string(),
+            upgrades: Vec::new(),
+            handshakes: JoinSet::new(),
+            backoff: None,
+            next_backoff: FIRST_BACKOFF,
+        }
+    }
+
+    /// Adds a per-connection handshake, run after the ones already added.
+    pub fn with_upgrade(mut self, upgrade: Arc<dyn Upgrade>) -> Self {
+        self.upgrades.push(upgrade);
+        self
+    }
+
+    /// Renames the listener in errors and logs (layers call this with their description).
+    pub fn with_description(mut self, description: impl fmt::Display) -> Self {
+        self.description = description.to_string();
+        self
+    }
+
+    /// The address actually bound.
+    pub fn local_address(&self) -> &Address {
+        &self.local
+    }
+
+    /// The description of the endpoint that made this listener.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Accepts the next connection, with every layer's handshake done.
+    ///
+    /// # Errors
+    /// [`Error::Io`] only for errors that end the listener.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a connection is never lost by dropping this future.
+    pub async fn accept(&mut self) -> Result<Connection> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for the next connection; see [`accept`](Listener::accept).
+    pub fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Result<Connection>> {
+        loop {
+            if !self.handshakes.is_empty() {
+                if let Poll::Ready(Some(done)) = self.handshakes.poll_join_next(cx) {
+                    match done {
+                        Ok(Some(connection)) => return Poll::Ready(Ok(connection)),
+                        Ok(None) => continue,
+                        Err(e) => {
+                            debug!(error = %e, "handshake task ended abnormally");
+                            continue;
+                        }
+                    }
+                }
+            }
+            if let Some(sleep) = self.backoff.as_mut() {
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                self.backoff = None;
+            }
+            if self.handshakes.len() >= MAX_PENDING_HANDSHAKES {
+                return Poll::Pending;
+            }
+            match self.raw.poll_accept(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(connection)) => {
+                    self.next_backoff = FIRST_BACKOFF;
+                    if self.upgrades.is_empty() {
+                        return Poll::Ready(Ok(connection));
+                    }
+                    self.spawn_handshake(connection);
+                }
+                Poll::Ready(Err(e)) if is_per_connection(&e) => {
+                    debug!(endpoint = %self.description, error = %e, "skipped a failed accept");
+                }
+                Poll::Ready(Err(e)) if is_exhaustion(&e) => {
+                    warn!(endpoint = %self.description, error = %e, delay = ?self.next_backoff,
+                        "out of resources; backing off before accepting again");
+                    self.backoff = Some(Box::pin(tokio::time::sleep(self.next_backoff)));
+                    self.next_backoff = (self.next_backoff * 2).min(MAX_BACKOFF);
+                }
+                Poll::Ready(Err(e)) => {
+                    return Poll::Ready(Err(Error::io("accept on", &self.description, e)))
+                }
+            }
+        }
+    }
+
+    fn spawn_handshake(&mut self, mut connection: Connection) {
+        let upgrades = self.upgrades.clone();
+        let span = tracing::debug_span!("handshake", endpoint = %self.description,
+            peer = %connection.peer_address());
+        self.handshakes.spawn(
+            async move {
+                for upgrade in upgrades {
+                    let limit = upgrade.timeout();
+                    match tokio::time::timeout(limit, upgrade.upgrade(connection)).await {
+                        Ok(Ok(upgraded)) => connection = upgraded,
+                        Ok(Err(e)) => {
+                            debug!(layer = upgrade.name(), error = %e, "handshake failed");
+                            return None;
+                        }
+                        Err(_) => {
+                            debug!(layer = upgrade.name(), ?limit, "handshake timed out");
+                            return None;
+                        }
+                    }
+                }
+                Some(connection)
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Spawns `handler(connection)` for every accepted connection until the returned port is
+    /// stopped or dropped (Twisted's `listen(factory)`).
+    ///
+    /// Must be called inside a tokio runtime.
+    ///
+    /// # Examples
+    /// See [`ListeningPort`].
+    pub fn listen<F, Fut>(self, handler: F) -> ListeningPort
+    where
+        F: Fn(Connection) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        ListeningPort::spawn(self, handler)
+    }
+}
+
+impl fmt::Debug for Listener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Listener")
+            .field("description", &self.description)
+            .field("local", &self.local)
+            .field("pending_handshakes", &self.handshakes.len())
+            .finish()
+    }
+}
+
+impl futures_core::Stream for Listener {
+    type Item = Result<Connection>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_accept(cx).map(Some)
+    }
+}
+
+fn is_per_connection(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || matches!(e.raw_os_error(), Some(libc::EPROTO | libc::EPERM))
+}
+
+fn is_exhaustion(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}

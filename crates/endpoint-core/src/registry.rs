@@ -1,0 +1,322 @@
+//! The registry: from description strings to endpoints.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::description::{split, Args, Value};
+use crate::endpoint::{ClientEndpoint, ServerEndpoint};
+use crate::error::{Error, Result};
+use crate::kind::{Builder, Kind, UrlForm};
+use crate::suggest::closest;
+
+pub use crate::kind::Side;
+
+/// A set of kinds, layers and URL forms that descriptions are parsed against.
+///
+/// [`Registry::global`] holds every kind linked into the program (collected with `inventory`);
+/// [`Registry::new`] starts empty, for tests and embedding, and [`Registry::register`] adds
+/// kinds at run time.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::Registry;
+/// let mut registry = Registry::new();
+/// assert!(registry.server("tcp:80").is_err()); // nothing registered yet
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    kinds: Vec<Kind>,
+    urls: Vec<UrlForm>,
+}
+
+/// A parsed description, before any endpoint is built.
+pub(crate) struct Plan<'r> {
+    pub(crate) base: &'r Kind,
+    pub(crate) base_args: Args,
+    /// Outermost first.
+    pub(crate) layers: Vec<(&'r Kind, Args)>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A registry of every kind and URL form linked into this program.
+    pub fn from_inventory() -> Self {
+        let mut registry = Registry::new();
+        for kind in inventory::iter::<Kind> {
+            registry.register(*kind);
+        }
+        for form in inventory::iter::<UrlForm> {
+            registry.register_url(*form);
+        }
+        registry
+    }
+
+    /// The program-wide registry, built from `inventory` on first use.
+    pub fn global() -> &'static Registry {
+        static GLOBAL: OnceLock<Registry> = OnceLock::new();
+        GLOBAL.get_or_init(Registry::from_inventory)
+    }
+
+    /// Adds a kind, replacing one with the same name, side and role.
+    pub fn register(&mut self, kind: Kind) -> &mut Self {
+        self.kinds.retain(|k| {
+            !(k.name.eq_ignore_ascii_case(kind.name)
+                && k.side() == kind.side()
+                && k.is_layer() == kind.is_layer())
+        });
+        self.kinds.push(kind);
+        self.kinds.sort_by(|a, b| a.name.cmp(b.name));
+        self
+    }
+
+    /// Adds a URL form, replacing one with the same scheme.
+    pub fn register_url(&mut self, form: UrlForm) -> &mut Self {
+        self.urls.retain(|u| !u.scheme.eq_ignore_ascii_case(form.scheme));
+        self.urls.push(form);
+        self
+    }
+
+    /// Every registered kind and layer, sorted by name.
+    pub fn kinds(&self) -> &[Kind] {
+        &self.kinds
+    }
+
+    /// Every registered URL form.
+    pub fn url_forms(&self) -> &[UrlForm] {
+        &self.urls
+    }
+
+    /// The base kind (or layer, with `layer`) called `name` on `side`.
+    pub fn find(&self, name: &str, side: Side, layer: bool) -> Option<&Kind> {
+        self.kinds.iter().find(|k| {
+            k.name.eq_ignore_ascii_case(name) && k.side() == side && k.is_layer() == layer
+        })
+    }
+
+    /// Parses a server description into an endpoint (no I/O).
+    ///
+    /// # Errors
+    /// [`Error::Parse`], [`Error::UnknownKind`] or [`Error::Option`], each naming the input.
+    #[doc(alias = "serverFromString")]
+    pub fn server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
+        let plan = self.plan(Side::Server, description)?;
+        let Builder::Server(parse) = plan.base.builder else {
+            unreachable!("plan() only picks server kinds for the server side")
+        };
+        let mut endpoint = parse(plan.base_args)?;
+        for (layer, args) in plan.layers.into_iter().rev() {
+            let Builder::ServerLayer(wrap) = layer.builder else {
+                unreachable!("plan() only picks server layers for the server side")
+            };
+            endpoint = wrap(args, endpoint)?;
+        }
+        Ok(endpoint)
+    }
+
+    /// Parses a client description into an endpoint (no I/O).
+    ///
+    /// # Errors
+    /// [`Error::Parse`], [`Error::UnknownKind`] or [`Error::Option`], each naming the input.
+    #[doc(alias = "clientFromString")]
+    pub fn client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
+        let plan = self.plan(Side::Client, description)?;
+        let Builder::Client(parse) = plan.base.builder else {
+            unreachable!("plan() only picks client kinds for the client side")
+        };
+        let mut endpoint = parse(plan.base_args)?;
+        for (layer, args) in plan.layers.into_iter().rev() {
+            let Builder::ClientLayer(wrap) = layer.builder else {
+                unreachable!("plan() only picks client layers for the client side")
+            };
+            endpoint = wrap(args, endpoint)?;
+        }
+        Ok(endpoint)
+    }
+
+    /// Parses `input` into its kinds and arguments, without building anything.
+    pub(crate) fn plan(&self, side: Side, input: &str) -> Result<Plan<'_>> {
+        if let Some(scheme) = url_scheme(input) {
+            let form = self
+                .urls
+                .iter()
+                .find(|u| u.scheme.eq_ignore_ascii_case(scheme))
+                .ok_or_else(|| Error::UnknownKind {
+                    input: input.to_owned(),
+                    kind: format!("{scheme}://"),
+                    side,
+                    known: self.urls.iter().map(|u| format!("{}://", u.scheme)).collect(),
+                    suggestion: closest(scheme, self.urls.iter().map(|u| u.scheme))
+                        .map(|s| format!("{s}://")),
+                    other_side: false,
+                })?;
+            let rewritten = (form.rewrite)(input, side)?;
+            return self.plan(side, &rewritten);
+        }
+        let split = split(input)?;
+        let mut positionals = split.positionals.into_iter();
+        let Some(kind) = positionals.next() else {
+            return Err(Error::Parse {
+                input: input.to_owned(),
+                position: 0,
+                message: "no endpoint kind: a description starts with its kind, like tcp:8080"
+                    .into(),
+                suggestion: None,
+            });
+        };
+        let names: Vec<&str> = kind.text.split('+').collect();
+        let mut parts = Vec::with_capacity(names.len());
+        let mut offset = kind.position;
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                return Err(Error::Parse {
+                    input: input.to_owned(),
+                    position: offset,
+                    message: "empty kind name in a layer chain (expected layer+kind)".into(),
+                    suggestion: None,
+                });
+            }
+            let layer = i + 1 < names.len();
+            parts.push(self.lookup(input, name, side, layer)?);
+            offset += name.len() + 1;
+        }
+        let (base, layers) = parts.split_last().expect("split always yields one part");
+
+        let mut assigned: Vec<Vec<(Value, Value)>> = vec![Vec::new(); parts.len()];
+        for (name, value) in split.keywords {
+            let index = assign(input, &parts, &name)?;
+            let bare = match name.text.split_once('.') {
+                Some((prefix, rest)) if parts[index].name.eq_ignore_ascii_case(prefix) => {
+                    Value { text: rest.to_owned(), position: name.position + prefix.len() + 1 }
+                }
+                _ => name,
+            };
+            assigned[index].push((bare, value));
+        }
+        let mut assigned = assigned.into_iter();
+        let layer_args = layers
+            .iter()
+            .zip(assigned.by_ref())
+            .map(|(kind, keywords)| (*kind, Args::new(input, kind.name, Vec::new(), keywords, kind.options)))
+            .collect();
+        let base_keywords = assigned.next().unwrap_or_default();
+        Ok(Plan {
+            base,
+            base_args: Args::new(input, base.name, positionals.collect(), base_keywords, base.options),
+            layers: layer_args,
+        })
+    }
+
+    fn lookup(&self, input: &str, name: &str, side: Side, layer: bool) -> Result<&Kind> {
+        if let Some(kind) = self.find(name, side, layer) {
+            return Ok(kind);
+        }
+        let known: Vec<String> = self
+            .kinds
+            .iter()
+            .filter(|k| k.side() == side && k.is_layer() == layer)
+            .map(|k| k.name.to_owned())
+            .collect();
+        let other_side = self.find(name, side.other(), layer).is_some();
+        let hint = if !layer && self.find(name, side, true).is_some() {
+            Some(format!("{}+...", name.to_lowercase()))
+        } else {
+            closest(name, known.iter().map(String::as_str))
+        };
+        Err(Error::UnknownKind {
+            input: input.to_owned(),
+            kind: name.to_owned(),
+            side,
+            known,
+            suggestion: hint,
+            other_side,
+        })
+    }
+}
+
+/// Which part of `layer+layer+base` claims the keyword `name`.
+fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
+    if parts.len() == 1 {
+        return Ok(0);
+    }
+    if let Some((prefix, _)) = name.text.split_once('.') {
+        if let Some(i) = parts.iter().position(|k| k.name.eq_ignore_ascii_case(prefix)) {
+            return Ok(i);
+        }
+    }
+    let claimed: Vec<usize> = (0..parts.len())
+        .filter(|&i| parts[i].option(&name.text).is_some())
+        .collect();
+    let accepted = || {
+        parts
+            .iter()
+            .flat_map(|k| k.options.iter().map(move |o| format!("{}.{}", k.name, o.name)))
+            .collect::<Vec<_>>()
+    };
+    match claimed.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let all = accepted();
+            let bare: Vec<&str> = parts.iter().flat_map(|k| k.options.iter().map(|o| o.name)).collect();
+            Err(Error::Option {
+                input: input.to_owned(),
+                kind: parts.iter().map(|k| k.name).collect::<Vec<_>>().join("+"),
+                option: name.text.clone(),
+                position: name.position,
+                reason: "is not an option of any part".into(),
+                suggestion: closest(&name.text, bare),
+                accepted: all,
+            })
+        }
+        many => Err(Error::Option {
+            input: input.to_owned(),
+            kind: parts.iter().map(|k| k.name).collect::<Vec<_>>().join("+"),
+            option: name.text.clone(),
+            position: name.position,
+            reason: format!(
+                "is taken by more than one part; qualify it as {}",
+                many.iter()
+                    .map(|&i| format!("{}.{}", parts[i].name, name.text))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            suggestion: None,
+            accepted: accepted(),
+        }),
+    }
+}
+
+/// The scheme of `scheme://...`, if the description is written as a URL.
+fn url_scheme(input: &str) -> Option<&str> {
+    let (scheme, _) = input.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .then_some(scheme)
+}
+
+/// Parses a server description with every kind linked into the program.
+///
+/// # Errors
+/// See [`Registry::server`].
+///
+/// # Examples
+/// ```
+/// let error = endpoint_core::server_from_string("tpc:8080").unwrap_err();
+/// assert!(error.to_string().starts_with("unknown server endpoint kind \"tpc\""));
+/// ```
+#[doc(alias = "serverFromString")]
+pub fn server_from_string(description: &str) -> Result<Arc<dyn ServerEndpoint>> {
+    Registry::global().server(description)
+}
+
+/// Parses a client description with every kind linked into the program.
+///
+/// # Errors
+/// See [`Registry::client`].
+#[doc(alias = "clientFromString")]
+pub fn client_from_string(description: &str) -> Result<Arc<dyn ClientEndpoint>> {
+    Registry::global().client(description)
+}
