@@ -189,6 +189,19 @@ impl Kind {
         self.options.iter().find(|o| o.name == name)
     }
 
+    /// Splits `description` and collects this kind's arguments, as a concrete endpoint's
+    /// `FromStr` needs. The description must be of this kind, without layers.
+    ///
+    /// # Errors
+    /// [`Error::Parse`](crate::Error::Parse) or [`Error::UnknownKind`](crate::Error::UnknownKind)
+    /// when the text is not a description of this kind.
+    pub fn args(&self, description: &str) -> Result<Args> {
+        let mut registry = crate::Registry::new();
+        registry.register(*self);
+        let plan = registry.plan(self.side(), description)?;
+        Ok(plan.base_args)
+    }
+
     /// A usage line: `tcp:PORT[:interface=...][:backlog=50]`.
     pub fn usage(&self) -> String {
         let mut usage = if self.is_layer() {

@@ -1,0 +1,272 @@
+//! The `tcp` client endpoint.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use endpoint_core::description::{Args, Canonical, Value};
+use endpoint_core::{BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result};
+
+use crate::happy_eyeballs::{race, sort_rfc8305};
+
+/// Turns a host name into addresses; replaceable so programs can plug in their own resolver
+/// (and tests can make a name resolve to chosen loopback addresses).
+pub trait Resolve: Send + Sync + 'static {
+    /// Every address of `host`, in the resolver's order.
+    fn resolve(&self, host: &str, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>>;
+}
+
+/// The system resolver (`getaddrinfo`, run off the async threads by tokio).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemResolver;
+
+impl Resolve for SystemResolver {
+    fn resolve(&self, host: &str, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        let host = host.to_owned();
+        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), port)).await?.collect()) })
+    }
+}
+
+/// Connects over TCP (`tcp:HOST:PORT:timeout=S:bindAddress=ADDR`).
+///
+/// A host name is resolved to every IPv6 and IPv4 address and the addresses are raced as
+/// RFC 8305 says: families interleaved, a new attempt every 250 ms or as soon as one fails,
+/// the first to connect wins and the others are closed. `timeout` bounds the whole attempt,
+/// resolution included (Twisted bounds each address separately).
+///
+/// # Examples
+/// ```
+/// use endpoint_tcp::TcpClientEndpoint;
+/// let e: TcpClientEndpoint = "tcp:example.com:443".parse().unwrap();
+/// assert_eq!(e.to_string(), "tcp:example.com:443:timeout=30");
+/// let e: TcpClientEndpoint = "tcp:[::1]:80:timeout=1.5:bindAddress=\\:\\:1".parse().unwrap();
+/// assert_eq!(e.to_string(), r"tcp:\:\:1:80:timeout=1.5:bindAddress=\:\:1");
+/// let e: TcpClientEndpoint = "tcp:host=h:80".parse().unwrap(); // one positional: the port
+/// assert_eq!(e.to_string(), "tcp:h:80:timeout=30");
+/// ```
+#[derive(Clone)]
+pub struct TcpClientEndpoint {
+    host: String,
+    port: u16,
+    timeout: Duration,
+    bind_address: Option<SocketAddr>,
+    attempt_delay: Duration,
+    resolver: Arc<dyn Resolve>,
+}
+
+impl TcpClientEndpoint {
+    /// Connects to `host:port` with a 30 s deadline.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        TcpClientEndpoint {
+            host: host.into(),
+            port,
+            timeout: Duration::from_secs(30),
+            bind_address: None,
+            attempt_delay: Duration::from_millis(250),
+            resolver: Arc::new(SystemResolver),
+        }
+    }
+
+    /// Sets the deadline for the whole attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connects from this local address (port 0: any port).
+    pub fn bind_address(mut self, address: SocketAddr) -> Self {
+        self.bind_address = Some(address);
+        self
+    }
+
+    /// Sets the delay between starting attempts at successive addresses (default 250 ms).
+    pub fn attempt_delay(mut self, delay: Duration) -> Self {
+        self.attempt_delay = delay;
+        self
+    }
+
+    /// Resolves names with `resolver` instead of the system's.
+    pub fn resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// The host to connect to.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub(crate) fn parse(mut args: Args) -> Result<Self> {
+        let positionals = join_bracketed(args.positionals());
+        if let Some(extra) = positionals.get(2) {
+            return Err(args.invalid(
+                &extra.text,
+                extra.position,
+                "is one argument too many; tcp takes at most 2 (host, port)".into(),
+            ));
+        }
+        let host_keyword = args.keyword("host");
+        let port_keyword = args.keyword("port");
+        // Twisted's rule: two positionals are host and port and override the keywords; one
+        // positional is the port when host= is given, else the host.
+        let (host, port) = match positionals.as_slice() {
+            [host, port] => (Some(host.clone()), Some(port.clone())),
+            [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
+            [one] => (Some(one.clone()), port_keyword),
+            _ => (host_keyword, port_keyword),
+        };
+        let host = args.required("host", host)?;
+        let port = args.required("port", port)?;
+        let port = args.port("port", &port)?;
+        let host_text = strip_brackets(&host.text).to_owned();
+        if host_text.is_empty() {
+            return Err(args.invalid("host", host.position, "is empty".into()));
+        }
+        let mut endpoint = TcpClientEndpoint::new(host_text, port);
+        if let Some(v) = args.keyword("timeout") {
+            endpoint.timeout = args.seconds("timeout", &v)?;
+        }
+        if let Some(v) = args.keyword("bindAddress") {
+            endpoint.bind_address = Some(args.convert("bindAddress", &v, parse_bind_address)?);
+        }
+        args.finish()?;
+        Ok(endpoint)
+    }
+
+    async fn attempt(&self) -> Result<Connection> {
+        let literal = self.host.parse::<IpAddr>().ok();
+        let addresses = match literal {
+            Some(ip) => vec![SocketAddr::new(ip, self.port)],
+            None => self
+                .resolver
+                .resolve(&self.host, self.port)
+                .await
+                .map_err(|e| Error::io("resolve", self, e))?,
+        };
+        let mut addresses = sort_rfc8305(addresses);
+        if let Some(bind) = self.bind_address {
+            addresses.retain(|a| a.is_ipv6() == bind.is_ipv6());
+        }
+        if addresses.is_empty() {
+            let family = match self.bind_address {
+                Some(b) if b.is_ipv6() => " of the bindAddress's family (IPv6)",
+                Some(_) => " of the bindAddress's family (IPv4)",
+                None => "",
+            };
+            let reason = format!("host {:?} has no addresses{family}", self.host);
+            return Err(Error::io(
+                "connect to",
+                self,
+                io::Error::new(io::ErrorKind::NotFound, reason),
+            ));
+        }
+        let stream = race(addresses, self.bind_address, self.attempt_delay)
+            .await
+            .map_err(|e| Error::io("connect to", self, e))?;
+        let local = stream.local_addr().map_err(|e| Error::io("connect to", self, e))?;
+        let peer = stream.peer_addr().map_err(|e| Error::io("connect to", self, e))?;
+        tracing::debug!(endpoint = %self, %local, %peer, "connected");
+        Ok(Connection::new(stream, ConnectionInfo::new("tcp", local.into(), peer.into())))
+    }
+}
+
+/// Rejoins `[`, ``, `1]` into `[::1]`: a bracketed IPv6 literal written without escapes.
+fn join_bracketed(positionals: &[Value]) -> Vec<Value> {
+    let mut joined: Vec<Value> = Vec::with_capacity(positionals.len());
+    let mut open = false;
+    for value in positionals {
+        match joined.last_mut() {
+            Some(last) if open => {
+                last.text.push(':');
+                last.text.push_str(&value.text);
+            }
+            _ => joined.push(value.clone()),
+        }
+        let last = &joined[joined.len() - 1].text;
+        open = last.starts_with('[') && !last.ends_with(']');
+    }
+    joined
+}
+
+fn strip_brackets(host: &str) -> &str {
+    host.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+}
+
+fn parse_bind_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = strip_brackets(text).parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 0));
+    }
+    text.parse::<SocketAddr>().map_err(|_| {
+        format!("is not an IP address or IP:PORT: \"{text}\" (host names are not resolved here)")
+    })
+}
+
+impl ClientEndpoint for TcpClientEndpoint {
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async move {
+            let timed_out = || Error::Timeout {
+                action: "connect to",
+                endpoint: self.to_string(),
+                after: self.timeout,
+            };
+            if self.timeout.is_zero() {
+                return Err(timed_out());
+            }
+            tokio::time::timeout(self.timeout, self.attempt())
+                .await
+                .map_err(|_| timed_out())?
+        })
+    }
+}
+
+impl fmt::Display for TcpClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bind = self.bind_address.map(|a| {
+            if a.port() == 0 {
+                a.ip().to_string()
+            } else {
+                a.to_string()
+            }
+        });
+        Canonical::new("tcp")
+            .arg(&self.host)
+            .arg(self.port)
+            .seconds("timeout", self.timeout)
+            .option_some("bindAddress", bind)
+            .fmt(f)
+    }
+}
+
+impl fmt::Debug for TcpClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpClientEndpoint")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("timeout", &self.timeout)
+            .field("bind_address", &self.bind_address)
+            .field("attempt_delay", &self.attempt_delay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for TcpClientEndpoint {
+    /// Endpoints are equal when their descriptions are (the resolver is not compared).
+    fn eq(&self, other: &Self) -> bool {
+        (&self.host, self.port, self.timeout, self.bind_address, self.attempt_delay)
+            == (&other.host, other.port, other.timeout, other.bind_address, other.attempt_delay)
+    }
+}
+
+impl FromStr for TcpClientEndpoint {
+    type Err = Error;
+
+    /// Parses a `tcp` client description.
+    fn from_str(s: &str) -> Result<Self> {
+        TcpClientEndpoint::parse(crate::kinds::TCP_CLIENT.args(s)?)
+    }
+}

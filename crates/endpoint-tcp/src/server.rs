@@ -1,0 +1,229 @@
+//! The `tcp` and `tcp6` server endpoints.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::task::{Context, Poll};
+
+use endpoint_core::description::{Args, Canonical};
+use endpoint_core::{
+    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
+    ServerEndpoint,
+};
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::TcpListener;
+
+/// Which kind a TCP server was written as; it decides the default interface, the positional
+/// order and the canonical text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpFamily {
+    /// `tcp`: positionals port, interface, backlog; default interface `""` (all IPv4).
+    Tcp,
+    /// `tcp6`: positionals port, backlog, interface; default interface `::`.
+    Tcp6,
+}
+
+/// Listens on a TCP port (`tcp:PORT:interface=ADDR:backlog=N`, `tcp6:PORT`).
+///
+/// The interface is not resolved while parsing (as in Twisted): an IP literal is used as is,
+/// an IPv6 literal switches to IPv6, and a host name is resolved at `bind`. `SO_REUSEADDR` is
+/// set; `IPV6_V6ONLY` is left to the system (dual-stack `::` on Linux).
+///
+/// # Examples
+/// ```
+/// use endpoint_tcp::TcpServerEndpoint;
+/// let e: TcpServerEndpoint = "tcp:8080".parse().unwrap();
+/// assert_eq!(e.to_string(), "tcp:8080:interface=:backlog=50");
+/// let e: TcpServerEndpoint = r"tcp6:80:10:\:\:1".parse().unwrap();
+/// assert_eq!(e.to_string(), r"tcp6:80:backlog=10:interface=\:\:1");
+/// let e = TcpServerEndpoint::new(0).interface("127.0.0.1").backlog(128).reuseport(true);
+/// assert_eq!(e.to_string(), "tcp:0:interface=127.0.0.1:backlog=128:reuseport=1");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpServerEndpoint {
+    family: TcpFamily,
+    port: u16,
+    interface: String,
+    backlog: u32,
+    reuseport: bool,
+}
+
+impl TcpServerEndpoint {
+    /// `tcp:PORT` with Twisted's defaults (all IPv4 interfaces, backlog 50).
+    pub fn new(port: u16) -> Self {
+        TcpServerEndpoint {
+            family: TcpFamily::Tcp,
+            port,
+            interface: String::new(),
+            backlog: 50,
+            reuseport: false,
+        }
+    }
+
+    /// `tcp6:PORT` with Twisted's defaults (`::`, backlog 50).
+    pub fn new_v6(port: u16) -> Self {
+        TcpServerEndpoint {
+            family: TcpFamily::Tcp6,
+            interface: "::".into(),
+            ..Self::new(port)
+        }
+    }
+
+    /// Sets the interface (an IP literal or a host name; `""` means every IPv4 address).
+    pub fn interface(mut self, interface: impl Into<String>) -> Self {
+        self.interface = interface.into();
+        self
+    }
+
+    /// Sets the listen backlog.
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// Sets `SO_REUSEPORT`.
+    pub fn reuseport(mut self, reuseport: bool) -> Self {
+        self.reuseport = reuseport;
+        self
+    }
+
+    /// The port asked for (0 means any).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub(crate) fn parse(mut args: Args, family: TcpFamily) -> Result<Self> {
+        let (backlog_at, interface_at) = match family {
+            TcpFamily::Tcp => (2, 1),
+            TcpFamily::Tcp6 => (1, 2),
+        };
+        args.at_most_positionals(3, "port, interface, backlog")?;
+        let port = args.param("port", 0)?;
+        let port = args.required("port", port)?;
+        let port = args.port("port", &port)?;
+        let interface = args.param("interface", interface_at)?;
+        let backlog = match args.param("backlog", backlog_at)? {
+            Some(v) => args.u32("backlog", &v)?,
+            None => 50,
+        };
+        let reuseport = match args.keyword("reuseport") {
+            Some(v) => args.flag("reuseport", &v)?,
+            None => false,
+        };
+        args.finish()?;
+        let mut endpoint = match family {
+            TcpFamily::Tcp => Self::new(port),
+            TcpFamily::Tcp6 => Self::new_v6(port),
+        };
+        if let Some(interface) = interface {
+            endpoint.interface = interface.text;
+        }
+        Ok(endpoint.backlog(backlog).reuseport(reuseport))
+    }
+
+    async fn address(&self) -> io::Result<SocketAddr> {
+        if self.interface.is_empty() {
+            return Ok((Ipv4Addr::UNSPECIFIED, self.port).into());
+        }
+        let literal = self.interface.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = literal.parse::<IpAddr>() {
+            return Ok((ip, self.port).into());
+        }
+        let mut found = tokio::net::lookup_host((self.interface.as_str(), self.port)).await?;
+        let mut candidates = found.by_ref().collect::<Vec<_>>();
+        if self.family == TcpFamily::Tcp {
+            candidates.sort_by_key(|a| a.is_ipv6());
+        }
+        candidates.into_iter().next().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("interface {:?} has no address", self.interface),
+            )
+        })
+    }
+
+    fn listen_socket(&self, address: SocketAddr) -> io::Result<TcpListener> {
+        let socket = Socket::new(Domain::for_address(address), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_reuse_address(true)?;
+        if self.reuseport {
+            socket.set_reuse_port(true)?;
+        }
+        socket.bind(&address.into())?;
+        socket.listen(i32::try_from(self.backlog).unwrap_or(i32::MAX))?;
+        socket.set_nonblocking(true)?;
+        TcpListener::from_std(socket.into())
+    }
+}
+
+impl ServerEndpoint for TcpServerEndpoint {
+    fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
+        Box::pin(async move {
+            let listen = async {
+                let address = self.address().await?;
+                let listener = self.listen_socket(address)?;
+                let local = listener.local_addr()?;
+                Ok::<_, io::Error>(TcpAccept { listener, local })
+            };
+            let accept = listen.await.map_err(|e| Error::io("listen on", self, e))?;
+            tracing::debug!(endpoint = %self, local = %accept.local, "listening");
+            Ok(Listener::new(accept, self))
+        })
+    }
+}
+
+impl fmt::Display for TcpServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self.family {
+            TcpFamily::Tcp => Canonical::new("tcp")
+                .arg(self.port)
+                .option("interface", &self.interface)
+                .option("backlog", self.backlog),
+            TcpFamily::Tcp6 => Canonical::new("tcp6")
+                .arg(self.port)
+                .option("backlog", self.backlog)
+                .option("interface", &self.interface),
+        };
+        let text = if self.reuseport {
+            text.flag("reuseport", true)
+        } else {
+            text
+        };
+        text.fmt(f)
+    }
+}
+
+impl FromStr for TcpServerEndpoint {
+    type Err = Error;
+
+    /// Parses a `tcp` or `tcp6` server description.
+    fn from_str(s: &str) -> Result<Self> {
+        crate::kinds::parse_server(s)
+    }
+}
+
+/// The accepting half of a bound TCP socket.
+struct TcpAccept {
+    listener: TcpListener,
+    local: SocketAddr,
+}
+
+impl Accept for TcpAccept {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>> {
+        self.listener.poll_accept(cx).map_ok(|(stream, peer)| {
+            let local = canonical(stream.local_addr().unwrap_or(self.local));
+            let peer = canonical(peer);
+            Connection::new(stream, ConnectionInfo::new("tcp", local.into(), peer.into()))
+        })
+    }
+
+    fn local_address(&self) -> Address {
+        Address::Inet(self.local)
+    }
+}
+
+
+/// Shows an IPv4 client of a dual-stack socket as IPv4, not as `::ffff:a.b.c.d`.
+fn canonical(address: SocketAddr) -> SocketAddr {
+    SocketAddr::new(address.ip().to_canonical(), address.port())
+}

@@ -1,0 +1,59 @@
+//! Say *where* to listen or connect with a short string and get back an ordinary async byte
+//! stream: the endpoints idea of Twisted (`serverFromString` / `clientFromString`) for tokio.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let mut listener = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?.bind().await?;
+//! let port = listener.local_address().port().unwrap();
+//! let client = endpoints::client_from_string(&format!("tcp:127.0.0.1:{port}"))?;
+//!
+//! let (mut server_side, mut client_side) = tokio::try_join!(listener.accept(), client.connect())?;
+//! client_side.write_all(b"ping").await?;
+//! let mut buf = [0; 4];
+//! server_side.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"ping");
+//! # Ok(()) }
+//! ```
+//!
+//! The transport is chosen by the string, so the same program listens on `unix:/run/app.sock`
+//! or `tcp6:8080` with no code change. Every endpoint's `Display` prints its canonical
+//! description, with every default written out, and that text parses back to the same
+//! endpoint.
+//!
+//! # Kinds
+//! | kind | side | crate / feature |
+//! |---|---|---|
+//! | `tcp` | server and client (Happy Eyeballs) | [`tcp`] / `tcp` |
+//! | `tcp6` | server | [`tcp`] / `tcp` |
+//! | `unix` | server (mode, lock file, `@abstract`) and client | [`unix`] / `unix` |
+//! | `ssl`, `tls`, `tls+` | (coming) | [`tls`] / `tls` |
+//! | `ws`, `wss`, `ws+` | (coming) | [`ws`] / `ws` |
+//!
+//! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
+//! dependency and one line, `use the_plugin as _;`, so the linker keeps it.
+//!
+//! # Feature flags
+//! `tcp`, `unix`, `tls`, `ws`, all on by default. Each one links its transport crate, so
+//! depending on `endpoints` is enough for its kinds to be found.
+#![warn(missing_docs)]
+
+pub use endpoint_core::*;
+
+/// TCP: `tcp` and `tcp6` (the `endpoint-tcp` crate).
+#[cfg(feature = "tcp")]
+pub use endpoint_tcp as tcp;
+
+/// Unix-domain sockets: `unix` (the `endpoint-unix` crate).
+#[cfg(feature = "unix")]
+pub use endpoint_unix as unix;
+
+/// TLS (the `endpoint-tls` crate).
+#[cfg(feature = "tls")]
+pub use endpoint_tls as tls;
+
+/// WebSocket (the `endpoint-ws` crate).
+#[cfg(feature = "ws")]
+pub use endpoint_ws as ws;

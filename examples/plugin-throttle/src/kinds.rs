@@ -1,0 +1,43 @@
+//! Registration: the one place a plugin talks to the registry.
+
+use std::sync::Arc;
+
+use endpoint_core::description::Args;
+use endpoint_core::{
+    Builder, ClientEndpoint, Kind, OptionSpec, OptionType, Result, ServerEndpoint,
+};
+
+use crate::endpoint::{Rate, ThrottleClientEndpoint, ThrottleServerEndpoint};
+
+static OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new("rate", OptionType::Integer, "bytes per second, each way"),
+    OptionSpec::new("burst", OptionType::Integer, "bytes that may pass at once (default: rate)"),
+];
+
+fn server(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
+    Ok(Arc::new(ThrottleServerEndpoint::new(inner, Rate::parse(args)?)))
+}
+
+fn client(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+    Ok(Arc::new(ThrottleClientEndpoint::new(inner, Rate::parse(args)?)))
+}
+
+endpoint_core::inventory::submit! {
+    Kind {
+        name: "throttle",
+        summary: "limits bandwidth of every connection (example plugin)",
+        positional: &[],
+        options: OPTIONS,
+        builder: Builder::ServerLayer(server),
+    }
+}
+
+endpoint_core::inventory::submit! {
+    Kind {
+        name: "throttle",
+        summary: "limits bandwidth of the connection (example plugin)",
+        positional: &[],
+        options: OPTIONS,
+        builder: Builder::ClientLayer(client),
+    }
+}
