@@ -236,7 +236,8 @@ impl Registry {
     }
 }
 
-/// Which part of `layer+layer+base` claims the keyword `name`.
+/// Which part of `layer+layer+base` claims the keyword `name`: the part it is qualified with
+/// (`tls.timeout`), else the base kind if it takes it, else the one layer that takes it.
 fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
     if parts.len() == 1 {
         return Ok(0);
@@ -246,7 +247,13 @@ fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
             return Ok(i);
         }
     }
-    let claimed: Vec<usize> = (0..parts.len())
+    // The base kind (last) takes an unqualified keyword it knows; layers' own keywords are
+    // written qualified in canonical text, so the base's never collide with them.
+    let base = parts.len() - 1;
+    if parts[base].option(&name.text).is_some() {
+        return Ok(base);
+    }
+    let claimed: Vec<usize> = (0..base)
         .filter(|&i| parts[i].option(&name.text).is_some())
         .collect();
     let accepted = || {

@@ -1,0 +1,192 @@
+//! The registry on its own: run-time kinds, layer chains, keyword assignment, URL forms and
+//! errors. The kinds here are small test kinds that only record what they were given.
+
+use std::fmt;
+use std::sync::Arc;
+
+use endpoint_core::description::{Args, Canonical};
+use endpoint_core::{
+    BoxFuture, Builder, ClientEndpoint, Connection, Error, Kind, OptionSpec, OptionType, Registry,
+    Result, Side, UrlForm,
+};
+
+/// A client endpoint that only remembers its description.
+#[derive(Debug)]
+struct Recorded(String);
+
+impl fmt::Display for Recorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ClientEndpoint for Recorded {
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async { Err(Error::other("test kinds do not connect")) })
+    }
+}
+
+static BASE_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new("path", OptionType::Path, "where"),
+    OptionSpec::new("timeout", OptionType::Seconds, "how long").default("30"),
+];
+
+static LAYER_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new("hostname", OptionType::Text, "name"),
+    OptionSpec::new("timeout", OptionType::Seconds, "handshake").default("10"),
+];
+
+fn base(mut args: Args) -> Result<Arc<dyn ClientEndpoint>> {
+    let path = args.param("path", 0)?;
+    let path = args.required("path", path)?;
+    let timeout = match args.keyword("timeout") {
+        Some(v) => args.seconds("timeout", &v)?,
+        None => std::time::Duration::from_secs(30),
+    };
+    args.finish()?;
+    let text = Canonical::new("pipe").arg(&path.text).seconds("timeout", timeout).to_string();
+    Ok(Arc::new(Recorded(text)))
+}
+
+fn layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+    let hostname = args.keyword("hostname").map(|v| v.text);
+    let timeout = match args.keyword("timeout") {
+        Some(v) => args.seconds("timeout", &v)?,
+        None => std::time::Duration::from_secs(10),
+    };
+    args.finish()?;
+    let text = Canonical::layer("wrap", &inner)
+        .option_some("hostname", hostname)
+        .seconds("timeout", timeout)
+        .to_string();
+    Ok(Arc::new(Recorded(text)))
+}
+
+fn outer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+    let timeout = args.keyword("timeout").map(|v| v.text);
+    let hostname = args.keyword("hostname").map(|v| v.text);
+    args.finish()?;
+    let text = Canonical::layer("outer", &inner)
+        .option_some("hostname", hostname)
+        .option_some("timeout", timeout)
+        .to_string();
+    Ok(Arc::new(Recorded(text)))
+}
+
+fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register(Kind {
+        name: "pipe",
+        summary: "test base kind",
+        positional: &["path"],
+        options: BASE_OPTIONS,
+        builder: Builder::Client(base),
+    });
+    registry.register(Kind {
+        name: "wrap",
+        summary: "test layer",
+        positional: &[],
+        options: LAYER_OPTIONS,
+        builder: Builder::ClientLayer(layer),
+    });
+    registry.register(Kind {
+        name: "outer",
+        summary: "a second test layer",
+        positional: &[],
+        options: LAYER_OPTIONS,
+        builder: Builder::ClientLayer(outer),
+    });
+    registry.register_url(UrlForm {
+        scheme: "pipe",
+        summary: "pipe://PATH",
+        rewrite: |url, _side| {
+            let path = url.strip_prefix("pipe://").unwrap_or_default();
+            Ok(format!("pipe:{}", endpoint_core::description::quote(path)))
+        },
+    });
+    registry
+}
+
+#[test]
+fn kinds_registered_at_run_time_parse() -> Result<()> {
+    let r = registry();
+    assert_eq!(r.client("pipe:/a")?.to_string(), "pipe:/a:timeout=30");
+    assert_eq!(r.client("PIPE:path=/a:timeout=1.5")?.to_string(), "pipe:/a:timeout=1.5");
+    Ok(())
+}
+
+#[test]
+fn layers_claim_their_own_keywords() -> Result<()> {
+    let r = registry();
+    let e = r.client("wrap+pipe:/a:hostname=h:wrap.timeout=5:pipe.timeout=2")?;
+    assert_eq!(e.to_string(), "wrap+pipe:/a:timeout=2:wrap.hostname=h:wrap.timeout=5");
+    // The canonical text parses back to the same thing.
+    assert_eq!(r.client(&e.to_string())?.to_string(), e.to_string());
+    let described = r.describe(Side::Client, "wrap+pipe:/a:hostname=h:wrap.timeout=5")?;
+    assert_eq!(
+        described.to_json(),
+        r#"{"side":"client","kind":"pipe","layers":[{"kind":"wrap","hostname":"h","timeout":5}],"path":"/a","timeout":30}"#
+    );
+    Ok(())
+}
+
+#[test]
+fn a_keyword_two_layers_take_must_be_qualified() -> Result<()> {
+    let e = registry().client("outer+wrap+pipe:/a:hostname=h").unwrap_err();
+    let Error::Option { option, reason, .. } = &e else { panic!("{e}") };
+    assert_eq!(option, "hostname");
+    assert!(reason.contains("outer.hostname or wrap.hostname"), "{e}");
+    // The base kind takes an unqualified keyword it knows.
+    let e = registry().client("outer+wrap+pipe:/a:timeout=5:outer.hostname=h")?;
+    assert_eq!(e.to_string(), "outer+wrap+pipe:/a:timeout=5:wrap.timeout=10:outer.hostname=h");
+    Ok(())
+}
+
+#[test]
+fn a_keyword_no_part_takes_is_listed_with_what_each_takes() {
+    let e = registry().client("wrap+pipe:/a:hostnam=x").unwrap_err();
+    let Error::Option { suggestion, accepted, .. } = &e else { panic!("{e}") };
+    assert_eq!(suggestion.as_deref(), Some("hostname"));
+    assert!(accepted.contains(&"wrap.hostname".to_owned()), "{accepted:?}");
+}
+
+#[test]
+fn unknown_kinds_and_layers() {
+    let r = registry();
+    let e = r.client("pipz:/a").unwrap_err();
+    assert!(matches!(&e, Error::UnknownKind { suggestion: Some(s), known, .. } if s == "pipe" && known == &["pipe"]), "{e}");
+    let e = r.client("wrap:/a").unwrap_err();
+    assert!(e.to_string().contains("did you mean \"wrap+...\""), "{e}");
+    let e = r.server("pipe:/a").unwrap_err();
+    assert!(e.to_string().contains("only as a client kind"), "{e}");
+    let e = r.client("+pipe:/a").unwrap_err();
+    assert!(matches!(e, Error::Parse { position: 0, .. }), "{e}");
+    let e = r.client("host=h:port=80").unwrap_err();
+    assert!(e.to_string().contains("no endpoint kind"), "{e}");
+}
+
+#[test]
+fn url_forms_rewrite_to_descriptions() -> Result<()> {
+    let r = registry();
+    assert_eq!(r.client("pipe:///tmp/a:b")?.to_string(), r"pipe:/tmp/a\:b:timeout=30");
+    let e = r.client("nope://x").unwrap_err();
+    assert!(matches!(&e, Error::UnknownKind { kind, .. } if kind == "nope://"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn the_kind_is_the_first_positional() -> Result<()> {
+    assert_eq!(registry().client("timeout=3:pipe:/a")?.to_string(), "pipe:/a:timeout=3");
+    Ok(())
+}
+
+#[test]
+fn no_input_panics() {
+    let r = registry();
+    let samples = ["", ":", "\\", "a\\", "=", "==", "+", "++", ":::", "pipe:\u{0}", "wrap+", "://", "pipe:path=/a:path=", "p\u{e9}:x"];
+    for s in samples {
+        let _ = r.client(s);
+        let _ = r.server(s);
+        let _ = r.describe(Side::Client, s);
+    }
+}
