@@ -1,0 +1,52 @@
+//! Who is at the other end of a unix connection.
+
+use tokio::net::UnixStream;
+
+/// The process, user and group at the other end of a unix connection, as the kernel saw them
+/// when the connection was made (`SO_PEERCRED`).
+///
+/// Every connection accepted or made by the `unix` kind carries these in its
+/// [`ConnectionInfo`](endpoint_core::ConnectionInfo) when the OS reports them.
+///
+/// # Examples
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use endpoint_core::{ClientEndpoint, ServerEndpoint};
+/// use endpoint_unix::{PeerCredentials, UnixClientEndpoint, UnixServerEndpoint};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("creds.sock");
+/// let mut listener = UnixServerEndpoint::new(&path).bind().await?;
+/// let client = UnixClientEndpoint::new(&path);
+/// let (server, _client) = tokio::try_join!(listener.accept(), client.connect())?;
+/// let peer = server.info().get::<PeerCredentials>().expect("linux reports credentials");
+/// assert_eq!(peer.pid, Some(std::process::id() as i32));
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[doc(alias = "SO_PEERCRED")]
+#[doc(alias = "ucred")]
+pub struct PeerCredentials {
+    /// The peer's process id, where the OS reports it (Linux does; some BSDs do not).
+    pub pid: Option<i32>,
+    /// The peer's effective user id.
+    pub uid: u32,
+    /// The peer's effective group id.
+    pub gid: u32,
+}
+
+impl PeerCredentials {
+    /// Reads the credentials of `stream`'s peer.
+    ///
+    /// # Errors
+    /// The OS error when the platform cannot report them.
+    pub fn of(stream: &UnixStream) -> std::io::Result<Self> {
+        let cred = stream.peer_cred()?;
+        Ok(PeerCredentials {
+            pid: cred.pid(),
+            uid: cred.uid(),
+            gid: cred.gid(),
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! Unix-domain sockets for `endpoints`: the `unix` kind, on both sides, Twisted-compatible.
+//!
+//! A unix socket is a wire that never leaves the machine. Its end is a socket file
+//! (`/run/app.sock`), whose permissions say who may connect, or a name in Linux's abstract
+//! namespace (`@app`), which has no file at all. Either way the other end's process, user and
+//! group are known: every connection carries [`PeerCredentials`].
+//!
+//! # A first listen and connect
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_core::Registry;
+//! use endpoint_unix::PeerCredentials;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = endpoint_core::description::quote(&dir.path().join("app.sock").to_string_lossy());
+//! let server = Registry::global().server(&format!("unix:{path}:mode=660"))?;
+//! let client = Registry::global().client(&format!("unix:{path}"))?;
+//!
+//! let mut listener = server.bind().await?;
+//! let (mut accepted, mut connected) = tokio::try_join!(listener.accept(), client.connect())?;
+//! connected.write_all(b"hello").await?;
+//! let mut buf = [0; 5];
+//! accepted.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"hello");
+//! let peer = accepted.info().get::<PeerCredentials>().expect("linux reports credentials");
+//! assert_eq!(peer.pid, Some(std::process::id() as i32));
+//! # Ok(()) }
+//! ```
+//!
+//! Programs that do not parse strings build the same endpoints directly:
+//! [`UnixServerEndpoint::new`] and [`UnixClientEndpoint::new`].
+//!
+//! # The `unix` server kind
+//! `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]`, as in Twisted; every argument may also be given
+//! by keyword. Canonical form: `unix:ADDRESS:mode=666:backlog=50:lockfile=1`.
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `address` | required | the socket file, or `@name` for an abstract name (`./@name` is a file) |
+//! | `mode` | `666` | the socket file's permissions in octal, set exactly after binding (the umask does not apply) |
+//! | `backlog` | `50` | connections the kernel queues before they are accepted |
+//! | `lockfile` | `1` | guard the path with `ADDRESS.lock`, a symbolic link to the owner's PID (Twisted's format) |
+//!
+//! With the lock file on, a second server on the same path fails while the first runs, even in
+//! the same process, and a lock left by a dead process is taken over together with its socket
+//! file (only if that really is a socket). Without a lock, a leftover socket file is never
+//! removed and binding fails with "address in use". Stopping or dropping the listener removes
+//! the socket file and releases the lock; so does a failed bind (Twisted leaks the lock there).
+//! Abstract names have no file: no mode, no lock, nothing to remove.
+//!
+//! # The `unix` client kind
+//! `unix:PATH` or `unix:path=PATH`. Canonical form: `unix:PATH:timeout=30:lockfile=0`.
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `path` | required | the socket file, or `@name` for an abstract name |
+//! | `timeout` | `30` | seconds (fractional allowed) before the attempt fails; `0` fails at once, as in Twisted |
+//! | `lockfile` | `0` | first check that a live process holds `PATH.lock` |
+//! | `checkPID` | — | the same as `lockfile` (a flag here; Twisted passes it through as a string) |
+//!
+//! As in Twisted, exactly one positional argument is the path; with two or more they are all
+//! ignored and `path=` is required.
+//!
+//! # Differences from Twisted
+//! - `@name` means the abstract namespace (Twisted only knows a leading NUL, which works too).
+//! - Numbers are strict: `mode=-1` and `lockfile=true` are errors.
+//! - `checkPID=0` means off (Twisted's string `"0"` is truthy).
+//! - A failed bind releases the lock file.
+//!
+//! # Limitations
+//! - The mode is set right after `bind`, so for a moment the file has the permissions the
+//!   umask gives (as in Twisted). Where that matters, put the socket in a directory only the
+//!   intended users can enter.
+//! - Canonical descriptions are text: a path or abstract name that is not UTF-8 prints lossily
+//!   and does not parse back to the same endpoint.
+//! - Two processes taking over the same stale lock at the same moment can race (as in
+//!   Twisted); a live lock is always respected.
+//!
+//! # Linking
+//! The kinds register themselves with [`endpoint_core::Registry::global`] when this crate is
+//! linked. The `endpoints` facade does that; a program depending on this crate alone, without
+//! naming any of its items, adds `use endpoint_unix as _;`.
+#![warn(missing_docs)]
+// `endpoint_core::Error` carries its evidence inline (about 150 bytes); every fallible function
+// here returns it, so this lint would fire on each of them. Its size is core's decision.
+
+mod client;
+mod credentials;
+mod kinds;
+mod lockfile;
+mod path;
+mod server;
+
+pub use client::UnixClientEndpoint;
+pub use credentials::PeerCredentials;
+pub use server::UnixServerEndpoint;

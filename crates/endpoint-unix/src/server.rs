@@ -1,0 +1,459 @@
+//! The `unix` server kind: listen on a socket file or an abstract name.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::task::{ready, Context, Poll};
+
+use endpoint_core::description::{Args, Canonical};
+use endpoint_core::{
+    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
+    ServerEndpoint, UnixAddress,
+};
+use socket2::{Domain, Socket, Type};
+use tokio::net::UnixListener;
+use tracing::{debug, warn};
+
+use crate::credentials::PeerCredentials;
+use crate::kinds::SERVER_KIND;
+use crate::lockfile::{lock_path, LockFile};
+use crate::path;
+
+/// Twisted's default file mode for socket files made from strings.
+const DEFAULT_MODE: u32 = 0o666;
+/// Twisted's default listen backlog.
+const DEFAULT_BACKLOG: u32 = 50;
+
+/// Listens on a unix-domain stream socket: a socket file, or a name in Linux's abstract
+/// namespace (Twisted's `UNIXServerEndpoint`).
+///
+/// For a socket file, [`bind`](ServerEndpoint::bind) sets the file's mode exactly (the umask
+/// does not apply) and, with the lock file on, guards the path with `<path>.lock` in Twisted's
+/// format. Stopping or dropping the listener removes the socket file and releases the lock.
+/// Abstract names have no file: no mode, no lock, nothing to remove.
+///
+/// Parsed from `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]` or the keywords `address=`, `mode=`
+/// (octal, default `666`), `backlog=` (default 50) and `lockfile=` (default 1). `Display` prints
+/// the canonical description, every default explicit.
+///
+/// # Examples
+/// Every form the kind accepts:
+/// ```
+/// use endpoint_unix::UnixServerEndpoint;
+/// for (text, canonical) in [
+///     ("unix:/run/app.sock", "unix:/run/app.sock:mode=666:backlog=50:lockfile=1"),
+///     ("unix:/run/app.sock:660", "unix:/run/app.sock:mode=660:backlog=50:lockfile=1"),
+///     ("unix:/run/app.sock:660:10:0", "unix:/run/app.sock:mode=660:backlog=10:lockfile=0"),
+///     ("unix:address=/run/app.sock:mode=0660", "unix:/run/app.sock:mode=660:backlog=50:lockfile=1"),
+///     ("unix:@app", "unix:@app:mode=666:backlog=50:lockfile=1"),
+///     ("unix:./@app", "unix:./@app:mode=666:backlog=50:lockfile=1"),
+///     (r"unix:/tmp/a\:b", r"unix:/tmp/a\:b:mode=666:backlog=50:lockfile=1"),
+/// ] {
+///     let endpoint: UnixServerEndpoint = text.parse()?;
+///     assert_eq!(endpoint.to_string(), canonical);
+///     assert_eq!(canonical.parse::<UnixServerEndpoint>()?, endpoint);
+/// }
+/// # Ok::<(), endpoint_core::Error>(())
+/// ```
+///
+/// Built in a program:
+/// ```
+/// use endpoint_unix::UnixServerEndpoint;
+/// let endpoint = UnixServerEndpoint::new("/run/app.sock").mode(0o660).backlog(128).lockfile(false);
+/// assert_eq!(endpoint.to_string(), "unix:/run/app.sock:mode=660:backlog=128:lockfile=0");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[doc(alias = "UNIXServerEndpoint")]
+pub struct UnixServerEndpoint {
+    address: UnixAddress,
+    mode: u32,
+    backlog: u32,
+    lockfile: bool,
+}
+
+impl UnixServerEndpoint {
+    /// An endpoint listening at `path` with the defaults descriptions get: mode `0o666`,
+    /// backlog 50, lock file on.
+    ///
+    /// `@name` (or a leading NUL) is a name in Linux's abstract namespace; write `./@name` for a
+    /// file whose name starts with `@`.
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        UnixServerEndpoint {
+            address: path::parse(path.as_ref().as_os_str()),
+            mode: DEFAULT_MODE,
+            backlog: DEFAULT_BACKLOG,
+            lockfile: true,
+        }
+    }
+
+    /// Sets the socket file's permissions (e.g. `0o660`), applied exactly after binding.
+    /// Abstract names ignore it.
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets how many connections the kernel queues before they are accepted.
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// Turns the `<path>.lock` PID lock file on or off. Abstract names ignore it.
+    #[doc(alias = "wantPID")]
+    pub fn lockfile(mut self, lockfile: bool) -> Self {
+        self.lockfile = lockfile;
+        self
+    }
+
+    /// The address to listen on.
+    pub fn address(&self) -> &UnixAddress {
+        &self.address
+    }
+
+    /// The socket file's mode.
+    pub fn file_mode(&self) -> u32 {
+        self.mode
+    }
+
+    /// The listen backlog.
+    pub fn listen_backlog(&self) -> u32 {
+        self.backlog
+    }
+
+    /// True if binding takes the `<path>.lock` lock file.
+    pub fn uses_lockfile(&self) -> bool {
+        self.lockfile
+    }
+
+    /// Builds the endpoint from a `unix` server description's arguments (what the registry
+    /// calls; Twisted's `_parseUNIX`).
+    ///
+    /// # Errors
+    /// [`Error::Option`] for a missing address, a bad value, an argument given twice, too many
+    /// positionals, or an option the kind does not take.
+    pub fn from_args(mut args: Args) -> Result<Self> {
+        args.at_most_positionals(4, "address, mode, backlog, lockfile")?;
+        let address = args.param("address", 0)?;
+        let address = args.required("address", address)?;
+        let mode = match args.param("mode", 1)? {
+            Some(v) => args.mode("mode", &v)?,
+            None => DEFAULT_MODE,
+        };
+        let backlog = match args.param("backlog", 2)? {
+            Some(v) => args.u32("backlog", &v)?,
+            None => DEFAULT_BACKLOG,
+        };
+        let lockfile = match args.param("lockfile", 3)? {
+            Some(v) => args.flag("lockfile", &v)?,
+            None => true,
+        };
+        args.finish()?;
+        Ok(UnixServerEndpoint {
+            address: path::parse(OsStr::new(&address.text)),
+            mode,
+            backlog,
+            lockfile,
+        })
+    }
+
+    fn listen_now(&self) -> Result<Listener> {
+        let fail = |e| Error::io("listen on", self, e);
+        let file = path::file(&self.address);
+
+        // Declared first, so it is released last: after the socket file is gone.
+        let lock = match file {
+            Some(file) if self.lockfile => {
+                let acquired = LockFile::acquire(lock_path(file)).map_err(fail)?;
+                if let Some(pid) = acquired.stale {
+                    remove_stale_socket(file, pid);
+                }
+                Some(acquired.lock)
+            }
+            _ => None,
+        };
+
+        let address = path::sock_addr(&self.address).map_err(fail)?;
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(fail)?;
+        socket.bind(&address).map_err(fail)?;
+        let socket_file = match file {
+            Some(file) => Some(SocketFile::created(file).map_err(fail)?),
+            None => None,
+        };
+        if let Some(file) = file {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(self.mode))
+                .map_err(fail)?;
+        }
+        let backlog = i32::try_from(self.backlog).unwrap_or(i32::MAX);
+        socket.listen(backlog).map_err(fail)?;
+        socket.set_nonblocking(true).map_err(fail)?;
+        let listener = UnixListener::from_std(socket.into()).map_err(fail)?;
+        let local = match listener.local_addr() {
+            Ok(a) => path::from_tokio(&a),
+            Err(_) => self.address.clone(),
+        };
+        debug!(endpoint = %self, local = %local, "listening");
+        let accept = UnixAccept {
+            listener,
+            local: Address::Unix(local),
+            socket_file,
+            lock,
+        };
+        Ok(Listener::new(accept, self))
+    }
+}
+
+/// After taking over a stale lock: the previous owner never cleaned up, so its socket file
+/// goes too, but only if it really is a socket (never a regular file).
+fn remove_stale_socket(file: &Path, pid: i32) {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(file) {
+        Ok(meta) if meta.file_type().is_socket() => match std::fs::remove_file(file) {
+            Ok(()) => debug!(path = %file.display(), pid, "removed a stale socket file"),
+            Err(e) => {
+                warn!(path = %file.display(), error = %e, "could not remove a stale socket file")
+            }
+        },
+        // Not a socket, or nothing there: leave it; bind reports what is wrong.
+        _ => {}
+    }
+}
+
+impl fmt::Display for UnixServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = Canonical::new("unix")
+            .arg(path::display(&self.address))
+            .option("mode", format_args!("{:o}", self.mode))
+            .option("backlog", self.backlog)
+            .flag("lockfile", self.lockfile);
+        fmt::Display::fmt(&text, f)
+    }
+}
+
+impl FromStr for UnixServerEndpoint {
+    type Err = Error;
+
+    /// Parses a `unix` server description (the kind only, no layers).
+    fn from_str(s: &str) -> Result<Self> {
+        Self::from_args(SERVER_KIND.args(s)?)
+    }
+}
+
+impl ServerEndpoint for UnixServerEndpoint {
+    /// Binds and listens.
+    ///
+    /// With the lock file on, takes `<path>.lock` first (taking over a stale one and removing
+    /// the dead owner's socket file), binds, sets the mode, and listens.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the OS reason: `AddrInUse` when a live process holds the lock or
+    /// something (a leftover socket file, a regular file) is already at the path, or
+    /// `PermissionDenied`, `NotFound`. Nothing is left behind: no socket file, no lock.
+    ///
+    /// # Cancel safety
+    /// The work happens in one step when first polled; dropping the future before that does
+    /// nothing.
+    fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
+        Box::pin(async move { self.listen_now() })
+    }
+}
+
+/// A socket file this listener created; removed on drop if it is still the same file.
+#[derive(Debug)]
+struct SocketFile {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+impl SocketFile {
+    fn created(path: &Path) -> io::Result<Self> {
+        let meta = std::fs::symlink_metadata(path)?;
+        Ok(SocketFile {
+            path: path.to_owned(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.dev() == self.dev && meta.ino() == self.ino => {
+                match std::fs::remove_file(&self.path) {
+                    Ok(()) => debug!(path = %self.path.display(), "removed socket file"),
+                    Err(e) => warn!(path = %self.path.display(), error = %e,
+                        "could not remove socket file"),
+                }
+            }
+            Ok(_) => debug!(path = %self.path.display(), "socket file was replaced; left alone"),
+            Err(_) => {}
+        }
+    }
+}
+
+/// The bound socket behind a `unix` [`Listener`]. Fields drop in order: the socket closes,
+/// then its file goes, then the lock is released.
+struct UnixAccept {
+    listener: UnixListener,
+    local: Address,
+    socket_file: Option<SocketFile>,
+    lock: Option<LockFile>,
+}
+
+impl Accept for UnixAccept {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>> {
+        let (stream, peer) = ready!(self.listener.poll_accept(cx))?;
+        let mut info = ConnectionInfo::new(
+            "unix",
+            self.local.clone(),
+            Address::Unix(path::from_tokio(&peer)),
+        );
+        match PeerCredentials::of(&stream) {
+            Ok(credentials) => info.insert(credentials),
+            Err(e) => debug!(error = %e, "no peer credentials"),
+        }
+        Poll::Ready(Ok(Connection::new(stream, info)))
+    }
+
+    fn local_address(&self) -> Address {
+        self.local.clone()
+    }
+}
+
+impl fmt::Debug for UnixAccept {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixAccept")
+            .field("local", &self.local)
+            .field("socket_file", &self.socket_file)
+            .field("lock", &self.lock)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<UnixServerEndpoint> {
+        text.parse()
+    }
+
+    #[test]
+    fn defaults_are_twisteds() -> Result<()> {
+        let e = parse("unix:/var/run/finger")?;
+        assert_eq!(e, UnixServerEndpoint::new("/var/run/finger"));
+        assert_eq!(
+            (e.file_mode(), e.listen_backlog(), e.uses_lockfile()),
+            (0o666, 50, true)
+        );
+        assert_eq!(
+            e.to_string(),
+            "unix:/var/run/finger:mode=666:backlog=50:lockfile=1"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn positionals_in_order() -> Result<()> {
+        let e = parse("unix:/a:600:7:0")?;
+        assert_eq!(
+            e,
+            UnixServerEndpoint::new("/a")
+                .mode(0o600)
+                .backlog(7)
+                .lockfile(false)
+        );
+        let e = parse("unix:/tmp/x.sock:660")?;
+        assert_eq!(e.file_mode(), 0o660);
+        Ok(())
+    }
+
+    #[test]
+    fn keywords() -> Result<()> {
+        let e = parse("unix:address=/a:mode=0660:backlog=1:lockfile=0")?;
+        assert_eq!(
+            e,
+            UnixServerEndpoint::new("/a")
+                .mode(0o660)
+                .backlog(1)
+                .lockfile(false)
+        );
+        let e = parse(r"unix:foo\:bar\=baz\:qux\\")?;
+        assert_eq!(e.address(), &UnixAddress::Path(r"foo:bar=baz:qux\".into()));
+        Ok(())
+    }
+
+    #[test]
+    fn abstract_names() -> Result<()> {
+        let e = parse("unix:@abstract")?;
+        assert_eq!(e.address(), &UnixAddress::Abstract(b"abstract".to_vec()));
+        let nul = parse("unix:\0abstract")?;
+        assert_eq!(nul, e);
+        assert_eq!(
+            nul.to_string(),
+            "unix:@abstract:mode=666:backlog=50:lockfile=1"
+        );
+        let file = parse("unix:./@abstract")?;
+        assert_eq!(file.address(), &UnixAddress::Path("./@abstract".into()));
+        Ok(())
+    }
+
+    #[test]
+    fn canonical_round_trips() -> Result<()> {
+        for text in [
+            "unix:/a",
+            "unix:",
+            "unix:/tmp/a b.sock",
+            "unix:/x:mode=7777:backlog=0:lockfile=0",
+            r"unix:/a\:b\\c\=d:mode=1",
+            "unix:@name:lockfile=0",
+            "unix:./@name",
+            "UNIX:/a",
+        ] {
+            let e = parse(text)?;
+            assert_eq!(parse(&e.to_string())?, e, "{text}");
+        }
+        Ok(())
+    }
+
+    fn option_error(text: &str) -> (String, String) {
+        match parse(text) {
+            Err(Error::Option { option, reason, .. }) => (option, reason),
+            other => panic!("{text}: expected an option error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(option_error("unix").0, "address");
+        assert_eq!(option_error("unix:/x:mode=999").0, "mode");
+        assert_eq!(option_error("unix:/x:mode=-1").0, "mode");
+        assert_eq!(option_error("unix:/x:lockfile=true").0, "lockfile");
+        assert_eq!(option_error("unix:/x:backlog=-1").0, "backlog");
+        assert_eq!(option_error("unix:/x:timeout=5").0, "timeout");
+        assert_eq!(option_error("unix:/x:wantPID=1").0, "wantPID");
+        let (option, reason) = option_error("unix:/x:660:mode=600");
+        assert_eq!(option, "mode");
+        assert!(reason.contains("twice"), "{reason}");
+        assert_eq!(option_error("unix:/x:660:50:1:extra").0, "extra");
+    }
+
+    #[test]
+    fn unknown_option_lists_accepted() {
+        let Err(Error::Option { accepted, .. }) = parse("unix:/x:timeout=5") else {
+            panic!("expected an option error");
+        };
+        assert_eq!(accepted, ["address", "mode", "backlog", "lockfile"]);
+    }
+
+    #[test]
+    fn other_kinds_are_refused() {
+        assert!(matches!(parse("tcp:80"), Err(Error::UnknownKind { .. })));
+        assert!(parse("").is_err());
+    }
+}
