@@ -96,7 +96,9 @@ impl Registry {
                 .iter()
                 .position(|p| *p == spec.name)
                 .and_then(|i| args.positionals().get(i).cloned());
-            let given = positional.or_else(|| args.keyword(spec.name)).map(|v| v.text);
+            let given = positional
+                .or_else(|| args.keyword(spec.name))
+                .map(|v| v.text);
             if given.is_none() && spec.extension {
                 continue;
             }

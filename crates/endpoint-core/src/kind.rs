@@ -181,7 +181,10 @@ impl Kind {
 
     /// True for layers (`tls+...`), false for base kinds.
     pub fn is_layer(&self) -> bool {
-        matches!(self.builder, Builder::ServerLayer(_) | Builder::ClientLayer(_))
+        matches!(
+            self.builder,
+            Builder::ServerLayer(_) | Builder::ClientLayer(_)
+        )
     }
 
     /// The spec of option `name`, if the kind takes it.

@@ -74,7 +74,8 @@ impl Registry {
 
     /// Adds a URL form, replacing one with the same scheme.
     pub fn register_url(&mut self, form: UrlForm) -> &mut Self {
-        self.urls.retain(|u| !u.scheme.eq_ignore_ascii_case(form.scheme));
+        self.urls
+            .retain(|u| !u.scheme.eq_ignore_ascii_case(form.scheme));
         self.urls.push(form);
         self
     }
@@ -147,7 +148,11 @@ impl Registry {
                     input: input.to_owned(),
                     kind: format!("{scheme}://"),
                     side,
-                    known: self.urls.iter().map(|u| format!("{}://", u.scheme)).collect(),
+                    known: self
+                        .urls
+                        .iter()
+                        .map(|u| format!("{}://", u.scheme))
+                        .collect(),
                     suggestion: closest(scheme, self.urls.iter().map(|u| u.scheme))
                         .map(|s| format!("{s}://")),
                     other_side: false,
@@ -188,9 +193,10 @@ impl Registry {
         for (name, value) in split.keywords {
             let index = assign(input, &parts, &name)?;
             let bare = match name.text.split_once('.') {
-                Some((prefix, rest)) if parts[index].name.eq_ignore_ascii_case(prefix) => {
-                    Value { text: rest.to_owned(), position: name.position + prefix.len() + 1 }
-                }
+                Some((prefix, rest)) if parts[index].name.eq_ignore_ascii_case(prefix) => Value {
+                    text: rest.to_owned(),
+                    position: name.position + prefix.len() + 1,
+                },
                 _ => name,
             };
             assigned[index].push((bare, value));
@@ -199,12 +205,23 @@ impl Registry {
         let layer_args = layers
             .iter()
             .zip(assigned.by_ref())
-            .map(|(kind, keywords)| (*kind, Args::new(input, kind.name, Vec::new(), keywords, kind.options)))
+            .map(|(kind, keywords)| {
+                (
+                    *kind,
+                    Args::new(input, kind.name, Vec::new(), keywords, kind.options),
+                )
+            })
             .collect();
         let base_keywords = assigned.next().unwrap_or_default();
         Ok(Plan {
             base,
-            base_args: Args::new(input, base.name, positionals.collect(), base_keywords, base.options),
+            base_args: Args::new(
+                input,
+                base.name,
+                positionals.collect(),
+                base_keywords,
+                base.options,
+            ),
             layers: layer_args,
         })
     }
@@ -243,7 +260,10 @@ fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
         return Ok(0);
     }
     if let Some((prefix, _)) = name.text.split_once('.') {
-        if let Some(i) = parts.iter().position(|k| k.name.eq_ignore_ascii_case(prefix)) {
+        if let Some(i) = parts
+            .iter()
+            .position(|k| k.name.eq_ignore_ascii_case(prefix))
+        {
             return Ok(i);
         }
     }
@@ -259,14 +279,21 @@ fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
     let accepted = || {
         parts
             .iter()
-            .flat_map(|k| k.options.iter().map(move |o| format!("{}.{}", k.name, o.name)))
+            .flat_map(|k| {
+                k.options
+                    .iter()
+                    .map(move |o| format!("{}.{}", k.name, o.name))
+            })
             .collect::<Vec<_>>()
     };
     match claimed.as_slice() {
         [one] => Ok(*one),
         [] => {
             let all = accepted();
-            let bare: Vec<&str> = parts.iter().flat_map(|k| k.options.iter().map(|o| o.name)).collect();
+            let bare: Vec<&str> = parts
+                .iter()
+                .flat_map(|k| k.options.iter().map(|o| o.name))
+                .collect();
             Err(Error::Option {
                 input: input.to_owned(),
                 kind: parts.iter().map(|k| k.name).collect::<Vec<_>>().join("+"),

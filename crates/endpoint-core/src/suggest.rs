@@ -1,7 +1,10 @@
 //! "Did you mean" suggestions by edit distance.
 
 /// The candidate closest to `word` (case-insensitive), if it is within a small edit distance.
-pub(crate) fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let word = word.to_lowercase();
     let limit = (word.chars().count() / 3).max(1);
     candidates
@@ -20,13 +23,15 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -46,6 +51,9 @@ mod tests {
         assert_eq!(closest("tpc", kinds).as_deref(), Some("tcp"));
         assert_eq!(closest("unx", kinds).as_deref(), Some("unix"));
         assert_eq!(closest("zzzzz", kinds), None);
-        assert_eq!(closest("backlg", ["backlog", "interface"]).as_deref(), Some("backlog"));
+        assert_eq!(
+            closest("backlg", ["backlog", "interface"]).as_deref(),
+            Some("backlog")
+        );
     }
 }

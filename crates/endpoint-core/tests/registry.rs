@@ -44,7 +44,10 @@ fn base(mut args: Args) -> Result<Arc<dyn ClientEndpoint>> {
         None => std::time::Duration::from_secs(30),
     };
     args.finish()?;
-    let text = Canonical::new("pipe").arg(&path.text).seconds("timeout", timeout).to_string();
+    let text = Canonical::new("pipe")
+        .arg(&path.text)
+        .seconds("timeout", timeout)
+        .to_string();
     Ok(Arc::new(Recorded(text)))
 }
 
@@ -111,7 +114,10 @@ fn registry() -> Registry {
 fn kinds_registered_at_run_time_parse() -> Result<()> {
     let r = registry();
     assert_eq!(r.client("pipe:/a")?.to_string(), "pipe:/a:timeout=30");
-    assert_eq!(r.client("PIPE:path=/a:timeout=1.5")?.to_string(), "pipe:/a:timeout=1.5");
+    assert_eq!(
+        r.client("PIPE:path=/a:timeout=1.5")?.to_string(),
+        "pipe:/a:timeout=1.5"
+    );
     Ok(())
 }
 
@@ -119,7 +125,10 @@ fn kinds_registered_at_run_time_parse() -> Result<()> {
 fn layers_claim_their_own_keywords() -> Result<()> {
     let r = registry();
     let e = r.client("wrap+pipe:/a:hostname=h:wrap.timeout=5:pipe.timeout=2")?;
-    assert_eq!(e.to_string(), "wrap+pipe:/a:timeout=2:wrap.hostname=h:wrap.timeout=5");
+    assert_eq!(
+        e.to_string(),
+        "wrap+pipe:/a:timeout=2:wrap.hostname=h:wrap.timeout=5"
+    );
     // The canonical text parses back to the same thing.
     assert_eq!(r.client(&e.to_string())?.to_string(), e.to_string());
     let described = r.describe(Side::Client, "wrap+pipe:/a:hostname=h:wrap.timeout=5")?;
@@ -132,29 +141,49 @@ fn layers_claim_their_own_keywords() -> Result<()> {
 
 #[test]
 fn a_keyword_two_layers_take_must_be_qualified() -> Result<()> {
-    let e = registry().client("outer+wrap+pipe:/a:hostname=h").unwrap_err();
-    let Error::Option { option, reason, .. } = &e else { panic!("{e}") };
+    let e = registry()
+        .client("outer+wrap+pipe:/a:hostname=h")
+        .unwrap_err();
+    let Error::Option { option, reason, .. } = &e else {
+        panic!("{e}")
+    };
     assert_eq!(option, "hostname");
     assert!(reason.contains("outer.hostname or wrap.hostname"), "{e}");
     // The base kind takes an unqualified keyword it knows.
     let e = registry().client("outer+wrap+pipe:/a:timeout=5:outer.hostname=h")?;
-    assert_eq!(e.to_string(), "outer+wrap+pipe:/a:timeout=5:wrap.timeout=10:outer.hostname=h");
+    assert_eq!(
+        e.to_string(),
+        "outer+wrap+pipe:/a:timeout=5:wrap.timeout=10:outer.hostname=h"
+    );
     Ok(())
 }
 
 #[test]
 fn a_keyword_no_part_takes_is_listed_with_what_each_takes() {
     let e = registry().client("wrap+pipe:/a:hostnam=x").unwrap_err();
-    let Error::Option { suggestion, accepted, .. } = &e else { panic!("{e}") };
+    let Error::Option {
+        suggestion,
+        accepted,
+        ..
+    } = &e
+    else {
+        panic!("{e}")
+    };
     assert_eq!(suggestion.as_deref(), Some("hostname"));
-    assert!(accepted.contains(&"wrap.hostname".to_owned()), "{accepted:?}");
+    assert!(
+        accepted.contains(&"wrap.hostname".to_owned()),
+        "{accepted:?}"
+    );
 }
 
 #[test]
 fn unknown_kinds_and_layers() {
     let r = registry();
     let e = r.client("pipz:/a").unwrap_err();
-    assert!(matches!(&e, Error::UnknownKind { suggestion: Some(s), known, .. } if s == "pipe" && known == &["pipe"]), "{e}");
+    assert!(
+        matches!(&e, Error::UnknownKind { suggestion: Some(s), known, .. } if s == "pipe" && known == &["pipe"]),
+        "{e}"
+    );
     let e = r.client("wrap:/a").unwrap_err();
     assert!(e.to_string().contains("did you mean \"wrap+...\""), "{e}");
     let e = r.server("pipe:/a").unwrap_err();
@@ -168,22 +197,46 @@ fn unknown_kinds_and_layers() {
 #[test]
 fn url_forms_rewrite_to_descriptions() -> Result<()> {
     let r = registry();
-    assert_eq!(r.client("pipe:///tmp/a:b")?.to_string(), r"pipe:/tmp/a\:b:timeout=30");
+    assert_eq!(
+        r.client("pipe:///tmp/a:b")?.to_string(),
+        r"pipe:/tmp/a\:b:timeout=30"
+    );
     let e = r.client("nope://x").unwrap_err();
-    assert!(matches!(&e, Error::UnknownKind { kind, .. } if kind == "nope://"), "{e}");
+    assert!(
+        matches!(&e, Error::UnknownKind { kind, .. } if kind == "nope://"),
+        "{e}"
+    );
     Ok(())
 }
 
 #[test]
 fn the_kind_is_the_first_positional() -> Result<()> {
-    assert_eq!(registry().client("timeout=3:pipe:/a")?.to_string(), "pipe:/a:timeout=3");
+    assert_eq!(
+        registry().client("timeout=3:pipe:/a")?.to_string(),
+        "pipe:/a:timeout=3"
+    );
     Ok(())
 }
 
 #[test]
 fn no_input_panics() {
     let r = registry();
-    let samples = ["", ":", "\\", "a\\", "=", "==", "+", "++", ":::", "pipe:\u{0}", "wrap+", "://", "pipe:path=/a:path=", "p\u{e9}:x"];
+    let samples = [
+        "",
+        ":",
+        "\\",
+        "a\\",
+        "=",
+        "==",
+        "+",
+        "++",
+        ":::",
+        "pipe:\u{0}",
+        "wrap+",
+        "://",
+        "pipe:path=/a:path=",
+        "p\u{e9}:x",
+    ];
     for s in samples {
         let _ = r.client(s);
         let _ = r.server(s);

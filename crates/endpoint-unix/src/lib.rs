@@ -83,8 +83,6 @@
 //! linked. The `endpoints` facade does that; a program depending on this crate alone, without
 //! naming any of its items, adds `use endpoint_unix as _;`.
 #![warn(missing_docs)]
-// `endpoint_core::Error` carries its evidence inline (about 150 bytes); every fallible function
-// here returns it, so this lint would fire on each of them. Its size is core's decision.
 
 mod client;
 mod credentials;

@@ -24,19 +24,33 @@ impl Rate {
     pub(crate) fn parse(mut args: Args) -> Result<Self> {
         let rate = args.keyword("rate");
         let rate = args.required("rate", rate)?;
-        let rate_value = args.convert("rate", &rate, |t| match endpoint_core::description::parse_integer(t)? {
-            0 => Err("must be at least 1 byte per second".into()),
-            n => Ok(n),
-        })?;
+        let rate_value =
+            args.convert(
+                "rate",
+                &rate,
+                |t| match endpoint_core::description::parse_integer(t)? {
+                    0 => Err("must be at least 1 byte per second".into()),
+                    n => Ok(n),
+                },
+            )?;
         let burst = match args.keyword("burst") {
-            Some(v) => args.convert("burst", &v, |t| match endpoint_core::description::parse_integer(t)? {
-                0 => Err("must be at least 1 byte".into()),
-                n => Ok(n),
-            })?,
+            Some(v) => {
+                args.convert(
+                    "burst",
+                    &v,
+                    |t| match endpoint_core::description::parse_integer(t)? {
+                        0 => Err("must be at least 1 byte".into()),
+                        n => Ok(n),
+                    },
+                )?
+            }
             None => rate_value,
         };
         args.finish()?;
-        Ok(Rate { rate: rate_value, burst })
+        Ok(Rate {
+            rate: rate_value,
+            burst,
+        })
     }
 
     fn wrap(self, connection: Connection) -> Connection {
@@ -93,7 +107,9 @@ impl ServerEndpoint for ThrottleServerEndpoint {
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let listener = self.inner.bind().await?;
-            Ok(listener.with_upgrade(Arc::new(self.rate)).with_description(self))
+            Ok(listener
+                .with_upgrade(Arc::new(self.rate))
+                .with_description(self))
         })
     }
 }

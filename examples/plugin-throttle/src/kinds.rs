@@ -11,15 +11,25 @@ use crate::endpoint::{Rate, ThrottleClientEndpoint, ThrottleServerEndpoint};
 
 static OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("rate", OptionType::Integer, "bytes per second, each way"),
-    OptionSpec::new("burst", OptionType::Integer, "bytes that may pass at once (default: rate)"),
+    OptionSpec::new(
+        "burst",
+        OptionType::Integer,
+        "bytes that may pass at once (default: rate)",
+    ),
 ];
 
 fn server(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
-    Ok(Arc::new(ThrottleServerEndpoint::new(inner, Rate::parse(args)?)))
+    Ok(Arc::new(ThrottleServerEndpoint::new(
+        inner,
+        Rate::parse(args)?,
+    )))
 }
 
 fn client(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(ThrottleClientEndpoint::new(inner, Rate::parse(args)?)))
+    Ok(Arc::new(ThrottleClientEndpoint::new(
+        inner,
+        Rate::parse(args)?,
+    )))
 }
 
 endpoint_core::inventory::submit! {

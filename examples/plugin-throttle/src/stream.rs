@@ -28,7 +28,11 @@ impl<S> Throttled<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Throttled<S> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let allowed = ready!(this.read.poll_allowance(cx)).min(buf.remaining());
         let mut limited = ReadBuf::new(buf.initialize_unfilled_to(allowed));
@@ -41,7 +45,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Throttled<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Throttled<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let allowed = ready!(this.write.poll_allowance(cx)).min(buf.len());
         let n = ready!(Pin::new(&mut this.inner).poll_write(cx, &buf[..allowed]))?;

@@ -12,8 +12,12 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 #[test]
 fn the_plugin_kind_is_registered_by_depending_on_it() {
     let registry = Registry::global();
-    assert!(registry.find("throttle", endpoints::Side::Server, true).is_some());
-    assert!(registry.find("throttle", endpoints::Side::Client, true).is_some());
+    assert!(registry
+        .find("throttle", endpoints::Side::Server, true)
+        .is_some());
+    assert!(registry
+        .find("throttle", endpoints::Side::Client, true)
+        .is_some());
     let e = registry.client("throttle+tcp:h:80").unwrap_err();
     assert!(e.to_string().contains("\"rate\""), "{e}");
 }
@@ -38,7 +42,11 @@ async fn a_client_side_throttle_limits_writes() -> TestResult {
     sender.await??;
     assert_eq!(received, vec![7u8; 3000]);
     // 1000 bytes of burst at once, then 2000 more at 1000 bytes per second.
-    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     Ok(())
 }
 

@@ -23,9 +23,7 @@ pub struct Canonical {
 impl Canonical {
     /// Starts a description of `kind`.
     pub fn new(kind: &str) -> Self {
-        Canonical {
-            text: quote(kind),
-        }
+        Canonical { text: quote(kind) }
     }
 
     /// Starts the description of a layer over `inner`'s description: `layer+inner`. Options
@@ -89,7 +87,11 @@ pub struct LayerCanonical {
 impl LayerCanonical {
     /// Appends `layer.key=value`.
     pub fn option(mut self, key: &str, value: impl fmt::Display) -> Self {
-        self.text.push_str(&format!(":{}.{key}={}", self.layer, quote(&value.to_string())));
+        self.text.push_str(&format!(
+            ":{}.{key}={}",
+            self.layer,
+            quote(&value.to_string())
+        ));
         self
     }
 

@@ -106,7 +106,12 @@ pub fn split(input: &str) -> Result<Split> {
     Ok(split)
 }
 
-fn finish(text: &mut String, name: Option<(String, usize)>, start: usize, value_start: usize) -> Segment {
+fn finish(
+    text: &mut String,
+    name: Option<(String, usize)>,
+    start: usize,
+    value_start: usize,
+) -> Segment {
     let text = std::mem::take(text);
     match name {
         Some((name, name_start)) => Segment::Keyword {
@@ -158,7 +163,10 @@ mod tests {
         let s = split(s).unwrap();
         (
             s.positionals.into_iter().map(|v| v.text).collect(),
-            s.keywords.into_iter().map(|(k, v)| (k.text, v.text)).collect(),
+            s.keywords
+                .into_iter()
+                .map(|(k, v)| (k.text, v.text))
+                .collect(),
         )
     }
 
@@ -178,7 +186,10 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(args(r"tcp:8\0").0, vec!["tcp", "80"]);
-        assert_eq!(args(r"unix:foo\:bar\=baz\:qux\\").0, vec!["unix", r"foo:bar=baz:qux\"]);
+        assert_eq!(
+            args(r"unix:foo\:bar\=baz\:qux\\").0,
+            vec!["unix", r"foo:bar=baz:qux\"]
+        );
         assert!(split(r"tcp:80\").is_err());
     }
 

@@ -14,7 +14,9 @@ pub fn parse_integer(text: &str) -> Result<u64, String> {
         return Err("is empty; expected a number".into());
     }
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("is not a number: \"{text}\" (use ASCII digits only)"));
+        return Err(format!(
+            "is not a number: \"{text}\" (use ASCII digits only)"
+        ));
     }
     text.parse::<u64>()
         .map_err(|_| format!("is too large: \"{text}\""))
@@ -48,7 +50,11 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
         && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && text.bytes().filter(|&b| b == b'.').count() <= 1
         && text.bytes().any(|b| b.is_ascii_digit());
-    let secs: f64 = if ok { text.parse().unwrap_or(f64::NAN) } else { f64::NAN };
+    let secs: f64 = if ok {
+        text.parse().unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    };
     Duration::try_from_secs_f64(secs)
         .map_err(|_| format!("is not a number of seconds: \"{text}\" (like 30 or 1.5)"))
 }
@@ -71,7 +77,9 @@ mod tests {
     fn ports_are_strict() {
         assert_eq!(parse_port("080"), Ok(80));
         assert_eq!(parse_port("65535"), Ok(65535));
-        for bad in ["", " 80", "+80", "80_0", "0x50", "80.0", "-1", "65536", "\u{661}"] {
+        for bad in [
+            "", " 80", "+80", "80_0", "0x50", "80.0", "-1", "65536", "\u{661}",
+        ] {
             assert!(parse_port(bad).is_err(), "{bad:?}");
         }
     }

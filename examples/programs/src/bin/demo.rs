@@ -13,17 +13,32 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 // Linking the plugin is the one line an application adds to accept its strings.
 use endpoint_throttle as _;
 
+/// Writes the client description that reaches a listener's bound address.
+type ClientFor = Box<dyn Fn(&Address) -> String>;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let socket = quote(&dir.path().join("demo.sock").to_string_lossy());
     let abstract_name = format!("@endpoints-demo-{}", std::process::id());
 
-    let pairs: Vec<(String, Box<dyn Fn(&Address) -> String>)> = vec![
-        ("tcp:0:interface=127.0.0.1".into(), Box::new(|a| format!("tcp:127.0.0.1:{}", port(a)))),
-        (r"tcp6:0:interface=\:\:1".into(), Box::new(|a| format!("tcp:[::1]:{}", port(a)))),
-        (format!("unix:{socket}:mode=600"), Box::new(move |a| format!("unix:{}", unix_path(a)))),
-        (format!("unix:{abstract_name}"), Box::new(|a| format!("unix:{}", unix_path(a)))),
+    let pairs: Vec<(String, ClientFor)> = vec![
+        (
+            "tcp:0:interface=127.0.0.1".into(),
+            Box::new(|a| format!("tcp:127.0.0.1:{}", port(a))),
+        ),
+        (
+            r"tcp6:0:interface=\:\:1".into(),
+            Box::new(|a| format!("tcp:[::1]:{}", port(a))),
+        ),
+        (
+            format!("unix:{socket}:mode=600"),
+            Box::new(move |a| format!("unix:{}", unix_path(a))),
+        ),
+        (
+            format!("unix:{abstract_name}"),
+            Box::new(|a| format!("unix:{}", unix_path(a))),
+        ),
         (
             "throttle+tcp:0:interface=127.0.0.1:rate=65536".into(),
             Box::new(|a| format!("throttle+tcp:localhost:{}:rate=65536", port(a))),
@@ -42,7 +57,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 
     println!("bad descriptions get clear errors:");
-    for bad in ["tpc:8080", "tcp:80:backlg=5", "unix:/tmp/x.sock:mode=999", "tcp6:example.com:80"] {
+    for bad in [
+        "tpc:8080",
+        "tcp:80:backlg=5",
+        "unix:/tmp/x.sock:mode=999",
+        "tcp6:example.com:80",
+    ] {
         let error = match bad {
             "tcp6:example.com:80" => client_from_string(bad).map(|_| ()).unwrap_err(),
             _ => server_from_string(bad).map(|_| ()).unwrap_err(),
@@ -56,7 +76,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// Sends a line from the client, answers it from the server, and describes both ends.
-async fn converse(accepted: Connection, connected: Connection) -> Result<(String, String), Box<dyn Error>> {
+async fn converse(
+    accepted: Connection,
+    connected: Connection,
+) -> Result<(String, String), Box<dyn Error>> {
     println!(
         "        connected {} -> {} through {:?}",
         connected.local_address(),
@@ -68,7 +91,10 @@ async fn converse(accepted: Connection, connected: Connection) -> Result<(String
     client.get_mut().write_all(b"hello, endpoint\n").await?;
     let mut request = String::new();
     server.read_line(&mut request).await?;
-    server.get_mut().write_all(format!("you said: {}", request).as_bytes()).await?;
+    server
+        .get_mut()
+        .write_all(format!("you said: {}", request).as_bytes())
+        .await?;
     let mut reply = String::new();
     client.read_line(&mut reply).await?;
     Ok((request.trim_end().to_owned(), reply.trim_end().to_owned()))

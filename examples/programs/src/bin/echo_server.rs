@@ -10,7 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let description = std::env::args().nth(1).unwrap_or_else(|| "tcp:7007:interface=127.0.0.1".into());
+    let description = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tcp:7007:interface=127.0.0.1".into());
     let endpoint = endpoints::server_from_string(&description)?;
     let port = endpoint.bind().await?.listen(|mut connection| async move {
         let mut buf = vec![0u8; 16 * 1024];
