@@ -42,6 +42,8 @@ pub enum Error {
         input: String,
         /// The kind as written.
         kind: String,
+        /// Byte offset of the kind in `input`.
+        position: usize,
         /// The side it was looked up on.
         side: Side,
         /// The kinds registered on that side.
@@ -171,10 +173,12 @@ impl Error {
         matches!(self, Error::Timeout { .. })
     }
 
-    /// The byte position in the description, for parse and option errors.
+    /// The byte position in the description, for parse, kind and option errors.
     pub fn position(&self) -> Option<usize> {
         match self {
-            Error::Parse { position, .. } | Error::Option { position, .. } => Some(*position),
+            Error::Parse { position, .. }
+            | Error::Option { position, .. }
+            | Error::UnknownKind { position, .. } => Some(*position),
             _ => None,
         }
     }

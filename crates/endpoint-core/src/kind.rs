@@ -205,7 +205,7 @@ impl Kind {
         Ok(plan.base_args)
     }
 
-    /// A usage line: `tcp:PORT[:interface=...][:backlog=50]`.
+    /// A usage line naming the positional arguments: `tcp:PORT`, `tls+...`.
     pub fn usage(&self) -> String {
         let mut usage = if self.is_layer() {
             format!("{}+...", self.name)

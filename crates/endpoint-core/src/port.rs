@@ -122,6 +122,16 @@ impl ListeningPort {
         *self.stopped.borrow()
     }
 
+    /// Waits until the port stops: after [`stop_listening`](Self::stop_listening), a drop, or a
+    /// fatal accept error that ended the listener.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub async fn stopped(&self) {
+        let mut stopped = self.stopped.clone();
+        let _ = stopped.wait_for(|s| *s).await;
+    }
+
     /// Stops accepting: closes the socket, removes a unix socket file and releases its lock.
     /// Returns when that is done. Connections already accepted keep running. Calling it again
     /// does nothing.
@@ -131,9 +141,7 @@ impl ListeningPort {
     #[doc(alias = "stopListening")]
     pub async fn stop_listening(&self) {
         self.stop.cancel();
-        let mut stopped = self.stopped.clone();
-        // An error means the task is gone, and with it the socket.
-        let _ = stopped.wait_for(|s| *s).await;
+        self.stopped().await;
     }
 
     /// Stops listening, then waits up to `grace` for running handlers; the rest are aborted.

@@ -147,6 +147,7 @@ impl Registry {
                 .ok_or_else(|| Error::UnknownKind {
                     input: input.to_owned(),
                     kind: format!("{scheme}://"),
+                    position: 0,
                     side,
                     known: self
                         .urls
@@ -184,7 +185,7 @@ impl Registry {
                 });
             }
             let layer = i + 1 < names.len();
-            parts.push(self.lookup(input, name, side, layer)?);
+            parts.push(self.lookup(input, name, offset, side, layer)?);
             offset += name.len() + 1;
         }
         let (base, layers) = parts.split_last().expect("split always yields one part");
@@ -226,7 +227,14 @@ impl Registry {
         })
     }
 
-    fn lookup(&self, input: &str, name: &str, side: Side, layer: bool) -> Result<&Kind> {
+    fn lookup(
+        &self,
+        input: &str,
+        name: &str,
+        position: usize,
+        side: Side,
+        layer: bool,
+    ) -> Result<&Kind> {
         if let Some(kind) = self.find(name, side, layer) {
             return Ok(kind);
         }
@@ -245,6 +253,7 @@ impl Registry {
         Err(Error::UnknownKind {
             input: input.to_owned(),
             kind: name.to_owned(),
+            position,
             side,
             known,
             suggestion: hint,

@@ -26,7 +26,11 @@ pub struct SystemResolver;
 impl Resolve for SystemResolver {
     fn resolve(&self, host: &str, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
         let host = host.to_owned();
-        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), port)).await?.collect()) })
+        Box::pin(async move {
+            Ok(tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect())
+        })
     }
 }
 
@@ -166,10 +170,17 @@ impl TcpClientEndpoint {
         let stream = race(addresses, self.bind_address, self.attempt_delay)
             .await
             .map_err(|e| Error::io("connect to", self, e))?;
-        let local = stream.local_addr().map_err(|e| Error::io("connect to", self, e))?;
-        let peer = stream.peer_addr().map_err(|e| Error::io("connect to", self, e))?;
+        let local = stream
+            .local_addr()
+            .map_err(|e| Error::io("connect to", self, e))?;
+        let peer = stream
+            .peer_addr()
+            .map_err(|e| Error::io("connect to", self, e))?;
         tracing::debug!(endpoint = %self, %local, %peer, "connected");
-        Ok(Connection::new(stream, ConnectionInfo::new("tcp", local.into(), peer.into())))
+        Ok(Connection::new(
+            stream,
+            ConnectionInfo::new("tcp", local.into(), peer.into()),
+        ))
     }
 }
 
@@ -257,8 +268,19 @@ impl fmt::Debug for TcpClientEndpoint {
 impl PartialEq for TcpClientEndpoint {
     /// Endpoints are equal when their descriptions are (the resolver is not compared).
     fn eq(&self, other: &Self) -> bool {
-        (&self.host, self.port, self.timeout, self.bind_address, self.attempt_delay)
-            == (&other.host, other.port, other.timeout, other.bind_address, other.attempt_delay)
+        (
+            &self.host,
+            self.port,
+            self.timeout,
+            self.bind_address,
+            self.attempt_delay,
+        ) == (
+            &other.host,
+            other.port,
+            other.timeout,
+            other.bind_address,
+            other.attempt_delay,
+        )
     }
 }
 

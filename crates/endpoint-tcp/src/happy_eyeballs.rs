@@ -95,11 +95,26 @@ mod tests {
 
     #[test]
     fn interleaves_families_starting_with_the_first() {
-        let a: Vec<SocketAddr> = ["[::1]:1", "[::2]:1", "[::3]:1", "127.0.0.1:1", "127.0.0.2:1"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect();
+        let a: Vec<SocketAddr> = [
+            "[::1]:1",
+            "[::2]:1",
+            "[::3]:1",
+            "127.0.0.1:1",
+            "127.0.0.2:1",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
         let sorted: Vec<String> = sort_rfc8305(a).iter().map(|s| s.to_string()).collect();
-        assert_eq!(sorted, ["[::1]:1", "127.0.0.1:1", "[::2]:1", "127.0.0.2:1", "[::3]:1"]);
+        assert_eq!(
+            sorted,
+            [
+                "[::1]:1",
+                "127.0.0.1:1",
+                "[::2]:1",
+                "127.0.0.2:1",
+                "[::3]:1"
+            ]
+        );
     }
 }

@@ -41,7 +41,11 @@ static TCP6_SERVER_OPTIONS: &[OptionSpec] = &[
 ];
 
 static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
-    OptionSpec::new("host", OptionType::Text, "host name or IP literal to connect to"),
+    OptionSpec::new(
+        "host",
+        OptionType::Text,
+        "host name or IP literal to connect to",
+    ),
     OptionSpec::new("port", OptionType::Port, "port to connect to"),
     OptionSpec::new(
         "timeout",

@@ -8,8 +8,7 @@ use std::task::{Context, Poll};
 
 use endpoint_core::description::{Args, Canonical};
 use endpoint_core::{
-    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
-    ServerEndpoint,
+    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
@@ -144,7 +143,11 @@ impl TcpServerEndpoint {
     }
 
     fn listen_socket(&self, address: SocketAddr) -> io::Result<TcpListener> {
-        let socket = Socket::new(Domain::for_address(address), Type::STREAM, Some(Protocol::TCP))?;
+        let socket = Socket::new(
+            Domain::for_address(address),
+            Type::STREAM,
+            Some(Protocol::TCP),
+        )?;
         socket.set_reuse_address(true)?;
         if self.reuseport {
             socket.set_reuse_port(true)?;
@@ -213,7 +216,10 @@ impl Accept for TcpAccept {
         self.listener.poll_accept(cx).map_ok(|(stream, peer)| {
             let local = canonical(stream.local_addr().unwrap_or(self.local));
             let peer = canonical(peer);
-            Connection::new(stream, ConnectionInfo::new("tcp", local.into(), peer.into()))
+            Connection::new(
+                stream,
+                ConnectionInfo::new("tcp", local.into(), peer.into()),
+            )
         })
     }
 
@@ -221,7 +227,6 @@ impl Accept for TcpAccept {
         Address::Inet(self.local)
     }
 }
-
 
 /// Shows an IPv4 client of a dual-stack socket as IPv4, not as `::ffff:a.b.c.d`.
 fn canonical(address: SocketAddr) -> SocketAddr {

@@ -12,9 +12,10 @@ async fn echo(server: &str, client_of: impl Fn(u16) -> String) -> TestResult {
     let mut listener = registry.server(server)?.bind().await?;
     let port = listener.local_address().port().expect("an IP listener");
     let client = registry.client(&client_of(port))?;
-    let (mut accepted, mut connected) =
-        tokio::time::timeout(SAFETY, async { tokio::try_join!(listener.accept(), client.connect()) })
-            .await??;
+    let (mut accepted, mut connected) = tokio::time::timeout(SAFETY, async {
+        tokio::try_join!(listener.accept(), client.connect())
+    })
+    .await??;
     assert_eq!(accepted.peer_address(), connected.local_address());
     assert_eq!(accepted.local_address(), connected.peer_address());
     exchange(&mut connected, &mut accepted, b"hello over tcp").await?;
@@ -23,12 +24,18 @@ async fn echo(server: &str, client_of: impl Fn(u16) -> String) -> TestResult {
 
 #[tokio::test]
 async fn echo_ipv4() -> TestResult {
-    echo("tcp:0:interface=127.0.0.1", |p| format!("tcp:127.0.0.1:{p}")).await
+    echo("tcp:0:interface=127.0.0.1", |p| {
+        format!("tcp:127.0.0.1:{p}")
+    })
+    .await
 }
 
 #[tokio::test]
 async fn echo_ipv6_interface_switches_family() -> TestResult {
-    let listener = Registry::global().server(r"tcp:0:interface=\:\:1")?.bind().await?;
+    let listener = Registry::global()
+        .server(r"tcp:0:interface=\:\:1")?
+        .bind()
+        .await?;
     assert!(matches!(listener.local_address(), Address::Inet(a) if a.is_ipv6()));
     echo(r"tcp:0:interface=\:\:1", |p| format!("tcp:[::1]:{p}")).await
 }
@@ -45,7 +52,10 @@ async fn tcp6_default_is_dual_stack() -> TestResult {
 
 #[tokio::test]
 async fn localhost_name_resolves() -> TestResult {
-    echo("tcp:0:interface=localhost", |p| format!("tcp:localhost:{p}:timeout=10")).await
+    echo("tcp:0:interface=localhost", |p| {
+        format!("tcp:localhost:{p}:timeout=10")
+    })
+    .await
 }
 
 #[tokio::test]
@@ -55,7 +65,10 @@ async fn bind_address_chooses_the_local_address() -> TestResult {
     let port = listener.local_address().port().unwrap();
     let client = registry.client(&format!("tcp:127.0.0.1:{port}:bindAddress=127.0.0.1"))?;
     let (accepted, _connected) = tokio::try_join!(listener.accept(), client.connect())?;
-    assert_eq!(accepted.peer_address().as_inet().unwrap().ip().to_string(), "127.0.0.1");
+    assert_eq!(
+        accepted.peer_address().as_inet().unwrap().ip().to_string(),
+        "127.0.0.1"
+    );
     Ok(())
 }
 
@@ -63,7 +76,10 @@ async fn bind_address_chooses_the_local_address() -> TestResult {
 async fn listener_is_a_stream_and_backlog_is_real() -> TestResult {
     use futures_util::StreamExt;
     let registry = Registry::global();
-    let mut listener = registry.server("tcp:0:interface=127.0.0.1:backlog=5")?.bind().await?;
+    let mut listener = registry
+        .server("tcp:0:interface=127.0.0.1:backlog=5")?
+        .bind()
+        .await?;
     let port = listener.local_address().port().unwrap();
     let client = registry.client(&format!("tcp:127.0.0.1:{port}"))?;
     let (accepted, _c) = tokio::join!(listener.next(), client.connect());

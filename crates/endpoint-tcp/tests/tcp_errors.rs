@@ -19,7 +19,9 @@ async fn address_in_use_is_an_io_error() -> TestResult {
     let error = registry.server(&description)?.bind().await.unwrap_err();
     assert_eq!(error.io_kind(), Some(ErrorKind::AddrInUse));
     assert!(error.to_string().contains(&description), "{error}");
-    let source = std::error::Error::source(&error).expect("the OS error").to_string();
+    let source = std::error::Error::source(&error)
+        .expect("the OS error")
+        .to_string();
     assert!(source.to_lowercase().contains("in use"), "{source}");
     Ok(())
 }
@@ -29,18 +31,27 @@ async fn refused_is_an_io_error() -> TestResult {
     let (_keep, address) = refusing();
     let client = Registry::global().client(&format!("tcp:127.0.0.1:{}", address.port()))?;
     let error = client.connect().await.unwrap_err();
-    assert_eq!(error.io_kind(), Some(ErrorKind::ConnectionRefused), "{error}");
+    assert_eq!(
+        error.io_kind(),
+        Some(ErrorKind::ConnectionRefused),
+        "{error}"
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn connect_times_out_against_an_address_that_never_answers() -> TestResult {
     let hole = black_hole();
-    let client = Registry::global()
-        .client(&format!("tcp:127.0.0.1:{}:timeout=0.3", hole.address.port()))?;
+    let client = Registry::global().client(&format!(
+        "tcp:127.0.0.1:{}:timeout=0.3",
+        hole.address.port()
+    ))?;
     let started = Instant::now();
     let error = client.connect().await.unwrap_err();
-    assert!(matches!(error, Error::Timeout { after, .. } if after == Duration::from_millis(300)), "{error}");
+    assert!(
+        matches!(error, Error::Timeout { after, .. } if after == Duration::from_millis(300)),
+        "{error}"
+    );
     assert!(started.elapsed() >= Duration::from_millis(300));
     Ok(())
 }
@@ -56,15 +67,24 @@ async fn zero_timeout_fails_at_once() -> TestResult {
 fn bad_descriptions_name_the_problem() {
     let registry = Registry::global();
     let e = registry.server("tpc:8080").unwrap_err();
-    assert!(matches!(&e, Error::UnknownKind { suggestion: Some(s), .. } if s == "tcp"), "{e}");
+    assert!(
+        matches!(&e, Error::UnknownKind { suggestion: Some(s), .. } if s == "tcp"),
+        "{e}"
+    );
     assert!(e.to_string().contains("did you mean \"tcp\""), "{e}");
 
     let e = registry.server("tcp:80:backlg=5").unwrap_err();
-    assert!(matches!(&e, Error::Option { option, suggestion: Some(s), position: 7, .. }
-        if option == "backlg" && s == "backlog"), "{e}");
+    assert!(
+        matches!(&e, Error::Option { option, suggestion: Some(s), position: 7, .. }
+        if option == "backlg" && s == "backlog"),
+        "{e}"
+    );
 
     let e = registry.server("tcp:http").unwrap_err();
-    assert!(matches!(&e, Error::Option { option, position: 4, .. } if option == "port"), "{e}");
+    assert!(
+        matches!(&e, Error::Option { option, position: 4, .. } if option == "port"),
+        "{e}"
+    );
     assert!(e.caret().unwrap().ends_with("    ^"), "{:?}", e.caret());
 
     let e = registry.client("tcp6:h:80").unwrap_err();
@@ -77,5 +97,8 @@ fn bad_descriptions_name_the_problem() {
     assert!(e.to_string().contains("too many"), "{e}");
 
     let e = registry.client("tcp:h:80:bindAddress=nowhere").unwrap_err();
-    assert!(matches!(&e, Error::Option { option, .. } if option == "bindAddress"), "{e}");
+    assert!(
+        matches!(&e, Error::Option { option, .. } if option == "bindAddress"),
+        "{e}"
+    );
 }

@@ -23,7 +23,10 @@ impl Resolve for Fixed {
 }
 
 async fn good_listener() -> Result<endpoint_core::Listener, endpoint_core::Error> {
-    Registry::global().server("tcp:0:interface=127.0.0.1")?.bind().await
+    Registry::global()
+        .server("tcp:0:interface=127.0.0.1")?
+        .bind()
+        .await
 }
 
 #[tokio::test]
@@ -35,9 +38,10 @@ async fn falls_back_past_a_refusing_address() -> TestResult {
         .attempt_delay(Duration::from_secs(60))
         .resolver(Arc::new(Fixed(vec![refused, good])));
     // A refusal starts the next attempt at once, not after the 60 s delay.
-    let (connection, _) =
-        tokio::time::timeout(SAFETY, async { tokio::try_join!(client.connect(), listener.accept()) })
-            .await??;
+    let (connection, _) = tokio::time::timeout(SAFETY, async {
+        tokio::try_join!(client.connect(), listener.accept())
+    })
+    .await??;
     assert_eq!(connection.peer_address().as_inet(), Some(good));
     Ok(())
 }
@@ -50,9 +54,10 @@ async fn falls_back_past_an_address_that_never_answers() -> TestResult {
     let client = TcpClientEndpoint::new("service.test", 0)
         .attempt_delay(Duration::from_millis(50))
         .resolver(Arc::new(Fixed(vec![hole.address, good])));
-    let (connection, _) =
-        tokio::time::timeout(SAFETY, async { tokio::try_join!(client.connect(), listener.accept()) })
-            .await??;
+    let (connection, _) = tokio::time::timeout(SAFETY, async {
+        tokio::try_join!(client.connect(), listener.accept())
+    })
+    .await??;
     assert_eq!(connection.peer_address().as_inet(), Some(good));
     Ok(())
 }
@@ -61,7 +66,8 @@ async fn falls_back_past_an_address_that_never_answers() -> TestResult {
 async fn all_refusing_reports_the_refusal() -> TestResult {
     let (_a, first) = refusing();
     let (_b, second) = refusing();
-    let client = TcpClientEndpoint::new("service.test", 0).resolver(Arc::new(Fixed(vec![first, second])));
+    let client =
+        TcpClientEndpoint::new("service.test", 0).resolver(Arc::new(Fixed(vec![first, second])));
     let error = client.connect().await.unwrap_err();
     assert_eq!(error.io_kind(), Some(io::ErrorKind::ConnectionRefused));
     Ok(())

@@ -45,8 +45,14 @@ async fn stop_listening_frees_the_port_and_keeps_connections() -> TestResult {
 
     // New connections are refused, and the port can be bound again.
     let refused = client.connect().await.unwrap_err();
-    assert_eq!(refused.io_kind(), Some(std::io::ErrorKind::ConnectionRefused));
-    let again = registry.server(&format!("tcp:{port_number}:interface=127.0.0.1"))?.bind().await?;
+    assert_eq!(
+        refused.io_kind(),
+        Some(std::io::ErrorKind::ConnectionRefused)
+    );
+    let again = registry
+        .server(&format!("tcp:{port_number}:interface=127.0.0.1"))?
+        .bind()
+        .await?;
     assert_eq!(again.local_address().port(), Some(port_number));
 
     // A second stop does nothing.

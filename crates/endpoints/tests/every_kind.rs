@@ -16,7 +16,10 @@ fn the_facade_links_every_transport() {
         ("unix", Side::Server),
         ("unix", Side::Client),
     ] {
-        assert!(registry.find(name, side, false).is_some(), "{side} kind {name} is missing");
+        assert!(
+            registry.find(name, side, false).is_some(),
+            "{side} kind {name} is missing"
+        );
     }
 }
 
@@ -35,16 +38,27 @@ async fn echo_once(server: &str, client_of: impl Fn(&endpoints::Address) -> Stri
 
 #[tokio::test]
 async fn tcp_through_the_facade() -> TestResult {
-    echo_once("tcp:0:interface=127.0.0.1", |a| format!("tcp:127.0.0.1:{}", a.port().unwrap())).await
+    echo_once("tcp:0:interface=127.0.0.1", |a| {
+        format!("tcp:127.0.0.1:{}", a.port().unwrap())
+    })
+    .await
 }
 
 #[tokio::test]
 async fn unix_through_the_facade() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("echo.sock");
-    let server = format!("unix:{}", endpoints::description::quote(&path.to_string_lossy()));
-    echo_once(&server, |_| format!("unix:{}", endpoints::description::quote(&path.to_string_lossy())))
-        .await
+    let server = format!(
+        "unix:{}",
+        endpoints::description::quote(&path.to_string_lossy())
+    );
+    echo_once(&server, |_| {
+        format!(
+            "unix:{}",
+            endpoints::description::quote(&path.to_string_lossy())
+        )
+    })
+    .await
 }
 
 #[test]

@@ -75,7 +75,11 @@ fn twisted_sample_agrees_or_diverges_as_documented() {
         if LATER.contains(&kind.as_str()) || input.contains("@CERTS@") {
             continue;
         }
-        let side = if case["side"] == "server" { Side::Server } else { Side::Client };
+        let side = if case["side"] == "server" {
+            Side::Server
+        } else {
+            Side::Client
+        };
         let twisted_ok = case["ok"].as_bool().unwrap();
         let ours = registry.describe(side, input);
         checked += 1;
@@ -88,7 +92,9 @@ fn twisted_sample_agrees_or_diverges_as_documented() {
                     .filter(|(name, value)| ours.get(name.as_str()) != Some(value))
                     .collect();
                 if !differing.is_empty() {
-                    failures.push(format!("{id} {input:?}: values differ: {differing:?} vs {ours}"));
+                    failures.push(format!(
+                        "{id} {input:?}: values differ: {differing:?} vs {ours}"
+                    ));
                 }
                 differing.is_empty()
             }
@@ -99,7 +105,9 @@ fn twisted_sample_agrees_or_diverges_as_documented() {
         match (agrees, listed) {
             (true, None) => {}
             (false, Some(_)) => diverged.push(id.to_owned()),
-            (true, Some(_)) => failures.push(format!("{id} {input:?}: listed as a divergence but agrees")),
+            (true, Some(_)) => {
+                failures.push(format!("{id} {input:?}: listed as a divergence but agrees"))
+            }
             (false, None) => failures.push(format!(
                 "{id} {input:?}: twisted ok={twisted_ok}, ours={:?}",
                 ours.as_ref().map(|d| &d.canonical)
@@ -110,7 +118,12 @@ fn twisted_sample_agrees_or_diverges_as_documented() {
             assert!(e.to_string().contains(&format!("\"{input}\"")), "{id}: {e}");
         }
     }
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(diverged.len(), DIVERGENCES.len());
     assert!(checked >= 60, "only {checked} cases checked");
 }
@@ -123,8 +136,14 @@ fn every_accepted_case_round_trips_through_its_canonical_text() {
         if LATER.contains(&kind_of(input).as_str()) || input.contains("@CERTS@") {
             continue;
         }
-        let side = if case["side"] == "server" { Side::Server } else { Side::Client };
-        let Ok(first) = registry.describe(side, input) else { continue };
+        let side = if case["side"] == "server" {
+            Side::Server
+        } else {
+            Side::Client
+        };
+        let Ok(first) = registry.describe(side, input) else {
+            continue;
+        };
         let second = registry.describe(side, &first.canonical).unwrap();
         assert_eq!(first, second, "{input}");
     }

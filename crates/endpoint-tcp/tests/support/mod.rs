@@ -21,23 +21,35 @@ pub struct BlackHole {
 
 pub fn black_hole() -> BlackHole {
     let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    listener.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+    listener
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
     listener.listen(0).unwrap();
     let address = listener.local_addr().unwrap().as_socket().unwrap();
     let filler = TcpStream::connect(address).unwrap();
-    BlackHole { address, _listener: listener, _filler: filler }
+    BlackHole {
+        address,
+        _listener: listener,
+        _filler: filler,
+    }
 }
 
 /// A loopback address that refuses: a bound socket that is not listening. Keep it alive.
 pub fn refusing() -> (Socket, SocketAddr) {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into()).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
     let address = socket.local_addr().unwrap().as_socket().unwrap();
     (socket, address)
 }
 
 /// Sends `message` one way and back the other way, checking the bytes.
-pub async fn exchange(a: &mut Connection, b: &mut Connection, message: &[u8]) -> std::io::Result<()> {
+pub async fn exchange(
+    a: &mut Connection,
+    b: &mut Connection,
+    message: &[u8],
+) -> std::io::Result<()> {
     a.write_all(message).await?;
     let mut got = vec![0; message.len()];
     b.read_exact(&mut got).await?;

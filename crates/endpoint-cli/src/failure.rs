@@ -1,0 +1,120 @@
+//! Why a command failed, and how that is shown and turned into an exit status.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::process::ExitCode;
+
+use endpoints::Error;
+
+/// Exit status for a description that does not parse (as clap uses for bad arguments).
+const BAD_DESCRIPTION: u8 = 2;
+/// Exit status for anything that failed at run time.
+const RUNTIME: u8 = 1;
+
+/// A failed command.
+#[derive(Debug)]
+pub enum Failure {
+    /// An error from the endpoints library: a bad description, or listen/connect failing.
+    Endpoint(Error),
+    /// Copying bytes failed (a reset connection, a closed stdout).
+    Copy {
+        /// What was being copied, e.g. `stdin to the connection`.
+        what: &'static str,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+impl Failure {
+    /// A failure while copying `what`.
+    pub fn copy(what: &'static str, source: io::Error) -> Self {
+        Failure::Copy { what, source }
+    }
+
+    /// True when the user's description is at fault (parse error, unknown kind or option).
+    pub fn is_bad_description(&self) -> bool {
+        matches!(
+            self,
+            Failure::Endpoint(
+                Error::Parse { .. } | Error::UnknownKind { .. } | Error::Option { .. }
+            )
+        )
+    }
+
+    /// Prints the failure to stderr and returns the exit status.
+    ///
+    /// A bad description prints the message and a caret under the bad byte, and gives 2;
+    /// anything else prints the message with its whole source chain, and gives 1.
+    pub fn report(&self) -> ExitCode {
+        if self.is_bad_description() {
+            eprintln!("endpoint: {self}");
+            if let Failure::Endpoint(error) = self {
+                if let Some(caret) = error.caret() {
+                    eprintln!("{caret}");
+                }
+            }
+            ExitCode::from(BAD_DESCRIPTION)
+        } else {
+            eprintln!("endpoint: {}", chain(self));
+            ExitCode::from(RUNTIME)
+        }
+    }
+}
+
+/// The error and every `source()` under it, joined with `: `.
+pub fn chain(error: &dyn StdError) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Endpoint(error) => error.fmt(f),
+            Failure::Copy { what, .. } => write!(f, "could not copy {what}"),
+        }
+    }
+}
+
+impl StdError for Failure {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Failure::Endpoint(error) => error.source(),
+            Failure::Copy { source, .. } => Some(source),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Endpoint(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_joins_every_source() {
+        let failure = Failure::copy("stdin to the connection", io::Error::other("broken"));
+        assert_eq!(
+            chain(&failure),
+            "could not copy stdin to the connection: broken"
+        );
+        assert!(!failure.is_bad_description());
+    }
+
+    #[test]
+    fn unknown_kind_is_a_bad_description() {
+        let error = endpoints::server_from_string("tpc:8080").unwrap_err();
+        assert!(Failure::from(error).is_bad_description());
+    }
+}

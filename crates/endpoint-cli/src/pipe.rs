@@ -1,0 +1,74 @@
+//! Copying bytes between two streams, propagating half-close.
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+
+use endpoints::Connection;
+
+use crate::failure::Failure;
+
+/// Copies `reader` into `writer` until `reader` ends, then shuts `writer` down, so the
+/// far end sees end-of-file too (half-close). Returns how many bytes were copied.
+///
+/// # Errors
+/// The first read, write or shutdown error.
+pub async fn forward<R, W>(mut reader: R, mut writer: W) -> std::io::Result<u64>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let copied = tokio::io::copy(&mut reader, &mut writer).await?;
+    writer.shutdown().await?;
+    Ok(copied)
+}
+
+/// Joins one connection to stdin and stdout, like netcat: stdin goes to the connection (whose
+/// write half is shut down when stdin ends), the connection goes to stdout. Returns once both
+/// directions have ended.
+///
+/// # Errors
+/// [`Failure::Copy`] when either direction fails; the other direction is then dropped.
+pub async fn join_stdio(connection: Connection) -> Result<(), Failure> {
+    let (from_peer, to_peer) = tokio::io::split(connection);
+    let sending = async {
+        forward(tokio::io::stdin(), to_peer)
+            .await
+            .map_err(|e| Failure::copy("stdin to the connection", e))
+    };
+    let receiving = async {
+        forward(from_peer, tokio::io::stdout())
+            .await
+            .map_err(|e| Failure::copy("the connection to stdout", e))
+    };
+    let (sent, received) = tokio::try_join!(sending, receiving)?;
+    tracing::debug!(sent, received, "connection finished");
+    Ok(())
+}
+
+/// Copies both ways between two connections at once. When one side's read ends, the other
+/// side's write half is shut down; returns when both directions have ended, with the bytes
+/// copied each way (`a` to `b`, `b` to `a`).
+///
+/// # Errors
+/// The first error in either direction; both connections are then dropped.
+pub async fn splice(a: Connection, b: Connection) -> std::io::Result<(u64, u64)> {
+    let (a_reader, a_writer) = tokio::io::split(a);
+    let (b_reader, b_writer) = tokio::io::split(b);
+    tokio::try_join!(forward(a_reader, b_writer), forward(b_reader, a_writer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn forward_shuts_the_writer_down_at_end_of_input() -> std::io::Result<()> {
+        let (mut near, far) = tokio::io::duplex(64);
+        let copied = forward(&b"hello"[..], far).await?;
+        assert_eq!(copied, 5);
+        let mut received = Vec::new();
+        near.read_to_end(&mut received).await?;
+        assert_eq!(received, b"hello");
+        Ok(())
+    }
+}

@@ -1,0 +1,297 @@
+//! The `endpoint` command end to end: the real binary, real loopback sockets.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::process::{Output, Stdio};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::process::Command;
+
+use support::{endpoint, start, TestResult, LIMIT};
+
+fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn describe_json_matches_the_contract() -> TestResult {
+    let output = endpoint()
+        .args(["describe", "--server", "tcp:8080", "--json"])
+        .output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        stdout_of(&output),
+        "{\"side\":\"server\",\"kind\":\"tcp\",\"layers\":[],\"port\":8080,\"interface\":\"\",\"backlog\":50}\n"
+    );
+    Ok(())
+}
+
+#[test]
+fn describe_text_prints_canonical_form_then_options() -> TestResult {
+    let output = endpoint().args(["describe", "tcp:8080"]).output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        stdout_of(&output),
+        "tcp:8080:interface=:backlog=50\n  port = 8080\n  interface = \"\"\n  backlog = 50\n"
+    );
+    Ok(())
+}
+
+#[test]
+fn describe_unix_server_types_mode_and_lockfile() -> TestResult {
+    let output = endpoint()
+        .args(["describe", "unix:/tmp/x.sock:mode=0660", "--json"])
+        .output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(json["kind"], "unix");
+    assert_eq!(json["mode"], 432);
+    assert_eq!(json["lockfile"], true);
+    Ok(())
+}
+
+#[test]
+fn describe_client_fills_in_defaults() -> TestResult {
+    let output = endpoint()
+        .args(["describe", "--client", "tcp:example.com:443", "--json"])
+        .output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(json["side"], "client");
+    assert_eq!(json["timeout"], 30);
+    assert_eq!(json["bindAddress"], serde_json::Value::Null);
+    Ok(())
+}
+
+#[test]
+fn bad_description_exits_2_with_a_suggestion() -> TestResult {
+    let output = endpoint().args(["describe", "tpc:8080"]).output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.starts_with("endpoint: "), "{stderr}");
+    assert!(stderr.contains("did you mean \"tcp\""), "{stderr}");
+    assert!(output.stdout.is_empty());
+    Ok(())
+}
+
+#[test]
+fn bad_option_exits_2_with_a_caret() -> TestResult {
+    let output = endpoint().args(["listen", "tcp:80:bakclog=3"]).output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("did you mean \"backlog\""), "{stderr}");
+    assert!(
+        stderr.contains("\n  tcp:80:bakclog=3\n         ^\n"),
+        "{stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn kinds_lists_tcp_and_tcp6() -> TestResult {
+    let output = endpoint().arg("kinds").output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let text = stdout_of(&output);
+    assert!(text.contains("tcp (server base): "), "{text}");
+    assert!(text.contains("tcp6 (server base): "), "{text}");
+    assert!(text.contains("  usage: tcp:HOST:PORT\n"), "{text}");
+
+    let output = endpoint().args(["kinds", "--json"]).output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let kinds = json["kinds"].as_array().ok_or("kinds is an array")?;
+    let tcp_server = kinds
+        .iter()
+        .find(|k| k["name"] == "tcp" && k["side"] == "server")
+        .ok_or("tcp server listed")?;
+    assert_eq!(tcp_server["layer"], false);
+    let backlog = tcp_server["options"]
+        .as_array()
+        .ok_or("options is an array")?
+        .iter()
+        .find(|o| o["name"] == "backlog")
+        .ok_or("backlog listed")?;
+    assert_eq!(backlog["default"], "50");
+    assert!(kinds.iter().any(|k| k["name"] == "tcp6"));
+    assert!(json["urlForms"].is_array());
+    Ok(())
+}
+
+/// Runs `endpoint connect DESC` with `input` on stdin, up to the safety limit.
+async fn connect_with_input(description: &str, input: &[u8]) -> TestResult<Output> {
+    let mut connect = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["connect", description])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdin = connect.stdin.take().ok_or("stdin is piped")?;
+    stdin.write_all(input).await?;
+    drop(stdin);
+    Ok(tokio::time::timeout(LIMIT, connect.wait_with_output()).await??)
+}
+
+/// `listen` and `connect` joined through the network, each reading the other's stdin.
+async fn listen_and_connect(server: &str, client_for: impl Fn(&str) -> String) -> TestResult {
+    let mut listen = start(&["listen", server], "listening on ").await?;
+    let mut listen_stdin = listen.child.stdin.take().ok_or("stdin is piped")?;
+    listen_stdin.write_all(b"world\n").await?;
+    drop(listen_stdin);
+
+    let connected = connect_with_input(&client_for(&listen.address), b"hello\n").await?;
+    assert!(connected.status.success(), "{}", stderr_of(&connected));
+    assert_eq!(stdout_of(&connected), "world\n");
+
+    let listened = tokio::time::timeout(LIMIT, listen.child.wait_with_output()).await??;
+    let listen_stderr = listen.stderr.await?;
+    assert!(listened.status.success(), "{listen_stderr}");
+    assert_eq!(stdout_of(&listened), "hello\n");
+    Ok(())
+}
+
+#[tokio::test]
+async fn listen_and_connect_over_tcp() -> TestResult {
+    listen_and_connect("tcp:0:interface=127.0.0.1", |address| {
+        let port = address.parse::<SocketAddr>().map(|a| a.port()).unwrap_or(0);
+        format!("tcp:127.0.0.1:{port}")
+    })
+    .await
+}
+
+#[tokio::test]
+async fn listen_and_connect_over_unix() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("cli.sock");
+    let path = path.to_str().ok_or("temp path is UTF-8")?;
+    listen_and_connect(&format!("unix:{path}"), |address| format!("unix:{address}")).await
+}
+
+#[tokio::test]
+async fn connect_to_a_closed_port_exits_1() -> TestResult {
+    let port = {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+        taken.local_addr()?.port()
+    };
+    let output = connect_with_input(&format!("tcp:127.0.0.1:{port}"), b"").await?;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.starts_with("endpoint: could not connect to "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refused"), "{stderr}");
+    Ok(())
+}
+
+/// Sends `payload` through `relay`, half-closes, and returns everything read back.
+async fn echo_through(relay: SocketAddr, payload: Vec<u8>) -> TestResult<Vec<u8>> {
+    let stream = TcpStream::connect(relay).await?;
+    let (mut reader, mut writer) = stream.into_split();
+    let send = async move {
+        writer.write_all(&payload).await?;
+        writer.shutdown().await
+    };
+    let receive = async move {
+        let mut received = Vec::new();
+        reader.read_to_end(&mut received).await.map(|_| received)
+    };
+    let ((), received) = tokio::try_join!(send, receive)?;
+    Ok(received)
+}
+
+#[tokio::test]
+async fn relay_propagates_half_close_and_stops_on_sigterm() -> TestResult {
+    let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
+        .bind()
+        .await?;
+    let echo_port = echo.local_address().port().ok_or("echo has a port")?;
+    let echo = echo.listen(|connection| async move {
+        let (mut reader, mut writer) = tokio::io::split(connection);
+        if tokio::io::copy(&mut reader, &mut writer).await.is_ok() {
+            let _ = writer.shutdown().await;
+        }
+    });
+
+    let client = format!("tcp:127.0.0.1:{echo_port}");
+    let relay = start(
+        &["relay", "tcp:0:interface=127.0.0.1", &client],
+        "relaying ",
+    )
+    .await?;
+    let relay_address: SocketAddr = relay.address.parse()?;
+
+    let first: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let second = b"the second client, half-closing too".to_vec();
+    let (first_back, second_back) = tokio::time::timeout(LIMIT, async {
+        tokio::try_join!(
+            echo_through(relay_address, first.clone()),
+            echo_through(relay_address, second.clone())
+        )
+    })
+    .await??;
+    assert_eq!(first_back.len(), first.len());
+    assert!(first_back == first, "the first payload came back changed");
+    assert_eq!(second_back, second);
+
+    let pid = relay.child.id().ok_or("relay is running")?;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    assert!(killed.success());
+    let mut child = relay.child;
+    let status = tokio::time::timeout(LIMIT, child.wait()).await??;
+    let stderr = relay.stderr.await?;
+    assert!(
+        status.success(),
+        "relay exited with {status}; stderr: {stderr}"
+    );
+    echo.shutdown(std::time::Duration::from_secs(1)).await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn relay_keeps_running_when_the_client_side_refuses() -> TestResult {
+    let closed_port = {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+        taken.local_addr()?.port()
+    };
+    let client = format!("tcp:127.0.0.1:{closed_port}");
+    let relay = start(
+        &["relay", "tcp:0:interface=127.0.0.1", &client],
+        "relaying ",
+    )
+    .await?;
+    let relay_address: SocketAddr = relay.address.parse()?;
+
+    for _ in 0..2 {
+        // The relay accepts, fails to connect onwards, and closes the accepted connection.
+        let received = tokio::time::timeout(LIMIT, echo_through(relay_address, Vec::new())).await;
+        match received {
+            Ok(Ok(bytes)) => assert!(bytes.is_empty()),
+            Ok(Err(_)) => {} // a reset is also a close
+            Err(elapsed) => return Err(elapsed.into()),
+        }
+    }
+
+    let pid = relay.child.id().ok_or("relay is running")?;
+    std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()?;
+    let mut child = relay.child;
+    let status = tokio::time::timeout(LIMIT, child.wait()).await??;
+    let stderr = relay.stderr.await?;
+    assert!(
+        status.success(),
+        "relay exited with {status}; stderr: {stderr}"
+    );
+    assert!(stderr.contains("could not connect"), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    Ok(())
+}

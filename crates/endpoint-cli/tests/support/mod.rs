@@ -1,0 +1,71 @@
+//! Helpers for running the `endpoint` binary in tests.
+
+use std::error::Error;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, ChildStderr, Command};
+use tokio::task::JoinHandle;
+
+/// Errors in tests.
+pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
+
+/// The safety-net limit for anything a test waits on.
+pub const LIMIT: Duration = Duration::from_secs(30);
+
+/// The `endpoint` binary as a std command (for one-shot runs).
+pub fn endpoint() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_endpoint"))
+}
+
+/// A running `endpoint` child whose first stderr line announced it was ready.
+pub struct Running {
+    /// The child; killed when dropped.
+    pub child: Child,
+    /// The address from the ready line.
+    pub address: String,
+    /// The rest of stderr, collected until the child closes it.
+    pub stderr: JoinHandle<String>,
+}
+
+/// Starts `endpoint ARGS` with piped stdio and waits (up to [`LIMIT`]) for the stderr line
+/// `PREFIX ADDRESS...`; the address is the first word after the prefix.
+pub async fn start(args: &[&str], prefix: &str) -> TestResult<Running> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stderr = child.stderr.take().ok_or("stderr is piped")?;
+    let mut lines = BufReader::new(stderr);
+    let mut seen = String::new();
+    let address = tokio::time::timeout(LIMIT, async {
+        loop {
+            let mut line = String::new();
+            if lines.read_line(&mut line).await? == 0 {
+                return Err(format!("endpoint exited before {prefix:?}; stderr: {seen}").into());
+            }
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let address = rest.split_whitespace().next().unwrap_or_default();
+                return TestResult::Ok(address.to_owned());
+            }
+            seen.push_str(&line);
+        }
+    })
+    .await??;
+    let stderr = tokio::spawn(drain(lines));
+    Ok(Running {
+        child,
+        address,
+        stderr,
+    })
+}
+
+async fn drain(mut stderr: BufReader<ChildStderr>) -> String {
+    let mut rest = String::new();
+    let _ = stderr.read_to_string(&mut rest).await;
+    rest
+}
