@@ -208,7 +208,11 @@ fn strip_brackets(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-fn parse_bind_address(text: &str) -> Result<SocketAddr, String> {
+/// Parses a `bindAddress` value: an IP literal (port 0) or `IP:PORT` (`[v6]:PORT`).
+///
+/// # Errors
+/// A message saying what was expected, for [`Args::convert`].
+pub fn parse_bind_address(text: &str) -> Result<SocketAddr, String> {
     if let Ok(ip) = strip_brackets(text).parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, 0));
     }

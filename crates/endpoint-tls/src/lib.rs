@@ -1,10 +1,59 @@
-//! TLS for `endpoints`, on rustls.
+//! TLS for `endpoints`, on rustls: every Twisted TLS string, plus a `tls+` layer over any
+//! stream endpoint, verifying by default.
 //!
-//! **Not yet implemented.** This crate will hold Twisted's `ssl` server and client kinds, the
-//! `tls` client kind and PEM-directory server kind, and a `tls+` layer over any stream
-//! endpoint (`tls+unix:/run/a.sock:hostname=api`), verifying by default. Until then it
-//! registers no kinds; the facade's `tls` feature links it so that nothing changes for
-//! applications when the kinds arrive.
+//! | description | side | meaning |
+//! |---|---|---|
+//! | `ssl:443:privateKey=key.pem:certKey=cert.pem` | server | Twisted's `ssl:` (`privateKey` defaults to `server.pem`) |
+//! | `tls:/etc/certs:port=443` | server | a directory of PEM files, certificate chosen by SNI |
+//! | `tls+unix:/run/a.sock:certificate=c.pem:clientCA=ca.pem` | server | TLS over anything; mutual TLS |
+//! | `ssl:example.com:443` | client | Twisted's `ssl:`, **verifying** `example.com` (Twisted does not) |
+//! | `tls:example.com:443:trustRoots=/etc/my-cas` | client | Twisted's `tls:`, over Happy-Eyeballs TCP |
+//! | `tls:api:443:endpoint=unix\:/run/a.sock` | client | TLS over an inner endpoint, verifying `api` |
+//! | `tls+unix:/run/a.sock:hostname=api:alpn=h2` | client | the layer form |
+//!
+//! # Choices
+//! - **Crypto provider: `ring`.** It builds with the C compiler every Rust machine has, in
+//!   seconds; aws-lc-rs (rustls' default) needs cmake and builds for minutes.
+//! - **Versions and suites:** TLS 1.3 and 1.2 only, with rustls' `ring` suites (AES-GCM and
+//!   ChaCha20-Poly1305, ECDHE key exchange). `sslmethod=TLSv1_2_METHOD` allows 1.2 only;
+//!   older versions do not exist in rustls and are a clear error.
+//! - **Platform roots** come from the system store through `rustls-native-certs`
+//!   (`SSL_CERT_FILE`/`SSL_CERT_DIR`, else the distribution's bundle), read once.
+//! - **Verification cannot be switched off.** A client always checks the chain and the name
+//!   (`hostname=`, else the host). For a self-signed server, name its certificate as the
+//!   trust root: `trustRoots=server-cert.pem`.
+//! - `connect` returns after the handshake (Twisted returns before it), so a failed
+//!   verification is an error from `connect`, never a dropped connection later.
+//!
+//! The outcome of each handshake is stored in the connection: `connection.info().get::<TlsInfo>()`.
 #![warn(missing_docs)]
 
-pub use endpoint_core;
+mod client;
+mod errors;
+mod info;
+mod kinds;
+mod pem;
+mod roots;
+mod server;
+mod sni;
+mod versions;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rustls::crypto::CryptoProvider;
+
+pub use client::{TlsClientEndpoint, TlsClientSettings};
+pub use info::TlsInfo;
+pub use server::{TlsServerEndpoint, TlsServerSettings};
+
+/// How long a handshake may take unless `handshakeTimeout=` says otherwise.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The crypto provider every endpoint of this crate uses (`ring`).
+pub(crate) fn provider() -> Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}

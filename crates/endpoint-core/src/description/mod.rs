@@ -13,4 +13,4 @@ mod value;
 pub use args::Args;
 pub use canonical::{Canonical, LayerCanonical};
 pub use split::{quote, split, Segment, Split, Value};
-pub use value::{parse_flag, parse_integer, parse_mode, parse_port, parse_seconds};
+pub use value::{format_seconds, parse_flag, parse_integer, parse_mode, parse_port, parse_seconds};

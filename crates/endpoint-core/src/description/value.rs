@@ -60,7 +60,7 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 /// Formats a duration as the seconds a description takes back (`30`, `1.5`).
-pub(crate) fn format_seconds(d: Duration) -> String {
+pub fn format_seconds(d: Duration) -> String {
     let secs = d.as_secs_f64();
     if d.subsec_nanos() == 0 {
         d.as_secs().to_string()

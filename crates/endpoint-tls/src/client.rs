@@ -1,0 +1,479 @@
+//! TLS client endpoints: Twisted's `ssl` and `tls` client kinds and the `tls+` layer.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use endpoint_core::description::{split, Args, Canonical};
+use endpoint_core::{BoxFuture, ClientEndpoint, Connection, Error, Registry, Result};
+use endpoint_tcp::{parse_bind_address, TcpClientEndpoint};
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use tokio_rustls::TlsConnector;
+
+use crate::info::TlsInfo;
+use crate::{errors, pem, provider, roots, versions, DEFAULT_HANDSHAKE_TIMEOUT};
+
+/// How a TLS client verifies and identifies itself. Build an endpoint over any client
+/// endpoint with [`TlsClientSettings::build`].
+///
+/// Verification is always on: the chain is checked against `trust_roots` (a directory of
+/// `.pem` files or one PEM file) or else the platform's roots, and the certificate must be
+/// valid for `hostname`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsClientSettings {
+    /// The name sent as SNI (for DNS names) and verified in the certificate.
+    pub hostname: String,
+    /// Trust roots instead of the platform's.
+    pub trust_roots: Option<PathBuf>,
+    /// A client certificate (PEM; may also hold the key).
+    pub certificate: Option<PathBuf>,
+    /// The client certificate's key (default: in `certificate`).
+    pub private_key: Option<PathBuf>,
+    /// ALPN protocols to offer, in preference order.
+    pub alpn: Vec<String>,
+    /// How long the handshake may take.
+    pub handshake_timeout: Duration,
+}
+
+impl TlsClientSettings {
+    /// Verifies `hostname` against the platform's roots, with no client certificate.
+    pub fn new(hostname: impl Into<String>) -> Self {
+        TlsClientSettings {
+            hostname: hostname.into(),
+            trust_roots: None,
+            certificate: None,
+            private_key: None,
+            alpn: Vec::new(),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+        }
+    }
+
+    /// Loads the files and builds a TLS client over `inner`.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] naming the file that is missing, holds no key, or whose key does not
+    /// match its certificate; or a host name that is not a valid DNS name or IP address.
+    pub fn build(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
+        let form = Form::Layer(self.clone());
+        TlsClientEndpoint::assemble(inner, form, self)
+    }
+
+    fn config(&self) -> Result<(TlsConnector, ServerName<'static>)> {
+        let provider = provider();
+        let roots = match &self.trust_roots {
+            Some(path) => roots::from_path(path, "trustRoots")?,
+            None => roots::platform()?,
+        };
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions::ALL)
+            .map_err(|e| tls_error("no usable protocol versions", e))?
+            .with_root_certificates(roots);
+        let mut config = match &self.certificate {
+            Some(certificate) => {
+                let key = self.private_key.as_ref().unwrap_or(certificate);
+                let (chain, key) = pem::identity(certificate, key, &[], &provider)?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| tls_error("the client certificate cannot be used", e))?
+            }
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        let server_name = ServerName::try_from(self.hostname.clone()).map_err(|e| Error::Tls {
+            message: format!(
+                "\"{}\" is not a valid DNS name or IP address to verify",
+                self.hostname
+            ),
+            source: Some(Box::new(e)),
+        })?;
+        Ok((TlsConnector::from(Arc::new(config)), server_name))
+    }
+}
+
+fn tls_error(message: &str, e: rustls::Error) -> Error {
+    Error::Tls {
+        message: message.to_owned(),
+        source: Some(Box::new(e)),
+    }
+}
+
+/// The description a client was written as, kept for its canonical text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Form {
+    /// `ssl:HOST:PORT:...` (Twisted's `SSL4ClientEndpoint`).
+    Ssl {
+        tcp: String,
+        cert_key: Option<String>,
+        private_key: Option<String>,
+        ca_certs_dir: Option<String>,
+        hostname: Option<String>,
+    },
+    /// `tls:HOST:PORT:...` (Twisted's `tls:` plugin).
+    Tls {
+        host: String,
+        port: u16,
+        timeout: Duration,
+        bind: Option<String>,
+        certificate: Option<String>,
+        private_key: Option<String>,
+        trust_roots: Option<String>,
+        endpoint: Option<String>,
+    },
+    /// `tls+INNER:...`.
+    Layer(TlsClientSettings),
+}
+
+/// A TLS client over another client endpoint. `connect` returns after the handshake, with
+/// the server verified (TWISTED-COMPAT divergences 4 and 7).
+///
+/// # Examples
+/// ```
+/// # fn main() -> Result<(), endpoint_core::Error> {
+/// use endpoint_tls as _;
+/// let registry = endpoint_core::Registry::global();
+/// // Twisted's `tls:` client; verifies example.com against the platform's roots.
+/// # if registry.client("tls:example.com:443").is_ok() {
+/// assert_eq!(registry.client("tls:example.com:443")?.to_string(), "tls:example.com:443:timeout=30");
+/// # }
+/// # Ok(()) }
+/// ```
+pub struct TlsClientEndpoint {
+    inner: Arc<dyn ClientEndpoint>,
+    form: Form,
+    connector: TlsConnector,
+    server_name: ServerName<'static>,
+    settings: TlsClientSettings,
+}
+
+impl TlsClientEndpoint {
+    fn assemble(
+        inner: Arc<dyn ClientEndpoint>,
+        form: Form,
+        settings: TlsClientSettings,
+    ) -> Result<Self> {
+        let (connector, server_name) = settings.config()?;
+        Ok(TlsClientEndpoint {
+            inner,
+            form,
+            connector,
+            server_name,
+            settings,
+        })
+    }
+
+    /// The name verified in the server's certificate.
+    pub fn hostname(&self) -> &str {
+        &self.settings.hostname
+    }
+
+    /// Twisted's `ssl` client: tcp's positional rules, then `certKey`, `privateKey`,
+    /// `caCertsDir`, `hostname`.
+    pub(crate) fn parse_ssl(mut args: Args) -> Result<Self> {
+        let (host, port) = host_and_port(&mut args)?;
+        let timeout = match args.keyword("timeout") {
+            Some(v) => args.seconds("timeout", &v)?,
+            None => Duration::from_secs(30),
+        };
+        let bind = args.keyword("bindAddress");
+        let cert_key = args.keyword("certKey").map(|v| v.text);
+        let private_key = args.keyword("privateKey").map(|v| v.text);
+        let ca_certs_dir = args.keyword("caCertsDir").map(|v| v.text);
+        let hostname = args.keyword("hostname").map(|v| v.text);
+        let bind_address = match &bind {
+            Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
+            None => None,
+        };
+        args.finish()?;
+        let mut tcp = TcpClientEndpoint::new(host.clone(), port).timeout(timeout);
+        if let Some(b) = bind_address {
+            tcp = tcp.bind_address(b);
+        }
+        if private_key.is_some() && cert_key.is_none() {
+            tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
+        }
+        let private_key = private_key.filter(|_| cert_key.is_some());
+        let verify =
+            ascii_host(hostname.as_deref().unwrap_or(&host)).map_err(|reason| Error::Tls {
+                message: reason,
+                source: None,
+            })?;
+        let mut settings = TlsClientSettings::new(verify);
+        settings.trust_roots = ca_certs_dir.as_ref().map(PathBuf::from);
+        settings.certificate = cert_key.as_ref().map(PathBuf::from);
+        settings.private_key = private_key.as_ref().map(PathBuf::from);
+        let form = Form::Ssl {
+            tcp: tcp.to_string(),
+            cert_key,
+            private_key,
+            ca_certs_dir,
+            hostname,
+        };
+        Self::assemble(Arc::new(tcp), form, settings)
+    }
+
+    /// Twisted's `tls` client: positionals host, port, timeout, bindAddress, certificate,
+    /// privateKey, trustRoots, endpoint.
+    pub(crate) fn parse_tls(mut args: Args) -> Result<Self> {
+        args.at_most_positionals(
+            8,
+            "host, port, timeout, bindAddress, certificate, privateKey, trustRoots, endpoint",
+        )?;
+        let host = args.param("host", 0)?;
+        let host = args.required("host", host)?;
+        let port = args.param("port", 1)?;
+        let port = args.required("port", port)?;
+        let port = args.port("port", &port)?;
+        let timeout = match args.param("timeout", 2)? {
+            Some(v) => args.seconds("timeout", &v)?,
+            None => Duration::from_secs(30),
+        };
+        let bind = args.param("bindAddress", 3)?;
+        let certificate = args.param("certificate", 4)?.map(|v| v.text);
+        let private_key = args.param("privateKey", 5)?.map(|v| v.text);
+        let trust_roots = args.param("trustRoots", 6)?.map(|v| v.text);
+        let endpoint = args.param("endpoint", 7)?;
+        let bind_address = match &bind {
+            Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
+            None => None,
+        };
+        let ascii = args.convert("host", &host, |h| ascii_host(h))?;
+        args.finish()?;
+        let inner: Arc<dyn ClientEndpoint> = match &endpoint {
+            Some(e) => Registry::global().client(&e.text)?,
+            None => {
+                let mut tcp = TcpClientEndpoint::new(ascii.clone(), port).timeout(timeout);
+                if let Some(b) = bind_address {
+                    tcp = tcp.bind_address(b);
+                }
+                Arc::new(tcp)
+            }
+        };
+        if private_key.is_some() && certificate.is_none() {
+            tracing::warn!("tls: privateKey= without certificate= is ignored (as in Twisted)");
+        }
+        let private_key = private_key.filter(|_| certificate.is_some());
+        let mut settings = TlsClientSettings::new(ascii);
+        settings.trust_roots = trust_roots.as_ref().map(PathBuf::from);
+        settings.certificate = certificate.as_ref().map(PathBuf::from);
+        settings.private_key = private_key.as_ref().map(PathBuf::from);
+        let form = Form::Tls {
+            host: host
+                .text
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port,
+            timeout,
+            bind: bind_address.map(|b| {
+                if b.port() == 0 {
+                    b.ip().to_string()
+                } else {
+                    b.to_string()
+                }
+            }),
+            certificate,
+            private_key,
+            trust_roots,
+            endpoint: endpoint.map(|_| inner.to_string()),
+        };
+        Self::assemble(inner, form, settings)
+    }
+
+    /// The `tls+` layer: `hostname` (default: the inner endpoint's host), `trustRoots`,
+    /// `certificate`, `privateKey`, `alpn`, `handshakeTimeout`.
+    pub(crate) fn parse_layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
+        let hostname = match args.keyword("hostname") {
+            Some(v) => args.convert("hostname", &v, |h| ascii_host(h))?,
+            None => match host_of(&inner.to_string()) {
+                Some(h) => ascii_host(&h).map_err(|reason| Error::Tls {
+                    message: reason,
+                    source: None,
+                })?,
+                None => {
+                    return Err(args.invalid(
+                        "hostname",
+                        args.input().len(),
+                        format!("is required: the name to verify cannot be taken from \"{inner}\""),
+                    ))
+                }
+            },
+        };
+        let mut settings = TlsClientSettings::new(hostname);
+        settings.trust_roots = args.keyword("trustRoots").map(|v| PathBuf::from(v.text));
+        settings.certificate = args.keyword("certificate").map(|v| PathBuf::from(v.text));
+        settings.private_key = args.keyword("privateKey").map(|v| PathBuf::from(v.text));
+        if let Some(v) = args.keyword("alpn") {
+            settings.alpn = args.convert("alpn", &v, parse_alpn)?;
+        }
+        if let Some(v) = args.keyword("handshakeTimeout") {
+            settings.handshake_timeout = args.seconds("handshakeTimeout", &v)?;
+        }
+        args.finish()?;
+        settings.build(inner)
+    }
+}
+
+/// Twisted's tcp client rule for host and port (used by `ssl`).
+fn host_and_port(args: &mut Args) -> Result<(String, u16)> {
+    let positionals = args.positionals().to_vec();
+    if let Some(extra) = positionals.get(2) {
+        return Err(args.invalid(
+            &extra.text,
+            extra.position,
+            "is one argument too many; ssl takes at most 2 (host, port)".into(),
+        ));
+    }
+    let host_keyword = args.keyword("host");
+    let port_keyword = args.keyword("port");
+    let (host, port) = match positionals.as_slice() {
+        [host, port] => (Some(host.clone()), Some(port.clone())),
+        [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
+        [one] => (Some(one.clone()), port_keyword),
+        _ => (host_keyword, port_keyword),
+    };
+    let host = args.required("host", host)?;
+    let port = args.required("port", port)?;
+    let port = args.port("port", &port)?;
+    Ok((
+        host.text
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port,
+    ))
+}
+
+/// The host to verify, in ASCII: IP literals as they are, names through IDNA.
+pub(crate) fn ascii_host(host: &str) -> Result<String, String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(bare.to_owned());
+    }
+    match idna::domain_to_ascii(bare) {
+        Ok(ascii) if !ascii.is_empty() => Ok(ascii),
+        _ => Err(format!("is not a valid host name: \"{host}\"")),
+    }
+}
+
+/// The host of a `tcp:HOST:PORT...` canonical description, to verify by default.
+fn host_of(description: &str) -> Option<String> {
+    let split = split(description).ok()?;
+    let kind = split
+        .positionals
+        .first()?
+        .text
+        .rsplit('+')
+        .next()?
+        .to_ascii_lowercase();
+    match kind.as_str() {
+        "tcp" | "ssl" | "tls" => split.positionals.get(1).map(|v| v.text.clone()),
+        _ => None,
+    }
+}
+
+/// `h2,http/1.1` → `["h2", "http/1.1"]`.
+pub(crate) fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
+    let protocols: Vec<String> = text.split(',').map(str::to_owned).collect();
+    if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err(format!(
+            "is not a comma-separated list of protocol names: \"{text}\""
+        ));
+    }
+    Ok(protocols)
+}
+
+impl ClientEndpoint for TlsClientEndpoint {
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async move {
+            let (io, mut info) = self.inner.connect().await?.into_parts();
+            let handshake = self.connector.connect(self.server_name.clone(), io);
+            let limit = self.settings.handshake_timeout;
+            let stream = tokio::time::timeout(limit, handshake)
+                .await
+                .map_err(|_| Error::Timeout {
+                    action: "complete the TLS handshake with",
+                    endpoint: self.to_string(),
+                    after: limit,
+                })?
+                .map_err(|e| errors::handshake(e, self, Some(&self.settings.hostname)))?;
+            let sni = match &self.server_name {
+                ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
+                _ => None,
+            };
+            info.insert(TlsInfo::from_state(stream.get_ref().1, sni));
+            info.stack.push("tls");
+            tracing::debug!(endpoint = %self, "tls handshake done");
+            Ok(Connection::new(stream, info))
+        })
+    }
+}
+
+impl fmt::Display for TlsClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.form {
+            Form::Ssl {
+                tcp,
+                cert_key,
+                private_key,
+                ca_certs_dir,
+                hostname,
+            } => {
+                let rest = tcp.strip_prefix("tcp").unwrap_or(tcp);
+                write!(
+                    f,
+                    "ssl{rest}{}",
+                    Canonical::new("")
+                        .option_some("certKey", cert_key.as_ref())
+                        .option_some("privateKey", private_key.as_ref())
+                        .option_some("caCertsDir", ca_certs_dir.as_ref())
+                        .option_some("hostname", hostname.as_ref())
+                )
+            }
+            Form::Tls {
+                host,
+                port,
+                timeout,
+                bind,
+                certificate,
+                private_key,
+                trust_roots,
+                endpoint,
+            } => Canonical::new("tls")
+                .arg(host)
+                .arg(port)
+                .seconds("timeout", *timeout)
+                .option_some("bindAddress", bind.as_ref())
+                .option_some("certificate", certificate.as_ref())
+                .option_some("privateKey", private_key.as_ref())
+                .option_some("trustRoots", trust_roots.as_ref())
+                .option_some("endpoint", endpoint.as_ref())
+                .fmt(f),
+            Form::Layer(s) => Canonical::layer("tls", &self.inner)
+                .option("hostname", &s.hostname)
+                .option_some("trustRoots", s.trust_roots.as_ref().map(|p| p.display()))
+                .option_some("certificate", s.certificate.as_ref().map(|p| p.display()))
+                .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
+                .option_some("alpn", (!s.alpn.is_empty()).then(|| s.alpn.join(",")))
+                .seconds("handshakeTimeout", s.handshake_timeout)
+                .fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for TlsClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsClientEndpoint")
+            .field("description", &self.to_string())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for TlsClientEndpoint {
+    /// Equal when their canonical descriptions are.
+    fn eq(&self, other: &Self) -> bool {
+        self.form == other.form && self.inner.to_string() == other.inner.to_string()
+    }
+}

@@ -1,0 +1,426 @@
+//! TLS server endpoints: Twisted's `ssl` and `tls` (PEM directory) kinds and the `tls+` layer.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use endpoint_core::description::{Args, Canonical};
+use endpoint_core::{BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade};
+use endpoint_tcp::TcpServerEndpoint;
+use rustls::server::WebPkiClientVerifier;
+use rustls::{ServerConfig, SupportedProtocolVersion};
+use rustls_pki_types::CertificateDer;
+use tokio_rustls::TlsAcceptor;
+
+use crate::client::parse_alpn;
+use crate::info::TlsInfo;
+use crate::sni::PemDirectory;
+use crate::{errors, pem, provider, roots, versions, DEFAULT_HANDSHAKE_TIMEOUT};
+
+/// A TLS server's identity and policy. Build an endpoint over any server endpoint with
+/// [`TlsServerSettings::build`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsServerSettings {
+    /// The certificate chain (PEM; may also hold the key).
+    pub certificate: PathBuf,
+    /// The private key (default: in `certificate`).
+    pub private_key: Option<PathBuf>,
+    /// More chain certificates to send after the certificate's own.
+    pub extra_chain: Option<PathBuf>,
+    /// When set, clients must present a certificate issued by these CAs (mutual TLS).
+    pub client_ca: Option<PathBuf>,
+    /// ALPN protocols the server accepts, in preference order.
+    pub alpn: Vec<String>,
+    /// How long each connection's handshake may take.
+    pub handshake_timeout: Duration,
+}
+
+impl TlsServerSettings {
+    /// Serves `certificate` (which may also hold the key).
+    pub fn new(certificate: impl Into<PathBuf>) -> Self {
+        TlsServerSettings {
+            certificate: certificate.into(),
+            private_key: None,
+            extra_chain: None,
+            client_ca: None,
+            alpn: Vec::new(),
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+        }
+    }
+
+    /// Loads the files and builds a TLS server over `inner`.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] naming the file that is missing, holds no certificate or key, or whose
+    /// key does not match the certificate.
+    pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
+        let acceptor = self.acceptor(versions::ALL)?;
+        Ok(TlsServerEndpoint {
+            inner,
+            form: Form::Layer(self.clone()),
+            acceptor,
+            handshake_timeout: self.handshake_timeout,
+        })
+    }
+
+    fn acceptor(
+        &self,
+        versions: &'static [&'static SupportedProtocolVersion],
+    ) -> Result<TlsAcceptor> {
+        let provider = provider();
+        let extra = match &self.extra_chain {
+            Some(path) => chain_file(path)?,
+            None => Vec::new(),
+        };
+        let key_path = self.private_key.as_ref().unwrap_or(&self.certificate);
+        let (chain, key) = pem::identity(&self.certificate, key_path, &extra, &provider)?;
+        let builder = ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .map_err(|e| tls_error("no usable protocol versions", e))?;
+        let builder = match &self.client_ca {
+            Some(path) => {
+                let roots = roots::from_path(path, "clientCA")?;
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .build()
+                        .map_err(|e| Error::Tls {
+                            message: format!(
+                                "clientCA \"{}\" cannot verify clients",
+                                path.display()
+                            ),
+                            source: Some(Box::new(e)),
+                        })?;
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let mut config = builder
+            .with_single_cert(chain, key)
+            .map_err(|e| tls_error("the certificate cannot be used", e))?;
+        config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        Ok(TlsAcceptor::from(Arc::new(config)))
+    }
+}
+
+fn tls_error(message: &str, e: rustls::Error) -> Error {
+    Error::Tls {
+        message: message.to_owned(),
+        source: Some(Box::new(e)),
+    }
+}
+
+/// Every certificate of a chain file; a file with none is an error (as in Twisted).
+fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let chain = pem::certificates(path, "extraCertChain")?;
+    if chain.is_empty() {
+        return Err(Error::Tls {
+            message: format!(
+                "the chain file \"{}\" holds no certificate in PEM format",
+                path.display()
+            ),
+            source: None,
+        });
+    }
+    Ok(chain)
+}
+
+/// The description a server was written as, kept for its canonical text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Form {
+    Ssl {
+        port: u16,
+        private_key: String,
+        cert_key: String,
+        sslmethod: Option<String>,
+        interface: String,
+        backlog: u32,
+        extra_chain: Option<String>,
+        dh_parameters: Option<String>,
+        handshake_timeout: Duration,
+    },
+    Directory {
+        path: String,
+        port: u16,
+        backlog: u32,
+        interface: String,
+        handshake_timeout: Duration,
+    },
+    Layer(TlsServerSettings),
+}
+
+/// A TLS server over another server endpoint. Each accepted connection's handshake runs in
+/// its own task under `handshakeTimeout`; a slow or failed handshake is logged and dropped and
+/// never delays other clients.
+pub struct TlsServerEndpoint {
+    inner: Arc<dyn ServerEndpoint>,
+    form: Form,
+    acceptor: TlsAcceptor,
+    handshake_timeout: Duration,
+}
+
+impl TlsServerEndpoint {
+    /// Twisted's `ssl` server: positionals port, privateKey, certKey, sslmethod, interface,
+    /// backlog, extraCertChain, dhParameters.
+    pub(crate) fn parse_ssl(mut args: Args) -> Result<Self> {
+        args.at_most_positionals(
+            8,
+            "port, privateKey, certKey, sslmethod, interface, backlog, extraCertChain, dhParameters",
+        )?;
+        let port = args.param("port", 0)?;
+        let private_key = args
+            .param("privateKey", 1)?
+            .map(|v| v.text)
+            .unwrap_or_else(|| "server.pem".into());
+        let cert_key = args
+            .param("certKey", 2)?
+            .map(|v| v.text)
+            .unwrap_or_else(|| private_key.clone());
+        let sslmethod = args.param("sslmethod", 3)?;
+        let interface = args
+            .param("interface", 4)?
+            .map(|v| v.text)
+            .unwrap_or_default();
+        let backlog = args.param("backlog", 5)?;
+        let extra_chain = args.param("extraCertChain", 6)?.map(|v| v.text);
+        let dh_parameters = args.param("dhParameters", 7)?.map(|v| v.text);
+        let handshake_timeout = match args.keyword("handshakeTimeout") {
+            Some(v) => args.seconds("handshakeTimeout", &v)?,
+            None => DEFAULT_HANDSHAKE_TIMEOUT,
+        };
+        // Twisted's order of work: the method, the files, then the numbers.
+        let versions = match &sslmethod {
+            Some(m) => args.convert("sslmethod", m, versions::from_method)?,
+            None => versions::ALL,
+        };
+        let mut settings = TlsServerSettings::new(&cert_key);
+        settings.private_key = Some(PathBuf::from(&private_key));
+        settings.extra_chain = extra_chain.as_ref().map(PathBuf::from);
+        settings.handshake_timeout = handshake_timeout;
+        let acceptor = settings.acceptor(versions)?;
+        if let Some(dh) = &dh_parameters {
+            std::fs::metadata(dh).map_err(|e| Error::Tls {
+                message: format!("dhParameters file \"{dh}\" cannot be read (it is otherwise unused: rustls uses ECDHE)"),
+                source: Some(Box::new(e)),
+            })?;
+        }
+        let port = args.required("port", port)?;
+        let port = args.port("port", &port)?;
+        let backlog = match backlog {
+            Some(v) => args.u32("backlog", &v)?,
+            None => 50,
+        };
+        args.finish()?;
+        let inner = TcpServerEndpoint::new(port)
+            .interface(interface.clone())
+            .backlog(backlog);
+        Ok(TlsServerEndpoint {
+            inner: Arc::new(inner),
+            form: Form::Ssl {
+                port,
+                private_key,
+                cert_key,
+                sslmethod: sslmethod.map(|v| v.text),
+                interface,
+                backlog,
+                extra_chain,
+                dh_parameters,
+                handshake_timeout,
+            },
+            acceptor,
+            handshake_timeout,
+        })
+    }
+
+    /// Twisted's `tls` server: a directory of PEM files served by SNI, on `tcp6`.
+    pub(crate) fn parse_directory(mut args: Args) -> Result<Self> {
+        args.at_most_positionals(4, "path, port, backlog, interface")?;
+        let path = args.param("path", 0)?;
+        let path = args.required("path", path)?.text;
+        let port = match args.param("port", 1)? {
+            Some(v) => args.port("port", &v)?,
+            None => 443,
+        };
+        let backlog = match args.param("backlog", 2)? {
+            Some(v) => args.u32("backlog", &v)?,
+            None => 50,
+        };
+        let interface = args
+            .param("interface", 3)?
+            .map(|v| v.text)
+            .unwrap_or_else(|| "::".into());
+        let handshake_timeout = match args.keyword("handshakeTimeout") {
+            Some(v) => args.seconds("handshakeTimeout", &v)?,
+            None => DEFAULT_HANDSHAKE_TIMEOUT,
+        };
+        args.finish()?;
+        let directory = if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path.clone()
+        };
+        let resolver = Arc::new(PemDirectory::new(PathBuf::from(directory), provider()));
+        tracing::debug!(directory = %path, domains = ?resolver.domains(), "loaded certificates");
+        let config = ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(versions::ALL)
+            .map_err(|e| tls_error("no usable protocol versions", e))?
+            .with_no_client_auth()
+            .with_cert_resolver(resolver);
+        let inner = TcpServerEndpoint::new_v6(port)
+            .backlog(backlog)
+            .interface(interface.clone());
+        Ok(TlsServerEndpoint {
+            inner: Arc::new(inner),
+            form: Form::Directory {
+                path,
+                port,
+                backlog,
+                interface,
+                handshake_timeout,
+            },
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+            handshake_timeout,
+        })
+    }
+
+    /// The `tls+` server layer: `certificate`, `privateKey`, `extraCertChain`, `clientCA`,
+    /// `alpn`, `handshakeTimeout`.
+    pub(crate) fn parse_layer(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
+        let certificate = args.keyword("certificate");
+        let certificate = args.required("certificate", certificate)?;
+        let mut settings = TlsServerSettings::new(certificate.text);
+        settings.private_key = args.keyword("privateKey").map(|v| PathBuf::from(v.text));
+        settings.extra_chain = args
+            .keyword("extraCertChain")
+            .map(|v| PathBuf::from(v.text));
+        settings.client_ca = args.keyword("clientCA").map(|v| PathBuf::from(v.text));
+        if let Some(v) = args.keyword("alpn") {
+            settings.alpn = args.convert("alpn", &v, parse_alpn)?;
+        }
+        if let Some(v) = args.keyword("handshakeTimeout") {
+            settings.handshake_timeout = args.seconds("handshakeTimeout", &v)?;
+        }
+        args.finish()?;
+        settings.build(inner)
+    }
+}
+
+/// The per-connection server handshake the listener runs.
+struct Handshake {
+    acceptor: TlsAcceptor,
+    timeout: Duration,
+}
+
+impl Upgrade for Handshake {
+    fn name(&self) -> &'static str {
+        "tls"
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn upgrade(&self, connection: Connection) -> BoxFuture<'static, Result<Connection>> {
+        let acceptor = self.acceptor.clone();
+        Box::pin(async move {
+            let (io, mut info) = connection.into_parts();
+            let peer = info.peer.to_string();
+            let stream = acceptor
+                .accept(io)
+                .await
+                .map_err(|e| errors::handshake(e, &peer, None))?;
+            let connection = stream.get_ref().1;
+            let sni = connection.server_name().map(str::to_owned);
+            info.insert(TlsInfo::from_state(connection, sni));
+            info.stack.push("tls");
+            Ok(Connection::new(stream, info))
+        })
+    }
+}
+
+impl ServerEndpoint for TlsServerEndpoint {
+    fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
+        Box::pin(async move {
+            let handshake = Handshake {
+                acceptor: self.acceptor.clone(),
+                timeout: self.handshake_timeout,
+            };
+            Ok(self
+                .inner
+                .bind()
+                .await?
+                .with_upgrade(Arc::new(handshake))
+                .with_description(self))
+        })
+    }
+}
+
+impl fmt::Display for TlsServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let timeout = |t: Duration| {
+            (t != DEFAULT_HANDSHAKE_TIMEOUT).then(|| endpoint_core::description::format_seconds(t))
+        };
+        match &self.form {
+            Form::Ssl {
+                port,
+                private_key,
+                cert_key,
+                sslmethod,
+                interface,
+                backlog,
+                extra_chain,
+                dh_parameters,
+                handshake_timeout,
+            } => Canonical::new("ssl")
+                .arg(port)
+                .option("privateKey", private_key)
+                .option("certKey", cert_key)
+                .option_some("sslmethod", sslmethod.as_ref())
+                .option("interface", interface)
+                .option("backlog", backlog)
+                .option_some("extraCertChain", extra_chain.as_ref())
+                .option_some("dhParameters", dh_parameters.as_ref())
+                .option_some("handshakeTimeout", timeout(*handshake_timeout))
+                .fmt(f),
+            Form::Directory {
+                path,
+                port,
+                backlog,
+                interface,
+                handshake_timeout,
+            } => Canonical::new("tls")
+                .arg(path)
+                .option("port", port)
+                .option("backlog", backlog)
+                .option("interface", interface)
+                .option_some("handshakeTimeout", timeout(*handshake_timeout))
+                .fmt(f),
+            Form::Layer(s) => Canonical::layer("tls", &self.inner)
+                .option("certificate", s.certificate.display())
+                .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
+                .option_some(
+                    "extraCertChain",
+                    s.extra_chain.as_ref().map(|p| p.display()),
+                )
+                .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
+                .option_some("alpn", (!s.alpn.is_empty()).then(|| s.alpn.join(",")))
+                .seconds("handshakeTimeout", s.handshake_timeout)
+                .fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for TlsServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsServerEndpoint")
+            .field("description", &self.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for TlsServerEndpoint {
+    /// Equal when their canonical descriptions are.
+    fn eq(&self, other: &Self) -> bool {
+        self.form == other.form && self.inner.to_string() == other.inner.to_string()
+    }
+}
