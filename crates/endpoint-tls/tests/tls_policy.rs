@@ -1,0 +1,239 @@
+//! SNI picks the right certificate, ALPN is negotiated, mutual TLS accepts a good client and
+//! rejects a missing or wrong one, and verification failures each get their own clear error.
+mod support;
+
+use endpoint_core::{Error, Registry};
+use endpoint_tls::TlsInfo;
+use support::{echo, first_der, port_of, Pki, SAFETY};
+use tokio::io::AsyncReadExt;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[tokio::test]
+async fn sni_picks_the_certificate_for_each_name() -> TestResult {
+    let pki = Pki::new();
+    let r = Registry::global();
+    let mut listener = r
+        .server(&format!(
+            "tls:{}:port=0:interface=127.0.0.1",
+            pki.arg("sni")
+        ))?
+        .bind()
+        .await?;
+    let port = port_of(&listener);
+    for (name, file) in [
+        ("example.com", "sni-certs/example.com.pem"),
+        ("www.example.com", "sni-certs/example.com.pem"),
+        ("api.example.org", "sni-certs/wildcard.pem"),
+    ] {
+        let client = r.client(&format!(
+            "tls:{name}:443:trustRoots={}:endpoint=tcp\\:127.0.0.1\\:{port}",
+            pki.arg("cas")
+        ))?;
+        let (_, connected) = echo(&mut listener, &*client).await?;
+        let info = connected.info().get::<TlsInfo>().unwrap();
+        assert_eq!(
+            info.peer_certificates[0].as_ref(),
+            first_der(&pki.path(file)),
+            "{name}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn alpn_is_negotiated_and_a_mismatch_is_clear() -> TestResult {
+    let pki = Pki::new();
+    let r = Registry::global();
+    let mut listener = r
+        .server(&format!(
+            "tls+tcp:0:interface=127.0.0.1:certificate={}:alpn=h2,http/1.1",
+            pki.arg("server.pem")
+        ))?
+        .bind()
+        .await?;
+    let port = port_of(&listener);
+    let client = r.client(&format!(
+        "tls+tcp:127.0.0.1:{port}:hostname=localhost:trustRoots={}:alpn=http/1.1",
+        pki.arg("ca.pem")
+    ))?;
+    let (accepted, connected) = echo(&mut listener, &*client).await?;
+    assert_eq!(
+        connected.info().get::<TlsInfo>().unwrap().alpn.as_deref(),
+        Some("http/1.1")
+    );
+    assert_eq!(
+        accepted.info().get::<TlsInfo>().unwrap().alpn.as_deref(),
+        Some("http/1.1")
+    );
+    // Keep accepting in the background so the next handshake runs.
+    let _serving = listener.listen(|_c| async {});
+
+    let client = r.client(&format!(
+        "tls+tcp:127.0.0.1:{port}:hostname=localhost:trustRoots={}:alpn=smtp",
+        pki.arg("ca.pem")
+    ))?;
+    let error = client.connect().await.unwrap_err();
+    assert!(
+        error.to_string().contains("no shared application protocol"),
+        "{error}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn mutual_tls_accepts_a_good_client_and_rejects_others() -> TestResult {
+    let pki = Pki::new();
+    let r = Registry::global();
+    let mut listener = r
+        .server(&format!(
+            "tls+tcp:0:interface=127.0.0.1:certificate={}:clientCA={}",
+            pki.arg("server.pem"),
+            pki.arg("ca.pem")
+        ))?
+        .bind()
+        .await?;
+    let port = port_of(&listener);
+    let client_with = |cert: Option<&str>| {
+        let cert = cert
+            .map(|c| format!(":certificate={}", pki.arg(c)))
+            .unwrap_or_default();
+        r.client(&format!(
+            "tls+tcp:127.0.0.1:{port}:hostname=localhost:trustRoots={}{cert}",
+            pki.arg("ca.pem")
+        ))
+    };
+
+    // The listener accepts in the background; only completed handshakes come through.
+    let (accepted_tx, mut accepted_rx) = tokio::sync::mpsc::unbounded_channel();
+    let accepting = tokio::spawn(async move {
+        while let Ok(connection) = listener.accept().await {
+            if accepted_tx.send(connection).is_err() {
+                break;
+            }
+        }
+    });
+
+    // Missing and wrong client certificates: the server refuses them. With TLS 1.3 the client
+    // learns it on its first read.
+    for bad in [None, Some("other-client.pem")] {
+        let client = client_with(bad)?;
+        let outcome = async {
+            let mut connection = client.connect().await?;
+            let mut buf = [0u8; 1];
+            connection
+                .read(&mut buf)
+                .await
+                .map_err(|e| Error::io("read from", "test", e))
+        };
+        match tokio::time::timeout(SAFETY, outcome).await? {
+            Ok(0) => {}
+            Err(e) => assert!(!e.is_timeout(), "{e}"),
+            Ok(n) => panic!("a client with {bad:?} read {n} bytes"),
+        }
+    }
+
+    // The good client is the first connection the listener yields.
+    let client = client_with(Some("client.pem"))?;
+    let _connected = client.connect().await?;
+    let accepted = tokio::time::timeout(SAFETY, accepted_rx.recv())
+        .await?
+        .expect("accepted");
+    let info = accepted.info().get::<TlsInfo>().unwrap();
+    assert_eq!(
+        info.peer_certificates[0].as_ref(),
+        first_der(&pki.path("client.pem"))
+    );
+    accepting.abort();
+    Ok(())
+}
+
+/// Connects a `tls:` client trusting `trust` to an `ssl:` server using `server_cert`.
+async fn verification_error(
+    server_cert: &str,
+    trust: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let pki = Pki::new();
+    let r = Registry::global();
+    let listener = r
+        .server(&format!(
+            "ssl:0:privateKey={}:interface=127.0.0.1",
+            pki.arg(server_cert)
+        ))?
+        .bind()
+        .await?;
+    let port = port_of(&listener);
+    let serving = listener.listen(|_c| async {});
+    let client = r.client(&format!(
+        "tls:localhost:{port}:trustRoots={}",
+        pki.arg(trust)
+    ))?;
+    let error = tokio::time::timeout(SAFETY, client.connect())
+        .await?
+        .unwrap_err();
+    serving.stop_listening().await;
+    assert!(matches!(error, Error::Tls { .. }), "{error}");
+    Ok(error.to_string())
+}
+
+#[tokio::test]
+async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
+    let unknown = verification_error("server.pem", "other-ca.pem").await?;
+    assert!(unknown.contains("unknown issuer"), "{unknown}");
+
+    let pki = Pki::new();
+    let r = Registry::global();
+    let listener = r
+        .server(&format!(
+            "ssl:0:privateKey={}:interface=127.0.0.1",
+            pki.arg("server.pem")
+        ))?
+        .bind()
+        .await?;
+    let port = port_of(&listener);
+    let _serving = listener.listen(|_c| async {});
+    let client = r.client(&format!(
+        "ssl:127.0.0.1:{port}:hostname=wrong.example:caCertsDir={}",
+        pki.arg("cas")
+    ))?;
+    let wrong = client.connect().await.unwrap_err().to_string();
+    assert!(
+        wrong.contains("name mismatch") && wrong.contains("wrong.example"),
+        "{wrong}"
+    );
+
+    let expired = verification_error("expired.pem", "cas").await?;
+    assert!(expired.contains("expired"), "{expired}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_silent_client_does_not_delay_others_and_times_out() -> TestResult {
+    let pki = Pki::new();
+    let r = Registry::global();
+    let mut listener = r
+        .server(&format!(
+            "ssl:0:privateKey={}:interface=127.0.0.1:handshakeTimeout=0.5",
+            pki.arg("server.pem")
+        ))?
+        .bind()
+        .await?;
+    let port = port_of(&listener);
+    // A plain TCP client that never starts a handshake.
+    let mut silent = r
+        .client(&format!("tcp:127.0.0.1:{port}"))?
+        .connect()
+        .await?;
+    let client = r.client(&format!(
+        "ssl:127.0.0.1:{port}:hostname=localhost:caCertsDir={}",
+        pki.arg("cas")
+    ))?;
+    echo(&mut listener, &*client).await?;
+    // The silent one is dropped when its handshake time runs out: it reads EOF.
+    let mut buf = [0u8; 1];
+    let n = tokio::time::timeout(SAFETY, silent.read(&mut buf))
+        .await?
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    Ok(())
+}
