@@ -60,12 +60,14 @@ impl TlsClientSettings {
         TlsClientEndpoint::assemble(inner, form, self)
     }
 
-    fn config(&self) -> Result<(TlsConnector, ServerName<'static>)> {
+    /// Builds the connector; the flag says the roots came out empty (no platform store).
+    fn config(&self) -> Result<(TlsConnector, ServerName<'static>, bool)> {
         let provider = provider();
         let roots = match &self.trust_roots {
             Some(path) => roots::from_path(path, "trustRoots")?,
-            None => roots::platform()?,
+            None => roots::platform(),
         };
+        let no_roots = roots.is_empty();
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(versions::ALL)
             .map_err(|e| tls_error("no usable protocol versions", e))?
@@ -88,7 +90,7 @@ impl TlsClientSettings {
             ),
             source: Some(Box::new(e)),
         })?;
-        Ok((TlsConnector::from(Arc::new(config)), server_name))
+        Ok((TlsConnector::from(Arc::new(config)), server_name, no_roots))
     }
 }
 
@@ -145,6 +147,7 @@ pub struct TlsClientEndpoint {
     connector: TlsConnector,
     server_name: ServerName<'static>,
     settings: TlsClientSettings,
+    no_roots: bool,
 }
 
 impl TlsClientEndpoint {
@@ -153,13 +156,14 @@ impl TlsClientEndpoint {
         form: Form,
         settings: TlsClientSettings,
     ) -> Result<Self> {
-        let (connector, server_name) = settings.config()?;
+        let (connector, server_name, no_roots) = settings.config()?;
         Ok(TlsClientEndpoint {
             inner,
             form,
             connector,
             server_name,
             settings,
+            no_roots,
         })
     }
 
@@ -239,9 +243,19 @@ impl TlsClientEndpoint {
             None => None,
         };
         let ascii = args.convert("host", &host, |h| ascii_host(h))?;
+        let explicit_inner = match &endpoint {
+            Some(e) => Some(Registry::global().client(&e.text).map_err(|inner| {
+                args.invalid(
+                    "endpoint",
+                    e.position,
+                    format!("is not a usable client description: {inner}"),
+                )
+            })?),
+            None => None,
+        };
         args.finish()?;
-        let inner: Arc<dyn ClientEndpoint> = match &endpoint {
-            Some(e) => Registry::global().client(&e.text)?,
+        let inner: Arc<dyn ClientEndpoint> = match explicit_inner {
+            Some(inner) => inner,
             None => {
                 let mut tcp = TcpClientEndpoint::new(ascii.clone(), port).timeout(timeout);
                 if let Some(b) = bind_address {
@@ -387,6 +401,9 @@ pub(crate) fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
 impl ClientEndpoint for TlsClientEndpoint {
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
+            if self.no_roots {
+                return Err(roots::no_platform_roots());
+            }
             let (io, mut info) = self.inner.connect().await?.into_parts();
             let handshake = self.connector.connect(self.server_name.clone(), io);
             let limit = self.settings.handshake_timeout;

@@ -11,7 +11,8 @@ use crate::pem::certificates;
 
 /// The platform's trust roots (the system certificate store, read once per process with
 /// `rustls-native-certs`: `SSL_CERT_FILE`/`SSL_CERT_DIR`, else the distribution's bundle).
-pub(crate) fn platform() -> Result<RootCertStore> {
+/// May be empty on a machine without a store; the client then fails at connect time.
+pub(crate) fn platform() -> RootCertStore {
     static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
     let certs = ROOTS.get_or_init(|| {
         let found = rustls_native_certs::load_native_certs();
@@ -21,16 +22,18 @@ pub(crate) fn platform() -> Result<RootCertStore> {
         found.certs
     });
     let mut store = RootCertStore::empty();
-    let (added, _ignored) = store.add_parsable_certificates(certs.iter().cloned());
-    if added == 0 {
-        return Err(Error::Tls {
-            message: "no platform trust roots found (install the ca-certificates package, or name \
-                      roots with trustRoots= or caCertsDir=)"
-                .into(),
-            source: None,
-        });
+    store.add_parsable_certificates(certs.iter().cloned());
+    store
+}
+
+/// The error for a client that needs the platform's roots on a machine that has none.
+pub(crate) fn no_platform_roots() -> Error {
+    Error::Tls {
+        message: "no platform trust roots found (install the ca-certificates package, or name \
+                  roots with trustRoots= or caCertsDir=)"
+            .into(),
+        source: None,
     }
-    Ok(store)
 }
 
 /// Roots from `path`: every `*.pem` file of a directory (Twisted's `caCertsDir` rules: other
