@@ -242,7 +242,7 @@ impl TlsClientEndpoint {
             Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
             None => None,
         };
-        let ascii = args.convert("host", &host, |h| ascii_host(h))?;
+        let ascii = args.convert("host", &host, ascii_host)?;
         let explicit_inner = match &endpoint {
             Some(e) => Some(Registry::global().client(&e.text).map_err(|inner| {
                 args.invalid(
@@ -299,7 +299,7 @@ impl TlsClientEndpoint {
     /// `certificate`, `privateKey`, `alpn`, `handshakeTimeout`.
     pub(crate) fn parse_layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
         let hostname = match args.keyword("hostname") {
-            Some(v) => args.convert("hostname", &v, |h| ascii_host(h))?,
+            Some(v) => args.convert("hostname", &v, ascii_host)?,
             None => match host_of(&inner.to_string()) {
                 Some(h) => ascii_host(&h).map_err(|reason| Error::Tls {
                     message: reason,

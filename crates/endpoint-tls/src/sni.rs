@@ -142,12 +142,9 @@ fn scan(dir: &Path, provider: &Arc<CryptoProvider>) -> Scan {
                 .keys_match()
                 .is_ok()
         });
-        match paired {
-            Some(i) => {
-                used[i] = true;
-                leaves.push((cert.clone(), keys[i].1.clone()));
-            }
-            None => {}
+        if let Some(i) = paired {
+            used[i] = true;
+            leaves.push((cert.clone(), keys[i].1.clone()));
         }
     }
     let leaf_set: Vec<&CertificateDer> = leaves.iter().map(|(c, _)| c).collect();

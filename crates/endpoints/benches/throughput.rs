@@ -16,6 +16,7 @@ const CHUNK: usize = 64 * 1024;
 struct Sizes {
     bulk_bytes: usize,
     connections: usize,
+    handshakes: usize,
     rounds: usize,
 }
 
@@ -26,12 +27,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Sizes {
             bulk_bytes: 64 << 20,
             connections: 300,
+            handshakes: 100,
             rounds: 1,
         }
     } else {
         Sizes {
             bulk_bytes: 512 << 20,
             connections: 2000,
+            handshakes: 500,
             rounds: 3,
         }
     };
@@ -75,7 +78,170 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let ours = best(sizes.rounds, || ours_connects(&desc, sizes.connections)).await?;
     report_rate("unix connect+accept (/s)", sizes.connections, ours, raw);
+
+    let pki = tls::Pki::new(dir.path())?;
+    let raw = best(sizes.rounds, || tls::raw_bulk(&pki, sizes.bulk_bytes / 2)).await?;
+    let ours = best(sizes.rounds, || tls::ours_bulk(&pki, sizes.bulk_bytes / 2)).await?;
+    report_throughput("tls bulk (MiB/s)", sizes.bulk_bytes / 2, ours, raw);
+
+    let raw = best(sizes.rounds, || tls::raw_handshakes(&pki, sizes.handshakes)).await?;
+    let ours = best(sizes.rounds, || {
+        tls::ours_handshakes(&pki, sizes.handshakes)
+    })
+    .await?;
+    report_rate("tls handshakes (/s)", sizes.handshakes, ours, raw);
     Ok(())
+}
+
+/// TLS: `ssl:` endpoints against tokio-rustls over raw `TcpStream`s, same certificates, same
+/// crypto provider (ring), same protocol (TLS 1.3).
+mod tls {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use endpoints::description::quote;
+    use endpoints::{client_from_string, server_from_string};
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+    type BoxError = Box<dyn std::error::Error>;
+
+    pub struct Pki {
+        server: PathBuf,
+        cas: PathBuf,
+        acceptor: TlsAcceptor,
+        connector: TlsConnector,
+    }
+
+    impl Pki {
+        pub fn new(dir: &Path) -> Result<Self, BoxError> {
+            use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+            let ca_key = KeyPair::generate()?;
+            let mut ca = CertificateParams::new(Vec::<String>::new())?;
+            ca.distinguished_name.push(DnType::CommonName, "Bench CA");
+            ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            let ca = ca.self_signed(&ca_key)?;
+            let key = KeyPair::generate()?;
+            let cert = CertificateParams::new(vec!["localhost".to_owned()])?
+                .signed_by(&key, &ca, &ca_key)?;
+            let server = dir.join("bench-server.pem");
+            std::fs::write(&server, format!("{}{}", cert.pem(), key.serialize_pem()))?;
+            let cas = dir.join("bench-cas");
+            std::fs::create_dir_all(&cas)?;
+            std::fs::write(cas.join("ca.pem"), ca.pem())?;
+
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let chain = vec![CertificateDer::from(cert.der().to_vec())];
+            let private = PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes())?;
+            let server_config = rustls::ServerConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()?
+                .with_no_client_auth()
+                .with_single_cert(chain, private)?;
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(CertificateDer::from(ca.der().to_vec()))?;
+            let client_config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            Ok(Pki {
+                server,
+                cas,
+                acceptor: TlsAcceptor::from(Arc::new(server_config)),
+                connector: TlsConnector::from(Arc::new(client_config)),
+            })
+        }
+
+        fn server_description(&self) -> String {
+            format!(
+                "ssl:0:privateKey={}:interface=127.0.0.1",
+                quote(&self.server.to_string_lossy())
+            )
+        }
+
+        fn client_description(&self, port: u16) -> String {
+            format!(
+                "ssl:127.0.0.1:{port}:hostname=localhost:caCertsDir={}",
+                quote(&self.cas.to_string_lossy())
+            )
+        }
+    }
+
+    pub async fn ours_bulk(pki: &Pki, bytes: usize) -> Result<Duration, BoxError> {
+        let mut listener = server_from_string(&pki.server_description())?
+            .bind()
+            .await?;
+        let port = listener.local_address().port().unwrap_or(0);
+        let client = client_from_string(&pki.client_description(port))?;
+        let (a, b) = tokio::try_join!(client.connect(), listener.accept())?;
+        super::pump(a, b, bytes).await
+    }
+
+    pub async fn raw_bulk(pki: &Pki, bytes: usize) -> Result<Duration, BoxError> {
+        let (a, b) = raw_pair(pki).await?;
+        super::pump(a, b, bytes).await
+    }
+
+    async fn raw_pair(
+        pki: &Pki,
+    ) -> Result<
+        (
+            tokio_rustls::client::TlsStream<TcpStream>,
+            tokio_rustls::server::TlsStream<TcpStream>,
+        ),
+        BoxError,
+    > {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let connect = async {
+            let tcp = TcpStream::connect(address).await?;
+            pki.connector
+                .connect(ServerName::try_from("localhost")?, tcp)
+                .await
+                .map_err(BoxError::from)
+        };
+        let accept = async {
+            let (tcp, _) = listener.accept().await?;
+            pki.acceptor.accept(tcp).await.map_err(BoxError::from)
+        };
+        Ok(tokio::try_join!(connect, accept)?)
+    }
+
+    pub async fn ours_handshakes(pki: &Pki, count: usize) -> Result<Duration, BoxError> {
+        let mut listener = server_from_string(&pki.server_description())?
+            .bind()
+            .await?;
+        let port = listener.local_address().port().unwrap_or(0);
+        let client = client_from_string(&pki.client_description(port))?;
+        let started = Instant::now();
+        for _ in 0..count {
+            let (_a, _b) = tokio::try_join!(client.connect(), listener.accept())?;
+        }
+        Ok(started.elapsed())
+    }
+
+    pub async fn raw_handshakes(pki: &Pki, count: usize) -> Result<Duration, BoxError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let started = Instant::now();
+        for _ in 0..count {
+            let connect = async {
+                let tcp = TcpStream::connect(address).await?;
+                pki.connector
+                    .connect(ServerName::try_from("localhost")?, tcp)
+                    .await
+                    .map_err(BoxError::from)
+            };
+            let accept = async {
+                let (tcp, _) = listener.accept().await?;
+                pki.acceptor.accept(tcp).await.map_err(BoxError::from)
+            };
+            let (_a, _b) = tokio::try_join!(connect, accept)?;
+        }
+        Ok(started.elapsed())
+    }
 }
 
 /// The fastest of `rounds` runs (the least disturbed by the rest of the machine).
