@@ -296,7 +296,10 @@ where
             a.write_all(&chunk[..n]).await?;
             left -= n;
         }
-        a.shutdown().await
+        a.shutdown().await?;
+        // Keep the stream open until the reader is done: closing it with unread data (TLS
+        // session tickets) would reset the connection.
+        Ok::<_, std::io::Error>(a)
     });
     let mut buf = vec![0u8; CHUNK];
     let mut got = 0;
@@ -307,7 +310,8 @@ where
         }
         got += n;
     }
-    writer.await??;
+    let a = writer.await??;
+    drop(a);
     assert_eq!(got, bytes);
     Ok(started.elapsed())
 }
