@@ -295,3 +295,52 @@ async fn relay_keeps_running_when_the_client_side_refuses() -> TestResult {
     assert!(stderr.contains("refused"), "{stderr}");
     Ok(())
 }
+
+/// A CA and a `localhost` server certificate, written to `dir`: (server.pem, ca.pem).
+fn certificates(dir: &std::path::Path) -> TestResult<(String, String)> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let ca_key = KeyPair::generate()?;
+    let mut ca = CertificateParams::new(Vec::<String>::new())?;
+    ca.distinguished_name
+        .push(DnType::CommonName, "cli test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca.self_signed(&ca_key)?;
+    let key = KeyPair::generate()?;
+    let cert =
+        CertificateParams::new(vec!["localhost".to_owned()])?.signed_by(&key, &ca, &ca_key)?;
+    let server = dir.join("server.pem");
+    std::fs::write(&server, format!("{}{}", cert.pem(), key.serialize_pem()))?;
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem())?;
+    let quote = |p: &std::path::Path| endpoints::description::quote(&p.to_string_lossy());
+    Ok((quote(&server), quote(&ca_file)))
+}
+
+#[tokio::test]
+async fn relay_terminates_tls() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let (server_pem, ca_pem) = certificates(dir.path())?;
+    let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
+        .bind()
+        .await?;
+    let echo_port = echo.local_address().port().ok_or("echo has a port")?;
+    let _echo = echo.listen(|connection| async move {
+        let (mut reader, mut writer) = tokio::io::split(connection);
+        if tokio::io::copy(&mut reader, &mut writer).await.is_ok() {
+            let _ = writer.shutdown().await;
+        }
+    });
+    let server = format!("ssl:0:privateKey={server_pem}:interface=127.0.0.1");
+    let client = format!("tcp:127.0.0.1:{echo_port}");
+    let relay = start(&["relay", &server, &client], "relaying ").await?;
+    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+
+    let tls =
+        endpoints::client_from_string(&format!("tls:localhost:{relay_port}:trustRoots={ca_pem}"))?;
+    let mut connection = tokio::time::timeout(LIMIT, tls.connect()).await??;
+    connection.write_all(b"through TLS and back").await?;
+    let mut buf = [0u8; 20];
+    tokio::time::timeout(LIMIT, connection.read_exact(&mut buf)).await??;
+    assert_eq!(&buf, b"through TLS and back");
+    Ok(())
+}
