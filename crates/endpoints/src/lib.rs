@@ -29,7 +29,7 @@
 //! | `tcp` | server and client (Happy Eyeballs) | [`tcp`] / `tcp` |
 //! | `tcp6` | server | [`tcp`] / `tcp` |
 //! | `unix` | server (mode, lock file, `@abstract`) and client | [`unix`] / `unix` |
-//! | `ssl`, `tls`, `tls+` | (coming) | [`tls`] / `tls` |
+//! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws`, `wss`, `ws+` | (coming) | [`ws`] / `ws` |
 //!
 //! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
