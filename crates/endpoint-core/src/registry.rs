@@ -163,7 +163,9 @@ impl Registry {
         }
         let split = split(input)?;
         let mut positionals = split.positionals.into_iter();
-        let Some(kind) = positionals.next() else {
+        let first = positionals.next();
+        let mut positionals = positionals.collect::<Vec<_>>().into_iter();
+        let Some(mut kind) = first else {
             return Err(Error::Parse {
                 input: input.to_owned(),
                 position: 0,
@@ -172,6 +174,17 @@ impl Registry {
                 suggestion: None,
             });
         };
+        // Twisted's wrapper form: `haproxy:tcp:80` means `haproxy+tcp:80` when `haproxy` is a
+        // layer and not a base kind on this side.
+        let layer_only = |name: &str| {
+            let last = name.rsplit('+').next().unwrap_or(name);
+            self.find(last, side, false).is_none() && self.find(last, side, true).is_some()
+        };
+        while layer_only(&kind.text) && positionals.len() > 0 {
+            if let Some(next) = positionals.next() {
+                kind.text = format!("{}+{}", kind.text, next.text);
+            }
+        }
         let names: Vec<&str> = kind.text.split('+').collect();
         let mut parts = Vec::with_capacity(names.len());
         let mut offset = kind.position;

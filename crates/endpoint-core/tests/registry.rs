@@ -184,8 +184,15 @@ fn unknown_kinds_and_layers() {
         matches!(&e, Error::UnknownKind { suggestion: Some(s), known, .. } if s == "pipe" && known == &["pipe"]),
         "{e}"
     );
-    let e = r.client("wrap:/a").unwrap_err();
+    let e = r.client("wrap").unwrap_err();
     assert!(e.to_string().contains("did you mean \"wrap+...\""), "{e}");
+    // The wrapper form takes the next positional as the inner kind.
+    let e = r.client("wrap:/a").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unknown client endpoint kind \"/a\""),
+        "{e}"
+    );
     let e = r.server("pipe:/a").unwrap_err();
     assert!(e.to_string().contains("only as a client kind"), "{e}");
     let e = r.client("+pipe:/a").unwrap_err();
@@ -242,4 +249,18 @@ fn no_input_panics() {
         let _ = r.server(s);
         let _ = r.describe(Side::Client, s);
     }
+}
+
+#[test]
+fn twisted_wrapper_form_means_a_layer() -> Result<()> {
+    let r = registry();
+    assert_eq!(
+        r.client("wrap:pipe:/a")?.to_string(),
+        "wrap+pipe:/a:timeout=30:wrap.timeout=10"
+    );
+    assert_eq!(
+        r.client("wrap:outer:pipe:/a")?.to_string(),
+        "wrap+outer+pipe:/a:timeout=30:wrap.timeout=10"
+    );
+    Ok(())
 }
