@@ -1,9 +1,119 @@
-//! WebSocket for `endpoints`, on tokio-tungstenite.
+//! WebSocket for `endpoints`, on tokio-tungstenite: a connection's bytes carried in WebSocket
+//! messages, so a browser or any WebSocket client can reach a service that speaks plain TCP,
+//! and a program can connect out through WebSocket as if it were TCP.
 //!
-//! **Not yet implemented.** This crate will hold the `ws` and `wss` kinds, the `ws://` and
-//! `wss://` URL forms, and a `ws+` layer that carries a connection's bytes in binary
-//! messages. Until then it registers no kinds; the facade's `ws` feature links it so that
-//! nothing changes for applications when the kinds arrive.
+//! # A first pair
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_core::Registry;
+//! use endpoint_ws::WsInfo;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let registry = Registry::global();
+//! let mut listener = registry.server("ws:0:interface=127.0.0.1:path=/echo")?.bind().await?;
+//! let port = listener.local_address().port().unwrap();
+//! let client = registry.client(&format!("ws://127.0.0.1:{port}/echo?room=1"))?;
+//!
+//! let (mut accepted, mut connected) = tokio::try_join!(listener.accept(), client.connect())?;
+//! connected.write_all(b"hello").await?;
+//! connected.flush().await?;
+//! let mut buf = [0; 5];
+//! accepted.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"hello");
+//!
+//! let info = accepted.info().get::<WsInfo>().unwrap();
+//! assert_eq!((info.path.as_str(), info.query.as_deref()), ("/echo", Some("room=1")));
+//! assert_eq!(accepted.info().stack, ["tcp", "ws"]);
+//!
+//! // Shutdown sends a Close frame and waits for the answer, which the server sends as it
+//! // reads end of file: run both at once.
+//! let ((), n) = tokio::try_join!(connected.shutdown(), accepted.read(&mut buf))?;
+//! assert_eq!(n, 0);
+//! # Ok(()) }
+//! ```
+//!
+//! # Kinds
+//! | description | meaning |
+//! |---|---|
+//! | `ws:8080:path=/chat` | server on TCP port 8080 (`ws+tcp:8080`) |
+//! | `ws:example.com:80:path=/chat` | client over TCP (`ws+tcp:example.com:80`) |
+//! | `wss:443:privateKey=key.pem:path=/chat` | server over TLS (`ws+ssl:443:...`) |
+//! | `wss:example.com:443` | client over TLS (`ws+tls:example.com:443`) |
+//! | `ws+unix:/run/a.sock:path=/x` | the `ws` layer over any endpoint, either side |
+//! | `ws+tls+tcp:example.com:443:ws.path=/chat` | layers stack, outermost first |
+//! | `ws://example.com:8080/chat?room=1` | client URL: `ws+tcp:example.com:8080:ws.path=/chat?room=1` |
+//! | `wss://example.com/chat` | client URL: `ws+tls:example.com:443:ws.path=/chat` |
+//! | `ws://0.0.0.0:8080/chat` | server URL: `ws+tcp:8080:interface=0.0.0.0:ws.path=/chat` |
+//!
+//! The shorthands `ws` and `wss` are rewritten into the layered form and built with
+//! [`Registry::global`](endpoint_core::Registry::global): positionals and the inner kind's
+//! options go to `tcp` (or `ssl`/`tls`), WebSocket options are qualified as `ws.NAME`. So
+//! `wss` works whenever the `tls` and `ssl` kinds are linked, and the canonical text of a
+//! shorthand is its layered form (`ws+tcp:8080:...:ws.path=/chat`), which parses back.
+//! In `ws:HOST:PORT`, `host=` is the host to connect to; write `ws.host=` for the Host header.
+//!
+//! # Options
+//! Server (`ws+SERVER`, `ws:PORT`, `wss:PORT`):
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `path` | `/` | request path to accept; `*` accepts any; others get `404 Not Found` |
+//! | `subprotocols` | (none) | comma list; the first of the *client's* offer that is listed is chosen; a client offering none of them gets `400 Bad Request` |
+//! | `origins` | (any) | comma list of allowed `Origin` values; a missing or other origin gets `403 Forbidden` |
+//! | `maxMessageSize` | `1048576` | largest incoming message (tungstenite's default is 64 MiB) |
+//! | `maxFrameSize` | `262144` | largest incoming frame, refused from its header before any allocation |
+//! | `handshakeTimeout` | `10` | seconds for the upgrade ([`Upgrade::timeout`](endpoint_core::Upgrade::timeout)), and for the peer's Close on shutdown |
+//! | `pingInterval` | `0` | seconds between pings; two silent intervals end the connection (0: off) |
+//!
+//! Client (`ws+CLIENT`, `ws:HOST:PORT`, `wss:HOST:PORT`, URLs):
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `path` | `/` | request path with optional `?query` |
+//! | `host` | inner host\[:port\], else `localhost` | `Host` header (port left out when it is 80, or 443 under TLS) |
+//! | `subprotocols` | (none) | comma list to offer, preferred first; the server must choose one |
+//! | `origin` | (none) | `Origin` header |
+//! | `headers` | (none) | extra headers: `Name=value,Name=value`; a comma starts a new header only where `Name=` follows, so values may contain commas |
+//! | `maxMessageSize`, `maxFrameSize`, `handshakeTimeout`, `pingInterval` | as above | as above |
+//!
+//! # The byte stream
+//! Writes become binary messages of at most 64 KiB (less when the limits are smaller); reads
+//! yield binary and text payloads in order; pings are answered; shutdown sends a Close frame
+//! and waits for the peer's; the peer's Close is end of file. WebSocket has no half-close:
+//! see [`WsStream`] for how shutdown maps.
+//!
+//! # Connection info
+//! Each connection's [`ConnectionInfo`](endpoint_core::ConnectionInfo) holds a [`WsInfo`]
+//! (path, query, chosen subprotocol, the request headers on the server or the response
+//! headers on the client), and `"ws"` is pushed onto its `stack`.
+//!
+//! # Errors
+//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket) naming what
+//! went wrong (`server refused the upgrade: 404 Not Found (no websocket at /x ...)`, a
+//! missing upgrade header, a refused subprotocol); a message over the limit ends that
+//! connection with an `io::Error` naming the limit.
 #![warn(missing_docs)]
 
-pub use endpoint_core;
+// The `ws:` shorthands build `ws+tcp:`: keep the tcp kinds linked wherever this crate is.
+use endpoint_tcp as _;
+
+mod client;
+mod info;
+mod kinds;
+mod options;
+mod server;
+mod stream;
+mod url;
+
+pub use client::WsClientEndpoint;
+pub use info::WsInfo;
+pub use options::{
+    WsClientOptions, WsServerOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
+    DEFAULT_MAX_MESSAGE_SIZE, MAX_WRITE_MESSAGE,
+};
+pub use server::{WsServerEndpoint, WsUpgrade};
+pub use stream::WsStream;
+
+/// Re-exported: [`WsStream`] wraps its `WebSocketStream`.
+pub use tokio_tungstenite;

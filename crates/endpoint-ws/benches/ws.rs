@@ -1,0 +1,210 @@
+//! WebSocket through `ws+tcp` endpoints against raw tokio-tungstenite over a `TcpStream`, in
+//! the same run: small-message round trips and bulk throughput, printed with ratios.
+//!
+//! Run with `cargo bench -p endpoint-ws --bench ws`.
+
+use std::time::{Duration, Instant};
+
+use endpoint_core::Registry;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+use endpoint_ws as _;
+
+const ROUND_TRIPS: usize = 2000;
+const SMALL: usize = 64;
+const BULK: usize = 64 << 20;
+const CHUNK: usize = 64 << 10;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+async fn endpoint_round_trips() -> Result<Duration> {
+    let registry = Registry::global();
+    let mut listener = registry.server("ws:0:interface=127.0.0.1")?.bind().await?;
+    let port = listener.local_address().port().unwrap();
+    let client = registry.client(&format!("ws:127.0.0.1:{port}"))?;
+    let (mut server, mut client) = tokio::try_join!(listener.accept(), client.connect())?;
+    let echo = tokio::spawn(async move {
+        let mut buf = [0u8; SMALL];
+        while server.read_exact(&mut buf).await.is_ok() {
+            server.write_all(&buf).await?;
+            server.flush().await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    let message = [7u8; SMALL];
+    let mut back = [0u8; SMALL];
+    let started = Instant::now();
+    for _ in 0..ROUND_TRIPS {
+        client.write_all(&message).await?;
+        client.flush().await?;
+        client.read_exact(&mut back).await?;
+    }
+    let elapsed = started.elapsed();
+    drop(client);
+    let _ = echo.await;
+    Ok(elapsed)
+}
+
+fn raw_config() -> WebSocketConfig {
+    // The same limits the endpoint uses, so the two do the same work per byte.
+    WebSocketConfig::default()
+        .max_message_size(Some(1 << 20))
+        .max_frame_size(Some(256 << 10))
+}
+
+async fn raw_pair() -> Result<(
+    tokio_tungstenite::WebSocketStream<TcpStream>,
+    tokio_tungstenite::WebSocketStream<TcpStream>,
+)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let server = async {
+        let (tcp, _) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+            tokio_tungstenite::accept_async_with_config(tcp, Some(raw_config())).await?,
+        )
+    };
+    let client = async {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+        tcp.set_nodelay(true)?;
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            format!("ws://127.0.0.1:{port}/"),
+            tcp,
+            Some(raw_config()),
+        )
+        .await?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(ws)
+    };
+    Ok(tokio::try_join!(server, client)?)
+}
+
+async fn raw_round_trips() -> Result<Duration> {
+    let (mut server, mut client) = raw_pair().await?;
+    let echo = tokio::spawn(async move {
+        while let Some(Ok(m)) = server.next().await {
+            if m.is_binary() && server.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    for _ in 0..ROUND_TRIPS {
+        client.send(Message::binary(vec![7u8; SMALL])).await?;
+        loop {
+            match client.next().await {
+                Some(Ok(m)) if m.is_binary() => break,
+                Some(Ok(_)) => continue,
+                _ => return Err("echo ended".into()),
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    drop(client);
+    let _ = echo.await;
+    Ok(elapsed)
+}
+
+async fn endpoint_bulk() -> Result<Duration> {
+    let registry = Registry::global();
+    let mut listener = registry.server("ws:0:interface=127.0.0.1")?.bind().await?;
+    let port = listener.local_address().port().unwrap();
+    let client = registry.client(&format!("ws:127.0.0.1:{port}"))?;
+    let (mut server, mut client) = tokio::try_join!(listener.accept(), client.connect())?;
+    let sink = tokio::spawn(async move {
+        let mut buf = vec![0u8; CHUNK];
+        let mut total = 0;
+        while total < BULK {
+            let n = server.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+        Ok::<_, std::io::Error>(total)
+    });
+    let chunk = vec![1u8; CHUNK];
+    let started = Instant::now();
+    for _ in 0..BULK / CHUNK {
+        client.write_all(&chunk).await?;
+    }
+    client.flush().await?;
+    let total = sink.await??;
+    let elapsed = started.elapsed();
+    assert_eq!(total, BULK);
+    Ok(elapsed)
+}
+
+async fn raw_bulk() -> Result<Duration> {
+    let (mut server, mut client) = raw_pair().await?;
+    let sink = tokio::spawn(async move {
+        let mut total = 0;
+        while total < BULK {
+            match server.next().await {
+                Some(Ok(m)) => total += m.len(),
+                _ => break,
+            }
+        }
+        total
+    });
+    let started = Instant::now();
+    for _ in 0..BULK / CHUNK {
+        client.feed(Message::binary(vec![1u8; CHUNK])).await?;
+    }
+    client.flush().await?;
+    let total = sink.await?;
+    let elapsed = started.elapsed();
+    assert_eq!(total, BULK);
+    Ok(elapsed)
+}
+
+/// The best of `runs`: the least disturbed by other work on the machine.
+async fn best<F, Fut>(runs: usize, f: F) -> Result<Duration>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Duration>>,
+{
+    let mut best = Duration::MAX;
+    for _ in 0..runs {
+        best = best.min(f().await?);
+    }
+    Ok(best)
+}
+
+fn main() -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        // Warm up both paths once.
+        endpoint_round_trips().await?;
+        raw_round_trips().await?;
+
+        let ep = best(5, endpoint_round_trips).await?;
+        let raw = best(5, raw_round_trips).await?;
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / ROUND_TRIPS as f64;
+        println!(
+            "round trips ({ROUND_TRIPS} x {SMALL} B): ws+tcp endpoint {:.1} us/rt, raw tokio-tungstenite {:.1} us/rt, ratio {:.2}",
+            per(ep),
+            per(raw),
+            ep.as_secs_f64() / raw.as_secs_f64()
+        );
+
+        let ep = best(3, endpoint_bulk).await?;
+        let raw = best(3, raw_bulk).await?;
+        let rate = |d: Duration| BULK as f64 / d.as_secs_f64() / (1 << 20) as f64;
+        println!(
+            "bulk ({} MiB): ws+tcp endpoint {:.0} MiB/s, raw tokio-tungstenite {:.0} MiB/s, ratio {:.2} (throughput, endpoint/raw)",
+            BULK >> 20,
+            rate(ep),
+            rate(raw),
+            rate(ep) / rate(raw)
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,288 @@
+//! The `ws` layer on the client side.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::http::Request;
+use tokio_tungstenite::tungstenite::Error as WsError;
+use tracing::debug;
+
+use endpoint_core::description::{split, Canonical};
+use endpoint_core::{BoxFuture, ClientEndpoint, Connection, Error, Result, Side};
+
+use crate::info::WsInfo;
+use crate::options::{format_headers, format_list, WsClientOptions};
+use crate::server::config;
+use crate::stream::WsStream;
+
+/// `ws+CLIENT`: connects with the inner endpoint, then performs the WebSocket handshake and
+/// carries the connection's bytes in binary messages (see [`WsStream`]).
+///
+/// # Errors
+/// `connect` fails with [`Error::WebSocket`] when the handshake fails, naming what went
+/// wrong: the server's status and reason (`server refused the upgrade: 404 Not Found`), a
+/// missing upgrade header, a refused subprotocol; with [`Error::Timeout`] when it takes
+/// longer than `handshakeTimeout`; and with the inner endpoint's errors.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::Registry;
+/// use endpoint_ws as _;
+/// let client = Registry::global().client("ws+tcp:example.com:8080:path=/chat?room=1").unwrap();
+/// assert_eq!(
+///     client.to_string(),
+///     r"ws+tcp:example.com:8080:timeout=30:ws.path=/chat?room\=1:ws.maxMessageSize=1048576:ws.maxFrameSize=262144:ws.handshakeTimeout=10:ws.pingInterval=0"
+/// );
+/// ```
+#[derive(Debug)]
+pub struct WsClientEndpoint {
+    inner: Arc<dyn ClientEndpoint>,
+    options: WsClientOptions,
+    /// The `Host` header when the options name none.
+    default_host: String,
+}
+
+impl WsClientEndpoint {
+    /// Upgrades connections made by `inner` with `options`.
+    pub fn new(inner: Arc<dyn ClientEndpoint>, options: WsClientOptions) -> Self {
+        let default_host = default_host(&inner.to_string());
+        WsClientEndpoint {
+            inner,
+            options,
+            default_host,
+        }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &WsClientOptions {
+        &self.options
+    }
+
+    /// The `Host` header this endpoint sends.
+    pub fn host(&self) -> &str {
+        self.options.host.as_deref().unwrap_or(&self.default_host)
+    }
+
+    /// The endpoint underneath.
+    pub fn inner(&self) -> &Arc<dyn ClientEndpoint> {
+        &self.inner
+    }
+
+    fn request(&self) -> Result<Request<()>> {
+        let o = &self.options;
+        // Only the path and query of the URI go on the wire; the host is the header's.
+        let mut request = Request::builder()
+            .method("GET")
+            .uri(format!("ws://localhost{}", o.path))
+            .header("Host", self.host())
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Version", "13")
+            .header("Sec-WebSocket-Key", generate_key());
+        if !o.subprotocols.is_empty() {
+            request = request.header("Sec-WebSocket-Protocol", o.subprotocols.join(", "));
+        }
+        if let Some(origin) = &o.origin {
+            request = request.header("Origin", origin);
+        }
+        for (name, value) in &o.headers {
+            request = request.header(name, value);
+        }
+        request.body(()).map_err(|e| Error::WebSocket {
+            message: format!("could not build the upgrade request for \"{self}\""),
+            source: Some(Box::new(e)),
+        })
+    }
+}
+
+impl ClientEndpoint for WsClientEndpoint {
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async move {
+            let request = self.request()?;
+            let (io, mut info) = self.inner.connect().await?.into_parts();
+            let o = &self.options;
+            let handshake = tokio_tungstenite::client_async_with_config(
+                request,
+                io,
+                Some(config(o.max_message_size, o.max_frame_size)),
+            );
+            let (ws, response) = tokio::time::timeout(o.handshake_timeout, handshake)
+                .await
+                .map_err(|_| Error::Timeout {
+                    action: "complete the websocket handshake with",
+                    endpoint: self.to_string(),
+                    after: o.handshake_timeout,
+                })?
+                .map_err(|e| self.handshake_error(e))?;
+            let (path, query) = WsInfo::split_target(&o.path);
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let subprotocol = headers
+                .iter()
+                .find(|(n, _)| n == "sec-websocket-protocol")
+                .map(|(_, v)| v.trim().to_owned());
+            debug!(endpoint = %self, ?subprotocol, "websocket connected");
+            info.insert(WsInfo {
+                side: Side::Client,
+                path,
+                query,
+                subprotocol,
+                headers,
+            });
+            info.stack.push("ws");
+            let stream = WsStream::new(ws)
+                .ping_interval(o.ping_interval)
+                .close_timeout(o.handshake_timeout);
+            Ok(Connection::new(stream, info))
+        })
+    }
+}
+
+impl WsClientEndpoint {
+    fn handshake_error(&self, e: WsError) -> Error {
+        let offered = self.options.subprotocols.join(", ");
+        let message = match &e {
+            WsError::Http(response) => {
+                let status = response.status();
+                let mut m = format!(
+                    "server refused the upgrade: {} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                );
+                if let Some(body) = response.body() {
+                    let text = String::from_utf8_lossy(body);
+                    let line = text.lines().next().unwrap_or("").trim();
+                    if !line.is_empty() {
+                        m.push_str(&format!(
+                            " ({})",
+                            line.chars().take(200).collect::<String>()
+                        ));
+                    }
+                }
+                m
+            }
+            WsError::Protocol(ProtocolError::MissingUpgradeWebSocketHeader) => {
+                "the server's answer has no \"Upgrade: websocket\" header".into()
+            }
+            WsError::Protocol(ProtocolError::MissingConnectionUpgradeHeader) => {
+                "the server's answer has no \"Connection: Upgrade\" header".into()
+            }
+            WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch) => {
+                "the server's Sec-WebSocket-Accept does not match our key".into()
+            }
+            WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(sub)) => match sub {
+                SubProtocolError::NoSubProtocol => {
+                    format!("the server chose no subprotocol; refused (offered: {offered})")
+                }
+                SubProtocolError::InvalidSubProtocol => {
+                    format!("the server chose a subprotocol we did not offer (offered: {offered})")
+                }
+                SubProtocolError::ServerSentSubProtocolNoneRequested => {
+                    "the server chose a subprotocol although we offered none".into()
+                }
+            },
+            WsError::Io(_) => "the connection failed during the handshake".into(),
+            other => format!("handshake failed: {other}"),
+        };
+        Error::WebSocket {
+            message: format!("{message} (connecting to \"{self}\")"),
+            source: Some(Box::new(e)),
+        }
+    }
+}
+
+impl fmt::Display for WsClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.options;
+        let headers = (!o.headers.is_empty()).then(|| format_headers(&o.headers));
+        Canonical::layer("ws", &self.inner)
+            .option("path", &o.path)
+            .option_some("host", o.host.as_ref())
+            .option_some("subprotocols", format_list(&o.subprotocols))
+            .option_some("origin", o.origin.as_ref())
+            .option_some("headers", headers)
+            .option("maxMessageSize", o.max_message_size)
+            .option("maxFrameSize", o.max_frame_size)
+            .seconds("handshakeTimeout", o.handshake_timeout)
+            .seconds("pingInterval", o.ping_interval)
+            .fmt(f)
+    }
+}
+
+/// The `Host` header for an inner description: its host, with the port unless it is the
+/// scheme's default (443 when a `tls` or `ssl` part is in the chain, else 80), or
+/// `localhost` when the transport has no host (unix sockets).
+pub(crate) fn default_host(inner: &str) -> String {
+    let Ok(parts) = split(inner) else {
+        return "localhost".into();
+    };
+    let Some(kind) = parts.positionals.first() else {
+        return "localhost".into();
+    };
+    let chain: Vec<String> = kind
+        .text
+        .split('+')
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    let base = chain.last().map(String::as_str).unwrap_or_default();
+    if !matches!(base, "tcp" | "tls" | "ssl") {
+        return "localhost".into();
+    }
+    let keyword = |name: &str| {
+        parts
+            .keywords
+            .iter()
+            .rev()
+            .find(|(n, _)| n.text == name)
+            .map(|(_, v)| v.text.clone())
+    };
+    let host = parts
+        .positionals
+        .get(1)
+        .map(|v| v.text.clone())
+        .or_else(|| keyword("host"));
+    let port = parts
+        .positionals
+        .get(2)
+        .map(|v| v.text.clone())
+        .or_else(|| keyword("port"));
+    let Some(host) = host.filter(|h| !h.is_empty()) else {
+        return "localhost".into();
+    };
+    let secure = chain.iter().any(|k| k == "tls" || k == "ssl");
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    match port {
+        Some(p) if p != if secure { "443" } else { "80" } => format!("{host}:{p}"),
+        _ => host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_host;
+
+    #[test]
+    fn host_header_from_the_inner_description() {
+        assert_eq!(default_host("tcp:example.com:80:timeout=30"), "example.com");
+        assert_eq!(default_host("tcp:example.com:8080"), "example.com:8080");
+        assert_eq!(default_host(r"tcp:\:\:1:8080"), "[::1]:8080");
+        assert_eq!(default_host("tls+tcp:a.example:443"), "a.example");
+        assert_eq!(default_host("tls:a.example:80"), "a.example:80");
+        assert_eq!(default_host("unix:/run/a.sock"), "localhost");
+        assert_eq!(default_host("tcp:host=h:port=81"), "h:81");
+    }
+}

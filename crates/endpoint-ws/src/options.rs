@@ -1,0 +1,479 @@
+//! The options of the `ws` layer on each side, their defaults, and their parsing.
+
+use std::time::Duration;
+
+use endpoint_core::description::Args;
+use endpoint_core::Result;
+
+/// Default `maxMessageSize`: 1 MiB (tungstenite's own default is 64 MiB).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
+/// Default `maxFrameSize`: 256 KiB (tungstenite's own default is 16 MiB).
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 << 10;
+/// Default `handshakeTimeout`: 10 seconds.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest binary message one write sends: 64 KiB.
+pub const MAX_WRITE_MESSAGE: usize = 64 << 10;
+
+/// Options of a WebSocket server (`ws+SERVER`, `ws:PORT`, `wss:PORT`).
+///
+/// Every field has the default shown in its docs; build one with `Default` and the
+/// consuming setters.
+///
+/// # Examples
+/// ```
+/// use endpoint_ws::WsServerOptions;
+/// let options = WsServerOptions::default().path("/chat").subprotocols(["v2.chat", "chat"]);
+/// assert_eq!(options.path, "/chat");
+/// assert_eq!(options.max_message_size, 1 << 20);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WsServerOptions {
+    /// `path`: the request path to accept (`/` by default); `*` accepts any path. Requests
+    /// for another path get `404 Not Found`. The query is not compared.
+    pub path: String,
+    /// `subprotocols`: the subprotocols this server speaks. Empty (the default): none is
+    /// negotiated and any offer is ignored. Otherwise the server picks the first protocol of
+    /// the *client's* offer that is in this list, and answers `400 Bad Request` when the
+    /// client offers none of them (or offers nothing at all).
+    pub subprotocols: Vec<String>,
+    /// `origins`: allowed `Origin` header values (compared ASCII case-insensitively). Empty
+    /// (the default): any origin, or none. Otherwise a request whose `Origin` is missing or
+    /// not listed gets `403 Forbidden`.
+    pub origins: Vec<String>,
+    /// `maxMessageSize`: the largest incoming message, in bytes (default 1 MiB).
+    #[doc(alias = "maxMessageSize")]
+    pub max_message_size: usize,
+    /// `maxFrameSize`: the largest incoming frame payload, in bytes (default 256 KiB).
+    #[doc(alias = "maxFrameSize")]
+    pub max_frame_size: usize,
+    /// `handshakeTimeout`: how long the upgrade may take, and how long a shutdown waits for
+    /// the peer's Close frame (default 10 s).
+    #[doc(alias = "handshakeTimeout")]
+    pub handshake_timeout: Duration,
+    /// `pingInterval`: send a ping after this long, and end the connection when no frame
+    /// at all arrived for two intervals. Zero (the default) turns keepalive off.
+    #[doc(alias = "pingInterval")]
+    pub ping_interval: Duration,
+}
+
+impl Default for WsServerOptions {
+    fn default() -> Self {
+        WsServerOptions {
+            path: "/".into(),
+            subprotocols: Vec::new(),
+            origins: Vec::new(),
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            ping_interval: Duration::ZERO,
+        }
+    }
+}
+
+impl WsServerOptions {
+    /// Sets `path`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets `subprotocols`.
+    pub fn subprotocols<S: Into<String>>(mut self, list: impl IntoIterator<Item = S>) -> Self {
+        self.subprotocols = list.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `origins`.
+    pub fn origins<S: Into<String>>(mut self, list: impl IntoIterator<Item = S>) -> Self {
+        self.origins = list.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `maxMessageSize`.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// Sets `maxFrameSize`.
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.max_frame_size = bytes;
+        self
+    }
+
+    /// Sets `handshakeTimeout`.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets `pingInterval` (zero: off).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    /// Reads the server options from a layer's arguments and finishes them.
+    pub(crate) fn parse(mut args: Args) -> Result<Self> {
+        let mut options = WsServerOptions::default();
+        if let Some(v) = args.keyword("path") {
+            options.path = args.convert("path", &v, |t| {
+                if t == "*" || t.starts_with('/') && !t.contains(['?', '#']) && valid_target(t) {
+                    Ok(t.to_owned())
+                } else {
+                    Err(format!(
+                        "must be \"*\" or a path starting with \"/\", without query: \"{t}\""
+                    ))
+                }
+            })?;
+        }
+        if let Some(v) = args.keyword("subprotocols") {
+            options.subprotocols = args.convert("subprotocols", &v, token_list)?;
+        }
+        if let Some(v) = args.keyword("origins") {
+            options.origins = list(&v.text);
+        }
+        let common = Common::parse(&mut args)?;
+        args.finish()?;
+        options.max_message_size = common.max_message_size;
+        options.max_frame_size = common.max_frame_size;
+        options.handshake_timeout = common.handshake_timeout;
+        options.ping_interval = common.ping_interval;
+        Ok(options)
+    }
+}
+
+/// Options of a WebSocket client (`ws+CLIENT`, `ws:HOST:PORT`, `wss:HOST:PORT`).
+///
+/// # Examples
+/// ```
+/// use endpoint_ws::WsClientOptions;
+/// let options = WsClientOptions::default()
+///     .path("/chat?room=1")
+///     .header("Authorization", "Bearer abc");
+/// assert_eq!(options.headers[0].0, "Authorization");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WsClientOptions {
+    /// `path`: the request target, path and optional query (`/` by default).
+    pub path: String,
+    /// `host`: the `Host` header. `None` (the default): the inner endpoint's host, with its
+    /// port unless it is the scheme's default (80, or 443 under TLS), else `localhost`.
+    pub host: Option<String>,
+    /// `subprotocols`: the subprotocols to offer, in order of preference. When any is
+    /// offered, the server must choose one of them.
+    pub subprotocols: Vec<String>,
+    /// `origin`: the `Origin` header to send; none by default.
+    pub origin: Option<String>,
+    /// `headers`: extra request headers, written `Name=value,Name=value` in descriptions.
+    /// A comma starts a new header only where it is followed by `Name=`, so values may hold
+    /// commas (`Accept=a, b`).
+    pub headers: Vec<(String, String)>,
+    /// `maxMessageSize`: the largest incoming message, in bytes (default 1 MiB).
+    #[doc(alias = "maxMessageSize")]
+    pub max_message_size: usize,
+    /// `maxFrameSize`: the largest incoming frame payload, in bytes (default 256 KiB).
+    #[doc(alias = "maxFrameSize")]
+    pub max_frame_size: usize,
+    /// `handshakeTimeout`: how long the upgrade may take, and how long a shutdown waits for
+    /// the peer's Close frame (default 10 s).
+    #[doc(alias = "handshakeTimeout")]
+    pub handshake_timeout: Duration,
+    /// `pingInterval`: as on the server; zero (the default) is off.
+    #[doc(alias = "pingInterval")]
+    pub ping_interval: Duration,
+}
+
+impl Default for WsClientOptions {
+    fn default() -> Self {
+        WsClientOptions {
+            path: "/".into(),
+            host: None,
+            subprotocols: Vec::new(),
+            origin: None,
+            headers: Vec::new(),
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            ping_interval: Duration::ZERO,
+        }
+    }
+}
+
+impl WsClientOptions {
+    /// Sets `path` (path and optional query).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets the `Host` header.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// Sets `subprotocols`.
+    pub fn subprotocols<S: Into<String>>(mut self, list: impl IntoIterator<Item = S>) -> Self {
+        self.subprotocols = list.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the `Origin` header.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Adds an extra request header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets `maxMessageSize`.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// Sets `maxFrameSize`.
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.max_frame_size = bytes;
+        self
+    }
+
+    /// Sets `handshakeTimeout`.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets `pingInterval` (zero: off).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    pub(crate) fn parse(mut args: Args) -> Result<Self> {
+        let mut options = WsClientOptions::default();
+        if let Some(v) = args.keyword("path") {
+            options.path = args.convert("path", &v, |t| {
+                if t.starts_with('/') && !t.contains('#') && valid_target(t) {
+                    Ok(t.to_owned())
+                } else {
+                    Err(format!(
+                        "must be a path starting with \"/\" (a query may follow): \"{t}\""
+                    ))
+                }
+            })?;
+        }
+        if let Some(v) = args.keyword("host") {
+            options.host = Some(args.convert("host", &v, |t| header_value(t).map(str::to_owned))?);
+        }
+        if let Some(v) = args.keyword("subprotocols") {
+            options.subprotocols = args.convert("subprotocols", &v, token_list)?;
+        }
+        if let Some(v) = args.keyword("origin") {
+            options.origin =
+                Some(args.convert("origin", &v, |t| header_value(t).map(str::to_owned))?);
+        }
+        if let Some(v) = args.keyword("headers") {
+            options.headers = args.convert("headers", &v, parse_headers)?;
+        }
+        let common = Common::parse(&mut args)?;
+        args.finish()?;
+        options.max_message_size = common.max_message_size;
+        options.max_frame_size = common.max_frame_size;
+        options.handshake_timeout = common.handshake_timeout;
+        options.ping_interval = common.ping_interval;
+        Ok(options)
+    }
+}
+
+/// The options both sides share.
+struct Common {
+    max_message_size: usize,
+    max_frame_size: usize,
+    handshake_timeout: Duration,
+    ping_interval: Duration,
+}
+
+impl Common {
+    fn parse(args: &mut Args) -> Result<Self> {
+        let size = |args: &mut Args, name: &str, default: usize| -> Result<usize> {
+            match args.keyword(name) {
+                None => Ok(default),
+                Some(v) => match args.u32(name, &v)? {
+                    0 => Err(args.invalid(name, v.position, "must be at least 1 byte".into())),
+                    n => Ok(n as usize),
+                },
+            }
+        };
+        let max_message_size = size(args, "maxMessageSize", DEFAULT_MAX_MESSAGE_SIZE)?;
+        let max_frame_size = size(args, "maxFrameSize", DEFAULT_MAX_FRAME_SIZE)?;
+        let handshake_timeout = match args.keyword("handshakeTimeout") {
+            None => DEFAULT_HANDSHAKE_TIMEOUT,
+            Some(v) => match args.seconds("handshakeTimeout", &v)? {
+                d if d.is_zero() => {
+                    return Err(args.invalid(
+                        "handshakeTimeout",
+                        v.position,
+                        "must be more than 0 seconds".into(),
+                    ))
+                }
+                d => d,
+            },
+        };
+        let ping_interval = match args.keyword("pingInterval") {
+            None => Duration::ZERO,
+            Some(v) => args.seconds("pingInterval", &v)?,
+        };
+        Ok(Common {
+            max_message_size,
+            max_frame_size,
+            handshake_timeout,
+            ping_interval,
+        })
+    }
+}
+
+/// A comma-separated list, items trimmed, empty items dropped.
+pub(crate) fn list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn token_list(text: &str) -> Result<Vec<String>, String> {
+    let items = list(text);
+    match items.iter().find(|s| !is_token(s)) {
+        Some(bad) => Err(format!("holds \"{bad}\", which is not an HTTP token")),
+        None => Ok(items),
+    }
+}
+
+/// An HTTP token (RFC 9110): header names and subprotocol names.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn header_value(text: &str) -> Result<&str, String> {
+    if text.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        Err("holds a control character, which a header cannot carry".into())
+    } else {
+        Ok(text)
+    }
+}
+
+/// A request target that can go on an HTTP request line: visible ASCII only.
+fn valid_target(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Writes a list back as description text; `None` for an empty list.
+pub(crate) fn format_list(items: &[String]) -> Option<String> {
+    (!items.is_empty()).then(|| items.join(","))
+}
+
+/// Parses `Name=value,Name=value`; a comma starts a new header only when `Name=` follows.
+pub(crate) fn parse_headers(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for piece in text.split(',') {
+        let starts_header = piece
+            .split_once('=')
+            .is_some_and(|(name, _)| is_token(name.trim()));
+        if !starts_header {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(',');
+                value.push_str(piece);
+                continue;
+            }
+            if piece.trim().is_empty() {
+                continue;
+            }
+            return Err(format!("expects Name=value pairs, not \"{piece}\""));
+        }
+        if let Some((name, value)) = piece.split_once('=') {
+            headers.push((name.trim().to_owned(), value.to_owned()));
+        }
+    }
+    for (name, value) in &mut headers {
+        *value = value.trim().to_owned();
+        header_value(value)?;
+        if is_reserved(name) {
+            return Err(format!(
+                "sets \"{name}\", which the handshake writes itself (use the host, origin or \
+                 subprotocols option where there is one)"
+            ));
+        }
+    }
+    Ok(headers)
+}
+
+/// Headers the handshake owns.
+fn is_reserved(name: &str) -> bool {
+    [
+        "host",
+        "connection",
+        "upgrade",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-protocol",
+        "sec-websocket-extensions",
+        "origin",
+    ]
+    .iter()
+    .any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// Writes headers back in the form [`parse_headers`] reads.
+pub(crate) fn format_headers(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_split_only_where_a_name_follows() {
+        let h = parse_headers("X-Token=abc,Accept=a, b,X-Empty=").unwrap();
+        assert_eq!(
+            h,
+            vec![
+                ("X-Token".into(), "abc".into()),
+                ("Accept".into(), "a, b".into()),
+                ("X-Empty".into(), "".into()),
+            ]
+        );
+        assert_eq!(parse_headers(&format_headers(&h)).unwrap(), h);
+        assert!(parse_headers("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn headers_reject_bad_names_and_reserved_ones() {
+        assert!(parse_headers("no equals").is_err());
+        assert!(parse_headers("Bad Name=1").is_err());
+        assert!(parse_headers("Host=x").unwrap_err().contains("handshake"));
+        assert!(parse_headers("X=a\nb").is_err());
+    }
+
+    #[test]
+    fn tokens() {
+        assert!(is_token("v2.chat"));
+        assert!(!is_token("a b"));
+        assert_eq!(token_list(" a, b ,,").unwrap(), vec!["a", "b"]);
+        assert!(token_list("a,b c").is_err());
+    }
+}

@@ -1,0 +1,417 @@
+//! A byte stream carried in WebSocket messages.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll, Waker};
+use std::time::Duration;
+
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
+use tokio_tungstenite::WebSocketStream;
+use tracing::{debug, trace};
+
+use endpoint_core::IoStream;
+
+use crate::options::{DEFAULT_HANDSHAKE_TIMEOUT, MAX_WRITE_MESSAGE};
+
+/// A byte stream over a WebSocket: what the `ws` layer's connections carry.
+///
+/// - **Writes** become binary messages of at most `min(64 KiB, maxFrameSize,
+///   maxMessageSize)` bytes each: `poll_write` takes at most that many bytes as one message.
+///   Messages are batched up to 128 KiB before they go to the transport, and a write waits
+///   while the transport cannot take more, so memory stays bounded. As with `BufWriter`,
+///   **call `flush`** when the peer should see what was written (a request before its
+///   answer); `poll_flush` writes out everything queued.
+/// - **Reads** yield the payloads of binary *and* text messages in order; the unread rest of
+///   a message is kept for the next read. Empty messages are skipped.
+/// - **Pings** are answered while the stream is read; with
+///   [`ping_interval`](WsStream::ping_interval) the stream also sends pings and fails the read
+///   with [`io::ErrorKind::TimedOut`] when nothing at all arrived for two intervals.
+/// - **A message over the limit** fails the read with [`io::ErrorKind::InvalidData`] naming
+///   the limit; the frame is refused from its header, before its payload is allocated, and a
+///   Close frame with code 1009 (message too big) is sent.
+/// - **The peer's Close frame** is end of file; the stream answers it.
+///
+/// # Half-close
+/// WebSocket has no half-close. `poll_shutdown` sends a Close frame, then waits (up to the
+/// close timeout, by default the handshake timeout) for the peer's Close, and shuts the
+/// transport down. Data the peer sent before it saw our Close is kept and can still be read
+/// after the shutdown; after that the peer can no longer send. A peer that shuts down makes
+/// our reads end (EOF), and it stops reading once our Close answers its own.
+pub struct WsStream<S = Box<dyn IoStream>> {
+    ws: WebSocketStream<S>,
+    pending: VecDeque<Bytes>,
+    buffered: usize,
+    eof: bool,
+    error: Option<io::Error>,
+    reader: Option<Waker>,
+    writer: Option<Waker>,
+    ping_unflushed: bool,
+    write_chunk: usize,
+    max_message_size: usize,
+    max_frame_size: usize,
+    keepalive: Option<Keepalive>,
+    close_timeout: Duration,
+    shutdown: Shutdown,
+}
+
+struct Keepalive {
+    interval: Duration,
+    last_seen: Instant,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+enum Shutdown {
+    Open,
+    Sending,
+    Draining(Pin<Box<Sleep>>),
+    Closing,
+    Done,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
+    /// Wraps an upgraded WebSocket. Limits come from its configuration; no keepalive; the
+    /// close timeout is 10 s.
+    pub fn new(ws: WebSocketStream<S>) -> Self {
+        let config = ws.get_config();
+        let max_message_size = config.max_message_size.unwrap_or(usize::MAX);
+        let max_frame_size = config.max_frame_size.unwrap_or(usize::MAX);
+        WsStream {
+            ws,
+            pending: VecDeque::new(),
+            buffered: 0,
+            eof: false,
+            error: None,
+            reader: None,
+            writer: None,
+            ping_unflushed: false,
+            write_chunk: MAX_WRITE_MESSAGE.min(max_message_size).min(max_frame_size),
+            max_message_size,
+            max_frame_size,
+            keepalive: None,
+            close_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            shutdown: Shutdown::Open,
+        }
+    }
+
+    /// Sets the keepalive interval (zero: off): send a ping when the interval passes, and
+    /// fail reads when no frame arrived for two intervals. Pings go out while the stream is
+    /// being read, as any relay or protocol loop does.
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.keepalive = (!interval.is_zero()).then(|| Keepalive {
+            interval,
+            last_seen: Instant::now(),
+            timer: None,
+        });
+        self
+    }
+
+    /// Sets how long `poll_shutdown` waits for the peer's Close frame.
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// The WebSocket underneath.
+    pub fn get_ref(&self) -> &WebSocketStream<S> {
+        &self.ws
+    }
+
+    /// Gives back the WebSocket; bytes received but not yet read are lost.
+    pub fn into_inner(self) -> WebSocketStream<S> {
+        self.ws
+    }
+
+    /// Polls the WebSocket for one message and files what it carried.
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let message = match ready!(Pin::new(&mut self.ws).poll_next(cx)) {
+            None => {
+                self.eof = true;
+                return Poll::Ready(Ok(()));
+            }
+            Some(Err(e)) => {
+                self.eof = true;
+                return Poll::Ready(Err(self.read_error(e)));
+            }
+            Some(Ok(message)) => message,
+        };
+        if let Some(k) = self.keepalive.as_mut() {
+            k.last_seen = Instant::now();
+        }
+        match message {
+            Message::Binary(data) => self.push(data),
+            Message::Text(text) => self.push(text.into()),
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
+                trace!("control frame");
+            }
+            Message::Close(frame) => {
+                debug!(?frame, "peer closed the websocket");
+                self.eof = true;
+                // Send tungstenite's answer to the Close now, then end the transport: the
+                // handshake is complete and nothing more can be sent (the server closes
+                // first, as RFC 6455 asks; a client does the same). Best effort: a shutdown
+                // or drop finishes what cannot be done without waiting.
+                if let Poll::Ready(Ok(())) = self.flush_from_reader(cx) {
+                    if let Poll::Ready(Err(e)) = Pin::new(self.ws.get_mut()).poll_shutdown(cx) {
+                        debug!(error = %e, "shutting the transport down after close");
+                    }
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn push(&mut self, data: Bytes) {
+        if !data.is_empty() {
+            self.buffered += data.len();
+            self.pending.push_back(data);
+        }
+    }
+
+    fn read_error(&mut self, e: WsError) -> io::Error {
+        match e {
+            WsError::Io(e) => e,
+            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                let close = CloseFrame {
+                    code: CloseCode::Size,
+                    reason: "message too big".into(),
+                };
+                // Best effort: the connection ends either way.
+                let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(close)));
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "websocket message of {size} bytes is over the limit of {max_size} bytes \
+                         (maxMessageSize={}, maxFrameSize={})",
+                        self.max_message_size, self.max_frame_size
+                    ),
+                )
+            }
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the peer closed the connection without a websocket close handshake",
+            ),
+            other => io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("websocket protocol error: {other}"),
+            ),
+        }
+    }
+
+    /// Sends pings when due; an error when the peer has been silent for two intervals.
+    fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        let Some(k) = self.keepalive.as_mut() else {
+            return Ok(());
+        };
+        loop {
+            let timer = k
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(k.interval)));
+            if timer.as_mut().poll(cx).is_pending() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            let dead_at = k.last_seen + 2 * k.interval;
+            if now >= dead_at {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no websocket frame from the peer for {:?} (twice pingInterval); \
+                         the peer seems dead",
+                        now - k.last_seen
+                    ),
+                ));
+            }
+            trace!("sending a keepalive ping");
+            // Queued; the read path flushes it (see `flush_from_reader`).
+            let _ = Pin::new(&mut self.ws).start_send(Message::Ping(Bytes::new()));
+            self.ping_unflushed = true;
+            timer.as_mut().reset((now + k.interval).min(dead_at));
+        }
+    }
+
+    /// Flushes from the read side (a ping, the answer to a Close). This registers the
+    /// reader's waker for writability in place of a writer's, so the writer is woken once the
+    /// flush is done, to poll again.
+    fn flush_from_reader(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        let result = ready!(Pin::new(&mut self.ws).poll_flush(cx));
+        self.ping_unflushed = false;
+        if let Some(waker) = self.writer.take() {
+            waker.wake();
+        }
+        Poll::Ready(result)
+    }
+
+    fn wake_reader(&mut self) {
+        if let Some(waker) = self.reader.take() {
+            waker.wake();
+        }
+    }
+}
+
+fn write_error(e: WsError) -> io::Error {
+    match e {
+        WsError::Io(e) => e,
+        WsError::ConnectionClosed | WsError::AlreadyClosed => io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the websocket is closed; nothing more can be sent",
+        ),
+        WsError::Protocol(ProtocolError::SendAfterClosing) => io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the websocket is closing; nothing more can be sent",
+        ),
+        other => io::Error::other(format!("websocket error: {other}")),
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsStream<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(front) = this.pending.front_mut() {
+                let n = front.len().min(buf.remaining());
+                buf.put_slice(&front[..n]);
+                if n == front.len() {
+                    this.pending.pop_front();
+                } else {
+                    *front = front.slice(n..);
+                }
+                this.buffered -= n;
+                return Poll::Ready(Ok(()));
+            }
+            if let Some(e) = this.error.take() {
+                return Poll::Ready(Err(e));
+            }
+            if this.eof || buf.remaining() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            this.poll_keepalive(cx)?;
+            if this.ping_unflushed {
+                if let Poll::Ready(Err(e)) = this.flush_from_reader(cx) {
+                    debug!(error = %e, "could not send a keepalive ping");
+                }
+            }
+            match this.poll_message(cx) {
+                Poll::Pending => {
+                    this.reader = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if !matches!(this.shutdown, Shutdown::Open) {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the websocket was shut down; nothing more can be sent",
+            )));
+        }
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        if let Poll::Ready(ready) = Pin::new(&mut this.ws).poll_ready(cx) {
+            ready.map_err(write_error)?;
+        } else {
+            this.writer = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let n = buf.len().min(this.write_chunk);
+        let message = Message::Binary(Bytes::copy_from_slice(&buf[..n]));
+        Pin::new(&mut this.ws)
+            .start_send(message)
+            .map_err(write_error)?;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let Poll::Ready(result) = Pin::new(&mut this.ws).poll_flush(cx) else {
+            this.writer = Some(cx.waker().clone());
+            return Poll::Pending;
+        };
+        match result {
+            Ok(()) | Err(WsError::AlreadyClosed | WsError::ConnectionClosed) => Poll::Ready(Ok(())),
+            Err(e) => Poll::Ready(Err(write_error(e))),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.shutdown {
+                Shutdown::Open => this.shutdown = Shutdown::Sending,
+                Shutdown::Sending => {
+                    match ready!(Pin::new(&mut this.ws).poll_close(cx)) {
+                        Ok(()) | Err(WsError::AlreadyClosed | WsError::ConnectionClosed) => {}
+                        Err(e) => {
+                            this.shutdown = Shutdown::Done;
+                            return Poll::Ready(Err(write_error(e)));
+                        }
+                    }
+                    let timer = Box::pin(tokio::time::sleep(this.close_timeout));
+                    this.shutdown = Shutdown::Draining(timer);
+                }
+                Shutdown::Draining(timer) => {
+                    // Bounded: stop waiting once a message's worth is buffered unread.
+                    if this.eof || this.buffered > this.max_message_size {
+                        this.shutdown = Shutdown::Closing;
+                        this.wake_reader();
+                        continue;
+                    }
+                    if timer.as_mut().poll(cx).is_ready() {
+                        debug!(timeout = ?this.close_timeout, "peer did not answer our close");
+                        this.shutdown = Shutdown::Closing;
+                        this.wake_reader();
+                        continue;
+                    }
+                    match this.poll_message(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(e)) => this.error = Some(e),
+                    }
+                    this.wake_reader();
+                }
+                Shutdown::Closing => {
+                    let result = ready!(Pin::new(this.ws.get_mut()).poll_shutdown(cx));
+                    this.shutdown = Shutdown::Done;
+                    if let Err(e) = result {
+                        debug!(error = %e, "shutting the transport down after close");
+                    }
+                }
+                Shutdown::Done => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+}
+
+impl<S> fmt::Debug for WsStream<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WsStream")
+            .field("buffered", &self.buffered)
+            .field("eof", &self.eof)
+            .field("write_chunk", &self.write_chunk)
+            .finish_non_exhaustive()
+    }
+}

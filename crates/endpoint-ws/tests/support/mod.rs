@@ -1,0 +1,84 @@
+//! Helpers shared by the WebSocket tests.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use endpoint_core::{Connection, Listener, Registry};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub use endpoint_unix as _;
+pub use endpoint_ws as _;
+
+/// Generous: only a safety net against a hung test.
+pub const SAFETY: Duration = Duration::from_secs(20);
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Binds `server` and returns the listener and its port.
+pub async fn bind(server: &str) -> Result<(Listener, u16), Box<dyn std::error::Error>> {
+    let listener = Registry::global().server(server)?.bind().await?;
+    let port = listener.local_address().port().unwrap_or(0);
+    Ok((listener, port))
+}
+
+/// Binds `server`, connects `client_of(port)`, and returns (accepted, connected).
+pub async fn pair(
+    server: &str,
+    client_of: impl Fn(u16) -> String,
+) -> Result<(Listener, Connection, Connection), Box<dyn std::error::Error>> {
+    let (mut listener, port) = bind(server).await?;
+    let client = Registry::global().client(&client_of(port))?;
+    let (accepted, connected) = tokio::time::timeout(SAFETY, async {
+        tokio::try_join!(listener.accept(), client.connect())
+    })
+    .await??;
+    Ok((listener, accepted, connected))
+}
+
+/// Sends `message` one way and back the other way, checking the bytes.
+pub async fn exchange(
+    a: &mut Connection,
+    b: &mut Connection,
+    message: &[u8],
+) -> std::io::Result<()> {
+    a.write_all(message).await?;
+    a.flush().await?;
+    let mut got = vec![0; message.len()];
+    b.read_exact(&mut got).await?;
+    assert_eq!(got, message);
+    b.write_all(&got).await?;
+    b.flush().await?;
+    let mut back = vec![0; message.len()];
+    a.read_exact(&mut back).await?;
+    assert_eq!(back, message);
+    Ok(())
+}
+
+/// The message of an error and all its sources, joined.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Binds `server` and accepts in a background task, handing accepted connections over the
+/// returned channel (the listener must be polled for handshakes to start).
+pub async fn serve(
+    server: &str,
+) -> Result<(tokio::sync::mpsc::UnboundedReceiver<Connection>, u16), Box<dyn std::error::Error>> {
+    let (mut listener, port) = bind(server).await?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(connection) = listener.accept().await {
+            if tx.send(connection).is_err() {
+                break;
+            }
+        }
+    });
+    Ok((rx, port))
+}

@@ -1,0 +1,197 @@
+//! Echo through the `ws` layer over TCP, unix sockets and URL forms, with connection info.
+mod support;
+
+use endpoint_core::{Registry, Side};
+use endpoint_ws::WsInfo;
+use support::{exchange, pair, TestResult, SAFETY};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn echo_over_ws_tcp() -> TestResult {
+    let (_l, mut accepted, mut connected) = pair("ws:0:interface=127.0.0.1:path=/chat", |p| {
+        format!("ws:127.0.0.1:{p}:path=/chat")
+    })
+    .await?;
+    exchange(&mut connected, &mut accepted, b"hello over ws").await?;
+    assert_eq!(accepted.info().stack, ["tcp", "ws"]);
+    assert_eq!(connected.info().stack, ["tcp", "ws"]);
+    assert_eq!(accepted.peer_address(), connected.local_address());
+    Ok(())
+}
+
+#[tokio::test]
+async fn echo_over_ws_unix() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("ws.sock");
+    let path = endpoint_core::description::quote(path.to_str().unwrap());
+    // The unix client has a `path` option of its own (Twisted's), which takes an unqualified
+    // `path=`; the layer's must be written `ws.path=` there.
+    let (_l, mut accepted, mut connected) = pair(&format!("ws+unix:{path}:path=/x"), |_| {
+        format!("ws+unix:{path}:ws.path=/x")
+    })
+    .await?;
+    exchange(&mut connected, &mut accepted, b"hello over ws+unix").await?;
+    assert_eq!(accepted.info().stack, ["unix", "ws"]);
+    let info = connected.info().get::<WsInfo>().unwrap();
+    assert_eq!(info.side, Side::Client);
+    assert_eq!(info.path, "/x");
+    let server = accepted.info().get::<WsInfo>().unwrap();
+    assert_eq!(server.header("host"), Some("localhost"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn echo_through_url_forms() -> TestResult {
+    let (_l, mut accepted, mut connected) = pair("ws://127.0.0.1:0/path", |p| {
+        format!("ws://127.0.0.1:{p}/path?a=1&b=2")
+    })
+    .await?;
+    exchange(&mut connected, &mut accepted, b"hello over a URL").await?;
+    let info = accepted.info().get::<WsInfo>().unwrap();
+    assert_eq!(info.path, "/path");
+    assert_eq!(info.query.as_deref(), Some("a=1&b=2"));
+    let port = accepted.local_address().port().unwrap();
+    assert_eq!(
+        info.header("Host"),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn echo_over_ipv6_url() -> TestResult {
+    let (_l, mut accepted, mut connected) =
+        pair("ws://[::1]:0/v6", |p| format!("ws://[::1]:{p}/v6")).await?;
+    exchange(&mut connected, &mut accepted, b"v6").await?;
+    let info = accepted.info().get::<WsInfo>().unwrap();
+    assert!(info.header("host").unwrap().starts_with("[::1]:"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn bulk_transfer_is_chunked_and_complete() -> TestResult {
+    let (_l, mut accepted, mut connected) =
+        pair("ws:0:interface=127.0.0.1", |p| format!("ws:127.0.0.1:{p}")).await?;
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let sent = data.clone();
+    let writer = async move {
+        connected.write_all(&sent).await?;
+        connected.shutdown().await?;
+        Ok::<_, std::io::Error>(connected)
+    };
+    let reader = async {
+        let mut got = Vec::new();
+        accepted.read_to_end(&mut got).await?;
+        Ok::<_, std::io::Error>(got)
+    };
+    let (_connected, got) =
+        tokio::time::timeout(SAFETY, async { tokio::try_join!(writer, reader) }).await??;
+    assert_eq!(got.len(), data.len());
+    assert!(got == data);
+    Ok(())
+}
+
+#[tokio::test]
+async fn info_on_both_sides() -> TestResult {
+    let (_l, accepted, connected) = pair(
+        "ws:0:interface=127.0.0.1:path=/i:subprotocols=one,two",
+        |p| {
+            format!(
+                r"ws:127.0.0.1:{p}:path=/i?q=1:subprotocols=two,one:ws.host=example.test:origin=https\://o.test:headers=X-Token=abc,Accept=a, b"
+            )
+        },
+    )
+    .await?;
+    let server = accepted.info().get::<WsInfo>().unwrap();
+    assert_eq!(server.side, Side::Server);
+    assert_eq!(server.subprotocol.as_deref(), Some("two"));
+    assert_eq!(server.header("host"), Some("example.test"));
+    assert_eq!(server.header("origin"), Some("https://o.test"));
+    assert_eq!(server.header("x-token"), Some("abc"));
+    assert_eq!(server.header("accept"), Some("a, b"));
+    assert_eq!(server.query.as_deref(), Some("q=1"));
+    let client = connected.info().get::<WsInfo>().unwrap();
+    assert_eq!(client.subprotocol.as_deref(), Some("two"));
+    assert_eq!(client.header("upgrade"), Some("websocket"));
+    assert!(client.header("sec-websocket-accept").is_some());
+    Ok(())
+}
+
+#[tokio::test]
+async fn text_and_binary_messages_read_in_order() -> TestResult {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut listener, port) = support::bind("ws:0:interface=127.0.0.1").await?;
+    let raw = async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        let (mut ws, _) =
+            tokio_tungstenite::client_async(format!("ws://127.0.0.1:{port}/"), tcp).await?;
+        ws.send(Message::text("text,")).await?;
+        ws.send(Message::binary(&b""[..])).await?; // empty: skipped, not EOF
+        ws.send(Message::binary(&b"binary,"[..])).await?;
+        ws.send(Message::Ping(vec![1, 2].into())).await?;
+        ws.send(Message::text("more")).await?;
+        ws.close(None).await?;
+        Ok::<_, Box<dyn std::error::Error>>(ws)
+    };
+    let server = async {
+        let mut c = listener.accept().await?;
+        let mut all = String::new();
+        c.read_to_string(&mut all).await?;
+        Ok::<_, Box<dyn std::error::Error>>(all)
+    };
+    let (_ws, all) =
+        tokio::time::timeout(SAFETY, async { tokio::try_join!(raw, server) }).await??;
+    assert_eq!(all, "text,binary,more");
+    Ok(())
+}
+
+#[tokio::test]
+async fn canonical_text_parses_back() -> TestResult {
+    let registry = Registry::global();
+    for description in [
+        "ws:8080:path=/chat",
+        "ws+tcp:8080:interface=127.0.0.1:ws.path=/x:ws.origins=https\\://a,https\\://b",
+        "ws+unix:/run/a.sock:path=*:pingInterval=2.5",
+        "ws://0.0.0.0:8080/path",
+    ] {
+        let text = registry.server(description)?.to_string();
+        assert_eq!(registry.server(&text)?.to_string(), text, "{description}");
+    }
+    for description in [
+        "ws:example.com:80:path=/chat",
+        "ws:example.com:80:ws.host=other:headers=A=1,B=2:subprotocols=x,y",
+        "ws+unix:/run/a.sock:path=/x?y=1:origin=https\\://o",
+        "ws://[::1]:9000/p?q",
+    ] {
+        let text = registry.client(description)?.to_string();
+        assert_eq!(registry.client(&text)?.to_string(), text, "{description}");
+    }
+    assert_eq!(
+        registry.client("ws://example.com/chat")?.to_string(),
+        "ws+tcp:example.com:80:timeout=30:ws.path=/chat:ws.maxMessageSize=1048576:\
+         ws.maxFrameSize=262144:ws.handshakeTimeout=10:ws.pingInterval=0"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn describe_lists_the_ws_layer_with_defaults() -> TestResult {
+    let described = Registry::global().describe(Side::Server, "ws:8080")?;
+    assert_eq!(described.kind, "tcp");
+    assert_eq!(described.layers.len(), 1);
+    let json = described.to_json();
+    assert!(
+        json.contains(
+            r#"{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}"#
+        ),
+        "{json}"
+    );
+    let described = Registry::global().describe(Side::Client, "ws://h:1/p")?;
+    let json = described.to_json();
+    assert!(
+        json.contains(r#""kind":"ws","path":"/p","host":null"#),
+        "{json}"
+    );
+    Ok(())
+}

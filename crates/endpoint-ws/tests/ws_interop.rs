@@ -1,0 +1,122 @@
+//! Interoperability with an independent implementation, Python's `websockets`, both ways.
+//!
+//! Skipped (with a message) only when `python3 -c "import websockets"` fails; `.ci/run`
+//! installs the package.
+mod support;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use endpoint_core::Registry;
+use endpoint_ws::WsInfo;
+use support::{serve, TestResult, SAFETY};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(name)
+}
+
+async fn have_websockets() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import websockets"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success());
+    if !ok {
+        println!("skipped: python3 with the websockets package is not available");
+    }
+    ok
+}
+
+#[tokio::test]
+async fn our_client_talks_to_a_python_server() -> TestResult {
+    if !have_websockets().await {
+        return Ok(());
+    }
+    let mut python = Command::new("python3")
+        .arg(script("echo_server.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
+    let port: u16 = tokio::time::timeout(SAFETY, lines.next_line())
+        .await??
+        .ok_or("the python server printed no port")?
+        .trim()
+        .parse()?;
+
+    let client = Registry::global().client(&format!("ws://127.0.0.1:{port}/echo?from=rust"))?;
+    let mut connection = tokio::time::timeout(SAFETY, client.connect()).await??;
+    let info = connection.info().get::<WsInfo>().unwrap();
+    assert!(
+        info.header("server").is_some_and(|s| s.contains("Python")),
+        "{info:?}"
+    );
+
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 256) as u8).collect();
+    // In bounded chunks: the Python server echoes each message as it comes.
+    for chunk in data.chunks(50_000) {
+        connection.write_all(chunk).await?;
+        connection.flush().await?;
+        let mut back = vec![0; chunk.len()];
+        tokio::time::timeout(SAFETY, connection.read_exact(&mut back)).await??;
+        assert!(back == chunk);
+    }
+    // A clean close: our shutdown completes the handshake with Python's answer.
+    tokio::time::timeout(SAFETY, connection.shutdown()).await??;
+    let mut rest = Vec::new();
+    connection.read_to_end(&mut rest).await?;
+    assert!(rest.is_empty());
+
+    drop(python.stdin.take());
+    tokio::time::timeout(SAFETY, python.wait()).await??;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_python_client_talks_to_our_server() -> TestResult {
+    if !have_websockets().await {
+        return Ok(());
+    }
+    let (mut accepted, port) =
+        serve("ws:0:interface=127.0.0.1:path=/py:subprotocols=echo.v2,echo.v1").await?;
+    let python = Command::new("python3")
+        .arg(script("client.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut server = tokio::time::timeout(SAFETY, accepted.recv())
+        .await?
+        .ok_or("no connection")?;
+    let info = server.info().get::<WsInfo>().unwrap();
+    assert_eq!(info.subprotocol.as_deref(), Some("echo.v1"));
+    assert_eq!(info.query.as_deref(), Some("x=1"));
+    assert!(info
+        .header("user-agent")
+        .is_some_and(|u| u.contains("Python")));
+    // Echo until the Python client closes: its Close is our end of file.
+    let echo = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = server.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            server.write_all(&buf[..n]).await?;
+            server.flush().await?;
+        }
+        server.shutdown().await
+    };
+    tokio::time::timeout(SAFETY, echo).await??;
+    let output = tokio::time::timeout(SAFETY, python.wait_with_output()).await??;
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+    Ok(())
+}

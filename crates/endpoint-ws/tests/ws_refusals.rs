@@ -1,0 +1,177 @@
+//! Upgrades the server refuses: wrong path, origin, subprotocol, not a WebSocket at all.
+mod support;
+
+use endpoint_core::{Error, Registry};
+use endpoint_ws::WsInfo;
+use support::{chain, pair, serve, TestResult, SAFETY};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Connects `client` to a listener and returns the client's error; the listener must go on
+/// accepting afterwards, which a good client then proves.
+async fn refused(
+    server: &str,
+    client: impl Fn(u16) -> String,
+) -> Result<Error, Box<dyn std::error::Error>> {
+    let (mut accepted, port) = serve(server).await?;
+    let bad = Registry::global().client(&client(port))?;
+    let error = tokio::time::timeout(SAFETY, bad.connect())
+        .await?
+        .expect_err("the upgrade should be refused");
+    // The listener survives the refusal.
+    let good = Registry::global().client(&format!(
+        "ws+tcp:127.0.0.1:{port}:ws.path=/ok:ws.origin=https\\://good"
+    ))?;
+    let mut connected = tokio::time::timeout(SAFETY, good.connect()).await??;
+    let mut server = loop {
+        let c = tokio::time::timeout(SAFETY, accepted.recv())
+            .await?
+            .unwrap();
+        if c.info().get::<WsInfo>().unwrap().header("origin") == Some("https://good") {
+            break c;
+        }
+    };
+    support::exchange(&mut connected, &mut server, b"still serving").await?;
+    Ok(error)
+}
+
+const SERVER: &str = "ws:0:interface=127.0.0.1:path=/ok:origins=https\\://good";
+
+#[tokio::test]
+async fn wrong_path_is_404() -> TestResult {
+    let error = refused(SERVER, |p| {
+        format!("ws:127.0.0.1:{p}:path=/nope:origin=https\\://good")
+    })
+    .await?;
+    let Error::WebSocket { message, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        message.starts_with("server refused the upgrade: 404 Not Found"),
+        "{message}"
+    );
+    assert!(message.contains("no websocket at /nope"), "{message}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn origin_mismatch_is_403() -> TestResult {
+    let error = refused(SERVER, |p| {
+        format!("ws:127.0.0.1:{p}:path=/ok:origin=https\\://evil")
+    })
+    .await?;
+    let text = error.to_string();
+    assert!(text.contains("403 Forbidden"), "{text}");
+    assert!(
+        text.contains("origin \\\"https://evil\\\" is not allowed")
+            || text.contains("https://evil"),
+        "{text}"
+    );
+    // No Origin at all is refused too.
+    let error = refused(SERVER, |p| format!("ws:127.0.0.1:{p}:path=/ok")).await?;
+    assert!(error.to_string().contains("403 Forbidden"), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn subprotocol_refusal_is_clear() -> TestResult {
+    let (_accepted, port) = serve("ws:0:interface=127.0.0.1:subprotocols=chat").await?;
+    let client =
+        Registry::global().client(&format!("ws:127.0.0.1:{port}:subprotocols=mqtt,stomp"))?;
+    let error = tokio::time::timeout(SAFETY, client.connect())
+        .await?
+        .expect_err("refused");
+    let text = error.to_string();
+    assert!(text.contains("400 Bad Request"), "{text}");
+    assert!(
+        text.contains("no supported subprotocol offered (offered: mqtt, stomp; supported: chat)"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn subprotocol_negotiation_picks_the_clients_first_supported() -> TestResult {
+    let (_l, accepted, connected) = pair(
+        "ws:0:interface=127.0.0.1:subprotocols=v1.chat,v2.chat,plain",
+        |p| format!("ws:127.0.0.1:{p}:subprotocols=v3.chat,v2.chat,v1.chat"),
+    )
+    .await?;
+    let chosen =
+        |c: &endpoint_core::Connection| c.info().get::<WsInfo>().unwrap().subprotocol.clone();
+    assert_eq!(chosen(&accepted).as_deref(), Some("v2.chat"));
+    assert_eq!(chosen(&connected).as_deref(), Some("v2.chat"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_client_offering_to_a_server_without_subprotocols_is_told_clearly() -> TestResult {
+    // The server negotiates nothing and accepts; our client refuses the answer.
+    let error = refused("ws:0:interface=127.0.0.1:path=/ok", |p| {
+        format!("ws:127.0.0.1:{p}:path=/ok:subprotocols=chat")
+    })
+    .await?;
+    let text = error.to_string();
+    assert!(
+        text.contains("the server chose no subprotocol; refused (offered: chat)"),
+        "{}",
+        chain(&error)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn plain_http_gets_426_and_the_listener_goes_on() -> TestResult {
+    let (mut accepted, port) = serve("ws:0:interface=127.0.0.1").await?;
+    let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    raw.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await?;
+    let mut answer = String::new();
+    tokio::time::timeout(SAFETY, raw.read_to_string(&mut answer)).await??;
+    assert!(
+        answer.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("Upgrade: websocket\r\n"), "{answer}");
+
+    let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    raw.write_all(b"\x16\x03\x01 not http at all\r\n\r\n")
+        .await?;
+    let mut answer = String::new();
+    tokio::time::timeout(SAFETY, raw.read_to_string(&mut answer)).await??;
+    assert!(
+        answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{answer}"
+    );
+
+    let client = Registry::global().client(&format!("ws:127.0.0.1:{port}"))?;
+    tokio::time::timeout(SAFETY, client.connect()).await??;
+    tokio::time::timeout(SAFETY, accepted.recv())
+        .await?
+        .unwrap();
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_websocket() -> TestResult {
+    // A plain TCP server answering HTTP 200: the client names the status.
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = tcp.local_addr()?.port();
+    let server = async {
+        let (mut s, _) = tcp.accept().await?;
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).await?;
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+            .await?;
+        Ok::<_, std::io::Error>(s)
+    };
+    let client = Registry::global().client(&format!("ws:127.0.0.1:{port}"))?;
+    let (_s, result) =
+        tokio::time::timeout(SAFETY, async { tokio::join!(server, client.connect()) }).await?;
+    let error = result.expect_err("not a websocket server");
+    assert!(
+        error
+            .to_string()
+            .contains("server refused the upgrade: 200 OK"),
+        "{error}"
+    );
+    Ok(())
+}
