@@ -204,8 +204,9 @@ impl Registry {
         let (base, layers) = parts.split_last().expect("split always yields one part");
 
         let mut assigned: Vec<Vec<(Value, Value)>> = vec![Vec::new(); parts.len()];
+        let base_positionals = positionals.len();
         for (name, value) in split.keywords {
-            let index = assign(input, &parts, &name)?;
+            let index = assign(input, &parts, base_positionals, &name)?;
             let bare = match name.text.split_once('.') {
                 Some((prefix, rest)) if parts[index].name.eq_ignore_ascii_case(prefix) => Value {
                     text: rest.to_owned(),
@@ -276,8 +277,9 @@ impl Registry {
 }
 
 /// Which part of `layer+layer+base` claims the keyword `name`: the part it is qualified with
-/// (`tls.timeout`), else the base kind if it takes it, else the one layer that takes it.
-fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
+/// (`tls.timeout`), else the base kind if it takes it (unless the base already has it by
+/// position and one layer takes it), else the one layer that takes it.
+fn assign(input: &str, parts: &[&Kind], base_positionals: usize, name: &Value) -> Result<usize> {
     if parts.len() == 1 {
         return Ok(0);
     }
@@ -292,7 +294,17 @@ fn assign(input: &str, parts: &[&Kind], name: &Value) -> Result<usize> {
     // The base kind (last) takes an unqualified keyword it knows; layers' own keywords are
     // written qualified in canonical text, so the base's never collide with them.
     let base = parts.len() - 1;
-    if parts[base].option(&name.text).is_some() {
+    let layers_taking = (0..base)
+        .filter(|&i| parts[i].option(&name.text).is_some())
+        .count();
+    // A base parameter already given by position (`unix:/a.sock` names `path`) leaves the
+    // keyword to the one layer that takes it: `ws+unix:/a.sock:path=/chat` is the ws path.
+    let given_by_position = parts[base]
+        .positional
+        .iter()
+        .position(|p| *p == name.text)
+        .is_some_and(|i| i < base_positionals);
+    if parts[base].option(&name.text).is_some() && !(given_by_position && layers_taking == 1) {
         return Ok(base);
     }
     let claimed: Vec<usize> = (0..base)

@@ -264,3 +264,38 @@ fn twisted_wrapper_form_means_a_layer() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_keyword_the_base_has_by_position_goes_to_the_layer() -> Result<()> {
+    static PATH_LAYER: &[OptionSpec] = &[OptionSpec::new("path", OptionType::Text, "layer path")];
+    fn with_path(
+        mut args: Args,
+        inner: Arc<dyn ClientEndpoint>,
+    ) -> Result<Arc<dyn ClientEndpoint>> {
+        let path = args.keyword("path").map(|v| v.text);
+        args.finish()?;
+        Ok(Arc::new(Recorded(
+            Canonical::layer("web", &inner)
+                .option_some("path", path)
+                .to_string(),
+        )))
+    }
+    let mut r = registry();
+    r.register(Kind {
+        name: "web",
+        summary: "a layer with its own path",
+        positional: &[],
+        options: PATH_LAYER,
+        builder: Builder::ClientLayer(with_path),
+    });
+    assert_eq!(
+        r.client("web+pipe:/a:path=/chat")?.to_string(),
+        "web+pipe:/a:timeout=30:web.path=/chat"
+    );
+    // Without a positional path, the base kind keeps its keyword.
+    assert_eq!(
+        r.client("web+pipe:path=/a")?.to_string(),
+        "web+pipe:/a:timeout=30"
+    );
+    Ok(())
+}
