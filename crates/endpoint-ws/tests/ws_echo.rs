@@ -24,10 +24,9 @@ async fn echo_over_ws_unix() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("ws.sock");
     let path = endpoint_core::description::quote(path.to_str().unwrap());
-    // The unix client has a `path` option of its own (Twisted's), which takes an unqualified
-    // `path=`; the layer's must be written `ws.path=` there.
+    // `path=` after a positional unix path is the WebSocket path on both sides.
     let (_l, mut accepted, mut connected) = pair(&format!("ws+unix:{path}:path=/x"), |_| {
-        format!("ws+unix:{path}:ws.path=/x")
+        format!("ws+unix:{path}:path=/x")
     })
     .await?;
     exchange(&mut connected, &mut accepted, b"hello over ws+unix").await?;
