@@ -344,3 +344,59 @@ async fn relay_terminates_tls() -> TestResult {
     assert_eq!(&buf, b"through TLS and back");
     Ok(())
 }
+
+/// Starts an echo server on `description` in this process; returns its port.
+async fn echo_server(description: &str) -> TestResult<(endpoints::ListeningPort, u16)> {
+    let listener = endpoints::server_from_string(description)?.bind().await?;
+    let port = listener.local_address().port().ok_or("an IP listener")?;
+    let port_handle = listener.listen(|connection| async move {
+        let (mut reader, mut writer) = tokio::io::split(connection);
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = reader.read(&mut buf).await {
+            if writer.write_all(&buf[..n]).await.is_err() || writer.flush().await.is_err() {
+                break;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    Ok((port_handle, port))
+}
+
+#[tokio::test]
+async fn relay_serves_websocket_clients_websockify_style() -> TestResult {
+    let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
+    let client = format!("tcp:127.0.0.1:{echo_port}");
+    let relay = start(
+        &["relay", "ws:0:interface=127.0.0.1:path=/ssh", &client],
+        "relaying ",
+    )
+    .await?;
+    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+    let ws = endpoints::client_from_string(&format!("ws://127.0.0.1:{relay_port}/ssh"))?;
+    let mut connection = tokio::time::timeout(LIMIT, ws.connect()).await??;
+    connection.write_all(b"bytes in websocket messages").await?;
+    connection.flush().await?;
+    let mut buf = [0u8; 27];
+    tokio::time::timeout(LIMIT, connection.read_exact(&mut buf)).await??;
+    assert_eq!(&buf, b"bytes in websocket messages");
+    Ok(())
+}
+
+#[tokio::test]
+async fn relay_lets_a_tcp_program_reach_a_websocket_server() -> TestResult {
+    let (_echo, ws_port) = echo_server("ws:0:interface=127.0.0.1:path=/echo").await?;
+    let upstream = format!("ws://127.0.0.1:{ws_port}/echo");
+    let relay = start(
+        &["relay", "tcp:0:interface=127.0.0.1", &upstream],
+        "relaying ",
+    )
+    .await?;
+    let relay_address: SocketAddr = relay.address.parse()?;
+    let back = tokio::time::timeout(
+        LIMIT,
+        echo_through(relay_address, b"plain tcp in, websocket out".to_vec()),
+    )
+    .await??;
+    assert_eq!(back, b"plain tcp in, websocket out");
+    Ok(())
+}
