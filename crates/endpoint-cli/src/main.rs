@@ -17,6 +17,11 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
+// A third-party kind is one dependency and this one line: the linker then keeps the plugin
+// crate, whose `inventory` registrations make `throttle+...` work in every command.
+#[cfg(feature = "throttle")]
+use endpoint_throttle as _;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.verbose);

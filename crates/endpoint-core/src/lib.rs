@@ -10,6 +10,8 @@
 //! - the [`description`] grammar, Twisted's exactly, with `+` layering and URL forms;
 //! - the [`Registry`] of kinds, filled by transport crates through `inventory`, and
 //!   [`server_from_string`] / [`client_from_string`] over it;
+//! - [`Service`] and [`ServiceGroup`] (Twisted's `strports.service`): start, stop, and run
+//!   until SIGINT/SIGTERM, then drain;
 //! - [`Error`], whose fields carry the evidence (input, position, what exists).
 //!
 //! Applications normally depend on the `endpoints` facade, which links the transports.
@@ -33,6 +35,7 @@ mod layer;
 mod listener;
 mod port;
 mod registry;
+mod service;
 mod suggest;
 
 pub use address::{Address, UnixAddress};
@@ -48,6 +51,7 @@ pub use layer::Upgrade;
 pub use listener::{Accept, Listener};
 pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry};
+pub use service::{shutdown_signal, Service, ServiceGroup};
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;

@@ -1,4 +1,5 @@
-//! The `unix` kinds, registered with the global registry.
+//! The kinds of this crate (`unix`, `systemd`, `stdio`, `exec`), registered with the global
+//! registry.
 
 use std::sync::Arc;
 
@@ -8,7 +9,10 @@ use endpoint_core::{
 };
 
 use crate::client::UnixClientEndpoint;
+use crate::exec::ExecClientEndpoint;
 use crate::server::UnixServerEndpoint;
+use crate::stdio::StdioServerEndpoint;
+use crate::systemd::SystemdServerEndpoint;
 
 /// The `unix` server kind's options, in Twisted's positional order.
 static SERVER_OPTIONS: &[OptionSpec] = &[
@@ -91,3 +95,85 @@ pub(crate) const CLIENT_KIND: Kind = Kind {
 
 endpoint_core::inventory::submit! { SERVER_KIND }
 endpoint_core::inventory::submit! { CLIENT_KIND }
+
+/// The `systemd` server kind's options, in Twisted's positional order.
+static SYSTEMD_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "domain",
+        OptionType::Text,
+        "address family of the passed socket: INET, INET6 or UNIX (capitals, as in Twisted)",
+    ),
+    OptionSpec::new(
+        "index",
+        OptionType::Integer,
+        "adopt descriptor 3+index (give index or name, not both)",
+    ),
+    OptionSpec::new(
+        "name",
+        OptionType::Text,
+        "adopt the descriptor with this name in LISTEN_FDNAMES (systemd's FileDescriptorName=)",
+    ),
+];
+
+/// The `exec` client kind's options.
+static EXEC_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "program",
+        OptionType::Text,
+        "program to run (then one positional per argument: exec:PROGRAM:ARG:ARG...)",
+    ),
+    OptionSpec::new(
+        "stderr",
+        OptionType::Text,
+        "where the child's stderr goes: inherit (ours) or null",
+    )
+    .default("inherit"),
+    OptionSpec::new(
+        "cwd",
+        OptionType::Path,
+        "working directory of the child (default: ours)",
+    ),
+];
+
+fn systemd(args: Args) -> Result<Arc<dyn ServerEndpoint>> {
+    Ok(Arc::new(SystemdServerEndpoint::from_args(args)?))
+}
+
+fn stdio(args: Args) -> Result<Arc<dyn ServerEndpoint>> {
+    Ok(Arc::new(StdioServerEndpoint::from_args(args)?))
+}
+
+fn exec(args: Args) -> Result<Arc<dyn ClientEndpoint>> {
+    Ok(Arc::new(ExecClientEndpoint::from_args(args)?))
+}
+
+/// The `systemd` server kind (socket activation).
+pub(crate) const SYSTEMD_KIND: Kind = Kind {
+    name: "systemd",
+    summary: "adopt a listening socket passed by systemd socket activation (LISTEN_FDS)",
+    positional: &["domain", "index", "name"],
+    options: SYSTEMD_OPTIONS,
+    builder: Builder::Server(systemd),
+};
+
+/// The `stdio` server kind (inetd style).
+pub(crate) const STDIO_KIND: Kind = Kind {
+    name: "stdio",
+    summary: "standard input and output as one connection (inetd style); arguments are ignored",
+    positional: &[],
+    options: &[],
+    builder: Builder::Server(stdio),
+};
+
+/// The `exec` client kind.
+pub(crate) const EXEC_KIND: Kind = Kind {
+    name: "exec",
+    summary: "run a program; its stdout and stdin are the connection (exec:PROGRAM:ARG...)",
+    positional: &["program"],
+    options: EXEC_OPTIONS,
+    builder: Builder::Client(exec),
+};
+
+endpoint_core::inventory::submit! { SYSTEMD_KIND }
+endpoint_core::inventory::submit! { STDIO_KIND }
+endpoint_core::inventory::submit! { EXEC_KIND }

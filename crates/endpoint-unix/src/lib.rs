@@ -1,4 +1,6 @@
-//! Unix-domain sockets for `endpoints`: the `unix` kind, on both sides, Twisted-compatible.
+//! Unix-domain sockets for `endpoints`: the `unix` kind, on both sides, Twisted-compatible;
+//! and the kinds a Unix process gets from whoever started it: `systemd` (socket activation),
+//! `stdio` (inetd style) and `exec` (a subprocess as the other end).
 //!
 //! A unix socket is a wire that never leaves the machine. Its end is a socket file
 //! (`/run/app.sock`), whose permissions say who may connect, or a name in Linux's abstract
@@ -63,7 +65,33 @@
 //! As in Twisted, exactly one positional argument is the path; with two or more they are all
 //! ignored and `path=` is required.
 //!
+//! # The `systemd` server kind
+//! `systemd:domain=DOMAIN:index=N` or `systemd:domain=DOMAIN:name=NAME` (positionals: domain,
+//! index, name, as in Twisted): adopt a listening socket passed by socket activation. See
+//! [`SystemdServerEndpoint`].
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `domain` | required | `INET`, `INET6` or `UNIX` (case-sensitive, as in Twisted); the socket must be of this family |
+//! | `index` | — | adopt descriptor `3 + index` (a plain non-negative number) |
+//! | `name` | — | adopt the descriptor with this name in `LISTEN_FDNAMES` |
+//!
+//! Exactly one of `index` and `name`. `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES` are
+//! read at `bind`, not at parse time, and are left in the environment.
+//!
+//! # The `stdio` server kind
+//! `stdio`: standard input and output as the one connection of a listener (inetd, systemd's
+//! `Accept=yes`); any arguments are ignored, as in Twisted. See [`StdioServerEndpoint`].
+//!
+//! # The `exec` client kind
+//! `exec:PROGRAM:ARG:ARG...:stderr=inherit|null:cwd=DIR`: connecting starts the program; its
+//! stdout is what the connection reads and its stdin what it writes. The child is reaped, and
+//! killed if the connection is dropped first. See [`ExecClientEndpoint`].
+//!
 //! # Differences from Twisted
+//! - `systemd`: `index` is a plain index (`-1` is an error), names are looked up at `bind`
+//!   (an unknown name is a bind error, not a parse error), the variables are not removed from
+//!   the environment, and the listener may be bound again after it stopped.
 //! - `@name` means the abstract namespace (Twisted only knows a leading NUL, which works too).
 //! - Numbers are strict: `mode=-1` and `lockfile=true` are errors.
 //! - `checkPID=0` means off (Twisted's string `"0"` is truthy).
@@ -86,11 +114,17 @@
 
 mod client;
 mod credentials;
+mod exec;
 mod kinds;
 mod lockfile;
 mod path;
 mod server;
+mod stdio;
+mod systemd;
 
 pub use client::UnixClientEndpoint;
 pub use credentials::PeerCredentials;
+pub use exec::{ChildProcess, ExecClientEndpoint, StderrMode};
 pub use server::UnixServerEndpoint;
+pub use stdio::{StdioServerEndpoint, StdioStream};
+pub use systemd::{Domain, Selector, SystemdServerEndpoint};

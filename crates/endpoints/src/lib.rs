@@ -29,6 +29,10 @@
 //! | `tcp` | server and client (Happy Eyeballs) | [`tcp`] / `tcp` |
 //! | `tcp6` | server | [`tcp`] / `tcp` |
 //! | `unix` | server (mode, lock file, `@abstract`) and client | [`unix`] / `unix` |
+//! | `systemd` | server: adopt a socket passed by socket activation | [`unix`] / `unix` |
+//! | `stdio` | server: stdin/stdout as one connection (inetd) | [`unix`] / `unix` |
+//! | `exec` | client: a subprocess's stdout/stdin | [`unix`] / `unix` |
+//! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too) | [`haproxy`] / `haproxy` |
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws`, `wss`, `ws+` | (coming) | [`ws`] / `ws` |
 //!
@@ -36,7 +40,7 @@
 //! dependency and one line, `use the_plugin as _;`, so the linker keeps it.
 //!
 //! # Feature flags
-//! `tcp`, `unix`, `tls`, `ws`, all on by default. Each one links its transport crate, so
+//! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found.
 #![warn(missing_docs)]
 
@@ -57,3 +61,7 @@ pub use endpoint_tls as tls;
 /// WebSocket (the `endpoint-ws` crate).
 #[cfg(feature = "ws")]
 pub use endpoint_ws as ws;
+
+/// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
+#[cfg(feature = "haproxy")]
+pub use endpoint_haproxy as haproxy;

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::description::parse_seconds;
-use endpoints::{ClientEndpoint, Connection};
-use tokio::signal::unix::{signal, SignalKind};
-use tracing::{debug, info, warn};
+use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup};
+use tracing::{debug, warn};
 
 use crate::failure::{chain, Failure};
 use crate::pipe::splice;
@@ -27,32 +26,29 @@ pub struct RelayArgs {
     pub grace: Duration,
 }
 
-/// Binds SERVER, prints `relaying ADDRESS -> CLIENT` to stderr, and splices every accepted
-/// connection with a fresh CLIENT connection. On SIGINT or SIGTERM it stops listening, gives
-/// open connections `--grace` seconds, and returns.
+/// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr, and splices
+/// every accepted connection with a fresh CLIENT connection. On SIGINT or SIGTERM it stops
+/// listening, gives open connections `--grace` seconds, and returns.
 ///
 /// # Errors
-/// A bad description, failing to install the signal handlers, or a failed bind. Failures of
-/// single connections are logged and do not stop the relay.
+/// A bad description, failing to install the signal handlers, a failed bind, or the listener
+/// ending on its own (a fatal accept error). Failures of single connections are logged and do
+/// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let server = endpoints::server_from_string(&args.server)?;
     let client = endpoints::client_from_string(&args.client)?;
+    let forward_to = Arc::clone(&client);
+    let service = Service::from_description(&args.server, move |accepted| {
+        relay_one(accepted, Arc::clone(&forward_to))
+    })?;
     // Installed before anything is printed, so a signal sent once the line is read counts.
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_failure)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(signal_failure)?;
-
-    let listener = server.bind().await?;
-    eprintln!("relaying {} -> {client}", listener.local_address());
-    let port = listener.listen(move |accepted| relay_one(accepted, Arc::clone(&client)));
-
-    tokio::select! {
-        _ = interrupt.recv() => info!("interrupted; shutting down"),
-        _ = terminate.recv() => info!("terminated; shutting down"),
+    let signal = endpoints::shutdown_signal()?;
+    let mut group = ServiceGroup::new();
+    group.add(service);
+    group.start_all().await?;
+    if let Some(local) = group.services()[0].local_address() {
+        eprintln!("relaying {local} -> {client}");
     }
-    let aborted = port.shutdown(args.grace).await;
-    if aborted > 0 {
-        warn!(aborted, grace = ?args.grace, "cut connections still open after the grace period");
-    }
+    group.run_until(args.grace, signal).await?;
     Ok(())
 }
 
@@ -72,11 +68,4 @@ async fn relay_one(accepted: Connection, client: Arc<dyn ClientEndpoint>) {
         Ok((sent, received)) => debug!(%peer, sent, received, "relayed connection finished"),
         Err(error) => debug!(%peer, %error, "relayed connection failed"),
     }
-}
-
-fn signal_failure(error: std::io::Error) -> Failure {
-    Failure::Endpoint(endpoints::Error::Other {
-        message: "could not install the signal handlers".into(),
-        source: Some(Box::new(error)),
-    })
 }

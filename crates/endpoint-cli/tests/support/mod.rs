@@ -1,4 +1,6 @@
 //! Helpers for running the `endpoint` binary in tests.
+// Each test file includes this module and uses a different part of it.
+#![allow(dead_code)]
 
 use std::error::Error;
 use std::process::Stdio;
@@ -32,8 +34,15 @@ pub struct Running {
 /// Starts `endpoint ARGS` with piped stdio and waits (up to [`LIMIT`]) for the stderr line
 /// `PREFIX ADDRESS...`; the address is the first word after the prefix.
 pub async fn start(args: &[&str], prefix: &str) -> TestResult<Running> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_endpoint"));
+    command.args(args);
+    start_command(command, prefix).await
+}
+
+/// Starts `command` with piped stdio and waits (up to [`LIMIT`]) for the stderr line
+/// `PREFIX ADDRESS...`, as [`start`] does.
+pub async fn start_command(mut command: Command, prefix: &str) -> TestResult<Running> {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,7 +1,7 @@
 //! The self-contained demo: listens and connects over every built-in kind on loopback (TCP,
 //! IPv6, unix paths and abstract names, TLS with a certificate made on the spot, TLS over a
-//! unix socket, and the example plugin's `throttle+` layer), sends a line each way, and prints
-//! what happened. No setup, no network beyond loopback.
+//! unix socket, WebSocket (a `ws://` URL and `wss:`), and the example plugin's `throttle+`
+//! layer), sends a line each way, and prints what happened. No setup, no network beyond loopback.
 //!
 //! Run: `cargo run -p endpoint-examples --bin demo`
 
@@ -62,6 +62,17 @@ async fn main() -> Result<(), Box<dyn Error>> {
             }),
         ),
         (
+            "ws:0:interface=127.0.0.1:path=/demo".into(),
+            Box::new(|a| format!("ws://127.0.0.1:{}/demo", port(a))),
+        ),
+        (
+            format!("wss:0:privateKey={server_pem}:interface=127.0.0.1:path=/secure"),
+            Box::new({
+                let ca = ca_pem.clone();
+                move |a| format!("wss:localhost:{}:trustRoots={ca}:path=/secure", port(a))
+            }),
+        ),
+        (
             "throttle+tcp:0:interface=127.0.0.1:rate=65536".into(),
             Box::new(|a| format!("throttle+tcp:localhost:{}:rate=65536", port(a))),
         ),
@@ -116,13 +127,16 @@ async fn converse(
     }
     let mut server = BufReader::new(accepted);
     let mut client = BufReader::new(connected);
+    // Flush: a WebSocket connection batches writes into messages until flushed.
     client.get_mut().write_all(b"hello, endpoint\n").await?;
+    client.get_mut().flush().await?;
     let mut request = String::new();
     server.read_line(&mut request).await?;
     server
         .get_mut()
         .write_all(format!("you said: {}", request).as_bytes())
         .await?;
+    server.get_mut().flush().await?;
     let mut reply = String::new();
     client.read_line(&mut reply).await?;
     Ok((request.trim_end().to_owned(), reply.trim_end().to_owned()))

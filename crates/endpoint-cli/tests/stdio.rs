@@ -1,0 +1,68 @@
+//! The `stdio` server kind, inetd style: `endpoint relay stdio CLIENT` as a child process
+//! whose stdin and stdout are pipes.
+
+mod support;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use support::{start, TestResult, LIMIT};
+
+#[tokio::test]
+async fn relay_from_stdio_to_an_echo_server_and_back() -> TestResult {
+    let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
+        .bind()
+        .await?;
+    let echo_port = echo.local_address().port().ok_or("echo has a port")?;
+    let echo = echo.listen(|connection| async move {
+        let (mut reader, mut writer) = tokio::io::split(connection);
+        if tokio::io::copy(&mut reader, &mut writer).await.is_ok() {
+            let _ = writer.shutdown().await;
+        }
+    });
+
+    let relay = start(
+        &["relay", "stdio", &format!("tcp:127.0.0.1:{echo_port}")],
+        "relaying ",
+    )
+    .await?;
+    assert_eq!(relay.address, "stdio");
+    let mut child = relay.child;
+    let mut stdin = child.stdin.take().ok_or("stdin")?;
+    let mut stdout = child.stdout.take().ok_or("stdout")?;
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 241) as u8).collect();
+    let sent = payload.clone();
+    let send = async move {
+        stdin.write_all(&sent).await?;
+        drop(stdin); // end of input: the relay half-closes towards the echo server
+        std::io::Result::Ok(())
+    };
+    let receive = async move {
+        let mut back = Vec::new();
+        // Ends when the relay shuts its stdout down after the echo server's end of stream.
+        stdout.read_to_end(&mut back).await.map(|_| back)
+    };
+    let ((), back) =
+        tokio::time::timeout(LIMIT, async { tokio::try_join!(send, receive) }).await??;
+    assert!(back == payload, "{} bytes came back, changed", back.len());
+
+    // The one connection is over; the relay runs until told to stop.
+    assert!(child.try_wait()?.is_none());
+    let pid = child.id().ok_or("running")?;
+    // SAFETY: sending SIGTERM to our own child.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) }, 0);
+    let status = tokio::time::timeout(LIMIT, child.wait()).await??;
+    let stderr = relay.stderr.await?;
+    assert!(status.success(), "exit {status}; stderr: {stderr}");
+    echo.shutdown(std::time::Duration::from_secs(1)).await;
+    Ok(())
+}
+
+#[test]
+fn stdio_ignores_its_arguments_like_twisted() -> TestResult {
+    let output = support::endpoint()
+        .args(["describe", "--server", "STDIO:anything:foo=bar"])
+        .output()?;
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("stdio\n"));
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The PROXY protocol for `endpoints`: servers behind a load balancer (HAProxy, nginx, AWS NLB,
+//! ...) learn the real client's address.
+//!
+//! A proxy that speaks the PROXY protocol sends one header before the client's bytes, saying
+//! who the client is. The `haproxy` server layer reads it on every accepted connection, then
+//! hands the application a connection whose `peer_address()` is the client's, whose
+//! `local_address()` is the address the client connected to, and whose bytes start right after
+//! the header. The proxy's own address stays available as [`ProxiedBy`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_haproxy::ProxiedBy;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! let mut listener = endpoints::server_from_string("haproxy:tcp:0:interface=127.0.0.1")?.bind().await?;
+//! let port = listener.local_address().port().unwrap();
+//! let proxy = endpoints::client_from_string(&format!("tcp:127.0.0.1:{port}"))?;
+//!
+//! let (mut accepted, mut from_proxy) = tokio::join!(listener.accept(), async {
+//!     let mut c = proxy.connect().await?;
+//!     c.write_all(b"PROXY TCP4 192.0.2.7 198.51.100.1 5555 443\r\nhello").await?;
+//!     Ok::<_, Box<dyn std::error::Error>>(c)
+//! });
+//! let (mut accepted, _from_proxy) = (accepted?, from_proxy?);
+//! assert_eq!(accepted.peer_address().to_string(), "192.0.2.7:5555");
+//! assert_eq!(accepted.local_address().to_string(), "198.51.100.1:443");
+//! assert_eq!(accepted.info().get::<ProxiedBy>().unwrap().version, 1);
+//! let mut hello = [0; 5];
+//! accepted.read_exact(&mut hello).await?;
+//! assert_eq!(&hello, b"hello");
+//! # Ok(()) }
+//! ```
+//!
+//! # The `haproxy` layer
+//! Written as a layer, `haproxy+tcp:8080`, or in Twisted's wrapper form, `haproxy:tcp:8080`
+//! (the rest of the description is the inner endpoint, unescaped, as in Twisted; the core
+//! reads it as the layer chain). It nests (`haproxy:haproxy:tcp:80`) and goes over any server
+//! endpoint: `haproxy+unix:/run/app.sock`, `haproxy+tls+tcp:443:...` (the proxy sends the
+//! header before the TLS handshake).
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `timeout` | `10` | seconds a client may take to send the whole header; slower connections are closed |
+//! | `trusted` | any peer | comma-separated CIDRs (`10.0.0.0/8,::1/128`); a connection from elsewhere is closed unread |
+//! | `version` | `any` | `1` (text), `2` (binary) or `any` |
+//!
+//! Canonical text qualifies them: `haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.version=any`.
+//!
+//! Both versions are read: v1 (`PROXY TCP4|TCP6|UNKNOWN ...\r\n`, at most 107 bytes) and v2
+//! (binary; `PROXY` and `LOCAL` commands; IPv4, IPv6 and unix addresses; TLVs are skipped). A
+//! header without addresses (v1 `UNKNOWN`, v2 `LOCAL`, as proxies' health checks send) keeps
+//! the connection's own addresses. Headers are framed here and parsed by the
+//! [`ppp`](https://docs.rs/ppp) crate.
+//!
+//! # Differences from Twisted
+//! - Twisted looks only at the first chunk of data; here the header may arrive in pieces, up
+//!   to the timeout (Twisted has none).
+//! - `timeout`, `trusted` and `version` are ours.
+//! - The inner kind is case-insensitive (`haproxy:TCP:80` works; Twisted rejects it).
+//!
+//! # Linking
+//! The `endpoints` facade links this crate with its `haproxy` feature (on by default); a
+//! program depending on this crate alone adds `use endpoint_haproxy as _;`.
+#![warn(missing_docs)]
+
+mod header;
+mod kinds;
+mod options;
+mod server;
+mod stream;
+
+pub use options::{Cidr, Versions, DEFAULT_TIMEOUT};
+pub use server::{HaproxyServerEndpoint, ProxiedBy};

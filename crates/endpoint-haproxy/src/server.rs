@@ -1,0 +1,228 @@
+//! The `haproxy+` server layer.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use endpoint_core::description::{Args, Canonical};
+use endpoint_core::{
+    Address, BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade,
+};
+use tracing::debug;
+
+use crate::header;
+use crate::options::{parse_trusted, Cidr, Versions, DEFAULT_TIMEOUT};
+use crate::stream::Prefixed;
+
+/// Who relayed a connection: stored in the [`ConnectionInfo`](endpoint_core::ConnectionInfo)
+/// of every connection that came through the `haproxy` layer, while `info.peer` and
+/// `info.local` hold the addresses the PROXY header carried.
+///
+/// `connection.info().get::<ProxiedBy>()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxiedBy {
+    /// The proxy's own address: the real peer of the connection.
+    pub peer: Address,
+    /// The local address the proxy connected to.
+    pub local: Address,
+    /// The PROXY protocol version of the header: 1 or 2.
+    pub version: u8,
+    /// False when the header carried no addresses (v1 `UNKNOWN`, v2 `LOCAL` such as a
+    /// proxy's health check, or an unspecified family); `info.peer` and `info.local` are then
+    /// the connection's own.
+    pub carried_addresses: bool,
+}
+
+/// Reads a PROXY protocol header (v1 or v2) on every connection the inner endpoint accepts:
+/// the `haproxy+` layer, and Twisted's `haproxy:` wrapper (`haproxy:tcp:80` is read as
+/// `haproxy+tcp:80`).
+///
+/// Each connection's header is read in its own task under `timeout`; a connection whose header
+/// is missing, malformed, truncated, of a refused version, or too slow is closed, and never
+/// delays others. With `trusted=`, a connection whose real peer is outside those networks is
+/// closed before a byte is read (a non-IP peer, such as a unix socket's, is outside every
+/// network). Bytes after the header reach the application untouched.
+///
+/// Options (written `haproxy.NAME=` in canonical text): `timeout` (seconds, default 10),
+/// `trusted` (comma-separated CIDRs, default: any peer), `version` (`1`, `2` or `any`,
+/// default `any`).
+///
+/// # Examples
+/// ```
+/// # use endpoints as _;
+/// let endpoint = endpoint_core::server_from_string("haproxy:tcp:8080:trusted=10.0.0.0/8")?;
+/// assert_eq!(
+///     endpoint.to_string(),
+///     "haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.trusted=10.0.0.0/8:haproxy.version=any"
+/// );
+/// # Ok::<(), endpoint_core::Error>(())
+/// ```
+#[derive(Debug)]
+#[doc(alias = "HAProxyWrappingFactory")]
+#[doc(alias = "proxyEndpoint")]
+pub struct HaproxyServerEndpoint {
+    inner: Arc<dyn ServerEndpoint>,
+    settings: Arc<Settings>,
+}
+
+#[derive(Debug, Clone)]
+struct Settings {
+    timeout: Duration,
+    trusted: Option<Vec<Cidr>>,
+    versions: Versions,
+}
+
+impl HaproxyServerEndpoint {
+    /// Reads PROXY headers on connections accepted by `inner`, with the defaults: 10 s
+    /// timeout, any peer, either version.
+    pub fn new(inner: Arc<dyn ServerEndpoint>) -> Self {
+        HaproxyServerEndpoint {
+            inner,
+            settings: Arc::new(Settings {
+                timeout: DEFAULT_TIMEOUT,
+                trusted: None,
+                versions: Versions::Any,
+            }),
+        }
+    }
+
+    /// Sets how long a client may take to send its header.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        Arc::make_mut(&mut self.settings).timeout = timeout;
+        self
+    }
+
+    /// Accepts headers only from peers in these networks (`None`: from any peer).
+    pub fn trusted(mut self, trusted: Option<Vec<Cidr>>) -> Self {
+        Arc::make_mut(&mut self.settings).trusted = trusted;
+        self
+    }
+
+    /// Sets which protocol versions are accepted.
+    pub fn versions(mut self, versions: Versions) -> Self {
+        Arc::make_mut(&mut self.settings).versions = versions;
+        self
+    }
+
+    /// The inner endpoint.
+    pub fn inner(&self) -> &Arc<dyn ServerEndpoint> {
+        &self.inner
+    }
+
+    /// Builds the layer from its options over `inner` (what the registry calls).
+    ///
+    /// # Errors
+    /// [`Error::Option`] for a bad `timeout`, `trusted` or `version`, or an unknown option.
+    pub fn from_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
+        let timeout = match args.keyword("timeout") {
+            Some(v) => args.seconds("timeout", &v)?,
+            None => DEFAULT_TIMEOUT,
+        };
+        let trusted = match args.keyword("trusted") {
+            Some(v) => Some(args.convert("trusted", &v, parse_trusted)?),
+            None => None,
+        };
+        let versions = match args.keyword("version") {
+            Some(v) => args.convert("version", &v, |t| t.parse::<Versions>())?,
+            None => Versions::Any,
+        };
+        args.finish()?;
+        Ok(HaproxyServerEndpoint::new(inner)
+            .timeout(timeout)
+            .trusted(trusted)
+            .versions(versions))
+    }
+}
+
+impl fmt::Display for HaproxyServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
+        Canonical::layer("haproxy", &self.inner)
+            .seconds("timeout", s.timeout)
+            .option_some(
+                "trusted",
+                s.trusted.as_ref().map(|list| {
+                    list.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }),
+            )
+            .option("version", s.versions)
+            .fmt(f)
+    }
+}
+
+impl ServerEndpoint for HaproxyServerEndpoint {
+    /// Binds the inner endpoint and adds the header reading to every accepted connection.
+    ///
+    /// # Errors
+    /// The inner endpoint's bind error.
+    ///
+    /// # Cancel safety
+    /// As the inner endpoint's `bind`.
+    fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
+        Box::pin(async move {
+            let listener = self.inner.bind().await?;
+            Ok(listener
+                .with_upgrade(Arc::new(HeaderUpgrade(Arc::clone(&self.settings))))
+                .with_description(self))
+        })
+    }
+}
+
+struct HeaderUpgrade(Arc<Settings>);
+
+impl Upgrade for HeaderUpgrade {
+    fn name(&self) -> &'static str {
+        "haproxy"
+    }
+
+    fn timeout(&self) -> Duration {
+        self.0.timeout
+    }
+
+    fn upgrade(&self, connection: Connection) -> BoxFuture<'static, Result<Connection>> {
+        let settings = Arc::clone(&self.0);
+        Box::pin(async move {
+            let refused = |message: String| Error::Other {
+                message,
+                source: None,
+            };
+            if let Some(trusted) = &settings.trusted {
+                let peer = connection.peer_address();
+                let allowed = peer
+                    .as_inet()
+                    .is_some_and(|a| trusted.iter().any(|net| net.contains(a.ip())));
+                if !allowed {
+                    return Err(refused(format!(
+                        "refused a PROXY connection from {peer}: not a trusted proxy"
+                    )));
+                }
+            }
+            let (mut io, mut info) = connection.into_parts();
+            let (header, rest) = header::read(&mut io, settings.versions)
+                .await
+                .map_err(refused)?;
+            let proxied = ProxiedBy {
+                peer: info.peer.clone(),
+                local: info.local.clone(),
+                version: header.version,
+                carried_addresses: header.addresses.is_some(),
+            };
+            if let Some((source, destination)) = header.addresses {
+                info.peer = source;
+                info.local = destination;
+            }
+            debug!(proxy = %proxied.peer, peer = %info.peer, version = header.version,
+                "PROXY header read");
+            info.insert(proxied);
+            info.stack.push("haproxy");
+            Ok(if rest.is_empty() {
+                Connection::new(io, info)
+            } else {
+                Connection::new(Prefixed::new(rest, io), info)
+            })
+        })
+    }
+}
