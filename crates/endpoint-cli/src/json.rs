@@ -1,25 +1,8 @@
 //! A little JSON writing, for `endpoint kinds --json` (the library writes `describe`'s JSON).
 
-use std::fmt::Write as _;
-
 /// Appends `text` as a JSON string literal.
 pub fn push_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                // Writing to a String cannot fail.
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    endpoints::json_string(out, text);
 }
 
 /// Appends `text` as a JSON string, or `null` when there is none.

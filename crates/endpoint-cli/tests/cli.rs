@@ -296,30 +296,10 @@ async fn relay_keeps_running_when_the_client_side_refuses() -> TestResult {
     Ok(())
 }
 
-/// A CA and a `localhost` server certificate, written to `dir`: (server.pem, ca.pem).
-fn certificates(dir: &std::path::Path) -> TestResult<(String, String)> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-    let ca_key = KeyPair::generate()?;
-    let mut ca = CertificateParams::new(Vec::<String>::new())?;
-    ca.distinguished_name
-        .push(DnType::CommonName, "cli test CA");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca.self_signed(&ca_key)?;
-    let key = KeyPair::generate()?;
-    let cert =
-        CertificateParams::new(vec!["localhost".to_owned()])?.signed_by(&key, &ca, &ca_key)?;
-    let server = dir.join("server.pem");
-    std::fs::write(&server, format!("{}{}", cert.pem(), key.serialize_pem()))?;
-    let ca_file = dir.join("ca.pem");
-    std::fs::write(&ca_file, ca.pem())?;
-    let quote = |p: &std::path::Path| endpoints::description::quote(&p.to_string_lossy());
-    Ok((quote(&server), quote(&ca_file)))
-}
-
 #[tokio::test]
 async fn relay_terminates_tls() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let (server_pem, ca_pem) = certificates(dir.path())?;
+    let pki = endpoint_testkit::TestPki::new();
+    let (server_pem, ca_pem) = (pki.arg("server.pem"), pki.arg("ca.pem"));
     let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
         .bind()
         .await?;

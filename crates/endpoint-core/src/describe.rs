@@ -175,6 +175,19 @@ fn write_options(out: &mut String, options: &[(String, OptionValue)]) {
     }
 }
 
+/// Appends `s` to `out` as a JSON string literal (quoted and escaped), for tools that print
+/// JSON next to [`Described::to_json`] without a JSON library.
+///
+/// # Examples
+/// ```
+/// let mut out = String::new();
+/// endpoint_core::json_string(&mut out, "a \"b\"\n");
+/// assert_eq!(out, r#""a \"b\"\n""#);
+/// ```
+pub fn json_string(out: &mut String, s: &str) {
+    write_string(out, s)
+}
+
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {

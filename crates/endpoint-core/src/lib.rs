@@ -26,6 +26,7 @@
 
 mod address;
 mod connection;
+mod deadline;
 mod describe;
 pub mod description;
 mod endpoint;
@@ -40,7 +41,8 @@ mod suggest;
 
 pub use address::{Address, UnixAddress};
 pub use connection::{Connection, ConnectionInfo, IoStream};
-pub use describe::{Described, DescribedLayer, OptionValue};
+pub use deadline::with_timeout;
+pub use describe::{json_string, Described, DescribedLayer, OptionValue};
 pub use endpoint::{BoxFuture, ClientEndpoint, ServerEndpoint};
 pub use error::{Error, Result};
 pub use kind::{

@@ -104,31 +104,7 @@ impl TcpClientEndpoint {
     }
 
     pub(crate) fn parse(mut args: Args) -> Result<Self> {
-        let positionals = join_bracketed(args.positionals());
-        if let Some(extra) = positionals.get(2) {
-            return Err(args.invalid(
-                &extra.text,
-                extra.position,
-                "is one argument too many; tcp takes at most 2 (host, port)".into(),
-            ));
-        }
-        let host_keyword = args.keyword("host");
-        let port_keyword = args.keyword("port");
-        // Twisted's rule: two positionals are host and port and override the keywords; one
-        // positional is the port when host= is given, else the host.
-        let (host, port) = match positionals.as_slice() {
-            [host, port] => (Some(host.clone()), Some(port.clone())),
-            [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
-            [one] => (Some(one.clone()), port_keyword),
-            _ => (host_keyword, port_keyword),
-        };
-        let host = args.required("host", host)?;
-        let port = args.required("port", port)?;
-        let port = args.port("port", &port)?;
-        let host_text = strip_brackets(&host.text).to_owned();
-        if host_text.is_empty() {
-            return Err(args.invalid("host", host.position, "is empty".into()));
-        }
+        let (host_text, port) = host_and_port(&mut args)?;
         let mut endpoint = TcpClientEndpoint::new(host_text, port);
         if let Some(v) = args.keyword("timeout") {
             endpoint.timeout = args.seconds("timeout", &v)?;
@@ -184,6 +160,40 @@ impl TcpClientEndpoint {
     }
 }
 
+/// Reads `host` and `port` with Twisted's rule for `tcp`-style clients (also used by `ssl`):
+/// two positionals are host and port and override the keywords; one positional is the port
+/// when `host=` is given, else the host; more is an error. `[::1]` brackets are understood and
+/// removed.
+///
+/// # Errors
+/// [`Error::Option`] for a missing or empty host, a bad port, or a third positional.
+pub fn host_and_port(args: &mut Args) -> Result<(String, u16)> {
+    let positionals = join_bracketed(args.positionals());
+    if let Some(extra) = positionals.get(2) {
+        let reason = format!(
+            "is one argument too many; {} takes at most 2 (host, port)",
+            args.kind()
+        );
+        return Err(args.invalid(&extra.text, extra.position, reason));
+    }
+    let host_keyword = args.keyword("host");
+    let port_keyword = args.keyword("port");
+    let (host, port) = match positionals.as_slice() {
+        [host, port] => (Some(host.clone()), Some(port.clone())),
+        [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
+        [one] => (Some(one.clone()), port_keyword),
+        _ => (host_keyword, port_keyword),
+    };
+    let host = args.required("host", host)?;
+    let port = args.required("port", port)?;
+    let port = args.port("port", &port)?;
+    let host_text = strip_brackets(&host.text).to_owned();
+    if host_text.is_empty() {
+        return Err(args.invalid("host", host.position, "is empty".into()));
+    }
+    Ok((host_text, port))
+}
+
 /// Rejoins `[`, ``, `1]` into `[::1]`: a bracketed IPv6 literal written without escapes.
 fn join_bracketed(positionals: &[Value]) -> Vec<Value> {
     let mut joined: Vec<Value> = Vec::with_capacity(positionals.len());
@@ -223,19 +233,12 @@ pub fn parse_bind_address(text: &str) -> Result<SocketAddr, String> {
 
 impl ClientEndpoint for TcpClientEndpoint {
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
-        Box::pin(async move {
-            let timed_out = || Error::Timeout {
-                action: "connect to",
-                endpoint: self.to_string(),
-                after: self.timeout,
-            };
-            if self.timeout.is_zero() {
-                return Err(timed_out());
-            }
-            tokio::time::timeout(self.timeout, self.attempt())
-                .await
-                .map_err(|_| timed_out())?
-        })
+        Box::pin(endpoint_core::with_timeout(
+            self.timeout,
+            "connect to",
+            self,
+            self.attempt(),
+        ))
     }
 }
 

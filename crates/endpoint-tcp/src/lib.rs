@@ -38,5 +38,5 @@ mod happy_eyeballs;
 mod kinds;
 mod server;
 
-pub use client::{parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
+pub use client::{host_and_port, parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
 pub use server::{TcpFamily, TcpServerEndpoint};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use endpoint_core::description::{split, Args, Canonical};
 use endpoint_core::{BoxFuture, ClientEndpoint, Connection, Error, Registry, Result};
-use endpoint_tcp::{parse_bind_address, TcpClientEndpoint};
+use endpoint_tcp::{host_and_port, parse_bind_address, TcpClientEndpoint};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
@@ -327,36 +327,6 @@ impl TlsClientEndpoint {
         args.finish()?;
         settings.build(inner)
     }
-}
-
-/// Twisted's tcp client rule for host and port (used by `ssl`).
-fn host_and_port(args: &mut Args) -> Result<(String, u16)> {
-    let positionals = args.positionals().to_vec();
-    if let Some(extra) = positionals.get(2) {
-        return Err(args.invalid(
-            &extra.text,
-            extra.position,
-            "is one argument too many; ssl takes at most 2 (host, port)".into(),
-        ));
-    }
-    let host_keyword = args.keyword("host");
-    let port_keyword = args.keyword("port");
-    let (host, port) = match positionals.as_slice() {
-        [host, port] => (Some(host.clone()), Some(port.clone())),
-        [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
-        [one] => (Some(one.clone()), port_keyword),
-        _ => (host_keyword, port_keyword),
-    };
-    let host = args.required("host", host)?;
-    let port = args.required("port", port)?;
-    let port = args.port("port", &port)?;
-    Ok((
-        host.text
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned(),
-        port,
-    ))
 }
 
 /// The host to verify, in ASCII: IP literals as they are, names through IDNA.

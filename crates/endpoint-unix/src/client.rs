@@ -170,24 +170,13 @@ impl UnixClientEndpoint {
             self.check_lock()
                 .map_err(|e| Error::io("connect to", self, e))?;
         }
-        let timed_out = || Error::Timeout {
-            action: "connect to",
-            endpoint: self.to_string(),
-            after: self.timeout,
+        let connecting = async {
+            UnixStream::connect(path::os_path(&self.address))
+                .await
+                .map_err(|e| Error::io("connect to", self, e))
         };
-        if self.timeout.is_zero() {
-            return Err(timed_out());
-        }
-        let stream = match tokio::time::timeout(
-            self.timeout,
-            UnixStream::connect(path::os_path(&self.address)),
-        )
-        .await
-        {
-            Err(_) => return Err(timed_out()),
-            Ok(Err(e)) => return Err(Error::io("connect to", self, e)),
-            Ok(Ok(stream)) => stream,
-        };
+        let stream =
+            endpoint_core::with_timeout(self.timeout, "connect to", self, connecting).await?;
         let local = match stream.local_addr() {
             Ok(a) => path::from_tokio(&a),
             Err(_) => UnixAddress::Unnamed,

@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ours = best(sizes.rounds, || ours_connects(&desc, sizes.connections)).await?;
     report_rate("unix connect+accept (/s)", sizes.connections, ours, raw);
 
-    let pki = tls::Pki::new(dir.path())?;
+    let pki = tls::Pki::new()?;
     let raw = best(sizes.rounds, || tls::raw_bulk(&pki, sizes.bulk_bytes / 2)).await?;
     let ours = best(sizes.rounds, || tls::ours_bulk(&pki, sizes.bulk_bytes / 2)).await?;
     report_throughput("tls bulk (MiB/s)", sizes.bulk_bytes / 2, ours, raw);
@@ -96,11 +96,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// TLS: `ssl:` endpoints against tokio-rustls over raw `TcpStream`s, same certificates, same
 /// crypto provider (ring), same protocol (TLS 1.3).
 mod tls {
-    use std::path::{Path, PathBuf};
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use endpoints::description::quote;
     use endpoints::{client_from_string, server_from_string};
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -110,45 +108,32 @@ mod tls {
     type BoxError = Box<dyn std::error::Error>;
 
     pub struct Pki {
-        server: PathBuf,
-        cas: PathBuf,
+        files: endpoint_testkit::TestPki,
         acceptor: TlsAcceptor,
         connector: TlsConnector,
     }
 
     impl Pki {
-        pub fn new(dir: &Path) -> Result<Self, BoxError> {
-            use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-            let ca_key = KeyPair::generate()?;
-            let mut ca = CertificateParams::new(Vec::<String>::new())?;
-            ca.distinguished_name.push(DnType::CommonName, "Bench CA");
-            ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            let ca = ca.self_signed(&ca_key)?;
-            let key = KeyPair::generate()?;
-            let cert = CertificateParams::new(vec!["localhost".to_owned()])?
-                .signed_by(&key, &ca, &ca_key)?;
-            let server = dir.join("bench-server.pem");
-            std::fs::write(&server, format!("{}{}", cert.pem(), key.serialize_pem()))?;
-            let cas = dir.join("bench-cas");
-            std::fs::create_dir_all(&cas)?;
-            std::fs::write(cas.join("ca.pem"), ca.pem())?;
-
+        pub fn new() -> Result<Self, BoxError> {
+            let files = endpoint_testkit::TestPki::new();
             let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let chain = vec![CertificateDer::from(cert.der().to_vec())];
-            let private = PrivateKeyDer::from_pem_slice(key.serialize_pem().as_bytes())?;
+            let chain = CertificateDer::pem_file_iter(files.path("server-cert.pem"))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let private = PrivateKeyDer::from_pem_file(files.path("server-key.pem"))?;
             let server_config = rustls::ServerConfig::builder_with_provider(provider.clone())
                 .with_safe_default_protocol_versions()?
                 .with_no_client_auth()
                 .with_single_cert(chain, private)?;
             let mut roots = rustls::RootCertStore::empty();
-            roots.add(CertificateDer::from(ca.der().to_vec()))?;
+            for ca in CertificateDer::pem_file_iter(files.path("ca.pem"))? {
+                roots.add(ca?)?;
+            }
             let client_config = rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()?
                 .with_root_certificates(roots)
                 .with_no_client_auth();
             Ok(Pki {
-                server,
-                cas,
+                files,
                 acceptor: TlsAcceptor::from(Arc::new(server_config)),
                 connector: TlsConnector::from(Arc::new(client_config)),
             })
@@ -157,14 +142,14 @@ mod tls {
         fn server_description(&self) -> String {
             format!(
                 "ssl:0:privateKey={}:interface=127.0.0.1",
-                quote(&self.server.to_string_lossy())
+                self.files.arg("server.pem")
             )
         }
 
         fn client_description(&self, port: u16) -> String {
             format!(
                 "ssl:127.0.0.1:{port}:hostname=localhost:caCertsDir={}",
-                quote(&self.cas.to_string_lossy())
+                self.files.arg("cas")
             )
         }
     }

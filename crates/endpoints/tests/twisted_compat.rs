@@ -54,41 +54,24 @@ fn certs() -> &'static Path {
 }
 
 fn make_fixtures(certs: &Path, cwd: &Path) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    use endpoint_testkit::{Authority, Usage};
     let write = |name: &str, text: &str| {
         let path = certs.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     };
-    let authority = |name: &str| {
-        let key = KeyPair::generate().unwrap();
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.distinguished_name.push(DnType::CommonName, name);
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        (p.self_signed(&key).unwrap(), key)
-    };
-    let (root, root_key) = authority("Test Root CA");
-    let (ca2, _) = authority("Test CA 2");
-    let leaf = |cn: &str, names: &[&str]| {
-        let key = KeyPair::generate().unwrap();
-        let mut p = CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .unwrap();
-        p.distinguished_name.push(DnType::CommonName, cn);
-        (
-            p.signed_by(&key, &root, &root_key).unwrap().pem(),
-            key.serialize_pem(),
-        )
-    };
-    let (server, server_key) = leaf("localhost", &["localhost", "127.0.0.1"]);
-    let (client, client_key) = leaf("client", &[]);
-    write("server.pem", &format!("{server}{server_key}"));
-    write("server-cert.pem", &server);
-    write("server-key.pem", &server_key);
-    write("cert-nonl.pem", server.trim_end());
-    write("key-nonl.pem", server_key.trim_end());
-    write("client.pem", &format!("{client}{client_key}"));
-    write("client-cert.pem", &client);
-    write("client-key.pem", &client_key);
+    let root = Authority::new("Test Root CA");
+    let ca2 = Authority::new("Test CA 2");
+    let server = root.issue("localhost", &["localhost", "127.0.0.1"], Usage::Server);
+    let client = root.issue("client", &[], Usage::Client);
+    write("server.pem", &server.combined());
+    write("server-cert.pem", &server.cert_pem);
+    write("server-key.pem", &server.key_pem);
+    write("cert-nonl.pem", server.cert_pem.trim_end());
+    write("key-nonl.pem", server.key_pem.trim_end());
+    write("client.pem", &client.combined());
+    write("client-cert.pem", &client.cert_pem);
+    write("client-key.pem", &client.key_pem);
     write("chain.pem", &format!("{}{}", root.pem(), ca2.pem()));
     write("empty.pem", "");
     write(
@@ -101,16 +84,18 @@ fn make_fixtures(certs: &Path, cwd: &Path) {
     write("cas/notes.txt", &ca2.pem());
     write("cas-bad/ca.pem", &root.pem());
     write("cas-bad/garbage.pem", "this is not PEM\n");
-    let (example, example_key) = leaf("example.com", &["example.com", "www.example.com"]);
-    write("sni/example.com.pem", &format!("{example}{example_key}"));
-    let (wildcard, wildcard_key) = leaf("wildcard", &["*.example.org"]);
-    write("sni/wildcard.pem", &format!("{wildcard}{wildcard_key}"));
-    write(
-        "sni/orphan-key.pem",
-        &KeyPair::generate().unwrap().serialize_pem(),
+    let example = root.issue(
+        "example.com",
+        &["example.com", "www.example.com"],
+        Usage::Server,
     );
+    write("sni/example.com.pem", &example.combined());
+    let wildcard = root.issue("wildcard", &["*.example.org"], Usage::Server);
+    write("sni/wildcard.pem", &wildcard.combined());
+    let orphan = root.issue("orphan", &["orphan.example"], Usage::Server);
+    write("sni/orphan-key.pem", &orphan.key_pem);
     std::fs::create_dir_all(cwd).unwrap();
-    std::fs::write(cwd.join("server.pem"), format!("{server}{server_key}")).unwrap();
+    std::fs::write(cwd.join("server.pem"), server.combined()).unwrap();
 }
 
 /// The case's input with `@CERTS@` replaced, or `None` for cases this machine cannot judge.

@@ -22,7 +22,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let dir = tempfile::tempdir()?;
     let socket = quote(&dir.path().join("demo.sock").to_string_lossy());
     let abstract_name = format!("@endpoints-demo-{}", std::process::id());
-    let (server_pem, ca_pem) = make_certificates(dir.path())?;
+    // A CA and a certificate for localhost, made now (rcgen), in a temp dir.
+    let pki = endpoint_testkit::TestPki::new();
+    let (server_pem, ca_pem) = (pki.arg("server.pem"), pki.arg("ca.pem"));
     let tls_name = format!("@endpoints-demo-tls-{}", std::process::id());
 
     let pairs: Vec<(String, ClientFor)> = vec![
@@ -140,29 +142,6 @@ async fn converse(
     let mut reply = String::new();
     client.read_line(&mut reply).await?;
     Ok((request.trim_end().to_owned(), reply.trim_end().to_owned()))
-}
-
-/// A CA and a server certificate for `localhost`, made now with rcgen: (server.pem, ca.pem),
-/// both quoted for descriptions.
-fn make_certificates(dir: &std::path::Path) -> Result<(String, String), Box<dyn Error>> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-    let ca_key = KeyPair::generate()?;
-    let mut ca = CertificateParams::new(Vec::<String>::new())?;
-    ca.distinguished_name
-        .push(DnType::CommonName, "endpoints demo CA");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca.self_signed(&ca_key)?;
-    let key = KeyPair::generate()?;
-    let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
-    let cert = CertificateParams::new(names)?.signed_by(&key, &ca, &ca_key)?;
-    let server = dir.join("server.pem");
-    std::fs::write(&server, format!("{}{}", cert.pem(), key.serialize_pem()))?;
-    let ca_file = dir.join("ca.pem");
-    std::fs::write(&ca_file, ca.pem())?;
-    Ok((
-        quote(&server.to_string_lossy()),
-        quote(&ca_file.to_string_lossy()),
-    ))
 }
 
 fn port(address: &Address) -> u16 {
