@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 
 mod address;
+#[cfg(feature = "axum")]
+mod axum;
 mod connection;
 mod deadline;
 mod describe;
