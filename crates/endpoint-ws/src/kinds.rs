@@ -78,6 +78,11 @@ const HEADERS: OptionSpec = OptionSpec::new(
     "extra request headers as Name=value,Name=value (a comma followed by Name= starts the next)",
 )
 .default("");
+const HEADER: OptionSpec = OptionSpec::new(
+    "header",
+    OptionType::Text,
+    "one extra request header, Name=value (added to headers=; the grammar keeps only the last of a repeated keyword)",
+);
 
 static SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
     SERVER_PATH,
@@ -95,6 +100,7 @@ static CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
     CLIENT_SUBPROTOCOLS,
     ORIGIN,
     HEADERS,
+    HEADER,
     MAX_MESSAGE_SIZE,
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,
@@ -147,6 +153,7 @@ static WS_CLIENT_OPTIONS: &[OptionSpec] = &[
     CLIENT_SUBPROTOCOLS,
     ORIGIN,
     HEADERS,
+    HEADER,
     MAX_MESSAGE_SIZE,
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,
@@ -168,6 +175,7 @@ static WSS_CLIENT_OPTIONS: &[OptionSpec] = &[
     CLIENT_SUBPROTOCOLS,
     ORIGIN,
     HEADERS,
+    HEADER,
     MAX_MESSAGE_SIZE,
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,

@@ -283,6 +283,10 @@ impl WsClientOptions {
         if let Some(v) = args.keyword("headers") {
             options.headers = args.convert("headers", &v, parse_headers)?;
         }
+        if let Some(v) = args.keyword("header") {
+            let mut one = args.convert("header", &v, parse_headers)?;
+            options.headers.append(&mut one);
+        }
         let common = Common::parse(&mut args)?;
         args.finish()?;
         options.max_message_size = common.max_message_size;

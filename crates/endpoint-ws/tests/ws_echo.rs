@@ -96,7 +96,7 @@ async fn info_on_both_sides() -> TestResult {
         "ws:0:interface=127.0.0.1:path=/i:subprotocols=one,two",
         |p| {
             format!(
-                r"ws:127.0.0.1:{p}:path=/i?q=1:subprotocols=two,one:ws.host=example.test:origin=https\://o.test:headers=X-Token=abc,Accept=a, b"
+                r"ws:127.0.0.1:{p}:path=/i?q=1:subprotocols=two,one:ws.host=example.test:origin=https\://o.test:headers=X-Token=abc,Accept=a, b:header=X-One=1"
             )
         },
     )
@@ -108,6 +108,7 @@ async fn info_on_both_sides() -> TestResult {
     assert_eq!(server.header("origin"), Some("https://o.test"));
     assert_eq!(server.header("x-token"), Some("abc"));
     assert_eq!(server.header("accept"), Some("a, b"));
+    assert_eq!(server.header("x-one"), Some("1"));
     assert_eq!(server.query.as_deref(), Some("q=1"));
     let client = connected.info().get::<WsInfo>().unwrap();
     assert_eq!(client.subprotocol.as_deref(), Some("two"));
