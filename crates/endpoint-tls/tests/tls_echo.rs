@@ -4,7 +4,7 @@ mod support;
 use endpoint_core::Registry;
 use endpoint_tls::TlsInfo;
 use endpoint_unix as _;
-use support::{echo, first_der, port_of, Pki};
+use support::{echo, first_der, port_of, ssl_listener, Pki};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -12,13 +12,7 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 async fn ssl_server_and_ssl_client() -> TestResult {
     let pki = Pki::new();
     let r = Registry::global();
-    let mut listener = r
-        .server(&format!(
-            "ssl:0:privateKey={}:interface=127.0.0.1",
-            pki.arg("server.pem")
-        ))?
-        .bind()
-        .await?;
+    let mut listener = ssl_listener(&pki, "server.pem", "").await?;
     let client = r.client(&format!(
         "ssl:127.0.0.1:{}:hostname=localhost:caCertsDir={}",
         port_of(&listener),
@@ -43,13 +37,7 @@ async fn ssl_server_and_ssl_client() -> TestResult {
 async fn ssl_client_verifies_the_host_when_no_hostname_is_given() -> TestResult {
     let pki = Pki::new();
     let r = Registry::global();
-    let mut listener = r
-        .server(&format!(
-            "ssl:0:privateKey={}:interface=127.0.0.1",
-            pki.arg("server.pem")
-        ))?
-        .bind()
-        .await?;
+    let mut listener = ssl_listener(&pki, "server.pem", "").await?;
     // The certificate holds the IP 127.0.0.1, so verifying the host itself passes; no SNI.
     let client = r.client(&format!(
         "ssl:127.0.0.1:{}:caCertsDir={}",

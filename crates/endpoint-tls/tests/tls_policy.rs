@@ -4,7 +4,7 @@ mod support;
 
 use endpoint_core::{Error, Registry};
 use endpoint_tls::TlsInfo;
-use support::{echo, first_der, port_of, Pki, SAFETY};
+use support::{echo, first_der, port_of, ssl_listener, Pki, SAFETY};
 use tokio::io::AsyncReadExt;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -155,13 +155,7 @@ async fn verification_error(
 ) -> Result<String, Box<dyn std::error::Error>> {
     let pki = Pki::new();
     let r = Registry::global();
-    let listener = r
-        .server(&format!(
-            "ssl:0:privateKey={}:interface=127.0.0.1",
-            pki.arg(server_cert)
-        ))?
-        .bind()
-        .await?;
+    let listener = ssl_listener(&pki, server_cert, "").await?;
     let port = port_of(&listener);
     let serving = listener.listen(|_c| async {});
     let client = r.client(&format!(
@@ -183,13 +177,7 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
 
     let pki = Pki::new();
     let r = Registry::global();
-    let listener = r
-        .server(&format!(
-            "ssl:0:privateKey={}:interface=127.0.0.1",
-            pki.arg("server.pem")
-        ))?
-        .bind()
-        .await?;
+    let listener = ssl_listener(&pki, "server.pem", "").await?;
     let port = port_of(&listener);
     let _serving = listener.listen(|_c| async {});
     let client = r.client(&format!(
@@ -211,13 +199,7 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
 async fn a_silent_client_does_not_delay_others_and_times_out() -> TestResult {
     let pki = Pki::new();
     let r = Registry::global();
-    let mut listener = r
-        .server(&format!(
-            "ssl:0:privateKey={}:interface=127.0.0.1:handshakeTimeout=0.5",
-            pki.arg("server.pem")
-        ))?
-        .bind()
-        .await?;
+    let mut listener = ssl_listener(&pki, "server.pem", ":handshakeTimeout=0.5").await?;
     let port = port_of(&listener);
     // A plain TCP client that never starts a handshake.
     let mut silent = r

@@ -46,3 +46,20 @@ pub async fn echo(
 pub fn port_of(listener: &Listener) -> u16 {
     listener.local_address().port().unwrap()
 }
+
+/// Binds Twisted's `ssl:` server on 127.0.0.1 with `cert` (certificate and key) from `pki`,
+/// plus any `extra` options (`:handshakeTimeout=0.5`).
+pub async fn ssl_listener(
+    pki: &Pki,
+    cert: &str,
+    extra: &str,
+) -> Result<Listener, endpoint_core::Error> {
+    let description = format!(
+        "ssl:0:privateKey={}:interface=127.0.0.1{extra}",
+        pki.arg(cert)
+    );
+    endpoint_core::Registry::global()
+        .server(&description)?
+        .bind()
+        .await
+}
