@@ -297,20 +297,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsStream<S> {
             if this.eof || buf.remaining() == 0 {
                 return Poll::Ready(Ok(()));
             }
+            // Take in what has arrived before judging the peer dead: after a stall of this
+            // process, a pong may be waiting in the socket.
+            match this.poll_message(cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
             this.poll_keepalive(cx)?;
             if this.ping_unflushed {
                 if let Poll::Ready(Err(e)) = this.flush_from_reader(cx) {
                     debug!(error = %e, "could not send a keepalive ping");
                 }
             }
-            match this.poll_message(cx) {
-                Poll::Pending => {
-                    this.reader = Some(cx.waker().clone());
-                    return Poll::Pending;
-                }
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            }
+            this.reader = Some(cx.waker().clone());
+            return Poll::Pending;
         }
     }
 }
