@@ -40,6 +40,7 @@ mod port;
 mod registry;
 mod service;
 mod suggest;
+mod value;
 
 pub use address::{Address, UnixAddress};
 pub use connection::{Connection, ConnectionInfo, IoStream};
@@ -56,6 +57,7 @@ pub use listener::{Accept, Listener};
 pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry};
 pub use service::{shutdown_signal, Service, ServiceGroup};
+pub use value::{ClientDescription, ServerDescription};
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;
