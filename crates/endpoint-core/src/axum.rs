@@ -11,12 +11,9 @@ use crate::listener::Listener;
 /// `Listener::accept` cannot fail, so the error is logged and accepting is retried.
 const RETRY_AFTER_FATAL: Duration = Duration::from_secs(1);
 
-/// `axum::serve(listener, app)` works for a listener of any kind:
-///
-/// ```ignore
-/// let listener = endpoints::server_from_string("unix:/run/app.sock")?.bind().await?;
-/// axum::serve(listener, app).await?;
-/// ```
+/// `axum::serve(listener, app)` works for a listener of any kind: bind
+/// `endpoints::server_from_string("unix:/run/app.sock")?` and hand the listener to axum.
+/// `crates/endpoints/tests/axum.rs` serves one router over TCP and a unix socket.
 impl axum::serve::Listener for Listener {
     type Io = Connection;
     type Addr = Address;
