@@ -162,17 +162,21 @@ async fn raw_bulk() -> Result<Duration> {
     Ok(elapsed)
 }
 
-/// The best of `runs`: the least disturbed by other work on the machine.
-async fn best<F, Fut>(runs: usize, f: F) -> Result<Duration>
+/// The best of `runs` of each, run alternately (a, b, a, b, ...) so that neither side gets
+/// a warmer machine (allocator, caches, TCP autotuning) than the other.
+async fn best_of_each<F, G, FutF, FutG>(runs: usize, a: F, b: G) -> Result<(Duration, Duration)>
 where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<Duration>>,
+    F: Fn() -> FutF,
+    G: Fn() -> FutG,
+    FutF: std::future::Future<Output = Result<Duration>>,
+    FutG: std::future::Future<Output = Result<Duration>>,
 {
-    let mut best = Duration::MAX;
+    let (mut best_a, mut best_b) = (Duration::MAX, Duration::MAX);
     for _ in 0..runs {
-        best = best.min(f().await?);
+        best_a = best_a.min(a().await?);
+        best_b = best_b.min(b().await?);
     }
-    Ok(best)
+    Ok((best_a, best_b))
 }
 
 fn main() -> Result<()> {
@@ -185,8 +189,7 @@ fn main() -> Result<()> {
         endpoint_round_trips().await?;
         raw_round_trips().await?;
 
-        let ep = best(5, endpoint_round_trips).await?;
-        let raw = best(5, raw_round_trips).await?;
+        let (ep, raw) = best_of_each(5, endpoint_round_trips, raw_round_trips).await?;
         let per = |d: Duration| d.as_secs_f64() * 1e6 / ROUND_TRIPS as f64;
         println!(
             "round trips ({ROUND_TRIPS} x {SMALL} B): ws+tcp endpoint {:.1} us/rt, raw tokio-tungstenite {:.1} us/rt, ratio {:.2}",
@@ -195,8 +198,7 @@ fn main() -> Result<()> {
             ep.as_secs_f64() / raw.as_secs_f64()
         );
 
-        let ep = best(3, endpoint_bulk).await?;
-        let raw = best(3, raw_bulk).await?;
+        let (ep, raw) = best_of_each(9, endpoint_bulk, raw_bulk).await?;
         let rate = |d: Duration| BULK as f64 / d.as_secs_f64() / (1 << 20) as f64;
         println!(
             "bulk ({} MiB): ws+tcp endpoint {:.0} MiB/s, raw tokio-tungstenite {:.0} MiB/s, ratio {:.2} (throughput, endpoint/raw)",

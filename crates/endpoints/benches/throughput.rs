@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             bulk_bytes: 512 << 20,
             connections: 2000,
             handshakes: 500,
-            rounds: 3,
+            rounds: 5,
         }
     };
     let dir = tempfile::tempdir()?;
@@ -44,50 +44,60 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "measurement", "endpoints", "raw tokio", "ratio"
     );
 
-    let raw = best(sizes.rounds, || raw_tcp_bulk(sizes.bulk_bytes)).await?;
-    let ours = best(sizes.rounds, || {
-        ours_bulk("tcp:0:interface=127.0.0.1", sizes.bulk_bytes)
-    })
+    let rounds = sizes.rounds;
+    let (ours, raw) = best_of_each(
+        rounds,
+        || ours_bulk("tcp:0:interface=127.0.0.1", sizes.bulk_bytes),
+        || raw_tcp_bulk(sizes.bulk_bytes),
+    )
     .await?;
     report_throughput("tcp bulk (MiB/s)", sizes.bulk_bytes, ours, raw);
 
     let path = dir.path().join("raw.sock");
-    let raw = best(sizes.rounds, || {
-        raw_unix_bulk(path.clone(), sizes.bulk_bytes)
-    })
-    .await?;
     let desc = format!("unix:{}:lockfile=0", dir.path().join("ours.sock").display());
-    let ours = best(sizes.rounds, || ours_bulk(&desc, sizes.bulk_bytes)).await?;
+    let (ours, raw) = best_of_each(
+        rounds,
+        || ours_bulk(&desc, sizes.bulk_bytes),
+        || raw_unix_bulk(path.clone(), sizes.bulk_bytes),
+    )
+    .await?;
     report_throughput("unix bulk (MiB/s)", sizes.bulk_bytes, ours, raw);
 
-    let raw = best(sizes.rounds, || raw_tcp_connects(sizes.connections)).await?;
-    let ours = best(sizes.rounds, || {
-        ours_connects("tcp:0:interface=127.0.0.1", sizes.connections)
-    })
+    let (ours, raw) = best_of_each(
+        rounds,
+        || ours_connects("tcp:0:interface=127.0.0.1", sizes.connections),
+        || raw_tcp_connects(sizes.connections),
+    )
     .await?;
     report_rate("tcp connect+accept (/s)", sizes.connections, ours, raw);
 
     let path = dir.path().join("raw-c.sock");
-    let raw = best(sizes.rounds, || {
-        raw_unix_connects(path.clone(), sizes.connections)
-    })
-    .await?;
     let desc = format!(
         "unix:{}:lockfile=0",
         dir.path().join("ours-c.sock").display()
     );
-    let ours = best(sizes.rounds, || ours_connects(&desc, sizes.connections)).await?;
+    let (ours, raw) = best_of_each(
+        rounds,
+        || ours_connects(&desc, sizes.connections),
+        || raw_unix_connects(path.clone(), sizes.connections),
+    )
+    .await?;
     report_rate("unix connect+accept (/s)", sizes.connections, ours, raw);
 
     let pki = tls::Pki::new()?;
-    let raw = best(sizes.rounds, || tls::raw_bulk(&pki, sizes.bulk_bytes / 2)).await?;
-    let ours = best(sizes.rounds, || tls::ours_bulk(&pki, sizes.bulk_bytes / 2)).await?;
+    let (ours, raw) = best_of_each(
+        rounds,
+        || tls::ours_bulk(&pki, sizes.bulk_bytes / 2),
+        || tls::raw_bulk(&pki, sizes.bulk_bytes / 2),
+    )
+    .await?;
     report_throughput("tls bulk (MiB/s)", sizes.bulk_bytes / 2, ours, raw);
 
-    let raw = best(sizes.rounds, || tls::raw_handshakes(&pki, sizes.handshakes)).await?;
-    let ours = best(sizes.rounds, || {
-        tls::ours_handshakes(&pki, sizes.handshakes)
-    })
+    let (ours, raw) = best_of_each(
+        rounds,
+        || tls::ours_handshakes(&pki, sizes.handshakes),
+        || tls::raw_handshakes(&pki, sizes.handshakes),
+    )
     .await?;
     report_rate("tls handshakes (/s)", sizes.handshakes, ours, raw);
     Ok(())
@@ -229,17 +239,26 @@ mod tls {
     }
 }
 
-/// The fastest of `rounds` runs (the least disturbed by the rest of the machine).
-async fn best<F, Fut>(rounds: usize, mut run: F) -> Result<Duration, Box<dyn std::error::Error>>
+/// The fastest of `rounds` runs of each, run alternately (ours, raw, ours, raw, ...) so that
+/// neither gets a warmer machine than the other; the fastest run is the least disturbed by
+/// the rest of the machine.
+async fn best_of_each<A, B, FutA, FutB>(
+    rounds: usize,
+    ours: A,
+    raw: B,
+) -> Result<(Duration, Duration), Box<dyn std::error::Error>>
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Duration, Box<dyn std::error::Error>>>,
+    A: Fn() -> FutA,
+    B: Fn() -> FutB,
+    FutA: Future<Output = Result<Duration, Box<dyn std::error::Error>>>,
+    FutB: Future<Output = Result<Duration, Box<dyn std::error::Error>>>,
 {
-    let mut best = Duration::MAX;
+    let (mut best_ours, mut best_raw) = (Duration::MAX, Duration::MAX);
     for _ in 0..rounds {
-        best = best.min(run().await?);
+        best_ours = best_ours.min(ours().await?);
+        best_raw = best_raw.min(raw().await?);
     }
-    Ok(best)
+    Ok((best_ours, best_raw))
 }
 
 fn report_throughput(name: &str, bytes: usize, ours: Duration, raw: Duration) {
