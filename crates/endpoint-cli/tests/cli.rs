@@ -380,3 +380,23 @@ async fn relay_lets_a_tcp_program_reach_a_websocket_server() -> TestResult {
     assert_eq!(back, b"plain tcp in, websocket out");
     Ok(())
 }
+
+#[tokio::test]
+async fn relay_once_exits_after_its_one_connection() -> TestResult {
+    let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
+    let client = format!("tcp:127.0.0.1:{echo_port}");
+    let relay = start(
+        &["relay", "--once", "tcp:0:interface=127.0.0.1", &client],
+        "relaying ",
+    )
+    .await?;
+    let relay_address: SocketAddr = relay.address.parse()?;
+    let back =
+        tokio::time::timeout(LIMIT, echo_through(relay_address, b"just once".to_vec())).await??;
+    assert_eq!(back, b"just once");
+    let mut child = relay.child;
+    let status = tokio::time::timeout(LIMIT, child.wait()).await??;
+    let stderr = relay.stderr.await?;
+    assert!(status.success(), "exit {status}; stderr: {stderr}");
+    Ok(())
+}

@@ -1,12 +1,15 @@
 //! `endpoint relay SERVER CLIENT`: forward every accepted connection to a new client
-//! connection, until SIGINT or SIGTERM.
+//! connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
+//! connection is done).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use endpoints::description::parse_seconds;
-use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup};
+use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
+use tokio::sync::Notify;
 use tracing::{debug, warn};
 
 use crate::failure::{chain, Failure};
@@ -24,6 +27,10 @@ pub struct RelayArgs {
     /// Seconds to let open connections finish after SIGINT/SIGTERM before cutting them.
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
     pub grace: Duration,
+    /// Relay one connection, then exit when it is done (inetd style). Always on for `stdio`,
+    /// which has only the one connection.
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr, and splices
@@ -36,9 +43,25 @@ pub struct RelayArgs {
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let client = endpoints::client_from_string(&args.client)?;
+    let once = args.once || is_stdio(&args.server)?;
     let forward_to = Arc::clone(&client);
+    let taken = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(Notify::new());
+    let first_done = Arc::clone(&finished);
     let service = Service::from_description(&args.server, move |accepted| {
-        relay_one(accepted, Arc::clone(&forward_to))
+        let forward_to = Arc::clone(&forward_to);
+        let first = !taken.swap(true, Ordering::SeqCst);
+        let finished = Arc::clone(&finished);
+        async move {
+            if once && !first {
+                debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
+                return;
+            }
+            relay_one(accepted, forward_to).await;
+            if once {
+                finished.notify_one();
+            }
+        }
     })?;
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
@@ -48,8 +71,24 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     if let Some(local) = group.services()[0].local_address() {
         eprintln!("relaying {local} -> {client}");
     }
-    group.run_until(args.grace, signal).await?;
+    let until = async {
+        if once {
+            tokio::select! {
+                _ = signal => {}
+                _ = first_done.notified() => {}
+            }
+        } else {
+            signal.await;
+        }
+    };
+    group.run_until(args.grace, until).await?;
     Ok(())
+}
+
+/// True when SERVER is the `stdio` kind, which serves exactly one connection.
+fn is_stdio(server: &str) -> Result<bool, Failure> {
+    let described = endpoints::Registry::global().describe(Side::Server, server)?;
+    Ok(described.kind == "stdio" && described.layers.is_empty())
 }
 
 /// Connects to `client` and splices it with `accepted` until both directions end. A failed
