@@ -65,3 +65,8 @@ pub use endpoint_ws as ws;
 /// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
 #[cfg(feature = "haproxy")]
 pub use endpoint_haproxy as haproxy;
+
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
