@@ -58,6 +58,7 @@ pub struct TcpClientEndpoint {
     timeout: Duration,
     bind_address: Option<SocketAddr>,
     attempt_delay: Duration,
+    nodelay: bool,
     resolver: Arc<dyn Resolve>,
 }
 
@@ -70,6 +71,7 @@ impl TcpClientEndpoint {
             timeout: Duration::from_secs(30),
             bind_address: None,
             attempt_delay: Duration::from_millis(250),
+            nodelay: true,
             resolver: Arc::new(SystemResolver),
         }
     }
@@ -92,6 +94,13 @@ impl TcpClientEndpoint {
         self
     }
 
+    /// Sets `TCP_NODELAY` on the connection (default on: small writes, TLS records and
+    /// WebSocket frames go out at once instead of waiting for Nagle's algorithm).
+    pub fn nodelay(mut self, nodelay: bool) -> Self {
+        self.nodelay = nodelay;
+        self
+    }
+
     /// Resolves names with `resolver` instead of the system's.
     pub fn resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
         self.resolver = resolver;
@@ -111,6 +120,9 @@ impl TcpClientEndpoint {
         }
         if let Some(v) = args.keyword("bindAddress") {
             endpoint.bind_address = Some(args.convert("bindAddress", &v, parse_bind_address)?);
+        }
+        if let Some(v) = args.keyword("nodelay") {
+            endpoint.nodelay = args.flag("nodelay", &v)?;
         }
         args.finish()?;
         Ok(endpoint)
@@ -153,6 +165,11 @@ impl TcpClientEndpoint {
             .peer_addr()
             .map_err(|e| Error::io("connect to", self, e))?;
         tracing::debug!(endpoint = %self, %local, %peer, "connected");
+        if self.nodelay {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        }
         Ok(Connection::new(
             stream,
             ConnectionInfo::new("tcp", local.into(), peer.into()),
@@ -256,6 +273,7 @@ impl fmt::Display for TcpClientEndpoint {
             .arg(self.port)
             .seconds("timeout", self.timeout)
             .option_some("bindAddress", bind)
+            .option_some("nodelay", (!self.nodelay).then_some(0))
             .fmt(f)
     }
 }
@@ -281,12 +299,14 @@ impl PartialEq for TcpClientEndpoint {
             self.timeout,
             self.bind_address,
             self.attempt_delay,
+            self.nodelay,
         ) == (
             &other.host,
             other.port,
             other.timeout,
             other.bind_address,
             other.attempt_delay,
+            other.nodelay,
         )
     }
 }

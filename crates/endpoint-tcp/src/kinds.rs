@@ -21,6 +21,14 @@ const REUSEPORT: OptionSpec = OptionSpec::new(
 .default("0")
 .extension();
 
+const NODELAY: OptionSpec = OptionSpec::new(
+    "nodelay",
+    OptionType::Flag,
+    "set TCP_NODELAY (0 turns Nagle's algorithm back on)",
+)
+.default("1")
+.extension();
+
 static TCP_SERVER_OPTIONS: &[OptionSpec] = &[
     PORT,
     OptionSpec::new(
@@ -31,6 +39,7 @@ static TCP_SERVER_OPTIONS: &[OptionSpec] = &[
     .default(""),
     BACKLOG,
     REUSEPORT,
+    NODELAY,
 ];
 
 static TCP6_SERVER_OPTIONS: &[OptionSpec] = &[
@@ -38,6 +47,7 @@ static TCP6_SERVER_OPTIONS: &[OptionSpec] = &[
     BACKLOG,
     OptionSpec::new("interface", OptionType::Text, "address to listen on").default("::"),
     REUSEPORT,
+    NODELAY,
 ];
 
 static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
@@ -58,6 +68,7 @@ static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
         OptionType::Text,
         "local address to connect from (IP, or IP:PORT)",
     ),
+    NODELAY,
 ];
 
 pub(crate) static TCP_SERVER: Kind = Kind {

@@ -46,6 +46,7 @@ pub struct TcpServerEndpoint {
     interface: String,
     backlog: u32,
     reuseport: bool,
+    nodelay: bool,
 }
 
 impl TcpServerEndpoint {
@@ -57,6 +58,7 @@ impl TcpServerEndpoint {
             interface: String::new(),
             backlog: 50,
             reuseport: false,
+            nodelay: true,
         }
     }
 
@@ -87,6 +89,13 @@ impl TcpServerEndpoint {
         self
     }
 
+    /// Sets `TCP_NODELAY` on accepted connections (default on: small writes, TLS records and
+    /// WebSocket frames go out at once instead of waiting for Nagle's algorithm).
+    pub fn nodelay(mut self, nodelay: bool) -> Self {
+        self.nodelay = nodelay;
+        self
+    }
+
     /// The port asked for (0 means any).
     pub fn port(&self) -> u16 {
         self.port
@@ -110,6 +119,10 @@ impl TcpServerEndpoint {
             Some(v) => args.flag("reuseport", &v)?,
             None => false,
         };
+        let nodelay = match args.keyword("nodelay") {
+            Some(v) => args.flag("nodelay", &v)?,
+            None => true,
+        };
         args.finish()?;
         let mut endpoint = match family {
             TcpFamily::Tcp => Self::new(port),
@@ -118,7 +131,10 @@ impl TcpServerEndpoint {
         if let Some(interface) = interface {
             endpoint.interface = interface.text;
         }
-        Ok(endpoint.backlog(backlog).reuseport(reuseport))
+        Ok(endpoint
+            .backlog(backlog)
+            .reuseport(reuseport)
+            .nodelay(nodelay))
     }
 
     async fn address(&self) -> io::Result<SocketAddr> {
@@ -166,9 +182,14 @@ impl ServerEndpoint for TcpServerEndpoint {
                 let address = self.address().await?;
                 let listener = self.listen_socket(address)?;
                 let local = listener.local_addr()?;
-                Ok::<_, io::Error>(TcpAccept { listener, local })
+                Ok::<_, io::Error>(TcpAccept {
+                    listener,
+                    local,
+                    nodelay: true,
+                })
             };
-            let accept = listen.await.map_err(|e| Error::io("listen on", self, e))?;
+            let mut accept = listen.await.map_err(|e| Error::io("listen on", self, e))?;
+            accept.nodelay = self.nodelay;
             tracing::debug!(endpoint = %self, local = %accept.local, "listening");
             Ok(Listener::new(accept, self))
         })
@@ -192,6 +213,11 @@ impl fmt::Display for TcpServerEndpoint {
         } else {
             text
         };
+        let text = if self.nodelay {
+            text
+        } else {
+            text.flag("nodelay", false)
+        };
         text.fmt(f)
     }
 }
@@ -209,11 +235,17 @@ impl FromStr for TcpServerEndpoint {
 struct TcpAccept {
     listener: TcpListener,
     local: SocketAddr,
+    nodelay: bool,
 }
 
 impl Accept for TcpAccept {
     fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>> {
         self.listener.poll_accept(cx).map_ok(|(stream, peer)| {
+            if self.nodelay {
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                }
+            }
             let local = canonical(stream.local_addr().unwrap_or(self.local));
             let peer = canonical(peer);
             Connection::new(

@@ -86,3 +86,34 @@ async fn listener_is_a_stream_and_backlog_is_real() -> TestResult {
     assert!(accepted.expect("a stream never ends on its own").is_ok());
     Ok(())
 }
+
+#[tokio::test]
+async fn nodelay_is_on_by_default_and_can_be_turned_off() -> TestResult {
+    use tokio::net::TcpStream;
+    let registry = Registry::global();
+    for (server, client_extra, expected) in [
+        ("tcp:0:interface=127.0.0.1", "", true),
+        ("tcp:0:interface=127.0.0.1:nodelay=0", ":nodelay=0", false),
+    ] {
+        let mut listener = registry.server(server)?.bind().await?;
+        let port = listener.local_address().port().unwrap();
+        let client = registry.client(&format!("tcp:127.0.0.1:{port}{client_extra}"))?;
+        let (accepted, connected) = tokio::try_join!(listener.accept(), client.connect())?;
+        let accepted = accepted.try_into_inner::<TcpStream>().expect("a TcpStream");
+        let connected = connected
+            .try_into_inner::<TcpStream>()
+            .expect("a TcpStream");
+        assert_eq!(accepted.nodelay()?, expected, "{server}");
+        assert_eq!(connected.nodelay()?, expected, "{server}");
+    }
+    // Off is written out; on, the default, is not.
+    assert_eq!(
+        registry.client("tcp:h:80:nodelay=0")?.to_string(),
+        "tcp:h:80:timeout=30:nodelay=0"
+    );
+    assert_eq!(
+        registry.client("tcp:h:80:nodelay=1")?.to_string(),
+        "tcp:h:80:timeout=30"
+    );
+    Ok(())
+}
