@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::Command;
 
-use support::{endpoint, start, TestResult, LIMIT};
+use support::{echo_server, endpoint, start, TestResult, LIMIT};
 
 fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -208,16 +208,7 @@ async fn echo_through(relay: SocketAddr, payload: Vec<u8>) -> TestResult<Vec<u8>
 
 #[tokio::test]
 async fn relay_propagates_half_close_and_stops_on_sigterm() -> TestResult {
-    let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
-        .bind()
-        .await?;
-    let echo_port = echo.local_address().port().ok_or("echo has a port")?;
-    let echo = echo.listen(|connection| async move {
-        let (mut reader, mut writer) = tokio::io::split(connection);
-        if tokio::io::copy(&mut reader, &mut writer).await.is_ok() {
-            let _ = writer.shutdown().await;
-        }
-    });
+    let (echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
 
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start(
@@ -300,16 +291,7 @@ async fn relay_keeps_running_when_the_client_side_refuses() -> TestResult {
 async fn relay_terminates_tls() -> TestResult {
     let pki = endpoint_testkit::TestPki::new();
     let (server_pem, ca_pem) = (pki.arg("server.pem"), pki.arg("ca.pem"));
-    let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
-        .bind()
-        .await?;
-    let echo_port = echo.local_address().port().ok_or("echo has a port")?;
-    let _echo = echo.listen(|connection| async move {
-        let (mut reader, mut writer) = tokio::io::split(connection);
-        if tokio::io::copy(&mut reader, &mut writer).await.is_ok() {
-            let _ = writer.shutdown().await;
-        }
-    });
+    let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let server = format!("ssl:0:privateKey={server_pem}:interface=127.0.0.1");
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start(&["relay", &server, &client], "relaying ").await?;
@@ -323,23 +305,6 @@ async fn relay_terminates_tls() -> TestResult {
     tokio::time::timeout(LIMIT, connection.read_exact(&mut buf)).await??;
     assert_eq!(&buf, b"through TLS and back");
     Ok(())
-}
-
-/// Starts an echo server on `description` in this process; returns its port.
-async fn echo_server(description: &str) -> TestResult<(endpoints::ListeningPort, u16)> {
-    let listener = endpoints::server_from_string(description)?.bind().await?;
-    let port = listener.local_address().port().ok_or("an IP listener")?;
-    let port_handle = listener.listen(|connection| async move {
-        let (mut reader, mut writer) = tokio::io::split(connection);
-        let mut buf = vec![0u8; 16 * 1024];
-        while let Ok(n @ 1..) = reader.read(&mut buf).await {
-            if writer.write_all(&buf[..n]).await.is_err() || writer.flush().await.is_err() {
-                break;
-            }
-        }
-        let _ = writer.shutdown().await;
-    });
-    Ok((port_handle, port))
 }
 
 #[tokio::test]

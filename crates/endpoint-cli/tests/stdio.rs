@@ -5,20 +5,11 @@ mod support;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use support::{start, TestResult, LIMIT};
+use support::{echo_server, start, TestResult, LIMIT};
 
 #[tokio::test]
 async fn relay_from_stdio_to_an_echo_server_and_back() -> TestResult {
-    let echo = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
-        .bind()
-        .await?;
-    let echo_port = echo.local_address().port().ok_or("echo has a port")?;
-    let echo = echo.listen(|connection| async move {
-        let (mut reader, mut writer) = tokio::io::split(connection);
-        if tokio::io::copy(&mut reader, &mut writer).await.is_ok() {
-            let _ = writer.shutdown().await;
-        }
-    });
+    let (echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
 
     let relay = start(
         &["relay", "stdio", &format!("tcp:127.0.0.1:{echo_port}")],

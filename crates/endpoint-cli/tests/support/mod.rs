@@ -78,3 +78,22 @@ async fn drain(mut stderr: BufReader<ChildStderr>) -> String {
     let _ = stderr.read_to_string(&mut rest).await;
     rest
 }
+
+/// Starts an echo server on `description` in this process (it echoes until end of stream,
+/// then shuts its write side); returns its port handle and port.
+pub async fn echo_server(description: &str) -> TestResult<(endpoints::ListeningPort, u16)> {
+    use tokio::io::AsyncWriteExt;
+    let listener = endpoints::server_from_string(description)?.bind().await?;
+    let port = listener.local_address().port().ok_or("an IP listener")?;
+    let port_handle = listener.listen(|connection| async move {
+        let (mut reader, mut writer) = tokio::io::split(connection);
+        let mut buf = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = reader.read(&mut buf).await {
+            if writer.write_all(&buf[..n]).await.is_err() || writer.flush().await.is_err() {
+                break;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    Ok((port_handle, port))
+}
