@@ -297,13 +297,20 @@ async fn relay_terminates_tls() -> TestResult {
     let relay = start(&["relay", &server, &client], "relaying ").await?;
     let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
 
-    let tls =
-        endpoints::client_from_string(&format!("tls:localhost:{relay_port}:trustRoots={ca_pem}"))?;
-    let mut connection = tokio::time::timeout(LIMIT, tls.connect()).await??;
-    connection.write_all(b"through TLS and back").await?;
-    let mut buf = [0u8; 20];
-    tokio::time::timeout(LIMIT, connection.read_exact(&mut buf)).await??;
-    assert_eq!(&buf, b"through TLS and back");
+    let tls = format!("tls:localhost:{relay_port}:trustRoots={ca_pem}");
+    round_trip(&tls, b"through TLS and back").await
+}
+
+/// Connects with `client`, sends `message` (flushed: a WebSocket batches until then), and
+/// checks that the same bytes come back.
+async fn round_trip(client: &str, message: &[u8]) -> TestResult {
+    let client = endpoints::client_from_string(client)?;
+    let mut connection = tokio::time::timeout(LIMIT, client.connect()).await??;
+    connection.write_all(message).await?;
+    connection.flush().await?;
+    let mut back = vec![0u8; message.len()];
+    tokio::time::timeout(LIMIT, connection.read_exact(&mut back)).await??;
+    assert_eq!(back, message);
     Ok(())
 }
 
@@ -317,14 +324,8 @@ async fn relay_serves_websocket_clients_websockify_style() -> TestResult {
     )
     .await?;
     let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
-    let ws = endpoints::client_from_string(&format!("ws://127.0.0.1:{relay_port}/ssh"))?;
-    let mut connection = tokio::time::timeout(LIMIT, ws.connect()).await??;
-    connection.write_all(b"bytes in websocket messages").await?;
-    connection.flush().await?;
-    let mut buf = [0u8; 27];
-    tokio::time::timeout(LIMIT, connection.read_exact(&mut buf)).await??;
-    assert_eq!(&buf, b"bytes in websocket messages");
-    Ok(())
+    let ws = format!("ws://127.0.0.1:{relay_port}/ssh");
+    round_trip(&ws, b"bytes in websocket messages").await
 }
 
 #[tokio::test]
