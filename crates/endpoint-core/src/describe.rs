@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 
 use crate::description::{parse_integer, parse_mode, parse_seconds, Args};
 use crate::error::Result;
-use crate::kind::{Kind, OptionType, Side};
+use crate::kind::Kind;
+use crate::option::OptionType;
 use crate::registry::Registry;
+use crate::side::Side;
 
 /// A typed option value.
 #[derive(Clone, Debug, PartialEq)]

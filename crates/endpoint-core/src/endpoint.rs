@@ -1,15 +1,12 @@
 //! The two endpoint traits.
 
 use std::fmt::{Debug, Display};
-use std::future::Future;
-use std::pin::Pin;
 
+use crate::authority::Authority;
 use crate::connection::Connection;
 use crate::error::Result;
+use crate::future::BoxFuture;
 use crate::listener::Listener;
-
-/// A boxed, `Send` future: what the object-safe endpoint traits return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Knows how to make one connection attempt.
 ///
@@ -26,6 +23,16 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Cancel safety
     /// Dropping the future cancels the attempt and closes every socket it opened.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>>;
+
+    /// The host name (or address) and port this endpoint ultimately reaches, if it has one.
+    ///
+    /// Layers above ask for it instead of reading the description: `tls+` verifies and sends
+    /// SNI for its host, `ws+` sends it as `Host`. A transport that reaches a named host
+    /// (tcp, a proxy's target, a plugin tunnel) reports it; a layer reports its inner
+    /// endpoint's; unix sockets and processes have none.
+    fn authority(&self) -> Option<Authority> {
+        None
+    }
 }
 
 /// Knows how to start listening.

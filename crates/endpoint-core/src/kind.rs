@@ -1,120 +1,13 @@
-//! Kinds as data: name, side, summary, options, parser.
+//! Kinds as data: name, side, summary, options, parser; and the rewrites (URL forms,
+//! shorthands) that turn other spellings into descriptions of kinds.
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::description::Args;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::Result;
-
-/// Which end an endpoint or kind is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// Listening (`serverFromString`).
-    Server,
-    /// Connecting (`clientFromString`).
-    Client,
-}
-
-impl Side {
-    /// The other side.
-    pub fn other(self) -> Side {
-        match self {
-            Side::Server => Side::Client,
-            Side::Client => Side::Server,
-        }
-    }
-}
-
-impl fmt::Display for Side {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Side::Server => "server",
-            Side::Client => "client",
-        })
-    }
-}
-
-/// The type of an option's value; drives help text and `endpoint describe --json`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OptionType {
-    /// A port number, 0–65535.
-    Port,
-    /// A non-negative integer.
-    Integer,
-    /// Seconds, possibly fractional.
-    Seconds,
-    /// `0` or `1`.
-    Flag,
-    /// An octal file mode (shown as its integer value in JSON).
-    Mode,
-    /// Free text (host names, interfaces).
-    Text,
-    /// A file-system path.
-    Path,
-    /// A comma-separated list.
-    List,
-    /// An inner (escaped) description of the given side.
-    Description(Side),
-}
-
-impl fmt::Display for OptionType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            OptionType::Port => "port",
-            OptionType::Integer => "integer",
-            OptionType::Seconds => "seconds",
-            OptionType::Flag => "flag",
-            OptionType::Mode => "octal mode",
-            OptionType::Text => "text",
-            OptionType::Path => "path",
-            OptionType::List => "list",
-            OptionType::Description(_) => "description",
-        })
-    }
-}
-
-/// One option a kind takes.
-#[derive(Clone, Copy, Debug)]
-pub struct OptionSpec {
-    /// The keyword in descriptions, in Twisted's spelling (`bindAddress`).
-    pub name: &'static str,
-    /// The value's type.
-    pub ty: OptionType,
-    /// The default as description text, if the option has one.
-    pub default: Option<&'static str>,
-    /// One line of help.
-    pub help: &'static str,
-    /// True for options Twisted does not have; these are left out of canonical text and
-    /// `describe` output while they hold their default.
-    pub extension: bool,
-}
-
-impl OptionSpec {
-    /// An option with no default.
-    pub const fn new(name: &'static str, ty: OptionType, help: &'static str) -> Self {
-        OptionSpec {
-            name,
-            ty,
-            default: None,
-            help,
-            extension: false,
-        }
-    }
-
-    /// Sets the default.
-    pub const fn default(mut self, default: &'static str) -> Self {
-        self.default = Some(default);
-        self
-    }
-
-    /// Marks the option as an `endpoints` extension (not in Twisted).
-    pub const fn extension(mut self) -> Self {
-        self.extension = true;
-        self
-    }
-}
+use crate::option::OptionSpec;
+use crate::side::Side;
 
 /// Parses a base server kind's arguments.
 pub type ServerParser = fn(Args) -> Result<Arc<dyn ServerEndpoint>>;
@@ -192,19 +85,6 @@ impl Kind {
         self.options.iter().find(|o| o.name == name)
     }
 
-    /// Splits `description` and collects this kind's arguments, as a concrete endpoint's
-    /// `FromStr` needs. The description must be of this kind, without layers.
-    ///
-    /// # Errors
-    /// [`Error::Parse`](crate::Error::Parse) or [`Error::UnknownKind`](crate::Error::UnknownKind)
-    /// when the text is not a description of this kind.
-    pub fn args(&self, description: &str) -> Result<Args> {
-        let mut registry = crate::Registry::new();
-        registry.register(*self);
-        let plan = registry.plan(self.side(), description)?;
-        Ok(plan.base_args)
-    }
-
     /// A usage line naming the positional arguments: `tcp:PORT`, `tls+...`.
     pub fn usage(&self) -> String {
         let mut usage = if self.is_layer() {
@@ -233,3 +113,35 @@ pub struct UrlForm {
 }
 
 inventory::collect!(UrlForm);
+
+/// A shorthand kind name that stands for a layer chain: `ws:` is `ws+tcp:`, `wss:` is
+/// `ws+tls:` on the client and `ws+ssl:` on the server.
+///
+/// The registry rewrites the name before parsing, so a shorthand declares no options of its
+/// own: every option is the chain's, and canonical text is the layered form.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::{Shorthand, Side};
+/// let ws = Shorthand {
+///     name: "ws",
+///     side: Side::Client,
+///     expansion: "ws+tcp",
+///     summary: "WebSocket client over TCP",
+/// };
+/// // inventory::submit! { ws } registers it for every program that links the crate.
+/// assert_eq!(ws.expansion, "ws+tcp");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Shorthand {
+    /// The name written in descriptions (matched case-insensitively).
+    pub name: &'static str,
+    /// The side it is for.
+    pub side: Side,
+    /// The layer chain it stands for, outermost first (`ws+tcp`).
+    pub expansion: &'static str,
+    /// One line saying what it means.
+    pub summary: &'static str,
+}
+
+inventory::collect!(Shorthand);

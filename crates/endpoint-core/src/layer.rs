@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::connection::Connection;
-use crate::endpoint::BoxFuture;
 use crate::error::Result;
+use crate::future::BoxFuture;
 
 /// A per-connection handshake a layer runs after accept, e.g. a TLS server handshake.
 ///

@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod address;
+mod authority;
 #[cfg(feature = "axum")]
 mod axum;
 mod connection;
@@ -33,30 +34,39 @@ mod describe;
 pub mod description;
 mod endpoint;
 mod error;
+mod future;
 mod kind;
 mod layer;
 mod listener;
+mod nested;
+mod option;
 mod port;
 mod registry;
 mod service;
+mod side;
 mod suggest;
 mod value;
 
 pub use address::{Address, UnixAddress};
+pub use authority::Authority;
 pub use connection::{Connection, ConnectionInfo, IoStream};
 pub use deadline::with_timeout;
 pub use describe::{json_string, Described, DescribedLayer, OptionValue};
-pub use endpoint::{BoxFuture, ClientEndpoint, ServerEndpoint};
+pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{Error, Result};
+pub use future::BoxFuture;
 pub use kind::{
-    Builder, ClientLayerParser, ClientParser, Kind, OptionSpec, OptionType, ServerLayerParser,
-    ServerParser, Side, UrlForm,
+    Builder, ClientLayerParser, ClientParser, Kind, ServerLayerParser, ServerParser, Shorthand,
+    UrlForm,
 };
 pub use layer::Upgrade;
 pub use listener::{Accept, Listener};
+pub use nested::InnerParser;
+pub use option::{OptionSpec, OptionType};
 pub use port::ListeningPort;
-pub use registry::{client_from_string, server_from_string, Registry};
+pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
 pub use service::{shutdown_signal, Service, ServiceGroup};
+pub use side::Side;
 pub use value::{ClientDescription, ServerDescription};
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.

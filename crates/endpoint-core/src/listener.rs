@@ -16,7 +16,6 @@ use crate::address::Address;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::layer::Upgrade;
-use crate::port::ListeningPort;
 
 /// A bound socket that yields raw connections; what a transport implements.
 pub trait Accept: Send + 'static {
@@ -171,21 +170,6 @@ impl Listener {
             }
             .instrument(span),
         );
-    }
-
-    /// Spawns `handler(connection)` for every accepted connection until the returned port is
-    /// stopped or dropped (Twisted's `listen(factory)`).
-    ///
-    /// Must be called inside a tokio runtime.
-    ///
-    /// # Examples
-    /// See [`ListeningPort`].
-    pub fn listen<F, Fut>(self, handler: F) -> ListeningPort
-    where
-        F: Fn(Connection) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        ListeningPort::spawn(self, handler)
     }
 }
 

@@ -47,6 +47,23 @@ pub struct ListeningPort {
     task: Option<JoinHandle<usize>>,
 }
 
+impl Listener {
+    /// Spawns `handler(connection)` for every accepted connection until the returned port is
+    /// stopped or dropped (Twisted's `listen(factory)`).
+    ///
+    /// Must be called inside a tokio runtime.
+    ///
+    /// # Examples
+    /// See [`ListeningPort`].
+    pub fn listen<F, Fut>(self, handler: F) -> ListeningPort
+    where
+        F: Fn(Connection) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        ListeningPort::spawn(self, handler)
+    }
+}
+
 impl ListeningPort {
     pub(crate) fn spawn<F, Fut>(mut listener: Listener, handler: F) -> Self
     where

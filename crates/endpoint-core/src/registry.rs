@@ -5,10 +5,15 @@ use std::sync::{Arc, OnceLock};
 use crate::description::{split, Args, Value};
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::{Error, Result};
-use crate::kind::{Builder, Kind, UrlForm};
+use crate::kind::{Builder, Kind, Shorthand, UrlForm};
+use crate::nested::InnerParser;
+use crate::side::Side;
 use crate::suggest::closest;
 
-pub use crate::kind::Side;
+/// The most parts one description may chain: layers, wrapper forms and shorthand
+/// expansions together (`a+b+...+kind`). Deeper chains are refused before anything is
+/// built, so a description's cost stays proportional to its length.
+pub const MAX_LAYERS: usize = 16;
 
 /// A set of kinds, layers and URL forms that descriptions are parsed against.
 ///
@@ -22,10 +27,18 @@ pub use crate::kind::Side;
 /// let mut registry = Registry::new();
 /// assert!(registry.server("tcp:80").is_err()); // nothing registered yet
 /// ```
+///
+/// Cloning is cheap (the tables are shared until one clone registers something).
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
+    tables: Arc<Tables>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Tables {
     kinds: Vec<Kind>,
     urls: Vec<UrlForm>,
+    shorthands: Vec<Shorthand>,
 }
 
 /// A parsed description, before any endpoint is built.
@@ -51,6 +64,9 @@ impl Registry {
         for form in inventory::iter::<UrlForm> {
             registry.register_url(*form);
         }
+        for shorthand in inventory::iter::<Shorthand> {
+            registry.register_shorthand(*shorthand);
+        }
         registry
     }
 
@@ -62,39 +78,63 @@ impl Registry {
 
     /// Adds a kind, replacing one with the same name, side and role.
     pub fn register(&mut self, kind: Kind) -> &mut Self {
-        self.kinds.retain(|k| {
+        let kinds = &mut Arc::make_mut(&mut self.tables).kinds;
+        kinds.retain(|k| {
             !(k.name.eq_ignore_ascii_case(kind.name)
                 && k.side() == kind.side()
                 && k.is_layer() == kind.is_layer())
         });
-        self.kinds.push(kind);
-        self.kinds.sort_by(|a, b| a.name.cmp(b.name));
+        kinds.push(kind);
+        kinds.sort_by(|a, b| a.name.cmp(b.name));
         self
     }
 
     /// Adds a URL form, replacing one with the same scheme.
     pub fn register_url(&mut self, form: UrlForm) -> &mut Self {
-        self.urls
-            .retain(|u| !u.scheme.eq_ignore_ascii_case(form.scheme));
-        self.urls.push(form);
+        let urls = &mut Arc::make_mut(&mut self.tables).urls;
+        urls.retain(|u| !u.scheme.eq_ignore_ascii_case(form.scheme));
+        urls.push(form);
+        self
+    }
+
+    /// Adds a shorthand, replacing one with the same name and side.
+    pub fn register_shorthand(&mut self, shorthand: Shorthand) -> &mut Self {
+        let shorthands = &mut Arc::make_mut(&mut self.tables).shorthands;
+        shorthands
+            .retain(|s| !(s.name.eq_ignore_ascii_case(shorthand.name) && s.side == shorthand.side));
+        shorthands.push(shorthand);
+        shorthands.sort_by(|a, b| a.name.cmp(b.name));
         self
     }
 
     /// Every registered kind and layer, sorted by name.
     pub fn kinds(&self) -> &[Kind] {
-        &self.kinds
+        &self.tables.kinds
     }
 
     /// Every registered URL form.
     pub fn url_forms(&self) -> &[UrlForm] {
-        &self.urls
+        &self.tables.urls
+    }
+
+    /// Every registered shorthand, sorted by name.
+    pub fn shorthands(&self) -> &[Shorthand] {
+        &self.tables.shorthands
     }
 
     /// The base kind (or layer, with `layer`) called `name` on `side`.
     pub fn find(&self, name: &str, side: Side, layer: bool) -> Option<&Kind> {
-        self.kinds.iter().find(|k| {
+        self.tables.kinds.iter().find(|k| {
             k.name.eq_ignore_ascii_case(name) && k.side() == side && k.is_layer() == layer
         })
+    }
+
+    /// The shorthand called `name` on `side`.
+    pub fn find_shorthand(&self, name: &str, side: Side) -> Option<&Shorthand> {
+        self.tables
+            .shorthands
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name) && s.side == side)
     }
 
     /// Parses a server description into an endpoint (no I/O).
@@ -139,33 +179,38 @@ impl Registry {
 
     /// Parses `input` into its kinds and arguments, without building anything.
     pub(crate) fn plan(&self, side: Side, input: &str) -> Result<Plan<'_>> {
-        if let Some(scheme) = url_scheme(input) {
-            let form = self
-                .urls
-                .iter()
-                .find(|u| u.scheme.eq_ignore_ascii_case(scheme))
-                .ok_or_else(|| Error::UnknownKind {
-                    input: input.to_owned(),
-                    kind: format!("{scheme}://"),
-                    position: 0,
-                    side,
-                    known: self
-                        .urls
-                        .iter()
-                        .map(|u| format!("{}://", u.scheme))
-                        .collect(),
-                    suggestion: closest(scheme, self.urls.iter().map(|u| u.scheme))
-                        .map(|s| format!("{s}://")),
-                    other_side: false,
-                })?;
-            let rewritten = (form.rewrite)(input, side)?;
-            return self.plan(side, &rewritten);
-        }
+        let Some(scheme) = url_scheme(input) else {
+            return self.plan_text(side, input);
+        };
+        let form = self
+            .tables
+            .urls
+            .iter()
+            .find(|u| u.scheme.eq_ignore_ascii_case(scheme))
+            .ok_or_else(|| Error::UnknownKind {
+                input: input.to_owned(),
+                kind: format!("{scheme}://"),
+                position: 0,
+                side,
+                known: self
+                    .tables
+                    .urls
+                    .iter()
+                    .map(|u| format!("{}://", u.scheme))
+                    .collect(),
+                suggestion: closest(scheme, self.tables.urls.iter().map(|u| u.scheme))
+                    .map(|s| format!("{s}://")),
+                other_side: false,
+            })?;
+        let rewritten = (form.rewrite)(input, side)?;
+        self.plan_text(side, &rewritten)
+    }
+
+    /// [`plan`](Registry::plan) for text that is not a URL.
+    fn plan_text(&self, side: Side, input: &str) -> Result<Plan<'_>> {
         let split = split(input)?;
         let mut positionals = split.positionals.into_iter();
-        let first = positionals.next();
-        let mut positionals = positionals.collect::<Vec<_>>().into_iter();
-        let Some(mut kind) = first else {
+        let Some(kind) = positionals.next() else {
             return Err(Error::Parse {
                 input: input.to_owned(),
                 position: 0,
@@ -174,34 +219,44 @@ impl Registry {
                 suggestion: None,
             });
         };
+        let mut names = Vec::new();
+        chain(input, &kind, &mut names)?;
         // Twisted's wrapper form: `haproxy:tcp:80` means `haproxy+tcp:80` when `haproxy` is a
-        // layer and not a base kind on this side.
+        // layer and neither a base kind nor a shorthand on this side.
         let layer_only = |name: &str| {
-            let last = name.rsplit('+').next().unwrap_or(name);
-            self.find(last, side, false).is_none() && self.find(last, side, true).is_some()
+            self.find(name, side, false).is_none()
+                && self.find_shorthand(name, side).is_none()
+                && self.find(name, side, true).is_some()
         };
-        while layer_only(&kind.text) && positionals.len() > 0 {
-            if let Some(next) = positionals.next() {
-                kind.text = format!("{}+{}", kind.text, next.text);
+        while names.last().is_some_and(|(name, _)| layer_only(name)) {
+            let Some(next) = positionals.next() else {
+                break;
+            };
+            chain(input, &next, &mut names)?;
+        }
+        // A shorthand base (`ws`) stands for its chain (`ws+tcp`).
+        if let Some((name, position)) = names.last().cloned() {
+            if self.find(&name, side, false).is_none() {
+                if let Some(shorthand) = self.find_shorthand(&name, side) {
+                    names.pop();
+                    names.extend(
+                        shorthand
+                            .expansion
+                            .split('+')
+                            .map(|part| (part.to_owned(), position)),
+                    );
+                }
             }
         }
-        let names: Vec<&str> = kind.text.split('+').collect();
+        if let Some((_, position)) = names.get(MAX_LAYERS) {
+            return Err(too_deep(input, *position));
+        }
         let mut parts = Vec::with_capacity(names.len());
-        let mut offset = kind.position;
-        for (i, name) in names.iter().enumerate() {
-            if name.is_empty() {
-                return Err(Error::Parse {
-                    input: input.to_owned(),
-                    position: offset,
-                    message: "empty kind name in a layer chain (expected layer+kind)".into(),
-                    suggestion: None,
-                });
-            }
+        for (i, (name, position)) in names.iter().enumerate() {
             let layer = i + 1 < names.len();
-            parts.push(self.lookup(input, name, offset, side, layer)?);
-            offset += name.len() + 1;
+            parts.push(self.lookup(input, name, *position, side, layer)?);
         }
-        let (base, layers) = parts.split_last().expect("split always yields one part");
+        let (base, layers) = parts.split_last().expect("chain always yields one part");
 
         let mut assigned: Vec<Vec<(Value, Value)>> = vec![Vec::new(); parts.len()];
         let base_positionals = positionals.len();
@@ -216,15 +271,21 @@ impl Registry {
             };
             assigned[index].push((bare, value));
         }
+        let nested: Arc<dyn InnerParser> = Arc::new(self.clone());
         let mut assigned = assigned.into_iter();
         let layer_args = layers
             .iter()
             .zip(assigned.by_ref())
             .map(|(kind, keywords)| {
-                (
-                    *kind,
-                    Args::new(input, kind.name, Vec::new(), keywords, kind.options),
-                )
+                let args = Args::new(
+                    input,
+                    kind.name,
+                    Vec::new(),
+                    keywords,
+                    kind.options,
+                    nested.clone(),
+                );
+                (*kind, args)
             })
             .collect();
         let base_keywords = assigned.next().unwrap_or_default();
@@ -236,6 +297,7 @@ impl Registry {
                 positionals.collect(),
                 base_keywords,
                 base.options,
+                nested,
             ),
             layers: layer_args,
         })
@@ -253,6 +315,7 @@ impl Registry {
             return Ok(kind);
         }
         let known: Vec<String> = self
+            .tables
             .kinds
             .iter()
             .filter(|k| k.side() == side && k.is_layer() == layer)
@@ -356,6 +419,39 @@ fn assign(input: &str, parts: &[&Kind], base_positionals: usize, name: &Value) -
     }
 }
 
+/// Appends the `+`-separated names of `segment` (`tls+tcp`) with their byte positions,
+/// refusing empty names and chains longer than [`MAX_LAYERS`].
+fn chain(input: &str, segment: &Value, names: &mut Vec<(String, usize)>) -> Result<()> {
+    let mut offset = segment.position;
+    for name in segment.text.split('+') {
+        if name.is_empty() {
+            return Err(Error::Parse {
+                input: input.to_owned(),
+                position: offset,
+                message: "empty kind name in a layer chain (expected layer+kind)".into(),
+                suggestion: None,
+            });
+        }
+        if names.len() == MAX_LAYERS {
+            return Err(too_deep(input, offset));
+        }
+        names.push((name.to_owned(), offset));
+        offset += name.len() + 1;
+    }
+    Ok(())
+}
+
+fn too_deep(input: &str, position: usize) -> Error {
+    Error::Parse {
+        input: input.to_owned(),
+        position,
+        message: format!(
+            "too many layers: at most {MAX_LAYERS} parts may be chained (layer+...+kind)"
+        ),
+        suggestion: None,
+    }
+}
+
 /// The scheme of `scheme://...`, if the description is written as a URL.
 fn url_scheme(input: &str) -> Option<&str> {
     let (scheme, _) = input.split_once("://")?;
@@ -387,4 +483,29 @@ pub fn server_from_string(description: &str) -> Result<Arc<dyn ServerEndpoint>> 
 #[doc(alias = "clientFromString")]
 pub fn client_from_string(description: &str) -> Result<Arc<dyn ClientEndpoint>> {
     Registry::global().client(description)
+}
+
+impl InnerParser for Registry {
+    fn server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
+        Registry::server(self, description)
+    }
+
+    fn client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
+        Registry::client(self, description)
+    }
+}
+
+impl Kind {
+    /// Splits `description` and collects this kind's arguments, as a concrete endpoint's
+    /// `FromStr` needs. The description must be of this kind, without layers.
+    ///
+    /// # Errors
+    /// [`Error::Parse`](crate::Error::Parse) or [`Error::UnknownKind`](crate::Error::UnknownKind)
+    /// when the text is not a description of this kind.
+    pub fn args(&self, description: &str) -> Result<Args> {
+        let mut registry = Registry::new();
+        registry.register(*self);
+        let plan = registry.plan(self.side(), description)?;
+        Ok(plan.base_args)
+    }
 }

@@ -10,8 +10,9 @@ use tracing::{debug, error, info, warn};
 
 use crate::address::Address;
 use crate::connection::Connection;
-use crate::endpoint::{BoxFuture, ServerEndpoint};
+use crate::endpoint::ServerEndpoint;
 use crate::error::{Error, Result};
+use crate::future::BoxFuture;
 use crate::port::ListeningPort;
 
 /// What a [`Service`] runs for each accepted connection.

@@ -3,14 +3,16 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical, Value};
-use endpoint_core::{BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result};
+use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::{
+    Authority, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result,
+};
 
 use crate::happy_eyeballs::{race, sort_rfc8305};
+use crate::specs::TCP_CLIENT_OPTIONS;
 
 /// Turns a host name into addresses; replaceable so programs can plug in their own resolver
 /// (and tests can make a name resolve to chosen loopback addresses).
@@ -68,10 +70,10 @@ impl TcpClientEndpoint {
         TcpClientEndpoint {
             host: host.into(),
             port,
-            timeout: Duration::from_secs(30),
+            timeout: declared_default(TCP_CLIENT_OPTIONS, "timeout"),
             bind_address: None,
             attempt_delay: Duration::from_millis(250),
-            nodelay: true,
+            nodelay: declared_default(TCP_CLIENT_OPTIONS, "nodelay"),
             resolver: Arc::new(SystemResolver),
         }
     }
@@ -112,18 +114,13 @@ impl TcpClientEndpoint {
         &self.host
     }
 
-    pub(crate) fn parse(mut args: Args) -> Result<Self> {
-        let (host_text, port) = host_and_port(&mut args)?;
-        let mut endpoint = TcpClientEndpoint::new(host_text, port);
-        if let Some(v) = args.keyword("timeout") {
-            endpoint.timeout = args.seconds("timeout", &v)?;
-        }
-        if let Some(v) = args.keyword("bindAddress") {
-            endpoint.bind_address = Some(args.convert("bindAddress", &v, parse_bind_address)?);
-        }
-        if let Some(v) = args.keyword("nodelay") {
-            endpoint.nodelay = args.flag("nodelay", &v)?;
-        }
+    /// Builds the endpoint from a `tcp` client description's arguments.
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
+        let authority = args.host_and_port()?;
+        let mut endpoint = TcpClientEndpoint::new(authority.host(), authority.port());
+        endpoint.timeout = args.get("timeout")?;
+        endpoint.bind_address = args.get_with("bindAddress", parse_bind_address)?;
+        endpoint.nodelay = args.get("nodelay")?;
         args.finish()?;
         Ok(endpoint)
     }
@@ -177,58 +174,6 @@ impl TcpClientEndpoint {
     }
 }
 
-/// Reads `host` and `port` with Twisted's rule for `tcp`-style clients (also used by `ssl`):
-/// two positionals are host and port and override the keywords; one positional is the port
-/// when `host=` is given, else the host; more is an error. `[::1]` brackets are understood and
-/// removed.
-///
-/// # Errors
-/// [`Error::Option`] for a missing or empty host, a bad port, or a third positional.
-pub fn host_and_port(args: &mut Args) -> Result<(String, u16)> {
-    let positionals = join_bracketed(args.positionals());
-    if let Some(extra) = positionals.get(2) {
-        let reason = format!(
-            "is one argument too many; {} takes at most 2 (host, port)",
-            args.kind()
-        );
-        return Err(args.invalid(&extra.text, extra.position, reason));
-    }
-    let host_keyword = args.keyword("host");
-    let port_keyword = args.keyword("port");
-    let (host, port) = match positionals.as_slice() {
-        [host, port] => (Some(host.clone()), Some(port.clone())),
-        [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
-        [one] => (Some(one.clone()), port_keyword),
-        _ => (host_keyword, port_keyword),
-    };
-    let host = args.required("host", host)?;
-    let port = args.required("port", port)?;
-    let port = args.port("port", &port)?;
-    let host_text = strip_brackets(&host.text).to_owned();
-    if host_text.is_empty() {
-        return Err(args.invalid("host", host.position, "is empty".into()));
-    }
-    Ok((host_text, port))
-}
-
-/// Rejoins `[`, ``, `1]` into `[::1]`: a bracketed IPv6 literal written without escapes.
-fn join_bracketed(positionals: &[Value]) -> Vec<Value> {
-    let mut joined: Vec<Value> = Vec::with_capacity(positionals.len());
-    let mut open = false;
-    for value in positionals {
-        match joined.last_mut() {
-            Some(last) if open => {
-                last.text.push(':');
-                last.text.push_str(&value.text);
-            }
-            _ => joined.push(value.clone()),
-        }
-        let last = &joined[joined.len() - 1].text;
-        open = last.starts_with('[') && !last.ends_with(']');
-    }
-    joined
-}
-
 fn strip_brackets(host: &str) -> &str {
     host.strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
@@ -249,6 +194,10 @@ pub fn parse_bind_address(text: &str) -> Result<SocketAddr, String> {
 }
 
 impl ClientEndpoint for TcpClientEndpoint {
+    /// Connects within `timeout`.
+    ///
+    /// # Cancel safety
+    /// Dropping the future closes every socket the race opened.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(endpoint_core::with_timeout(
             self.timeout,
@@ -256,6 +205,10 @@ impl ClientEndpoint for TcpClientEndpoint {
             self,
             self.attempt(),
         ))
+    }
+
+    fn authority(&self) -> Option<Authority> {
+        Some(Authority::new(self.host.as_str(), self.port))
     }
 }
 
@@ -308,14 +261,5 @@ impl PartialEq for TcpClientEndpoint {
             other.attempt_delay,
             other.nodelay,
         )
-    }
-}
-
-impl FromStr for TcpClientEndpoint {
-    type Err = Error;
-
-    /// Parses a `tcp` client description.
-    fn from_str(s: &str) -> Result<Self> {
-        TcpClientEndpoint::parse(crate::kinds::TCP_CLIENT.args(s)?)
     }
 }

@@ -37,6 +37,7 @@ mod client;
 mod happy_eyeballs;
 mod kinds;
 mod server;
+mod specs;
 
-pub use client::{host_and_port, parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
+pub use client::{parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
 pub use server::{TcpFamily, TcpServerEndpoint};

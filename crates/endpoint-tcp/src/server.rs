@@ -3,15 +3,16 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::str::FromStr;
 use std::task::{Context, Poll};
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Canonical};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
+
+use crate::specs::{TCP6_SERVER_OPTIONS, TCP_SERVER_OPTIONS};
 
 /// Which kind a TCP server was written as; it decides the default interface, the positional
 /// order and the canonical text.
@@ -55,10 +56,10 @@ impl TcpServerEndpoint {
         TcpServerEndpoint {
             family: TcpFamily::Tcp,
             port,
-            interface: String::new(),
-            backlog: 50,
-            reuseport: false,
-            nodelay: true,
+            interface: declared_default(TCP_SERVER_OPTIONS, "interface"),
+            backlog: declared_default(TCP_SERVER_OPTIONS, "backlog"),
+            reuseport: declared_default(TCP_SERVER_OPTIONS, "reuseport"),
+            nodelay: declared_default(TCP_SERVER_OPTIONS, "nodelay"),
         }
     }
 
@@ -66,7 +67,7 @@ impl TcpServerEndpoint {
     pub fn new_v6(port: u16) -> Self {
         TcpServerEndpoint {
             family: TcpFamily::Tcp6,
-            interface: "::".into(),
+            interface: declared_default(TCP6_SERVER_OPTIONS, "interface"),
             ..Self::new(port)
         }
     }
@@ -101,36 +102,24 @@ impl TcpServerEndpoint {
         self.port
     }
 
-    pub(crate) fn parse(mut args: Args, family: TcpFamily) -> Result<Self> {
+    /// Builds the endpoint from a `tcp` or `tcp6` server description's arguments.
+    pub(crate) fn from_args(mut args: Args, family: TcpFamily) -> Result<Self> {
         let (backlog_at, interface_at) = match family {
             TcpFamily::Tcp => (2, 1),
             TcpFamily::Tcp6 => (1, 2),
         };
         args.at_most_positionals(3, "port, interface, backlog")?;
-        let port = args.param("port", 0)?;
-        let port = args.required("port", port)?;
-        let port = args.port("port", &port)?;
-        let interface = args.param("interface", interface_at)?;
-        let backlog = match args.param("backlog", backlog_at)? {
-            Some(v) => args.u32("backlog", &v)?,
-            None => 50,
-        };
-        let reuseport = match args.keyword("reuseport") {
-            Some(v) => args.flag("reuseport", &v)?,
-            None => false,
-        };
-        let nodelay = match args.keyword("nodelay") {
-            Some(v) => args.flag("nodelay", &v)?,
-            None => true,
-        };
+        let port = args.get_param("port", 0)?;
+        let interface = args.get_param("interface", interface_at)?;
+        let backlog = args.get_param("backlog", backlog_at)?;
+        let reuseport = args.get("reuseport")?;
+        let nodelay = args.get("nodelay")?;
         args.finish()?;
         let mut endpoint = match family {
             TcpFamily::Tcp => Self::new(port),
             TcpFamily::Tcp6 => Self::new_v6(port),
         };
-        if let Some(interface) = interface {
-            endpoint.interface = interface.text;
-        }
+        endpoint.interface = interface;
         Ok(endpoint
             .backlog(backlog)
             .reuseport(reuseport)
@@ -176,6 +165,10 @@ impl TcpServerEndpoint {
 }
 
 impl ServerEndpoint for TcpServerEndpoint {
+    /// Binds and listens.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes closes the socket it made.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let listen = async {
@@ -219,15 +212,6 @@ impl fmt::Display for TcpServerEndpoint {
             text.flag("nodelay", false)
         };
         text.fmt(f)
-    }
-}
-
-impl FromStr for TcpServerEndpoint {
-    type Err = Error;
-
-    /// Parses a `tcp` or `tcp6` server description.
-    fn from_str(s: &str) -> Result<Self> {
-        crate::kinds::parse_server(s)
     }
 }
 

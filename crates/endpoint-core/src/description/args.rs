@@ -1,19 +1,24 @@
 //! The arguments of one part of a description, as a kind's parser reads them.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::split::Value;
-use super::value;
+use super::value::{self, FromOption};
+use crate::authority::Authority;
 use crate::error::{Error, Result};
-use crate::kind::OptionSpec;
+use crate::nested::InnerParser;
+use crate::option::OptionSpec;
 use crate::suggest::closest;
 
 /// The positional and keyword arguments given to one kind or layer.
 ///
-/// A kind's parser reads its parameters with [`Args::param`] (Twisted's function-call rules:
-/// by position or by keyword, never both) or [`Args::keyword`], converts them with the typed
-/// helpers, and ends with [`Args::finish`], which rejects any keyword it did not read.
-#[derive(Debug)]
+/// A kind's parser reads typed values with [`Args::get`] (a keyword, else the default its
+/// [`OptionSpec`] declares: the spec is the one home of a default) and [`Args::get_param`]
+/// (Twisted's function-call rules: by position or by keyword, never both), and ends with
+/// [`Args::finish`], which rejects any keyword it did not read. Descriptions nested in its
+/// own go through [`Args::registry`], the registry that is parsing.
 pub struct Args {
     input: String,
     kind: String,
@@ -21,23 +26,42 @@ pub struct Args {
     keywords: Vec<(Value, Value)>,
     taken: Vec<bool>,
     options: &'static [OptionSpec],
+    registry: Arc<dyn InnerParser>,
+}
+
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Args")
+            .field("input", &self.input)
+            .field("kind", &self.kind)
+            .field("positionals", &self.positionals)
+            .field("keywords", &self.keywords)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Args {
     /// Collects the arguments of `kind` (positionals after the kind; keywords with the last
-    /// duplicate winning, as in Twisted).
-    pub fn new(
+    /// duplicate winning, as in Twisted). `registry` parses descriptions nested in these.
+    pub(crate) fn new(
         input: &str,
         kind: &str,
         positionals: Vec<Value>,
         keywords: Vec<(Value, Value)>,
         options: &'static [OptionSpec],
+        registry: Arc<dyn InnerParser>,
     ) -> Self {
-        let mut deduped: Vec<(Value, Value)> = Vec::with_capacity(keywords.len());
-        for (name, value) in keywords {
-            deduped.retain(|(n, _)| n.text != name.text);
-            deduped.push((name, value));
+        // Last duplicate wins; keep first-seen order of the survivors (linear in the count).
+        let mut last = std::collections::HashMap::with_capacity(keywords.len());
+        for (i, (name, _)) in keywords.iter().enumerate() {
+            last.insert(name.text.clone(), i);
         }
+        let deduped: Vec<(Value, Value)> = keywords
+            .into_iter()
+            .enumerate()
+            .filter(|(i, (name, _))| last.get(&name.text) == Some(i))
+            .map(|(_, kv)| kv)
+            .collect();
         Args {
             input: input.to_owned(),
             kind: kind.to_owned(),
@@ -45,7 +69,107 @@ impl Args {
             taken: vec![false; deduped.len()],
             keywords: deduped,
             options,
+            registry,
         }
+    }
+
+    /// The registry that is parsing this description: parse nested descriptions
+    /// (`endpoint=`, a proxy's target) here, never through the global registry, so a
+    /// program's own registry and its restrictions apply to them too.
+    pub fn registry(&self) -> &dyn InnerParser {
+        &*self.registry
+    }
+
+    /// The spec of option `name`, as the kind declares it.
+    pub fn spec(&self, name: &str) -> Option<&'static OptionSpec> {
+        self.options.iter().find(|o| o.name == name)
+    }
+
+    /// The keyword `name` converted to `T`, else its declared default.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when the value does not convert, or when the option has no default
+    /// and was not given (it is required).
+    pub fn get<T: FromOption>(&mut self, name: &str) -> Result<T> {
+        let value = self.keyword(name);
+        self.typed(name, value)?.ok_or_else(|| self.missing(name))
+    }
+
+    /// Like [`get`](Args::get), but an option with no default that was not given is `None`.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when the value does not convert.
+    pub fn get_optional<T: FromOption>(&mut self, name: &str) -> Result<Option<T>> {
+        let value = self.keyword(name);
+        self.typed(name, value)
+    }
+
+    /// The parameter `name` given at position `index` or by keyword (see
+    /// [`param`](Args::param)), converted to `T`, else its declared default.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when it is given twice, does not convert, or is required and
+    /// missing.
+    pub fn get_param<T: FromOption>(&mut self, name: &str, index: usize) -> Result<T> {
+        let value = self.param(name, index)?;
+        self.typed(name, value)?.ok_or_else(|| self.missing(name))
+    }
+
+    /// Like [`get_param`](Args::get_param), but a parameter with no default that was not
+    /// given is `None`.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when it is given twice or does not convert.
+    pub fn get_param_optional<T: FromOption>(
+        &mut self,
+        name: &str,
+        index: usize,
+    ) -> Result<Option<T>> {
+        let value = self.param(name, index)?;
+        self.typed(name, value)
+    }
+
+    /// The keyword `name` converted with `parse` (for values only one kind understands,
+    /// such as a bind address), else its declared default converted the same way.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when `parse` fails.
+    pub fn get_with<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>> {
+        match self.keyword(name) {
+            Some(v) => self.convert(name, &v, parse).map(Some),
+            None => match self.spec(name).and_then(|s| s.default) {
+                Some(default) => parse(default)
+                    .map(Some)
+                    .map_err(|reason| self.invalid(name, self.input.len(), reason)),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// `value` (or the declared default when `None`) converted to `T`.
+    fn typed<T: FromOption>(&self, name: &str, value: Option<Value>) -> Result<Option<T>> {
+        debug_assert!(
+            self.spec(name).is_some(),
+            "{} reads option {name:?}, which its spec does not declare",
+            self.kind
+        );
+        match value {
+            Some(v) => self.convert(name, &v, T::from_option).map(Some),
+            None => match self.spec(name).and_then(|s| s.default) {
+                Some(default) => T::from_option(default)
+                    .map(Some)
+                    .map_err(|reason| self.invalid(name, self.input.len(), reason)),
+                None => Ok(None),
+            },
+        }
+    }
+
+    fn missing(&self, name: &str) -> Error {
+        self.invalid(name, self.input.len(), "is required but missing".to_owned())
     }
 
     /// The whole description these arguments came from.
@@ -91,6 +215,41 @@ impl Args {
             )),
             (p, k) => Ok(p.or(k)),
         }
+    }
+
+    /// Reads `host` and `port` with Twisted's rule for tcp-style clients (`tcp`, `ssl`):
+    /// two positionals are host and port and override the keywords; one positional is the
+    /// port when `host=` is given, else the host; more is an error. A bracketed IPv6
+    /// literal (`[::1]`, which the grammar splits at its colons) is joined back and its
+    /// brackets removed.
+    ///
+    /// # Errors
+    /// [`Error::Option`] for a missing or empty host, a bad port, or a third positional.
+    pub fn host_and_port(&mut self) -> Result<Authority> {
+        let positionals = join_bracketed(&self.positionals);
+        if let Some(extra) = positionals.get(2) {
+            let reason = format!(
+                "is one argument too many; {} takes at most 2 (host, port)",
+                self.kind
+            );
+            return Err(self.invalid(&extra.text, extra.position, reason));
+        }
+        let host_keyword = self.keyword("host");
+        let port_keyword = self.keyword("port");
+        let (host, port) = match positionals.as_slice() {
+            [host, port] => (Some(host.clone()), Some(port.clone())),
+            [one] if host_keyword.is_some() => (host_keyword, Some(one.clone())),
+            [one] => (Some(one.clone()), port_keyword),
+            _ => (host_keyword, port_keyword),
+        };
+        let host = self.required("host", host)?;
+        let port = self.required("port", port)?;
+        let port = self.convert("port", &port, u16::from_option)?;
+        let authority = Authority::new(host.text.as_str(), port);
+        if authority.host().is_empty() {
+            return Err(self.invalid("host", host.position, "is empty".into()));
+        }
+        Ok(authority)
     }
 
     /// Fails unless at most `n` positionals follow the kind.
@@ -225,4 +384,22 @@ impl Args {
     fn accepted(&self) -> Vec<String> {
         self.options.iter().map(|o| o.name.to_owned()).collect()
     }
+}
+
+/// Rejoins `[`, ``, `1]` into `[::1]`: a bracketed IPv6 literal written without escapes.
+fn join_bracketed(positionals: &[Value]) -> Vec<Value> {
+    let mut joined: Vec<Value> = Vec::with_capacity(positionals.len());
+    let mut open = false;
+    for value in positionals {
+        match joined.last_mut() {
+            Some(last) if open => {
+                last.text.push(':');
+                last.text.push_str(&value.text);
+            }
+            _ => joined.push(value.clone()),
+        }
+        let last = &joined[joined.len() - 1].text;
+        open = last.starts_with('[') && !last.ends_with(']');
+    }
+    joined
 }

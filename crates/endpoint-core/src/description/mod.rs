@@ -13,4 +13,7 @@ mod value;
 pub use args::Args;
 pub use canonical::{Canonical, LayerCanonical};
 pub use split::{quote, split, Segment, Split, Value};
-pub use value::{format_seconds, parse_flag, parse_integer, parse_mode, parse_port, parse_seconds};
+pub use value::{
+    declared_default, format_seconds, parse_flag, parse_integer, parse_mode, parse_port,
+    parse_seconds, FromOption, Mode,
+};

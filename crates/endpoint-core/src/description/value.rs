@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::option::OptionSpec;
+
 /// A port: ASCII decimal digits (leading zeros allowed) in 0–65535.
 pub fn parse_port(text: &str) -> Result<u16, String> {
     let n = parse_integer(text)?;
@@ -67,6 +69,112 @@ pub fn format_seconds(d: Duration) -> String {
     } else {
         format!("{secs}")
     }
+}
+
+/// A type an option's text converts to, for [`Args::get`](super::Args::get) and friends.
+///
+/// The conversions are the strict ones above: `u16` is a port, `u32`/`u64`/`usize` are
+/// integers, `bool` a flag, [`Duration`] seconds, [`Mode`] an octal mode, `Vec<String>` a
+/// comma-separated list (empty text: an empty list), `String` and `PathBuf` the text itself.
+pub trait FromOption: Sized {
+    /// Converts `text`, or says what was expected (the error names the option around it).
+    ///
+    /// # Errors
+    /// A reason such as `is not a port number: "http"`.
+    fn from_option(text: &str) -> Result<Self, String>;
+}
+
+impl FromOption for u16 {
+    fn from_option(text: &str) -> Result<Self, String> {
+        parse_port(text)
+    }
+}
+
+impl FromOption for u32 {
+    fn from_option(text: &str) -> Result<Self, String> {
+        let n = parse_integer(text)?;
+        u32::try_from(n).map_err(|_| format!("is too large: \"{text}\" (at most {})", u32::MAX))
+    }
+}
+
+impl FromOption for u64 {
+    fn from_option(text: &str) -> Result<Self, String> {
+        parse_integer(text)
+    }
+}
+
+impl FromOption for usize {
+    fn from_option(text: &str) -> Result<Self, String> {
+        let n = parse_integer(text)?;
+        usize::try_from(n).map_err(|_| format!("is too large: \"{text}\""))
+    }
+}
+
+impl FromOption for bool {
+    fn from_option(text: &str) -> Result<Self, String> {
+        parse_flag(text)
+    }
+}
+
+impl FromOption for Duration {
+    fn from_option(text: &str) -> Result<Self, String> {
+        parse_seconds(text)
+    }
+}
+
+impl FromOption for String {
+    fn from_option(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+impl FromOption for std::path::PathBuf {
+    fn from_option(text: &str) -> Result<Self, String> {
+        Ok(text.into())
+    }
+}
+
+impl FromOption for Vec<String> {
+    fn from_option(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(text.split(',').map(str::to_owned).collect())
+    }
+}
+
+/// An octal file mode (`mode=660`), as an option type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mode(pub u32);
+
+impl FromOption for Mode {
+    fn from_option(text: &str) -> Result<Self, String> {
+        parse_mode(text).map(Mode)
+    }
+}
+
+/// The default `options` declares for `name`, converted to `T`: how an endpoint's
+/// constructor shares the one home of a default with its parser.
+///
+/// # Panics
+/// When `options` declares no default for `name`, or one that does not convert to `T`: a bug
+/// in the kind's own tables (a workspace test converts every declared default).
+///
+/// # Examples
+/// ```
+/// use endpoint_core::description::declared_default;
+/// use endpoint_core::{OptionSpec, OptionType};
+/// static OPTIONS: &[OptionSpec] =
+///     &[OptionSpec::new("backlog", OptionType::Integer, "listen backlog").default("50")];
+/// assert_eq!(declared_default::<u32>(OPTIONS, "backlog"), 50);
+/// ```
+pub fn declared_default<T: FromOption>(options: &[OptionSpec], name: &str) -> T {
+    let text = options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.default)
+        .unwrap_or_else(|| panic!("option {name:?} declares no default"));
+    T::from_option(text).unwrap_or_else(|reason| panic!("the default of option {name:?} {reason}"))
 }
 
 #[cfg(test)]

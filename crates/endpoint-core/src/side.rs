@@ -1,0 +1,31 @@
+//! Which end of a connection: the one that listens or the one that connects.
+
+use std::fmt;
+
+/// Which end an endpoint or kind is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// Listening (`serverFromString`).
+    Server,
+    /// Connecting (`clientFromString`).
+    Client,
+}
+
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Server => Side::Client,
+            Side::Client => Side::Server,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Server => "server",
+            Side::Client => "client",
+        })
+    }
+}
