@@ -4,10 +4,9 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::io;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Canonical};
 use endpoint_core::{
     Address, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result, UnixAddress,
 };
@@ -15,12 +14,9 @@ use tokio::net::UnixStream;
 use tracing::debug;
 
 use crate::credentials::PeerCredentials;
-use crate::kinds::CLIENT_KIND;
 use crate::lockfile::{holder, lock_path, Holder};
 use crate::path;
-
-/// Twisted's default connect timeout.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::specs::UNIX_CLIENT_OPTIONS;
 
 /// Connects to a unix-domain stream socket: a socket file, or a name in Linux's abstract
 /// namespace (Twisted's `UNIXClientEndpoint`).
@@ -77,8 +73,8 @@ impl UnixClientEndpoint {
     pub fn new(path: impl AsRef<Path>) -> Self {
         UnixClientEndpoint {
             address: path::parse(path.as_ref().as_os_str()),
-            timeout: DEFAULT_TIMEOUT,
-            lockfile: false,
+            timeout: declared_default(UNIX_CLIENT_OPTIONS, "timeout"),
+            lockfile: declared_default(UNIX_CLIENT_OPTIONS, "lockfile"),
         }
     }
 
@@ -118,28 +114,21 @@ impl UnixClientEndpoint {
     ///
     /// # Errors
     /// [`Error::Option`] for a missing path, a bad value, or an option the kind does not take.
-    pub fn from_args(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         let keyword = args.keyword("path");
         let path = match args.positionals() {
             [only] => Some(only.clone()),
             _ => keyword,
         };
         let path = args.required("path", path)?;
-        let timeout = match args.keyword("timeout") {
-            Some(v) => args.seconds("timeout", &v)?,
-            None => DEFAULT_TIMEOUT,
-        };
-        let mut lockfile = false;
-        for name in ["lockfile", "checkPID"] {
-            if let Some(v) = args.keyword(name) {
-                lockfile |= args.flag(name, &v)?;
-            }
-        }
+        let timeout = args.get("timeout")?;
+        let lockfile: bool = args.get("lockfile")?;
+        let check_pid: Option<bool> = args.get_optional("checkPID")?;
         args.finish()?;
         Ok(UnixClientEndpoint {
             address: path::parse(OsStr::new(&path.text)),
             timeout,
-            lockfile,
+            lockfile: lockfile || check_pid == Some(true),
         })
     }
 
@@ -202,15 +191,6 @@ impl fmt::Display for UnixClientEndpoint {
             .seconds("timeout", self.timeout)
             .flag("lockfile", self.lockfile);
         fmt::Display::fmt(&text, f)
-    }
-}
-
-impl FromStr for UnixClientEndpoint {
-    type Err = Error;
-
-    /// Parses a `unix` client description (the kind only, no layers).
-    fn from_str(s: &str) -> Result<Self> {
-        Self::from_args(CLIENT_KIND.args(s)?)
     }
 }
 

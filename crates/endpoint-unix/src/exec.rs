@@ -5,10 +5,9 @@ use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Stdio;
-use std::str::FromStr;
 use std::task::{Context, Poll};
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{
     Address, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result,
 };
@@ -16,8 +15,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::process::{ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 use tracing::{debug, Instrument};
-
-use crate::kinds::EXEC_KIND;
 
 /// Where the child's standard error goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -36,8 +33,10 @@ impl StderrMode {
             StderrMode::Null => "null",
         }
     }
+}
 
-    fn parse(text: &str) -> std::result::Result<Self, String> {
+impl FromOption for StderrMode {
+    fn from_option(text: &str) -> std::result::Result<Self, String> {
         match text {
             "inherit" => Ok(StderrMode::Inherit),
             "null" => Ok(StderrMode::Null),
@@ -130,7 +129,7 @@ impl ExecClientEndpoint {
     /// # Errors
     /// [`Error::Option`] when no program is given, for a bad `stderr=` value or an unknown
     /// option.
-    pub fn from_args(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         let program = args.param("program", 0)?;
         let program = args.required("program", program)?;
         if program.text.is_empty() {
@@ -142,11 +141,8 @@ impl ExecClientEndpoint {
         }
         let mut argv = vec![program.text];
         argv.extend(args.positionals().iter().skip(1).map(|v| v.text.clone()));
-        let stderr = match args.keyword("stderr") {
-            Some(v) => args.convert("stderr", &v, StderrMode::parse)?,
-            None => StderrMode::Inherit,
-        };
-        let cwd = args.keyword("cwd").map(|v| PathBuf::from(v.text));
+        let stderr = args.get("stderr")?;
+        let cwd: Option<PathBuf> = args.get_optional("cwd")?;
         args.finish()?;
         Ok(ExecClientEndpoint { argv, stderr, cwd })
     }
@@ -215,15 +211,6 @@ impl fmt::Display for ExecClientEndpoint {
             self.cwd.as_ref().map(|d| d.to_string_lossy().into_owned()),
         );
         fmt::Display::fmt(&text, f)
-    }
-}
-
-impl FromStr for ExecClientEndpoint {
-    type Err = Error;
-
-    /// Parses an `exec` description.
-    fn from_str(s: &str) -> Result<Self> {
-        Self::from_args(EXEC_KIND.args(s)?)
     }
 }
 

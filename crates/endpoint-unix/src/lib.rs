@@ -119,6 +119,7 @@ mod kinds;
 mod lockfile;
 mod path;
 mod server;
+mod specs;
 mod stdio;
 mod systemd;
 

@@ -5,10 +5,9 @@ use std::fmt;
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::task::{ready, Context, Poll};
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Canonical, Mode};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
     ServerEndpoint, UnixAddress,
@@ -18,14 +17,9 @@ use tokio::net::UnixListener;
 use tracing::{debug, warn};
 
 use crate::credentials::PeerCredentials;
-use crate::kinds::SERVER_KIND;
 use crate::lockfile::{lock_path, LockFile};
 use crate::path;
-
-/// Twisted's default file mode for socket files made from strings.
-const DEFAULT_MODE: u32 = 0o666;
-/// Twisted's default listen backlog.
-const DEFAULT_BACKLOG: u32 = 50;
+use crate::specs::UNIX_SERVER_OPTIONS;
 
 /// Listens on a unix-domain stream socket: a socket file, or a name in Linux's abstract
 /// namespace (Twisted's `UNIXServerEndpoint`).
@@ -83,9 +77,9 @@ impl UnixServerEndpoint {
     pub fn new(path: impl AsRef<Path>) -> Self {
         UnixServerEndpoint {
             address: path::parse(path.as_ref().as_os_str()),
-            mode: DEFAULT_MODE,
-            backlog: DEFAULT_BACKLOG,
-            lockfile: true,
+            mode: declared_default::<Mode>(UNIX_SERVER_OPTIONS, "mode").0,
+            backlog: declared_default(UNIX_SERVER_OPTIONS, "backlog"),
+            lockfile: declared_default(UNIX_SERVER_OPTIONS, "lockfile"),
         }
     }
 
@@ -135,25 +129,15 @@ impl UnixServerEndpoint {
     /// # Errors
     /// [`Error::Option`] for a missing address, a bad value, an argument given twice, too many
     /// positionals, or an option the kind does not take.
-    pub fn from_args(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(4, "address, mode, backlog, lockfile")?;
-        let address = args.param("address", 0)?;
-        let address = args.required("address", address)?;
-        let mode = match args.param("mode", 1)? {
-            Some(v) => args.mode("mode", &v)?,
-            None => DEFAULT_MODE,
-        };
-        let backlog = match args.param("backlog", 2)? {
-            Some(v) => args.u32("backlog", &v)?,
-            None => DEFAULT_BACKLOG,
-        };
-        let lockfile = match args.param("lockfile", 3)? {
-            Some(v) => args.flag("lockfile", &v)?,
-            None => true,
-        };
+        let address: String = args.get_param("address", 0)?;
+        let Mode(mode) = args.get_param("mode", 1)?;
+        let backlog = args.get_param("backlog", 2)?;
+        let lockfile = args.get_param("lockfile", 3)?;
         args.finish()?;
         Ok(UnixServerEndpoint {
-            address: path::parse(OsStr::new(&address.text)),
+            address: path::parse(OsStr::new(&address)),
             mode,
             backlog,
             lockfile,
@@ -230,15 +214,6 @@ impl fmt::Display for UnixServerEndpoint {
             .option("backlog", self.backlog)
             .flag("lockfile", self.lockfile);
         fmt::Display::fmt(&text, f)
-    }
-}
-
-impl FromStr for UnixServerEndpoint {
-    type Err = Error;
-
-    /// Parses a `unix` server description (the kind only, no layers).
-    fn from_str(s: &str) -> Result<Self> {
-        Self::from_args(SERVER_KIND.args(s)?)
     }
 }
 

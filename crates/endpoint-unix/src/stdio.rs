@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{ready, Context, Poll};
 
@@ -12,8 +11,6 @@ use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, Stdin, Stdout};
-
-use crate::kinds::STDIO_KIND;
 
 /// True once a `stdio` listener holds (or has handed out) standard input and output.
 static CLAIMED: AtomicBool = AtomicBool::new(false);
@@ -53,7 +50,7 @@ impl StdioServerEndpoint {
     ///
     /// # Errors
     /// None today; the signature matches the other kinds.
-    pub fn from_args(args: Args) -> Result<Self> {
+    pub(crate) fn from_args(args: Args) -> Result<Self> {
         drop(args);
         Ok(StdioServerEndpoint)
     }
@@ -62,15 +59,6 @@ impl StdioServerEndpoint {
 impl fmt::Display for StdioServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("stdio")
-    }
-}
-
-impl FromStr for StdioServerEndpoint {
-    type Err = Error;
-
-    /// Parses a `stdio` description.
-    fn from_str(s: &str) -> Result<Self> {
-        Self::from_args(STDIO_KIND.args(s)?)
     }
 }
 

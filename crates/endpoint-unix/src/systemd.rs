@@ -3,10 +3,9 @@
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::str::FromStr;
 use std::task::{ready, Context, Poll};
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
@@ -14,7 +13,6 @@ use tokio::net::{TcpListener, UnixListener};
 use tracing::debug;
 
 use crate::credentials::PeerCredentials;
-use crate::kinds::SYSTEMD_KIND;
 use crate::path;
 
 /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
@@ -49,8 +47,10 @@ impl Domain {
             Domain::Unix => libc::AF_UNIX,
         }
     }
+}
 
-    fn parse(text: &str) -> std::result::Result<Self, String> {
+impl FromOption for Domain {
+    fn from_option(text: &str) -> std::result::Result<Self, String> {
         match text {
             "INET" => Ok(Domain::Inet),
             "INET6" => Ok(Domain::Inet6),
@@ -158,16 +158,16 @@ impl SystemdServerEndpoint {
     /// # Errors
     /// [`Error::Option`] for a missing or unknown domain, neither or both of `index` and
     /// `name`, an index that is not a non-negative number, or an unknown option.
-    pub fn from_args(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(3, "domain, index, name")?;
-        let domain = args.param("domain", 0)?;
-        let domain = args.required("domain", domain)?;
-        let domain = args.convert("domain", &domain, Domain::parse)?;
+        let domain: Domain = args.get_param("domain", 0)?;
         // As in Twisted, an empty index (`index=`, or `systemd:INET::web`) counts as given.
         let index = args.param("index", 1)?;
         let name = args.param("name", 2)?;
         let selector = match (index, name) {
-            (Some(index), None) => Selector::Index(args.u32("index", &index)?),
+            (Some(index), None) => {
+                Selector::Index(args.convert("index", &index, u32::from_option)?)
+            }
             (None, Some(name)) => Selector::Name(name.text),
             (Some(index), Some(_)) => {
                 return Err(args.invalid(
@@ -361,15 +361,6 @@ impl fmt::Display for SystemdServerEndpoint {
             Selector::Name(n) => text.option("name", n),
         };
         fmt::Display::fmt(&text, f)
-    }
-}
-
-impl FromStr for SystemdServerEndpoint {
-    type Err = Error;
-
-    /// Parses a `systemd` description.
-    fn from_str(s: &str) -> Result<Self> {
-        Self::from_args(SYSTEMD_KIND.args(s)?)
     }
 }
 
