@@ -68,7 +68,8 @@ mod header;
 mod kinds;
 mod options;
 mod server;
+mod specs;
 mod stream;
 
-pub use options::{Cidr, Versions, DEFAULT_TIMEOUT};
+pub use options::{Cidr, Versions};
 pub use server::{HaproxyServerEndpoint, ProxiedBy};

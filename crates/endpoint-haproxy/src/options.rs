@@ -3,10 +3,8 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
-use std::time::Duration;
 
-/// How long a client may take to send its PROXY header, by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+use endpoint_core::description::FromOption;
 
 /// Which PROXY protocol versions the layer accepts (`version=1`, `2` or `any`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -199,5 +197,11 @@ mod tests {
         assert!(Versions::V1.accepts(1) && !Versions::V1.accepts(2));
         assert_eq!("2".parse::<Versions>(), Ok(Versions::V2));
         assert!("3".parse::<Versions>().is_err());
+    }
+}
+
+impl FromOption for Versions {
+    fn from_option(text: &str) -> Result<Self, String> {
+        text.parse()
     }
 }

@@ -4,14 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Canonical};
 use endpoint_core::{
     Address, BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade,
 };
 use tracing::debug;
 
 use crate::header;
-use crate::options::{parse_trusted, Cidr, Versions, DEFAULT_TIMEOUT};
+use crate::options::{parse_trusted, Cidr, Versions};
+use crate::specs::HAPROXY_OPTIONS;
 use crate::stream::Prefixed;
 
 /// Who relayed a connection: stored in the [`ConnectionInfo`](endpoint_core::ConnectionInfo)
@@ -79,9 +80,9 @@ impl HaproxyServerEndpoint {
         HaproxyServerEndpoint {
             inner,
             settings: Arc::new(Settings {
-                timeout: DEFAULT_TIMEOUT,
+                timeout: declared_default(HAPROXY_OPTIONS, "timeout"),
                 trusted: None,
-                versions: Versions::Any,
+                versions: declared_default(HAPROXY_OPTIONS, "version"),
             }),
         }
     }
@@ -113,19 +114,10 @@ impl HaproxyServerEndpoint {
     ///
     /// # Errors
     /// [`Error::Option`] for a bad `timeout`, `trusted` or `version`, or an unknown option.
-    pub fn from_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
-        let timeout = match args.keyword("timeout") {
-            Some(v) => args.seconds("timeout", &v)?,
-            None => DEFAULT_TIMEOUT,
-        };
-        let trusted = match args.keyword("trusted") {
-            Some(v) => Some(args.convert("trusted", &v, parse_trusted)?),
-            None => None,
-        };
-        let versions = match args.keyword("version") {
-            Some(v) => args.convert("version", &v, |t| t.parse::<Versions>())?,
-            None => Versions::Any,
-        };
+    pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
+        let timeout = args.get("timeout")?;
+        let trusted = args.get_optional_with("trusted", parse_trusted)?;
+        let versions = args.get("version")?;
         args.finish()?;
         Ok(HaproxyServerEndpoint::new(inner)
             .timeout(timeout)

@@ -119,7 +119,7 @@ impl TcpClientEndpoint {
         let authority = args.host_and_port()?;
         let mut endpoint = TcpClientEndpoint::new(authority.host(), authority.port());
         endpoint.timeout = args.get("timeout")?;
-        endpoint.bind_address = args.get_with("bindAddress", parse_bind_address)?;
+        endpoint.bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
         endpoint.nodelay = args.get("nodelay")?;
         args.finish()?;
         Ok(endpoint)

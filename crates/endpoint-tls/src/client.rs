@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{split, Args, Canonical};
-use endpoint_core::{BoxFuture, ClientEndpoint, Connection, Error, Registry, Result};
-use endpoint_tcp::{host_and_port, parse_bind_address, TcpClientEndpoint};
+use endpoint_core::description::{Args, Canonical};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
+use endpoint_tcp::{parse_bind_address, TcpClientEndpoint};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 use crate::info::TlsInfo;
-use crate::{errors, pem, provider, roots, versions, DEFAULT_HANDSHAKE_TIMEOUT};
+use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
 /// How a TLS client verifies and identifies itself. Build an endpoint over any client
 /// endpoint with [`TlsClientSettings::build`].
@@ -46,7 +46,7 @@ impl TlsClientSettings {
             certificate: None,
             private_key: None,
             alpn: Vec::new(),
-            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            handshake_timeout: default_handshake_timeout(),
         }
     }
 
@@ -174,23 +174,16 @@ impl TlsClientEndpoint {
 
     /// Twisted's `ssl` client: tcp's positional rules, then `certKey`, `privateKey`,
     /// `caCertsDir`, `hostname`.
-    pub(crate) fn parse_ssl(mut args: Args) -> Result<Self> {
-        let (host, port) = host_and_port(&mut args)?;
-        let timeout = match args.keyword("timeout") {
-            Some(v) => args.seconds("timeout", &v)?,
-            None => Duration::from_secs(30),
-        };
-        let bind = args.keyword("bindAddress");
-        let cert_key = args.keyword("certKey").map(|v| v.text);
-        let private_key = args.keyword("privateKey").map(|v| v.text);
-        let ca_certs_dir = args.keyword("caCertsDir").map(|v| v.text);
-        let hostname = args.keyword("hostname").map(|v| v.text);
-        let bind_address = match &bind {
-            Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
-            None => None,
-        };
+    pub(crate) fn from_ssl_args(mut args: Args) -> Result<Self> {
+        let authority = args.host_and_port()?;
+        let timeout = args.get("timeout")?;
+        let bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
+        let cert_key: Option<String> = args.get_optional("certKey")?;
+        let private_key: Option<String> = args.get_optional("privateKey")?;
+        let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
+        let hostname: Option<String> = args.get_optional("hostname")?;
         args.finish()?;
-        let mut tcp = TcpClientEndpoint::new(host.clone(), port).timeout(timeout);
+        let mut tcp = TcpClientEndpoint::new(authority.host(), authority.port()).timeout(timeout);
         if let Some(b) = bind_address {
             tcp = tcp.bind_address(b);
         }
@@ -199,9 +192,11 @@ impl TlsClientEndpoint {
         }
         let private_key = private_key.filter(|_| cert_key.is_some());
         let verify =
-            ascii_host(hostname.as_deref().unwrap_or(&host)).map_err(|reason| Error::Tls {
-                message: reason,
-                source: None,
+            ascii_host(hostname.as_deref().unwrap_or(authority.host())).map_err(|reason| {
+                Error::Tls {
+                    message: reason,
+                    source: None,
+                }
             })?;
         let mut settings = TlsClientSettings::new(verify);
         settings.trust_roots = ca_certs_dir.as_ref().map(PathBuf::from);
@@ -218,25 +213,21 @@ impl TlsClientEndpoint {
     }
 
     /// Twisted's `tls` client: positionals host, port, timeout, bindAddress, certificate,
-    /// privateKey, trustRoots, endpoint.
-    pub(crate) fn parse_tls(mut args: Args) -> Result<Self> {
+    /// privateKey, trustRoots, endpoint. An inner `endpoint=` is parsed by the registry that
+    /// is parsing this description.
+    pub(crate) fn from_tls_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(
             8,
             "host, port, timeout, bindAddress, certificate, privateKey, trustRoots, endpoint",
         )?;
         let host = args.param("host", 0)?;
         let host = args.required("host", host)?;
-        let port = args.param("port", 1)?;
-        let port = args.required("port", port)?;
-        let port = args.port("port", &port)?;
-        let timeout = match args.param("timeout", 2)? {
-            Some(v) => args.seconds("timeout", &v)?,
-            None => Duration::from_secs(30),
-        };
+        let port: u16 = args.get_param("port", 1)?;
+        let timeout = args.get_param("timeout", 2)?;
         let bind = args.param("bindAddress", 3)?;
-        let certificate = args.param("certificate", 4)?.map(|v| v.text);
-        let private_key = args.param("privateKey", 5)?.map(|v| v.text);
-        let trust_roots = args.param("trustRoots", 6)?.map(|v| v.text);
+        let certificate: Option<String> = args.get_param_optional("certificate", 4)?;
+        let private_key: Option<String> = args.get_param_optional("privateKey", 5)?;
+        let trust_roots: Option<String> = args.get_param_optional("trustRoots", 6)?;
         let endpoint = args.param("endpoint", 7)?;
         let bind_address = match &bind {
             Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
@@ -244,7 +235,7 @@ impl TlsClientEndpoint {
         };
         let ascii = args.convert("host", &host, ascii_host)?;
         let explicit_inner = match &endpoint {
-            Some(e) => Some(Registry::global().client(&e.text).map_err(|inner| {
+            Some(e) => Some(args.registry().client(&e.text).map_err(|inner| {
                 args.invalid(
                     "endpoint",
                     e.position,
@@ -295,13 +286,14 @@ impl TlsClientEndpoint {
         Self::assemble(inner, form, settings)
     }
 
-    /// The `tls+` layer: `hostname` (default: the inner endpoint's host), `trustRoots`,
-    /// `certificate`, `privateKey`, `alpn`, `handshakeTimeout`.
-    pub(crate) fn parse_layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
-        let hostname = match args.keyword("hostname") {
-            Some(v) => args.convert("hostname", &v, ascii_host)?,
-            None => match host_of(&inner.to_string()) {
-                Some(h) => ascii_host(&h).map_err(|reason| Error::Tls {
+    /// The `tls+` layer: `hostname` (default: the host the inner endpoint reaches, from its
+    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `certificate`, `privateKey`,
+    /// `alpn`, `handshakeTimeout`.
+    pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
+        let hostname = match args.get_optional_with("hostname", ascii_host)? {
+            Some(name) => name,
+            None => match inner.authority() {
+                Some(authority) => ascii_host(authority.host()).map_err(|reason| Error::Tls {
                     message: reason,
                     source: None,
                 })?,
@@ -309,21 +301,21 @@ impl TlsClientEndpoint {
                     return Err(args.invalid(
                         "hostname",
                         args.input().len(),
-                        format!("is required: the name to verify cannot be taken from \"{inner}\""),
+                        format!(
+                            "is required: \"{inner}\" reaches no host name to verify (write hostname=NAME)"
+                        ),
                     ))
                 }
             },
         };
         let mut settings = TlsClientSettings::new(hostname);
-        settings.trust_roots = args.keyword("trustRoots").map(|v| PathBuf::from(v.text));
-        settings.certificate = args.keyword("certificate").map(|v| PathBuf::from(v.text));
-        settings.private_key = args.keyword("privateKey").map(|v| PathBuf::from(v.text));
-        if let Some(v) = args.keyword("alpn") {
-            settings.alpn = args.convert("alpn", &v, parse_alpn)?;
-        }
-        if let Some(v) = args.keyword("handshakeTimeout") {
-            settings.handshake_timeout = args.seconds("handshakeTimeout", &v)?;
-        }
+        settings.trust_roots = args.get_optional("trustRoots")?;
+        settings.certificate = args.get_optional("certificate")?;
+        settings.private_key = args.get_optional("privateKey")?;
+        settings.alpn = args
+            .get_optional_with("alpn", parse_alpn)?
+            .unwrap_or_default();
+        settings.handshake_timeout = args.get("handshakeTimeout")?;
         args.finish()?;
         settings.build(inner)
     }
@@ -341,22 +333,6 @@ pub(crate) fn ascii_host(host: &str) -> Result<String, String> {
     }
 }
 
-/// The host of a `tcp:HOST:PORT...` canonical description, to verify by default.
-fn host_of(description: &str) -> Option<String> {
-    let split = split(description).ok()?;
-    let kind = split
-        .positionals
-        .first()?
-        .text
-        .rsplit('+')
-        .next()?
-        .to_ascii_lowercase();
-    match kind.as_str() {
-        "tcp" | "ssl" | "tls" => split.positionals.get(1).map(|v| v.text.clone()),
-        _ => None,
-    }
-}
-
 /// `h2,http/1.1` → `["h2", "http/1.1"]`.
 pub(crate) fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
     let protocols: Vec<String> = text.split(',').map(str::to_owned).collect();
@@ -369,6 +345,11 @@ pub(crate) fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
 }
 
 impl ClientEndpoint for TlsClientEndpoint {
+    /// Connects with the inner endpoint, then completes the handshake within
+    /// `handshakeTimeout`, verifying the server.
+    ///
+    /// # Cancel safety
+    /// Dropping the future closes the inner connection, mid-handshake or not.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
             if self.no_roots {
@@ -394,6 +375,13 @@ impl ClientEndpoint for TlsClientEndpoint {
             tracing::debug!(endpoint = %self, "tls handshake done");
             Ok(Connection::new(stream, info))
         })
+    }
+
+    /// The name this endpoint verifies, at the port the inner endpoint reaches (443 when the
+    /// inner endpoint has no port, as over a unix socket).
+    fn authority(&self) -> Option<Authority> {
+        let port = self.inner.authority().map_or(443, |a| a.port());
+        Some(Authority::new(self.settings.hostname.as_str(), port))
     }
 }
 

@@ -36,6 +36,7 @@ mod pem;
 mod roots;
 mod server;
 mod sni;
+mod specs;
 mod versions;
 
 use std::sync::{Arc, OnceLock};
@@ -47,8 +48,11 @@ pub use client::{TlsClientEndpoint, TlsClientSettings};
 pub use info::TlsInfo;
 pub use server::{TlsServerEndpoint, TlsServerSettings};
 
-/// How long a handshake may take unless `handshakeTimeout=` says otherwise.
-pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a handshake may take unless `handshakeTimeout=` says otherwise (declared once, in
+/// the option spec).
+pub(crate) fn default_handshake_timeout() -> Duration {
+    endpoint_core::description::declared_default(&[specs::HANDSHAKE_TIMEOUT], "handshakeTimeout")
+}
 
 /// The crypto provider every endpoint of this crate uses (`ring`).
 pub(crate) fn provider() -> Arc<CryptoProvider> {

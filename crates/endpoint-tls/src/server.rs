@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade};
 use endpoint_tcp::TcpServerEndpoint;
 use rustls::server::WebPkiClientVerifier;
@@ -16,7 +16,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::client::parse_alpn;
 use crate::info::TlsInfo;
 use crate::sni::PemDirectory;
-use crate::{errors, pem, provider, roots, versions, DEFAULT_HANDSHAKE_TIMEOUT};
+use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
 /// [`TlsServerSettings::build`].
@@ -45,7 +45,7 @@ impl TlsServerSettings {
             extra_chain: None,
             client_ca: None,
             alpn: Vec::new(),
-            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            handshake_timeout: default_handshake_timeout(),
         }
     }
 
@@ -162,32 +162,22 @@ pub struct TlsServerEndpoint {
 impl TlsServerEndpoint {
     /// Twisted's `ssl` server: positionals port, privateKey, certKey, sslmethod, interface,
     /// backlog, extraCertChain, dhParameters.
-    pub(crate) fn parse_ssl(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_ssl_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(
             8,
             "port, privateKey, certKey, sslmethod, interface, backlog, extraCertChain, dhParameters",
         )?;
         let port = args.param("port", 0)?;
-        let private_key = args
-            .param("privateKey", 1)?
-            .map(|v| v.text)
-            .unwrap_or_else(|| "server.pem".into());
+        let private_key: String = args.get_param("privateKey", 1)?;
         let cert_key = args
-            .param("certKey", 2)?
-            .map(|v| v.text)
+            .get_param_optional("certKey", 2)?
             .unwrap_or_else(|| private_key.clone());
         let sslmethod = args.param("sslmethod", 3)?;
-        let interface = args
-            .param("interface", 4)?
-            .map(|v| v.text)
-            .unwrap_or_default();
+        let interface: String = args.get_param("interface", 4)?;
         let backlog = args.param("backlog", 5)?;
-        let extra_chain = args.param("extraCertChain", 6)?.map(|v| v.text);
-        let dh_parameters = args.param("dhParameters", 7)?.map(|v| v.text);
-        let handshake_timeout = match args.keyword("handshakeTimeout") {
-            Some(v) => args.seconds("handshakeTimeout", &v)?,
-            None => DEFAULT_HANDSHAKE_TIMEOUT,
-        };
+        let extra_chain: Option<String> = args.get_param_optional("extraCertChain", 6)?;
+        let dh_parameters: Option<String> = args.get_param_optional("dhParameters", 7)?;
+        let handshake_timeout = args.get("handshakeTimeout")?;
         // Twisted's order of work: the method, the files, then the numbers.
         let versions = match &sslmethod {
             Some(m) => args.convert("sslmethod", m, versions::from_method)?,
@@ -204,11 +194,14 @@ impl TlsServerEndpoint {
                 source: Some(Box::new(e)),
             })?;
         }
-        let port = args.required("port", port)?;
-        let port = args.port("port", &port)?;
-        let backlog = match backlog {
-            Some(v) => args.u32("backlog", &v)?,
-            None => 50,
+        // Read after the files, as Twisted does.
+        let port: u16 = match port {
+            Some(v) => args.convert("port", &v, u16::from_option)?,
+            None => args.get("port")?,
+        };
+        let backlog: u32 = match backlog {
+            Some(v) => args.convert("backlog", &v, u32::from_option)?,
+            None => args.get("backlog")?,
         };
         args.finish()?;
         let inner = TcpServerEndpoint::new(port)
@@ -233,26 +226,13 @@ impl TlsServerEndpoint {
     }
 
     /// Twisted's `tls` server: a directory of PEM files served by SNI, on `tcp6`.
-    pub(crate) fn parse_directory(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_directory_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(4, "path, port, backlog, interface")?;
-        let path = args.param("path", 0)?;
-        let path = args.required("path", path)?.text;
-        let port = match args.param("port", 1)? {
-            Some(v) => args.port("port", &v)?,
-            None => 443,
-        };
-        let backlog = match args.param("backlog", 2)? {
-            Some(v) => args.u32("backlog", &v)?,
-            None => 50,
-        };
-        let interface = args
-            .param("interface", 3)?
-            .map(|v| v.text)
-            .unwrap_or_else(|| "::".into());
-        let handshake_timeout = match args.keyword("handshakeTimeout") {
-            Some(v) => args.seconds("handshakeTimeout", &v)?,
-            None => DEFAULT_HANDSHAKE_TIMEOUT,
-        };
+        let path: String = args.get_param("path", 0)?;
+        let port = args.get_param("port", 1)?;
+        let backlog = args.get_param("backlog", 2)?;
+        let interface: String = args.get_param("interface", 3)?;
+        let handshake_timeout = args.get("handshakeTimeout")?;
         args.finish()?;
         let directory = if path.is_empty() {
             ".".to_owned()
@@ -285,21 +265,16 @@ impl TlsServerEndpoint {
 
     /// The `tls+` server layer: `certificate`, `privateKey`, `extraCertChain`, `clientCA`,
     /// `alpn`, `handshakeTimeout`.
-    pub(crate) fn parse_layer(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
-        let certificate = args.keyword("certificate");
-        let certificate = args.required("certificate", certificate)?;
-        let mut settings = TlsServerSettings::new(certificate.text);
-        settings.private_key = args.keyword("privateKey").map(|v| PathBuf::from(v.text));
-        settings.extra_chain = args
-            .keyword("extraCertChain")
-            .map(|v| PathBuf::from(v.text));
-        settings.client_ca = args.keyword("clientCA").map(|v| PathBuf::from(v.text));
-        if let Some(v) = args.keyword("alpn") {
-            settings.alpn = args.convert("alpn", &v, parse_alpn)?;
-        }
-        if let Some(v) = args.keyword("handshakeTimeout") {
-            settings.handshake_timeout = args.seconds("handshakeTimeout", &v)?;
-        }
+    pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
+        let certificate: PathBuf = args.get("certificate")?;
+        let mut settings = TlsServerSettings::new(certificate);
+        settings.private_key = args.get_optional("privateKey")?;
+        settings.extra_chain = args.get_optional("extraCertChain")?;
+        settings.client_ca = args.get_optional("clientCA")?;
+        settings.alpn = args
+            .get_optional_with("alpn", parse_alpn)?
+            .unwrap_or_default();
+        settings.handshake_timeout = args.get("handshakeTimeout")?;
         args.finish()?;
         settings.build(inner)
     }
@@ -339,6 +314,10 @@ impl Upgrade for Handshake {
 }
 
 impl ServerEndpoint for TlsServerEndpoint {
+    /// Binds the inner endpoint; every accepted connection is then upgraded in its own task.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes closes anything the inner bind made.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let handshake = Handshake {
@@ -358,7 +337,8 @@ impl ServerEndpoint for TlsServerEndpoint {
 impl fmt::Display for TlsServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let timeout = |t: Duration| {
-            (t != DEFAULT_HANDSHAKE_TIMEOUT).then(|| endpoint_core::description::format_seconds(t))
+            (t != default_handshake_timeout())
+                .then(|| endpoint_core::description::format_seconds(t))
         };
         match &self.form {
             Form::Ssl {

@@ -9,8 +9,8 @@ use tokio_tungstenite::tungstenite::http::Request;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tracing::debug;
 
-use endpoint_core::description::{split, Canonical};
-use endpoint_core::{BoxFuture, ClientEndpoint, Connection, Error, Result, Side};
+use endpoint_core::description::Canonical;
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side};
 
 use crate::info::WsInfo;
 use crate::options::{format_headers, format_list, WsClientOptions};
@@ -47,7 +47,7 @@ pub struct WsClientEndpoint {
 impl WsClientEndpoint {
     /// Upgrades connections made by `inner` with `options`.
     pub fn new(inner: Arc<dyn ClientEndpoint>, options: WsClientOptions) -> Self {
-        let default_host = default_host(&inner.to_string());
+        let default_host = default_host(&*inner);
         WsClientEndpoint {
             inner,
             options,
@@ -98,6 +98,11 @@ impl WsClientEndpoint {
 }
 
 impl ClientEndpoint for WsClientEndpoint {
+    /// Connects with the inner endpoint, then performs the upgrade within
+    /// `handshakeTimeout`.
+    ///
+    /// # Cancel safety
+    /// Dropping the future closes the inner connection, mid-handshake or not.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
             let request = self.request()?;
@@ -145,6 +150,11 @@ impl ClientEndpoint for WsClientEndpoint {
                 .close_timeout(o.handshake_timeout);
             Ok(Connection::new(stream, info))
         })
+    }
+
+    /// What the inner endpoint reaches: a WebSocket does not change where the bytes go.
+    fn authority(&self) -> Option<Authority> {
+        self.inner.authority()
     }
 }
 
@@ -219,70 +229,62 @@ impl fmt::Display for WsClientEndpoint {
     }
 }
 
-/// The `Host` header for an inner description: its host, with the port unless it is the
-/// scheme's default (443 when a `tls` or `ssl` part is in the chain, else 80), or
-/// `localhost` when the transport has no host (unix sockets).
-pub(crate) fn default_host(inner: &str) -> String {
-    let Ok(parts) = split(inner) else {
-        return "localhost".into();
-    };
-    let Some(kind) = parts.positionals.first() else {
-        return "localhost".into();
-    };
-    let chain: Vec<String> = kind
-        .text
-        .split('+')
-        .map(|k| k.to_ascii_lowercase())
-        .collect();
-    let base = chain.last().map(String::as_str).unwrap_or_default();
-    if !matches!(base, "tcp" | "tls" | "ssl") {
-        return "localhost".into();
-    }
-    let keyword = |name: &str| {
-        parts
-            .keywords
-            .iter()
-            .rev()
-            .find(|(n, _)| n.text == name)
-            .map(|(_, v)| v.text.clone())
-    };
-    let host = parts
-        .positionals
-        .get(1)
-        .map(|v| v.text.clone())
-        .or_else(|| keyword("host"));
-    let port = parts
-        .positionals
-        .get(2)
-        .map(|v| v.text.clone())
-        .or_else(|| keyword("port"));
-    let Some(host) = host.filter(|h| !h.is_empty()) else {
-        return "localhost".into();
-    };
-    let secure = chain.iter().any(|k| k == "tls" || k == "ssl");
-    let host = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host
-    };
-    match port {
-        Some(p) if p != if secure { "443" } else { "80" } => format!("{host}:{p}"),
-        _ => host,
+/// The `Host` header for what `inner` reaches: its authority, with the port left out when it
+/// is 80 or 443 (the default ports of `ws://` and `wss://`), else `localhost` (a unix socket,
+/// a process).
+pub(crate) fn default_host(inner: &dyn ClientEndpoint) -> String {
+    match inner.authority() {
+        Some(a) if matches!(a.port(), 80 | 443) => match a.ip() {
+            Some(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+            _ => a.host().to_owned(),
+        },
+        Some(a) => a.to_string(),
+        None => "localhost".into(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Result};
+
     use super::default_host;
 
+    /// Reaches whatever authority it is given, and never connects.
+    #[derive(Debug)]
+    struct Reaches(Option<Authority>);
+
+    impl std::fmt::Display for Reaches {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("reaches")
+        }
+    }
+
+    impl ClientEndpoint for Reaches {
+        fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+            Box::pin(async { Err(endpoint_core::Error::other("not for connecting")) })
+        }
+
+        fn authority(&self) -> Option<Authority> {
+            self.0.clone()
+        }
+    }
+
+    fn host(authority: Option<Authority>) -> String {
+        default_host(&*Arc::new(Reaches(authority)))
+    }
+
     #[test]
-    fn host_header_from_the_inner_description() {
-        assert_eq!(default_host("tcp:example.com:80:timeout=30"), "example.com");
-        assert_eq!(default_host("tcp:example.com:8080"), "example.com:8080");
-        assert_eq!(default_host(r"tcp:\:\:1:8080"), "[::1]:8080");
-        assert_eq!(default_host("tls+tcp:a.example:443"), "a.example");
-        assert_eq!(default_host("tls:a.example:80"), "a.example:80");
-        assert_eq!(default_host("unix:/run/a.sock"), "localhost");
-        assert_eq!(default_host("tcp:host=h:port=81"), "h:81");
+    fn host_header_from_the_inner_authority() {
+        assert_eq!(host(Some(Authority::new("example.com", 80))), "example.com");
+        assert_eq!(
+            host(Some(Authority::new("example.com", 8080))),
+            "example.com:8080"
+        );
+        assert_eq!(host(Some(Authority::new("::1", 8080))), "[::1]:8080");
+        assert_eq!(host(Some(Authority::new("::1", 443))), "[::1]");
+        assert_eq!(host(Some(Authority::new("a.example", 443))), "a.example");
+        assert_eq!(host(None), "localhost");
     }
 }

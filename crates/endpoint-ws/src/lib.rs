@@ -103,17 +103,12 @@ mod info;
 mod kinds;
 mod options;
 mod server;
+mod specs;
 mod stream;
 mod url;
 
 pub use client::WsClientEndpoint;
 pub use info::WsInfo;
-pub use options::{
-    WsClientOptions, WsServerOptions, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE,
-    DEFAULT_MAX_MESSAGE_SIZE, MAX_WRITE_MESSAGE,
-};
+pub use options::{WsClientOptions, WsServerOptions, MAX_WRITE_MESSAGE};
 pub use server::{WsServerEndpoint, WsUpgrade};
 pub use stream::WsStream;
-
-/// Re-exported: [`WsStream`] wraps its `WebSocketStream`.
-pub use tokio_tungstenite;

@@ -2,15 +2,10 @@
 
 use std::time::Duration;
 
-use endpoint_core::description::Args;
+use endpoint_core::description::{declared_default, Args, FromOption};
 use endpoint_core::Result;
 
-/// Default `maxMessageSize`: 1 MiB (tungstenite's own default is 64 MiB).
-pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 1 << 20;
-/// Default `maxFrameSize`: 256 KiB (tungstenite's own default is 16 MiB).
-pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 << 10;
-/// Default `handshakeTimeout`: 10 seconds.
-pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 /// The largest binary message one write sends: 64 KiB.
 pub const MAX_WRITE_MESSAGE: usize = 64 << 10;
 
@@ -60,13 +55,13 @@ pub struct WsServerOptions {
 impl Default for WsServerOptions {
     fn default() -> Self {
         WsServerOptions {
-            path: "/".into(),
-            subprotocols: Vec::new(),
-            origins: Vec::new(),
-            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
-            ping_interval: Duration::ZERO,
+            path: declared_default(WS_SERVER_LAYER_OPTIONS, "path"),
+            subprotocols: declared_default(WS_SERVER_LAYER_OPTIONS, "subprotocols"),
+            origins: declared_default(WS_SERVER_LAYER_OPTIONS, "origins"),
+            max_message_size: declared_default(WS_SERVER_LAYER_OPTIONS, "maxMessageSize"),
+            max_frame_size: declared_default(WS_SERVER_LAYER_OPTIONS, "maxFrameSize"),
+            handshake_timeout: declared_default(WS_SERVER_LAYER_OPTIONS, "handshakeTimeout"),
+            ping_interval: declared_default(WS_SERVER_LAYER_OPTIONS, "pingInterval"),
         }
     }
 }
@@ -115,26 +110,20 @@ impl WsServerOptions {
     }
 
     /// Reads the server options from a layer's arguments and finishes them.
-    pub(crate) fn parse(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         let mut options = WsServerOptions::default();
-        if let Some(v) = args.keyword("path") {
-            options.path = args.convert("path", &v, |t| {
-                if t == "*" || t.starts_with('/') && !t.contains(['?', '#']) && valid_target(t) {
-                    Ok(t.to_owned())
-                } else {
-                    Err(format!(
-                        "must be \"*\" or a path starting with \"/\", without query: \"{t}\""
-                    ))
-                }
-            })?;
-        }
-        if let Some(v) = args.keyword("subprotocols") {
-            options.subprotocols = args.convert("subprotocols", &v, token_list)?;
-        }
-        if let Some(v) = args.keyword("origins") {
-            options.origins = list(&v.text);
-        }
-        let common = Common::parse(&mut args)?;
+        options.path = args.get_with("path", |t| {
+            if t == "*" || t.starts_with('/') && !t.contains(['?', '#']) && valid_target(t) {
+                Ok(t.to_owned())
+            } else {
+                Err(format!(
+                    "must be \"*\" or a path starting with \"/\", without query: \"{t}\""
+                ))
+            }
+        })?;
+        options.subprotocols = args.get_with("subprotocols", token_list)?;
+        options.origins = args.get_with("origins", |t| Ok(list(t)))?;
+        let common = Common::from_args(&mut args)?;
         args.finish()?;
         options.max_message_size = common.max_message_size;
         options.max_frame_size = common.max_frame_size;
@@ -189,15 +178,15 @@ pub struct WsClientOptions {
 impl Default for WsClientOptions {
     fn default() -> Self {
         WsClientOptions {
-            path: "/".into(),
+            path: declared_default(WS_CLIENT_LAYER_OPTIONS, "path"),
             host: None,
-            subprotocols: Vec::new(),
+            subprotocols: declared_default(WS_CLIENT_LAYER_OPTIONS, "subprotocols"),
             origin: None,
             headers: Vec::new(),
-            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
-            ping_interval: Duration::ZERO,
+            max_message_size: declared_default(WS_CLIENT_LAYER_OPTIONS, "maxMessageSize"),
+            max_frame_size: declared_default(WS_CLIENT_LAYER_OPTIONS, "maxFrameSize"),
+            handshake_timeout: declared_default(WS_CLIENT_LAYER_OPTIONS, "handshakeTimeout"),
+            ping_interval: declared_default(WS_CLIENT_LAYER_OPTIONS, "pingInterval"),
         }
     }
 }
@@ -257,37 +246,26 @@ impl WsClientOptions {
         self
     }
 
-    pub(crate) fn parse(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         let mut options = WsClientOptions::default();
-        if let Some(v) = args.keyword("path") {
-            options.path = args.convert("path", &v, |t| {
-                if t.starts_with('/') && !t.contains('#') && valid_target(t) {
-                    Ok(t.to_owned())
-                } else {
-                    Err(format!(
-                        "must be a path starting with \"/\" (a query may follow): \"{t}\""
-                    ))
-                }
-            })?;
-        }
-        if let Some(v) = args.keyword("host") {
-            options.host = Some(args.convert("host", &v, |t| header_value(t).map(str::to_owned))?);
-        }
-        if let Some(v) = args.keyword("subprotocols") {
-            options.subprotocols = args.convert("subprotocols", &v, token_list)?;
-        }
-        if let Some(v) = args.keyword("origin") {
-            options.origin =
-                Some(args.convert("origin", &v, |t| header_value(t).map(str::to_owned))?);
-        }
-        if let Some(v) = args.keyword("headers") {
-            options.headers = args.convert("headers", &v, parse_headers)?;
-        }
-        if let Some(v) = args.keyword("header") {
-            let mut one = args.convert("header", &v, parse_headers)?;
+        options.path = args.get_with("path", |t| {
+            if t.starts_with('/') && !t.contains('#') && valid_target(t) {
+                Ok(t.to_owned())
+            } else {
+                Err(format!(
+                    "must be a path starting with \"/\" (a query may follow): \"{t}\""
+                ))
+            }
+        })?;
+        let header = |t: &str| header_value(t).map(str::to_owned);
+        options.host = args.get_optional_with("host", header)?;
+        options.subprotocols = args.get_with("subprotocols", token_list)?;
+        options.origin = args.get_optional_with("origin", header)?;
+        options.headers = args.get_with("headers", parse_headers)?;
+        if let Some(mut one) = args.get_optional_with("header", parse_headers)? {
             options.headers.append(&mut one);
         }
-        let common = Common::parse(&mut args)?;
+        let common = Common::from_args(&mut args)?;
         args.finish()?;
         options.max_message_size = common.max_message_size;
         options.max_frame_size = common.max_frame_size;
@@ -306,35 +284,19 @@ struct Common {
 }
 
 impl Common {
-    fn parse(args: &mut Args) -> Result<Self> {
-        let size = |args: &mut Args, name: &str, default: usize| -> Result<usize> {
-            match args.keyword(name) {
-                None => Ok(default),
-                Some(v) => match args.u32(name, &v)? {
-                    0 => Err(args.invalid(name, v.position, "must be at least 1 byte".into())),
-                    n => Ok(n as usize),
-                },
-            }
+    fn from_args(args: &mut Args) -> Result<Self> {
+        let at_least_one = |t: &str| match usize::from_option(t)? {
+            0 => Err("must be at least 1 byte".to_owned()),
+            n => Ok(n),
         };
-        let max_message_size = size(args, "maxMessageSize", DEFAULT_MAX_MESSAGE_SIZE)?;
-        let max_frame_size = size(args, "maxFrameSize", DEFAULT_MAX_FRAME_SIZE)?;
-        let handshake_timeout = match args.keyword("handshakeTimeout") {
-            None => DEFAULT_HANDSHAKE_TIMEOUT,
-            Some(v) => match args.seconds("handshakeTimeout", &v)? {
-                d if d.is_zero() => {
-                    return Err(args.invalid(
-                        "handshakeTimeout",
-                        v.position,
-                        "must be more than 0 seconds".into(),
-                    ))
-                }
-                d => d,
-            },
-        };
-        let ping_interval = match args.keyword("pingInterval") {
-            None => Duration::ZERO,
-            Some(v) => args.seconds("pingInterval", &v)?,
-        };
+        let max_message_size = args.get_with("maxMessageSize", at_least_one)?;
+        let max_frame_size = args.get_with("maxFrameSize", at_least_one)?;
+        let handshake_timeout =
+            args.get_with("handshakeTimeout", |t| match Duration::from_option(t)? {
+                d if d.is_zero() => Err("must be more than 0 seconds".to_owned()),
+                d => Ok(d),
+            })?;
+        let ping_interval = args.get("pingInterval")?;
         Ok(Common {
             max_message_size,
             max_frame_size,

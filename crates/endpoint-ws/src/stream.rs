@@ -20,7 +20,8 @@ use tracing::{debug, trace};
 
 use endpoint_core::IoStream;
 
-use crate::options::{DEFAULT_HANDSHAKE_TIMEOUT, MAX_WRITE_MESSAGE};
+use crate::options::MAX_WRITE_MESSAGE;
+use crate::specs::WS_SERVER_LAYER_OPTIONS;
 
 /// A byte stream over a WebSocket: what the `ws` layer's connections carry.
 ///
@@ -97,7 +98,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             max_message_size,
             max_frame_size,
             keepalive: None,
-            close_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            close_timeout: endpoint_core::description::declared_default(
+                WS_SERVER_LAYER_OPTIONS,
+                "handshakeTimeout",
+            ),
             shutdown: Shutdown::Open,
         }
     }

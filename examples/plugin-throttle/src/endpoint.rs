@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{
-    BoxFuture, ClientEndpoint, Connection, Listener, Result, ServerEndpoint, Upgrade,
+    Authority, BoxFuture, ClientEndpoint, Connection, Listener, Result, ServerEndpoint, Upgrade,
 };
 
 use crate::stream::Throttled;
@@ -21,36 +21,18 @@ pub struct Rate {
 }
 
 impl Rate {
-    pub(crate) fn parse(mut args: Args) -> Result<Self> {
-        let rate = args.keyword("rate");
-        let rate = args.required("rate", rate)?;
-        let rate_value =
-            args.convert(
-                "rate",
-                &rate,
-                |t| match endpoint_core::description::parse_integer(t)? {
-                    0 => Err("must be at least 1 byte per second".into()),
-                    n => Ok(n),
-                },
-            )?;
-        let burst = match args.keyword("burst") {
-            Some(v) => {
-                args.convert(
-                    "burst",
-                    &v,
-                    |t| match endpoint_core::description::parse_integer(t)? {
-                        0 => Err("must be at least 1 byte".into()),
-                        n => Ok(n),
-                    },
-                )?
-            }
-            None => rate_value,
+    /// Reads `rate` and `burst` (default: the rate) from a layer's arguments.
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
+        let at_least_one = |t: &str| match u64::from_option(t)? {
+            0 => Err("must be at least 1 byte (per second, for rate)".to_owned()),
+            n => Ok(n),
         };
+        let rate = args.get_with("rate", at_least_one)?;
+        let burst = args
+            .get_optional_with("burst", at_least_one)?
+            .unwrap_or(rate);
         args.finish()?;
-        Ok(Rate {
-            rate: rate_value,
-            burst,
-        })
+        Ok(Rate { rate, burst })
     }
 
     fn wrap(self, connection: Connection) -> Connection {
@@ -75,8 +57,18 @@ impl ThrottleClientEndpoint {
 }
 
 impl ClientEndpoint for ThrottleClientEndpoint {
+    /// Connects with the inner endpoint and limits the connection.
+    ///
+    /// # Cancel safety
+    /// As cancel-safe as the inner endpoint's `connect`.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move { Ok(self.rate.wrap(self.inner.connect().await?)) })
+    }
+
+    /// A layer forwards what the endpoint beneath it reaches, so `tls+throttle+tcp` still
+    /// verifies the tcp host.
+    fn authority(&self) -> Option<Authority> {
+        self.inner.authority()
     }
 }
 
@@ -104,6 +96,10 @@ impl ThrottleServerEndpoint {
 }
 
 impl ServerEndpoint for ThrottleServerEndpoint {
+    /// Binds the inner endpoint and limits every accepted connection.
+    ///
+    /// # Cancel safety
+    /// As cancel-safe as the inner endpoint's `bind`.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let listener = self.inner.bind().await?;

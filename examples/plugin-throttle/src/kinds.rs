@@ -9,7 +9,7 @@ use endpoint_core::{
 
 use crate::endpoint::{Rate, ThrottleClientEndpoint, ThrottleServerEndpoint};
 
-static OPTIONS: &[OptionSpec] = &[
+static THROTTLE_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("rate", OptionType::Integer, "bytes per second, each way"),
     OptionSpec::new(
         "burst",
@@ -21,33 +21,32 @@ static OPTIONS: &[OptionSpec] = &[
 fn server(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
     Ok(Arc::new(ThrottleServerEndpoint::new(
         inner,
-        Rate::parse(args)?,
+        Rate::from_args(args)?,
     )))
 }
 
 fn client(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
     Ok(Arc::new(ThrottleClientEndpoint::new(
         inner,
-        Rate::parse(args)?,
+        Rate::from_args(args)?,
     )))
 }
 
-endpoint_core::inventory::submit! {
-    Kind {
-        name: "throttle",
-        summary: "limits bandwidth of every connection (example plugin)",
-        positional: &[],
-        options: OPTIONS,
-        builder: Builder::ServerLayer(server),
-    }
-}
+static THROTTLE_SERVER_LAYER: Kind = Kind {
+    name: "throttle",
+    summary: "limits bandwidth of every connection (example plugin)",
+    positional: &[],
+    options: THROTTLE_OPTIONS,
+    builder: Builder::ServerLayer(server),
+};
 
-endpoint_core::inventory::submit! {
-    Kind {
-        name: "throttle",
-        summary: "limits bandwidth of the connection (example plugin)",
-        positional: &[],
-        options: OPTIONS,
-        builder: Builder::ClientLayer(client),
-    }
-}
+static THROTTLE_CLIENT_LAYER: Kind = Kind {
+    name: "throttle",
+    summary: "limits bandwidth of the connection (example plugin)",
+    positional: &[],
+    options: THROTTLE_OPTIONS,
+    builder: Builder::ClientLayer(client),
+};
+
+endpoint_core::inventory::submit! { THROTTLE_SERVER_LAYER }
+endpoint_core::inventory::submit! { THROTTLE_CLIENT_LAYER }

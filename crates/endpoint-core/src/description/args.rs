@@ -129,12 +129,27 @@ impl Args {
         self.typed(name, value)
     }
 
-    /// The keyword `name` converted with `parse` (for values only one kind understands,
-    /// such as a bind address), else its declared default converted the same way.
+    /// The keyword `name` converted with `parse` (for values only one kind understands, or
+    /// with a check of the kind's own), else its declared default converted the same way.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when `parse` fails, or when the option has no default and was not
+    /// given.
+    pub fn get_with<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T> {
+        self.get_optional_with(name, parse)?
+            .ok_or_else(|| self.missing(name))
+    }
+
+    /// Like [`get_with`](Args::get_with), but an option with no default that was not given
+    /// is `None`.
     ///
     /// # Errors
     /// [`Error::Option`] when `parse` fails.
-    pub fn get_with<T>(
+    pub fn get_optional_with<T>(
         &mut self,
         name: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
