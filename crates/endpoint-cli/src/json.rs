@@ -2,7 +2,7 @@
 
 /// Appends `text` as a JSON string literal.
 pub fn push_string(out: &mut String, text: &str) {
-    endpoints::json_string(out, text);
+    endpoints::core::json_string(out, text);
 }
 
 /// Appends `text` as a JSON string, or `null` when there is none.

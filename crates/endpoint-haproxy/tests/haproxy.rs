@@ -285,7 +285,7 @@ async fn twisted_wrapper_form_nests_and_reads_two_headers() -> Result {
 async fn over_a_unix_socket() -> Result {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("p.sock");
-    let quoted = endpoints::description::quote(&path.to_string_lossy());
+    let quoted = endpoints::quote(&path.to_string_lossy());
     let mut listener = endpoints::server_from_string(&format!("haproxy:unix:{quoted}"))?
         .bind()
         .await?;

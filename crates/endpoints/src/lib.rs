@@ -34,17 +34,34 @@
 //! | `exec` | client: a subprocess's stdout/stdin | [`unix`] / `unix` |
 //! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too) | [`haproxy`] / `haproxy` |
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
-//! | `ws`, `wss`, `ws+` | (coming) | [`ws`] / `ws` |
+//! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |
 //!
 //! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
 //! dependency and one line, `use the_plugin as _;`, so the linker keeps it.
+//!
+//! # What is where
+//! The root holds what an application needs: the two `*_from_string` functions, the endpoint
+//! traits, [`Connection`], [`Listener`] and [`ListeningPort`], [`Error`], services, the
+//! description value types and [`Registry`]. Writing a kind, a layer or a plugin uses
+//! [`core`] (the `endpoint-core` crate: `Kind`, `OptionSpec`, `Args`, `Upgrade`, `Accept`, …),
+//! as `libp2p::core` does for libp2p. Each transport's own types are in its module
+//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`]).
 //!
 //! # Feature flags
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found.
 #![warn(missing_docs)]
 
-pub use endpoint_core::*;
+pub use endpoint_core::description::quote;
+pub use endpoint_core::{
+    client_from_string, server_from_string, shutdown_signal, Address, Authority, ClientDescription,
+    ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListeningPort, Registry, Result,
+    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
+};
+
+/// The plugin author's API: everything a transport, layer or plugin crate uses to register
+/// kinds and build endpoints (the `endpoint-core` crate).
+pub use endpoint_core as core;
 
 /// TCP: `tcp` and `tcp6` (the `endpoint-tcp` crate).
 #[cfg(feature = "tcp")]

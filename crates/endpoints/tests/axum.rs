@@ -44,7 +44,7 @@ async fn axum_serves_over_tcp() -> TestResult {
 #[tokio::test]
 async fn axum_serves_over_a_unix_socket() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let path = endpoints::description::quote(&dir.path().join("http.sock").to_string_lossy());
+    let path = endpoints::quote(&dir.path().join("http.sock").to_string_lossy());
     let response = get_over(&format!("unix:{path}"), |_| format!("unix:{path}")).await?;
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     assert!(response.ends_with("hello from axum"), "{response}");

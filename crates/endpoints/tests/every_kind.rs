@@ -48,15 +48,9 @@ async fn tcp_through_the_facade() -> TestResult {
 async fn unix_through_the_facade() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("echo.sock");
-    let server = format!(
-        "unix:{}",
-        endpoints::description::quote(&path.to_string_lossy())
-    );
+    let server = format!("unix:{}", endpoints::quote(&path.to_string_lossy()));
     echo_once(&server, |_| {
-        format!(
-            "unix:{}",
-            endpoints::description::quote(&path.to_string_lossy())
-        )
+        format!("unix:{}", endpoints::quote(&path.to_string_lossy()))
     })
     .await
 }

@@ -115,7 +115,7 @@ fn cases() -> Vec<Value> {
 
 /// The case's kind as Twisted would dispatch it: the first positional, lower-cased.
 fn kind_of(input: &str) -> String {
-    endpoints::description::split(input)
+    endpoints::core::description::split(input)
         .ok()
         .and_then(|s| s.positionals.first().map(|k| k.text.to_lowercase()))
         .unwrap_or_default()

@@ -2,7 +2,8 @@
 //! every option with defaults filled in.
 
 use clap::Args;
-use endpoints::{Described, OptionType, OptionValue, Registry, Side};
+use endpoints::core::{Described, OptionType, OptionValue};
+use endpoints::{Registry, Side};
 
 use crate::failure::Failure;
 

@@ -1,7 +1,8 @@
 //! `endpoint kinds [--json]`: every registered kind, layer and URL form, with its options.
 
 use clap::Args;
-use endpoints::{Kind, OptionSpec, Registry, UrlForm};
+use endpoints::core::{Kind, OptionSpec, Shorthand, UrlForm};
+use endpoints::Registry;
 
 use crate::failure::Failure;
 use crate::json;
@@ -24,7 +25,14 @@ pub fn run(args: &KindsArgs) -> Result<(), Failure> {
     if args.json {
         println!("{}", to_json(registry.kinds(), registry.url_forms()));
     } else {
-        print!("{}", text(registry.kinds(), registry.url_forms()));
+        print!(
+            "{}",
+            text(
+                registry.kinds(),
+                registry.shorthands(),
+                registry.url_forms()
+            )
+        );
     }
     Ok(())
 }
@@ -39,7 +47,7 @@ fn role(kind: &Kind) -> &'static str {
 }
 
 /// The human-readable listing.
-fn text(kinds: &[Kind], urls: &[UrlForm]) -> String {
+fn text(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> String {
     let mut out = String::new();
     for kind in kinds {
         out.push_str(&format!(
@@ -64,6 +72,22 @@ fn text(kinds: &[Kind], urls: &[UrlForm]) -> String {
                 option.ty.to_string(),
                 option.help,
                 option_notes(option)
+            ));
+        }
+        out.push('\n');
+    }
+    if !shorthands.is_empty() {
+        out.push_str("Shorthands (every option is the chain's):\n");
+        let width = shorthands
+            .iter()
+            .map(|s| s.name.len() + s.side.to_string().len() + 3)
+            .max()
+            .unwrap_or(0);
+        for shorthand in shorthands {
+            let name = format!("{} ({})", shorthand.name, shorthand.side);
+            out.push_str(&format!(
+                "  {name:width$}  = {}: {}\n",
+                shorthand.expansion, shorthand.summary
             ));
         }
         out.push('\n');
@@ -169,8 +193,17 @@ mod tests {
     #[test]
     fn text_shows_usage_and_options() {
         let registry = Registry::global();
-        let text = text(registry.kinds(), registry.url_forms());
+        let text = text(
+            registry.kinds(),
+            registry.shorthands(),
+            registry.url_forms(),
+        );
         assert!(text.contains("tcp (server base): "), "{text}");
+        assert!(
+            text.contains("= ws+tcp: WebSocket client over TCP"),
+            "{text}"
+        );
+        assert!(text.contains("wss (server)  = ws+ssl:"), "{text}");
         assert!(text.contains("  usage: tcp:PORT\n"), "{text}");
         assert!(text.contains("backlog"), "{text}");
     }

@@ -6,8 +6,24 @@ pub mod kinds;
 pub mod listen;
 pub mod relay;
 
-use crate::cli::Command;
+use clap::Subcommand;
+
 use crate::failure::Failure;
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a description's canonical form and every option, defaults filled in.
+    Describe(describe::DescribeArgs),
+    /// List every registered endpoint kind with its options.
+    Kinds(kinds::KindsArgs),
+    /// Accept one connection and join it to stdin/stdout (like `nc -l`).
+    Listen(listen::ListenArgs),
+    /// Connect and join the connection to stdin/stdout (like `nc`).
+    Connect(connect::ConnectArgs),
+    /// Forward every accepted connection to a new client connection (like socat).
+    Relay(relay::RelayArgs),
+}
 
 /// Runs one subcommand to completion.
 ///

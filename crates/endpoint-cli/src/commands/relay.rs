@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use endpoints::description::parse_seconds;
+use endpoints::core::description::parse_seconds;
 use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
 use tokio::sync::Notify;
 use tracing::{debug, warn};

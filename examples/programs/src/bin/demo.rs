@@ -7,7 +7,7 @@
 
 use std::error::Error;
 
-use endpoints::description::quote;
+use endpoints::quote;
 use endpoints::{client_from_string, server_from_string, Address, Connection, UnixAddress};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

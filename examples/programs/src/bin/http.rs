@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     let dir = tempfile::tempdir()?;
-    let socket = endpoints::description::quote(&dir.path().join("http.sock").to_string_lossy());
+    let socket = endpoints::quote(&dir.path().join("http.sock").to_string_lossy());
     let mut args = std::env::args().skip(1);
     let server = args.next().unwrap_or_else(|| format!("unix:{socket}"));
     let client = args.next().unwrap_or_else(|| format!("unix:{socket}"));
