@@ -228,8 +228,17 @@ impl Registry {
                 && self.find_shorthand(name, side).is_none()
                 && self.find(name, side, true).is_some()
         };
+        // The next positional joins only when it names a kind itself (`haproxy:tcp:80`); in
+        // `ws:example.com:80` without the ws shorthand, `ws` stays the unknown base kind.
+        let names_a_kind = |segment: &Value| {
+            let first = segment.text.split('+').next().unwrap_or_default();
+            self.find(first, side, false).is_some()
+                || self.find(first, side, true).is_some()
+                || self.find_shorthand(first, side).is_some()
+        };
+        let mut positionals = positionals.peekable();
         while names.last().is_some_and(|(name, _)| layer_only(name)) {
-            let Some(next) = positionals.next() else {
+            let Some(next) = positionals.next_if(|next| names_a_kind(next)) else {
                 break;
             };
             chain(input, &next, &mut names)?;
