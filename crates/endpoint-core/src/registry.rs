@@ -85,7 +85,8 @@ impl Registry {
                 && k.is_layer() == kind.is_layer())
         });
         kinds.push(kind);
-        kinds.sort_by(|a, b| a.name.cmp(b.name));
+        // A stable order for listings: by name, then server before client, base before layer.
+        kinds.sort_by_key(|k| (k.name, k.side() == Side::Client, k.is_layer()));
         self
     }
 
@@ -94,6 +95,7 @@ impl Registry {
         let urls = &mut Arc::make_mut(&mut self.tables).urls;
         urls.retain(|u| !u.scheme.eq_ignore_ascii_case(form.scheme));
         urls.push(form);
+        urls.sort_by_key(|u| u.scheme);
         self
     }
 
@@ -103,7 +105,7 @@ impl Registry {
         shorthands
             .retain(|s| !(s.name.eq_ignore_ascii_case(shorthand.name) && s.side == shorthand.side));
         shorthands.push(shorthand);
-        shorthands.sort_by(|a, b| a.name.cmp(b.name));
+        shorthands.sort_by_key(|s| (s.name, s.side == Side::Client));
         self
     }
 

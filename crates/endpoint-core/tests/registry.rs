@@ -37,26 +37,19 @@ static LAYER_OPTIONS: &[OptionSpec] = &[
 ];
 
 fn base(mut args: Args) -> Result<Arc<dyn ClientEndpoint>> {
-    let path = args.param("path", 0)?;
-    let path = args.required("path", path)?;
-    let timeout = match args.keyword("timeout") {
-        Some(v) => args.seconds("timeout", &v)?,
-        None => std::time::Duration::from_secs(30),
-    };
+    let path: String = args.get_param("path", 0)?;
+    let timeout = args.get("timeout")?;
     args.finish()?;
     let text = Canonical::new("pipe")
-        .arg(&path.text)
+        .arg(&path)
         .seconds("timeout", timeout)
         .to_string();
     Ok(Arc::new(Recorded(text)))
 }
 
 fn layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
-    let hostname = args.keyword("hostname").map(|v| v.text);
-    let timeout = match args.keyword("timeout") {
-        Some(v) => args.seconds("timeout", &v)?,
-        None => std::time::Duration::from_secs(10),
-    };
+    let hostname: Option<String> = args.get_optional("hostname")?;
+    let timeout = args.get("timeout")?;
     args.finish()?;
     let text = Canonical::layer("wrap", &inner)
         .option_some("hostname", hostname)

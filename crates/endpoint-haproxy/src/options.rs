@@ -160,6 +160,12 @@ pub(crate) fn parse_trusted(text: &str) -> Result<Vec<Cidr>, String> {
     text.split(',').map(|part| part.trim().parse()).collect()
 }
 
+impl FromOption for Versions {
+    fn from_option(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,11 +203,5 @@ mod tests {
         assert!(Versions::V1.accepts(1) && !Versions::V1.accepts(2));
         assert_eq!("2".parse::<Versions>(), Ok(Versions::V2));
         assert!("3".parse::<Versions>().is_err());
-    }
-}
-
-impl FromOption for Versions {
-    fn from_option(text: &str) -> Result<Self, String> {
-        text.parse()
     }
 }

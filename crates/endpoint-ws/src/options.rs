@@ -111,8 +111,7 @@ impl WsServerOptions {
 
     /// Reads the server options from a layer's arguments and finishes them.
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
-        let mut options = WsServerOptions::default();
-        options.path = args.get_with("path", |t| {
+        let path = args.get_with("path", |t| {
             if t == "*" || t.starts_with('/') && !t.contains(['?', '#']) && valid_target(t) {
                 Ok(t.to_owned())
             } else {
@@ -121,15 +120,19 @@ impl WsServerOptions {
                 ))
             }
         })?;
-        options.subprotocols = args.get_with("subprotocols", token_list)?;
-        options.origins = args.get_with("origins", |t| Ok(list(t)))?;
+        let subprotocols = args.get_with("subprotocols", token_list)?;
+        let origins = args.get_with("origins", |t| Ok(list(t)))?;
         let common = Common::from_args(&mut args)?;
         args.finish()?;
-        options.max_message_size = common.max_message_size;
-        options.max_frame_size = common.max_frame_size;
-        options.handshake_timeout = common.handshake_timeout;
-        options.ping_interval = common.ping_interval;
-        Ok(options)
+        Ok(WsServerOptions {
+            path,
+            subprotocols,
+            origins,
+            max_message_size: common.max_message_size,
+            max_frame_size: common.max_frame_size,
+            handshake_timeout: common.handshake_timeout,
+            ping_interval: common.ping_interval,
+        })
     }
 }
 
@@ -247,8 +250,7 @@ impl WsClientOptions {
     }
 
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
-        let mut options = WsClientOptions::default();
-        options.path = args.get_with("path", |t| {
+        let path = args.get_with("path", |t| {
             if t.starts_with('/') && !t.contains('#') && valid_target(t) {
                 Ok(t.to_owned())
             } else {
@@ -258,20 +260,26 @@ impl WsClientOptions {
             }
         })?;
         let header = |t: &str| header_value(t).map(str::to_owned);
-        options.host = args.get_optional_with("host", header)?;
-        options.subprotocols = args.get_with("subprotocols", token_list)?;
-        options.origin = args.get_optional_with("origin", header)?;
-        options.headers = args.get_with("headers", parse_headers)?;
+        let host = args.get_optional_with("host", header)?;
+        let subprotocols = args.get_with("subprotocols", token_list)?;
+        let origin = args.get_optional_with("origin", header)?;
+        let mut headers = args.get_with("headers", parse_headers)?;
         if let Some(mut one) = args.get_optional_with("header", parse_headers)? {
-            options.headers.append(&mut one);
+            headers.append(&mut one);
         }
         let common = Common::from_args(&mut args)?;
         args.finish()?;
-        options.max_message_size = common.max_message_size;
-        options.max_frame_size = common.max_frame_size;
-        options.handshake_timeout = common.handshake_timeout;
-        options.ping_interval = common.ping_interval;
-        Ok(options)
+        Ok(WsClientOptions {
+            path,
+            host,
+            subprotocols,
+            origin,
+            headers,
+            max_message_size: common.max_message_size,
+            max_frame_size: common.max_frame_size,
+            handshake_timeout: common.handshake_timeout,
+            ping_interval: common.ping_interval,
+        })
     }
 }
 

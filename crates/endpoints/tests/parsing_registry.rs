@@ -11,9 +11,7 @@ use endpoints::core::description::Args;
 use endpoints::core::{BoxFuture, Builder, Kind, OptionSpec, OptionType};
 use endpoints::tls::TlsInfo;
 use endpoints::ws::WsInfo;
-use endpoints::{
-    Authority, ClientEndpoint, Connection, Error, Registry, Result, ServerEndpoint, Side,
-};
+use endpoints::{Authority, ClientEndpoint, Connection, Error, Registry, Result, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;

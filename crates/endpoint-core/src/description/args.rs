@@ -2,10 +2,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::split::Value;
-use super::value::{self, FromOption};
+use super::value::FromOption;
 use crate::authority::Authority;
 use crate::error::{Error, Result};
 use crate::nested::InnerParser;
@@ -323,49 +322,6 @@ impl Args {
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T> {
         parse(&value.text).map_err(|reason| self.invalid(name, value.position, reason))
-    }
-
-    /// A port number (strict digits, 0–65535).
-    ///
-    /// # Errors
-    /// [`Error::Option`] when the text is not a port.
-    pub fn port(&self, name: &str, value: &Value) -> Result<u16> {
-        self.convert(name, value, value::parse_port)
-    }
-
-    /// A non-negative integer that fits in `u32`.
-    ///
-    /// # Errors
-    /// [`Error::Option`] when the text is not such a number.
-    pub fn u32(&self, name: &str, value: &Value) -> Result<u32> {
-        self.convert(name, value, |t| {
-            let n = value::parse_integer(t)?;
-            u32::try_from(n).map_err(|_| format!("is too large: \"{t}\""))
-        })
-    }
-
-    /// A `0`/`1` flag.
-    ///
-    /// # Errors
-    /// [`Error::Option`] when the text is not digits.
-    pub fn flag(&self, name: &str, value: &Value) -> Result<bool> {
-        self.convert(name, value, value::parse_flag)
-    }
-
-    /// Seconds, possibly fractional.
-    ///
-    /// # Errors
-    /// [`Error::Option`] when the text is not a non-negative number.
-    pub fn seconds(&self, name: &str, value: &Value) -> Result<Duration> {
-        self.convert(name, value, value::parse_seconds)
-    }
-
-    /// An octal file mode.
-    ///
-    /// # Errors
-    /// [`Error::Option`] when the text is not octal or exceeds `7777`.
-    pub fn mode(&self, name: &str, value: &Value) -> Result<u32> {
-        self.convert(name, value, value::parse_mode)
     }
 
     /// Ends parsing: every keyword must have been read.
