@@ -45,7 +45,7 @@ mod value;
 pub use address::{Address, UnixAddress};
 pub use connection::{Connection, ConnectionInfo, IoStream};
 pub use deadline::with_timeout;
-pub use describe::{json_string, Described, DescribedLayer, OptionValue};
+pub use describe::{Described, DescribedLayer, OptionValue};
 pub use endpoint::{BoxFuture, ClientEndpoint, ServerEndpoint};
 pub use error::{Error, Result};
 pub use kind::{
