@@ -7,7 +7,6 @@
 mod cli;
 mod commands;
 mod failure;
-mod json;
 mod logging;
 mod pipe;
 

@@ -1,7 +1,6 @@
 //! Structured descriptions: every option of every part, typed, defaults filled in.
-//! This is what `endpoint describe --json` prints.
-
-use std::fmt::Write as _;
+//! This is what `endpoint describe --json` prints (through `serde`, behind the `serde`
+//! feature).
 
 use crate::description::{parse_integer, parse_mode, parse_seconds, Args};
 use crate::error::Result;
@@ -11,7 +10,11 @@ use crate::registry::Registry;
 use crate::side::Side;
 
 /// A typed option value.
+///
+/// With the `serde` feature it serializes as the bare JSON value: `null`, a boolean, a
+/// number, a string, an array of strings, or a nested [`Described`] object.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(untagged))]
 #[non_exhaustive]
 pub enum OptionValue {
     /// An absent optional value.
@@ -24,11 +27,17 @@ pub enum OptionValue {
     Number(f64),
     /// Text.
     Text(String),
+    /// The items of a list option ([`OptionType::List`]: `alpn`, `subprotocols`, `headers`,
+    /// ...), in order; empty when the list is.
+    List(Vec<String>),
     /// An inner description.
     Description(Box<Described>),
 }
 
 /// One layer of a described endpoint and its options.
+///
+/// With the `serde` feature it serializes as one object, `{"kind": ..., OPTION: VALUE, ...}`,
+/// the options as keys in declared order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DescribedLayer {
     /// The layer's name.
@@ -38,6 +47,10 @@ pub struct DescribedLayer {
 }
 
 /// An endpoint described option by option.
+///
+/// With the `serde` feature it serializes as the object `endpoint describe --json` prints:
+/// `{"side": ..., "kind": ..., "layers": [...], OPTION: VALUE, ...}`, the base kind's options
+/// as keys in declared order; `canonical` is left out.
 ///
 /// # Examples
 /// ```
@@ -121,6 +134,7 @@ impl Registry {
                     Ok(d) => OptionValue::Number(d.as_secs_f64()),
                     Err(_) => OptionValue::Text(text),
                 },
+                OptionType::List => OptionValue::List(list_items(&text)),
                 OptionType::Description(side) if !text.is_empty() => {
                     OptionValue::Description(Box::new(self.describe(side, &text)?))
                 }
@@ -132,78 +146,146 @@ impl Registry {
     }
 }
 
-impl Described {
-    /// One JSON object: `side`, `kind`, `layers`, then every option of the base kind.
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        write_described(&mut out, self);
-        out
-    }
-}
-
-fn write_described(out: &mut String, d: &Described) {
-    out.push_str("{\"side\":");
-    write_string(out, &d.side.to_string());
-    out.push_str(",\"kind\":");
-    write_string(out, &d.kind);
-    out.push_str(",\"layers\":[");
-    for (i, layer) in d.layers.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"kind\":");
-        write_string(out, &layer.kind);
-        write_options(out, &layer.options);
-        out.push('}');
-    }
-    out.push(']');
-    write_options(out, &d.options);
-    out.push('}');
-}
-
-fn write_options(out: &mut String, options: &[(String, OptionValue)]) {
-    for (name, value) in options {
-        out.push(',');
-        write_string(out, name);
-        out.push(':');
-        match value {
-            OptionValue::Null => out.push_str("null"),
-            OptionValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            OptionValue::Integer(n) => out.push_str(&n.to_string()),
-            OptionValue::Number(x) => out.push_str(&x.to_string()),
-            OptionValue::Text(s) => write_string(out, s),
-            OptionValue::Description(inner) => write_described(out, inner),
-        }
-    }
-}
-
-/// Appends `s` to `out` as a JSON string literal (quoted and escaped), for tools that print
-/// JSON next to [`Described::to_json`] without a JSON library.
+/// Splits a list option's text into its items the way the kinds' parsers read them: at
+/// commas, each item trimmed, empty items dropped (`" a, b ,,c"` gives `a`, `b`, `c`).
 ///
-/// # Examples
-/// ```
-/// let mut out = String::new();
-/// endpoint_core::json_string(&mut out, "a \"b\"\n");
-/// assert_eq!(out, r#""a \"b\"\n""#);
-/// ```
-pub fn json_string(out: &mut String, s: &str) {
-    write_string(out, s)
-}
-
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+/// A list of `Name=value` items (the ws client's `headers=`) splits as its parser does: a comma
+/// starts a new item only where `Name=` follows, so a value keeps its commas
+/// (`X-A=1,Accept=a, b` gives `X-A=1` and `Accept=a, b`).
+fn list_items(text: &str) -> Vec<String> {
+    let pairs = text.split(',').next().is_some_and(starts_pair);
+    let mut items: Vec<String> = Vec::new();
+    for piece in text.split(',') {
+        match items.last_mut() {
+            Some(item) if pairs && !starts_pair(piece) => {
+                item.push(',');
+                item.push_str(piece);
             }
-            c => out.push(c),
+            _ => items.push(piece.to_owned()),
         }
     }
-    out.push('"');
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// True when `piece` opens a `Name=value` item: an HTTP token, then `=`.
+fn starts_pair(piece: &str) -> bool {
+    piece.split_once('=').is_some_and(|(name, _)| {
+        let name = name.trim();
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    })
+}
+
+// By hand rather than derived: the options are an ordered list of (keyword, value) pairs that
+// the JSON contract (DESIGN.md §6) flattens into the object itself, and `canonical` stays out.
+#[cfg(feature = "serde")]
+mod serde_impls {
+    use serde::ser::{Serialize, SerializeMap, Serializer};
+
+    use super::{Described, DescribedLayer, OptionValue};
+
+    /// Writes `options` as entries of `map`, in order.
+    fn entries<M: SerializeMap>(
+        map: &mut M,
+        options: &[(String, OptionValue)],
+    ) -> Result<(), M::Error> {
+        options
+            .iter()
+            .try_for_each(|(name, value)| map.serialize_entry(name, value))
+    }
+
+    impl Serialize for Described {
+        /// `{"side": ..., "kind": ..., "layers": [...], OPTION: VALUE, ...}`.
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(Some(3 + self.options.len()))?;
+            map.serialize_entry("side", &self.side)?;
+            map.serialize_entry("kind", &self.kind)?;
+            map.serialize_entry("layers", &self.layers)?;
+            entries(&mut map, &self.options)?;
+            map.end()
+        }
+    }
+
+    impl Serialize for DescribedLayer {
+        /// `{"kind": ..., OPTION: VALUE, ...}`.
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(Some(1 + self.options.len()))?;
+            map.serialize_entry("kind", &self.kind)?;
+            entries(&mut map, &self.options)?;
+            map.end()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_split_at_commas_trimmed_without_empty_items() {
+        assert_eq!(list_items(""), Vec::<String>::new());
+        assert_eq!(list_items("h2,http/1.1"), ["h2", "http/1.1"]);
+        assert_eq!(list_items(" a, b ,,c,"), ["a", "b", "c"]);
+        assert_eq!(list_items("10.0.0.0/8,::1/128"), ["10.0.0.0/8", "::1/128"]);
+    }
+
+    #[test]
+    fn name_value_lists_split_only_where_a_name_follows() {
+        assert_eq!(
+            list_items("X-Token=abc,Accept=a, b,X-Empty="),
+            ["X-Token=abc", "Accept=a, b", "X-Empty="]
+        );
+        assert_eq!(
+            list_items("Authorization=Bearer a,b"),
+            ["Authorization=Bearer a,b"]
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serializes_as_one_flat_object_in_declared_order() -> serde_json::Result<()> {
+        let text = |s: &str| OptionValue::Text(s.to_owned());
+        let inner = Described {
+            side: Side::Client,
+            kind: "pipe".into(),
+            layers: Vec::new(),
+            options: vec![("path".into(), text("/a"))],
+            canonical: "pipe:/a".into(),
+        };
+        let described = Described {
+            side: Side::Client,
+            kind: "wrapped".into(),
+            layers: vec![DescribedLayer {
+                kind: "ws".into(),
+                options: vec![
+                    ("subprotocols".into(), OptionValue::List(Vec::new())),
+                    (
+                        "headers".into(),
+                        OptionValue::List(vec!["X-A=1".into(), "Accept=a, b".into()]),
+                    ),
+                ],
+            }],
+            options: vec![
+                ("zeta".into(), OptionValue::Integer(1)),
+                ("alpha".into(), OptionValue::Number(0.25)),
+                ("flag".into(), OptionValue::Bool(false)),
+                ("none".into(), OptionValue::Null),
+                ("quoted".into(), text("a\"b\\\n")),
+                ("endpoint".into(), OptionValue::Description(Box::new(inner))),
+            ],
+            canonical: "ignored".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&described)?,
+            r#"{"side":"client","kind":"wrapped","layers":[{"kind":"ws","subprotocols":[],"headers":["X-A=1","Accept=a, b"]}],"zeta":1,"alpha":0.25,"flag":false,"none":null,"quoted":"a\"b\\\n","endpoint":{"side":"client","kind":"pipe","layers":[],"path":"/a"}}"#
+        );
+        Ok(())
+    }
 }

@@ -51,7 +51,7 @@ pub use address::{Address, UnixAddress};
 pub use authority::Authority;
 pub use connection::{Connection, ConnectionInfo, IoStream};
 pub use deadline::with_timeout;
-pub use describe::{json_string, Described, DescribedLayer, OptionValue};
+pub use describe::{Described, DescribedLayer, OptionValue};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{Error, Result};
 pub use future::BoxFuture;

@@ -3,7 +3,14 @@
 use std::fmt;
 
 /// Which end an endpoint or kind is for.
+///
+/// With the `serde` feature it serializes as `"server"` or `"client"`, as it displays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum Side {
     /// Listening (`serverFromString`).
     Server,

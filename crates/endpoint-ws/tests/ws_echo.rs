@@ -1,7 +1,7 @@
 //! Echo through the `ws` layer over TCP, unix sockets and URL forms, with connection info.
 mod support;
 
-use endpoint_core::{Registry, Side};
+use endpoint_core::{OptionValue, Registry, Side};
 use endpoint_ws::WsInfo;
 use support::{exchange, pair, TestResult, SAFETY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -180,18 +180,37 @@ async fn describe_lists_the_ws_layer_with_defaults() -> TestResult {
     let described = Registry::global().describe(Side::Server, "ws:8080")?;
     assert_eq!(described.kind, "tcp");
     assert_eq!(described.layers.len(), 1);
-    let json = described.to_json();
-    assert!(
-        json.contains(
-            r#"{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}"#
-        ),
-        "{json}"
+    let text = |s: &str| OptionValue::Text(s.into());
+    let no_items = OptionValue::List(Vec::new());
+    let layer = &described.layers[0];
+    assert_eq!(layer.kind, "ws");
+    assert_eq!(
+        layer.options,
+        [
+            ("path".into(), text("/")),
+            ("subprotocols".into(), no_items.clone()),
+            ("origins".into(), no_items),
+            ("maxMessageSize".into(), OptionValue::Integer(1048576)),
+            ("maxFrameSize".into(), OptionValue::Integer(262144)),
+            ("handshakeTimeout".into(), OptionValue::Integer(10)),
+            ("pingInterval".into(), OptionValue::Integer(0)),
+        ]
     );
     let described = Registry::global().describe(Side::Client, "ws://h:1/p")?;
-    let json = described.to_json();
-    assert!(
-        json.contains(r#""kind":"ws","path":"/p","host":null"#),
-        "{json}"
+    let options = &described.layers[0].options;
+    assert_eq!(options[0], ("path".into(), text("/p")));
+    assert_eq!(options[1], ("host".into(), OptionValue::Null));
+    // List options are split into their items; a header value keeps its comma.
+    let described = Registry::global().describe(
+        Side::Client,
+        "ws:h:1:subprotocols=a,b:headers=X-A=1,Accept=a, b",
+    )?;
+    let options = &described.layers[0].options;
+    let list = |items: &[&str]| OptionValue::List(items.iter().map(|s| s.to_string()).collect());
+    assert_eq!(options[2], ("subprotocols".into(), list(&["a", "b"])));
+    assert_eq!(
+        options[4],
+        ("headers".into(), list(&["X-A=1", "Accept=a, b"]))
     );
     Ok(())
 }

@@ -44,7 +44,10 @@ pub fn run(args: &DescribeArgs) -> Result<(), Failure> {
     let registry = Registry::global();
     let described = registry.describe(args.side(), &args.description)?;
     if args.json {
-        println!("{}", described.to_json());
+        // Cannot fail: every key is a string and no `Serialize` impl of `Described` returns
+        // an error.
+        let json = serde_json::to_string(&described).expect("a description serializes");
+        println!("{json}");
     } else {
         print!("{}", text(registry, &described));
     }
@@ -77,6 +80,8 @@ fn show(value: &OptionValue, ty: Option<OptionType>) -> String {
         OptionValue::Number(x) => x.to_string(),
         OptionValue::Bool(b) => b.to_string(),
         OptionValue::Text(text) => format!("{text:?}"),
+        // As the description writes it, so the text form stays one line per option.
+        OptionValue::List(items) => format!("{:?}", items.join(",")),
         OptionValue::Description(inner) => inner.canonical.clone(),
         OptionValue::Null => "none".to_owned(),
         // `OptionValue` may grow; fall back to its debug form.

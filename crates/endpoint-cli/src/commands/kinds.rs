@@ -2,15 +2,16 @@
 
 use clap::Args;
 use endpoints::core::{Kind, OptionSpec, Shorthand, UrlForm};
-use endpoints::Registry;
+use endpoints::{Registry, Side};
+use serde::Serialize;
 
 use crate::failure::Failure;
-use crate::json;
 
 /// Arguments of `endpoint kinds`.
 #[derive(Debug, Args)]
 pub struct KindsArgs {
-    /// Print one JSON object (`{"kinds": [...], "urlForms": [...]}`) instead of text.
+    /// Print one JSON object (`{"kinds": [...], "shorthands": [...], "urlForms": [...]}`) instead
+    /// of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -23,7 +24,14 @@ pub struct KindsArgs {
 pub fn run(args: &KindsArgs) -> Result<(), Failure> {
     let registry = Registry::global();
     if args.json {
-        println!("{}", to_json(registry.kinds(), registry.url_forms()));
+        let listing = Listing::new(
+            registry.kinds(),
+            registry.shorthands(),
+            registry.url_forms(),
+        );
+        // Cannot fail: every key is a string and no `Serialize` impl here returns an error.
+        let json = serde_json::to_string(&listing).expect("the kinds listing serializes");
+        println!("{json}");
     } else {
         print!(
             "{}",
@@ -120,70 +128,111 @@ fn option_notes(option: &OptionSpec) -> String {
     }
 }
 
-/// The JSON listing.
-fn to_json(kinds: &[Kind], urls: &[UrlForm]) -> String {
-    let mut out = String::from("{\"kinds\":[");
-    for (i, kind) in kinds.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_kind(&mut out, kind);
-    }
-    out.push_str("],\"urlForms\":[");
-    for (i, url) in urls.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('{');
-        json::push_key(&mut out, "scheme", true);
-        json::push_string(&mut out, url.scheme);
-        json::push_key(&mut out, "summary", false);
-        json::push_string(&mut out, url.summary);
-        out.push('}');
-    }
-    out.push_str("]}");
-    out
+// The JSON is built from small view structs rather than `Serialize` on `Kind` and `UrlForm`
+// themselves: both hold function pointers (the parser, the URL rewrite), and `side`, `layer`
+// and `usage` are computed from the kind. The views say in one place what `kinds --json`
+// promises, and the library's types stay free to change.
+
+/// What `kinds --json` prints: `{"kinds": [...], "shorthands": [...], "urlForms": [...]}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listing {
+    /// Every kind and layer, in registry order.
+    kinds: Vec<KindView>,
+    /// Every shorthand and the chain it stands for.
+    shorthands: Vec<ShorthandView>,
+    /// Every URL form.
+    url_forms: Vec<UrlFormView>,
 }
 
-fn push_kind(out: &mut String, kind: &Kind) {
-    out.push('{');
-    json::push_key(out, "name", true);
-    json::push_string(out, kind.name);
-    json::push_key(out, "side", false);
-    json::push_string(out, &kind.side().to_string());
-    json::push_key(out, "layer", false);
-    out.push_str(if kind.is_layer() { "true" } else { "false" });
-    json::push_key(out, "summary", false);
-    json::push_string(out, kind.summary);
-    json::push_key(out, "usage", false);
-    json::push_string(out, &kind.usage());
-    json::push_key(out, "positional", false);
-    out.push('[');
-    for (i, name) in kind.positional.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+/// One kind: `{"name", "side", "layer", "summary", "usage", "positional", "options"}`.
+#[derive(Debug, Serialize)]
+struct KindView {
+    name: &'static str,
+    side: Side,
+    layer: bool,
+    summary: &'static str,
+    usage: String,
+    positional: &'static [&'static str],
+    options: Vec<OptionView>,
+}
+
+/// One option: `{"name", "type", "default", "help", "extension"}`; `default` is description
+/// text (`"50"`, `""`) or `null`, whatever the type.
+#[derive(Debug, Serialize)]
+struct OptionView {
+    name: &'static str,
+    #[serde(rename = "type")]
+    ty: String,
+    default: Option<&'static str>,
+    help: &'static str,
+    extension: bool,
+}
+
+/// One shorthand: `{"name", "side", "expansion", "summary"}`.
+#[derive(Debug, Serialize)]
+struct ShorthandView {
+    name: &'static str,
+    side: Side,
+    expansion: &'static str,
+    summary: &'static str,
+}
+
+/// One URL form: `{"scheme", "summary"}`.
+#[derive(Debug, Serialize)]
+struct UrlFormView {
+    scheme: &'static str,
+    summary: &'static str,
+}
+
+impl Listing {
+    fn new(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> Self {
+        Listing {
+            kinds: kinds.iter().map(KindView::new).collect(),
+            shorthands: shorthands
+                .iter()
+                .map(|s| ShorthandView {
+                    name: s.name,
+                    side: s.side,
+                    expansion: s.expansion,
+                    summary: s.summary,
+                })
+                .collect(),
+            url_forms: urls
+                .iter()
+                .map(|url| UrlFormView {
+                    scheme: url.scheme,
+                    summary: url.summary,
+                })
+                .collect(),
         }
-        json::push_string(out, name);
     }
-    out.push_str("],\"options\":[");
-    for (i, option) in kind.options.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+}
+
+impl KindView {
+    fn new(kind: &Kind) -> Self {
+        KindView {
+            name: kind.name,
+            side: kind.side(),
+            layer: kind.is_layer(),
+            summary: kind.summary,
+            usage: kind.usage(),
+            positional: kind.positional,
+            options: kind.options.iter().map(OptionView::new).collect(),
         }
-        out.push('{');
-        json::push_key(out, "name", true);
-        json::push_string(out, option.name);
-        json::push_key(out, "type", false);
-        json::push_string(out, &option.ty.to_string());
-        json::push_key(out, "default", false);
-        json::push_optional(out, option.default);
-        json::push_key(out, "help", false);
-        json::push_string(out, option.help);
-        json::push_key(out, "extension", false);
-        out.push_str(if option.extension { "true" } else { "false" });
-        out.push('}');
     }
-    out.push_str("]}");
+}
+
+impl OptionView {
+    fn new(option: &OptionSpec) -> Self {
+        OptionView {
+            name: option.name,
+            ty: option.ty.to_string(),
+            default: option.default,
+            help: option.help,
+            extension: option.extension,
+        }
+    }
 }
 
 #[cfg(test)]
