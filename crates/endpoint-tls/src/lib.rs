@@ -26,6 +26,42 @@
 //!   verification is an error from `connect`, never a dropped connection later.
 //!
 //! The outcome of each handshake is stored in the connection: `connection.info().get::<TlsInfo>()`.
+//!
+//! # Examples
+//! A TLS server and a client that verifies it, on loopback, with certificates made for the
+//! example (`server.pem` holds a `localhost` certificate and its key, `ca.pem` the CA that
+//! issued it):
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_core::description::quote;
+//! use endpoint_core::Registry;
+//! use endpoint_tls::TlsInfo;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! # let pki = endpoint_testkit::TestPki::new();
+//! # let (server_pem, ca_pem) = (pki.path("server.pem"), pki.path("ca.pem"));
+//!
+//! let registry = Registry::global();
+//! let key = quote(&server_pem.to_string_lossy());
+//! let server = registry.server(&format!("ssl:0:privateKey={key}:interface=127.0.0.1"))?;
+//! let mut listener = server.bind().await?;
+//! let port = listener.local_address().port().unwrap();
+//!
+//! // Verified against ca.pem, for the name localhost (also sent as SNI).
+//! let roots = quote(&ca_pem.to_string_lossy());
+//! let client = registry.client(&format!("tls:localhost:{port}:trustRoots={roots}"))?;
+//! let (mut accepted, mut connected) = tokio::try_join!(listener.accept(), client.connect())?;
+//!
+//! connected.write_all(b"hello").await?;
+//! connected.flush().await?;
+//! let mut buf = [0; 5];
+//! accepted.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"hello");
+//! let tls = connected.info().get::<TlsInfo>().unwrap();
+//! assert_eq!(tls.version, "TLSv1_3");
+//! assert_eq!(accepted.info().get::<TlsInfo>().unwrap().server_name.as_deref(), Some("localhost"));
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs)]
 
 mod client;

@@ -145,7 +145,7 @@ impl ClientEndpoint for WsClientEndpoint {
                 headers,
             });
             info.stack.push("ws");
-            let stream = WsStream::new(ws)
+            let stream = WsStream::wrap(ws)
                 .ping_interval(o.ping_interval)
                 .close_timeout(o.handshake_timeout);
             Ok(Connection::new(stream, info))

@@ -112,3 +112,8 @@ pub use info::WsInfo;
 pub use options::{WsClientOptions, WsServerOptions, MAX_WRITE_MESSAGE};
 pub use server::{WsServerEndpoint, WsUpgrade};
 pub use stream::WsStream;
+
+/// tokio-tungstenite, whose `WebSocketStream` [`WsStream`] wraps (with the `tungstenite`
+/// feature; without it, no tungstenite type is part of this crate's API).
+#[cfg(feature = "tungstenite")]
+pub use tokio_tungstenite;

@@ -70,6 +70,10 @@ impl WsServerEndpoint {
 }
 
 impl ServerEndpoint for WsServerEndpoint {
+    /// Binds the inner endpoint; every accepted connection is then upgraded in its own task.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes closes anything the inner bind made.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let listener = self.inner.bind().await?;
@@ -143,7 +147,7 @@ impl Upgrade for WsUpgrade {
             debug!(path = %ws_info.path, subprotocol = ?ws_info.subprotocol, "websocket upgraded");
             info.insert(ws_info);
             info.stack.push("ws");
-            let stream = WsStream::new(ws)
+            let stream = WsStream::wrap(ws)
                 .ping_interval(options.ping_interval)
                 .close_timeout(options.handshake_timeout);
             Ok(Connection::new(stream, info))

@@ -80,8 +80,17 @@ enum Shutdown {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Wraps an upgraded WebSocket. Limits come from its configuration; no keepalive; the
-    /// close timeout is 10 s.
+    /// close timeout is the `handshakeTimeout` default.
+    ///
+    /// Public with the `tungstenite` feature, which makes tokio-tungstenite's types part of
+    /// this crate's API.
+    #[cfg(feature = "tungstenite")]
     pub fn new(ws: WebSocketStream<S>) -> Self {
+        Self::wrap(ws)
+    }
+
+    /// [`new`](WsStream::new), for this crate's own endpoints.
+    pub(crate) fn wrap(ws: WebSocketStream<S>) -> Self {
         let config = ws.get_config();
         let max_message_size = config.max_message_size.unwrap_or(usize::MAX);
         let max_frame_size = config.max_frame_size.unwrap_or(usize::MAX);
@@ -124,12 +133,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         self
     }
 
-    /// The WebSocket underneath.
+    /// The WebSocket underneath (with the `tungstenite` feature).
+    #[cfg(feature = "tungstenite")]
     pub fn get_ref(&self) -> &WebSocketStream<S> {
         &self.ws
     }
 
-    /// Gives back the WebSocket; bytes received but not yet read are lost.
+    /// Gives back the WebSocket; bytes received but not yet read are lost (with the
+    /// `tungstenite` feature).
+    #[cfg(feature = "tungstenite")]
     pub fn into_inner(self) -> WebSocketStream<S> {
         self.ws
     }
