@@ -87,7 +87,7 @@ pub enum Error {
         source: io::Error,
     },
     /// An operation did not finish in time.
-    #[error("timed out after {after:?} trying to {action} \"{endpoint}\"")]
+    #[error("timed out after {} trying to {action} \"{endpoint}\"", seconds(after))]
     Timeout {
         /// What was being done.
         action: &'static str,
@@ -123,6 +123,15 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+}
+
+/// A duration in seconds, as descriptions write them: `30s`, `0.5s`.
+fn seconds(d: &Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
 }
 
 fn hint(suggestion: &Option<String>) -> String {
@@ -210,5 +219,26 @@ impl Error {
             message: message.into(),
             source: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_print_seconds() {
+        let timeout = |after| Error::Timeout {
+            action: "connect to",
+            endpoint: "tcp:h:1".into(),
+            after,
+        };
+        let text = |d| timeout(d).to_string();
+        assert_eq!(
+            text(Duration::from_secs(30)),
+            "timed out after 30s trying to connect to \"tcp:h:1\""
+        );
+        assert!(text(Duration::from_millis(500)).starts_with("timed out after 0.5s "));
+        assert!(text(Duration::ZERO).starts_with("timed out after 0s "));
     }
 }
