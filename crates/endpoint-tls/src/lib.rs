@@ -36,6 +36,7 @@ mod pem;
 mod roots;
 mod server;
 mod sni;
+mod verify;
 mod versions;
 
 use std::sync::{Arc, OnceLock};

@@ -89,10 +89,12 @@
 //! headers on the client), and `"ws"` is pushed onto its `stack`.
 //!
 //! # Errors
-//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket) naming what
-//! went wrong (`server refused the upgrade: 404 Not Found (no websocket at /x ...)`, a
-//! missing upgrade header, a refused subprotocol); a message over the limit ends that
-//! connection with an `io::Error` naming the limit.
+//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket), whose
+//! [`WsProblem`](endpoint_core::WsProblem) says what went wrong with its evidence
+//! (`server refused the upgrade: 404 Not Found (no websocket at /x ...)` with the status, a
+//! missing upgrade header, a refused subprotocol with the ones offered); a message over the
+//! limit ends that connection with an `io::Error` carrying a
+//! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
 #![warn(missing_docs)]
 
 // The `ws:` shorthands build `ws+tcp:`: keep the tcp kinds linked wherever this crate is.
