@@ -1,10 +1,10 @@
-//! Bad files and options get errors a user can act on.
+//! Bad files and options get errors a user can act on, and no error repeats its cause.
 mod support;
 
 use endpoint_core::{Error, Registry, TlsProblem};
 use endpoint_tls as _;
 use endpoint_unix as _;
-use support::Pki;
+use support::{port_of, ssl_listener, Pki, SAFETY};
 
 fn server_error(description: &str) -> Error {
     Registry::global().server(description).unwrap_err()
@@ -132,4 +132,76 @@ fn option_problems_say_what_is_accepted() {
         .client("tls+unix:/tmp/x.sock")
         .unwrap_err();
     assert!(e.to_string().contains("hostname"), "{e}");
+}
+
+/// Every text in `error`'s `source()` chain, outermost first.
+fn chain(error: &dyn std::error::Error) -> Vec<String> {
+    let mut texts = vec![error.to_string()];
+    let mut next = error.source();
+    while let Some(cause) = next {
+        texts.push(cause.to_string());
+        next = cause.source();
+    }
+    texts
+}
+
+/// No cause's text appears again in an error above it (a chain printer would show it twice).
+fn assert_no_text_twice(error: &Error) {
+    let texts = chain(error);
+    assert!(texts.len() >= 2, "expected a source: {texts:?}");
+    for (i, inner) in texts.iter().enumerate().skip(1) {
+        assert!(!inner.is_empty(), "{texts:?}");
+        for outer in &texts[..i] {
+            assert!(!outer.contains(inner.as_str()), "repeated: {texts:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_error_prints_its_cause_twice() -> Result<(), Box<dyn std::error::Error>> {
+    let pki = Pki::new();
+    let r = Registry::global();
+
+    // A file that is not there: the OS error is the source, and only the source.
+    let missing = server_error(&format!("ssl:443:privateKey={}", pki.arg("nope.pem")));
+    assert_no_text_twice(&missing);
+
+    // A server that hangs up before any TLS: the connection was lost during the handshake.
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = tcp.local_addr()?.port();
+    let hang_up = async {
+        let (socket, _) = tcp.accept().await?;
+        drop(socket);
+        Ok::<_, std::io::Error>(())
+    };
+    let client = r.client(&format!(
+        "tls+tcp:127.0.0.1:{port}:hostname=localhost:trustRoots={}",
+        pki.arg("ca.pem")
+    ))?;
+    let (served, lost) =
+        tokio::time::timeout(SAFETY, async { tokio::join!(hang_up, client.connect()) }).await?;
+    served?;
+    let lost = lost.expect_err("no TLS server there");
+    assert_eq!(
+        lost.tls_problem(),
+        Some(&TlsProblem::ConnectionLost),
+        "{lost}"
+    );
+    assert_no_text_twice(&lost);
+
+    // A verification failure whose rustls text is debug-like: never in our message.
+    let listener = ssl_listener(&pki, "ca-as-leaf.pem", "").await?;
+    let port = port_of(&listener);
+    let serving = listener.listen(|_c| async {});
+    let client = r.client(&format!(
+        "tls:localhost:{port}:trustRoots={}",
+        pki.arg("ca.pem")
+    ))?;
+    let rejected = tokio::time::timeout(SAFETY, client.connect())
+        .await?
+        .expect_err("a CA certificate as the server's own");
+    serving.stop_listening().await;
+    assert_eq!(rejected.tls_problem(), Some(&TlsProblem::CaUsedAsEndEntity));
+    assert_no_text_twice(&rejected);
+    Ok(())
 }

@@ -249,6 +249,26 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
 }
 
 #[tokio::test]
+async fn a_server_presenting_its_ca_certificate_is_told_to_use_a_leaf() -> TestResult {
+    let error = verification_error("ca-as-leaf.pem", "ca.pem").await?;
+    assert_eq!(error.tls_problem(), Some(&TlsProblem::CaUsedAsEndEntity));
+    let text = error.to_string();
+    assert!(
+        text.contains("presents a CA certificate as its own certificate; give it a leaf certificate signed by that CA"),
+        "{text}"
+    );
+    for debug_text in [
+        "OtherError(",
+        "Other(",
+        "CaUsedAsEndEntity",
+        "InvalidCertificate",
+    ] {
+        assert!(!text.contains(debug_text), "{text}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_silent_client_does_not_delay_others_and_times_out() -> TestResult {
     let pki = Pki::new();
     let r = Registry::global();

@@ -282,3 +282,42 @@ async fn the_server_side_error_names_the_peer_and_the_status() -> TestResult {
     assert!(!error.to_string().contains(&source.to_string()), "{error}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_server_that_hangs_up_is_a_lost_connection_told_once() -> TestResult {
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = tcp.local_addr()?.port();
+    let hang_up = async {
+        let (mut s, _) = tcp.accept().await?;
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).await?;
+        Ok::<_, std::io::Error>(())
+    };
+    let client = Registry::global().client(&format!("ws:127.0.0.1:{port}"))?;
+    let (served, result) =
+        tokio::time::timeout(SAFETY, async { tokio::join!(hang_up, client.connect()) }).await?;
+    served?;
+    let error = result.expect_err("the server hung up");
+    assert_eq!(
+        error.ws_problem(),
+        Some(&WsProblem::ConnectionLost),
+        "{error}"
+    );
+    // Each text of the chain once: ours, then the OS error (not tungstenite's wrapper of it).
+    let mut texts = vec![error.to_string()];
+    let mut next = std::error::Error::source(&error);
+    while let Some(cause) = next {
+        texts.push(cause.to_string());
+        next = cause.source();
+    }
+    assert!(texts.len() >= 2, "{texts:?}");
+    for (i, inner) in texts.iter().enumerate().skip(1) {
+        assert!(
+            texts[..i]
+                .iter()
+                .all(|outer| !outer.contains(inner.as_str())),
+            "repeated: {texts:?}"
+        );
+    }
+    Ok(())
+}
