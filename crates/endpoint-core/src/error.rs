@@ -5,6 +5,8 @@ use std::io;
 use std::time::Duration;
 
 use crate::side::Side;
+use crate::tls_problem::TlsProblem;
+use crate::ws_problem::WsProblem;
 
 /// A specialised `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -87,7 +89,7 @@ pub enum Error {
         source: io::Error,
     },
     /// An operation did not finish in time.
-    #[error("timed out after {after:?} trying to {action} \"{endpoint}\"")]
+    #[error("timed out after {} trying to {action} \"{endpoint}\"", seconds(after))]
     Timeout {
         /// What was being done.
         action: &'static str,
@@ -96,21 +98,35 @@ pub enum Error {
         /// The limit that passed.
         after: Duration,
     },
-    /// A TLS setup or handshake problem (files, keys, verification).
-    #[error("tls: {message}")]
+    /// A TLS setup or handshake problem: a file that cannot be used, a certificate that
+    /// fails verification, nothing in common with the peer. `problem` says which, with the
+    /// evidence (the names expected and presented, the dates, the file); react to it with
+    /// [`Error::tls_problem`].
+    #[error("{}{problem}", context("tls", endpoint))]
     Tls {
-        /// What failed, in words a user can act on.
-        message: String,
-        /// The underlying error, if any.
+        /// Whose handshake failed: the client endpoint's description, or on a server the
+        /// peer's address. `None` for problems found while loading files and settings (the
+        /// problem names the file).
+        endpoint: Option<String>,
+        /// What went wrong, with its evidence.
+        problem: TlsProblem,
+        /// The underlying error (the OS error, rustls' error), if any. Its text is never
+        /// repeated in this error's message.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// A WebSocket handshake or protocol problem.
-    #[error("websocket: {message}")]
+    /// A WebSocket handshake problem: the server refused the upgrade (its status says why),
+    /// its answer was not a proper upgrade, or no subprotocol matched. React to it with
+    /// [`Error::ws_problem`].
+    #[error("{}{problem}", context("websocket", endpoint))]
     WebSocket {
-        /// What failed.
-        message: String,
-        /// The underlying error, if any.
+        /// Whose handshake failed: the client endpoint's description, or on a server the
+        /// peer's address.
+        endpoint: Option<String>,
+        /// What went wrong, with its evidence.
+        problem: WsProblem,
+        /// The underlying error (the OS error, the HTTP library's), if any. Its text is
+        /// never repeated in this error's message.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -123,6 +139,22 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+}
+
+/// A duration in seconds, as descriptions write them: `30s`, `0.5s`.
+fn seconds(d: &Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+fn context(protocol: &str, endpoint: &Option<String>) -> String {
+    match endpoint {
+        Some(e) => format!("{protocol} handshake with \"{e}\" failed: "),
+        None => format!("{protocol}: "),
+    }
 }
 
 fn hint(suggestion: &Option<String>) -> String {
@@ -204,11 +236,84 @@ impl Error {
         Some(format!("  {input}\n  {}^", " ".repeat(column)))
     }
 
+    /// What went wrong, for [`Error::Tls`]: match on it instead of reading the message.
+    ///
+    /// ```
+    /// use endpoint_core::{Error, TlsProblem};
+    /// let error = Error::Tls {
+    ///     endpoint: Some("tls:example.com:443".into()),
+    ///     problem: TlsProblem::UnknownIssuer,
+    ///     source: None,
+    /// };
+    /// assert_eq!(error.tls_problem(), Some(&TlsProblem::UnknownIssuer));
+    /// assert!(error.to_string().starts_with("tls handshake with \"tls:example.com:443\" failed: "));
+    /// ```
+    pub fn tls_problem(&self) -> Option<&TlsProblem> {
+        match self {
+            Error::Tls { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
+    /// What went wrong, for [`Error::WebSocket`]: match on it instead of reading the message.
+    pub fn ws_problem(&self) -> Option<&WsProblem> {
+        match self {
+            Error::WebSocket { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+
     /// A free-form error for plugins.
     pub fn other(message: impl Into<String>) -> Self {
         Error::Other {
             message: message.into(),
             source: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_print_seconds() {
+        let timeout = |after| Error::Timeout {
+            action: "connect to",
+            endpoint: "tcp:h:1".into(),
+            after,
+        };
+        let text = |d| timeout(d).to_string();
+        assert_eq!(
+            text(Duration::from_secs(30)),
+            "timed out after 30s trying to connect to \"tcp:h:1\""
+        );
+        assert!(text(Duration::from_millis(500)).starts_with("timed out after 0.5s "));
+        assert!(text(Duration::ZERO).starts_with("timed out after 0s "));
+    }
+
+    #[test]
+    fn tls_and_websocket_messages_name_the_endpoint_when_known() {
+        let tls = Error::Tls {
+            endpoint: None,
+            problem: TlsProblem::NoPlatformRoots,
+            source: None,
+        };
+        assert!(
+            tls.to_string().starts_with("tls: no platform trust roots"),
+            "{tls}"
+        );
+        let ws = Error::WebSocket {
+            endpoint: Some("ws+tcp:h:80".into()),
+            problem: WsProblem::BadAccept,
+            source: Some(Box::new(io::Error::other("not shown"))),
+        };
+        assert_eq!(
+            ws.to_string(),
+            "websocket handshake with \"ws+tcp:h:80\" failed: the server's \
+             Sec-WebSocket-Accept does not match our key"
+        );
+        assert_eq!(ws.ws_problem(), Some(&WsProblem::BadAccept));
+        assert_eq!(ws.tls_problem(), None);
     }
 }

@@ -12,7 +12,8 @@
 //!   [`server_from_string`] / [`client_from_string`] over it;
 //! - [`Service`] and [`ServiceGroup`] (Twisted's `strports.service`): start, stop, and run
 //!   until SIGINT/SIGTERM, then drain;
-//! - [`Error`], whose fields carry the evidence (input, position, what exists).
+//! - [`Error`], whose fields carry the evidence (input, position, what exists), with
+//!   [`TlsProblem`] and [`WsProblem`] saying what went wrong in a TLS or WebSocket handshake.
 //!
 //! Applications normally depend on the `endpoints` facade, which links the transports.
 //!
@@ -45,7 +46,9 @@ mod registry;
 mod service;
 mod side;
 mod suggest;
+mod tls_problem;
 mod value;
+mod ws_problem;
 
 pub use address::{Address, UnixAddress};
 pub use authority::Authority;
@@ -67,7 +70,9 @@ pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
 pub use service::{shutdown_signal, Service, ServiceGroup};
 pub use side::Side;
+pub use tls_problem::TlsProblem;
 pub use value::{ClientDescription, ServerDescription};
+pub use ws_problem::WsProblem;
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;

@@ -67,6 +67,11 @@ impl Authority {
         self.cert.pem()
     }
 
+    /// The CA's private key, PEM (PKCS#8).
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+
     /// A leaf certificate for `names` (DNS names or IP literals).
     ///
     /// # Panics
@@ -124,6 +129,7 @@ impl Authority {
 /// | `client.pem` | a client certificate + key from the same CA |
 /// | `other-ca.pem`, `other-client.pem` | another CA, and a client certificate it issued |
 /// | `expired.pem` | an expired `localhost` certificate + key from the test CA |
+/// | `ca-as-leaf.pem` | the test CA's own certificate + key, for a server that wrongly presents its CA |
 /// | `sni/example.com.pem`, `sni/wildcard.pem` | certificates + keys for `example.com`, `www.example.com` and `*.example.org` |
 /// | `sni-certs/...` | the same certificates without their keys |
 pub struct TestPki {
@@ -147,6 +153,7 @@ impl TestPki {
         write("ca.pem", &ca.pem());
         write("cas/ca.pem", &ca.pem());
         write("other-ca.pem", &other.pem());
+        write("ca-as-leaf.pem", &format!("{}{}", ca.pem(), ca.key_pem()));
         let server = ca.issue(
             "localhost",
             &["localhost", "127.0.0.1", "::1"],

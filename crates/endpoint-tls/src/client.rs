@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use endpoint_core::description::{Args, Canonical};
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
 use endpoint_tcp::{parse_bind_address, TcpClientEndpoint};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 use crate::info::TlsInfo;
+use crate::verify::ServerVerifier;
 use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
 /// How a TLS client verifies and identifies itself. Build an endpoint over any client
@@ -70,8 +71,14 @@ impl TlsClientSettings {
         let no_roots = roots.is_empty();
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(versions::ALL)
-            .map_err(|e| tls_error("no usable protocol versions", e))?
-            .with_root_certificates(roots);
+            .map_err(|e| tls_error("no usable protocol versions", e))?;
+        // webpki's verifier, reporting a mismatching certificate's names in words.
+        let builder = match ServerVerifier::new(roots.clone(), &provider) {
+            Some(verifier) => builder
+                .dangerous()
+                .with_custom_certificate_verifier(verifier),
+            None => builder.with_root_certificates(roots),
+        };
         let mut config = match &self.certificate {
             Some(certificate) => {
                 let key = self.private_key.as_ref().unwrap_or(certificate);
@@ -83,22 +90,16 @@ impl TlsClientSettings {
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        let server_name = ServerName::try_from(self.hostname.clone()).map_err(|e| Error::Tls {
-            message: format!(
-                "\"{}\" is not a valid DNS name or IP address to verify",
-                self.hostname
-            ),
-            source: Some(Box::new(e)),
+        let server_name = ServerName::try_from(self.hostname.clone()).map_err(|e| {
+            let host = self.hostname.clone();
+            errors::setup_caused(TlsProblem::InvalidHostName { host }, e)
         })?;
         Ok((TlsConnector::from(Arc::new(config)), server_name, no_roots))
     }
 }
 
 fn tls_error(message: &str, e: rustls::Error) -> Error {
-    Error::Tls {
-        message: message.to_owned(),
-        source: Some(Box::new(e)),
-    }
+    errors::setup_caused(TlsProblem::Setup(message.to_owned()), e)
 }
 
 /// The description a client was written as, kept for its canonical text.
@@ -191,13 +192,8 @@ impl TlsClientEndpoint {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
         let private_key = private_key.filter(|_| cert_key.is_some());
-        let verify =
-            ascii_host(hostname.as_deref().unwrap_or(authority.host())).map_err(|reason| {
-                Error::Tls {
-                    message: reason,
-                    source: None,
-                }
-            })?;
+        let verify_host = hostname.as_deref().unwrap_or(authority.host());
+        let verify = ascii_host(verify_host).map_err(|_| invalid_host(verify_host))?;
         let mut settings = TlsClientSettings::new(verify);
         settings.trust_roots = ca_certs_dir.as_ref().map(PathBuf::from);
         settings.certificate = cert_key.as_ref().map(PathBuf::from);
@@ -293,10 +289,9 @@ impl TlsClientEndpoint {
         let hostname = match args.get_optional_with("hostname", ascii_host)? {
             Some(name) => name,
             None => match inner.authority() {
-                Some(authority) => ascii_host(authority.host()).map_err(|reason| Error::Tls {
-                    message: reason,
-                    source: None,
-                })?,
+                Some(authority) => {
+                    ascii_host(authority.host()).map_err(|_| invalid_host(authority.host()))?
+                }
                 None => {
                     return Err(args.invalid(
                         "hostname",
@@ -333,6 +328,10 @@ pub(crate) fn ascii_host(host: &str) -> Result<String, String> {
     }
 }
 
+fn invalid_host(host: &str) -> Error {
+    errors::setup(TlsProblem::InvalidHostName { host: host.into() })
+}
+
 /// `h2,http/1.1` → `["h2", "http/1.1"]`.
 pub(crate) fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
     let protocols: Vec<String> = text.split(',').map(str::to_owned).collect();
@@ -365,7 +364,10 @@ impl ClientEndpoint for TlsClientEndpoint {
                     endpoint: self.to_string(),
                     after: limit,
                 })?
-                .map_err(|e| errors::handshake(e, self, Some(&self.settings.hostname)))?;
+                .map_err(|e| {
+                    let name = Some(self.settings.hostname.as_str());
+                    errors::handshake(e, self, name, &self.settings.alpn)
+                })?;
             let sni = match &self.server_name {
                 ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
                 _ => None,

@@ -1,75 +1,287 @@
-//! Turning rustls failures into sentences a user can act on.
+//! Turning rustls failures into [`TlsProblem`]s a user can act on, and building TLS errors.
 
 use std::io;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use endpoint_core::Error;
-use rustls::{AlertDescription, CertificateError};
+use endpoint_core::{Error, TlsProblem};
+use rustls::{AlertDescription, CertificateError, ExtendedKeyPurpose, PeerIncompatible};
+use rustls_pki_types::UnixTime;
 
-/// Wraps a failed handshake: says what failed, keeps the rustls error as the source.
+/// A problem found while loading files and settings, with no underlying error.
+pub(crate) fn setup(problem: TlsProblem) -> Error {
+    Error::Tls {
+        endpoint: None,
+        problem,
+        source: None,
+    }
+}
+
+/// A problem found while loading files and settings, caused by `source`.
+pub(crate) fn setup_caused(
+    problem: TlsProblem,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::Tls {
+        endpoint: None,
+        problem,
+        source: Some(Box::new(source)),
+    }
+}
+
+/// Wraps a failed handshake: says what failed, keeps the I/O error (holding rustls' error,
+/// if any) as the source.
+///
+/// `endpoint` is the client's description or the server's peer; `verify_name` the name the
+/// client verifies; `alpn` the protocols this side offered or accepts.
 pub(crate) fn handshake(
     error: io::Error,
     endpoint: &dyn std::fmt::Display,
     verify_name: Option<&str>,
+    alpn: &[String],
 ) -> Error {
-    let tls = error
+    let problem = match error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        .cloned();
-    let what = match &tls {
-        Some(e) => describe(e, verify_name),
-        None => format!("the connection failed during the handshake ({error})"),
+    {
+        Some(e) => problem(e, verify_name, alpn),
+        None => TlsProblem::ConnectionLost,
     };
     Error::Tls {
-        message: format!("handshake with \"{endpoint}\" failed: {what}"),
+        endpoint: Some(endpoint.to_string()),
+        problem,
         source: Some(Box::new(error)),
     }
 }
 
-fn describe(error: &rustls::Error, verify_name: Option<&str>) -> String {
+fn problem(error: &rustls::Error, verify_name: Option<&str>, alpn: &[String]) -> TlsProblem {
     use rustls::Error as E;
+    let words = |w: &str| TlsProblem::Handshake(w.to_owned());
     match error {
-        E::InvalidCertificate(cert) => match cert {
-            CertificateError::UnknownIssuer => {
-                "the peer's certificate is not signed by a trusted root (unknown issuer); \
-                 name its CA with trustRoots="
-                    .into()
-            }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                format!(
-                    "the certificate is not valid for the name {} (name mismatch)",
-                    verify_name
-                        .map(|n| format!("\"{n}\""))
-                        .unwrap_or_else(|| "asked for".into())
-                )
-            }
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                "the certificate has expired".into()
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                "the certificate is not valid yet".into()
-            }
-            CertificateError::Revoked => "the certificate has been revoked".into(),
-            CertificateError::BadSignature => "the certificate's signature is invalid".into(),
-            other => format!("the certificate was rejected ({other:?})"),
+        E::InvalidCertificate(cert) => certificate(cert, verify_name),
+        E::NoApplicationProtocol => TlsProblem::NoSharedAlpn {
+            offered: alpn.to_vec(),
         },
-        E::NoApplicationProtocol => "no shared application protocol (ALPN)".into(),
-        E::PeerIncompatible(p) => format!("no shared protocol version or cipher suite ({p:?})"),
-        E::NoCertificatesPresented => {
-            "the peer presented no certificate, but one is required".into()
-        }
+        E::PeerIncompatible(p) => incompatible(p),
+        E::NoCertificatesPresented => TlsProblem::NoCertificatePresented,
         E::AlertReceived(alert) => match alert {
-            AlertDescription::CertificateRequired | AlertDescription::HandshakeFailure => {
-                format!("the peer refused the handshake ({alert:?}; does it require a client certificate?)")
-            }
-            AlertDescription::UnknownCA | AlertDescription::BadCertificate => {
-                format!("the peer rejected our certificate ({alert:?})")
-            }
-            AlertDescription::NoApplicationProtocol => {
-                "no shared application protocol (ALPN)".into()
-            }
-            AlertDescription::ProtocolVersion => "no shared protocol version".into(),
-            other => format!("the peer sent the alert {other:?}"),
+            AlertDescription::CertificateRequired => TlsProblem::PeerRequiresClientCertificate,
+            AlertDescription::HandshakeFailure => TlsProblem::PeerRefusedHandshake,
+            AlertDescription::UnknownCA
+            | AlertDescription::BadCertificate
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateUnknown => TlsProblem::PeerRejectedOurCertificate {
+                alert: alert_name(*alert),
+            },
+            AlertDescription::NoApplicationProtocol => TlsProblem::NoSharedAlpn {
+                offered: alpn.to_vec(),
+            },
+            AlertDescription::ProtocolVersion => TlsProblem::NoSharedVersion,
+            other => TlsProblem::PeerAlert {
+                alert: alert_name(*other),
+            },
         },
-        other => other.to_string(),
+        E::InvalidMessage(_) => {
+            words("the peer's answer is not valid TLS (does it speak TLS on this port?)")
+        }
+        E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
+            words("the peer sent a TLS message out of turn")
+        }
+        E::PeerMisbehaved(_) => words("the peer broke the TLS protocol"),
+        E::PeerSentOversizedRecord => {
+            words("the peer sent an oversized record (does it speak TLS on this port?)")
+        }
+        E::DecryptError => words("a message from the peer could not be decrypted"),
+        E::InvalidCertRevocationList(_) => words("a certificate revocation list is invalid"),
+        E::UnsupportedNameType => words("the name to verify is of a type rustls cannot check"),
+        _ => words("rustls reported an unexpected error"),
+    }
+}
+
+fn certificate(error: &CertificateError, verify_name: Option<&str>) -> TlsProblem {
+    use CertificateError as C;
+    let rejected = |reason: &str| TlsProblem::CertificateRejected {
+        reason: reason.to_owned(),
+    };
+    #[allow(deprecated)]
+    match error {
+        C::UnknownIssuer => TlsProblem::UnknownIssuer,
+        C::NotValidForName => TlsProblem::NameMismatch {
+            expected: verify_name.unwrap_or_default().to_owned(),
+            presented: Vec::new(),
+        },
+        C::NotValidForNameContext {
+            expected,
+            presented,
+        } => TlsProblem::NameMismatch {
+            expected: expected.to_str().into_owned(),
+            presented: presented.clone(),
+        },
+        C::Expired => TlsProblem::Expired {
+            not_after: None,
+            now: None,
+        },
+        C::ExpiredContext { time, not_after } => TlsProblem::Expired {
+            not_after: Some(system_time(*not_after)),
+            now: Some(system_time(*time)),
+        },
+        C::NotValidYet => TlsProblem::NotYetValid {
+            not_before: None,
+            now: None,
+        },
+        C::NotValidYetContext { time, not_before } => TlsProblem::NotYetValid {
+            not_before: Some(system_time(*not_before)),
+            now: Some(system_time(*time)),
+        },
+        C::Revoked => TlsProblem::Revoked,
+        C::BadSignature => TlsProblem::BadSignature,
+        C::InvalidPurposeContext {
+            required,
+            presented,
+        } => TlsProblem::WrongPurpose {
+            required: purpose(required),
+            presented: presented.iter().map(purpose).collect(),
+        },
+        C::InvalidPurpose => rejected("it is not allowed for this use (extended key usage)"),
+        C::BadEncoding => rejected("it is not correctly encoded"),
+        C::UnhandledCriticalExtension => {
+            rejected("it has a critical extension the verifier does not handle")
+        }
+        C::UnknownRevocationStatus => rejected("its revocation status is unknown"),
+        C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => {
+            rejected("the certificate revocation list is out of date")
+        }
+        C::UnsupportedSignatureAlgorithm
+        | C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            rejected("it is signed with an algorithm the verifier does not support")
+        }
+        C::InvalidOcspResponse => rejected("its OCSP response is invalid"),
+        C::ApplicationVerificationFailure => rejected("the application refused it"),
+        C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki::Error::CaUsedAsEndEntity) => TlsProblem::CaUsedAsEndEntity,
+            Some(webpki::Error::EndEntityUsedAsCa) => {
+                rejected("its chain uses a leaf certificate as a CA")
+            }
+            Some(webpki::Error::CertDistrusted) => rejected("it is distrusted"),
+            Some(webpki::Error::PathLenConstraintViolated) => {
+                rejected("its chain is longer than a CA allows")
+            }
+            Some(webpki::Error::NameConstraintViolation) => {
+                rejected("it names a host its CA may not issue for")
+            }
+            _ => rejected("the verifier refused it"),
+        },
+        _ => rejected("the verifier refused it"),
+    }
+}
+
+fn incompatible(p: &PeerIncompatible) -> TlsProblem {
+    use PeerIncompatible as P;
+    match p {
+        P::ServerDoesNotSupportTls12Or13
+        | P::ServerTlsVersionIsDisabledByOurConfig
+        | P::SupportedVersionsExtensionRequired
+        | P::Tls12NotOffered
+        | P::Tls12NotOfferedOrEnabled => TlsProblem::NoSharedVersion,
+        P::NoCipherSuitesInCommon
+        | P::NoKxGroupsInCommon
+        | P::NoSignatureSchemesInCommon
+        | P::NoCertificateRequestSignatureSchemesInCommon
+        | P::NoEcPointFormatsInCommon => TlsProblem::NoSharedCipher,
+        _ => TlsProblem::Handshake("the peer lacks a TLS feature this side requires".into()),
+    }
+}
+
+fn system_time(t: UnixTime) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(t.as_secs())
+}
+
+/// An extended key usage in words: rustls' own, or the dotted OID.
+fn purpose(p: &ExtendedKeyPurpose) -> String {
+    match p {
+        ExtendedKeyPurpose::Other(arcs) => {
+            let dotted: Vec<String> = arcs.iter().map(usize::to_string).collect();
+            format!("OID {}", dotted.join("."))
+        }
+        known => known.to_string(),
+    }
+}
+
+/// An alert's name as RFC 8446 writes it, in words (rustls has only `Debug` for these).
+fn alert_name(alert: AlertDescription) -> String {
+    use AlertDescription as A;
+    let name = match alert {
+        A::CloseNotify => "close notify",
+        A::UnexpectedMessage => "unexpected message",
+        A::BadRecordMac => "bad record MAC",
+        A::DecryptionFailed => "decryption failed",
+        A::RecordOverflow => "record overflow",
+        A::DecompressionFailure => "decompression failure",
+        A::HandshakeFailure => "handshake failure",
+        A::NoCertificate => "no certificate",
+        A::BadCertificate => "bad certificate",
+        A::UnsupportedCertificate => "unsupported certificate",
+        A::CertificateRevoked => "certificate revoked",
+        A::CertificateExpired => "certificate expired",
+        A::CertificateUnknown => "certificate unknown",
+        A::IllegalParameter => "illegal parameter",
+        A::UnknownCA => "unknown CA",
+        A::AccessDenied => "access denied",
+        A::DecodeError => "decode error",
+        A::DecryptError => "decrypt error",
+        A::ExportRestriction => "export restriction",
+        A::ProtocolVersion => "protocol version",
+        A::InsufficientSecurity => "insufficient security",
+        A::InternalError => "internal error",
+        A::InappropriateFallback => "inappropriate fallback",
+        A::UserCanceled => "user canceled",
+        A::NoRenegotiation => "no renegotiation",
+        A::MissingExtension => "missing extension",
+        A::UnsupportedExtension => "unsupported extension",
+        A::CertificateUnobtainable => "certificate unobtainable",
+        A::UnrecognisedName => "unrecognized name",
+        A::BadCertificateStatusResponse => "bad certificate status response",
+        A::BadCertificateHashValue => "bad certificate hash value",
+        A::UnknownPSKIdentity => "unknown PSK identity",
+        A::CertificateRequired => "certificate required",
+        A::NoApplicationProtocol => "no application protocol",
+        A::EncryptedClientHelloRequired => "encrypted client hello required",
+        other => return format!("number {}", u8::from(other)),
+    };
+    name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_have_names_in_words() {
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown CA");
+        assert_eq!(alert_name(AlertDescription::from(0xfe)), "number 254");
+    }
+
+    #[test]
+    fn no_debug_text_for_a_ca_used_as_a_leaf() {
+        let error = rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(
+            std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity),
+        )));
+        let problem = problem(&error, Some("localhost"), &[]);
+        assert_eq!(problem, TlsProblem::CaUsedAsEndEntity);
+        assert!(!problem.to_string().contains("OtherError("), "{problem}");
+    }
+
+    #[test]
+    fn purposes_in_words() {
+        assert_eq!(
+            purpose(&ExtendedKeyPurpose::ClientAuth),
+            "client authentication"
+        );
+        assert_eq!(
+            purpose(&ExtendedKeyPurpose::Other(vec![1, 3, 6, 1])),
+            "OID 1.3.6.1"
+        );
     }
 }

@@ -73,6 +73,7 @@ mod roots;
 mod server;
 mod sni;
 mod specs;
+mod verify;
 mod versions;
 
 use std::sync::{Arc, OnceLock};

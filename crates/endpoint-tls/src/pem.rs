@@ -3,16 +3,24 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use endpoint_core::{Error, Result};
+use endpoint_core::{Result, TlsProblem};
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::errors::{setup, setup_caused};
+
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::Tls {
-        message: format!("could not read {what} file \"{}\"", path.display()),
-        source: Some(Box::new(e)),
+    std::fs::read(path).map_err(|e| {
+        let role = format!("{what} file");
+        setup_caused(
+            TlsProblem::Unreadable {
+                path: path.into(),
+                role,
+            },
+            e,
+        )
     })
 }
 
@@ -21,10 +29,7 @@ pub(crate) fn certificates(path: &Path, what: &str) -> Result<Vec<CertificateDer
     let bytes = read(path, what)?;
     CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::Tls {
-            message: format!("{what} file \"{}\" is not valid PEM", path.display()),
-            source: Some(Box::new(e)),
-        })
+        .map_err(|e| not_pem(path, what, e))
 }
 
 /// The first private key in a PEM file, if there is one.
@@ -33,11 +38,19 @@ pub(crate) fn private_key(path: &Path, what: &str) -> Result<Option<PrivateKeyDe
     match PrivateKeyDer::from_pem_slice(&bytes) {
         Ok(key) => Ok(Some(key)),
         Err(rustls_pki_types::pem::Error::NoItemsFound) => Ok(None),
-        Err(e) => Err(Error::Tls {
-            message: format!("{what} file \"{}\" is not valid PEM", path.display()),
-            source: Some(Box::new(e)),
-        }),
+        Err(e) => Err(not_pem(path, what, e)),
     }
+}
+
+fn not_pem(path: &Path, what: &str, e: rustls_pki_types::pem::Error) -> endpoint_core::Error {
+    let role = format!("{what} file");
+    setup_caused(
+        TlsProblem::NotPem {
+            path: path.into(),
+            role,
+        },
+        e,
+    )
 }
 
 /// A certificate chain and its key, from one file or two (Twisted's `certKey`/`privateKey`:
@@ -54,10 +67,10 @@ pub(crate) fn identity(
         chain = certificates(key, "private key")?;
     }
     if chain.is_empty() {
-        return Err(Error::Tls {
-            message: format!("no certificate found in \"{}\"", certificate.display()),
-            source: None,
-        });
+        return Err(setup(TlsProblem::NoCertificate {
+            path: certificate.into(),
+            role: "certificate file".into(),
+        }));
     }
     let found = match private_key(key, "private key")? {
         Some(k) => Some(k),
@@ -65,19 +78,15 @@ pub(crate) fn identity(
         None => None,
     };
     let Some(private_key) = found else {
-        return Err(Error::Tls {
-            message: format!("no private key found in \"{}\"", key.display()),
-            source: None,
-        });
+        return Err(setup(TlsProblem::NoPrivateKey { path: key.into() }));
     };
     chain.extend(extra_chain.iter().cloned());
-    check_match(&chain, &private_key, provider).map_err(|reason| Error::Tls {
-        message: format!(
-            "the private key in \"{}\" does not match the certificate in \"{}\" ({reason})",
-            key.display(),
-            certificate.display()
-        ),
-        source: None,
+    check_match(&chain, &private_key, provider).map_err(|e| {
+        let problem = TlsProblem::KeyMismatch {
+            key: key.into(),
+            certificate: certificate.into(),
+        };
+        setup_caused(problem, e)
     })?;
     Ok((chain, private_key))
 }
@@ -87,12 +96,9 @@ pub(crate) fn check_match(
     chain: &[CertificateDer<'static>],
     key: &PrivateKeyDer<'static>,
     provider: &Arc<CryptoProvider>,
-) -> Result<Arc<CertifiedKey>, String> {
-    let signing = provider
-        .key_provider
-        .load_private_key(key.clone_key())
-        .map_err(|e| e.to_string())?;
+) -> Result<Arc<CertifiedKey>, rustls::Error> {
+    let signing = provider.key_provider.load_private_key(key.clone_key())?;
     let certified = CertifiedKey::new(chain.to_vec(), signing);
-    certified.keys_match().map_err(|e| e.to_string())?;
+    certified.keys_match()?;
     Ok(Arc::new(certified))
 }

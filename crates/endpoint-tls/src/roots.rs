@@ -3,10 +3,11 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use endpoint_core::{Error, Result};
+use endpoint_core::{Error, Result, TlsProblem};
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 
+use crate::errors::{setup, setup_caused};
 use crate::pem::certificates;
 
 /// The platform's trust roots (the system certificate store, read once per process with
@@ -28,27 +29,34 @@ pub(crate) fn platform() -> RootCertStore {
 
 /// The error for a client that needs the platform's roots on a machine that has none.
 pub(crate) fn no_platform_roots() -> Error {
-    Error::Tls {
-        message: "no platform trust roots found (install the ca-certificates package, or name \
-                  roots with trustRoots= or caCertsDir=)"
-            .into(),
-        source: None,
-    }
+    setup(TlsProblem::NoPlatformRoots)
 }
 
 /// Roots from `path`: every `*.pem` file of a directory (Twisted's `caCertsDir` rules: other
 /// files are ignored, duplicates merged, a `.pem` file that holds no certificate is an error),
 /// or every certificate of one PEM file.
 pub(crate) fn from_path(path: &Path, option: &str) -> Result<RootCertStore> {
-    let metadata = std::fs::metadata(path).map_err(|e| Error::Tls {
-        message: format!("{option} \"{}\" cannot be read", path.display()),
-        source: Some(Box::new(e)),
+    let metadata = std::fs::metadata(path).map_err(|e| {
+        let role = option.to_owned();
+        setup_caused(
+            TlsProblem::Unreadable {
+                path: path.into(),
+                role,
+            },
+            e,
+        )
     })?;
     let mut certs = Vec::new();
     if metadata.is_dir() {
-        let entries = std::fs::read_dir(path).map_err(|e| Error::Tls {
-            message: format!("{option} directory \"{}\" cannot be listed", path.display()),
-            source: Some(Box::new(e)),
+        let entries = std::fs::read_dir(path).map_err(|e| {
+            let role = format!("{option} directory");
+            setup_caused(
+                TlsProblem::Unreadable {
+                    path: path.into(),
+                    role,
+                },
+                e,
+            )
         })?;
         let mut files: Vec<_> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -70,20 +78,23 @@ pub(crate) fn from_path(path: &Path, option: &str) -> Result<RootCertStore> {
     }
     let mut store = RootCertStore::empty();
     for cert in certs {
-        store.add(cert).map_err(|e| Error::Tls {
-            message: format!(
-                "a certificate in {option} \"{}\" is not a usable CA",
-                path.display()
-            ),
-            source: Some(Box::new(e)),
+        store.add(cert).map_err(|e| {
+            let role = option.to_owned();
+            setup_caused(
+                TlsProblem::NotACa {
+                    path: path.into(),
+                    role,
+                },
+                e,
+            )
         })?;
     }
     Ok(store)
 }
 
 fn no_certificate(path: &Path, option: &str) -> Error {
-    Error::Tls {
-        message: format!("{option}: \"{}\" holds no certificate", path.display()),
-        source: None,
-    }
+    setup(TlsProblem::NoCertificate {
+        path: path.into(),
+        role: option.to_owned(),
+    })
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use endpoint_core::description::{Args, Canonical, FromOption};
-use endpoint_core::{BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade};
+use endpoint_core::{
+    BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, TlsProblem, Upgrade,
+};
 use endpoint_tcp::TcpServerEndpoint;
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
@@ -84,12 +86,10 @@ impl TlsServerSettings {
                 let verifier =
                     WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                         .build()
-                        .map_err(|e| Error::Tls {
-                            message: format!(
-                                "clientCA \"{}\" cannot verify clients",
-                                path.display()
-                            ),
-                            source: Some(Box::new(e)),
+                        .map_err(|e| {
+                            let what =
+                                format!("clientCA \"{}\" cannot verify clients", path.display());
+                            errors::setup_caused(TlsProblem::Setup(what), e)
                         })?;
                 builder.with_client_cert_verifier(verifier)
             }
@@ -104,23 +104,17 @@ impl TlsServerSettings {
 }
 
 fn tls_error(message: &str, e: rustls::Error) -> Error {
-    Error::Tls {
-        message: message.to_owned(),
-        source: Some(Box::new(e)),
-    }
+    errors::setup_caused(TlsProblem::Setup(message.to_owned()), e)
 }
 
 /// Every certificate of a chain file; a file with none is an error (as in Twisted).
 fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let chain = pem::certificates(path, "extraCertChain")?;
     if chain.is_empty() {
-        return Err(Error::Tls {
-            message: format!(
-                "the chain file \"{}\" holds no certificate in PEM format",
-                path.display()
-            ),
-            source: None,
-        });
+        return Err(errors::setup(TlsProblem::NoCertificate {
+            path: path.into(),
+            role: "extraCertChain file".into(),
+        }));
     }
     Ok(chain)
 }
@@ -189,9 +183,16 @@ impl TlsServerEndpoint {
         settings.handshake_timeout = handshake_timeout;
         let acceptor = settings.acceptor(versions)?;
         if let Some(dh) = &dh_parameters {
-            std::fs::metadata(dh).map_err(|e| Error::Tls {
-                message: format!("dhParameters file \"{dh}\" cannot be read (it is otherwise unused: rustls uses ECDHE)"),
-                source: Some(Box::new(e)),
+            std::fs::metadata(dh).map_err(|e| {
+                // Otherwise unused: rustls uses ECDHE.
+                let role = "dhParameters file".into();
+                errors::setup_caused(
+                    TlsProblem::Unreadable {
+                        path: dh.into(),
+                        role,
+                    },
+                    e,
+                )
             })?;
         }
         // Read after the files, as Twisted does.
@@ -300,10 +301,15 @@ impl Upgrade for Handshake {
         Box::pin(async move {
             let (io, mut info) = connection.into_parts();
             let peer = info.peer.to_string();
-            let stream = acceptor
-                .accept(io)
-                .await
-                .map_err(|e| errors::handshake(e, &peer, None))?;
+            let stream = acceptor.accept(io).await.map_err(|e| {
+                let alpn: Vec<String> = acceptor
+                    .config()
+                    .alpn_protocols
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                    .collect();
+                errors::handshake(e, &peer, None, &alpn)
+            })?;
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
             info.insert(TlsInfo::from_state(connection, sni));

@@ -1,33 +1,62 @@
-//! Bad files and options get errors a user can act on.
+//! Bad files and options get errors a user can act on, and no error repeats its cause.
 mod support;
 
-use endpoint_core::{Error, Registry};
+use endpoint_core::{Error, Registry, TlsProblem};
 use endpoint_tls as _;
 use endpoint_unix as _;
-use support::Pki;
+use support::{port_of, ssl_listener, Pki, SAFETY};
 
-fn server_error(description: &str) -> String {
-    let e = Registry::global().server(description).unwrap_err();
-    e.to_string()
+fn server_error(description: &str) -> Error {
+    Registry::global().server(description).unwrap_err()
 }
 
 #[test]
 fn file_problems_name_the_file() {
     let pki = Pki::new();
     let missing = server_error(&format!("ssl:443:privateKey={}", pki.arg("nope.pem")));
-    assert!(
-        missing.contains("nope.pem") && missing.contains("could not read"),
+    assert_eq!(
+        missing.tls_problem(),
+        Some(&TlsProblem::Unreadable {
+            path: pki.path("nope.pem"),
+            role: "certificate file".into()
+        }),
         "{missing}"
+    );
+    let text = missing.to_string();
+    assert!(
+        text.starts_with("tls: could not read certificate file \"") && text.contains("nope.pem"),
+        "{text}"
+    );
+    let source = std::error::Error::source(&missing).expect("the OS error");
+    assert_eq!(
+        source.downcast_ref::<std::io::Error>().map(|e| e.kind()),
+        Some(std::io::ErrorKind::NotFound)
     );
 
     let no_cert = server_error(&format!("ssl:443:privateKey={}", pki.arg("server-key.pem")));
-    assert!(no_cert.contains("no certificate found"), "{no_cert}");
+    assert!(
+        matches!(
+            no_cert.tls_problem(),
+            Some(TlsProblem::NoCertificate { path, .. }) if *path == pki.path("server-key.pem")
+        ),
+        "{no_cert}"
+    );
+    assert!(
+        no_cert.to_string().contains("no certificate found"),
+        "{no_cert}"
+    );
 
     let no_key = server_error(&format!(
         "ssl:443:privateKey={}",
         pki.arg("server-cert.pem")
     ));
-    assert!(no_key.contains("no private key found"), "{no_key}");
+    assert_eq!(
+        no_key.tls_problem(),
+        Some(&TlsProblem::NoPrivateKey {
+            path: pki.path("server-cert.pem")
+        }),
+        "{no_key}"
+    );
 
     std::fs::write(pki.path("empty.pem"), "").unwrap();
     let empty_chain = server_error(&format!(
@@ -35,8 +64,12 @@ fn file_problems_name_the_file() {
         pki.arg("server.pem"),
         pki.arg("empty.pem")
     ));
-    assert!(
-        empty_chain.contains("holds no certificate"),
+    assert_eq!(
+        empty_chain.tls_problem(),
+        Some(&TlsProblem::NoCertificate {
+            path: pki.path("empty.pem"),
+            role: "extraCertChain file".into()
+        }),
         "{empty_chain}"
     );
 
@@ -46,7 +79,18 @@ fn file_problems_name_the_file() {
         endpoint_core::description::quote(&other_key.to_string_lossy()),
         pki.arg("server-cert.pem")
     ));
-    assert!(mismatch.contains("does not match"), "{mismatch}");
+    assert_eq!(
+        mismatch.tls_problem(),
+        Some(&TlsProblem::KeyMismatch {
+            key: other_key,
+            certificate: pki.path("server-cert.pem")
+        }),
+        "{mismatch}"
+    );
+    assert!(
+        mismatch.to_string().contains("does not match"),
+        "{mismatch}"
+    );
 }
 
 #[test]
@@ -75,10 +119,89 @@ fn option_problems_say_what_is_accepted() {
     let e = Registry::global()
         .client(&format!("ssl:h:443:caCertsDir={}", pki.arg("nonexistent")))
         .unwrap_err();
-    assert!(e.to_string().contains("cannot be read"), "{e}");
+    assert_eq!(
+        e.tls_problem(),
+        Some(&TlsProblem::Unreadable {
+            path: pki.path("nonexistent"),
+            role: "trustRoots".into()
+        }),
+        "{e}"
+    );
 
     let e = Registry::global()
         .client("tls+unix:/tmp/x.sock")
         .unwrap_err();
     assert!(e.to_string().contains("hostname"), "{e}");
+}
+
+/// Every text in `error`'s `source()` chain, outermost first.
+fn chain(error: &dyn std::error::Error) -> Vec<String> {
+    let mut texts = vec![error.to_string()];
+    let mut next = error.source();
+    while let Some(cause) = next {
+        texts.push(cause.to_string());
+        next = cause.source();
+    }
+    texts
+}
+
+/// No cause's text appears again in an error above it (a chain printer would show it twice).
+fn assert_no_text_twice(error: &Error) {
+    let texts = chain(error);
+    assert!(texts.len() >= 2, "expected a source: {texts:?}");
+    for (i, inner) in texts.iter().enumerate().skip(1) {
+        assert!(!inner.is_empty(), "{texts:?}");
+        for outer in &texts[..i] {
+            assert!(!outer.contains(inner.as_str()), "repeated: {texts:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_error_prints_its_cause_twice() -> Result<(), Box<dyn std::error::Error>> {
+    let pki = Pki::new();
+    let r = Registry::global();
+
+    // A file that is not there: the OS error is the source, and only the source.
+    let missing = server_error(&format!("ssl:443:privateKey={}", pki.arg("nope.pem")));
+    assert_no_text_twice(&missing);
+
+    // A server that hangs up before any TLS: the connection was lost during the handshake.
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = tcp.local_addr()?.port();
+    let hang_up = async {
+        let (socket, _) = tcp.accept().await?;
+        drop(socket);
+        Ok::<_, std::io::Error>(())
+    };
+    let client = r.client(&format!(
+        "tls+tcp:127.0.0.1:{port}:hostname=localhost:trustRoots={}",
+        pki.arg("ca.pem")
+    ))?;
+    let (served, lost) =
+        tokio::time::timeout(SAFETY, async { tokio::join!(hang_up, client.connect()) }).await?;
+    served?;
+    let lost = lost.expect_err("no TLS server there");
+    assert_eq!(
+        lost.tls_problem(),
+        Some(&TlsProblem::ConnectionLost),
+        "{lost}"
+    );
+    assert_no_text_twice(&lost);
+
+    // A verification failure whose rustls text is debug-like: never in our message.
+    let listener = ssl_listener(&pki, "ca-as-leaf.pem", "").await?;
+    let port = port_of(&listener);
+    let serving = listener.listen(|_c| async {});
+    let client = r.client(&format!(
+        "tls:localhost:{port}:trustRoots={}",
+        pki.arg("ca.pem")
+    ))?;
+    let rejected = tokio::time::timeout(SAFETY, client.connect())
+        .await?
+        .expect_err("a CA certificate as the server's own");
+    serving.stop_listening().await;
+    assert_eq!(rejected.tls_problem(), Some(&TlsProblem::CaUsedAsEndEntity));
+    assert_no_text_twice(&rejected);
+    Ok(())
 }

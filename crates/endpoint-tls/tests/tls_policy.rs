@@ -2,7 +2,9 @@
 //! rejects a missing or wrong one, and verification failures each get their own clear error.
 mod support;
 
-use endpoint_core::{Error, Registry};
+use std::time::{Duration, UNIX_EPOCH};
+
+use endpoint_core::{Error, Registry, TlsProblem};
 use endpoint_tls::TlsInfo;
 use support::{echo, first_der, port_of, ssl_listener, Pki, SAFETY};
 use tokio::io::AsyncReadExt;
@@ -74,8 +76,17 @@ async fn alpn_is_negotiated_and_a_mismatch_is_clear() -> TestResult {
         pki.arg("ca.pem")
     ))?;
     let error = client.connect().await.unwrap_err();
+    assert_eq!(
+        error.tls_problem(),
+        Some(&TlsProblem::NoSharedAlpn {
+            offered: vec!["smtp".into()]
+        }),
+        "{error}"
+    );
     assert!(
-        error.to_string().contains("no shared application protocol"),
+        error
+            .to_string()
+            .contains("no shared application protocol (ALPN); this side offered smtp"),
         "{error}"
     );
     Ok(())
@@ -152,7 +163,7 @@ async fn mutual_tls_accepts_a_good_client_and_rejects_others() -> TestResult {
 async fn verification_error(
     server_cert: &str,
     trust: &str,
-) -> Result<String, Box<dyn std::error::Error>> {
+) -> Result<Error, Box<dyn std::error::Error>> {
     let pki = Pki::new();
     let r = Registry::global();
     let listener = ssl_listener(&pki, server_cert, "").await?;
@@ -166,14 +177,28 @@ async fn verification_error(
         .await?
         .unwrap_err();
     serving.stop_listening().await;
-    assert!(matches!(error, Error::Tls { .. }), "{error}");
-    Ok(error.to_string())
+    let Error::Tls {
+        endpoint: Some(endpoint),
+        ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert!(endpoint.starts_with("tls:localhost:"), "{endpoint}");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("tls handshake with \"{endpoint}\" failed: ")),
+        "{error}"
+    );
+    Ok(error)
 }
 
 #[tokio::test]
 async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
     let unknown = verification_error("server.pem", "other-ca.pem").await?;
-    assert!(unknown.contains("unknown issuer"), "{unknown}");
+    assert_eq!(unknown.tls_problem(), Some(&TlsProblem::UnknownIssuer));
+    assert!(unknown.to_string().contains("unknown issuer"), "{unknown}");
 
     let pki = Pki::new();
     let r = Registry::global();
@@ -184,14 +209,62 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
         "ssl:127.0.0.1:{port}:hostname=wrong.example:caCertsDir={}",
         pki.arg("cas")
     ))?;
-    let wrong = client.connect().await.unwrap_err().to_string();
-    assert!(
-        wrong.contains("name mismatch") && wrong.contains("wrong.example"),
+    let wrong = client.connect().await.unwrap_err();
+    assert_eq!(
+        wrong.tls_problem(),
+        Some(&TlsProblem::NameMismatch {
+            expected: "wrong.example".into(),
+            presented: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+        }),
         "{wrong}"
+    );
+    let text = wrong.to_string();
+    assert!(
+        text.ends_with(
+            "the certificate is not valid for the name \"wrong.example\" (name mismatch); \
+             it is valid for localhost, 127.0.0.1, ::1"
+        ),
+        "{text}"
     );
 
     let expired = verification_error("expired.pem", "cas").await?;
-    assert!(expired.contains("expired"), "{expired}");
+    let Some(&TlsProblem::Expired {
+        not_after: Some(not_after),
+        now: Some(now),
+    }) = expired.tls_problem()
+    else {
+        panic!("{expired:?}")
+    };
+    // testkit's expired certificate: valid until 2002-01-01.
+    assert_eq!(not_after, UNIX_EPOCH + Duration::from_secs(1_009_843_200));
+    assert!(now > not_after);
+    let text = expired.to_string();
+    assert!(
+        text.contains(
+            "the certificate has expired (expired on 2002-01-01 00:00:00 UTC; it is now "
+        ),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_server_presenting_its_ca_certificate_is_told_to_use_a_leaf() -> TestResult {
+    let error = verification_error("ca-as-leaf.pem", "ca.pem").await?;
+    assert_eq!(error.tls_problem(), Some(&TlsProblem::CaUsedAsEndEntity));
+    let text = error.to_string();
+    assert!(
+        text.contains("presents a CA certificate as its own certificate; give it a leaf certificate signed by that CA"),
+        "{text}"
+    );
+    for debug_text in [
+        "OtherError(",
+        "Other(",
+        "CaUsedAsEndEntity",
+        "InvalidCertificate",
+    ] {
+        assert!(!text.contains(debug_text), "{text}");
+    }
     Ok(())
 }
 

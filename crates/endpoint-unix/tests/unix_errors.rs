@@ -68,7 +68,7 @@ async fn zero_timeout_fails_at_once() -> Result {
     assert!(err.is_timeout(), "{err}");
     assert_eq!(
         err.to_string(),
-        format!("timed out after 0ns trying to connect to \"{client}\"")
+        format!("timed out after 0s trying to connect to \"{client}\"")
     );
     Ok(())
 }

@@ -10,7 +10,9 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tracing::debug;
 
 use endpoint_core::description::Canonical;
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side};
+use endpoint_core::{
+    Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side, WsProblem,
+};
 
 use crate::info::WsInfo;
 use crate::options::{format_headers, format_list, WsClientOptions};
@@ -21,10 +23,10 @@ use crate::stream::WsStream;
 /// carries the connection's bytes in binary messages (see [`WsStream`]).
 ///
 /// # Errors
-/// `connect` fails with [`Error::WebSocket`] when the handshake fails, naming what went
-/// wrong: the server's status and reason (`server refused the upgrade: 404 Not Found`), a
-/// missing upgrade header, a refused subprotocol; with [`Error::Timeout`] when it takes
-/// longer than `handshakeTimeout`; and with the inner endpoint's errors.
+/// `connect` fails with [`Error::WebSocket`] when the handshake fails; its [`WsProblem`]
+/// says what went wrong: the server's status and reason (`server refused the upgrade: 404
+/// Not Found`), a missing upgrade header, a refused subprotocol; with [`Error::Timeout`]
+/// when it takes longer than `handshakeTimeout`; and with the inner endpoint's errors.
 ///
 /// # Examples
 /// ```
@@ -91,7 +93,8 @@ impl WsClientEndpoint {
             request = request.header(name, value);
         }
         request.body(()).map_err(|e| Error::WebSocket {
-            message: format!("could not build the upgrade request for \"{self}\""),
+            endpoint: Some(self.to_string()),
+            problem: WsProblem::InvalidRequest,
             source: Some(Box::new(e)),
         })
     }
@@ -159,54 +162,68 @@ impl ClientEndpoint for WsClientEndpoint {
 }
 
 impl WsClientEndpoint {
+    /// The handshake's failure as a [`WsProblem`]. The source is the innermost error that
+    /// says more than the problem (tungstenite's own wrapper repeats its inner error's text).
     fn handshake_error(&self, e: WsError) -> Error {
-        let offered = self.options.subprotocols.join(", ");
-        let message = match &e {
+        type Source = Option<Box<dyn std::error::Error + Send + Sync>>;
+        let offered = || self.options.subprotocols.clone();
+        let missing = |header: &str| WsProblem::MissingUpgradeHeader {
+            header: header.into(),
+        };
+        let (problem, source): (WsProblem, Source) = match e {
             WsError::Http(response) => {
                 let status = response.status();
-                let mut m = format!(
-                    "server refused the upgrade: {} {}",
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("")
-                );
-                if let Some(body) = response.body() {
+                let body = response.body().as_ref().and_then(|body| {
                     let text = String::from_utf8_lossy(body);
                     let line = text.lines().next().unwrap_or("").trim();
-                    if !line.is_empty() {
-                        m.push_str(&format!(
-                            " ({})",
-                            line.chars().take(200).collect::<String>()
-                        ));
-                    }
-                }
-                m
+                    (!line.is_empty()).then(|| line.chars().take(200).collect())
+                });
+                let problem = WsProblem::UpgradeRefused {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason().unwrap_or("").into(),
+                    body,
+                };
+                // The status and body are all the response says; nothing to chain.
+                (problem, None)
             }
-            WsError::Protocol(ProtocolError::MissingUpgradeWebSocketHeader) => {
-                "the server's answer has no \"Upgrade: websocket\" header".into()
+            WsError::Protocol(p) => {
+                let problem = match &p {
+                    ProtocolError::MissingUpgradeWebSocketHeader => missing("Upgrade: websocket"),
+                    ProtocolError::MissingConnectionUpgradeHeader => missing("Connection: Upgrade"),
+                    ProtocolError::SecWebSocketAcceptKeyMismatch => WsProblem::BadAccept,
+                    // The server closed the connection before its answer was complete.
+                    ProtocolError::HandshakeIncomplete => WsProblem::ConnectionLost,
+                    ProtocolError::SecWebSocketSubProtocolError(sub) => match sub {
+                        SubProtocolError::NoSubProtocol => {
+                            WsProblem::NoSubprotocolChosen { offered: offered() }
+                        }
+                        SubProtocolError::InvalidSubProtocol
+                        | SubProtocolError::ServerSentSubProtocolNoneRequested => {
+                            WsProblem::UnofferedSubprotocol { offered: offered() }
+                        }
+                    },
+                    _ => WsProblem::Protocol(
+                        "the server's answer breaks the websocket handshake".into(),
+                    ),
+                };
+                (problem, Some(Box::new(p)))
             }
-            WsError::Protocol(ProtocolError::MissingConnectionUpgradeHeader) => {
-                "the server's answer has no \"Connection: Upgrade\" header".into()
-            }
-            WsError::Protocol(ProtocolError::SecWebSocketAcceptKeyMismatch) => {
-                "the server's Sec-WebSocket-Accept does not match our key".into()
-            }
-            WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(sub)) => match sub {
-                SubProtocolError::NoSubProtocol => {
-                    format!("the server chose no subprotocol; refused (offered: {offered})")
-                }
-                SubProtocolError::InvalidSubProtocol => {
-                    format!("the server chose a subprotocol we did not offer (offered: {offered})")
-                }
-                SubProtocolError::ServerSentSubProtocolNoneRequested => {
-                    "the server chose a subprotocol although we offered none".into()
-                }
-            },
-            WsError::Io(_) => "the connection failed during the handshake".into(),
-            other => format!("handshake failed: {other}"),
+            WsError::Io(io) => (WsProblem::ConnectionLost, Some(Box::new(io))),
+            WsError::HttpFormat(http) => (WsProblem::InvalidRequest, Some(Box::new(http))),
+            WsError::Url(url) => (WsProblem::InvalidRequest, Some(Box::new(url))),
+            WsError::Capacity(capacity) => (
+                WsProblem::Protocol("the server's answer is over a size limit".into()),
+                Some(Box::new(capacity)),
+            ),
+            other => (
+                WsProblem::Protocol("the websocket handshake failed".into()),
+                Some(Box::new(other)),
+            ),
         };
         Error::WebSocket {
-            message: format!("{message} (connecting to \"{self}\")"),
-            source: Some(Box::new(e)),
+            endpoint: Some(self.to_string()),
+            problem,
+            source,
         }
     }
 }

@@ -46,12 +46,15 @@
 //! | `wss://example.com/chat` | client URL: `ws+tls:example.com:443:ws.path=/chat` |
 //! | `ws://0.0.0.0:8080/chat` | server URL: `ws+tcp:8080:interface=0.0.0.0:ws.path=/chat` |
 //!
-//! The shorthands `ws` and `wss` are rewritten into the layered form and built with
-//! [`Registry::global`](endpoint_core::Registry::global): positionals and the inner kind's
-//! options go to `tcp` (or `ssl`/`tls`), WebSocket options are qualified as `ws.NAME`. So
-//! `wss` works whenever the `tls` and `ssl` kinds are linked, and the canonical text of a
-//! shorthand is its layered form (`ws+tcp:8080:...:ws.path=/chat`), which parses back.
-//! In `ws:HOST:PORT`, `host=` is the host to connect to; write `ws.host=` for the Host header.
+//! The shorthands `ws` and `wss` are registered rewrites ([`Shorthand`](endpoint_core::Shorthand)):
+//! the registry that parses the description replaces the kind with its chain (`ws` →
+//! `ws+tcp`; `wss` → `ws+tls` on the client, `ws+ssl` on the server) before parsing, so they
+//! declare no options of their own. Positionals and the inner kind's options go to `tcp` (or
+//! `ssl`/`tls`); WebSocket options go to the `ws` layer. `wss` works whenever the `tls` and
+//! `ssl` kinds are in the same registry, and the canonical text of a shorthand is its
+//! layered form (`ws+tcp:8080:...:ws.path=/chat`), which parses back. The `Host` header is
+//! what the inner endpoint reaches (its [`authority`](endpoint_core::ClientEndpoint::authority));
+//! write `ws.host=` to send another.
 //!
 //! # Options
 //! Server (`ws+SERVER`, `ws:PORT`, `wss:PORT`):
@@ -89,10 +92,12 @@
 //! headers on the client), and `"ws"` is pushed onto its `stack`.
 //!
 //! # Errors
-//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket) naming what
-//! went wrong (`server refused the upgrade: 404 Not Found (no websocket at /x ...)`, a
-//! missing upgrade header, a refused subprotocol); a message over the limit ends that
-//! connection with an `io::Error` naming the limit.
+//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket), whose
+//! [`WsProblem`](endpoint_core::WsProblem) says what went wrong with its evidence
+//! (`server refused the upgrade: 404 Not Found (no websocket at /x ...)` with the status, a
+//! missing upgrade header, a refused subprotocol with the ones offered); a message over the
+//! limit ends that connection with an `io::Error` carrying a
+//! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
 #![warn(missing_docs)]
 
 // The `ws:` shorthands build `ws+tcp:`: keep the tcp kinds linked wherever this crate is.

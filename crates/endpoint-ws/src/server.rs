@@ -13,6 +13,7 @@ use tracing::debug;
 use endpoint_core::description::Canonical;
 use endpoint_core::{
     BoxFuture, Connection, Error, IoStream, Listener, Result, ServerEndpoint, Side, Upgrade,
+    WsProblem,
 };
 
 use crate::info::WsInfo;
@@ -136,13 +137,23 @@ impl Upgrade for WsUpgrade {
             let peer = info.peer.to_string();
             let (ws, ws_info) = accept(io, &options).await.map_err(|e| match e {
                 Refusal::Io(e) => Error::WebSocket {
-                    message: format!("upgrade from {peer} failed while reading or writing"),
+                    endpoint: Some(peer),
+                    problem: WsProblem::ConnectionLost,
                     source: Some(Box::new(e)),
                 },
-                Refusal::Http { status, detail } => Error::WebSocket {
-                    message: format!("refused the upgrade from {peer} with {status}: {detail}"),
-                    source: None,
-                },
+                Refusal::Http { status, detail } => {
+                    // Every status here is one of this file's "NNN Reason" constants.
+                    let (code, reason) = status.split_once(' ').unwrap_or((status, ""));
+                    Error::WebSocket {
+                        endpoint: Some(peer),
+                        problem: WsProblem::RequestRefused {
+                            status: code.parse().unwrap_or_default(),
+                            reason: reason.into(),
+                            detail,
+                        },
+                        source: None,
+                    }
+                }
             })?;
             debug!(path = %ws_info.path, subprotocol = ?ws_info.subprotocol, "websocket upgraded");
             info.insert(ws_info);
@@ -370,10 +381,12 @@ fn check(head: &Head, options: &WsServerOptions) -> Check {
             None,
             Some((
                 "426 Upgrade Required",
-                format!(
-                    "unsupported websocket version {:?} (this server speaks 13)",
-                    head.header("Sec-WebSocket-Version").unwrap_or("(none)")
-                ),
+                match head.header("Sec-WebSocket-Version") {
+                    Some(v) => {
+                        format!("unsupported websocket version \"{v}\" (this server speaks 13)")
+                    }
+                    None => "no websocket version given (this server speaks 13)".into(),
+                },
                 vec![("Sec-WebSocket-Version", "13".into())],
             )),
         );
@@ -395,7 +408,10 @@ fn check(head: &Head, options: &WsServerOptions) -> Check {
                     .iter()
                     .any(|o| o.eq_ignore_ascii_case(origin.trim())) => {}
             Some(origin) => {
-                return refuse("403 Forbidden", format!("origin {origin:?} is not allowed"))
+                return refuse(
+                    "403 Forbidden",
+                    format!("origin \"{origin}\" is not allowed"),
+                )
             }
             None => {
                 return refuse(

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, trace};
 
-use endpoint_core::IoStream;
+use endpoint_core::{IoStream, WsProblem};
 
 use crate::options::MAX_WRITE_MESSAGE;
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
@@ -36,8 +36,8 @@ use crate::specs::WS_SERVER_LAYER_OPTIONS;
 /// - **Pings** are answered while the stream is read; with
 ///   [`ping_interval`](WsStream::ping_interval) the stream also sends pings and fails the read
 ///   with [`io::ErrorKind::TimedOut`] when nothing at all arrived for two intervals.
-/// - **A message over the limit** fails the read with [`io::ErrorKind::InvalidData`] naming
-///   the limit; the frame is refused from its header, before its payload is allocated, and a
+/// - **A message over the limit** fails the read with [`io::ErrorKind::InvalidData`] carrying
+///   a [`WsProblem::MessageTooLarge`] (the sizes and limits); the frame is refused from its header, before its payload is allocated, and a
 ///   Close frame with code 1009 (message too big) is sent.
 /// - **The peer's Close frame** is end of file; the stream answers it.
 ///
@@ -204,11 +204,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(close)));
                 io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!(
-                        "websocket message of {size} bytes is over the limit of {max_size} bytes \
-                         (maxMessageSize={}, maxFrameSize={})",
-                        self.max_message_size, self.max_frame_size
-                    ),
+                    WsProblem::MessageTooLarge {
+                        size,
+                        limit: max_size,
+                        max_message_size: self.max_message_size,
+                        max_frame_size: self.max_frame_size,
+                    },
                 )
             }
             WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => io::Error::new(
@@ -240,9 +241,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
                     format!(
-                        "no websocket frame from the peer for {:?} (twice pingInterval); \
-                         the peer seems dead",
-                        now - k.last_seen
+                        "no websocket frame from the peer for {:.1} seconds (twice \
+                         pingInterval); the peer seems dead",
+                        (now - k.last_seen).as_secs_f64()
                     ),
                 ));
             }

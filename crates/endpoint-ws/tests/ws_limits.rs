@@ -3,6 +3,7 @@ mod support;
 
 use std::io;
 
+use endpoint_core::WsProblem;
 use futures_util::{SinkExt, StreamExt};
 use support::{serve, TestResult, SAFETY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,6 +45,17 @@ async fn an_oversized_message_is_refused_from_its_header() -> TestResult {
         .await?
         .expect_err("an oversized message must fail the read");
     assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+    let problem = error.get_ref().and_then(|e| e.downcast_ref::<WsProblem>());
+    assert_eq!(
+        problem,
+        Some(&WsProblem::MessageTooLarge {
+            size: 10 << 20,
+            limit: 1024,
+            max_message_size: 1024,
+            max_frame_size: 1024,
+        }),
+        "{error}"
+    );
     let text = error.to_string();
     assert!(
         text.contains("websocket message of 10485760 bytes is over the limit of 1024 bytes"),
@@ -96,6 +108,19 @@ async fn a_fragmented_message_over_the_limit_is_refused_too() -> TestResult {
     let error = tokio::time::timeout(SAFETY, server.read(&mut buf))
         .await?
         .expect_err("over the message limit");
+    let problem = error.get_ref().and_then(|e| e.downcast_ref::<WsProblem>());
+    assert!(
+        matches!(
+            problem,
+            Some(WsProblem::MessageTooLarge {
+                limit: 4096,
+                max_message_size: 4096,
+                max_frame_size: 1024,
+                ..
+            })
+        ),
+        "{error}"
+    );
     assert!(
         error.to_string().contains("over the limit of 4096 bytes"),
         "{error}"

@@ -1,8 +1,8 @@
 //! Upgrades the server refuses: wrong path, origin, subprotocol, not a WebSocket at all.
 mod support;
 
-use endpoint_core::{Error, Registry};
-use endpoint_ws::WsInfo;
+use endpoint_core::{Address, Connection, ConnectionInfo, Error, Registry, Upgrade, WsProblem};
+use endpoint_ws::{WsInfo, WsServerOptions, WsUpgrade};
 use support::{chain, pair, serve, TestResult, SAFETY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -42,14 +42,31 @@ async fn wrong_path_is_404() -> TestResult {
         format!("ws:127.0.0.1:{p}:path=/nope:origin=https\\://good")
     })
     .await?;
-    let Error::WebSocket { message, .. } = &error else {
+    let Error::WebSocket {
+        endpoint: Some(endpoint),
+        problem:
+            WsProblem::UpgradeRefused {
+                status: 404,
+                reason,
+                body: Some(body),
+            },
+        ..
+    } = &error
+    else {
         panic!("{error:?}")
     };
+    assert_eq!(reason, "Not Found");
+    assert!(body.starts_with("no websocket at /nope"), "{body}");
+    assert!(endpoint.contains("ws.path=/nope"), "{endpoint}");
+    let text = error.to_string();
     assert!(
-        message.starts_with("server refused the upgrade: 404 Not Found"),
-        "{message}"
+        text.starts_with(&format!("websocket handshake with \"{endpoint}\" failed: ")),
+        "{text}"
     );
-    assert!(message.contains("no websocket at /nope"), "{message}");
+    assert!(
+        text.contains("server refused the upgrade: 404 Not Found (no websocket at /nope"),
+        "{text}"
+    );
     Ok(())
 }
 
@@ -59,16 +76,25 @@ async fn origin_mismatch_is_403() -> TestResult {
         format!("ws:127.0.0.1:{p}:path=/ok:origin=https\\://evil")
     })
     .await?;
-    let text = error.to_string();
-    assert!(text.contains("403 Forbidden"), "{text}");
-    assert!(
-        text.contains("origin \\\"https://evil\\\" is not allowed")
-            || text.contains("https://evil"),
-        "{text}"
-    );
+    let Some(WsProblem::UpgradeRefused {
+        status: 403,
+        body: Some(body),
+        ..
+    }) = error.ws_problem()
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(body, "origin \"https://evil\" is not allowed");
+    assert!(error.to_string().contains("403 Forbidden"), "{error}");
     // No Origin at all is refused too.
     let error = refused(SERVER, |p| format!("ws:127.0.0.1:{p}:path=/ok")).await?;
-    assert!(error.to_string().contains("403 Forbidden"), "{error}");
+    assert!(
+        matches!(
+            error.ws_problem(),
+            Some(WsProblem::UpgradeRefused { status: 403, .. })
+        ),
+        "{error}"
+    );
     Ok(())
 }
 
@@ -80,11 +106,18 @@ async fn subprotocol_refusal_is_clear() -> TestResult {
     let error = tokio::time::timeout(SAFETY, client.connect())
         .await?
         .expect_err("refused");
-    let text = error.to_string();
-    assert!(text.contains("400 Bad Request"), "{text}");
-    assert!(
-        text.contains("no supported subprotocol offered (offered: mqtt, stomp; supported: chat)"),
-        "{text}"
+    let Some(WsProblem::UpgradeRefused {
+        status: 400,
+        reason,
+        body: Some(body),
+    }) = error.ws_problem()
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(reason, "Bad Request");
+    assert_eq!(
+        body,
+        "no supported subprotocol offered (offered: mqtt, stomp; supported: chat)"
     );
     Ok(())
 }
@@ -110,11 +143,18 @@ async fn a_client_offering_to_a_server_without_subprotocols_is_told_clearly() ->
         format!("ws:127.0.0.1:{p}:path=/ok:subprotocols=chat")
     })
     .await?;
+    assert_eq!(
+        error.ws_problem(),
+        Some(&WsProblem::NoSubprotocolChosen {
+            offered: vec!["chat".into()]
+        }),
+        "{}",
+        chain(&error)
+    );
     let text = error.to_string();
     assert!(
         text.contains("the server chose no subprotocol; refused (offered: chat)"),
-        "{}",
-        chain(&error)
+        "{text}"
     );
     Ok(())
 }
@@ -167,11 +207,117 @@ async fn a_server_that_is_not_websocket() -> TestResult {
     let (_s, result) =
         tokio::time::timeout(SAFETY, async { tokio::join!(server, client.connect()) }).await?;
     let error = result.expect_err("not a websocket server");
+    assert_eq!(
+        error.ws_problem(),
+        Some(&WsProblem::UpgradeRefused {
+            status: 200,
+            reason: "OK".into(),
+            body: Some("hi".into()),
+        }),
+        "{error}"
+    );
     assert!(
         error
             .to_string()
-            .contains("server refused the upgrade: 200 OK"),
+            .contains("server refused the upgrade: 200 OK (hi)"),
         "{error}"
     );
+    Ok(())
+}
+
+/// Runs the server side of the upgrade on one end of an in-memory pipe, writes `request`
+/// into the other and closes it, and returns the upgrade's error.
+async fn server_side_error(
+    options: WsServerOptions,
+    request: &[u8],
+) -> Result<Error, Box<dyn std::error::Error>> {
+    let (ours, mut theirs) = tokio::io::duplex(4096);
+    let peer: std::net::SocketAddr = "192.0.2.7:5555".parse()?;
+    let local: std::net::SocketAddr = "127.0.0.1:80".parse()?;
+    let info = ConnectionInfo::new("tcp", Address::Inet(local), Address::Inet(peer));
+    let upgrade = WsUpgrade::new(options).upgrade(Connection::new(ours, info));
+    theirs.write_all(request).await?;
+    // Then hang up our writing side: a partial request ends there.
+    theirs.shutdown().await?;
+    let error = tokio::time::timeout(SAFETY, upgrade)
+        .await?
+        .expect_err("the upgrade should be refused");
+    Ok(error)
+}
+
+#[tokio::test]
+async fn the_server_side_error_names_the_peer_and_the_status() -> TestResult {
+    let options = WsServerOptions::default().path("/ok");
+    let request = b"GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    let error = server_side_error(options, request).await?;
+    let Error::WebSocket {
+        endpoint: Some(endpoint),
+        problem:
+            WsProblem::RequestRefused {
+                status: 404,
+                reason,
+                detail,
+            },
+        source: None,
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(endpoint, "192.0.2.7:5555");
+    assert_eq!(reason, "Not Found");
+    assert_eq!(detail, "no websocket at /nope (this server serves /ok)");
+    assert_eq!(
+        error.to_string(),
+        "websocket handshake with \"192.0.2.7:5555\" failed: refused the upgrade with \
+         404 Not Found: no websocket at /nope (this server serves /ok)"
+    );
+
+    // A peer that hangs up half-way: the connection was lost, and the OS error (once) says
+    // how.
+    let error = server_side_error(WsServerOptions::default(), b"GET / HTTP/1.1\r\n").await?;
+    assert_eq!(error.ws_problem(), Some(&WsProblem::ConnectionLost));
+    let source = std::error::Error::source(&error).expect("the I/O error");
+    assert!(!error.to_string().contains(&source.to_string()), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_server_that_hangs_up_is_a_lost_connection_told_once() -> TestResult {
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = tcp.local_addr()?.port();
+    let hang_up = async {
+        let (mut s, _) = tcp.accept().await?;
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).await?;
+        Ok::<_, std::io::Error>(())
+    };
+    let client = Registry::global().client(&format!("ws:127.0.0.1:{port}"))?;
+    let (served, result) =
+        tokio::time::timeout(SAFETY, async { tokio::join!(hang_up, client.connect()) }).await?;
+    served?;
+    let error = result.expect_err("the server hung up");
+    assert_eq!(
+        error.ws_problem(),
+        Some(&WsProblem::ConnectionLost),
+        "{error}"
+    );
+    // Each text of the chain once: ours, then the OS error (not tungstenite's wrapper of it).
+    let mut texts = vec![error.to_string()];
+    let mut next = std::error::Error::source(&error);
+    while let Some(cause) = next {
+        texts.push(cause.to_string());
+        next = cause.source();
+    }
+    assert!(texts.len() >= 2, "{texts:?}");
+    for (i, inner) in texts.iter().enumerate().skip(1) {
+        assert!(
+            texts[..i]
+                .iter()
+                .all(|outer| !outer.contains(inner.as_str())),
+            "repeated: {texts:?}"
+        );
+    }
     Ok(())
 }

@@ -1,0 +1,149 @@
+//! What went wrong with WebSocket, as data: the evidence of an
+//! [`Error::WebSocket`](crate::Error::WebSocket).
+
+/// What went wrong in a WebSocket handshake or stream, with the evidence in fields.
+///
+/// This is the `problem` of [`Error::WebSocket`](crate::Error::WebSocket). A message over the
+/// limit fails a *read* of the stream instead: that `io::Error` (kind `InvalidData`) carries a
+/// [`WsProblem::MessageTooLarge`], which `get_ref()` and `downcast_ref` recover.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::WsProblem;
+/// let problem = WsProblem::UpgradeRefused {
+///     status: 404,
+///     reason: "Not Found".into(),
+///     body: Some("no websocket at /x".into()),
+/// };
+/// assert_eq!(
+///     problem.to_string(),
+///     "server refused the upgrade: 404 Not Found (no websocket at /x)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WsProblem {
+    /// The server answered the upgrade request with another status than 101 (a wrong path,
+    /// an origin it does not allow, or not a WebSocket server at all).
+    #[error(
+        "server refused the upgrade: {}{}",
+        status_line(*status, reason),
+        in_parens(body)
+    )]
+    UpgradeRefused {
+        /// The HTTP status code, e.g. 404.
+        status: u16,
+        /// The status's reason phrase, e.g. `Not Found` (empty for an unknown code).
+        reason: String,
+        /// The first line of the answer's body (at most 200 characters), when it has one.
+        body: Option<String>,
+    },
+    /// This server refused a client's upgrade request and answered with `status`.
+    #[error("refused the upgrade with {}: {detail}", status_line(*status, reason))]
+    RequestRefused {
+        /// The HTTP status code sent, e.g. 404.
+        status: u16,
+        /// The status's reason phrase, e.g. `Not Found`.
+        reason: String,
+        /// Why, as sent in the answer's body, e.g. `no websocket at /x (this server serves
+        /// /chat)`.
+        detail: String,
+    },
+    /// The server's 101 answer lacks a header the handshake needs.
+    #[error("the server's answer has no \"{header}\" header")]
+    MissingUpgradeHeader {
+        /// The header and value expected, e.g. `Upgrade: websocket`.
+        header: String,
+    },
+    /// The server's `Sec-WebSocket-Accept` does not match the key we sent.
+    #[error("the server's Sec-WebSocket-Accept does not match our key")]
+    BadAccept,
+    /// We offered subprotocols and the server chose none (`subprotocols=` lists them).
+    #[error(
+        "the server chose no subprotocol; refused (offered: {})",
+        offered.join(", ")
+    )]
+    NoSubprotocolChosen {
+        /// The subprotocols we offered.
+        offered: Vec<String>,
+    },
+    /// The server chose a subprotocol we did not offer (or chose one when we offered none).
+    #[error(
+        "the server chose a subprotocol we did not offer (offered: {})",
+        list_or_none(offered)
+    )]
+    UnofferedSubprotocol {
+        /// The subprotocols we offered; may be empty.
+        offered: Vec<String>,
+    },
+    /// The upgrade request could not be built (an option holds a value HTTP does not allow);
+    /// the HTTP library's error is the source.
+    #[error("could not build the upgrade request")]
+    InvalidRequest,
+    /// The connection failed (closed, reset) during the handshake; the OS error, or the
+    /// early end, is the source.
+    #[error("the connection failed during the handshake")]
+    ConnectionLost,
+    /// A message (or a frame) from the peer is over the limit. The read fails and the
+    /// stream sends a Close frame with code 1009.
+    #[error(
+        "websocket message of {size} bytes is over the limit of {limit} bytes \
+         (maxMessageSize={max_message_size}, maxFrameSize={max_frame_size})"
+    )]
+    MessageTooLarge {
+        /// The size of the message or frame, in bytes.
+        size: usize,
+        /// The limit it broke, in bytes.
+        limit: usize,
+        /// The stream's `maxMessageSize`.
+        max_message_size: usize,
+        /// The stream's `maxFrameSize`.
+        max_frame_size: usize,
+    },
+    /// Any other handshake failure, in words; the library's error is the source.
+    #[error("{0}")]
+    Protocol(String),
+}
+
+fn status_line(status: u16, reason: &str) -> String {
+    if reason.is_empty() {
+        status.to_string()
+    } else {
+        format!("{status} {reason}")
+    }
+}
+
+fn in_parens(text: &Option<String>) -> String {
+    match text {
+        Some(t) => format!(" ({t})"),
+        None => String::new(),
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences() {
+        let refused = WsProblem::UpgradeRefused {
+            status: 200,
+            reason: "OK".into(),
+            body: None,
+        };
+        assert_eq!(refused.to_string(), "server refused the upgrade: 200 OK");
+        let unoffered = WsProblem::UnofferedSubprotocol { offered: vec![] };
+        assert_eq!(
+            unoffered.to_string(),
+            "the server chose a subprotocol we did not offer (offered: none)"
+        );
+    }
+}
