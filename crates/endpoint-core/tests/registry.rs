@@ -300,3 +300,31 @@ fn a_keyword_the_base_has_by_position_goes_to_the_layer() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn layer_chains_are_bounded() {
+    let r = registry();
+    // Sixteen parts in all: fifteen layers and the base kind.
+    let deepest = format!("{}pipe:/a", "wrap+".repeat(endpoint_core::MAX_LAYERS - 1));
+    let endpoint = r.client(&deepest).expect("sixteen parts are allowed");
+    assert_eq!(endpoint.to_string().matches("wrap+").count(), 15);
+    let too_deep = format!("wrap+{deepest}");
+    match r.client(&too_deep) {
+        Err(Error::Parse {
+            message, position, ..
+        }) => {
+            assert!(message.contains("at most 16 parts"), "{message}");
+            assert_eq!(position, 16 * "wrap+".len());
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    // The wrapper form counts the same way, and a long one is refused as soon as it passes
+    // the limit, not after joining every segment.
+    let wrapped = format!("{}pipe:/a", "wrap:".repeat(100_000));
+    match r.client(&wrapped) {
+        Err(Error::Parse { message, .. }) => assert!(message.contains("too many layers")),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    let wrapped_ok = format!("{}pipe:/a", "wrap:".repeat(15));
+    assert!(r.client(&wrapped_ok).is_ok());
+}
