@@ -283,13 +283,15 @@ impl Registry {
             assigned[index].push((bare, value));
         }
         let nested: Arc<dyn InnerParser> = Arc::new(self.clone());
+        // One copy of the text, shared by every part's arguments.
+        let shared: Arc<str> = Arc::from(input);
         let mut assigned = assigned.into_iter();
         let layer_args = layers
             .iter()
             .zip(assigned.by_ref())
             .map(|(kind, keywords)| {
                 let args = Args::new(
-                    input,
+                    shared.clone(),
                     kind.name,
                     Vec::new(),
                     keywords,
@@ -303,7 +305,7 @@ impl Registry {
         Ok(Plan {
             base,
             base_args: Args::new(
-                input,
+                shared,
                 base.name,
                 positionals.collect(),
                 base_keywords,

@@ -19,7 +19,7 @@ use crate::suggest::closest;
 /// [`Args::finish`], which rejects any keyword it did not read. Descriptions nested in its
 /// own go through [`Args::registry`], the registry that is parsing.
 pub struct Args {
-    input: String,
+    input: Arc<str>,
     kind: String,
     positionals: Vec<Value>,
     keywords: Vec<(Value, Value)>,
@@ -43,7 +43,7 @@ impl Args {
     /// Collects the arguments of `kind` (positionals after the kind; keywords with the last
     /// duplicate winning, as in Twisted). `registry` parses descriptions nested in these.
     pub(crate) fn new(
-        input: &str,
+        input: Arc<str>,
         kind: &str,
         positionals: Vec<Value>,
         keywords: Vec<(Value, Value)>,
@@ -62,7 +62,7 @@ impl Args {
             .map(|(_, kv)| kv)
             .collect();
         Args {
-            input: input.to_owned(),
+            input,
             kind: kind.to_owned(),
             positionals,
             taken: vec![false; deduped.len()],
@@ -274,7 +274,7 @@ impl Args {
         match self.positionals.get(n) {
             None => Ok(()),
             Some(extra) => Err(Error::Option {
-                input: self.input.clone(),
+                input: self.input.to_string(),
                 kind: self.kind.clone(),
                 option: extra.text.clone(),
                 position: extra.position,
@@ -301,7 +301,7 @@ impl Args {
     /// An [`Error::Option`] for `name` at `position` with `reason`.
     pub fn invalid(&self, name: &str, position: usize, reason: String) -> Error {
         Error::Option {
-            input: self.input.clone(),
+            input: self.input.to_string(),
             kind: self.kind.clone(),
             option: name.to_owned(),
             position,
@@ -340,7 +340,7 @@ impl Args {
             Some(name) => {
                 let accepted = self.accepted();
                 Err(Error::Option {
-                    input: self.input.clone(),
+                    input: self.input.to_string(),
                     kind: self.kind.clone(),
                     suggestion: closest(&name.text, accepted.iter().map(String::as_str)),
                     option: name.text,

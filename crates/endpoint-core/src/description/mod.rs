@@ -12,7 +12,7 @@ mod value;
 
 pub use args::Args;
 pub use canonical::{Canonical, LayerCanonical};
-pub use split::{quote, split, Segment, Split, Value};
+pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use value::{
     declared_default, format_seconds, parse_flag, parse_integer, parse_mode, parse_port,
     parse_seconds, FromOption, Mode,

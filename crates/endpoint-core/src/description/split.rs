@@ -50,7 +50,11 @@ pub struct Split {
 /// assert_eq!(s.keywords[0].1.text, "foo=bar");
 /// ```
 pub fn split(input: &str) -> Result<Split> {
-    let mut segments = Vec::new();
+    let mut split = Split {
+        input: input.to_owned(),
+        positionals: Vec::new(),
+        keywords: Vec::new(),
+    };
     let mut text = String::new();
     let mut name: Option<(String, usize)> = None;
     let mut start = 0;
@@ -70,7 +74,21 @@ pub fn split(input: &str) -> Result<Split> {
                 }
             },
             ':' => {
-                segments.push(finish(&mut text, name.take(), start, value_start));
+                if split.positionals.len() + split.keywords.len() + 1 == MAX_SEGMENTS {
+                    return Err(Error::Parse {
+                        input: input.to_owned(),
+                        position: at + 1,
+                        message: format!(
+                            "too many segments: a description has at most {MAX_SEGMENTS} \
+                             :-separated parts"
+                        ),
+                        suggestion: None,
+                    });
+                }
+                push(
+                    &mut split,
+                    finish(&mut text, name.take(), start, value_start),
+                )?;
                 start = at + 1;
             }
             '=' if name.is_none() => {
@@ -80,30 +98,31 @@ pub fn split(input: &str) -> Result<Split> {
             _ => text.push(c),
         }
     }
-    segments.push(finish(&mut text, name, start, value_start));
+    push(&mut split, finish(&mut text, name, start, value_start))?;
+    Ok(split)
+}
 
-    let mut split = Split {
-        input: input.to_owned(),
-        positionals: Vec::new(),
-        keywords: Vec::new(),
-    };
-    for segment in segments {
-        match segment {
-            Segment::Positional(v) => split.positionals.push(v),
-            Segment::Keyword { name, value } => {
-                if !name.text.is_ascii() {
-                    return Err(Error::Parse {
-                        input: input.to_owned(),
-                        position: name.position,
-                        message: format!("option name \"{}\" is not ASCII", name.text),
-                        suggestion: None,
-                    });
-                }
-                split.keywords.push((name, value));
+/// The most `:`-separated segments one description may have. No kind takes more than a
+/// handful; the limit keeps the memory a description costs a small multiple of its length.
+pub const MAX_SEGMENTS: usize = 4096;
+
+/// Files one segment as a positional or a keyword.
+fn push(split: &mut Split, segment: Segment) -> Result<()> {
+    match segment {
+        Segment::Positional(v) => split.positionals.push(v),
+        Segment::Keyword { name, value } => {
+            if !name.text.is_ascii() {
+                return Err(Error::Parse {
+                    input: split.input.clone(),
+                    position: name.position,
+                    message: format!("option name \"{}\" is not ASCII", name.text),
+                    suggestion: None,
+                });
             }
+            split.keywords.push((name, value));
         }
     }
-    Ok(split)
+    Ok(())
 }
 
 fn finish(
@@ -211,6 +230,23 @@ mod tests {
         for raw in ["", "a", r"\", ":", "=", r"a\:b=c\\", "\u{e9}:x"] {
             let s = split(&quote(raw)).unwrap();
             assert_eq!(s.positionals[0].text, raw);
+        }
+    }
+
+    #[test]
+    fn segments_are_bounded() {
+        let most = format!("k{}", ":a".repeat(MAX_SEGMENTS - 1));
+        let split = split(&most).expect("the limit itself is allowed");
+        assert_eq!(split.positionals.len(), MAX_SEGMENTS);
+        let one_more = format!("{most}:a");
+        match super::split(&one_more) {
+            Err(Error::Parse {
+                position, message, ..
+            }) => {
+                assert_eq!(position, most.len() + 1);
+                assert!(message.contains("at most 4096"), "{message}");
+            }
+            other => panic!("expected a parse error, got {other:?}"),
         }
     }
 }
