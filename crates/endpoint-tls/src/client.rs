@@ -192,12 +192,21 @@ impl TlsClientEndpoint {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
         let private_key = private_key.filter(|_| cert_key.is_some());
-        let verify_host = hostname.as_deref().unwrap_or(authority.host());
-        let verify = ascii_host(verify_host).map_err(|_| invalid_host(verify_host))?;
+        let verify = match &hostname {
+            Some(name) => ascii_host(name)
+                .map_err(|reason| args.invalid("hostname", args.position_of("hostname"), reason))?,
+            None => ascii_host(authority.host())
+                .map_err(|reason| args.invalid("host", args.position_of("host"), reason))?,
+        };
         let mut settings = TlsClientSettings::new(verify);
         settings.trust_roots = ca_certs_dir.as_ref().map(PathBuf::from);
         settings.certificate = cert_key.as_ref().map(PathBuf::from);
         settings.private_key = private_key.as_ref().map(PathBuf::from);
+        let files = [
+            ("caCertsDir", ca_certs_dir.clone()),
+            ("certKey", cert_key.clone()),
+            ("privateKey", private_key.clone()),
+        ];
         let form = Form::Ssl {
             tcp: tcp.to_string(),
             cert_key,
@@ -206,6 +215,7 @@ impl TlsClientEndpoint {
             hostname,
         };
         Self::assemble(Arc::new(tcp), form, settings)
+            .map_err(|e| errors::blame_option(&args, &files, e))
     }
 
     /// Twisted's `tls` client: positionals host, port, timeout, bindAddress, certificate,
@@ -259,6 +269,11 @@ impl TlsClientEndpoint {
         settings.trust_roots = trust_roots.as_ref().map(PathBuf::from);
         settings.certificate = certificate.as_ref().map(PathBuf::from);
         settings.private_key = private_key.as_ref().map(PathBuf::from);
+        let files = [
+            ("trustRoots", trust_roots.clone()),
+            ("certificate", certificate.clone()),
+            ("privateKey", private_key.clone()),
+        ];
         let form = Form::Tls {
             host: host
                 .text
@@ -279,7 +294,7 @@ impl TlsClientEndpoint {
             trust_roots,
             endpoint: endpoint.map(|_| inner.to_string()),
         };
-        Self::assemble(inner, form, settings)
+        Self::assemble(inner, form, settings).map_err(|e| errors::blame_option(&args, &files, e))
     }
 
     /// The `tls+` layer: `hostname` (default: the host the inner endpoint reaches, from its
@@ -290,7 +305,15 @@ impl TlsClientEndpoint {
             Some(name) => name,
             None => match inner.authority() {
                 Some(authority) => {
-                    ascii_host(authority.host()).map_err(|_| invalid_host(authority.host()))?
+                    ascii_host(authority.host()).map_err(|reason| {
+                        args.invalid(
+                            "hostname",
+                            args.input().len(),
+                            format!(
+                                "is missing, and the host \"{inner}\" reaches {reason}",
+                            ),
+                        )
+                    })?
                 }
                 None => {
                     return Err(args.invalid(
@@ -319,17 +342,19 @@ impl TlsClientEndpoint {
 /// The host to verify, in ASCII: IP literals as they are, names through IDNA.
 pub(crate) fn ascii_host(host: &str) -> Result<String, String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.is_empty() {
+        return Err("is empty; expected a DNS name or an IP address to verify".into());
+    }
     if bare.parse::<std::net::IpAddr>().is_ok() {
         return Ok(bare.to_owned());
     }
     match idna::domain_to_ascii(bare) {
-        Ok(ascii) if !ascii.is_empty() => Ok(ascii),
-        _ => Err(format!("is not a valid host name: \"{host}\"")),
+        Ok(ascii) if ServerName::try_from(ascii.clone()).is_ok() => Ok(ascii),
+        _ => Err(format!(
+            "is not a DNS name or an IP address: \"{host}\" (a name has letters, digits, \
+             hyphens and dots only)"
+        )),
     }
-}
-
-fn invalid_host(host: &str) -> Error {
-    errors::setup(TlsProblem::InvalidHostName { host: host.into() })
 }
 
 /// `h2,http/1.1` → `["h2", "http/1.1"]`.

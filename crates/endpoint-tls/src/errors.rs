@@ -3,6 +3,9 @@
 use std::io;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::path::Path;
+
+use endpoint_core::description::Args;
 use endpoint_core::{Error, TlsProblem};
 use rustls::{AlertDescription, CertificateError, ExtendedKeyPurpose, PeerIncompatible};
 use rustls_pki_types::UnixTime;
@@ -26,6 +29,38 @@ pub(crate) fn setup_caused(
         problem,
         source: Some(Box::new(source)),
     }
+}
+
+/// Turns a problem with a file the description names into an [`Error::Option`] for the
+/// option that named it (as the user wrote it), with the path and the OS reason: a mistake
+/// in the description, found while parsing. `options` pairs option names with the paths
+/// they gave; any other error is returned as it is.
+pub(crate) fn blame_option(args: &Args, options: &[(&str, Option<String>)], error: Error) -> Error {
+    let Error::Tls {
+        problem, source, ..
+    } = &error
+    else {
+        return error;
+    };
+    let Some(path) = problem.path() else {
+        return error;
+    };
+    let Some((name, _)) = options
+        .iter()
+        .find(|(_, given)| given.as_deref().is_some_and(|g| Path::new(g) == path))
+    else {
+        return error;
+    };
+    let mut reason = match problem {
+        TlsProblem::Unreadable { .. } => {
+            format!("names \"{}\", which cannot be read", path.display())
+        }
+        other => format!("names an unusable file: {other}"),
+    };
+    if let Some(source) = source {
+        reason.push_str(&format!(" ({source})"));
+    }
+    args.invalid(name, args.position_of(name), reason)
 }
 
 /// Wraps a failed handshake: says what failed, keeps the I/O error (holding rustls' error,

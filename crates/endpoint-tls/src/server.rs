@@ -63,6 +63,7 @@ impl TlsServerSettings {
             form: Form::Layer(self.clone()),
             acceptor,
             handshake_timeout: self.handshake_timeout,
+            directory: None,
         })
     }
 
@@ -151,6 +152,8 @@ pub struct TlsServerEndpoint {
     form: Form,
     acceptor: TlsAcceptor,
     handshake_timeout: Duration,
+    /// The `tls:` PEM directory, checked again at bind.
+    directory: Option<Arc<PemDirectory>>,
 }
 
 impl TlsServerEndpoint {
@@ -181,19 +184,20 @@ impl TlsServerEndpoint {
         settings.private_key = Some(PathBuf::from(&private_key));
         settings.extra_chain = extra_chain.as_ref().map(PathBuf::from);
         settings.handshake_timeout = handshake_timeout;
-        let acceptor = settings.acceptor(versions)?;
+        let files = [
+            ("privateKey", Some(private_key.clone())),
+            ("certKey", Some(cert_key.clone())),
+            ("extraCertChain", extra_chain.clone()),
+        ];
+        let acceptor = settings
+            .acceptor(versions)
+            .map_err(|e| errors::blame_option(&args, &files, e))?;
         if let Some(dh) = &dh_parameters {
-            std::fs::metadata(dh).map_err(|e| {
-                // Otherwise unused: rustls uses ECDHE.
-                let role = "dhParameters file".into();
-                errors::setup_caused(
-                    TlsProblem::Unreadable {
-                        path: dh.into(),
-                        role,
-                    },
-                    e,
-                )
-            })?;
+            // Checked to exist (Twisted loads it); otherwise unused: rustls uses ECDHE.
+            if let Err(e) = std::fs::metadata(dh) {
+                let reason = format!("names \"{dh}\", which cannot be read ({e})");
+                return Err(args.invalid("dhParameters", args.position_of("dhParameters"), reason));
+            }
         }
         // Read after the files, as Twisted does.
         let port: u16 = match port {
@@ -223,6 +227,7 @@ impl TlsServerEndpoint {
             },
             acceptor,
             handshake_timeout,
+            directory: None,
         })
     }
 
@@ -240,13 +245,24 @@ impl TlsServerEndpoint {
         } else {
             path.clone()
         };
-        let resolver = Arc::new(PemDirectory::new(PathBuf::from(directory), provider()));
+        if let Err(e) = std::fs::read_dir(&directory) {
+            let reason = format!("names \"{directory}\", which cannot be read ({e})");
+            return Err(args.invalid("path", args.position_of("path"), reason));
+        }
+        let resolver = Arc::new(PemDirectory::new(PathBuf::from(&directory), provider()));
+        if !resolver.has_certificate() {
+            let reason = format!(
+                "names \"{directory}\", which holds no usable certificate: no .pem file there \
+                 has a private key and the certificate it signs"
+            );
+            return Err(args.invalid("path", args.position_of("path"), reason));
+        }
         tracing::debug!(directory = %path, domains = ?resolver.domains(), "loaded certificates");
         let config = ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(versions::ALL)
             .map_err(|e| tls_error("no usable protocol versions", e))?
             .with_no_client_auth()
-            .with_cert_resolver(resolver);
+            .with_cert_resolver(resolver.clone());
         let inner = TcpServerEndpoint::new_v6(port)
             .backlog(backlog)
             .interface(interface.clone());
@@ -261,23 +277,35 @@ impl TlsServerEndpoint {
             },
             acceptor: TlsAcceptor::from(Arc::new(config)),
             handshake_timeout,
+            directory: Some(resolver),
         })
     }
 
     /// The `tls+` server layer: `certificate`, `privateKey`, `extraCertChain`, `clientCA`,
     /// `alpn`, `handshakeTimeout`.
     pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
-        let certificate: PathBuf = args.get("certificate")?;
-        let mut settings = TlsServerSettings::new(certificate);
-        settings.private_key = args.get_optional("privateKey")?;
-        settings.extra_chain = args.get_optional("extraCertChain")?;
-        settings.client_ca = args.get_optional("clientCA")?;
+        let certificate: String = args.get("certificate")?;
+        let private_key: Option<String> = args.get_optional("privateKey")?;
+        let extra_chain: Option<String> = args.get_optional("extraCertChain")?;
+        let client_ca: Option<String> = args.get_optional("clientCA")?;
+        let mut settings = TlsServerSettings::new(&certificate);
+        settings.private_key = private_key.as_ref().map(PathBuf::from);
+        settings.extra_chain = extra_chain.as_ref().map(PathBuf::from);
+        settings.client_ca = client_ca.as_ref().map(PathBuf::from);
         settings.alpn = args
             .get_optional_with("alpn", parse_alpn)?
             .unwrap_or_default();
         settings.handshake_timeout = args.get("handshakeTimeout")?;
         args.finish()?;
-        settings.build(inner)
+        let files = [
+            ("certificate", Some(certificate)),
+            ("privateKey", private_key),
+            ("extraCertChain", extra_chain),
+            ("clientCA", client_ca),
+        ];
+        settings
+            .build(inner)
+            .map_err(|e| errors::blame_option(&args, &files, e))
     }
 }
 
@@ -326,6 +354,19 @@ impl ServerEndpoint for TlsServerEndpoint {
     /// Dropping the future before it completes closes anything the inner bind made.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
+            if let Some(directory) = &self.directory {
+                // The files may have changed since parsing: never listen with nothing to serve.
+                if !directory.rescan_now() {
+                    return Err(Error::Tls {
+                        endpoint: Some(self.to_string()),
+                        problem: TlsProblem::NoCertificate {
+                            path: directory.path().to_owned(),
+                            role: "tls certificate directory".into(),
+                        },
+                        source: None,
+                    });
+                }
+            }
             let handshake = Handshake {
                 acceptor: self.acceptor.clone(),
                 timeout: self.handshake_timeout,

@@ -44,6 +44,25 @@ impl PemDirectory {
         }
     }
 
+    /// True when at least one key and certificate pair was found.
+    pub(crate) fn has_certificate(&self) -> bool {
+        self.scan.read().is_ok_and(|s| s.0.default.is_some())
+    }
+
+    /// Scans the directory again now; true when it then holds a usable pair.
+    pub(crate) fn rescan_now(&self) -> bool {
+        let fresh = scan(&self.path, &self.provider);
+        if let Ok(mut guard) = self.scan.write() {
+            *guard = (fresh, Instant::now());
+        }
+        self.has_certificate()
+    }
+
+    /// The directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The DNS names served, sorted.
     pub(crate) fn domains(&self) -> Vec<String> {
         self.scan

@@ -121,6 +121,10 @@ impl UnixClientEndpoint {
             _ => keyword,
         };
         let path = args.required("path", path)?;
+        if path.text.is_empty() {
+            let reason = "is empty; write a socket file path, or @name for an abstract one".into();
+            return Err(args.invalid("path", path.position, reason));
+        }
         let timeout = args.get("timeout")?;
         let lockfile: bool = args.get("lockfile")?;
         let check_pid: Option<bool> = args.get_optional("checkPID")?;

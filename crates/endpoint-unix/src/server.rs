@@ -132,6 +132,10 @@ impl UnixServerEndpoint {
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(4, "address, mode, backlog, lockfile")?;
         let address: String = args.get_param("address", 0)?;
+        if address.is_empty() {
+            let reason = "is empty; write a socket file path, or @name for an abstract one".into();
+            return Err(args.invalid("address", args.position_of("address"), reason));
+        }
         let Mode(mode) = args.get_param("mode", 1)?;
         let backlog = args.get_param("backlog", 2)?;
         let lockfile = args.get_param("lockfile", 3)?;

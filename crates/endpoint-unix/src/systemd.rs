@@ -181,7 +181,7 @@ impl SystemdServerEndpoint {
                 return Err(args.invalid(
                     "index",
                     args.input().len(),
-                    "or name is required; specify exactly one of descriptor index or name".into(),
+                    "is missing: give index=N or name=NAME (exactly one of them)".into(),
                 ))
             }
         };

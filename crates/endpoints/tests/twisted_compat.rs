@@ -27,6 +27,11 @@ const DIVERGENCES: &[(&str, u8, &str)] = &[
         "the inner kind of haproxy: is case-insensitive too",
     ),
     (
+        "S147",
+        0,
+        "a tls: directory with no usable key and certificate pair is refused (Twisted serves nothing)",
+    ),
+    (
         "S160",
         0,
         "systemd names are looked up in LISTEN_FDNAMES at bind, not at parse (see ARCHITECTURE)",
@@ -317,4 +322,91 @@ fn every_accepted_case_round_trips_through_its_canonical_text() {
         let second = registry.describe(side, &first.canonical).unwrap();
         assert_eq!(first, second, "{input}");
     }
+}
+
+/// Text a `Debug` formatter leaves behind, which no message meant for a person contains.
+const DEBUG_MARKS: &[&str] = &[
+    "Some(", "None", "Ok(", "Err(", " { ", "Os {", "Custom {", "\\\"", "Error(",
+];
+
+/// The first word that follows itself (`the port port`), ignoring case and punctuation.
+fn repeated_word(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    words
+        .windows(2)
+        .find(|pair| !pair[0].is_empty() && pair[0] == pair[1])
+        .map(|pair| pair[0].clone())
+}
+
+/// Rejections of our own beyond the sample: the messages users met most.
+const OUR_REJECTIONS: &[(Side, &str)] = &[
+    (Side::Server, "tcp:80:interface=::1"),
+    (Side::Server, "tcp:99999"),
+    (Side::Client, "ws://example.com:99999/"),
+    (Side::Client, "ws:example.com:99999"),
+    (Side::Server, "systemd:domain=INET"),
+    (Side::Server, "systemd:domain=INET:index=0:name=web"),
+    (Side::Client, "tls:bad host:443"),
+    (Side::Client, "ssl:example.com:443:hostname="),
+    (Side::Client, "ssl:example.com:443:caCertsDir=/no/such/dir"),
+    (Side::Server, "ssl:8443:privateKey=/no/such/key.pem"),
+    (Side::Server, "tls:/no/such/dir:port=0"),
+    (Side::Server, "unix:"),
+    (Side::Client, "unix:"),
+    (Side::Client, "tls+unix:/run/a.sock"),
+    (Side::Server, "ws:8080:maxFrameSize=0"),
+    (Side::Server, "haproxy:tcp:80:trusted=10.0.0.0/33"),
+    (Side::Client, "exec:"),
+    (Side::Server, "tpc:80"),
+    (Side::Client, "tcp6:h:80"),
+];
+
+#[test]
+fn every_rejection_reads_as_words() {
+    let registry = Registry::global();
+    let mut rejected = 0;
+    let mut failures = Vec::new();
+    let sample = cases().into_iter().filter_map(|case| {
+        let side = if case["side"] == "server" {
+            Side::Server
+        } else {
+            Side::Client
+        };
+        Some((side, input_of(&case)?))
+    });
+    let ours = OUR_REJECTIONS
+        .iter()
+        .map(|(side, s)| (*side, (*s).to_owned()));
+    for (side, input) in sample.chain(ours) {
+        let Err(error) = registry.describe(side, &input) else {
+            if OUR_REJECTIONS.iter().any(|(_, s)| *s == input) {
+                failures.push(format!("{input:?} was accepted"));
+            }
+            continue;
+        };
+        rejected += 1;
+        // The input is quoted as written; judge only our own words around it.
+        let message = error.to_string().replace(&format!("\"{input}\""), "\"…\"");
+        if let Some(mark) = DEBUG_MARKS.iter().find(|m| message.contains(**m)) {
+            failures.push(format!("{input:?}: {mark:?} in {message}"));
+        }
+        if let Some(word) = repeated_word(&message) {
+            failures.push(format!("{input:?}: \"{word} {word}\" in {message}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(rejected >= 30, "only {rejected} rejections judged");
+}
+
+#[test]
+fn the_word_checks_can_fail() {
+    assert_eq!(repeated_word("the port port 9"), Some("port".to_owned()));
+    assert_eq!(repeated_word("\"index\" or name"), None);
+    assert!(DEBUG_MARKS.iter().any(|m| "got Some(3)".contains(m)));
 }

@@ -26,6 +26,8 @@ pub struct Args {
     taken: Vec<bool>,
     options: &'static [OptionSpec],
     registry: Arc<dyn InnerParser>,
+    /// Where each option read so far was given, to blame it for a later problem.
+    given_at: Vec<(String, usize)>,
 }
 
 impl fmt::Debug for Args {
@@ -69,6 +71,7 @@ impl Args {
             keywords: deduped,
             options,
             registry,
+            given_at: Vec::new(),
         }
     }
 
@@ -182,6 +185,16 @@ impl Args {
         }
     }
 
+    /// The IPv6 address written from byte `at` on with unescaped colons (`::1:...`), if the
+    /// segments from there up to the next keyword read as one.
+    fn unescaped_ipv6(&self, at: usize) -> Option<String> {
+        let rest = self.input.get(at..)?;
+        let candidate: Vec<&str> = rest.split(':').take_while(|s| !s.contains('=')).collect();
+        let text = candidate.join(":");
+        let bare = text.trim_start_matches('[').trim_end_matches(']');
+        (candidate.len() > 1 && bare.parse::<std::net::Ipv6Addr>().is_ok()).then(|| bare.to_owned())
+    }
+
     fn missing(&self, name: &str) -> Error {
         self.invalid(name, self.input.len(), "is required but missing".to_owned())
     }
@@ -210,7 +223,20 @@ impl Args {
     pub fn keyword(&mut self, name: &str) -> Option<Value> {
         let i = self.keywords.iter().position(|(n, _)| n.text == name)?;
         self.taken[i] = true;
-        Some(self.keywords[i].1.clone())
+        let value = self.keywords[i].1.clone();
+        self.given_at.push((name.to_owned(), value.position));
+        Some(value)
+    }
+
+    /// Where the option `name` was given (its value's byte offset), if it has been read;
+    /// else the end of the input. For errors found after reading, such as a file that does
+    /// not load.
+    pub fn position_of(&self, name: &str) -> usize {
+        self.given_at
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map_or(self.input.len(), |(_, at)| *at)
     }
 
     /// Reads a parameter the way Python binds a function argument: the positional at `index`
@@ -222,12 +248,31 @@ impl Args {
         let positional = self.positionals.get(index).cloned();
         let keyword = self.keyword(name);
         match (positional, keyword) {
-            (Some(_), Some(k)) => Err(self.invalid(
-                name,
-                k.position,
-                format!("is given twice, as argument {} and by keyword", index + 1),
-            )),
-            (p, k) => Ok(p.or(k)),
+            (Some(_), Some(k)) => {
+                let mut error = self.invalid(
+                    name,
+                    k.position,
+                    format!("is given twice, as argument {} and by keyword", index + 1),
+                );
+                // `interface=::1`: the grammar split an IPv6 address at its colons.
+                if let Some(address) = self.unescaped_ipv6(k.position) {
+                    if let Error::Option {
+                        reason, suggestion, ..
+                    } = &mut error
+                    {
+                        reason.push_str(
+                            "; an IPv6 address in a description needs its colons escaped",
+                        );
+                        *suggestion = Some(format!("{name}={}", super::quote(&address)));
+                    }
+                }
+                Err(error)
+            }
+            (Some(p), None) => {
+                self.given_at.push((name.to_owned(), p.position));
+                Ok(Some(p))
+            }
+            (None, k) => Ok(k),
         }
     }
 
@@ -324,11 +369,13 @@ impl Args {
         parse(&value.text).map_err(|reason| self.invalid(name, value.position, reason))
     }
 
-    /// Ends parsing: every keyword must have been read.
+    /// Ends parsing: every keyword must have been read. The arguments stay usable for
+    /// [`invalid`](Args::invalid) errors about problems found afterwards (files that do not
+    /// load while the endpoint is built).
     ///
     /// # Errors
     /// [`Error::Option`] for the first unknown keyword, with the closest known one.
-    pub fn finish(self) -> Result<()> {
+    pub fn finish(&mut self) -> Result<()> {
         let unknown = self
             .keywords
             .iter()

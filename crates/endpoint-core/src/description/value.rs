@@ -7,7 +7,7 @@ use crate::option::OptionSpec;
 /// A port: ASCII decimal digits (leading zeros allowed) in 0–65535.
 pub fn parse_port(text: &str) -> Result<u16, String> {
     let n = parse_integer(text)?;
-    u16::try_from(n).map_err(|_| format!("port {n} is out of range (0-65535)"))
+    u16::try_from(n).map_err(|_| format!("is out of range: {n} (a port is 0 to 65535)"))
 }
 
 /// A non-negative integer written with ASCII decimal digits only.
