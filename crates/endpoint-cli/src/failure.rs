@@ -17,6 +17,8 @@ const RUNTIME: u8 = 1;
 pub enum Failure {
     /// An error from the endpoints library: a bad description, or listen/connect failing.
     Endpoint(Error),
+    /// An `exec:` program exited unsuccessfully; its status is the command's.
+    Exited(std::process::ExitStatus),
     /// Copying bytes failed (a reset connection, a closed stdout).
     Copy {
         /// What was being copied, e.g. `stdin to the connection`.
@@ -30,6 +32,18 @@ impl Failure {
     /// A failure while copying `what`.
     pub fn copy(what: &'static str, source: io::Error) -> Self {
         Failure::Copy { what, source }
+    }
+
+    /// `Ok` for a program that exited with 0, else [`Failure::Exited`].
+    ///
+    /// # Errors
+    /// [`Failure::Exited`] for a non-zero status or a death by signal.
+    pub fn from_exit(status: std::process::ExitStatus) -> Result<(), Failure> {
+        if status.success() {
+            Ok(())
+        } else {
+            Err(Failure::Exited(status))
+        }
     }
 
     /// True when the user's description is at fault (parse error, unknown kind or option).
@@ -47,6 +61,15 @@ impl Failure {
     /// A bad description prints the message and a caret under the bad byte, and gives 2;
     /// anything else prints the message with its whole source chain, and gives 1.
     pub fn report(&self) -> ExitCode {
+        if let Failure::Exited(status) = self {
+            // The program's status, as a shell gives it: the code, or 128 + the signal.
+            use std::os::unix::process::ExitStatusExt;
+            let code = status
+                .code()
+                .or_else(|| status.signal().map(|s| 128 + s))
+                .unwrap_or(i32::from(RUNTIME));
+            return ExitCode::from(u8::try_from(code).unwrap_or(RUNTIME));
+        }
         if self.is_bad_description() {
             eprintln!("endpoint: {self}");
             if let Failure::Endpoint(error) = self {
@@ -79,6 +102,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Endpoint(error) => error.fmt(f),
             Failure::Copy { what, .. } => write!(f, "could not copy {what}"),
+            Failure::Exited(status) => write!(f, "the program {status}"),
         }
     }
 }
@@ -88,6 +112,7 @@ impl StdError for Failure {
         match self {
             Failure::Endpoint(error) => error.source(),
             Failure::Copy { source, .. } => Some(source),
+            Failure::Exited(_) => None,
         }
     }
 }

@@ -212,7 +212,7 @@ async fn relay_propagates_half_close_and_stops_on_sigterm() -> TestResult {
 
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start(
-        &["relay", "tcp:0:interface=127.0.0.1", &client],
+        &["-v", "relay", "tcp:0:interface=127.0.0.1", &client],
         "relaying ",
     )
     .await?;
@@ -255,7 +255,7 @@ async fn relay_keeps_running_when_the_client_side_refuses() -> TestResult {
     };
     let client = format!("tcp:127.0.0.1:{closed_port}");
     let relay = start(
-        &["relay", "tcp:0:interface=127.0.0.1", &client],
+        &["-v", "relay", "tcp:0:interface=127.0.0.1", &client],
         "relaying ",
     )
     .await?;
@@ -294,7 +294,7 @@ async fn relay_terminates_tls() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let server = format!("ssl:0:privateKey={server_pem}:interface=127.0.0.1");
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(&["relay", &server, &client], "relaying ").await?;
+    let relay = start(&["-v", "relay", &server, &client], "relaying ").await?;
     let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
 
     let tls = format!("tls:localhost:{relay_port}:trustRoots={ca_pem}");
@@ -319,7 +319,7 @@ async fn relay_serves_websocket_clients_websockify_style() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start(
-        &["relay", "ws:0:interface=127.0.0.1:path=/ssh", &client],
+        &["-v", "relay", "ws:0:interface=127.0.0.1:path=/ssh", &client],
         "relaying ",
     )
     .await?;
@@ -333,7 +333,7 @@ async fn relay_lets_a_tcp_program_reach_a_websocket_server() -> TestResult {
     let (_echo, ws_port) = echo_server("ws:0:interface=127.0.0.1:path=/echo").await?;
     let upstream = format!("ws://127.0.0.1:{ws_port}/echo");
     let relay = start(
-        &["relay", "tcp:0:interface=127.0.0.1", &upstream],
+        &["-v", "relay", "tcp:0:interface=127.0.0.1", &upstream],
         "relaying ",
     )
     .await?;
@@ -352,7 +352,13 @@ async fn relay_once_exits_after_its_one_connection() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start(
-        &["relay", "--once", "tcp:0:interface=127.0.0.1", &client],
+        &[
+            "-v",
+            "relay",
+            "--once",
+            "tcp:0:interface=127.0.0.1",
+            &client,
+        ],
         "relaying ",
     )
     .await?;
@@ -364,5 +370,43 @@ async fn relay_once_exits_after_its_one_connection() -> TestResult {
     let status = tokio::time::timeout(LIMIT, child.wait()).await??;
     let stderr = relay.stderr.await?;
     assert!(status.success(), "exit {status}; stderr: {stderr}");
+    Ok(())
+}
+
+/// `connect exec:...` exits with the program's status (and says so with `-v`), instead of
+/// reporting the broken pipe of a program that stopped reading.
+#[test]
+fn connect_exec_exits_with_the_programs_status() -> TestResult {
+    let run = |args: &[&str], input: &[u8]| -> TestResult<Output> {
+        use std::io::Write;
+        let mut child = endpoint()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        child.stdin.take().ok_or("stdin")?.write_all(input)?;
+        Ok(child.wait_with_output()?)
+    };
+    let output = run(&["connect", "exec:sh:-c:exit 3"], b"x")?;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr_of(&output));
+    assert!(output.stderr.is_empty(), "{}", stderr_of(&output));
+
+    let output = run(&["-v", "connect", "exec:sh:-c:cat; exit 0"], b"echoed")?;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output), "echoed");
+    assert!(
+        stderr_of(&output).contains("the program exited"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let output = run(&["connect", "exec:sh:-c:kill -TERM $$"], b"")?;
+    assert_eq!(
+        output.status.code(),
+        Some(128 + 15),
+        "{}",
+        stderr_of(&output)
+    );
     Ok(())
 }

@@ -30,6 +30,7 @@ async fn relay(echo_port: u16, grace: &str) -> TestResult<(Running, SocketAddr)>
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start(
         &[
+            "-v",
             "relay",
             "--grace",
             grace,

@@ -12,7 +12,12 @@ async fn relay_from_stdio_to_an_echo_server_and_back() -> TestResult {
     let (echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
 
     let relay = start(
-        &["relay", "stdio", &format!("tcp:127.0.0.1:{echo_port}")],
+        &[
+            "-v",
+            "relay",
+            "stdio",
+            &format!("tcp:127.0.0.1:{echo_port}"),
+        ],
         "relaying ",
     )
     .await?;
@@ -51,5 +56,34 @@ fn stdio_ignores_its_arguments_like_twisted() -> TestResult {
         .output()?;
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("stdio\n"));
+    Ok(())
+}
+
+/// At the default verbosity an inetd-style relay writes nothing to stderr (which a
+/// supervisor may have pointed at the socket itself): the bytes come back, stderr stays empty.
+#[tokio::test]
+async fn a_quiet_relay_writes_nothing_to_stderr() -> TestResult {
+    use std::process::Stdio;
+
+    let (echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["relay", "stdio", &format!("tcp:127.0.0.1:{echo_port}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdin = child.stdin.take().ok_or("stdin")?;
+    stdin.write_all(b"quiet please").await?;
+    drop(stdin);
+    let output = tokio::time::timeout(LIMIT, child.wait_with_output()).await??;
+    assert!(output.status.success(), "exit {}", output.status);
+    assert_eq!(output.stdout, b"quiet please");
+    assert!(
+        output.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    echo.shutdown(std::time::Duration::from_secs(1)).await;
     Ok(())
 }

@@ -276,7 +276,12 @@ async fn relay_exits_1_when_its_listener_dies_on_its_own() -> TestResult {
         activated(
             &passed,
             Pid::Own,
-            &["relay", "systemd:domain=INET:index=0", "tcp:127.0.0.1:1"],
+            &[
+                "-v",
+                "relay",
+                "systemd:domain=INET:index=0",
+                "tcp:127.0.0.1:1",
+            ],
         ),
         "relaying ",
     )

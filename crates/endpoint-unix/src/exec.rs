@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::task::{Context, Poll};
 
 use endpoint_core::description::{Args, Canonical, FromOption};
@@ -13,7 +13,7 @@ use endpoint_core::{
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::process::{ChildStdin, ChildStdout, Command};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tracing::{debug, Instrument};
 
 /// Where the child's standard error goes.
@@ -47,11 +47,38 @@ impl FromOption for StderrMode {
 
 /// The process behind an `exec` connection, stored in its
 /// [`ConnectionInfo`](endpoint_core::ConnectionInfo): `connection.info().get::<ChildProcess>()`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct ChildProcess {
     /// The child's process id.
     pub pid: u32,
+    /// Its exit status, once it has exited and been reaped.
+    status: watch::Receiver<Option<ExitStatus>>,
 }
+
+impl ChildProcess {
+    /// The exit status, if the child has exited (it is reaped as soon as it does).
+    pub fn status(&self) -> Option<ExitStatus> {
+        *self.status.borrow()
+    }
+
+    /// Waits until the child has exited and returns its status (after the connection is
+    /// dropped, a child still running is killed, so this then returns soon). `None` if the
+    /// status could not be read.
+    pub async fn exited(&self) -> Option<ExitStatus> {
+        let mut status = self.status.clone();
+        let seen = status.wait_for(Option::is_some).await.ok()?;
+        *seen
+    }
+}
+
+/// Two handles on the same process are equal.
+impl PartialEq for ChildProcess {
+    fn eq(&self, other: &Self) -> bool {
+        self.pid == other.pid
+    }
+}
+
+impl Eq for ChildProcess {}
 
 /// Connects to a new subprocess: the connection's reads are the child's stdout, its writes the
 /// child's stdin (like Twisted's `ProcessEndpoint` and socat's `EXEC`).
@@ -171,23 +198,30 @@ impl ExecClientEndpoint {
             _ => return Err(fail(io::Error::other("the child's pipes are missing"))),
         };
         let (kill, killed) = oneshot::channel::<()>();
+        let (exited, status) = watch::channel(None);
         let span = tracing::debug_span!("exec", endpoint = %self, pid);
         tokio::spawn(
             async move {
-                tokio::select! {
-                    status = child.wait() => debug!(?status, "child exited"),
+                let status = tokio::select! {
+                    status = child.wait() => status,
                     _ = killed => {
                         let _ = child.start_kill();
-                        let status = child.wait().await;
-                        debug!(?status, "connection dropped; child killed");
+                        child.wait().await
                     }
+                };
+                match status {
+                    Ok(status) => {
+                        debug!(%status, "child exited");
+                        exited.send_replace(Some(status));
+                    }
+                    Err(error) => debug!(%error, "could not wait for the child"),
                 }
             }
             .instrument(span),
         );
         let peer = Address::Other(format!("exec:{}", self.argv[0]));
         let mut info = ConnectionInfo::new("exec", Address::Other("pipes".into()), peer);
-        info.insert(ChildProcess { pid });
+        info.insert(ChildProcess { pid, status });
         debug!(endpoint = %self, pid, "started");
         Ok(Connection::new(
             ChildStream {

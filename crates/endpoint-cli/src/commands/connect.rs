@@ -2,6 +2,8 @@
 
 use clap::Args;
 
+use endpoints::unix::ChildProcess;
+
 use crate::failure::Failure;
 use crate::pipe::join_stdio;
 
@@ -13,7 +15,8 @@ pub struct ConnectArgs {
     pub description: String,
 }
 
-/// Connects and joins the connection to stdin/stdout until both directions end.
+/// Connects and joins the connection to stdin/stdout until both directions end. For
+/// `exec:`, the program's exit status becomes the command's.
 ///
 /// # Errors
 /// A bad description, a failed connect (refused, timed out), or a failed copy.
@@ -25,5 +28,19 @@ pub async fn run(args: &ConnectArgs) -> Result<(), Failure> {
         peer = %connection.peer_address(),
         "connected"
     );
-    join_stdio(connection).await
+    let child = connection.info().get::<ChildProcess>().cloned();
+    let joined = join_stdio(connection).await;
+    match child {
+        // A program's exit status is the outcome, as with any shell pipeline: `exit 3`
+        // makes `endpoint connect exec:...` exit 3 (a write to a program that stopped
+        // reading is not the failure).
+        Some(child) => match child.exited().await {
+            Some(status) => {
+                tracing::info!(pid = child.pid, %status, "the program exited");
+                Failure::from_exit(status)
+            }
+            None => joined,
+        },
+        None => joined,
+    }
 }

@@ -33,7 +33,7 @@ pub struct RelayArgs {
     pub once: bool,
 }
 
-/// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr, and splices
+/// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr (with `-v`), and splices
 /// every accepted connection with a fresh CLIENT connection. On SIGINT or SIGTERM it stops
 /// listening, gives open connections `--grace` seconds, and returns.
 ///
@@ -69,7 +69,9 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     group.add(service);
     group.start_all().await?;
     if let Some(local) = group.services()[0].local_address() {
-        eprintln!("relaying {local} -> {client}");
+        if crate::logging::verbosity() >= 1 {
+            eprintln!("relaying {local} -> {client}");
+        }
     }
     let until = async {
         if once {
