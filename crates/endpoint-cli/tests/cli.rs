@@ -410,3 +410,48 @@ fn connect_exec_exits_with_the_programs_status() -> TestResult {
     );
     Ok(())
 }
+
+/// WebSocket has no half-close: `connect ws://...` with a short stdin keeps the connection
+/// open while the server still answers, then closes it, instead of cutting the answer off.
+#[tokio::test]
+async fn connect_ws_reads_the_whole_answer_after_stdin_ends() -> TestResult {
+    let mut listener = endpoints::server_from_string("ws:0:interface=127.0.0.1")?
+        .bind()
+        .await?;
+    let port = listener.local_address().port().ok_or("no port")?;
+    let answer: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let expected = answer.clone();
+    let server = tokio::spawn(async move {
+        let mut connection = listener.accept().await?;
+        let mut request = [0u8; 1];
+        connection.read_exact(&mut request).await?;
+        // Answer only after the request, in pieces, as a slow backend would.
+        for piece in answer.chunks(20_000) {
+            connection.write_all(piece).await?;
+            connection.flush().await?;
+        }
+        let mut rest = Vec::new();
+        connection.read_to_end(&mut rest).await?;
+        TestResult::Ok(request)
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["connect", &format!("ws://127.0.0.1:{port}/")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdin = child.stdin.take().ok_or("stdin")?;
+    stdin.write_all(b"x").await?;
+    drop(stdin);
+    let output = tokio::time::timeout(LIMIT, child.wait_with_output()).await??;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(
+        output.stdout == expected,
+        "{} bytes came back",
+        output.stdout.len()
+    );
+    let request = tokio::time::timeout(LIMIT, server).await???;
+    assert_eq!(&request, b"x");
+    Ok(())
+}

@@ -295,7 +295,6 @@ mod tests {
     fn canonical_round_trips() -> Result<()> {
         for text in [
             "unix:/p",
-            "unix:",
             "unix:@name:timeout=0.25",
             r"unix:/a\:b:checkPID=1",
             "unix:./@x:lockfile=1",

@@ -386,7 +386,6 @@ mod tests {
     fn canonical_round_trips() -> Result<()> {
         for text in [
             "unix:/a",
-            "unix:",
             "unix:/tmp/a b.sock",
             "unix:/x:mode=7777:backlog=0:lockfile=0",
             r"unix:/a\:b\\c\=d:mode=1",

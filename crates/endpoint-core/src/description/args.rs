@@ -263,7 +263,7 @@ impl Args {
                         reason.push_str(
                             "; an IPv6 address in a description needs its colons escaped",
                         );
-                        *suggestion = Some(format!("{name}={}", super::quote(&address)));
+                        *suggestion = Some(format!("{name}={}", super::split::quote(&address)));
                     }
                 }
                 Err(error)
