@@ -650,7 +650,12 @@ async fn chromium_echoes_through_the_relay_to_tcp() -> TestResult {
     });
     let client = format!("tcp:127.0.0.1:{tcp_port}");
     let relay = start(
-        &["-v", "relay", "ws:0:interface=127.0.0.1:path=/relay", &client],
+        &[
+            "-v",
+            "relay",
+            "ws:0:interface=127.0.0.1:path=/relay",
+            &client,
+        ],
         "relaying ",
     )
     .await?;

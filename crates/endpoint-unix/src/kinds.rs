@@ -1,5 +1,5 @@
-//! The kinds of this crate (`unix`, `systemd`, `stdio`, `exec`), registered with the global
-//! registry.
+//! The kinds of this crate (`unix`, `systemd`, `stdio`, and `exec` with the `exec` feature),
+//! registered with the global registry.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -8,9 +8,12 @@ use endpoint_core::description::Args;
 use endpoint_core::{Builder, ClientEndpoint, Error, Kind, Result, ServerEndpoint};
 
 use crate::client::UnixClientEndpoint;
+#[cfg(feature = "exec")]
 use crate::exec::ExecClientEndpoint;
 use crate::server::UnixServerEndpoint;
-use crate::specs::{EXEC_OPTIONS, SYSTEMD_OPTIONS, UNIX_CLIENT_OPTIONS, UNIX_SERVER_OPTIONS};
+#[cfg(feature = "exec")]
+use crate::specs::EXEC_OPTIONS;
+use crate::specs::{SYSTEMD_OPTIONS, UNIX_CLIENT_OPTIONS, UNIX_SERVER_OPTIONS};
 use crate::stdio::StdioServerEndpoint;
 use crate::systemd::SystemdServerEndpoint;
 
@@ -51,6 +54,7 @@ fn stdio(args: Args) -> Result<Arc<dyn ServerEndpoint>> {
     Ok(Arc::new(StdioServerEndpoint::from_args(args)?))
 }
 
+#[cfg(feature = "exec")]
 fn exec(args: Args) -> Result<Arc<dyn ClientEndpoint>> {
     Ok(Arc::new(ExecClientEndpoint::from_args(args)?))
 }
@@ -73,7 +77,8 @@ static STDIO_SERVER: Kind = Kind {
     builder: Builder::Server(stdio),
 };
 
-/// The `exec` client kind.
+/// The `exec` client kind: runs a program, so only with the `exec` feature (SECURITY.md).
+#[cfg(feature = "exec")]
 static EXEC_CLIENT: Kind = Kind {
     name: "exec",
     summary: "run a program; its stdout and stdin are the connection (exec:PROGRAM:ARG...)",
@@ -84,6 +89,7 @@ static EXEC_CLIENT: Kind = Kind {
 
 endpoint_core::inventory::submit! { SYSTEMD_SERVER }
 endpoint_core::inventory::submit! { STDIO_SERVER }
+#[cfg(feature = "exec")]
 endpoint_core::inventory::submit! { EXEC_CLIENT }
 
 impl FromStr for UnixServerEndpoint {
@@ -122,6 +128,7 @@ impl FromStr for StdioServerEndpoint {
     }
 }
 
+#[cfg(feature = "exec")]
 impl FromStr for ExecClientEndpoint {
     type Err = Error;
 

@@ -114,6 +114,7 @@
 
 mod client;
 mod credentials;
+#[cfg(feature = "exec")]
 mod exec;
 mod kinds;
 mod lockfile;
@@ -125,6 +126,7 @@ mod systemd;
 
 pub use client::UnixClientEndpoint;
 pub use credentials::PeerCredentials;
+#[cfg(feature = "exec")]
 pub use exec::{ChildProcess, ExecClientEndpoint, StderrMode};
 pub use server::UnixServerEndpoint;
 pub use stdio::{StdioServerEndpoint, StdioStream};

@@ -75,6 +75,7 @@ pub(crate) static SYSTEMD_OPTIONS: &[OptionSpec] = &[
 ];
 
 /// The `exec` client kind's options.
+#[cfg(feature = "exec")]
 pub(crate) static EXEC_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "program",

@@ -1,4 +1,5 @@
-//! The `exec` client: a subprocess's stdout and stdin as the connection.
+//! The `exec` client: a subprocess's stdout and stdin as the connection (`exec` feature).
+#![cfg(feature = "exec")]
 
 use std::error::Error;
 use std::time::Duration;

@@ -31,7 +31,7 @@
 //! | `unix` | server (mode, lock file, `@abstract`) and client | [`unix`] / `unix` |
 //! | `systemd` | server: adopt a socket passed by socket activation | [`unix`] / `unix` |
 //! | `stdio` | server: stdin/stdout as one connection (inetd) | [`unix`] / `unix` |
-//! | `exec` | client: a subprocess's stdout/stdin | [`unix`] / `unix` |
+//! | `exec` | client: a subprocess's stdout/stdin (runs a program: opt-in) | [`unix`] / `exec` |
 //! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too) | [`haproxy`] / `haproxy` |
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |
@@ -49,7 +49,9 @@
 //!
 //! # Feature flags
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
-//! depending on `endpoints` is enough for its kinds to be found.
+//! depending on `endpoints` is enough for its kinds to be found. Off by default: `exec` (the
+//! `exec:` kind runs a program named by the description; turn it on only where descriptions
+//! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`.
 #![warn(missing_docs)]
 
 pub use endpoint_core::description::quote;
