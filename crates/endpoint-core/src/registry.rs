@@ -109,6 +109,37 @@ impl Registry {
         self
     }
 
+    /// Restricts this registry to the kinds and layers called `names` (matched
+    /// case-insensitively), and the shorthands whose whole chain they allow; everything else
+    /// becomes an unknown kind.
+    ///
+    /// Parsers receive the registry that is parsing, so the restriction also holds for every
+    /// description nested in another (`tls`'s `endpoint=`, a plugin's inner description): an
+    /// application that accepts descriptions from someone it does not fully trust can say
+    /// "only tcp, tls and ws here" once. URL forms stay; what they expand to is checked.
+    ///
+    /// # Examples
+    /// ```
+    /// use endpoint_core::{Builder, Kind, Registry};
+    /// # fn parse(_: endpoint_core::description::Args) -> endpoint_core::Result<std::sync::Arc<dyn endpoint_core::ClientEndpoint>> { unimplemented!() }
+    /// let mut registry = Registry::new();
+    /// for name in ["tcp", "unix"] {
+    ///     registry.register(Kind { name, summary: "", positional: &[], options: &[], builder: Builder::Client(parse) });
+    /// }
+    /// registry.allow_only(&["tcp"]);
+    /// assert!(registry.find("unix", endpoint_core::Side::Client, false).is_none());
+    /// ```
+    pub fn allow_only(&mut self, names: &[&str]) -> &mut Self {
+        let allowed = |name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let tables = Arc::make_mut(&mut self.tables);
+        tables.kinds.retain(|k| allowed(k.name));
+        // A shorthand stays when everything it stands for is allowed (`wss` = `ws+tls`).
+        tables
+            .shorthands
+            .retain(|s| s.expansion.split('+').all(allowed));
+        self
+    }
+
     /// Every registered kind and layer, sorted by name.
     pub fn kinds(&self) -> &[Kind] {
         &self.tables.kinds

@@ -244,3 +244,50 @@ async fn ws_over_tls_over_a_plugin_transport_gets_both_right() -> TestResult {
     assert_eq!(tls.server_name.as_deref(), Some("localhost"));
     Ok(())
 }
+
+/// An allow-list holds for nested descriptions too: with only tcp, tls and ws allowed, no
+/// description reaches a unix socket or a program, however deep it hides it.
+#[test]
+fn an_allow_list_holds_for_nested_descriptions() {
+    let mut registry = Registry::global().clone();
+    registry.allow_only(&["tcp", "tls", "ws"]);
+    for allowed in [
+        "tcp:example.com:80",
+        "tls:example.com:443",
+        "ws+tcp:example.com:80:path=/chat",
+        "wss:example.com:443",
+        "ws://example.com/chat",
+        r"tls:example.com:443:endpoint=tcp\:example.com\:443",
+    ] {
+        assert!(registry.client(allowed).is_ok(), "{allowed} was refused");
+    }
+    for (refused, kind) in [
+        ("unix:/var/run/docker.sock", "unix"),
+        ("tls+unix:/var/run/docker.sock:hostname=docker", "unix"),
+        ("ssl:example.com:443", "ssl"),
+    ] {
+        match registry.client(refused) {
+            Err(Error::UnknownKind { kind: k, known, .. }) => {
+                assert_eq!(k, kind);
+                assert!(!known.iter().any(|n| n == "unix"), "{known:?}");
+            }
+            other => panic!("{refused}: expected an unknown kind, got {other:?}"),
+        }
+    }
+    let nested = r"tls:example.com:443:endpoint=unix\:/var/run/docker.sock";
+    match registry.client(nested) {
+        Err(Error::Option { option, reason, .. }) => {
+            assert_eq!(option, "endpoint");
+            assert!(
+                reason.contains("unknown client endpoint kind \"unix\""),
+                "{reason}"
+            );
+        }
+        other => panic!("expected the endpoint= error, got {other:?}"),
+    }
+    assert!(registry.server("haproxy:tcp:80").is_err());
+    // The global registry is untouched.
+    assert!(Registry::global()
+        .client("unix:/var/run/docker.sock")
+        .is_ok());
+}
