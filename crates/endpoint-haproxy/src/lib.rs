@@ -64,6 +64,9 @@
 //! program depending on this crate alone adds `use endpoint_haproxy as _;`.
 #![warn(missing_docs)]
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod kinds;
 mod options;

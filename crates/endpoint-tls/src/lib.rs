@@ -66,6 +66,9 @@
 
 mod client;
 mod errors;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod info;
 mod kinds;
 mod pem;

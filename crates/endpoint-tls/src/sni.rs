@@ -1,6 +1,6 @@
 //! Twisted's `tls:` server: a directory of PEM files served by SNI.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -71,7 +71,7 @@ impl PemDirectory {
             .unwrap_or_default()
     }
 
-    fn lookup(&self, name: &str) -> Option<Arc<CertifiedKey>> {
+    pub(crate) fn lookup(&self, name: &str) -> Option<Arc<CertifiedKey>> {
         let guard = self.scan.read().ok()?;
         let scan = &guard.0;
         if let Some(key) = scan.by_name.get(name) {
@@ -114,7 +114,12 @@ impl ResolvesServerCert for PemDirectory {
     }
 }
 
-fn pem_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Appends the `.pem` files under `dir`, sorted, walking each directory once: a link back
+/// up the tree (or to a directory already walked) is skipped, so a loop ends the walk there.
+fn pem_files(dir: &Path, walked: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
+    if !std::fs::canonicalize(dir).is_ok_and(|real| walked.insert(real)) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -122,7 +127,7 @@ fn pem_files(dir: &Path, out: &mut Vec<PathBuf>) {
     paths.sort();
     for path in paths {
         if path.is_dir() {
-            pem_files(&path, out);
+            pem_files(&path, walked, out);
         } else if path
             .extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("pem"))
@@ -134,7 +139,7 @@ fn pem_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn scan(dir: &Path, provider: &Arc<CryptoProvider>) -> Scan {
     let mut files = Vec::new();
-    pem_files(dir, &mut files);
+    pem_files(dir, &mut HashSet::new(), &mut files);
     let mut certs: Vec<CertificateDer<'static>> = Vec::new();
     let mut keys: Vec<(PathBuf, Arc<dyn SigningKey>)> = Vec::new();
     for file in &files {

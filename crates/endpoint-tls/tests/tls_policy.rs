@@ -43,6 +43,34 @@ async fn sni_picks_the_certificate_for_each_name() -> TestResult {
     Ok(())
 }
 
+/// Links back to the directory itself (two of them, so following both made the walk grow as
+/// 2^depth until paths reached PATH_MAX: parsing never finished) are walked once.
+#[tokio::test]
+async fn a_pem_directory_with_symlink_loops_is_scanned_once() -> TestResult {
+    let pki = Pki::new();
+    let sni = pki.path("sni");
+    std::os::unix::fs::symlink(&sni, sni.join("again"))?;
+    std::os::unix::fs::symlink(".", sni.join("here"))?;
+    std::os::unix::fs::symlink("..", sni.join("up"))?;
+    let description = format!("tls:{}:port=0:interface=127.0.0.1", pki.arg("sni"));
+    let (sender, parsed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(Registry::global().server(&description)));
+    let server = parsed.recv_timeout(SAFETY)??;
+    let mut listener = server.bind().await?;
+    let port = port_of(&listener);
+    let client = Registry::global().client(&format!(
+        "tls:www.example.com:443:trustRoots={}:endpoint=tcp\\:127.0.0.1\\:{port}",
+        pki.arg("cas")
+    ))?;
+    let (_, connected) = echo(&mut listener, &*client).await?;
+    let info = connected.info().get::<TlsInfo>().unwrap();
+    assert_eq!(
+        info.peer_certificates[0].as_ref(),
+        first_der(&pki.path("sni-certs/example.com.pem"))
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn alpn_is_negotiated_and_a_mismatch_is_clear() -> TestResult {
     let pki = Pki::new();

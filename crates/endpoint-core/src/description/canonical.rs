@@ -18,12 +18,17 @@ use super::value::format_seconds;
 #[derive(Clone, Debug, Default)]
 pub struct Canonical {
     text: String,
+    /// True once anything follows the kind.
+    has_segments: bool,
 }
 
 impl Canonical {
     /// Starts a description of `kind`.
     pub fn new(kind: &str) -> Self {
-        Canonical { text: quote(kind) }
+        Canonical {
+            text: quote(kind),
+            has_segments: false,
+        }
     }
 
     /// Starts the description of a layer over `inner`'s description: `layer+inner`. Options
@@ -37,14 +42,24 @@ impl Canonical {
     }
 
     /// Appends a positional argument.
+    ///
+    /// A first argument that starts with `//` gets its first slash escaped (`unix:\//p` is
+    /// the path `//p`): written bare, `unix://p` would read back as a URL form.
     pub fn arg(mut self, value: impl fmt::Display) -> Self {
+        let quoted = quote(&value.to_string());
+        let first = !self.has_segments;
         self.text.push(':');
-        self.text.push_str(&quote(&value.to_string()));
+        if first && quoted.starts_with("//") {
+            self.text.push('\\');
+        }
+        self.text.push_str(&quoted);
+        self.has_segments = true;
         self
     }
 
     /// Appends `key=value`.
     pub fn option(mut self, key: &str, value: impl fmt::Display) -> Self {
+        self.has_segments = true;
         self.text.push(':');
         self.text.push_str(key);
         self.text.push('=');
@@ -112,5 +127,25 @@ impl LayerCanonical {
 impl fmt::Display for LayerCanonical {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::description::split;
+
+    #[test]
+    fn a_first_argument_starting_with_two_slashes_is_not_read_as_a_url() {
+        let text = Canonical::new("unix").arg("//p").arg("//q").to_string();
+        assert_eq!(text, r"unix:\//p://q");
+        let s = split(&text).unwrap();
+        assert_eq!(s.positionals[1].text, "//p");
+        assert_eq!(s.positionals[2].text, "//q");
+        let text = Canonical::new("k")
+            .option("a", "//x")
+            .arg("//y")
+            .to_string();
+        assert_eq!(text, "k:a=//x://y");
     }
 }
