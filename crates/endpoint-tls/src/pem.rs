@@ -11,8 +11,38 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::errors::{setup, setup_caused};
 
+/// The largest PEM file read (a distribution's whole CA bundle is about 200 KiB).
+const MAX_PEM_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file of at most [`MAX_PEM_BYTES`]. A description names files by path, so
+/// a device (`/dev/zero`, which never ends), a FIFO (whose open waits for a writer) or a huge
+/// file must fail at once instead of stalling or exhausting the process.
+pub(crate) fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB", MAX_PEM_BYTES >> 20),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+    read_file(path).map_err(|e| {
         let role = format!("{what} file");
         setup_caused(
             TlsProblem::Unreadable {

@@ -143,7 +143,7 @@ fn scan(dir: &Path, provider: &Arc<CryptoProvider>) -> Scan {
     let mut certs: Vec<CertificateDer<'static>> = Vec::new();
     let mut keys: Vec<(PathBuf, Arc<dyn SigningKey>)> = Vec::new();
     for file in &files {
-        let Ok(bytes) = std::fs::read(file) else {
+        let Ok(bytes) = crate::pem::read_file(file) else {
             tracing::warn!(file = %file.display(), "skipped an unreadable PEM file");
             continue;
         };

@@ -230,3 +230,34 @@ async fn no_error_prints_its_cause_twice() -> Result<(), Box<dyn std::error::Err
     assert_no_text_twice(&rejected);
     Ok(())
 }
+
+/// A description names files by path: a device that never ends or a FIFO nobody writes to
+/// fails at once, as an option error, instead of stalling the parse.
+#[test]
+fn devices_and_fifos_are_refused_at_once() {
+    let started = std::time::Instant::now();
+    let zero = server_error("ssl:443:privateKey=/dev/zero");
+    assert!(
+        matches!(&zero, Error::Option { option, reason, .. } if option == "privateKey" && reason.contains("not a regular file")),
+        "{zero}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("key.pem");
+    let path = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let quoted = endpoint_core::description::quote(&fifo.to_string_lossy());
+    let error = server_error(&format!("ssl:443:privateKey={quoted}"));
+    assert!(
+        matches!(&error, Error::Option { option, reason, .. } if option == "privateKey" && reason.contains("not a regular file")),
+        "{error}"
+    );
+    let client = Registry::global()
+        .client(&format!("tls:localhost:443:trustRoots={quoted}"))
+        .unwrap_err();
+    assert!(
+        matches!(&client, Error::Option { option, .. } if option == "trustRoots"),
+        "{client}"
+    );
+    assert!(started.elapsed() < SAFETY, "took {:?}", started.elapsed());
+}
