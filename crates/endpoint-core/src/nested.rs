@@ -4,6 +4,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
+use crate::egress::EgressPolicy;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::Result;
 
@@ -25,4 +26,10 @@ pub trait InnerParser: Debug + Send + Sync {
     /// # Errors
     /// Whatever [`Registry::client`](crate::Registry::client) gives.
     fn client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>>;
+
+    /// The egress policy clients built by this registry must obey, if it has one: a
+    /// transport that connects by address checks every resolved address against it.
+    fn egress(&self) -> Option<&EgressPolicy> {
+        None
+    }
 }

@@ -3,6 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::description::{split, Args, Value};
+use crate::egress::EgressPolicy;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::{Error, Result};
 use crate::kind::{Builder, Kind, Shorthand, UrlForm};
@@ -39,6 +40,7 @@ struct Tables {
     kinds: Vec<Kind>,
     urls: Vec<UrlForm>,
     shorthands: Vec<Shorthand>,
+    egress: Option<EgressPolicy>,
 }
 
 /// A parsed description, before any endpoint is built.
@@ -138,6 +140,28 @@ impl Registry {
             .shorthands
             .retain(|s| s.expansion.split('+').all(allowed));
         self
+    }
+
+    /// Guards every client this registry builds with `policy`: transports that connect by
+    /// address (tcp, and tls and ws over it) check each resolved address at connect time and
+    /// try only the allowed ones, so a description naming a guarded address — directly, or by
+    /// a name that resolves to one — is refused with an error naming the address and the rule.
+    ///
+    /// # Examples
+    /// ```
+    /// use endpoint_core::{EgressPolicy, Registry};
+    /// let mut registry = Registry::new();
+    /// registry.guard_egress(EgressPolicy::public_only());
+    /// assert!(registry.egress().is_some());
+    /// ```
+    pub fn guard_egress(&mut self, policy: EgressPolicy) -> &mut Self {
+        Arc::make_mut(&mut self.tables).egress = Some(policy);
+        self
+    }
+
+    /// The egress policy set with [`guard_egress`](Registry::guard_egress), if any.
+    pub fn egress(&self) -> Option<&EgressPolicy> {
+        self.tables.egress.as_ref()
     }
 
     /// Every registered kind and layer, sorted by name.
@@ -536,6 +560,10 @@ impl InnerParser for Registry {
 
     fn client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
         Registry::client(self, description)
+    }
+
+    fn egress(&self) -> Option<&EgressPolicy> {
+        Registry::egress(self)
     }
 }
 

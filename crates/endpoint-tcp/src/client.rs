@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use endpoint_core::description::{declared_default, Args, Canonical};
 use endpoint_core::{
-    Authority, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result,
+    Authority, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, EgressPolicy, Error, Result,
 };
 
 use crate::happy_eyeballs::{race, sort_rfc8305};
@@ -62,6 +62,7 @@ pub struct TcpClientEndpoint {
     attempt_delay: Duration,
     nodelay: bool,
     resolver: Arc<dyn Resolve>,
+    egress: Option<Arc<EgressPolicy>>,
 }
 
 impl TcpClientEndpoint {
@@ -75,6 +76,7 @@ impl TcpClientEndpoint {
             attempt_delay: Duration::from_millis(250),
             nodelay: declared_default(TCP_CLIENT_OPTIONS, "nodelay"),
             resolver: Arc::new(SystemResolver),
+            egress: None,
         }
     }
 
@@ -109,6 +111,15 @@ impl TcpClientEndpoint {
         self
     }
 
+    /// Connects only to addresses `policy` allows: every resolved address is checked, the
+    /// refused ones are skipped, and when none is left the attempt fails naming the address
+    /// and the rule. (A registry with an egress policy sets this on every tcp client it
+    /// builds.)
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.egress = Some(Arc::new(policy));
+        self
+    }
+
     /// The host to connect to.
     pub fn host(&self) -> &str {
         &self.host
@@ -121,6 +132,7 @@ impl TcpClientEndpoint {
         endpoint.timeout = args.get("timeout")?;
         endpoint.bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
         endpoint.nodelay = args.get("nodelay")?;
+        endpoint.egress = args.registry().egress().cloned().map(Arc::new);
         args.finish()?;
         Ok(endpoint)
     }
@@ -136,6 +148,24 @@ impl TcpClientEndpoint {
                 .map_err(|e| Error::io("resolve", self, e))?,
         };
         let mut addresses = sort_rfc8305(addresses);
+        if let Some(policy) = &self.egress {
+            let mut refused = None;
+            addresses.retain(|a| match policy.check(a.ip()) {
+                Ok(()) => true,
+                Err(refusal) => {
+                    tracing::debug!(endpoint = %self, %refusal, "skipping a guarded address");
+                    refused.get_or_insert(refusal);
+                    false
+                }
+            });
+            if let (true, Some(refusal)) = (addresses.is_empty(), refused) {
+                return Err(Error::io(
+                    "connect to",
+                    self,
+                    io::Error::new(io::ErrorKind::PermissionDenied, refusal),
+                ));
+            }
+        }
         if let Some(bind) = self.bind_address {
             addresses.retain(|a| a.is_ipv6() == bind.is_ipv6());
         }

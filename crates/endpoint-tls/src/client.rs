@@ -188,6 +188,9 @@ impl TlsClientEndpoint {
         if let Some(b) = bind_address {
             tcp = tcp.bind_address(b);
         }
+        if let Some(policy) = args.registry().egress() {
+            tcp = tcp.egress(policy.clone());
+        }
         if private_key.is_some() && cert_key.is_none() {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
@@ -257,6 +260,9 @@ impl TlsClientEndpoint {
                 let mut tcp = TcpClientEndpoint::new(ascii.clone(), port).timeout(timeout);
                 if let Some(b) = bind_address {
                     tcp = tcp.bind_address(b);
+                }
+                if let Some(policy) = args.registry().egress() {
+                    tcp = tcp.egress(policy.clone());
                 }
                 Arc::new(tcp)
             }
