@@ -166,7 +166,7 @@ impl fmt::Display for Cidr {
 /// assert!(policy.check("93.184.216.34".parse().unwrap()).is_ok());
 /// assert!(policy.check("10.1.2.3".parse().unwrap()).is_ok());
 /// let refused = policy.check("169.254.169.254".parse().unwrap()).unwrap_err();
-/// assert_eq!(refused.class, AddressClass::LinkLocal);
+/// assert_eq!(refused.class, AddressClass::CloudMetadata);
 /// assert!(policy.check("::ffff:127.0.0.1".parse().unwrap()).is_err());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
