@@ -3,14 +3,15 @@
 //! input is up to eight files separated by NUL bytes, written into a fresh directory as
 //! `a.pem`, `b.PEM`, `sub/c.pem`, `d.txt` (ignored by the loader), `e.pem`, ...
 //!
-//! Checked: nothing panics; a `tls:DIR` server always parses (a directory of anything is
-//! served, as in Twisted); every domain the loader reports is found by its SNI lookup.
+//! Checked: nothing panics; a `tls:DIR` server parses exactly when the directory holds a
+//! usable key and certificate pair, and is otherwise an option error naming `path`; every
+//! domain the loader reports is found by its SNI lookup.
 #![no_main]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use endpoints::{quote, Registry};
+use endpoints::{quote, Error, Registry};
 use endpoints_fuzz::check_error;
 use libfuzzer_sys::fuzz_target;
 
@@ -58,8 +59,18 @@ fuzz_target!(|data: &[u8]| {
 
     let registry = Registry::global();
     let d = quote(&dir.to_string_lossy());
-    if let Err(e) = registry.server(&format!("tls:{d}:0")) {
-        panic!("a tls: directory server must always parse: {e}");
+    match registry.server(&format!("tls:{d}:0")) {
+        Ok(endpoint) => {
+            let _ = endpoint.to_string();
+        }
+        Err(e) => {
+            check_error(&e);
+            assert!(
+                matches!(&e, Error::Option { option, .. } if option == "path"),
+                "a tls: directory is refused only for its path: {e}"
+            );
+            assert!(domains.is_empty(), "refused, yet it serves {domains:?}: {e}");
+        }
     }
     for server in [
         format!("ssl:0:privateKey={d}/a.pem"),
