@@ -1,7 +1,8 @@
 //! `describe --json` and `kinds --json`, byte for byte. The expected strings were recorded
 //! from the hand-written JSON writers (`Described::to_json`, the CLI's `json.rs`) before serde
 //! replaced them; serde_json prints the same bytes except where [`LISTS`] and [`SPELLING`]
-//! say. `@PKI@` stands for a directory of test certificates (endpoint-testkit's layout).
+//! say, and except that a unix server's default `mode`, now `null` (the umask decides; issue 14).
+//! `@PKI@` stands for a directory of test certificates (endpoint-testkit's layout).
 
 mod support;
 
@@ -15,12 +16,12 @@ const UNCHANGED: &[(&str, &str, &str)] = &[
     (
         "server",
         "unix:/tmp/tab\there.sock",
-        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/tab\\there.sock\",\"mode\":438,\"backlog\":50,\"lockfile\":true}",
+        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/tab\\there.sock\",\"mode\":null,\"backlog\":50,\"lockfile\":true}",
     ),
     (
         "server",
         "unix:/tmp/nl\nx\r.sock",
-        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/nl\\nx\\r.sock\",\"mode\":438,\"backlog\":50,\"lockfile\":true}",
+        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/nl\\nx\\r.sock\",\"mode\":null,\"backlog\":50,\"lockfile\":true}",
     ),
     ("server", r#"tcp:8080"#, r#"{"side":"server","kind":"tcp","layers":[],"port":8080,"interface":"","backlog":50}"#),
     ("server", r#"tcp:0:interface=127.0.0.1:backlog=10"#, r#"{"side":"server","kind":"tcp","layers":[],"port":0,"interface":"127.0.0.1","backlog":10}"#),
@@ -28,11 +29,11 @@ const UNCHANGED: &[(&str, &str, &str)] = &[
     ("server", r#"tcp:port=8080:interface=\:\:1"#, r#"{"side":"server","kind":"tcp","layers":[],"port":8080,"interface":"::1","backlog":50}"#),
     ("server", r#"tcp6:8080"#, r#"{"side":"server","kind":"tcp6","layers":[],"port":8080,"backlog":50,"interface":"::"}"#),
     ("server", r#"tcp6:8080:interface=\:\:1:backlog=7"#, r#"{"side":"server","kind":"tcp6","layers":[],"port":8080,"backlog":7,"interface":"::1"}"#),
-    ("server", r#"unix:/tmp/x.sock"#, r#"{"side":"server","kind":"unix","layers":[],"address":"/tmp/x.sock","mode":438,"backlog":50,"lockfile":true}"#),
-    ("server", r#"unix:@abs"#, r#"{"side":"server","kind":"unix","layers":[],"address":"@abs","mode":438,"backlog":50,"lockfile":true}"#),
+    ("server", r#"unix:/tmp/x.sock"#, r#"{"side":"server","kind":"unix","layers":[],"address":"/tmp/x.sock","mode":null,"backlog":50,"lockfile":true}"#),
+    ("server", r#"unix:@abs"#, r#"{"side":"server","kind":"unix","layers":[],"address":"@abs","mode":null,"backlog":50,"lockfile":true}"#),
     ("server", r#"unix:/tmp/x.sock:mode=0660:lockfile=0"#, r#"{"side":"server","kind":"unix","layers":[],"address":"/tmp/x.sock","mode":432,"backlog":50,"lockfile":false}"#),
     ("server", r#"unix:address=/tmp/y.sock:backlog=5:mode=600"#, r#"{"side":"server","kind":"unix","layers":[],"address":"/tmp/y.sock","mode":384,"backlog":5,"lockfile":true}"#),
-    ("server", r#"unix:/tmp/we"ird\\pa th\:é.sock"#, r#"{"side":"server","kind":"unix","layers":[],"address":"/tmp/we\"ird\\pa th:é.sock","mode":438,"backlog":50,"lockfile":true}"#),
+    ("server", r#"unix:/tmp/we"ird\\pa th\:é.sock"#, r#"{"side":"server","kind":"unix","layers":[],"address":"/tmp/we\"ird\\pa th:é.sock","mode":null,"backlog":50,"lockfile":true}"#),
     ("server", r#"haproxy:tcp:80"#, r#"{"side":"server","kind":"tcp","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"}],"port":80,"interface":"","backlog":50}"#),
     ("server", r#"systemd:domain=INET:index=0"#, r#"{"side":"server","kind":"systemd","layers":[],"domain":"INET","index":0,"name":null}"#),
     ("server", r#"systemd:domain=UNIX:name=web"#, r#"{"side":"server","kind":"systemd","layers":[],"domain":"UNIX","index":null,"name":"web"}"#),
@@ -97,8 +98,8 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"ws+unix:/a.sock:path=/chat"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":438,"backlog":50,"lockfile":true}"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":438,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
     ),
     (
         "server",
@@ -121,8 +122,8 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"haproxy+ws+unix:/a.sock"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":438,"backlog":50,"lockfile":true}"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":438,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
     ),
     (
         "server",
@@ -133,8 +134,8 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"tls+unix:/run/a.sock:certificate=@PKI@/server-cert.pem:privateKey=@PKI@/server-key.pem:alpn=h2"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"alpn":"h2","handshakeTimeout":10}],"address":"/run/a.sock","mode":438,"backlog":50,"lockfile":true}"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"alpn":["h2"],"handshakeTimeout":10}],"address":"/run/a.sock","mode":438,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"alpn":"h2","handshakeTimeout":10}],"address":"/run/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"alpn":["h2"],"handshakeTimeout":10}],"address":"/run/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
     ),
     (
         "server",
@@ -266,8 +267,8 @@ const SPELLING: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         "unix:/tmp/c\u{1}\u{8}\u{c}\u{1f}\u{7f}.sock",
-        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/c\\u0001\\u0008\\u000c\\u001f\u{7f}.sock\",\"mode\":438,\"backlog\":50,\"lockfile\":true}",
-        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/c\\u0001\\b\\f\\u001f\u{7f}.sock\",\"mode\":438,\"backlog\":50,\"lockfile\":true}",
+        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/c\\u0001\\u0008\\u000c\\u001f\u{7f}.sock\",\"mode\":null,\"backlog\":50,\"lockfile\":true}",
+        "{\"side\":\"server\",\"kind\":\"unix\",\"layers\":[],\"address\":\"/tmp/c\\u0001\\b\\f\\u001f\u{7f}.sock\",\"mode\":null,\"backlog\":50,\"lockfile\":true}",
     ),
     (
         "server",

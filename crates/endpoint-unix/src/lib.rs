@@ -36,12 +36,12 @@
 //!
 //! # The `unix` server kind
 //! `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]`, as in Twisted; every argument may also be given
-//! by keyword. Canonical form: `unix:ADDRESS:mode=666:backlog=50:lockfile=1`.
+//! by keyword. Canonical form: `unix:ADDRESS[:mode=MODE]:backlog=50:lockfile=1`.
 //!
 //! | option | default | meaning |
 //! |---|---|---|
 //! | `address` | required | the socket file, or `@name` for an abstract name (`./@name` is a file) |
-//! | `mode` | `666` | the socket file's permissions in octal, set exactly after binding (the umask does not apply) |
+//! | `mode` | (the umask's) | the socket file's permissions in octal, set exactly after binding when given (then the umask does not apply); without it the file gets what the umask gives, as `bind(2)` does (Twisted sets `666`) |
 //! | `backlog` | `50` | connections the kernel queues before they are accepted |
 //! | `lockfile` | `1` | guard the path with `ADDRESS.lock`, a symbolic link to the owner's PID (Twisted's format) |
 //!

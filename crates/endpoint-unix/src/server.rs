@@ -24,27 +24,28 @@ use crate::specs::UNIX_SERVER_OPTIONS;
 /// Listens on a unix-domain stream socket: a socket file, or a name in Linux's abstract
 /// namespace (Twisted's `UNIXServerEndpoint`).
 ///
-/// For a socket file, [`bind`](ServerEndpoint::bind) sets the file's mode exactly (the umask
+/// For a socket file with `mode=`, [`bind`](ServerEndpoint::bind) sets the file's mode exactly (the umask
 /// does not apply) and, with the lock file on, guards the path with `<path>.lock` in Twisted's
 /// format. Stopping or dropping the listener removes the socket file and releases the lock.
 /// Abstract names have no file: no mode, no lock, nothing to remove.
 ///
 /// Parsed from `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]` or the keywords `address=`, `mode=`
-/// (octal, default `666`), `backlog=` (default 50) and `lockfile=` (default 1). `Display` prints
-/// the canonical description, every default explicit.
+/// (octal; without it the file gets what the umask gives, as `bind(2)` does — Twisted sets
+/// `666`), `backlog=` (default 50) and `lockfile=` (default 1). `Display` prints the canonical
+/// description, every default explicit (`mode=` only when given).
 ///
 /// # Examples
 /// Every form the kind accepts:
 /// ```
 /// use endpoint_unix::UnixServerEndpoint;
 /// for (text, canonical) in [
-///     ("unix:/run/app.sock", "unix:/run/app.sock:mode=666:backlog=50:lockfile=1"),
+///     ("unix:/run/app.sock", "unix:/run/app.sock:backlog=50:lockfile=1"),
 ///     ("unix:/run/app.sock:660", "unix:/run/app.sock:mode=660:backlog=50:lockfile=1"),
 ///     ("unix:/run/app.sock:660:10:0", "unix:/run/app.sock:mode=660:backlog=10:lockfile=0"),
 ///     ("unix:address=/run/app.sock:mode=0660", "unix:/run/app.sock:mode=660:backlog=50:lockfile=1"),
-///     ("unix:@app", "unix:@app:mode=666:backlog=50:lockfile=1"),
-///     ("unix:./@app", "unix:./@app:mode=666:backlog=50:lockfile=1"),
-///     (r"unix:/tmp/a\:b", r"unix:/tmp/a\:b:mode=666:backlog=50:lockfile=1"),
+///     ("unix:@app", "unix:@app:backlog=50:lockfile=1"),
+///     ("unix:./@app", "unix:./@app:backlog=50:lockfile=1"),
+///     (r"unix:/tmp/a\:b", r"unix:/tmp/a\:b:backlog=50:lockfile=1"),
 /// ] {
 ///     let endpoint: UnixServerEndpoint = text.parse()?;
 ///     assert_eq!(endpoint.to_string(), canonical);
@@ -63,21 +64,22 @@ use crate::specs::UNIX_SERVER_OPTIONS;
 #[doc(alias = "UNIXServerEndpoint")]
 pub struct UnixServerEndpoint {
     address: UnixAddress,
-    mode: u32,
+    /// `None`: what the umask gives.
+    mode: Option<u32>,
     backlog: u32,
     lockfile: bool,
 }
 
 impl UnixServerEndpoint {
-    /// An endpoint listening at `path` with the defaults descriptions get: mode `0o666`,
-    /// backlog 50, lock file on.
+    /// An endpoint listening at `path` with the defaults descriptions get: the mode the umask
+    /// gives, backlog 50, lock file on.
     ///
     /// `@name` (or a leading NUL) is a name in Linux's abstract namespace; write `./@name` for a
     /// file whose name starts with `@`.
     pub fn new(path: impl AsRef<Path>) -> Self {
         UnixServerEndpoint {
             address: path::parse(path.as_ref().as_os_str()),
-            mode: declared_default::<Mode>(UNIX_SERVER_OPTIONS, "mode").0,
+            mode: None,
             backlog: declared_default(UNIX_SERVER_OPTIONS, "backlog"),
             lockfile: declared_default(UNIX_SERVER_OPTIONS, "lockfile"),
         }
@@ -86,7 +88,7 @@ impl UnixServerEndpoint {
     /// Sets the socket file's permissions (e.g. `0o660`), applied exactly after binding.
     /// Abstract names ignore it.
     pub fn mode(mut self, mode: u32) -> Self {
-        self.mode = mode;
+        self.mode = Some(mode);
         self
     }
 
@@ -108,8 +110,8 @@ impl UnixServerEndpoint {
         &self.address
     }
 
-    /// The socket file's mode.
-    pub fn file_mode(&self) -> u32 {
+    /// The socket file's mode, when set (`None`: what the umask gives).
+    pub fn file_mode(&self) -> Option<u32> {
         self.mode
     }
 
@@ -136,13 +138,13 @@ impl UnixServerEndpoint {
             let reason = "is empty; write a socket file path, or @name for an abstract one".into();
             return Err(args.invalid("address", args.position_of("address"), reason));
         }
-        let Mode(mode) = args.get_param("mode", 1)?;
+        let mode: Option<Mode> = args.get_param_optional("mode", 1)?;
         let backlog = args.get_param("backlog", 2)?;
         let lockfile = args.get_param("lockfile", 3)?;
         args.finish()?;
         Ok(UnixServerEndpoint {
             address: path::parse(OsStr::new(&address)),
-            mode,
+            mode: mode.map(|Mode(m)| m),
             backlog,
             lockfile,
         })
@@ -171,9 +173,8 @@ impl UnixServerEndpoint {
             Some(file) => Some(SocketFile::created(file).map_err(fail)?),
             None => None,
         };
-        if let Some(file) = file {
-            std::fs::set_permissions(file, std::fs::Permissions::from_mode(self.mode))
-                .map_err(fail)?;
+        if let (Some(file), Some(mode)) = (file, self.mode) {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
         }
         let backlog = i32::try_from(self.backlog).unwrap_or(i32::MAX);
         socket.listen(backlog).map_err(fail)?;
@@ -214,7 +215,7 @@ impl fmt::Display for UnixServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = Canonical::new("unix")
             .arg(path::display(&self.address))
-            .option("mode", format_args!("{:o}", self.mode))
+            .option_some("mode", self.mode.map(|m| format!("{m:o}")))
             .option("backlog", self.backlog)
             .flag("lockfile", self.lockfile);
         fmt::Display::fmt(&text, f)
@@ -323,17 +324,15 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_twisteds() -> Result<()> {
+    fn defaults_are_twisteds_but_the_mode() -> Result<()> {
         let e = parse("unix:/var/run/finger")?;
         assert_eq!(e, UnixServerEndpoint::new("/var/run/finger"));
+        // The mode is the umask's (Twisted: 666), so the canonical text has none.
         assert_eq!(
             (e.file_mode(), e.listen_backlog(), e.uses_lockfile()),
-            (0o666, 50, true)
+            (None, 50, true)
         );
-        assert_eq!(
-            e.to_string(),
-            "unix:/var/run/finger:mode=666:backlog=50:lockfile=1"
-        );
+        assert_eq!(e.to_string(), "unix:/var/run/finger:backlog=50:lockfile=1");
         Ok(())
     }
 
@@ -348,7 +347,7 @@ mod tests {
                 .lockfile(false)
         );
         let e = parse("unix:/tmp/x.sock:660")?;
-        assert_eq!(e.file_mode(), 0o660);
+        assert_eq!(e.file_mode(), Some(0o660));
         Ok(())
     }
 
@@ -373,10 +372,7 @@ mod tests {
         assert_eq!(e.address(), &UnixAddress::Abstract(b"abstract".to_vec()));
         let nul = parse("unix:\0abstract")?;
         assert_eq!(nul, e);
-        assert_eq!(
-            nul.to_string(),
-            "unix:@abstract:mode=666:backlog=50:lockfile=1"
-        );
+        assert_eq!(nul.to_string(), "unix:@abstract:backlog=50:lockfile=1");
         let file = parse("unix:./@abstract")?;
         assert_eq!(file.address(), &UnixAddress::Path("./@abstract".into()));
         Ok(())

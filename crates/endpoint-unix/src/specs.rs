@@ -12,9 +12,8 @@ pub(crate) static UNIX_SERVER_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "mode",
         OptionType::Mode,
-        "permissions of the socket file, set exactly",
-    )
-    .default("666"),
+        "permissions of the socket file, set exactly (absent: what the umask gives)",
+    ),
     OptionSpec::new(
         "backlog",
         OptionType::Integer,

@@ -45,7 +45,7 @@ async fn echo_over_a_socket_file() -> Result {
     let client = Registry::global().client(&format!("unix:{text}"))?;
     assert_eq!(
         server.to_string(),
-        format!("unix:{text}:mode=666:backlog=50:lockfile=1")
+        format!("unix:{text}:backlog=50:lockfile=1")
     );
 
     let mut listener = server.bind().await?;
@@ -117,7 +117,7 @@ async fn a_leading_nul_is_an_abstract_name_too() -> Result {
     let server = Registry::global().server(&format!("unix:\0{name}:lockfile=0"))?;
     assert_eq!(
         server.to_string(),
-        format!("unix:@{name}:mode=666:backlog=50:lockfile=0")
+        format!("unix:@{name}:backlog=50:lockfile=0")
     );
     let mut listener = server.bind().await?;
     let client = Registry::global().client(&format!("unix:@{name}"))?;

@@ -176,7 +176,7 @@ fn kinds_are_registered_with_their_options() {
     let client = registry
         .find("unix", endpoint_core::Side::Client, false)
         .expect("unix client");
-    assert_eq!(server.option("mode").and_then(|o| o.default), Some("666"));
+    assert_eq!(server.option("mode").and_then(|o| o.default), None);
     assert_eq!(server.option("lockfile").and_then(|o| o.default), Some("1"));
     assert_eq!(client.option("lockfile").and_then(|o| o.default), Some("0"));
     assert_eq!(client.option("timeout").and_then(|o| o.default), Some("30"));

@@ -1,4 +1,5 @@
-//! The socket file's mode is applied exactly, whatever the umask.
+//! A `mode=` is applied exactly, whatever the umask; without one the socket file gets what
+//! the umask gives (as `bind(2)` does), not Twisted's world-connectable 666.
 
 use std::error::Error;
 use std::os::unix::fs::PermissionsExt;
@@ -35,12 +36,20 @@ async fn mode_600_and_660_exactly() -> Result {
 }
 
 #[tokio::test]
-async fn default_mode_is_666_despite_umask() -> Result {
+async fn without_mode_the_umask_decides() -> Result {
     restrictive_umask();
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("default.sock");
     let _listener = UnixServerEndpoint::new(&path).bind().await?;
-    assert_eq!(mode_of(&path)?, 0o666);
+    // 0o777 minus the umask's 0o077: only the owner may connect.
+    assert_eq!(mode_of(&path)?, 0o700);
+    let described = dir.path().join("described.sock");
+    let text = format!(
+        "unix:{}",
+        endpoint_core::description::quote(&described.to_string_lossy())
+    );
+    let _listener = Registry::global().server(&text)?.bind().await?;
+    assert_eq!(mode_of(&described)?, 0o700);
     Ok(())
 }
 
