@@ -94,11 +94,19 @@ impl Registry {
                 })
             })
             .collect::<Result<_>>()?;
+        let mut options = self.options(plan.base, plan.base_args)?;
+        if let Some(max) = plan.max_connections {
+            // Every server's option, shown after the base kind's own when it is set.
+            options.push((
+                "maxConnections".to_owned(),
+                OptionValue::Integer(max as u64),
+            ));
+        }
         Ok(Described {
             side,
             kind: plan.base.name.to_owned(),
             layers,
-            options: self.options(plan.base, plan.base_args)?,
+            options,
             canonical,
         })
     }

@@ -29,6 +29,8 @@ mod address;
 mod authority;
 #[cfg(feature = "axum")]
 mod axum;
+mod cap;
+mod capped;
 mod connection;
 mod deadline;
 mod describe;
@@ -53,6 +55,7 @@ mod ws_problem;
 
 pub use address::{Address, UnixAddress};
 pub use authority::Authority;
+pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo, IoStream};
 pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};

@@ -13,6 +13,7 @@ use tokio::time::Sleep;
 use tracing::{debug, warn, Instrument};
 
 use crate::address::Address;
+use crate::cap::Cap;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::layer::Upgrade;
@@ -47,6 +48,7 @@ pub struct Listener {
     handshakes: JoinSet<Option<Connection>>,
     backoff: Option<Pin<Box<Sleep>>>,
     next_backoff: Duration,
+    cap: Option<Arc<Cap>>,
 }
 
 impl Listener {
@@ -61,6 +63,7 @@ impl Listener {
             handshakes: JoinSet::new(),
             backoff: None,
             next_backoff: FIRST_BACKOFF,
+            cap: None,
         }
     }
 
@@ -68,6 +71,21 @@ impl Listener {
     pub fn with_upgrade(mut self, upgrade: Arc<dyn Upgrade>) -> Self {
         self.upgrades.push(upgrade);
         self
+    }
+
+    /// Holds at most `max` live connections: at the cap the listener stops accepting (the
+    /// kernel queues new connections in the backlog) and resumes when one ends. A connection
+    /// counts from accept, through its layers' handshakes, until it and its
+    /// [`ConnectionInfo`](crate::ConnectionInfo) are dropped. `maxConnections=` in a server
+    /// description sets this. A `max` of 0 is taken as 1.
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.cap = Some(Cap::new(max.max(1)));
+        self
+    }
+
+    /// How many connections count against the cap now, if there is one.
+    pub fn live_connections(&self) -> Option<usize> {
+        self.cap.as_ref().map(|c| c.live())
     }
 
     /// Renames the listener in errors and logs (layers call this with their description).
@@ -121,10 +139,18 @@ impl Listener {
             if self.handshakes.len() >= MAX_PENDING_HANDSHAKES {
                 return Poll::Pending;
             }
+            if let Some(cap) = &self.cap {
+                if cap.poll_room(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
             match self.raw.poll_accept(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(connection)) => {
+                Poll::Ready(Ok(mut connection)) => {
                     self.next_backoff = FIRST_BACKOFF;
+                    if let Some(cap) = &self.cap {
+                        connection.info_mut().insert(cap.admit());
+                    }
                     if self.upgrades.is_empty() {
                         return Poll::Ready(Ok(connection));
                     }

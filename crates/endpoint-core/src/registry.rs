@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::description::{split, Args, Value};
+use crate::capped::{Capped, MAX_CONNECTIONS};
+use crate::description::{split, Args, FromOption, Value};
 use crate::egress::EgressPolicy;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::{Error, Result};
@@ -49,6 +50,8 @@ pub(crate) struct Plan<'r> {
     pub(crate) base_args: Args,
     /// Outermost first.
     pub(crate) layers: Vec<(&'r Kind, Args)>,
+    /// A server's `maxConnections=`, which every kind takes.
+    pub(crate) max_connections: Option<usize>,
 }
 
 impl Registry {
@@ -204,12 +207,19 @@ impl Registry {
         let Builder::Server(parse) = plan.base.builder else {
             unreachable!("plan() only picks server kinds for the server side")
         };
+        let max_connections = plan.max_connections;
         let mut endpoint = parse(plan.base_args)?;
         for (layer, args) in plan.layers.into_iter().rev() {
             let Builder::ServerLayer(wrap) = layer.builder else {
                 unreachable!("plan() only picks server layers for the server side")
             };
             endpoint = wrap(args, endpoint)?;
+        }
+        if let Some(max) = max_connections {
+            endpoint = Arc::new(Capped {
+                inner: endpoint,
+                max,
+            });
         }
         Ok(endpoint)
     }
@@ -326,7 +336,31 @@ impl Registry {
 
         let mut assigned: Vec<Vec<(Value, Value)>> = vec![Vec::new(); parts.len()];
         let base_positionals = positionals.len();
-        for (name, value) in split.keywords {
+        // Every server takes `maxConnections=` (the listener applies it); the last one wins.
+        let mut max_connections = None;
+        let mut keywords = split.keywords;
+        if side == Side::Server {
+            for (name, value) in keywords.iter().filter(|(n, _)| n.text == MAX_CONNECTIONS) {
+                let max = u32::from_option(&value.text)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::Option {
+                        input: input.to_owned(),
+                        kind: parts.iter().map(|k| k.name).collect::<Vec<_>>().join("+"),
+                        option: name.text.clone(),
+                        position: value.position,
+                        reason: format!(
+                            "is not a number of connections above 0: \"{}\"",
+                            value.text
+                        ),
+                        accepted: vec![MAX_CONNECTIONS.to_owned()],
+                        suggestion: None,
+                    })?;
+                max_connections = Some(max as usize);
+            }
+            keywords.retain(|(n, _)| n.text != MAX_CONNECTIONS);
+        }
+        for (name, value) in keywords {
             let index = assign(input, &parts, base_positionals, &name)?;
             let bare = match name.text.split_once('.') {
                 Some((prefix, rest)) if parts[index].name.eq_ignore_ascii_case(prefix) => Value {
@@ -368,6 +402,7 @@ impl Registry {
                 nested,
             ),
             layers: layer_args,
+            max_connections,
         })
     }
 

@@ -84,6 +84,10 @@ fn text(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> String {
         }
         out.push('\n');
     }
+    out.push_str(
+        "Every server description also takes maxConnections=N: the listener holds at most N \
+         live connections and resumes accepting as they end.\n\n",
+    );
     if !shorthands.is_empty() {
         out.push_str("Shorthands (every option is the chain's):\n");
         let width = shorthands

@@ -18,7 +18,8 @@ use crate::pipe::splice;
 /// Arguments of `endpoint relay`.
 #[derive(Debug, Args)]
 pub struct RelayArgs {
-    /// Server description to accept connections on.
+    /// Server description to accept connections on; end it with `:maxConnections=N` to relay
+    /// at most N connections at once (more wait in the kernel's backlog).
     #[arg(value_name = "SERVER")]
     pub server: String,
     /// Client description each accepted connection is forwarded to.
