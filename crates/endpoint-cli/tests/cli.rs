@@ -455,3 +455,31 @@ async fn connect_ws_reads_the_whole_answer_after_stdin_ends() -> TestResult {
     assert_eq!(&request, b"x");
     Ok(())
 }
+
+/// Header values are secret: `describe` prints `***`, and `--show-secrets` prints them.
+#[test]
+fn describe_masks_secrets_unless_asked() -> TestResult {
+    let text = "ws:example.com:80:header=Authorization=Bearer s3cr3t";
+    let masked = endpoint().args(["describe", "--client", text]).output()?;
+    assert!(masked.status.success(), "{}", stderr_of(&masked));
+    assert!(
+        !stdout_of(&masked).contains("s3cr3t"),
+        "{}",
+        stdout_of(&masked)
+    );
+    assert!(
+        stdout_of(&masked).contains("Authorization\\=***"),
+        "{}",
+        stdout_of(&masked)
+    );
+    let shown = endpoint()
+        .args(["describe", "--client", "--show-secrets", text])
+        .output()?;
+    assert!(shown.status.success(), "{}", stderr_of(&shown));
+    assert!(
+        stdout_of(&shown).contains("Bearer s3cr3t"),
+        "{}",
+        stdout_of(&shown)
+    );
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! `describe --json` and `kinds --json`, byte for byte. The expected strings were recorded
 //! from the hand-written JSON writers (`Described::to_json`, the CLI's `json.rs`) before serde
 //! replaced them; serde_json prints the same bytes except where [`LISTS`] and [`SPELLING`]
-//! say, and except that a unix server's default `mode`, now `null` (the umask decides; issue 14).
+//! say, and except that a unix server's default `mode` is now `null` (the umask decides) and
+//! header values are secret, `***` (issue 14).
 //! `@PKI@` stands for a directory of test certificates (endpoint-testkit's layout).
 
 mod support;
@@ -188,26 +189,26 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "client",
         r#"ws:h:80:subprotocols=a,b:headers=X-Token=abc,Accept=a, b,X-Empty="#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"a,b","origin":null,"headers":"X-Token=abc,Accept=a, b,X-Empty=","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":["a","b"],"origin":null,"headers":["X-Token=abc","Accept=a, b","X-Empty="],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"a,b","origin":null,"headers":"X-Token=***,Accept=***,X-Empty=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":["a","b"],"origin":null,"headers":["X-Token=***","Accept=***","X-Empty=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:headers=Authorization=Bearer secret"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"Authorization=Bearer secret","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["Authorization=Bearer secret"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"Authorization=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["Authorization=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:header=X-One=1"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-One=1","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-One=1"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-One=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-One=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:headers=X-A=1:header=X-B=2"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-A=1,X-B=2","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-A=1","X-B=2"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-A=***,X-B=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-A=***","X-B=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",

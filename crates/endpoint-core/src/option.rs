@@ -59,6 +59,10 @@ pub struct OptionSpec {
     /// True for options Twisted does not have; these are left out of canonical text and
     /// `describe` output while they hold their default.
     pub extension: bool,
+    /// True for values that must not be shown (credentials, header values): `Display`,
+    /// `Debug`, `describe` and logs print `***` for them unless the caller asks for them
+    /// with [`with_secrets`](crate::description::with_secrets).
+    pub secret: bool,
 }
 
 impl OptionSpec {
@@ -70,12 +74,19 @@ impl OptionSpec {
             default: None,
             help,
             extension: false,
+            secret: false,
         }
     }
 
     /// Sets the default.
     pub const fn default(mut self, default: &'static str) -> Self {
         self.default = Some(default);
+        self
+    }
+
+    /// Marks the option's value as secret.
+    pub const fn secret(mut self) -> Self {
+        self.secret = true;
         self
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, FromOption};
+use endpoint_core::description::{declared_default, shown, Args, FromOption};
 use endpoint_core::Result;
 
 use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
@@ -146,7 +146,7 @@ impl WsServerOptions {
 ///     .header("Authorization", "Bearer abc");
 /// assert_eq!(options.headers[0].0, "Authorization");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WsClientOptions {
     /// `path`: the request target, path and optional query (`/` by default).
@@ -408,12 +408,37 @@ fn is_reserved(name: &str) -> bool {
 }
 
 /// Writes headers back in the form [`parse_headers`] reads.
+/// `Name=value,...` with each value secret: `***` unless
+/// [`with_secrets`](endpoint_core::description::with_secrets) asks for them (an
+/// `Authorization` or `Cookie` value is a credential; the names stay visible).
 pub(crate) fn format_headers(headers: &[(String, String)]) -> String {
     headers
         .iter()
-        .map(|(n, v)| format!("{n}={v}"))
+        .map(|(n, v)| format!("{n}={}", shown(v)))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// Header values are secret: `Debug` shows `***` for them, like `Display`.
+impl std::fmt::Debug for WsClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), shown(v)))
+            .collect();
+        f.debug_struct("WsClientOptions")
+            .field("path", &self.path)
+            .field("host", &self.host)
+            .field("subprotocols", &self.subprotocols)
+            .field("origin", &self.origin)
+            .field("headers", &headers)
+            .field("max_message_size", &self.max_message_size)
+            .field("max_frame_size", &self.max_frame_size)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("ping_interval", &self.ping_interval)
+            .finish()
+    }
 }
 
 #[cfg(test)]

@@ -68,12 +68,14 @@ const HEADERS: OptionSpec = OptionSpec::new(
     OptionType::List,
     "extra request headers as Name=value,Name=value (a comma followed by Name= starts the next)",
 )
-.default("");
+.default("")
+.secret();
 const HEADER: OptionSpec = OptionSpec::new(
     "header",
     OptionType::Text,
     "one extra request header, Name=value (added to headers=; the grammar keeps only the last of a repeated keyword)",
-);
+)
+.secret();
 
 pub(crate) static WS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
     SERVER_PATH,

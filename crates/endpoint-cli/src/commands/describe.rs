@@ -19,6 +19,9 @@ pub struct DescribeArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Show secret option values (header values) instead of `***`.
+    #[arg(long)]
+    pub show_secrets: bool,
     /// The description, e.g. `tcp:8080` or `unix:/tmp/app.sock:mode=660`.
     #[arg(value_name = "DESC")]
     pub description: String,
@@ -42,7 +45,12 @@ impl DescribeArgs {
 /// A bad description.
 pub fn run(args: &DescribeArgs) -> Result<(), Failure> {
     let registry = Registry::global();
-    let described = registry.describe(args.side(), &args.description)?;
+    let describe = || registry.describe(args.side(), &args.description);
+    let described = if args.show_secrets {
+        endpoints::core::description::with_secrets(describe)?
+    } else {
+        describe()?
+    };
     if args.json {
         // Cannot fail: every key is a string and no `Serialize` impl of `Described` returns
         // an error.

@@ -7,11 +7,13 @@
 
 mod args;
 mod canonical;
+mod secret;
 mod split;
 mod value;
 
 pub use args::Args;
 pub use canonical::{Canonical, LayerCanonical};
+pub use secret::{secrets_revealed, shown, with_secrets, MASK};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use value::{
     declared_default, format_seconds, parse_flag, parse_integer, parse_mode, parse_port,
