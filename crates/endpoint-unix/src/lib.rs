@@ -84,6 +84,9 @@
 //! `Accept=yes`); any arguments are ignored, as in Twisted. See [`StdioServerEndpoint`].
 //!
 //! # The `exec` client kind
+//! Only with the `exec` feature (off by default): a description that runs a program must be
+//! the operator's, never someone else's (SECURITY.md).
+//!
 //! `exec:PROGRAM:ARG:ARG...:stderr=inherit|null:cwd=DIR`: connecting starts the program; its
 //! stdout is what the connection reads and its stdin what it writes. The child is reaped, and
 //! killed if the connection is dropped first. See [`ExecClientEndpoint`].
