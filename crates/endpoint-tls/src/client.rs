@@ -184,13 +184,13 @@ impl TlsClientEndpoint {
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
         let hostname: Option<String> = args.get_optional("hostname")?;
         args.finish()?;
-        let mut tcp = TcpClientEndpoint::new(authority.host(), authority.port()).timeout(timeout);
-        if let Some(b) = bind_address {
-            tcp = tcp.bind_address(b);
-        }
-        if let Some(policy) = args.registry().egress() {
-            tcp = tcp.egress(policy.clone());
-        }
+        let tcp = inner_tcp(
+            &args,
+            authority.host(),
+            authority.port(),
+            timeout,
+            bind_address,
+        );
         if private_key.is_some() && cert_key.is_none() {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
@@ -256,16 +256,7 @@ impl TlsClientEndpoint {
         args.finish()?;
         let inner: Arc<dyn ClientEndpoint> = match explicit_inner {
             Some(inner) => inner,
-            None => {
-                let mut tcp = TcpClientEndpoint::new(ascii.clone(), port).timeout(timeout);
-                if let Some(b) = bind_address {
-                    tcp = tcp.bind_address(b);
-                }
-                if let Some(policy) = args.registry().egress() {
-                    tcp = tcp.egress(policy.clone());
-                }
-                Arc::new(tcp)
-            }
+            None => Arc::new(inner_tcp(&args, &ascii, port, timeout, bind_address)),
         };
         if private_key.is_some() && certificate.is_none() {
             tracing::warn!("tls: privateKey= without certificate= is ignored (as in Twisted)");
@@ -343,6 +334,25 @@ impl TlsClientEndpoint {
         args.finish()?;
         settings.build(inner)
     }
+}
+
+/// The tcp client the `ssl:` and `tls:` kinds connect with: its timeout and bind address,
+/// and the egress policy of the registry that is parsing.
+fn inner_tcp(
+    args: &Args,
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    bind_address: Option<std::net::SocketAddr>,
+) -> TcpClientEndpoint {
+    let mut tcp = TcpClientEndpoint::new(host, port).timeout(timeout);
+    if let Some(b) = bind_address {
+        tcp = tcp.bind_address(b);
+    }
+    if let Some(policy) = args.registry().egress() {
+        tcp = tcp.egress(policy.clone());
+    }
+    tcp
 }
 
 /// The host to verify, in ASCII: IP literals as they are, names through IDNA.

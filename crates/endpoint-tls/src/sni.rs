@@ -88,10 +88,7 @@ impl PemDirectory {
             .map(|s| s.1.elapsed() >= RESCAN_EVERY)
             .unwrap_or(false);
         if due {
-            let fresh = scan(&self.path, &self.provider);
-            if let Ok(mut guard) = self.scan.write() {
-                *guard = (fresh, Instant::now());
-            }
+            self.rescan_now();
         }
         due
     }

@@ -156,15 +156,8 @@ impl Args {
         name: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Option<T>> {
-        match self.keyword(name) {
-            Some(v) => self.convert(name, &v, parse).map(Some),
-            None => match self.spec(name).and_then(|s| s.default) {
-                Some(default) => parse(default)
-                    .map(Some)
-                    .map_err(|reason| self.invalid(name, self.input.len(), reason)),
-                None => Ok(None),
-            },
-        }
+        let value = self.keyword(name);
+        self.converted(name, value, parse)
     }
 
     /// `value` (or the declared default when `None`) converted to `T`.
@@ -174,10 +167,21 @@ impl Args {
             "{} reads option {name:?}, which its spec does not declare",
             self.kind
         );
+        self.converted(name, value, T::from_option)
+    }
+
+    /// `value` converted with `parse`, or the declared default converted the same way when
+    /// `value` is `None`; `None` when there is neither.
+    fn converted<T>(
+        &self,
+        name: &str,
+        value: Option<Value>,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>> {
         match value {
-            Some(v) => self.convert(name, &v, T::from_option).map(Some),
+            Some(v) => self.convert(name, &v, parse).map(Some),
             None => match self.spec(name).and_then(|s| s.default) {
-                Some(default) => T::from_option(default)
+                Some(default) => parse(default)
                     .map(Some)
                     .map_err(|reason| self.invalid(name, self.input.len(), reason)),
                 None => Ok(None),
