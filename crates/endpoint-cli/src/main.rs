@@ -7,8 +7,10 @@
 mod cli;
 mod commands;
 mod failure;
+mod limits;
 mod logging;
 mod pipe;
+mod stats;
 
 use std::process::ExitCode;
 
