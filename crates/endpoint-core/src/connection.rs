@@ -260,6 +260,12 @@ impl ConnectionInfo {
         self.extensions.0.insert(TypeId::of::<T>(), Box::new(value));
     }
 
+    /// True when a layer stored anything (which may need to live as long as the connection:
+    /// a `maxConnections` admission is one).
+    pub(crate) fn has_extensions(&self) -> bool {
+        !self.extensions.0.is_empty()
+    }
+
     /// Reads a value a layer stored, e.g. `info.get::<PeerCredentials>()`.
     pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
         let value: &dyn Extension = &**self.extensions.0.get(&TypeId::of::<T>())?;

@@ -12,6 +12,7 @@
 
 use std::io;
 use std::net::Shutdown;
+use std::task::{Context, Poll};
 #[cfg(unix)]
 use std::os::fd::{AsRawFd, RawFd};
 
@@ -92,33 +93,34 @@ impl SocketBacked for UnixStream {
 }
 
 impl SocketStream {
-    /// Waits until the socket may be readable (data, end-of-file or an error).
+    /// Polls until the socket may be readable (data, end-of-file or an error), registering
+    /// the task to wake when it is.
     ///
     /// # Errors
     /// An error from the reactor.
-    pub async fn readable(&self) -> io::Result<()> {
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            SocketStream::Tcp(s) => s.readable().await,
+            SocketStream::Tcp(s) => s.poll_read_ready(cx),
             #[cfg(unix)]
-            SocketStream::Unix(s) => s.readable().await,
+            SocketStream::Unix(s) => s.poll_read_ready(cx),
         }
     }
 
-    /// Waits until the socket may be writable.
+    /// Polls until the socket may be writable, registering the task to wake when it is.
     ///
     /// # Errors
     /// An error from the reactor.
-    pub async fn writable(&self) -> io::Result<()> {
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            SocketStream::Tcp(s) => s.writable().await,
+            SocketStream::Tcp(s) => s.poll_write_ready(cx),
             #[cfg(unix)]
-            SocketStream::Unix(s) => s.writable().await,
+            SocketStream::Unix(s) => s.poll_write_ready(cx),
         }
     }
 
     /// Runs a non-blocking operation on the socket; a `WouldBlock` from `f` clears the
-    /// readiness so the next [`readable`](Self::readable) or [`writable`](Self::writable)
-    /// waits (tokio's `try_io`).
+    /// readiness so the next [`poll_read_ready`](Self::poll_read_ready) or
+    /// [`poll_write_ready`](Self::poll_write_ready) waits (tokio's `try_io`).
     ///
     /// # Errors
     /// What `f` returns, or `WouldBlock` when the socket is not ready.
@@ -139,18 +141,6 @@ impl SocketStream {
             SocketStream::Tcp(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
             #[cfg(unix)]
             SocketStream::Unix(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
-        }
-    }
-
-    /// Writes what the socket takes now without waiting (tokio's `try_write`).
-    ///
-    /// # Errors
-    /// `WouldBlock` when the send buffer is full, or the OS error.
-    pub fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
-        match self {
-            SocketStream::Tcp(s) => s.try_write(bytes),
-            #[cfg(unix)]
-            SocketStream::Unix(s) => s.try_write(bytes),
         }
     }
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_seconds;
-use endpoints::core::relay::relay_counted;
-use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
+use endpoints::core::relay::{forward, Forward, ForwardError};
+use endpoints::{Service, ServiceGroup, Side};
 use tokio::sync::Notify;
 use tracing::{debug, warn};
 
@@ -68,17 +68,24 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
     let service = Service::from_description(&args.server, move |accepted| {
-        let forward_to = Arc::clone(&forward_to);
-        let stats = Arc::clone(&counted);
         let first = !taken.swap(true, Ordering::SeqCst);
-        let finished = Arc::clone(&finished);
+        let refused = once && !first;
+        if refused {
+            debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
+        }
+        // Built before the task's future so that future stays small: what an idle relayed
+        // pair costs is mostly this.
+        let forwarding = (!refused).then(|| {
+            let traffic = Some(Arc::clone(&counted.traffic));
+            forward(accepted, Arc::clone(&forward_to), traffic)
+        });
+        let stats = Arc::clone(&counted);
+        let finished = once.then(|| Arc::clone(&finished));
         async move {
-            if once && !first {
-                debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
-                return;
+            if let Some(forwarding) = forwarding {
+                relay_one(forwarding, &stats).await;
             }
-            relay_one(accepted, forward_to, &stats).await;
-            if once {
+            if let Some(finished) = finished {
                 finished.notify_one();
             }
         }
@@ -120,30 +127,29 @@ fn is_stdio(server: &str) -> Result<bool, Failure> {
     Ok(described.kind == "stdio" && described.layers.is_empty())
 }
 
-/// Connects to `client` and relays between it and `accepted` until both directions end
-/// (zero-copy when both are plain sockets; see `endpoints::core::relay`). A failed connect is
-/// logged and closes `accepted`.
-async fn relay_one(accepted: Connection, client: Arc<dyn ClientEndpoint>, stats: &RelayStats) {
+/// Connects to the client side and relays between it and the accepted connection until
+/// both directions end (zero-copy when both are plain sockets; see
+/// `endpoints::core::relay`). A failed connect is logged and closes the accepted connection.
+async fn relay_one(forwarding: Forward, stats: &RelayStats) {
     let _open = stats.opened();
-    let outgoing = match client.connect().await {
-        Ok(outgoing) => outgoing,
-        Err(error) => {
-            stats.failed();
-            let error = chain(&error);
-            let peer = accepted.peer_address();
-            warn!(%peer, %error, "could not connect; closing the accepted connection");
-            return;
-        }
-    };
     // Kept only when it will be logged: an idle pair should cost as little as possible.
-    let peer = tracing::enabled!(tracing::Level::DEBUG).then(|| accepted.peer_address().to_string());
-    let peer = peer.unwrap_or_default();
-    match relay_counted(accepted, outgoing, Some(Arc::clone(&stats.traffic))).await {
+    let peer = forwarding
+        .accepted()
+        .filter(|_| tracing::enabled!(tracing::Level::DEBUG))
+        .map(|accepted| accepted.peer_address().to_string())
+        .unwrap_or_default();
+    match forwarding.await {
         Ok(relayed) => debug!(
             %peer, sent = relayed.a_to_b, received = relayed.b_to_a, zero_copy = relayed.zero_copy,
             "relayed connection finished"
         ),
-        Err(error) => {
+        Err(ForwardError::Connect { error, accepted }) => {
+            stats.failed();
+            let error = chain(&error);
+            let peer = accepted.peer_address();
+            warn!(%peer, %error, "could not connect; closing the accepted connection");
+        }
+        Err(ForwardError::Relay(error)) => {
             stats.failed();
             debug!(%peer, %error, "relayed connection failed");
         }

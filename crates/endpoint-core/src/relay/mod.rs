@@ -24,15 +24,22 @@
 //! [`SocketBacked`](crate::SocketBacked).
 
 mod copy;
+mod forward;
 mod pool;
 #[cfg(target_os = "linux")]
 mod splice;
 
+use std::fmt;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use crate::connection::Connection;
+
+pub use forward::{forward, Forward, ForwardError};
 #[cfg(target_os = "linux")]
 use crate::socket::PlainSocket;
 
@@ -77,76 +84,68 @@ impl Traffic {
 /// # Errors
 /// The first read, write or shutdown error in either direction; both connections are then
 /// closed.
-pub async fn relay(a: Connection, b: Connection) -> io::Result<Relayed> {
-    relay_counted(a, b, None).await
+pub fn relay(a: Connection, b: Connection) -> Relay {
+    relay_counted(a, b, None)
 }
 
 /// [`relay`], adding the bytes moved each way to `traffic` as they go.
-///
-/// # Errors
-/// As [`relay`].
-pub async fn relay_counted(
-    a: Connection,
-    b: Connection,
-    traffic: Option<Arc<Traffic>>,
-) -> io::Result<Relayed> {
-    let counters = traffic.as_deref().map(|t| (&t.a_to_b, &t.b_to_a));
-    let (a_to_b, b_to_a) = counters.unzip();
+pub fn relay_counted(a: Connection, b: Connection, traffic: Option<Arc<Traffic>>) -> Relay {
     #[cfg(target_os = "linux")]
     if a.is_plain_socket() && b.is_plain_socket() {
-        return spliced(a, b, a_to_b, b_to_a).await;
+        match (a.into_plain_socket(), b.into_plain_socket()) {
+            (Ok(a), Ok(b)) => {
+                return Relay(Pair::Spliced(splice::SplicePair::new(a, b, traffic)));
+            }
+            (a, b) => {
+                // Not reached (both said they were plain), but handled: copy instead.
+                let back = |side: Result<_, Connection>| match side {
+                    Ok((socket, info)) => PlainSocket::into_connection(socket, info),
+                    Err(connection) => connection,
+                };
+                return Relay(Pair::Copied(copy::CopyPair::new(back(a), back(b), traffic)));
+            }
+        }
     }
-    copied(a, b, a_to_b, b_to_a).await
+    Relay(Pair::Copied(copy::CopyPair::new(a, b, traffic)))
 }
 
-#[cfg(target_os = "linux")]
-async fn spliced(
-    a: Connection,
-    b: Connection,
-    a_to_b: Option<&AtomicU64>,
-    b_to_a: Option<&AtomicU64>,
-) -> io::Result<Relayed> {
-    let (a, b) = match (a.into_plain_socket(), b.into_plain_socket()) {
-        (Ok(a), Ok(b)) => (a, b),
-        (a, b) => {
-            // Not reached (both said they were plain), but handled: copy what is left.
-            let back = |side: Result<_, Connection>| match side {
-                Ok((socket, info)) => PlainSocket::into_connection(socket, info),
-                Err(connection) => connection,
-            };
-            return copied(back(a), back(b), a_to_b, b_to_a).await;
-        }
-    };
-    // The infos stay alive until the pair ends: they may hold a `maxConnections` admission.
-    let ((a, _a_info), (b, _b_info)) = (a, b);
-    let result = tokio::try_join!(
-        splice::one_way(&a.stream, &b.stream, a.unread, a_to_b),
-        splice::one_way(&b.stream, &a.stream, b.unread, b_to_a),
-    );
-    match result {
-        Ok((a_to_b, b_to_a)) => Ok(Relayed {
+/// The future [`relay`] returns: resolves to what was moved once both directions have ended.
+///
+/// Its size is what an idle relayed pair costs beyond its sockets, so it is a plain state
+/// machine rather than an `async fn`.
+#[must_use = "a relay does nothing until awaited"]
+pub struct Relay(Pair);
+
+enum Pair {
+    #[cfg(target_os = "linux")]
+    Spliced(splice::SplicePair),
+    Copied(copy::CopyPair),
+}
+
+impl Future for Relay {
+    type Output = io::Result<Relayed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (moved, zero_copy) = match &mut self.get_mut().0 {
+            #[cfg(target_os = "linux")]
+            Pair::Spliced(pair) => (ready!(Pin::new(pair).poll(cx)), true),
+            Pair::Copied(pair) => (ready!(Pin::new(pair).poll(cx)), false),
+        };
+        Poll::Ready(moved.map(|(a_to_b, b_to_a)| Relayed {
             a_to_b,
             b_to_a,
-            zero_copy: true,
-        }),
-        Err(e) => {
-            a.stream.reset_on_close();
-            b.stream.reset_on_close();
-            Err(e)
-        }
+            zero_copy,
+        }))
     }
 }
 
-async fn copied(
-    mut a: Connection,
-    mut b: Connection,
-    a_to_b: Option<&AtomicU64>,
-    b_to_a: Option<&AtomicU64>,
-) -> io::Result<Relayed> {
-    let (a_to_b, b_to_a) = copy::both_ways(&mut a, &mut b, a_to_b, b_to_a).await?;
-    Ok(Relayed {
-        a_to_b,
-        b_to_a,
-        zero_copy: false,
-    })
+impl fmt::Debug for Relay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let zero_copy = match &self.0 {
+            #[cfg(target_os = "linux")]
+            Pair::Spliced(_) => true,
+            Pair::Copied(_) => false,
+        };
+        f.debug_struct("Relay").field("zero_copy", &zero_copy).finish_non_exhaustive()
+    }
 }
