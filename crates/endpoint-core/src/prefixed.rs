@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::connection::{IoStream, Unwrap};
+use crate::io_stream::{IoStream, Unwrap};
 use crate::socket::PlainSocket;
 
 /// `inner`, with `prefix` read first. Made by
@@ -20,7 +20,11 @@ pub(crate) struct Prefixed {
 }
 
 impl Prefixed {
-    pub(crate) fn new(prefix: Vec<u8>, inner: Box<dyn IoStream>, inner_plain: Option<Unwrap>) -> Self {
+    pub(crate) fn new(
+        prefix: Vec<u8>,
+        inner: Box<dyn IoStream>,
+        inner_plain: Option<Unwrap>,
+    ) -> Self {
         Prefixed {
             prefix,
             offset: 0,
@@ -122,7 +126,11 @@ mod tests {
 
     #[tokio::test]
     async fn prefix_then_inner() {
-        let mut s = Prefixed::new(b"abc".to_vec(), Box::new(std::io::Cursor::new(b"def".to_vec())), None);
+        let mut s = Prefixed::new(
+            b"abc".to_vec(),
+            Box::new(std::io::Cursor::new(b"def".to_vec())),
+            None,
+        );
         let mut small = [0u8; 2];
         s.read_exact(&mut small).await.unwrap();
         assert_eq!(&small, b"ab");

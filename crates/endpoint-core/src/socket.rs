@@ -7,21 +7,20 @@
 //! free by handing a `tokio::net::TcpStream` or `UnixStream` to
 //! [`Connection::new`](crate::Connection::new); a layer that reads ahead (a PROXY header)
 //! keeps it with [`Connection::with_unread`](crate::Connection::with_unread); a plugin with a
-//! stream type of its own that wraps such a socket implements [`SocketBacked`] and builds its
-//! connection with [`Connection::socket_backed`](crate::Connection::socket_backed).
+//! stream type of its own that wraps such a socket implements
+//! [`SocketBacked`](crate::SocketBacked) and builds its connection with
+//! [`Connection::socket_backed`](crate::Connection::socket_backed).
 
 use std::io;
 use std::net::Shutdown;
-use std::task::{Context, Poll};
 #[cfg(unix)]
 use std::os::fd::{AsRawFd, RawFd};
+use std::task::{Context, Poll};
 
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 #[cfg(unix)]
 use tokio::net::UnixStream;
-
-use crate::connection::{Connection, ConnectionInfo, IoStream};
 
 /// A connected stream socket registered with tokio: what zero-copy relaying works on.
 #[derive(Debug)]
@@ -50,45 +49,6 @@ impl PlainSocket {
             unread: Vec::new(),
             stream,
         }
-    }
-
-    /// Makes a connection of the socket again (the unread bytes first), e.g. when a relay
-    /// cannot splice after all.
-    pub fn into_connection(self, info: ConnectionInfo) -> Connection {
-        let connection = match self.stream {
-            SocketStream::Tcp(s) => Connection::new(s, info),
-            #[cfg(unix)]
-            SocketStream::Unix(s) => Connection::new(s, info),
-        };
-        connection.with_unread(self.unread)
-    }
-}
-
-/// A stream type whose bytes are a plain socket's, so a relay may splice that socket directly.
-///
-/// Implement it for a plugin's own stream type that wraps a TCP or unix socket without
-/// changing the bytes (after a handshake of its own, say), and build the connection with
-/// [`Connection::socket_backed`](crate::Connection::socket_backed). Streams that transform
-/// the bytes (encryption, framing, throttling, counting) must not implement it: splicing
-/// bypasses them.
-pub trait SocketBacked: IoStream + Sized {
-    /// Gives up the stream for its socket, or gives it back unchanged when it cannot.
-    ///
-    /// # Errors
-    /// Returns `self` when the stream is not (or no longer) a plain socket.
-    fn into_plain_socket(self) -> Result<PlainSocket, Self>;
-}
-
-impl SocketBacked for TcpStream {
-    fn into_plain_socket(self) -> Result<PlainSocket, Self> {
-        Ok(PlainSocket::new(SocketStream::Tcp(self)))
-    }
-}
-
-#[cfg(unix)]
-impl SocketBacked for UnixStream {
-    fn into_plain_socket(self) -> Result<PlainSocket, Self> {
-        Ok(PlainSocket::new(SocketStream::Unix(self)))
     }
 }
 
@@ -124,7 +84,11 @@ impl SocketStream {
     ///
     /// # Errors
     /// What `f` returns, or `WouldBlock` when the socket is not ready.
-    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
         match self {
             SocketStream::Tcp(s) => s.try_io(interest, f),
             #[cfg(unix)]

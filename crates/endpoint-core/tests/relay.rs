@@ -118,7 +118,9 @@ async fn relayed(
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 async fn half_close_keeps_the_other_way(far: Far, path: Path) -> io::Result<()> {
@@ -139,7 +141,10 @@ async fn half_close_keeps_the_other_way(far: Far, path: Path) -> io::Result<()> 
     .await?;
     sent?;
     let received = received?;
-    assert!(received == there, "{far:?}/{path:?}: bytes there arrive whole");
+    assert!(
+        received == there,
+        "{far:?}/{path:?}: bytes there arrive whole"
+    );
     // The other way still flows after the first one ended.
     let (sent, returned) = tokio::time::timeout(LIMIT, async {
         tokio::join!(
@@ -153,8 +158,13 @@ async fn half_close_keeps_the_other_way(far: Far, path: Path) -> io::Result<()> 
     .await?;
     sent?;
     let returned = returned?;
-    assert!(returned == back, "{far:?}/{path:?}: bytes back arrive whole after half-close");
-    let relayed = tokio::time::timeout(LIMIT, task).await??.expect("relay ends cleanly");
+    assert!(
+        returned == back,
+        "{far:?}/{path:?}: bytes back arrive whole after half-close"
+    );
+    let relayed = tokio::time::timeout(LIMIT, task)
+        .await??
+        .expect("relay ends cleanly");
     assert_eq!(relayed.a_to_b, there.len() as u64);
     assert_eq!(relayed.b_to_a, back.len() as u64);
     assert_eq!(relayed.zero_copy, path == Path::Splice);
@@ -185,8 +195,13 @@ async fn both_ways_at_once(far: Far, path: Path) -> io::Result<()> {
     .await?;
     sent_there?;
     sent_back?;
-    assert!(at_left? == back && at_right? == there, "{far:?}/{path:?}: both ways whole");
-    tokio::time::timeout(LIMIT, task).await??.expect("relay ends cleanly");
+    assert!(
+        at_left? == back && at_right? == there,
+        "{far:?}/{path:?}: both ways whole"
+    );
+    tokio::time::timeout(LIMIT, task)
+        .await??
+        .expect("relay ends cleanly");
     Ok(())
 }
 
@@ -208,7 +223,10 @@ async fn reset_reaches_the_other_side(far: Far, path: Path) -> io::Result<()> {
         other => panic!("{far:?}/{path:?}: expected a close or a reset, got {other:?}"),
     }
     let relayed = tokio::time::timeout(LIMIT, task).await??;
-    assert!(relayed.is_err(), "{far:?}/{path:?}: the relay reports the reset");
+    assert!(
+        relayed.is_err(),
+        "{far:?}/{path:?}: the relay reports the reset"
+    );
     if let (Far::Tcp, Path::Splice) = (far, path) {
         assert!(
             matches!(outcome, Err(ref e) if e.kind() == io::ErrorKind::ConnectionReset),
@@ -265,7 +283,9 @@ async fn unread_bytes_go_first_and_the_pair_is_still_spliced() -> io::Result<()>
     let got = tokio::time::timeout(LIMIT, read_to_end(&mut right)).await??;
     assert_eq!(got, b"early and late");
     right.shutdown().await?;
-    let relayed = tokio::time::timeout(LIMIT, task).await??.expect("relay ends cleanly");
+    let relayed = tokio::time::timeout(LIMIT, task)
+        .await??
+        .expect("relay ends cleanly");
     assert!(relayed.zero_copy);
     assert_eq!(relayed.a_to_b, 14);
     Ok(())

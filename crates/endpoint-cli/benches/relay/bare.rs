@@ -35,7 +35,9 @@ where
 
 /// tokio's relay: two 8 KiB buffers per connection, user-space copies.
 pub async fn tokio_copy(mut a: TcpStream, mut b: TcpStream) -> io::Result<()> {
-    tokio::io::copy_bidirectional(&mut a, &mut b).await.map(|_| ())
+    tokio::io::copy_bidirectional(&mut a, &mut b)
+        .await
+        .map(|_| ())
 }
 
 /// A realm-style splice relay: one pipe per direction for the connection's whole life.

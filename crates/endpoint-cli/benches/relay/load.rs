@@ -134,7 +134,8 @@ impl Measured {
             done.expect("stream");
         }
         let elapsed = started.elapsed().as_secs_f64();
-        let gib = (settings.streams as u64 * settings.bytes_per_stream) as f64 / (1u64 << 30) as f64;
+        let gib =
+            (settings.streams as u64 * settings.bytes_per_stream) as f64 / (1u64 << 30) as f64;
         self.gib_per_s = gib / elapsed;
         // Reaped children's time (socat) lands in the parent once it waits for them.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -162,7 +163,8 @@ impl Measured {
         while let Some(done) = workers.join_next().await {
             done.expect("worker");
         }
-        self.connections_per_s = count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+        self.connections_per_s =
+            count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
     }
 
     pub async fn round_trips(&mut self, running: &Running, settings: &Settings) {
@@ -229,7 +231,10 @@ impl Measured {
             .iter()
             .filter_map(|(n, bytes, _)| {
                 let (_, theirs, _) = peer.idle.iter().find(|(m, _, _)| m == n)?;
-                Some(format!(", memory per idle pair at {n} {:.2}×", bytes / theirs))
+                Some(format!(
+                    ", memory per idle pair at {n} {:.2}×",
+                    bytes / theirs
+                ))
             })
             .collect()
     }

@@ -104,7 +104,11 @@ async fn start(relay: Relay, target: &str) -> Running {
         }
         Relay::BareSplice | Relay::BareTokio => {
             let mut c = Command::new(std::env::current_exe().expect("this binary"));
-            let role = if relay == Relay::BareSplice { "splice" } else { "tokio" };
+            let role = if relay == Relay::BareSplice {
+                "splice"
+            } else {
+                "tokio"
+            };
             c.env(ROLE, role)
                 .args(["127.0.0.1:0", target])
                 .stdout(Stdio::piped())
@@ -114,10 +118,12 @@ async fn start(relay: Relay, target: &str) -> Running {
         Relay::Socat => {
             let port = free_port().await;
             let mut c = Command::new("socat");
-            c.arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=4096"))
-                .arg(format!("TCP:{target}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            c.arg(format!(
+                "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=4096"
+            ))
+            .arg(format!("TCP:{target}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
             let child = c.spawn().expect("socat");
             let address = format!("127.0.0.1:{port}");
             wait_listening(&address).await;
@@ -132,7 +138,11 @@ async fn start(relay: Relay, target: &str) -> Running {
             let stderr = tokio::process::ChildStderr::from_std(stderr).expect("async stderr");
             let mut lines = BufReader::new(stderr).lines();
             let address = loop {
-                let line = lines.next_line().await.expect("relay stderr").expect("ready line");
+                let line = lines
+                    .next_line()
+                    .await
+                    .expect("relay stderr")
+                    .expect("ready line");
                 if let Some(rest) = line.strip_prefix("relaying ") {
                     break rest.split(' ').next().expect("address").to_string();
                 }
@@ -145,7 +155,11 @@ async fn start(relay: Relay, target: &str) -> Running {
             let stdout = child.stdout.take().expect("stdout");
             let stdout = tokio::process::ChildStdout::from_std(stdout).expect("async stdout");
             let mut lines = BufReader::new(stdout).lines();
-            lines.next_line().await.expect("stdout").expect("address line")
+            lines
+                .next_line()
+                .await
+                .expect("stdout")
+                .expect("address line")
         }
     };
     Running { child, address }
@@ -206,13 +220,19 @@ async fn bench() {
         settings.bytes_per_stream >> 20,
         settings.idle_counts
     );
-    let mut results: Vec<(Relay, Vec<Measured>)> = relays.iter().map(|r| (*r, Vec::new())).collect();
+    let mut results: Vec<(Relay, Vec<Measured>)> =
+        relays.iter().map(|r| (*r, Vec::new())).collect();
     for round in 0..rounds {
         let mut order = relays.clone();
         order.rotate_left(round % relays.len());
         for relay in order {
             let measured = measure(relay, &upstreams, &settings).await;
-            println!("  round {}: {:<15} {}", round + 1, relay.name(), measured.brief());
+            println!(
+                "  round {}: {:<15} {}",
+                round + 1,
+                relay.name(),
+                measured.brief()
+            );
             results
                 .iter_mut()
                 .find(|(r, _)| *r == relay)
@@ -254,7 +274,10 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
     let of = |relay: Relay| medians.iter().find(|(r, _)| *r == relay).map(|(_, m)| m);
     let endpoint = of(Relay::Endpoint).expect("endpoint measured");
     println!();
-    println!("medians ({} per figure):", "higher is better for rates, lower for costs");
+    println!(
+        "medians ({} per figure):",
+        "higher is better for rates, lower for costs"
+    );
     println!(
         "{:<15} {:>10} {:>12} {:>10} {:>12} {}",
         "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s", "idle pair: bytes, fds"
@@ -288,11 +311,20 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
     if let (Some(splice), Some(tokio)) = (of(Relay::BareSplice), of(Relay::BareTokio)) {
         let check = |ok: bool| if ok { "met" } else { "NOT met" };
         let cpu = endpoint.cpu_per_gib / splice.cpu_per_gib;
-        println!("  CPU per GiB ≤ 1.1× bare splice: {cpu:.2}× — {}", check(cpu <= 1.1));
+        println!(
+            "  CPU per GiB ≤ 1.1× bare splice: {cpu:.2}× — {}",
+            check(cpu <= 1.1)
+        );
         let rtt = endpoint.round_trips_per_s / splice.round_trips_per_s;
-        println!("  round trips/s ≥ bare splice: {rtt:.2}× — {}", check(rtt >= 1.0));
+        println!(
+            "  round trips/s ≥ bare splice: {rtt:.2}× — {}",
+            check(rtt >= 1.0)
+        );
         let cps = endpoint.connections_per_s / tokio.connections_per_s;
-        println!("  connections/s ≥ bare tokio: {cps:.2}× — {}", check(cps >= 1.0));
+        println!(
+            "  connections/s ≥ bare tokio: {cps:.2}× — {}",
+            check(cps >= 1.0)
+        );
         for (count, bytes, fds) in endpoint.idle.iter().copied() {
             println!(
                 "  idle pair at {count}: {bytes:.0} B (≤ 2048) and {fds:.2} descriptors (2) — {}",

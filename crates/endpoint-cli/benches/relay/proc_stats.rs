@@ -15,7 +15,10 @@ fn tree(pid: u32) -> Vec<u32> {
             for task in entries.flatten() {
                 let children = task.path().join("children");
                 if let Ok(text) = fs::read_to_string(children) {
-                    all.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+                    all.extend(
+                        text.split_whitespace()
+                            .filter_map(|p| p.parse::<u32>().ok()),
+                    );
                 }
             }
         }

@@ -2,14 +2,16 @@
 //! connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
 //! connection is done).
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_seconds;
-use endpoints::core::relay::{forward, Forward, ForwardError};
-use endpoints::{Service, ServiceGroup, Side};
+use endpoints::core::relay::{forward, ForwardError};
+use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
+use futures_util::FutureExt;
 use tokio::sync::Notify;
 use tracing::{debug, warn};
 
@@ -73,22 +75,15 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
         if refused {
             debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
         }
-        // Built before the task's future so that future stays small: what an idle relayed
-        // pair costs is mostly this.
-        let forwarding = (!refused).then(|| {
-            let traffic = Some(Arc::clone(&counted.traffic));
-            forward(accepted, Arc::clone(&forward_to), traffic)
-        });
-        let stats = Arc::clone(&counted);
         let finished = once.then(|| Arc::clone(&finished));
-        async move {
-            if let Some(forwarding) = forwarding {
-                relay_one(forwarding, &stats).await;
-            }
+        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted));
+        // No `async` block: it would keep a second copy of the relay's state for the pair's
+        // whole life, and an idle relayed pair should cost little more than its sockets.
+        futures_util::future::OptionFuture::from(relaying).map(move |_| {
             if let Some(finished) = finished {
                 finished.notify_one();
             }
-        }
+        })
     })?;
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
@@ -111,7 +106,8 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
         }
     };
     let reporting = args.stats || crate::logging::verbosity() >= 1;
-    let reporter = reporting.then(|| tokio::spawn(Arc::clone(&stats).report_every(args.stats_interval)));
+    let reporter =
+        reporting.then(|| tokio::spawn(Arc::clone(&stats).report_every(args.stats_interval)));
     let outcome = group.run_until(args.grace, until).await;
     if let Some(reporter) = reporter {
         reporter.abort();
@@ -130,28 +126,35 @@ fn is_stdio(server: &str) -> Result<bool, Failure> {
 /// Connects to the client side and relays between it and the accepted connection until
 /// both directions end (zero-copy when both are plain sockets; see
 /// `endpoints::core::relay`). A failed connect is logged and closes the accepted connection.
-async fn relay_one(forwarding: Forward, stats: &RelayStats) {
-    let _open = stats.opened();
-    // Kept only when it will be logged: an idle pair should cost as little as possible.
-    let peer = forwarding
-        .accepted()
-        .filter(|_| tracing::enabled!(tracing::Level::DEBUG))
-        .map(|accepted| accepted.peer_address().to_string())
+fn relay_one(
+    accepted: Connection,
+    client: &Arc<dyn ClientEndpoint>,
+    stats: &Arc<RelayStats>,
+) -> impl Future<Output = ()> {
+    let open = stats.opened();
+    let stats = Arc::clone(stats);
+    // Kept only when it will be logged.
+    let peer = tracing::enabled!(tracing::Level::DEBUG)
+        .then(|| accepted.peer_address().to_string())
         .unwrap_or_default();
-    match forwarding.await {
-        Ok(relayed) => debug!(
-            %peer, sent = relayed.a_to_b, received = relayed.b_to_a, zero_copy = relayed.zero_copy,
-            "relayed connection finished"
-        ),
-        Err(ForwardError::Connect { error, accepted }) => {
-            stats.failed();
-            let error = chain(&error);
-            let peer = accepted.peer_address();
-            warn!(%peer, %error, "could not connect; closing the accepted connection");
+    let traffic = Some(Arc::clone(&stats.traffic));
+    forward(accepted, Arc::clone(client), traffic).map(move |outcome| {
+        drop(open);
+        match outcome {
+            Ok(relayed) => debug!(
+                %peer, sent = relayed.a_to_b, received = relayed.b_to_a,
+                zero_copy = relayed.zero_copy, "relayed connection finished"
+            ),
+            Err(ForwardError::Connect { error, accepted }) => {
+                stats.failed();
+                let error = chain(&error);
+                let peer = accepted.peer_address();
+                warn!(%peer, %error, "could not connect; closing the accepted connection");
+            }
+            Err(ForwardError::Relay(error)) => {
+                stats.failed();
+                debug!(%peer, %error, "relayed connection failed");
+            }
         }
-        Err(ForwardError::Relay(error)) => {
-            stats.failed();
-            debug!(%peer, %error, "relayed connection failed");
-        }
-    }
+    })
 }

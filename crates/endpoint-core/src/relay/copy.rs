@@ -15,7 +15,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::pool::{self, BUFFERS};
-use super::Traffic;
+use super::traffic::Traffic;
 use crate::connection::Connection;
 
 /// One direction's progress.
@@ -134,9 +134,9 @@ impl Future for CopyPair {
         let this = self.get_mut();
         let counters = this.traffic.as_deref().map(|t| (&t.a_to_b, &t.b_to_a));
         let (a_to_b, b_to_a) = counters.unzip();
-        let there = this
-            .there
-            .poll_move(cx, Pin::new(&mut this.a), Pin::new(&mut this.b), a_to_b)?;
+        let there =
+            this.there
+                .poll_move(cx, Pin::new(&mut this.a), Pin::new(&mut this.b), a_to_b)?;
         let back = this
             .back
             .poll_move(cx, Pin::new(&mut this.b), Pin::new(&mut this.a), b_to_a)?;

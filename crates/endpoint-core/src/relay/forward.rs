@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use super::{relay_counted, Relay, Relayed, Traffic};
+use super::pair::{relay_counted, Relay};
+use super::traffic::{Relayed, Traffic};
 use crate::connection::Connection;
 use crate::endpoint::ClientEndpoint;
 use crate::error::Error;
@@ -126,6 +127,8 @@ impl fmt::Debug for Forward {
             Stage::Relaying(_) => "relaying",
             Stage::Done => "done",
         };
-        f.debug_struct("Forward").field("stage", &stage).finish_non_exhaustive()
+        f.debug_struct("Forward")
+            .field("stage", &stage)
+            .finish_non_exhaustive()
     }
 }

@@ -40,7 +40,9 @@ pub(super) static BUFFERS: Pool<Box<[u8]>> = Pool::new(16);
 
 /// A copy buffer from the pool, or a new one.
 pub(super) fn buffer() -> Box<[u8]> {
-    BUFFERS.take().unwrap_or_else(|| vec![0; BUFFER_SIZE].into_boxed_slice())
+    BUFFERS
+        .take()
+        .unwrap_or_else(|| vec![0; BUFFER_SIZE].into_boxed_slice())
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::Interest;
 
 use super::pool::{self, Pool, BUFFERS};
-use super::Traffic;
+use super::traffic::Traffic;
 use crate::connection::ConnectionInfo;
 use crate::socket::{PlainSocket, SocketStream};
 
@@ -49,7 +49,13 @@ impl Pipe {
         // A bigger pipe moves more per system call; the kernel may refuse (pipe-max-size),
         // which only costs speed.
         // SAFETY: F_SETPIPE_SZ on a pipe we own.
-        unsafe { libc::fcntl(pipe.write.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_SIZE as libc::c_int) };
+        unsafe {
+            libc::fcntl(
+                pipe.write.as_raw_fd(),
+                libc::F_SETPIPE_SZ,
+                PIPE_SIZE as libc::c_int,
+            )
+        };
         Ok(pipe)
     }
 }
@@ -63,7 +69,9 @@ struct Lease {
 
 impl Lease {
     fn pipe(&self) -> &Pipe {
-        self.pipe.as_ref().expect("a lease holds its pipe until dropped")
+        self.pipe
+            .as_ref()
+            .expect("a lease holds its pipe until dropped")
     }
 }
 
@@ -203,7 +211,9 @@ impl Flow {
             } else if let Some(lease) = self.lease.as_mut().filter(|l| l.held > 0) {
                 ready!(to.poll_write_ready(cx))?;
                 let read_end = lease.pipe().read.as_raw_fd();
-                match to.try_io(Interest::WRITABLE, || splice(read_end, to.as_raw_fd(), lease.held)) {
+                match to.try_io(Interest::WRITABLE, || {
+                    splice(read_end, to.as_raw_fd(), lease.held)
+                }) {
                     Ok(n) => {
                         lease.held -= n;
                         Some(n)
@@ -212,7 +222,9 @@ impl Flow {
                 }
             } else if let Some((buffer, start, end)) = self.spill.as_mut() {
                 ready!(to.poll_write_ready(cx))?;
-                match to.try_io(Interest::WRITABLE, || send(to.as_raw_fd(), &buffer[*start..*end])) {
+                match to.try_io(Interest::WRITABLE, || {
+                    send(to.as_raw_fd(), &buffer[*start..*end])
+                }) {
                     Ok(n) => {
                         *start += n;
                         if start == end {
@@ -257,13 +269,16 @@ impl Flow {
             let filled = match self.lease.as_mut() {
                 Some(lease) => {
                     let write_end = lease.pipe().write.as_raw_fd();
-                    from.try_io(Interest::READABLE, || splice(from.as_raw_fd(), write_end, PIPE_SIZE))
-                        .inspect(|&n| lease.held = n)
+                    from.try_io(Interest::READABLE, || {
+                        splice(from.as_raw_fd(), write_end, PIPE_SIZE)
+                    })
+                    .inspect(|&n| lease.held = n)
                 }
                 None => {
                     // No pipe to be had: this chunk goes through user space.
                     let mut buffer = pool::buffer();
-                    let read = from.try_io(Interest::READABLE, || read(from.as_raw_fd(), &mut buffer));
+                    let read =
+                        from.try_io(Interest::READABLE, || read(from.as_raw_fd(), &mut buffer));
                     match read {
                         Ok(n) if n > 0 => self.spill = Some((buffer, 0, n)),
                         _ => BUFFERS.give(buffer),
