@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::address::Address;
+use crate::cap::Admitted;
 
 /// A byte stream a [`Connection`] can carry: any tokio stream that can be sent between tasks.
 ///
@@ -143,6 +145,11 @@ impl AsyncWrite for Connection {
 
 /// What is known about a connection: its two addresses, the transports it went through, and
 /// whatever layers learned (peer credentials, TLS details, ...) as typed extensions.
+///
+/// Cloning is cheap (the extensions are shared), so the info can travel with every request of
+/// a connection, as tonic's connect info and hyper-util's response extensions do. A clone
+/// describes the connection without being it: it leaves out the [`Admitted`] guard, so only
+/// the connection itself counts against its listener's `maxConnections`.
 #[derive(Debug)]
 pub struct ConnectionInfo {
     /// The local end.
@@ -167,13 +174,30 @@ impl ConnectionInfo {
 
     /// Stores a value a layer learned, replacing one of the same type.
     pub fn insert<T: Any + Send + Sync + fmt::Debug>(&mut self, value: T) {
-        self.extensions.0.insert(TypeId::of::<T>(), Box::new(value));
+        self.extensions.0.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
     /// Reads a value a layer stored, e.g. `info.get::<PeerCredentials>()`.
     pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
         let value: &dyn Extension = &**self.extensions.0.get(&TypeId::of::<T>())?;
         value.as_any().downcast_ref()
+    }
+}
+
+impl Clone for ConnectionInfo {
+    fn clone(&self) -> Self {
+        let admitted = TypeId::of::<Admitted>();
+        ConnectionInfo {
+            local: self.local.clone(),
+            peer: self.peer.clone(),
+            stack: self.stack.clone(),
+            extensions: Extensions(
+                (self.extensions.0.iter())
+                    .filter(|(id, _)| **id != admitted)
+                    .map(|(id, value)| (*id, Arc::clone(value)))
+                    .collect(),
+            ),
+        }
     }
 }
 
@@ -188,7 +212,7 @@ impl<T: Any + Send + Sync + fmt::Debug> Extension for T {
 }
 
 #[derive(Default)]
-struct Extensions(HashMap<TypeId, Box<dyn Extension>>);
+struct Extensions(HashMap<TypeId, Arc<dyn Extension>>);
 
 impl fmt::Debug for Extensions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
