@@ -219,3 +219,33 @@ impl fmt::Debug for Extensions {
         f.debug_list().entries(self.0.values()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cap::Cap;
+
+    #[test]
+    fn a_clone_shares_what_layers_learned_but_not_the_connection_count() {
+        let cap = Cap::new(1);
+        let mut info = ConnectionInfo::new(
+            "test",
+            Address::Other("here".into()),
+            Address::Other("there".into()),
+        );
+        info.insert(cap.admit());
+        info.insert(String::from("learned"));
+        let copy = info.clone();
+        assert_eq!(copy.get::<String>().map(String::as_str), Some("learned"));
+        assert_eq!(copy.stack, ["test"]);
+        assert!(copy.get::<Admitted>().is_none());
+        assert_eq!(cap.live(), 1);
+        drop(info);
+        assert_eq!(
+            cap.live(),
+            0,
+            "the clone does not keep the connection counted"
+        );
+        assert_eq!(copy.get::<String>().map(String::as_str), Some("learned"));
+    }
+}
