@@ -35,12 +35,13 @@ use crate::value::ClientDescription;
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// use http_body_util::Empty;
+/// use hyper::body::Bytes;
 /// use hyper_util::client::legacy::Client;
 /// use hyper_util::rt::TokioExecutor;
 ///
 /// // Requests to any http:// URI go to the unix socket; the URI gives Host and path.
 /// let connector: endpoint_core::hyper::Connector = "unix:/run/app.sock".parse()?;
-/// let client = Client::builder(TokioExecutor::new()).build::<_, Empty<bytes::Bytes>>(connector);
+/// let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
 /// let response = client.get("http://app/health".parse()?).await?;
 /// # Ok(()) }
 /// ```
