@@ -4,8 +4,8 @@
 //! each call's `ConnectionInfo`. The service is tonic-health's, whose generated code ships in
 //! the crate, so nothing here needs `protoc`; your own services work the same way.
 //!
-//! Run: `cargo run -p endpoint-examples --bin grpc` (a unix socket in a temp dir), or
-//! `cargo run -p endpoint-examples --bin grpc -- tcp:50051:interface=127.0.0.1 tcp:127.0.0.1:50051`.
+//! Run: `cargo run -p endpoint-integration-examples --bin grpc` (a unix socket in a temp dir), or
+//! `cargo run -p endpoint-integration-examples --bin grpc -- tcp:50051:interface=127.0.0.1 tcp:127.0.0.1:50051`.
 
 use std::error::Error;
 

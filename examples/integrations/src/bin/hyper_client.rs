@@ -4,8 +4,8 @@
 //! served on the matching server description in the same process and asked twice (the
 //! second request reuses the pooled connection).
 //!
-//! Run: `cargo run -p endpoint-examples --bin hyper_client` (a unix socket in a temp dir), or
-//! `cargo run -p endpoint-examples --bin hyper_client -- ws+tcp:8080:interface=127.0.0.1 ws+tcp:127.0.0.1:8080`.
+//! Run: `cargo run -p endpoint-integration-examples --bin hyper_client` (a unix socket in a temp dir), or
+//! `cargo run -p endpoint-integration-examples --bin hyper_client -- ws+tcp:8080:interface=127.0.0.1 ws+tcp:127.0.0.1:8080`.
 
 use std::error::Error;
 
