@@ -26,6 +26,9 @@ use crate::value::ClientDescription;
 /// the URI names: the connector for hyper-util's `Client` and for tonic's
 /// `Endpoint::connect_with_connector`.
 ///
+/// The URI is not consulted at all, its scheme included: `https://` adds no TLS; TLS comes
+/// from the description (`tls+unix:...`), and so does certificate verification.
+///
 /// Each call is one [`ClientEndpoint::connect`] (layers and handshakes included); the
 /// connection comes wrapped in [`TokioIo`] for hyper. Responses carry the connection's
 /// [`ConnectionInfo`](crate::ConnectionInfo) in their extensions (hyper-util's
