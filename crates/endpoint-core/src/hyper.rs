@@ -7,6 +7,7 @@
 //! path that go into the request.
 
 use std::fmt;
+use std::io;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -26,8 +27,10 @@ use crate::value::ClientDescription;
 /// the URI names: the connector for hyper-util's `Client` and for tonic's
 /// `Endpoint::connect_with_connector`.
 ///
-/// The URI is not consulted at all, its scheme included: `https://` adds no TLS; TLS comes
-/// from the description (`tls+unix:...`), and so does certificate verification.
+/// The URI's host is not consulted, and its scheme adds nothing: TLS comes from the
+/// description (`tls+unix:...`), and so does certificate verification. So that an `https://`
+/// URI never goes out in clear text, a connection for one must have gone through a `tls`
+/// layer, or the call fails (an [`Error::Io`] of kind `InvalidInput`).
 ///
 /// Each call is one [`ClientEndpoint::connect`] (layers and handshakes included); the
 /// connection comes wrapped in [`TokioIo`] for hyper. Responses carry the connection's
@@ -109,10 +112,24 @@ impl tower_service::Service<Uri> for Connector {
         Poll::Ready(Ok(()))
     }
 
-    /// Connects through the endpoint; the URI is not consulted (the description is the target).
-    fn call(&mut self, _: Uri) -> Self::Future {
+    /// Connects through the endpoint (the description is the target, not the URI's host).
+    fn call(&mut self, uri: Uri) -> Self::Future {
         let endpoint = Arc::clone(&self.endpoint);
-        Box::pin(async move { endpoint.connect().await.map(TokioIo::new) })
+        let wants_tls = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+        Box::pin(async move {
+            let connection = endpoint.connect().await?;
+            if wants_tls && !connection.info().stack.contains(&"tls") {
+                return Err(Error::io(
+                    "send an https:// request through",
+                    &endpoint,
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "the description has no TLS layer (use tls+..., or an http:// URI)",
+                    ),
+                ));
+            }
+            Ok(TokioIo::new(connection))
+        })
     }
 }
 

@@ -155,6 +155,62 @@ async fn a_failed_connect_is_the_endpoint_error() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn an_https_uri_needs_tls_in_the_description() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("plain.sock").to_string_lossy());
+    let listener = endpoints::server_from_string(&format!("unix:{path}"))?
+        .bind()
+        .await?;
+    let app = Router::new().route("/", get(|| async { "secret" }));
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let connector: Connector = format!("unix:{path}").parse()?;
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+
+    // Over plain unix, an https:// request is refused rather than sent in clear text...
+    let error = tokio::time::timeout(SAFETY, client.get("https://app/".parse()?))
+        .await?
+        .expect_err("no TLS in the description");
+    let mut source = std::error::Error::source(&error);
+    let mut kind = None;
+    while let Some(e) = source {
+        if let Some(ours) = e.downcast_ref::<endpoints::Error>() {
+            kind = ours.io_kind();
+        }
+        source = e.source();
+    }
+    assert_eq!(kind, Some(std::io::ErrorKind::InvalidInput), "{error:?}");
+    // ... and the same request as http:// goes through.
+    let response = tokio::time::timeout(SAFETY, client.get("http://app/".parse()?)).await??;
+    let body = response.into_body().collect().await?.to_bytes();
+    assert_eq!(&body[..], b"secret");
+    serving.abort();
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_https_uri_goes_through_a_tls_description() -> TestResult {
+    let pki = endpoint_testkit::TestPki::new();
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("tls.sock").to_string_lossy());
+    let server = format!("tls+unix:{path}:certificate={}", pki.arg("server.pem"));
+    let listener = endpoints::server_from_string(&server)?.bind().await?;
+    let app = Router::new().route("/", get(|| async { "over tls" }));
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let connector: Connector = format!(
+        "tls+unix:{path}:hostname=localhost:trustRoots={}",
+        pki.arg("ca.pem")
+    )
+    .parse()?;
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+    let response =
+        tokio::time::timeout(SAFETY, client.get("https://localhost/".parse()?)).await??;
+    let body = response.into_body().collect().await?.to_bytes();
+    assert_eq!(&body[..], b"over tls");
+    serving.abort();
+    Ok(())
+}
+
 #[test]
 fn a_connector_prints_and_parses_its_description() -> TestResult {
     let connector: Connector = "unix:/run/app.sock".parse()?;
