@@ -209,6 +209,7 @@ mod serde_impls {
             .try_for_each(|(name, value)| map.serialize_entry(name, value))
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl Serialize for Described {
         /// `{"side": ..., "kind": ..., "layers": [...], OPTION: VALUE, ...}`.
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -221,6 +222,7 @@ mod serde_impls {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl Serialize for DescribedLayer {
         /// `{"kind": ..., OPTION: VALUE, ...}`.
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

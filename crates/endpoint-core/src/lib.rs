@@ -24,6 +24,7 @@
 //! [`description::Canonical`]. Server layers add a per-connection [`Upgrade`] to the inner
 //! [`Listener`].
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod address;
 mod authority;
@@ -39,6 +40,9 @@ mod egress;
 mod endpoint;
 mod error;
 mod future;
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub mod hyper;
 mod io_stream;
 mod kind;
 mod layer;
@@ -54,6 +58,9 @@ mod side;
 mod socket;
 mod suggest;
 mod tls_problem;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub mod tonic;
 mod value;
 mod ws_problem;
 

@@ -114,6 +114,7 @@
 //! linked. The `endpoints` facade does that; a program depending on this crate alone, without
 //! naming any of its items, adds `use endpoint_unix as _;`.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod credentials;
@@ -130,6 +131,7 @@ mod systemd;
 pub use client::UnixClientEndpoint;
 pub use credentials::PeerCredentials;
 #[cfg(feature = "exec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exec")))]
 pub use exec::{ChildProcess, ExecClientEndpoint, StderrMode};
 pub use server::UnixServerEndpoint;
 pub use stdio::{StdioServerEndpoint, StdioStream};
