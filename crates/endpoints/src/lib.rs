@@ -62,7 +62,8 @@ pub use endpoint_core::description::quote;
 pub use endpoint_core::{
     client_from_string, server_from_string, shutdown_signal, Address, Authority, ClientDescription,
     ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListeningPort, Registry, Result,
-    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
+    RetryPolicy, Retrying, ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
+    UnixAddress,
 };
 
 /// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use endpoints::core::description::parse_seconds;
 use endpoints::core::relay::{forward, ForwardError};
-use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
+use endpoints::{ClientEndpoint, Connection, RetryPolicy, Retrying, Service, ServiceGroup, Side};
 use futures_util::FutureExt;
 use tokio::sync::Notify;
 use tracing::{debug, warn};
@@ -40,6 +40,12 @@ pub struct RelayArgs {
     /// all, bytes each way, errors) and a summary at exit. On at `-v`.
     #[arg(long)]
     pub stats: bool,
+    /// When the client side refuses (or resets, or is unreachable, or times out), try again
+    /// with back-off for up to this many seconds before closing the accepted connection,
+    /// which waits meanwhile. Failures retrying cannot fix (a certificate that does not
+    /// verify) close it at once.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub retry: Option<Duration>,
     /// Seconds between two statistics lines.
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
     pub stats_interval: Duration,
@@ -54,7 +60,10 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let client = endpoints::client_from_string(&args.client)?;
+    let mut client = endpoints::client_from_string(&args.client)?;
+    if let Some(limit) = args.retry {
+        client = Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit)));
+    }
     match raise_descriptor_limit() {
         Ok(Some((from, to))) if crate::logging::verbosity() >= 1 => {
             eprintln!("raised the open-descriptor limit from {from} to {to}");
