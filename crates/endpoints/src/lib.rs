@@ -56,9 +56,10 @@
 
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
-    client_from_string, server_from_string, shutdown_signal, Address, Authority, ClientDescription,
-    ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListeningPort, Registry, Result,
-    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
+    client_from_string, server_from_string, servers_from_strings, shutdown_signal, Address,
+    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener,
+    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, ServerDescription,
+    ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
 };
 
 /// The plugin author's API: everything a transport, layer or plugin crate uses to register
