@@ -23,7 +23,7 @@ const NODELAY: OptionSpec = OptionSpec::new(
 
 const KEEPALIVE: OptionSpec = OptionSpec::new(
     "keepalive",
-    OptionType::List,
+    OptionType::Integers,
     "SO_KEEPALIVE: IDLE[,INTERVAL[,COUNT]] (whole seconds, seconds, probes), 0 for off \
      (absent: the system's)",
 )

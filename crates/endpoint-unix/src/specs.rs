@@ -26,6 +26,18 @@ pub(crate) static UNIX_SERVER_OPTIONS: &[OptionSpec] = &[
         "guard the path with a <address>.lock PID lock; a stale socket file is then replaced",
     )
     .default("1"),
+    OptionSpec::new(
+        "owner",
+        OptionType::Text,
+        "user that owns the socket file: a name or a numeric uid (absent: ours)",
+    )
+    .extension(),
+    OptionSpec::new(
+        "group",
+        OptionType::Text,
+        "group of the socket file: a name or a numeric gid (absent: ours)",
+    )
+    .extension(),
 ];
 
 /// The `unix` client kind's options.
