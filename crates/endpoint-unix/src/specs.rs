@@ -71,7 +71,8 @@ pub(crate) static SYSTEMD_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "domain",
         OptionType::Text,
-        "address family of the passed socket: INET, INET6 or UNIX (capitals, as in Twisted)",
+        "address family of the passed socket: INET, INET6 or UNIX (capitals, as in Twisted); \
+         with name=* it may be left out (any family)",
     ),
     OptionSpec::new(
         "index",
@@ -81,7 +82,8 @@ pub(crate) static SYSTEMD_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "name",
         OptionType::Text,
-        "adopt the descriptor with this name in LISTEN_FDNAMES (systemd's FileDescriptorName=)",
+        "adopt the descriptor with this name in LISTEN_FDNAMES (systemd's FileDescriptorName=); \
+         * adopts every passed descriptor, merged into one listener",
     ),
 ];
 
