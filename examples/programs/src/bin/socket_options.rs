@@ -7,7 +7,6 @@
 
 use std::error::Error;
 
-use endpoints::{ClientEndpoint, ServerEndpoint};
 use socket2::SockRef;
 use tokio::net::TcpStream;
 
