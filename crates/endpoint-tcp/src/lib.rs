@@ -41,7 +41,7 @@ mod happy_eyeballs;
 mod kinds;
 mod server;
 mod socket_options;
-mod specs;
+pub mod specs;
 
 pub use client::{parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
 pub use server::{TcpFamily, TcpServerEndpoint};
