@@ -19,7 +19,9 @@
 //! ```
 //!
 //! The transport is chosen by the string, so the same program listens on `unix:/run/app.sock`
-//! or `tcp6:8080` with no code change. Every endpoint's `Display` prints its canonical
+//! or `tcp6:8080` with no code change. [`servers_from_strings`] listens on several at once:
+//! one [`Listener`] whose connections each carry a [`ListenerSource`] naming the description
+//! they came in on. Every endpoint's `Display` prints its canonical
 //! description, with every default written out, and that text parses back to the same
 //! endpoint.
 //!
