@@ -44,14 +44,17 @@ struct Part {
 
 impl Accept for Merged {
     fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>> {
-        let mut i = 0;
-        while i < self.parts.len() {
-            let at = (self.next + i) % self.parts.len();
+        // Every listener is polled once (so each has registered the waker) unless one is
+        // ready; `at` walks from `next` round the list.
+        let mut at = self.next % self.parts.len().max(1);
+        let mut left = self.parts.len();
+        while left > 0 {
+            left -= 1;
             match self.parts[at].listener.poll_accept(cx) {
-                Poll::Pending => i += 1,
+                Poll::Pending => at = (at + 1) % self.parts.len(),
                 Poll::Ready(Ok(mut connection)) => {
-                    self.next = (at + 1) % self.parts.len();
                     connection.info_mut().insert(self.parts[at].source.clone());
+                    self.next = at + 1;
                     return Poll::Ready(Ok(connection));
                 }
                 Poll::Ready(Err(e)) => {
@@ -61,8 +64,8 @@ impl Accept for Merged {
                     }
                     error!(endpoint = %part.source.description, error = %e,
                         remaining = self.parts.len(), "one merged listener ended; serving the others");
-                    self.next = at % self.parts.len();
-                    // The part now at `at` has not been polled yet: poll it without moving on.
+                    // The next listener has moved down into `at`.
+                    at %= self.parts.len();
                 }
             }
         }
@@ -320,6 +323,19 @@ mod tests {
         assert_eq!(both.description(), "a, b");
         assert_eq!(index(&both.accept().await?), Some(1));
         assert_eq!(index(&both.accept().await?), Some(1));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn after_a_failed_listener_every_other_one_is_still_polled() -> Result<()> {
+        let a = Listener::new(Script(vec![], "a"), "a");
+        let b = Listener::new(Script(vec![fatal()], "b"), "b");
+        let c = Listener::new(Script(vec![Ok(())], "c"), "c");
+        let d = Listener::new(Script(vec![Ok(())], "d"), "d");
+        let mut all = Listener::merge(vec![a, b, c, d]);
+        let mut got = vec![index(&all.accept().await?), index(&all.accept().await?)];
+        got.sort();
+        assert_eq!(got, [Some(2), Some(3)]);
         Ok(())
     }
 
