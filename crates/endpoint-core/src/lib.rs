@@ -47,6 +47,7 @@ mod io_stream;
 mod kind;
 mod layer;
 mod listener;
+mod merged;
 mod nested;
 mod option;
 mod port;
@@ -82,6 +83,7 @@ pub use kind::{
 };
 pub use layer::Upgrade;
 pub use listener::{Accept, Listener};
+pub use merged::{servers_from_strings, ListenerSource, MergedServerEndpoint};
 pub use nested::InnerParser;
 pub use option::{OptionSpec, OptionType};
 pub use port::ListeningPort;

@@ -19,7 +19,9 @@
 //! ```
 //!
 //! The transport is chosen by the string, so the same program listens on `unix:/run/app.sock`
-//! or `tcp6:8080` with no code change. Every endpoint's `Display` prints its canonical
+//! or `tcp6:8080` with no code change. [`servers_from_strings`] listens on several at once:
+//! one [`Listener`] whose connections each carry a [`ListenerSource`] naming the description
+//! they came in on. Every endpoint's `Display` prints its canonical
 //! description, with every default written out, and that text parses back to the same
 //! endpoint.
 //!
@@ -60,10 +62,10 @@
 
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
-    client_from_string, server_from_string, shutdown_signal, Address, Authority, ClientDescription,
-    ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListeningPort, Registry, Result,
-    RetryPolicy, Retrying, ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
-    UnixAddress,
+    client_from_string, server_from_string, servers_from_strings, shutdown_signal, Address,
+    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener,
+    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, RetryPolicy, Retrying,
+    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
 };
 
 /// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s

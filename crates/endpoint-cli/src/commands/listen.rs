@@ -1,6 +1,8 @@
-//! `endpoint listen DESC`: accept one connection and join it to stdin/stdout.
+//! `endpoint listen DESC...`: accept one connection (on any of the descriptions) and join it
+//! to stdin/stdout.
 
 use clap::Args;
+use endpoints::ServerEndpoint;
 
 use crate::failure::Failure;
 use crate::pipe::join_stdio;
@@ -8,22 +10,32 @@ use crate::pipe::join_stdio;
 /// Arguments of `endpoint listen`.
 #[derive(Debug, Args)]
 pub struct ListenArgs {
-    /// Server description to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`.
-    #[arg(value_name = "DESC")]
-    pub description: String,
+    /// Server descriptions to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`; with
+    /// several, the first connection on any of them is taken.
+    #[arg(value_name = "DESC", required = true, num_args = 1..)]
+    pub descriptions: Vec<String>,
 }
 
-/// Binds, prints `listening on ADDRESS` to stderr, accepts one connection, stops listening,
-/// and joins the connection to stdin/stdout until both directions end.
+/// Binds, prints `listening on ADDRESS` to stderr (a line per address), accepts one
+/// connection, stops listening, and joins the connection to stdin/stdout until both
+/// directions end.
 ///
 /// # Errors
 /// A bad description, a failed bind or accept, or a failed copy.
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
-    let endpoint = endpoints::server_from_string(&args.description)?;
-    let mut listener = endpoint.bind().await?;
-    eprintln!("listening on {}", listener.local_address());
+    let mut listener = match &args.descriptions[..] {
+        [one] => endpoints::server_from_string(one)?.bind().await?,
+        several => endpoints::servers_from_strings(several)?.bind().await?,
+    };
+    for local in listener.local_addresses() {
+        eprintln!("listening on {local}");
+    }
     let connection = listener.accept().await?;
-    tracing::info!(peer = %connection.peer_address(), "accepted");
+    match connection.info().get::<endpoints::ListenerSource>() {
+        Some(source) => tracing::info!(peer = %connection.peer_address(),
+            on = %source.description, "accepted"),
+        None => tracing::info!(peer = %connection.peer_address(), "accepted"),
+    }
     // One connection only: close the socket (and remove a unix socket file) right away.
     drop(listener);
     join_stdio(connection).await

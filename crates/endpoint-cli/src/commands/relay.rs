@@ -1,5 +1,5 @@
-//! `endpoint relay SERVER CLIENT`: forward every accepted connection to a new client
-//! connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
+//! `endpoint relay SERVER... CLIENT`: forward every connection accepted on any SERVER to a new
+//! client connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
 //! connection is done).
 
 use std::future::Future;
@@ -10,7 +10,9 @@ use std::time::Duration;
 use clap::Args;
 use endpoints::core::description::parse_seconds;
 use endpoints::core::relay::{forward, ForwardError};
-use endpoints::{ClientEndpoint, Connection, RetryPolicy, Retrying, Service, ServiceGroup, Side};
+use endpoints::{
+    ClientEndpoint, Connection, RetryPolicy, Retrying, ServerEndpoint, Service, ServiceGroup, Side,
+};
 use futures_util::FutureExt;
 use tokio::sync::Notify;
 use tracing::{debug, warn};
@@ -22,10 +24,11 @@ use crate::stats::RelayStats;
 /// Arguments of `endpoint relay`.
 #[derive(Debug, Args)]
 pub struct RelayArgs {
-    /// Server description to accept connections on; end it with `:maxConnections=N` to relay
-    /// at most N connections at once (more wait in the kernel's backlog).
-    #[arg(value_name = "SERVER")]
-    pub server: String,
+    /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
+    /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
+    /// in the kernel's backlog).
+    #[arg(value_name = "SERVER", required = true, num_args = 1..)]
+    pub server: Vec<String>,
     /// Client description each accepted connection is forwarded to.
     #[arg(value_name = "CLIENT")]
     pub client: String,
@@ -73,12 +76,20 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     }
     let stats = Arc::new(RelayStats::default());
     let counted = Arc::clone(&stats);
-    let once = args.once || is_stdio(&args.server)?;
+    let once = args.once
+        || match &args.server[..] {
+            [one] => is_stdio(one)?,
+            _ => false,
+        };
     let forward_to = Arc::clone(&client);
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
-    let service = Service::from_description(&args.server, move |accepted| {
+    let server: Arc<dyn ServerEndpoint> = match &args.server[..] {
+        [one] => endpoints::server_from_string(one)?,
+        several => Arc::new(endpoints::servers_from_strings(several)?),
+    };
+    let service = Service::new(server, move |accepted| {
         let first = !taken.swap(true, Ordering::SeqCst);
         let refused = once && !first;
         if refused {
@@ -93,7 +104,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
                 finished.notify_one();
             }
         })
-    })?;
+    });
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
     let mut group = ServiceGroup::new();
