@@ -99,6 +99,8 @@ pub struct Measured {
     pub cpu_per_gib: f64,
     pub connections_per_s: f64,
     pub round_trips_per_s: f64,
+    /// Relay CPU microseconds per 64-byte round trip (steadier than the rate on a busy machine).
+    pub cpu_us_per_round_trip: f64,
     /// (idle pairs, bytes per pair, descriptors per pair)
     pub idle: Vec<(usize, f64, f64)>,
 }
@@ -173,6 +175,7 @@ impl Measured {
         let message = [7u8; 64];
         let mut back = [0u8; 64];
         let mut count = 0u64;
+        let cpu_before = proc_stats::cpu_seconds(pid(running));
         let started = Instant::now();
         while started.elapsed() < settings.round_trips_for {
             s.write_all(&message).await.expect("send");
@@ -180,6 +183,8 @@ impl Measured {
             count += 1;
         }
         self.round_trips_per_s = count as f64 / started.elapsed().as_secs_f64();
+        let cpu = proc_stats::cpu_seconds(pid(running)) - cpu_before;
+        self.cpu_us_per_round_trip = cpu * 1e6 / count.max(1) as f64;
     }
 
     /// Opens `count` relayed pairs (each passes one byte both ways, then idles) and reads what
@@ -208,11 +213,12 @@ impl Measured {
 
     pub fn brief(&self) -> String {
         format!(
-            "{:.2} GiB/s, {:.3} CPU s/GiB, {:.0} conn/s, {:.0} RTT/s, idle {}",
+            "{:.2} GiB/s, {:.3} CPU s/GiB, {:.0} conn/s, {:.0} RTT/s ({:.1} CPU µs each), idle {}",
             self.gib_per_s,
             self.cpu_per_gib,
             self.connections_per_s,
             self.round_trips_per_s,
+            self.cpu_us_per_round_trip,
             self.idle_summary()
         )
     }
@@ -257,6 +263,7 @@ impl Measured {
             cpu_per_gib: median(&|m| m.cpu_per_gib),
             connections_per_s: median(&|m| m.connections_per_s),
             round_trips_per_s: median(&|m| m.round_trips_per_s),
+            cpu_us_per_round_trip: median(&|m| m.cpu_us_per_round_trip),
             idle,
         }
     }

@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench -p endpoint-cli --bench relay            # full: 3 rounds, 1,000 and 5,000 idle pairs
 //! RELAY_BENCH_QUICK=1 cargo bench -p endpoint-cli --bench relay   # a smoke run
+//! RELAY_BENCH_ONLY=rtt,idle cargo bench -p endpoint-cli --bench relay   # some parts only
 //! ```
 //!
 //! Every relay is its own process (the bare ones are this binary, re-executed), so CPU time,
@@ -248,18 +249,28 @@ async fn bench() {
     report(&medians, &settings);
 }
 
+/// True when `RELAY_BENCH_ONLY` (a comma-separated list of `bulk`, `churn`, `rtt`, `idle`) is
+/// unset or names `part`.
+fn wanted(part: &str) -> bool {
+    std::env::var("RELAY_BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p == part))
+}
+
 async fn measure(relay: Relay, upstreams: &Upstreams, settings: &load::Settings) -> Measured {
     let mut measured = Measured::default();
-    {
+    if wanted("bulk") {
         let running = start(relay, &upstreams.sink).await;
         measured.throughput(&running, settings).await;
     }
-    {
+    if wanted("churn") || wanted("rtt") {
         let running = start(relay, &upstreams.echo).await;
-        measured.connections(&running, settings).await;
-        measured.round_trips(&running, settings).await;
+        if wanted("churn") {
+            measured.connections(&running, settings).await;
+        }
+        if wanted("rtt") {
+            measured.round_trips(&running, settings).await;
+        }
     }
-    for &count in &settings.idle_counts {
+    for &count in settings.idle_counts.iter().filter(|_| wanted("idle")) {
         if relay == Relay::Socat && count > 1000 {
             // A process per connection: 5,000 socats would measure the machine, not socat.
             continue;
@@ -276,17 +287,18 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
     println!();
     println!("medians (rates: higher is better; costs: lower is better):");
     println!(
-        "{:<15} {:>10} {:>12} {:>10} {:>12} idle pair: bytes, fds",
-        "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s"
+        "{:<15} {:>10} {:>12} {:>10} {:>12} {:>12} idle pair: bytes, fds",
+        "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s", "CPU µs/RTT"
     );
     for (relay, m) in medians {
         println!(
-            "{:<15} {:>10.2} {:>12.3} {:>10.0} {:>12.0} {}",
+            "{:<15} {:>10.2} {:>12.3} {:>10.0} {:>12.0} {:>12.1} {}",
             relay.name(),
             m.gib_per_s,
             m.cpu_per_gib,
             m.connections_per_s,
             m.round_trips_per_s,
+            m.cpu_us_per_round_trip,
             m.idle_summary()
         );
     }
@@ -294,12 +306,13 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
     println!("ratios, endpoint relay ÷ peer (same run):");
     for (relay, m) in medians.iter().filter(|(r, _)| *r != Relay::Endpoint) {
         println!(
-            "  vs {:<12} throughput {:.2}×, CPU per GiB {:.2}×, connections/s {:.2}×, round trips/s {:.2}×{}",
+            "  vs {:<12} throughput {:.2}×, CPU per GiB {:.2}×, connections/s {:.2}×, round trips/s {:.2}× (CPU per round trip {:.2}×){}",
             relay.name(),
             endpoint.gib_per_s / m.gib_per_s,
             endpoint.cpu_per_gib / m.cpu_per_gib,
             endpoint.connections_per_s / m.connections_per_s,
             endpoint.round_trips_per_s / m.round_trips_per_s,
+            endpoint.cpu_us_per_round_trip / m.cpu_us_per_round_trip,
             endpoint.idle_ratio(m),
         );
     }
