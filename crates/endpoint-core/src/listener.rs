@@ -5,7 +5,7 @@ use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -51,6 +51,8 @@ pub struct Listener {
     backoff: Option<Pin<Box<Sleep>>>,
     next_backoff: Duration,
     cap: Option<Arc<Cap>>,
+    /// A fatal accept error was returned: as a `Stream`, the listener has ended.
+    ended: bool,
 }
 
 impl Listener {
@@ -67,6 +69,7 @@ impl Listener {
             backoff: None,
             next_backoff: FIRST_BACKOFF,
             cap: None,
+            ended: false,
         }
     }
 
@@ -224,11 +227,20 @@ impl fmt::Debug for Listener {
     }
 }
 
+/// Yields connections, then ends after the first error that ends the listener (yielded once),
+/// so a consumer that skips errors and polls again (tonic's `serve_with_incoming` does) does
+/// not spin on a dead socket.
 impl futures_core::Stream for Listener {
     type Item = Result<Connection>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_accept(cx).map(Some)
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        let next = ready!(this.poll_accept(cx));
+        this.ended = next.is_err();
+        Poll::Ready(Some(next))
     }
 }
 
