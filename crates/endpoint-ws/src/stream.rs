@@ -274,6 +274,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     }
 }
 
+// Why this is fast
+//
+// Bulk through a `WsStream` runs at raw tokio-tungstenite's speed: `cargo bench -p
+// endpoint-ws --bench ws` printed a bulk ratio of 0.42-0.79 (mostly about 0.6) before, mostly
+// 0.9-1.2 after, on a loaded 2-core AMD EPYC; CPU time per 64 MiB is within a few percent of
+// the raw loop's on each side. Two causes, found with `perf record --call-graph dwarf` and
+// `strace -f -c` on `WS_BENCH_ONLY=endpoint-bulk` (and `raw-bulk`):
+//
+// - **The extra copy, made slow.** A write is copied into the message payload and a read out
+//   of it: the one copy each way raw tokio-tungstenite does not make. As one 64 KiB `memcpy`,
+//   glibc uses `rep movsb`, which on AMD Zen (FSRM) runs at about 1 GB/s instead of 25 GB/s
+//   when the destination lies 1 to 63 bytes past the source modulo 4 KiB. Where malloc put
+//   the benchmark's 64 KiB buffer and each fresh payload, that was every message: the write
+//   side's copy took 2.5 times the samples of tungstenite's own framing copy of the same
+//   bytes, and the writer used twice the raw writer's CPU. With
+//   `GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=4294967295` the old code ran at the
+//   raw speed, which confirms it. Copying in `COPY_PIECE` pieces, under glibc's `rep movsb`
+//   threshold, takes the vector loop: full speed whatever the addresses, on any libc.
+// - **The reader parking more often.** With a 64 KiB read buffer a 64 KiB message (plus its
+//   14-byte header) never arrived in one read: 10 x 64 MiB took 14315 `recvfrom` and 5039
+//   `epoll_wait` against the raw reader's 11327 and 2381, and tungstenite moved each partial
+//   frame to its buffer's front. The read buffer is now tungstenite's default, 128 KiB, as
+//   the raw side has (see `server::config`): 10644 and 2556.
+//
+// Not ours to fix: tungstenite's framing copy (payload into its write buffer) meets the same
+// `rep movsb` slowness at some addresses, in the raw benchmark as much as here.
+
+/// Bytes copied per `memcpy` call: below glibc's `rep movsb` threshold (2112 bytes and up
+/// on the CPUs it matters for); see "Why this is fast".
+const COPY_PIECE: usize = 2048;
+
 fn write_error(e: WsError) -> io::Error {
     match e {
         WsError::Io(e) => e,
@@ -299,7 +330,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsStream<S> {
         loop {
             if let Some(front) = this.pending.front_mut() {
                 let n = front.len().min(buf.remaining());
-                buf.put_slice(&front[..n]);
+                for piece in front[..n].chunks(COPY_PIECE) {
+                    buf.put_slice(piece);
+                }
                 if n == front.len() {
                     this.pending.pop_front();
                 } else {
@@ -356,7 +389,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
             return Poll::Pending;
         }
         let n = buf.len().min(this.write_chunk);
-        let message = Message::Binary(Bytes::copy_from_slice(&buf[..n]));
+        let mut payload = Vec::with_capacity(n);
+        for piece in buf[..n].chunks(COPY_PIECE) {
+            payload.extend_from_slice(piece);
+        }
+        let message = Message::Binary(payload.into());
         Pin::new(&mut this.ws)
             .start_send(message)
             .map_err(write_error)?;
