@@ -276,16 +276,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 
 // Why this is fast
 //
-// Bulk through a `WsStream` runs at raw tokio-tungstenite's speed: `cargo bench -p
-// endpoint-ws --bench ws` printed a bulk ratio of 0.42-0.79 (mostly about 0.6) before, mostly
-// 0.9-1.2 after, on a loaded 2-core AMD EPYC; CPU time per 64 MiB is within a few percent of
-// the raw loop's on each side. Two causes, found with `perf record --call-graph dwarf` and
+// Bulk through a `WsStream` runs at raw tokio-tungstenite's speed or better: `cargo bench -p
+// endpoint-ws --bench ws` printed a bulk ratio of 0.40-0.79 (mostly about 0.6) before, and
+// 0.74-1.46 (mostly about 1) after, on a loaded 2-core AMD EPYC, where CPU time tells more:
+// see the figures below. The causes, found with `perf record --call-graph dwarf` and
 // `strace -f -c` on `WS_BENCH_ONLY=endpoint-bulk` (and `raw-bulk`):
 //
 // - **The extra copy, made slow.** A write is copied into the message payload and a read out
 //   of it: the one copy each way raw tokio-tungstenite does not make. As one 64 KiB `memcpy`,
 //   glibc uses `rep movsb`, which on AMD Zen (FSRM) runs at about 1 GB/s instead of 25 GB/s
-//   when the destination lies 1 to 63 bytes past the source modulo 4 KiB. Where malloc put
+//   when the destination lies 1 to about 31 bytes past the source modulo 4 KiB. Where malloc put
 //   the benchmark's 64 KiB buffer and each fresh payload, that was every message: the write
 //   side's copy took 2.5 times the samples of tungstenite's own framing copy of the same
 //   bytes, and the writer used twice the raw writer's CPU. With
@@ -297,13 +297,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 //   `epoll_wait` against the raw reader's 11327 and 2381, and tungstenite moved each partial
 //   frame to its buffer's front. The read buffer is now tungstenite's default, 128 KiB, as
 //   the raw side has (see `server::config`): 10644 and 2556.
-//
-// Not ours to fix: tungstenite's framing copy (payload into its write buffer) meets the same
-// `rep movsb` slowness at some addresses, in the raw benchmark as much as here.
+// - **Tungstenite's framing copy, made slow the same way.** It copies each payload into its
+//   write buffer in one `memcpy`, behind a 2-to-14-byte frame header, mostly at the buffer's
+//   start. That copy was about 29% of the writer's samples in the raw benchmark as in ours;
+//   the likely reason: a buffer of 128 KiB or more usually comes from mmap, 16 bytes into a
+//   page, and a 64 KiB payload from malloc can sit at the same page offset, which puts the
+//   destination just past the source. We cannot split that copy, but we place the payload:
+//   one of a page or more starts mid-page (see `payload`). Measured, not just reasoned: the
+//   endpoint side's CPU time went from 650-790 ms to 410-660 ms per 10 x 64 MiB (raw:
+//   715-765 ms, `perf stat -e task-clock`).
 
 /// Bytes copied per `memcpy` call: below glibc's `rep movsb` threshold (2112 bytes and up
 /// on the CPUs it matters for); see "Why this is fast".
 const COPY_PIECE: usize = 2048;
+
+/// A write's bytes as a message payload, copied in `COPY_PIECE` pieces. A payload of a page
+/// or more starts in the middle of a page, away from where tungstenite's framing copy puts it
+/// (see "Why this is fast").
+fn payload(bytes: &[u8]) -> Bytes {
+    let room = if bytes.len() >= PAGE { PAGE } else { 0 };
+    let mut payload = Vec::with_capacity(room + bytes.len());
+    let pad = if room == 0 {
+        0
+    } else {
+        (PAGE + PAGE / 2 - payload.as_ptr() as usize % PAGE) % PAGE
+    };
+    payload.resize(pad, 0);
+    for piece in bytes.chunks(COPY_PIECE) {
+        payload.extend_from_slice(piece);
+    }
+    let payload = Bytes::from(payload);
+    if pad == 0 {
+        payload
+    } else {
+        payload.slice(pad..)
+    }
+}
+
+/// The page size the placement in [`payload`] reckons with.
+const PAGE: usize = 4096;
 
 fn write_error(e: WsError) -> io::Error {
     match e {
@@ -389,11 +421,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
             return Poll::Pending;
         }
         let n = buf.len().min(this.write_chunk);
-        let mut payload = Vec::with_capacity(n);
-        for piece in buf[..n].chunks(COPY_PIECE) {
-            payload.extend_from_slice(piece);
-        }
-        let message = Message::Binary(payload.into());
+        let message = Message::Binary(payload(&buf[..n]));
         Pin::new(&mut this.ws)
             .start_send(message)
             .map_err(write_error)?;
