@@ -276,10 +276,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 
 // Why this is fast
 //
-// Bulk through a `WsStream` runs at raw tokio-tungstenite's speed or better: `cargo bench -p
-// endpoint-ws --bench ws` printed a bulk ratio of 0.40-0.79 (mostly about 0.6) before, and
-// 0.74-1.46 (mostly about 1) after, on a loaded 2-core AMD EPYC, where CPU time tells more:
-// see the figures below. The causes, found with `perf record --call-graph dwarf` and
+// Bulk through a `WsStream` runs at raw tokio-tungstenite's speed: `cargo bench -p
+// endpoint-ws --bench ws` printed bulk ratios of 0.28-0.79 (median 0.61, 25 runs) before and
+// 0.74-1.55 (median 1.05, 9 runs) after, on a 2-core AMD EPYC loaded to 6, where CPU time
+// (`perf stat -e task-clock`, `WS_BENCH_ONLY`) tells more: per 10 x 64 MiB 960-1170 ms
+// before, 560-680 ms after, raw 580-770 ms. The causes, found with `perf record --call-graph dwarf` and
 // `strace -f -c` on `WS_BENCH_ONLY=endpoint-bulk` (and `raw-bulk`):
 //
 // - **The extra copy, made slow.** A write is copied into the message payload and a read out
@@ -294,9 +295,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 //   threshold, takes the vector loop: full speed whatever the addresses, on any libc.
 // - **The reader parking more often.** With a 64 KiB read buffer a 64 KiB message (plus its
 //   14-byte header) never arrived in one read: 10 x 64 MiB took 14315 `recvfrom` and 5039
-//   `epoll_wait` against the raw reader's 11327 and 2381, and tungstenite moved each partial
-//   frame to its buffer's front. The read buffer is now tungstenite's default, 128 KiB, as
-//   the raw side has (see `server::config`): 10644 and 2556.
+//   `epoll_wait` against the raw reader's 11327 and 2381. Reads now take up to one such frame
+//   (see `server::config`): 10283 and 2200 (raw in that run: 10283 and 3091). Not
+//   tungstenite's default of 128 KiB, which the raw side has: tungstenite zero-fills the read
+//   size at every read, ready or not, and 128 KiB doubled that memset in the round-trip
+//   benchmark (6% to 14% of its samples).
 // - **Tungstenite's framing copy, made slow the same way.** It copies each payload into its
 //   write buffer in one `memcpy`, behind a 2-to-14-byte frame header, mostly at the buffer's
 //   start. That copy was about 29% of the writer's samples in the raw benchmark as in ours;
