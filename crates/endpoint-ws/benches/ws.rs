@@ -1,7 +1,9 @@
 //! WebSocket through `ws+tcp` endpoints against raw tokio-tungstenite over a `TcpStream`, in
 //! the same run: small-message round trips and bulk throughput, printed with ratios.
 //!
-//! Run with `cargo bench -p endpoint-ws --bench ws`.
+//! Run with `cargo bench -p endpoint-ws --bench ws`. `WS_BENCH_ONLY=endpoint-bulk` (or
+//! `raw-bulk`, `endpoint-rt`, `raw-rt`) runs one side alone ten times, to profile it or count
+//! its system calls (`strace -f -c`).
 
 use std::time::{Duration, Instant};
 
@@ -185,6 +187,21 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        // `WS_BENCH_ONLY=endpoint-bulk` (or raw-bulk, endpoint-rt, raw-rt) runs one side alone,
+        // ten times, for a profiler or `strace -c`.
+        if let Ok(only) = std::env::var("WS_BENCH_ONLY") {
+            for _ in 0..10 {
+                let d = match only.as_str() {
+                    "endpoint-bulk" => endpoint_bulk().await?,
+                    "raw-bulk" => raw_bulk().await?,
+                    "endpoint-rt" => endpoint_round_trips().await?,
+                    "raw-rt" => raw_round_trips().await?,
+                    _ => return Err("WS_BENCH_ONLY: endpoint-bulk, raw-bulk, endpoint-rt or raw-rt".into()),
+                };
+                println!("{only}: {d:?}");
+            }
+            return Ok(());
+        }
         // Warm up both paths once.
         endpoint_round_trips().await?;
         raw_round_trips().await?;

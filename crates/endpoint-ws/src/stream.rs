@@ -277,6 +277,72 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     }
 }
 
+// Why this is fast
+//
+// Bulk through a `WsStream` runs at raw tokio-tungstenite's speed: `cargo bench -p
+// endpoint-ws --bench ws` printed bulk ratios of 0.28-0.79 (median 0.61, 25 runs) before and
+// 0.74-1.55 (median 1.05, 9 runs) after, on a 2-core AMD EPYC loaded to 6, where CPU time
+// (`perf stat -e task-clock`, `WS_BENCH_ONLY`) tells more: per 10 x 64 MiB 960-1170 ms
+// before, 560-680 ms after, raw 580-770 ms. The causes, found with `perf record --call-graph dwarf` and
+// `strace -f -c` on `WS_BENCH_ONLY=endpoint-bulk` (and `raw-bulk`):
+//
+// - **The extra copy, made slow.** A write is copied into the message payload and a read out
+//   of it: the one copy each way raw tokio-tungstenite does not make. As one 64 KiB `memcpy`,
+//   glibc uses `rep movsb`, which on AMD Zen (FSRM) runs at about 1 GB/s instead of 25 GB/s
+//   when the destination lies 1 to about 31 bytes past the source modulo 4 KiB. Where malloc put
+//   the benchmark's 64 KiB buffer and each fresh payload, that was every message: the write
+//   side's copy took 2.5 times the samples of tungstenite's own framing copy of the same
+//   bytes, and the writer used twice the raw writer's CPU. With
+//   `GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=4294967295` the old code ran at the
+//   raw speed, which confirms it. Copying in `COPY_PIECE` pieces, under glibc's `rep movsb`
+//   threshold, takes the vector loop: full speed whatever the addresses, on any libc.
+// - **The reader parking more often.** With a 64 KiB read buffer a 64 KiB message (plus its
+//   14-byte header) never arrived in one read: 10 x 64 MiB took 14315 `recvfrom` and 5039
+//   `epoll_wait` against the raw reader's 11327 and 2381. Reads now take up to one such frame
+//   (see `server::config`): 10283 and 2200 (raw in that run: 10283 and 3091). Not
+//   tungstenite's default of 128 KiB, which the raw side has: tungstenite zero-fills the read
+//   size at every read, ready or not, and 128 KiB doubled that memset in the round-trip
+//   benchmark (6% to 14% of its samples).
+// - **Tungstenite's framing copy, made slow the same way.** It copies each payload into its
+//   write buffer in one `memcpy`, behind a 2-to-14-byte frame header, mostly at the buffer's
+//   start. That copy was about 29% of the writer's samples in the raw benchmark as in ours;
+//   the likely reason: a buffer of 128 KiB or more usually comes from mmap, 16 bytes into a
+//   page, and a 64 KiB payload from malloc can sit at the same page offset, which puts the
+//   destination just past the source. We cannot split that copy, but we place the payload:
+//   one of a page or more starts mid-page (see `payload`). Measured, not just reasoned: the
+//   endpoint side's CPU time went from 650-790 ms to 410-660 ms per 10 x 64 MiB (raw:
+//   715-765 ms, `perf stat -e task-clock`).
+
+/// Bytes copied per `memcpy` call: below glibc's `rep movsb` threshold (2112 bytes and up
+/// on the CPUs it matters for); see "Why this is fast".
+const COPY_PIECE: usize = 2048;
+
+/// A write's bytes as a message payload, copied in `COPY_PIECE` pieces. A payload of a page
+/// or more starts in the middle of a page, away from where tungstenite's framing copy puts it
+/// (see "Why this is fast").
+fn payload(bytes: &[u8]) -> Bytes {
+    let room = if bytes.len() >= PAGE { PAGE } else { 0 };
+    let mut payload = Vec::with_capacity(room + bytes.len());
+    let pad = if room == 0 {
+        0
+    } else {
+        (PAGE + PAGE / 2 - payload.as_ptr() as usize % PAGE) % PAGE
+    };
+    payload.resize(pad, 0);
+    for piece in bytes.chunks(COPY_PIECE) {
+        payload.extend_from_slice(piece);
+    }
+    let payload = Bytes::from(payload);
+    if pad == 0 {
+        payload
+    } else {
+        payload.slice(pad..)
+    }
+}
+
+/// The page size the placement in [`payload`] reckons with.
+const PAGE: usize = 4096;
+
 fn write_error(e: WsError) -> io::Error {
     match e {
         WsError::Io(e) => e,
@@ -302,7 +368,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsStream<S> {
         loop {
             if let Some(front) = this.pending.front_mut() {
                 let n = front.len().min(buf.remaining());
-                buf.put_slice(&front[..n]);
+                for piece in front[..n].chunks(COPY_PIECE) {
+                    buf.put_slice(piece);
+                }
                 if n == front.len() {
                     this.pending.pop_front();
                 } else {
@@ -359,7 +427,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
             return Poll::Pending;
         }
         let n = buf.len().min(this.write_chunk);
-        let message = Message::Binary(Bytes::copy_from_slice(&buf[..n]));
+        let message = Message::Binary(payload(&buf[..n]));
         Pin::new(&mut this.ws)
             .start_send(message)
             .map_err(write_error)?;
