@@ -290,3 +290,63 @@ async fn unread_bytes_go_first_and_the_pair_is_still_spliced() -> io::Result<()>
     assert_eq!(relayed.a_to_b, 14);
     Ok(())
 }
+
+/// A plugin's own stream type that wraps a socket without changing its bytes (here: after a
+/// handshake of its own) says so with `SocketBacked`, and is spliced like a bare socket.
+struct PluginStream {
+    socket: TcpStream,
+}
+
+impl AsyncRead for PluginStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.socket).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for PluginStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.socket).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.socket).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.socket).poll_shutdown(cx)
+    }
+}
+
+impl endpoint_core::SocketBacked for PluginStream {
+    fn into_plain_socket(self) -> Result<endpoint_core::PlainSocket, Self> {
+        endpoint_core::SocketBacked::into_plain_socket(self.socket)
+            .map_err(|socket| PluginStream { socket })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_stream_that_wraps_a_socket_is_spliced() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let mut left = TcpStream::connect(listener.local_addr()?).await?;
+    let (near, _) = listener.accept().await?;
+    let a = Connection::socket_backed(PluginStream { socket: near }, info("plugin"));
+    assert!(a.is_plain_socket());
+    let (mut right, b) = pair(Far::Unix, Path::Splice).await?;
+    let task = tokio::spawn(relay(a, b));
+    left.write_all(b"through the plugin").await?;
+    left.shutdown().await?;
+    let got = tokio::time::timeout(LIMIT, read_to_end(&mut right)).await??;
+    assert_eq!(got, b"through the plugin");
+    right.shutdown().await?;
+    let relayed = tokio::time::timeout(LIMIT, task)
+        .await??
+        .expect("relay ends cleanly");
+    assert!(relayed.zero_copy);
+    Ok(())
+}
