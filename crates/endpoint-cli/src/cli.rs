@@ -10,8 +10,13 @@ use crate::commands::Command;
 #[command(name = "endpoint", version)]
 pub struct Cli {
     /// Log more on stderr: -v for info, -vv for debug, -vvv for trace (default: warnings).
+    /// A non-empty RUST_LOG (`debug`, `endpoint_tls=trace,warn`) overrides -v and -q.
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    /// Only errors on stderr: no warnings, notes or status lines (`listening on ...`).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 
     /// What to do.
     #[command(subcommand)]

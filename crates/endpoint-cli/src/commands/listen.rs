@@ -13,7 +13,7 @@ pub struct ListenArgs {
     pub description: String,
 }
 
-/// Binds, prints `listening on ADDRESS` to stderr, accepts one connection, stops listening,
+/// Binds, prints `listening on ADDRESS` to stderr (not with `-q`), accepts one connection, stops listening,
 /// and joins the connection to stdin/stdout until both directions end.
 ///
 /// # Errors
@@ -21,7 +21,9 @@ pub struct ListenArgs {
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
     let endpoint = endpoints::server_from_string(&args.description)?;
     let mut listener = endpoint.bind().await?;
-    eprintln!("listening on {}", listener.local_address());
+    if !crate::logging::quiet() {
+        eprintln!("listening on {}", listener.local_address());
+    }
     let connection = listener.accept().await?;
     tracing::info!(peer = %connection.peer_address(), "accepted");
     // One connection only: close the socket (and remove a unix socket file) right away.

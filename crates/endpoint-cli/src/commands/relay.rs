@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use endpoints::core::description::parse_seconds;
+use endpoints::core::description::parse_duration;
 use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
 use tokio::sync::Notify;
 use tracing::{debug, warn};
@@ -25,8 +25,9 @@ pub struct RelayArgs {
     /// Client description each accepted connection is forwarded to.
     #[arg(value_name = "CLIENT")]
     pub client: String,
-    /// Seconds to let open connections finish after SIGINT/SIGTERM before cutting them.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
+    /// `250ms`, `1m`, or a bare number of seconds.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub grace: Duration,
     /// Relay one connection, then exit when it is done (inetd style). Always on for `stdio`,
     /// which has only the one connection.
