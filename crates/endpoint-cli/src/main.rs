@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod failure;
 mod logging;
+mod output;
 mod pipe;
 
 use std::process::ExitCode;

@@ -155,3 +155,181 @@ async fn grace_takes_units() -> TestResult {
     assert!(stderr.contains("like 5s, 250ms, 1m or 2h"), "{stderr}");
     Ok(())
 }
+
+#[test]
+fn kinds_name_shows_only_that_kind() -> TestResult {
+    let output = endpoint().args(["kinds", "tcp"]).output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let text = stdout_of(&output);
+    assert!(text.starts_with("tcp (server base): "), "{text}");
+    assert!(text.contains("tcp (client base): "), "{text}");
+    assert!(!text.contains("tcp6"), "{text}");
+    assert!(!text.contains("unix"), "{text}");
+    assert!(!text.contains("URL forms"), "{text}");
+
+    // Several names, a layer only, a shorthand, a URL form.
+    let output = endpoint().args(["kinds", "unix", "tls+"]).output()?;
+    let text = stdout_of(&output);
+    assert!(text.contains("unix (server base)"), "{text}");
+    assert!(text.contains("tls (server layer)"), "{text}");
+    assert!(!text.contains("tls (client base)"), "{text}");
+    let output = endpoint().args(["kinds", "wss"]).output()?;
+    let text = stdout_of(&output);
+    assert!(text.contains("wss (client)  = ws+tls"), "{text}");
+    assert!(text.contains("wss://"), "{text}");
+    let output = endpoint().args(["kinds", "ws://"]).output()?;
+    let text = stdout_of(&output);
+    assert!(text.starts_with("URL forms:\n  ws://"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn kinds_with_an_unknown_name_suggests_one() -> TestResult {
+    let output = endpoint().args(["kinds", "tcp", "tpc"]).output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.starts_with("endpoint: "), "{stderr}");
+    assert!(
+        stderr.contains("\"tpc\"; did you mean \"tcp\"?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tls+"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    Ok(())
+}
+
+#[test]
+fn kinds_json_name_filters_every_list() -> TestResult {
+    let output = endpoint().args(["kinds", "--json", "ws"]).output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let kinds = json["kinds"].as_array().ok_or("kinds is an array")?;
+    assert_eq!(kinds.len(), 2, "{json}");
+    assert!(kinds
+        .iter()
+        .all(|k| k["name"] == "ws" && k["layer"] == true));
+    let shorthands = json["shorthands"].as_array().ok_or("an array")?;
+    assert!(shorthands.iter().all(|s| s["name"] == "ws"), "{json}");
+    assert_eq!(shorthands.len(), 2, "{json}");
+    let urls = json["urlForms"].as_array().ok_or("an array")?;
+    assert_eq!(urls.len(), 1, "{json}");
+    assert_eq!(urls[0]["scheme"], "ws");
+    Ok(())
+}
+
+/// `describe DESC` with no side: one side only is shown with a note naming it; the JSON
+/// carries the side.
+#[test]
+fn describe_finds_the_only_side_that_takes_the_text() -> TestResult {
+    let output = endpoint()
+        .env_remove("RUST_LOG")
+        .args(["describe", "tls:example.com:443"])
+        .output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(stdout_of(&output).starts_with("tls:example.com:443:timeout=30\n"));
+    assert_eq!(
+        stderr_of(&output),
+        "endpoint: note: read as a client description (it is not a valid server one)\n"
+    );
+
+    let output = endpoint()
+        .args(["describe", "--json", "tls:example.com:443"])
+        .output()?;
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(json["side"], "client");
+
+    let output = endpoint()
+        .args(["describe", "--json", "tcp:8080"])
+        .output()?;
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(json["side"], "server");
+
+    // -q: no note.
+    let output = endpoint()
+        .env_remove("RUST_LOG")
+        .args(["-q", "describe", "tcp:8080"])
+        .output()?;
+    assert_eq!(stderr_of(&output), "");
+    Ok(())
+}
+
+#[test]
+fn describe_shows_both_sides_or_asks_for_one() -> TestResult {
+    let output = endpoint()
+        .env_remove("RUST_LOG")
+        .args(["describe", "unix:/tmp/both.sock"])
+        .output()?;
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let text = stdout_of(&output);
+    assert!(
+        text.starts_with("server:\nunix:/tmp/both.sock:backlog=50:lockfile=1\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n\nclient:\nunix:/tmp/both.sock:"), "{text}");
+    assert!(stderr_of(&output).contains("valid as both a server and a client description"));
+
+    let output = endpoint()
+        .args(["describe", "--json", "unix:/tmp/both.sock"])
+        .output()?;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr_of(&output)
+            .contains("is both a server and a client description; say --server or --client"),
+        "{}",
+        stderr_of(&output)
+    );
+    let output = endpoint()
+        .args(["describe", "--json", "--client", "unix:/tmp/both.sock"])
+        .output()?;
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    assert_eq!(json["side"], "client");
+    Ok(())
+}
+
+#[test]
+fn describe_with_neither_side_shows_the_closer_error() -> TestResult {
+    // A misspelt server option, not the client's missing port.
+    let output = endpoint().args(["describe", "tcp:80:bakclog=3"]).output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("did you mean \"backlog\""), "{stderr}");
+    assert!(
+        stderr.contains("\n  tcp:80:bakclog=3\n         ^\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not a valid client description either (--client shows why)"),
+        "{stderr}"
+    );
+    // The client's bad timeout, not the server's non-numeric port.
+    let output = endpoint()
+        .args(["describe", "tcp:example.com:443:timeout=x"])
+        .output()?;
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("option \"timeout\" of tcp"), "{stderr}");
+    Ok(())
+}
+
+/// A reader that stops early (`| head -c1`) ends the output quietly: no panic, status 0.
+#[test]
+fn a_closed_stdout_is_not_a_panic() -> TestResult {
+    for args in [
+        &["kinds"][..],
+        &["kinds", "--json"],
+        &["describe", "--client", "tcp:example.com:443"],
+    ] {
+        let mut child = endpoint()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        // Close the read end before the child writes.
+        drop(child.stdout.take());
+        let output = child.wait_with_output()?;
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    Ok(())
+}

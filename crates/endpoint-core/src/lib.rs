@@ -48,7 +48,7 @@ mod port;
 mod registry;
 mod service;
 mod side;
-mod suggest;
+pub mod suggest;
 mod tls_problem;
 mod value;
 mod ws_problem;
