@@ -333,3 +333,49 @@ fn a_closed_stdout_is_not_a_panic() -> TestResult {
     }
     Ok(())
 }
+
+/// `--help` of the commands that take descriptions lists the kinds of that side; the
+/// descriptions are parsed by clap with the library's value parsers.
+#[test]
+fn help_lists_the_kinds_of_each_side() -> TestResult {
+    let output = endpoint().args(["listen", "--help"]).output()?;
+    assert!(output.status.success());
+    let help = stdout_of(&output);
+    assert!(help.contains("Kinds: "), "{help}");
+    assert!(help.contains("tcp6"), "{help}");
+    assert!(
+        help.contains("Layers (LAYER+DESCRIPTION): haproxy+"),
+        "{help}"
+    );
+
+    let output = endpoint().args(["connect", "--help"]).output()?;
+    let help = stdout_of(&output);
+    assert!(
+        help.contains("Kinds: exec, ssl, tcp, tls, unix, ws, wss"),
+        "{help}"
+    );
+
+    let output = endpoint().args(["relay", "--help"]).output()?;
+    let help = stdout_of(&output);
+    assert_eq!(help.matches("Kinds: ").count(), 2, "{help}");
+    Ok(())
+}
+
+#[test]
+fn a_bad_positional_description_is_a_clap_error_with_a_caret() -> TestResult {
+    let output = endpoint()
+        .args(["relay", "tcp:0", "tls:example.com"])
+        .output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.starts_with("error: invalid value for '<CLIENT>': option \"port\" of tls"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n  tls:example.com\n                 ^\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Usage: endpoint relay"), "{stderr}");
+    Ok(())
+}

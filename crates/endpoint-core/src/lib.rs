@@ -31,6 +31,8 @@ mod authority;
 mod axum;
 mod cap;
 mod capped;
+#[cfg(feature = "clap")]
+pub mod clap;
 mod connection;
 mod deadline;
 mod describe;

@@ -51,7 +51,8 @@
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found. Off by default: `exec` (the
 //! `exec:` kind runs a program named by the description; turn it on only where descriptions
-//! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`.
+//! come from the operator — see SECURITY.md), `axum`, `serde`, `clap` (descriptions as command-line
+//! arguments, with help listing the kinds: `endpoints::clap`), `tungstenite`.
 #![warn(missing_docs)]
 
 pub use endpoint_core::description::quote;
@@ -80,6 +81,11 @@ pub use endpoint_tls as tls;
 /// WebSocket (the `endpoint-ws` crate).
 #[cfg(feature = "ws")]
 pub use endpoint_ws as ws;
+
+/// Descriptions as clap arguments: value parsers with the library's errors, and help text
+/// that lists the registered kinds (the `clap` feature).
+#[cfg(feature = "clap")]
+pub use endpoint_core::clap;
 
 /// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
 #[cfg(feature = "haproxy")]

@@ -1,6 +1,7 @@
 //! `endpoint listen DESC`: accept one connection and join it to stdin/stdout.
 
 use clap::Args;
+use endpoints::{ServerDescription, Side};
 
 use crate::failure::Failure;
 use crate::pipe::join_stdio;
@@ -9,18 +10,20 @@ use crate::pipe::join_stdio;
 #[derive(Debug, Args)]
 pub struct ListenArgs {
     /// Server description to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`.
-    #[arg(value_name = "DESC")]
-    pub description: String,
+    #[arg(value_name = "DESC", long_help = endpoints::clap::help(
+        "Server description to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`.",
+        Side::Server,
+    ))]
+    pub description: ServerDescription,
 }
 
 /// Binds, prints `listening on ADDRESS` to stderr (not with `-q`), accepts one connection, stops listening,
 /// and joins the connection to stdin/stdout until both directions end.
 ///
 /// # Errors
-/// A bad description, a failed bind or accept, or a failed copy.
+/// A failed bind or accept, or a failed copy (clap has refused a bad description).
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
-    let endpoint = endpoints::server_from_string(&args.description)?;
-    let mut listener = endpoint.bind().await?;
+    let mut listener = args.description.endpoint().bind().await?;
     if !crate::logging::quiet() {
         eprintln!("listening on {}", listener.local_address());
     }

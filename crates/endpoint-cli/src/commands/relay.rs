@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_duration;
-use endpoints::{ClientEndpoint, Connection, Service, ServiceGroup, Side};
+use endpoints::{
+    ClientDescription, ClientEndpoint, Connection, ServerDescription, Service, ServiceGroup, Side,
+};
 use tokio::sync::Notify;
 use tracing::{debug, warn};
 
@@ -20,11 +22,18 @@ use crate::pipe::splice;
 pub struct RelayArgs {
     /// Server description to accept connections on; end it with `:maxConnections=N` to relay
     /// at most N connections at once (more wait in the kernel's backlog).
-    #[arg(value_name = "SERVER")]
-    pub server: String,
+    #[arg(value_name = "SERVER", long_help = endpoints::clap::help(
+        "Server description to accept connections on; end it with `:maxConnections=N` to relay \
+         at most N connections at once (more wait in the kernel's backlog).",
+        Side::Server,
+    ))]
+    pub server: ServerDescription,
     /// Client description each accepted connection is forwarded to.
-    #[arg(value_name = "CLIENT")]
-    pub client: String,
+    #[arg(value_name = "CLIENT", long_help = endpoints::clap::help(
+        "Client description each accepted connection is forwarded to.",
+        Side::Client,
+    ))]
+    pub client: ClientDescription,
     /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
     /// `250ms`, `1m`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
@@ -44,13 +53,13 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let client = endpoints::client_from_string(&args.client)?;
+    let client = Arc::clone(args.client.endpoint());
     let once = args.once || is_stdio(&args.server)?;
     let forward_to = Arc::clone(&client);
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
-    let service = Service::from_description(&args.server, move |accepted| {
+    let service = Service::new(Arc::clone(args.server.endpoint()), move |accepted| {
         let forward_to = Arc::clone(&forward_to);
         let first = !taken.swap(true, Ordering::SeqCst);
         let finished = Arc::clone(&finished);
@@ -64,7 +73,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
                 finished.notify_one();
             }
         }
-    })?;
+    });
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
     let mut group = ServiceGroup::new();
@@ -90,8 +99,10 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
 }
 
 /// True when SERVER is the `stdio` kind, which serves exactly one connection.
-fn is_stdio(server: &str) -> Result<bool, Failure> {
-    let described = endpoints::Registry::global().describe(Side::Server, server)?;
+fn is_stdio(server: &ServerDescription) -> Result<bool, Failure> {
+    // The whole canonical text: masked secrets would describe as `***`.
+    let text = endpoints::core::description::with_secrets(|| server.to_string());
+    let described = endpoints::Registry::global().describe(Side::Server, &text)?;
     Ok(described.kind == "stdio" && described.layers.is_empty())
 }
 
