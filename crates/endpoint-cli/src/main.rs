@@ -7,9 +7,11 @@
 mod cli;
 mod commands;
 mod failure;
+mod limits;
 mod logging;
 mod output;
 mod pipe;
+mod stats;
 
 use std::process::ExitCode;
 

@@ -104,18 +104,6 @@ async fn join_stdio_lingering(connection: Connection) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Copies both ways between two connections at once. When one side's read ends, the other
-/// side's write half is shut down; returns when both directions have ended, with the bytes
-/// copied each way (`a` to `b`, `b` to `a`).
-///
-/// # Errors
-/// The first error in either direction; both connections are then dropped.
-pub async fn splice(a: Connection, b: Connection) -> std::io::Result<(u64, u64)> {
-    let (a_reader, a_writer) = tokio::io::split(a);
-    let (b_reader, b_writer) = tokio::io::split(b);
-    tokio::try_join!(forward(a_reader, b_writer), forward(b_reader, a_writer))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,8 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::address::Address;
+use crate::prefixed::Prefixed;
+use crate::socket::{PlainSocket, SocketBacked};
 
 /// A byte stream a [`Connection`] can carry: any tokio stream that can be sent between tasks.
 ///
@@ -38,14 +40,76 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> IoStream for T {
 pub struct Connection {
     io: Box<dyn IoStream>,
     info: ConnectionInfo,
+    /// How to take the plain socket back out of `io`, when its bytes are a socket's.
+    plain: Option<Unwrap>,
 }
+
+/// Takes a boxed stream apart into its plain socket, or gives it back.
+pub(crate) type Unwrap = fn(Box<dyn IoStream>) -> Result<PlainSocket, Box<dyn IoStream>>;
 
 impl Connection {
     /// Wraps a stream and what is known about it.
-    pub fn new(io: impl IoStream, info: ConnectionInfo) -> Self {
+    ///
+    /// A `tokio::net::TcpStream` or `UnixStream` is recognised as a
+    /// plain socket, so [`into_plain_socket`](Self::into_plain_socket) can give it back to a
+    /// zero-copy relay; see [`socket_backed`](Self::socket_backed) for other stream types.
+    pub fn new<T: IoStream>(io: T, info: ConnectionInfo) -> Self {
         Connection {
             io: Box::new(io),
             info,
+            plain: known_unwrap::<T>(),
+        }
+    }
+
+    /// Wraps a plugin's stream type whose bytes are a plain socket's, so a relay can splice
+    /// that socket (see [`SocketBacked`]).
+    pub fn socket_backed<T: SocketBacked>(io: T, info: ConnectionInfo) -> Self {
+        Connection {
+            io: Box::new(io),
+            info,
+            plain: Some(unwrap_backed::<T>),
+        }
+    }
+
+    /// Puts `bytes` before the stream's own: readers see them first. For layers that read
+    /// past their handshake (a PROXY header and the first application bytes in one segment);
+    /// unlike wrapping the stream by hand, this keeps [`into_plain_socket`](Self::into_plain_socket)
+    /// working.
+    #[must_use]
+    pub fn with_unread(self, bytes: Vec<u8>) -> Self {
+        if bytes.is_empty() {
+            return self;
+        }
+        Connection {
+            io: Box::new(Prefixed::new(bytes, self.io, self.plain)),
+            info: self.info,
+            plain: Some(Prefixed::unwrap),
+        }
+    }
+
+    /// True when the bytes are a plain socket's, so [`into_plain_socket`](Self::into_plain_socket)
+    /// will succeed.
+    pub fn is_plain_socket(&self) -> bool {
+        self.plain.is_some()
+    }
+
+    /// Gives up the stream for its plain TCP or unix socket (with any bytes a layer read
+    /// ahead), for relaying without copying; the connection comes back unchanged when its
+    /// bytes are not a socket's (TLS, WebSocket, a child process, ...).
+    ///
+    /// # Errors
+    /// Returns `self` when the stream is not a plain socket.
+    pub fn into_plain_socket(self) -> std::result::Result<(PlainSocket, ConnectionInfo), Self> {
+        let Some(unwrap) = self.plain else {
+            return Err(self);
+        };
+        match unwrap(self.io) {
+            Ok(socket) => Ok((socket, self.info)),
+            Err(io) => Err(Connection {
+                io,
+                info: self.info,
+                plain: None,
+            }),
         }
     }
 
@@ -94,6 +158,32 @@ impl Connection {
     /// Borrows the concrete stream if it is a `T`.
     pub fn downcast_ref<T: IoStream>(&self) -> Option<&T> {
         (*self.io).as_any().downcast_ref()
+    }
+}
+
+/// The unwrapper for the stream types every transport uses, recognised by type.
+fn known_unwrap<T: IoStream>() -> Option<Unwrap> {
+    let id = TypeId::of::<T>();
+    if id == TypeId::of::<tokio::net::TcpStream>() {
+        return Some(unwrap_backed::<tokio::net::TcpStream>);
+    }
+    #[cfg(unix)]
+    if id == TypeId::of::<tokio::net::UnixStream>() {
+        return Some(unwrap_backed::<tokio::net::UnixStream>);
+    }
+    None
+}
+
+/// Downcasts `io` to `T` and asks it for its socket.
+fn unwrap_backed<T: SocketBacked>(io: Box<dyn IoStream>) -> Result<PlainSocket, Box<dyn IoStream>> {
+    if !(*io).as_any().is::<T>() {
+        return Err(io);
+    }
+    match io.into_any().downcast::<T>() {
+        Ok(stream) => (*stream)
+            .into_plain_socket()
+            .map_err(|stream| Box::new(stream) as Box<dyn IoStream>),
+        Err(_) => unreachable!("type checked above"),
     }
 }
 

@@ -72,7 +72,6 @@ mod kinds;
 mod options;
 mod server;
 mod specs;
-mod stream;
 
 pub use options::{Cidr, Versions};
 pub use server::{HaproxyServerEndpoint, ProxiedBy};

@@ -13,7 +13,6 @@ use tracing::debug;
 use crate::header;
 use crate::options::{parse_trusted, Cidr, Versions};
 use crate::specs::HAPROXY_OPTIONS;
-use crate::stream::Prefixed;
 
 /// Who relayed a connection: stored in the [`ConnectionInfo`](endpoint_core::ConnectionInfo)
 /// of every connection that came through the `haproxy` layer, while `info.peer` and
@@ -192,10 +191,11 @@ impl Upgrade for HeaderUpgrade {
                     )));
                 }
             }
-            let (mut io, mut info) = connection.into_parts();
-            let (header, rest) = header::read(&mut io, settings.versions)
+            let mut connection = connection;
+            let (header, rest) = header::read(&mut connection, settings.versions)
                 .await
                 .map_err(refused)?;
+            let info = connection.info_mut();
             let proxied = ProxiedBy {
                 peer: info.peer.clone(),
                 local: info.local.clone(),
@@ -210,11 +210,8 @@ impl Upgrade for HeaderUpgrade {
                 "PROXY header read");
             info.insert(proxied);
             info.stack.push("haproxy");
-            Ok(if rest.is_empty() {
-                Connection::new(io, info)
-            } else {
-                Connection::new(Prefixed::new(rest, io), info)
-            })
+            // Keeps the socket spliceable: a relay behind a PROXY header is still zero-copy.
+            Ok(connection.with_unread(rest))
         })
     }
 }

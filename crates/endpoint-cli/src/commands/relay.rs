@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_duration;
+use endpoints::core::relay::relay_counted;
 use endpoints::{
     ClientDescription, ClientEndpoint, Connection, ServerDescription, Service, ServiceGroup, Side,
 };
@@ -15,7 +16,8 @@ use tokio::sync::Notify;
 use tracing::{debug, warn};
 
 use crate::failure::{chain, Failure};
-use crate::pipe::splice;
+use crate::limits::raise_descriptor_limit;
+use crate::stats::RelayStats;
 
 /// Arguments of `endpoint relay`.
 #[derive(Debug, Args)]
@@ -42,6 +44,13 @@ pub struct RelayArgs {
     /// which has only the one connection.
     #[arg(long)]
     pub once: bool,
+    /// Print a line every `--stats-interval` while anything changes (connections open and in
+    /// all, bytes each way, errors) and a summary at exit. On at `-v`.
+    #[arg(long)]
+    pub stats: bool,
+    /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub stats_interval: Duration,
 }
 
 /// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr (with `-v`), and splices
@@ -54,6 +63,15 @@ pub struct RelayArgs {
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let client = Arc::clone(args.client.endpoint());
+    match raise_descriptor_limit() {
+        Ok(Some((from, to))) if crate::logging::verbosity() >= 1 => {
+            eprintln!("raised the open-descriptor limit from {from} to {to}");
+        }
+        Ok(_) => {}
+        Err(e) => warn!(error = %e, "could not raise the open-descriptor limit"),
+    }
+    let stats = Arc::new(RelayStats::default());
+    let counted = Arc::clone(&stats);
     let once = args.once || is_stdio(&args.server)?;
     let forward_to = Arc::clone(&client);
     let taken = Arc::new(AtomicBool::new(false));
@@ -61,6 +79,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let first_done = Arc::clone(&finished);
     let service = Service::new(Arc::clone(args.server.endpoint()), move |accepted| {
         let forward_to = Arc::clone(&forward_to);
+        let stats = Arc::clone(&counted);
         let first = !taken.swap(true, Ordering::SeqCst);
         let finished = Arc::clone(&finished);
         async move {
@@ -68,7 +87,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
                 debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
                 return;
             }
-            relay_one(accepted, forward_to).await;
+            relay_one(accepted, forward_to, &stats).await;
             if once {
                 finished.notify_one();
             }
@@ -94,7 +113,15 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             signal.await;
         }
     };
-    group.run_until(args.grace, until).await?;
+    let reporting = args.stats || crate::logging::verbosity() >= 1;
+    let reporter =
+        reporting.then(|| tokio::spawn(Arc::clone(&stats).report_every(args.stats_interval)));
+    let outcome = group.run_until(args.grace, until).await;
+    if let Some(reporter) = reporter {
+        reporter.abort();
+        eprintln!("relay summary: {}", stats.line());
+    }
+    outcome?;
     Ok(())
 }
 
@@ -106,20 +133,33 @@ fn is_stdio(server: &ServerDescription) -> Result<bool, Failure> {
     Ok(described.kind == "stdio" && described.layers.is_empty())
 }
 
-/// Connects to `client` and splices it with `accepted` until both directions end. A failed
-/// connect is logged and closes `accepted`.
-async fn relay_one(accepted: Connection, client: Arc<dyn ClientEndpoint>) {
-    let peer = accepted.peer_address().clone();
+/// Connects to `client` and relays between it and `accepted` until both directions end
+/// (zero-copy when both are plain sockets; see `endpoints::core::relay`). A failed connect is
+/// logged and closes `accepted`.
+async fn relay_one(accepted: Connection, client: Arc<dyn ClientEndpoint>, stats: &RelayStats) {
+    let _open = stats.opened();
     let outgoing = match client.connect().await {
         Ok(outgoing) => outgoing,
         Err(error) => {
+            stats.failed();
             let error = chain(&error);
+            let peer = accepted.peer_address();
             warn!(%peer, %error, "could not connect; closing the accepted connection");
             return;
         }
     };
-    match splice(accepted, outgoing).await {
-        Ok((sent, received)) => debug!(%peer, sent, received, "relayed connection finished"),
-        Err(error) => debug!(%peer, %error, "relayed connection failed"),
+    // Kept only when it will be logged: an idle pair should cost as little as possible.
+    let peer =
+        tracing::enabled!(tracing::Level::DEBUG).then(|| accepted.peer_address().to_string());
+    let peer = peer.unwrap_or_default();
+    match relay_counted(accepted, outgoing, Some(Arc::clone(&stats.traffic))).await {
+        Ok(relayed) => debug!(
+            %peer, sent = relayed.a_to_b, received = relayed.b_to_a, zero_copy = relayed.zero_copy,
+            "relayed connection finished"
+        ),
+        Err(error) => {
+            stats.failed();
+            debug!(%peer, %error, "relayed connection failed");
+        }
     }
 }

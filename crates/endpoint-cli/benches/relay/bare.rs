@@ -1,0 +1,106 @@
+//! The peers `endpoint relay` is measured against, each a few lines on a well-known base:
+//! tokio's `copy_bidirectional`, and a realm-style splice relay (two pipes per connection,
+//! kept for the connection's life). Each runs in a process of its own (this bench binary,
+//! re-executed), so its CPU time and memory are its own.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use tokio::io::Interest;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Serves forever: accepts on `listener`, connects to `target`, relays with `relay`.
+pub async fn serve<F, Fut>(listener: TcpListener, target: String, relay: F) -> io::Result<()>
+where
+    F: Fn(TcpStream, TcpStream) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = io::Result<()>> + Send + 'static,
+{
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of descriptors, say: wait and try again, as any real relay must.
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            if let Ok(outbound) = TcpStream::connect(&target).await {
+                let _ = relay(inbound, outbound).await;
+            }
+        });
+    }
+}
+
+/// tokio's relay: two 8 KiB buffers per connection, user-space copies.
+pub async fn tokio_copy(mut a: TcpStream, mut b: TcpStream) -> io::Result<()> {
+    tokio::io::copy_bidirectional(&mut a, &mut b)
+        .await
+        .map(|_| ())
+}
+
+/// A realm-style splice relay: one pipe per direction for the connection's whole life.
+pub async fn splice_pair(a: TcpStream, b: TcpStream) -> io::Result<()> {
+    let result = tokio::try_join!(one_way(&a, &b), one_way(&b, &a));
+    result.map(|_| ())
+}
+
+async fn one_way(from: &TcpStream, to: &TcpStream) -> io::Result<()> {
+    let (read_end, write_end) = pipe()?;
+    loop {
+        let n = loop {
+            from.readable().await?;
+            match from.try_io(Interest::READABLE, || {
+                splice(from.as_raw_fd(), write_end.as_raw_fd(), 1 << 16)
+            }) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            return socket2::SockRef::from(to).shutdown(std::net::Shutdown::Write);
+        }
+        let mut left = n;
+        while left > 0 {
+            to.writable().await?;
+            match to.try_io(Interest::WRITABLE, || {
+                splice(read_end.as_raw_fd(), to.as_raw_fd(), left)
+            }) {
+                Ok(m) => left -= m,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: room for two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both are open and ours.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
+    // SAFETY: open descriptors, null offsets (sockets and pipes have no offsets).
+    let n = unsafe {
+        libc::splice(
+            from,
+            std::ptr::null_mut(),
+            to,
+            std::ptr::null_mut(),
+            len,
+            libc::SPLICE_F_MOVE | libc::SPLICE_F_NONBLOCK,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}

@@ -1,0 +1,299 @@
+//! The loads: bulk throughput into a sink, connection churn and round trips against an echo
+//! server, and thousands of idle pairs; and what each measured.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::proc_stats;
+use crate::Running;
+
+/// How much of each load to run.
+pub struct Settings {
+    pub streams: usize,
+    pub bytes_per_stream: u64,
+    pub churn_workers: usize,
+    pub churn_for: Duration,
+    pub round_trips_for: Duration,
+    pub idle_counts: Vec<usize>,
+}
+
+impl Settings {
+    pub fn new(quick: bool) -> Self {
+        if quick {
+            Settings {
+                streams: 2,
+                bytes_per_stream: 64 << 20,
+                churn_workers: 4,
+                churn_for: Duration::from_millis(300),
+                round_trips_for: Duration::from_millis(300),
+                idle_counts: vec![200],
+            }
+        } else {
+            Settings {
+                streams: 4,
+                bytes_per_stream: 1 << 30,
+                churn_workers: 8,
+                churn_for: Duration::from_millis(1500),
+                round_trips_for: Duration::from_secs(2),
+                idle_counts: vec![1000, 5000],
+            }
+        }
+    }
+}
+
+/// The servers relays forward to, in this process: a sink (reads to the end, then closes)
+/// and an echo server.
+pub struct Upstreams {
+    pub sink: String,
+    pub echo: String,
+}
+
+impl Upstreams {
+    pub async fn start() -> Self {
+        let sink = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
+        let echo = TcpListener::bind("127.0.0.1:0").await.expect("bind echo");
+        let addresses = Upstreams {
+            sink: sink.local_addr().expect("address").to_string(),
+            echo: echo.local_addr().expect("address").to_string(),
+        };
+        tokio::spawn(serve(sink, |mut s: TcpStream| async move {
+            let mut buffer = vec![0u8; 256 * 1024];
+            while let Ok(n) = s.read(&mut buffer).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        }));
+        tokio::spawn(serve(echo, |mut s: TcpStream| async move {
+            let (mut r, mut w) = s.split();
+            let _ = tokio::io::copy(&mut r, &mut w).await;
+        }));
+        addresses
+    }
+}
+
+async fn serve<F, Fut>(listener: TcpListener, handle: F)
+where
+    F: Fn(TcpStream) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match listener.accept().await {
+            Ok((s, _)) => {
+                tokio::spawn(handle(s));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+}
+
+/// What one run of one relay measured.
+#[derive(Clone, Debug, Default)]
+pub struct Measured {
+    pub gib_per_s: f64,
+    pub cpu_per_gib: f64,
+    pub connections_per_s: f64,
+    pub round_trips_per_s: f64,
+    /// (idle pairs, bytes per pair, descriptors per pair)
+    pub idle: Vec<(usize, f64, f64)>,
+}
+
+fn pid(running: &Running) -> u32 {
+    running.child.id()
+}
+
+impl Measured {
+    pub async fn throughput(&mut self, running: &Running, settings: &Settings) {
+        let cpu_before = proc_stats::cpu_seconds(pid(running));
+        let started = Instant::now();
+        let mut streams = JoinSet::new();
+        for _ in 0..settings.streams {
+            let address = running.address.clone();
+            let bytes = settings.bytes_per_stream;
+            streams.spawn(async move {
+                let mut s = TcpStream::connect(&address).await.expect("connect");
+                let chunk = vec![0x5a_u8; 256 * 1024];
+                let mut left = bytes;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64) as usize;
+                    s.write_all(&chunk[..n]).await.expect("send");
+                    left -= n as u64;
+                }
+                s.shutdown().await.expect("shutdown");
+                // The sink closes once it has everything; the relay passes that on.
+                let mut rest = Vec::new();
+                s.read_to_end(&mut rest).await.expect("end");
+            });
+        }
+        while let Some(done) = streams.join_next().await {
+            done.expect("stream");
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let gib =
+            (settings.streams as u64 * settings.bytes_per_stream) as f64 / (1u64 << 30) as f64;
+        self.gib_per_s = gib / elapsed;
+        // Reaped children's time (socat) lands in the parent once it waits for them.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.cpu_per_gib = (proc_stats::cpu_seconds(pid(running)) - cpu_before) / gib;
+    }
+
+    pub async fn connections(&mut self, running: &Running, settings: &Settings) {
+        let count = Arc::new(AtomicU64::new(0));
+        let until = Instant::now() + settings.churn_for;
+        let started = Instant::now();
+        let mut workers = JoinSet::new();
+        for _ in 0..settings.churn_workers {
+            let address = running.address.clone();
+            let count = Arc::clone(&count);
+            workers.spawn(async move {
+                while Instant::now() < until {
+                    let mut s = TcpStream::connect(&address).await.expect("connect");
+                    s.write_all(b"x").await.expect("send");
+                    let mut back = [0u8; 1];
+                    s.read_exact(&mut back).await.expect("echo");
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        while let Some(done) = workers.join_next().await {
+            done.expect("worker");
+        }
+        self.connections_per_s =
+            count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    }
+
+    pub async fn round_trips(&mut self, running: &Running, settings: &Settings) {
+        let mut s = TcpStream::connect(&running.address).await.expect("connect");
+        s.set_nodelay(true).expect("nodelay");
+        let message = [7u8; 64];
+        let mut back = [0u8; 64];
+        let mut count = 0u64;
+        let started = Instant::now();
+        while started.elapsed() < settings.round_trips_for {
+            s.write_all(&message).await.expect("send");
+            s.read_exact(&mut back).await.expect("echo");
+            count += 1;
+        }
+        self.round_trips_per_s = count as f64 / started.elapsed().as_secs_f64();
+    }
+
+    /// Opens `count` relayed pairs (each passes one byte both ways, then idles) and reads what
+    /// they cost the relay beyond a warmed-up baseline.
+    pub async fn idle(&mut self, running: &Running, count: usize, forking: bool) {
+        let pid = pid(running);
+        // Warm up: a burst of concurrent pairs fills any pools the relay keeps.
+        let warm = open_pairs(&running.address, 64).await;
+        drop(warm);
+        settle(pid, |_| true).await;
+        let (pss_before, fds_before) = (proc_stats::pss_bytes(pid), proc_stats::descriptors(pid));
+        let pairs = open_pairs(&running.address, count).await;
+        let wanted = fds_before + 2 * count as u64;
+        if !forking {
+            settle(pid, |_| proc_stats::descriptors(pid) >= wanted).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (pss_after, fds_after) = (proc_stats::pss_bytes(pid), proc_stats::descriptors(pid));
+        drop(pairs);
+        self.idle.push((
+            count,
+            pss_after.saturating_sub(pss_before) as f64 / count as f64,
+            fds_after.saturating_sub(fds_before) as f64 / count as f64,
+        ));
+    }
+
+    pub fn brief(&self) -> String {
+        format!(
+            "{:.2} GiB/s, {:.3} CPU s/GiB, {:.0} conn/s, {:.0} RTT/s, idle {}",
+            self.gib_per_s,
+            self.cpu_per_gib,
+            self.connections_per_s,
+            self.round_trips_per_s,
+            self.idle_summary()
+        )
+    }
+
+    pub fn idle_summary(&self) -> String {
+        self.idle
+            .iter()
+            .map(|(n, bytes, fds)| format!("{n}: {bytes:.0} B, {fds:.2} fds"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Memory per idle pair, as a ratio against `peer` at each count both measured.
+    pub fn idle_ratio(&self, peer: &Measured) -> String {
+        self.idle
+            .iter()
+            .filter_map(|(n, bytes, _)| {
+                let (_, theirs, _) = peer.idle.iter().find(|(m, _, _)| m == n)?;
+                Some(format!(
+                    ", memory per idle pair at {n} {:.2}×",
+                    bytes / theirs
+                ))
+            })
+            .collect()
+    }
+
+    /// The median of every figure over several runs.
+    pub fn median(runs: &[Measured]) -> Measured {
+        let median = |f: &dyn Fn(&Measured) -> f64| {
+            let mut values: Vec<f64> = runs.iter().map(f).collect();
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        let idle = runs[0]
+            .idle
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _, _))| (*n, median(&|m| m.idle[i].1), median(&|m| m.idle[i].2)))
+            .collect();
+        Measured {
+            gib_per_s: median(&|m| m.gib_per_s),
+            cpu_per_gib: median(&|m| m.cpu_per_gib),
+            connections_per_s: median(&|m| m.connections_per_s),
+            round_trips_per_s: median(&|m| m.round_trips_per_s),
+            idle,
+        }
+    }
+}
+
+/// Opens `count` pairs through the relay, 64 at a time, each echoing one byte.
+async fn open_pairs(address: &str, count: usize) -> Vec<TcpStream> {
+    let mut pairs = Vec::with_capacity(count);
+    let mut batch = JoinSet::new();
+    for i in 0..count {
+        let address = address.to_string();
+        batch.spawn(async move {
+            let mut s = TcpStream::connect(&address).await.expect("connect");
+            s.write_all(b"i").await.expect("send");
+            let mut back = [0u8; 1];
+            s.read_exact(&mut back).await.expect("echo");
+            s
+        });
+        if batch.len() == 64 || i + 1 == count {
+            while let Some(s) = batch.join_next().await {
+                pairs.push(s.expect("pair"));
+            }
+        }
+    }
+    pairs
+}
+
+/// Polls until `done` holds (at most 10 s): the relay closes and opens sockets on its own
+/// time, after ours.
+async fn settle(pid: u32, done: impl Fn(u64) -> bool) {
+    let mut last = proc_stats::descriptors(pid);
+    for _ in 0..200 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = proc_stats::descriptors(pid);
+        if done(last) && now == last {
+            return;
+        }
+        last = now;
+    }
+}
