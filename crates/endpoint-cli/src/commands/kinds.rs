@@ -357,6 +357,37 @@ impl OptionView {
 mod tests {
     use super::*;
 
+    fn names(chosen: &Selection<'_>) -> Vec<String> {
+        let kinds = chosen
+            .kinds
+            .iter()
+            .map(|k| format!("{} {} {}", k.name, k.side(), role(k)));
+        let shorthands = chosen
+            .shorthands
+            .iter()
+            .map(|s| format!("{} {} shorthand", s.name, s.side));
+        let urls = chosen.urls.iter().map(|u| format!("{}://", u.scheme));
+        kinds.chain(shorthands).chain(urls).collect()
+    }
+
+    #[test]
+    fn names_pick_kinds_layers_shorthands_and_url_forms() -> Result<(), Failure> {
+        let registry = Registry::global();
+        let pick = |wanted: &[&str]| {
+            let wanted: Vec<String> = wanted.iter().map(|w| (*w).to_owned()).collect();
+            Selection::new(registry, &wanted).map(|chosen| names(&chosen))
+        };
+        assert_eq!(pick(&["TCP6"])?, ["tcp6 server base"]);
+        assert_eq!(pick(&["tls+"])?, ["tls server layer", "tls client layer"]);
+        assert_eq!(pick(&["wss://"])?, ["wss://"]);
+        let ws = pick(&["ws"])?;
+        assert!(ws.contains(&"ws client shorthand".to_owned()), "{ws:?}");
+        assert!(ws.contains(&"ws://".to_owned()), "{ws:?}");
+        assert!(!ws.iter().any(|n| n.starts_with("wss")), "{ws:?}");
+        assert!(matches!(pick(&["tcp+"]), Err(Failure::Usage(_))));
+        Ok(())
+    }
+
     #[test]
     fn text_shows_usage_and_options() {
         let registry = Registry::global();
