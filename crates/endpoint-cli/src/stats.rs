@@ -18,9 +18,9 @@ pub struct RelayStats {
 }
 
 /// Counts a connection as open until dropped.
-pub struct Open<'a>(&'a RelayStats);
+pub struct Open(Arc<RelayStats>);
 
-impl Drop for Open<'_> {
+impl Drop for Open {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::Relaxed);
     }
@@ -28,10 +28,10 @@ impl Drop for Open<'_> {
 
 impl RelayStats {
     /// Counts one accepted connection, open until the guard is dropped.
-    pub fn opened(&self) -> Open<'_> {
+    pub fn opened(self: &Arc<Self>) -> Open {
         self.open.fetch_add(1, Ordering::Relaxed);
         self.total.fetch_add(1, Ordering::Relaxed);
-        Open(self)
+        Open(Arc::clone(self))
     }
 
     /// Counts a failed connect or a relay that ended in an error.
@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn a_connection_is_open_until_its_guard_drops() {
-        let stats = RelayStats::default();
+        let stats = Arc::new(RelayStats::default());
         let open = stats.opened();
         assert!(stats.line().starts_with("1 open, 1 in all"));
         drop(open);

@@ -10,27 +10,9 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::address::Address;
+use crate::io_stream::{IoStream, SocketBacked, Unwrap};
 use crate::prefixed::Prefixed;
-use crate::socket::{PlainSocket, SocketBacked};
-
-/// A byte stream a [`Connection`] can carry: any tokio stream that can be sent between tasks.
-///
-/// Blanket-implemented; it exists so the stream can be boxed once and downcast back.
-pub trait IoStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {
-    /// Converts the box into `Box<dyn Any>` for downcasting.
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
-    /// Borrows the stream as `&dyn Any` for downcasting.
-    fn as_any(&self) -> &dyn Any;
-}
-
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> IoStream for T {
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+use crate::socket::{PlainSocket, SocketStream};
 
 /// An open connection: a byte stream (`AsyncRead + AsyncWrite`) and its [`ConnectionInfo`].
 ///
@@ -43,9 +25,6 @@ pub struct Connection {
     /// How to take the plain socket back out of `io`, when its bytes are a socket's.
     plain: Option<Unwrap>,
 }
-
-/// Takes a boxed stream apart into its plain socket, or gives it back.
-pub(crate) type Unwrap = fn(Box<dyn IoStream>) -> Result<PlainSocket, Box<dyn IoStream>>;
 
 impl Connection {
     /// Wraps a stream and what is known about it.
@@ -85,6 +64,17 @@ impl Connection {
             info: self.info,
             plain: Some(Prefixed::unwrap),
         }
+    }
+
+    /// Makes a connection of a plain socket again (its unread bytes first), e.g. when a relay
+    /// cannot splice after all.
+    pub fn from_plain_socket(socket: PlainSocket, info: ConnectionInfo) -> Self {
+        let connection = match socket.stream {
+            SocketStream::Tcp(s) => Connection::new(s, info),
+            #[cfg(unix)]
+            SocketStream::Unix(s) => Connection::new(s, info),
+        };
+        connection.with_unread(socket.unread)
     }
 
     /// True when the bytes are a plain socket's, so [`into_plain_socket`](Self::into_plain_socket)
@@ -258,6 +248,12 @@ impl ConnectionInfo {
     /// Stores a value a layer learned, replacing one of the same type.
     pub fn insert<T: Any + Send + Sync + fmt::Debug>(&mut self, value: T) {
         self.extensions.0.insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    /// True when a layer stored anything (which may need to live as long as the connection:
+    /// a `maxConnections` admission is one).
+    pub(crate) fn has_extensions(&self) -> bool {
+        !self.extensions.0.is_empty()
     }
 
     /// Reads a value a layer stored, e.g. `info.get::<PeerCredentials>()`.

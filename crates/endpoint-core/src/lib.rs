@@ -41,6 +41,7 @@ mod egress;
 mod endpoint;
 mod error;
 mod future;
+mod io_stream;
 mod kind;
 mod layer;
 mod listener;
@@ -61,13 +62,14 @@ mod ws_problem;
 pub use address::{Address, UnixAddress};
 pub use authority::Authority;
 pub use cap::Admitted;
-pub use connection::{Connection, ConnectionInfo, IoStream};
+pub use connection::{Connection, ConnectionInfo};
 pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
 pub use egress::{AddressClass, Cidr, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{Error, Result};
 pub use future::BoxFuture;
+pub use io_stream::{IoStream, SocketBacked};
 pub use kind::{
     Builder, ClientLayerParser, ClientParser, Kind, ServerLayerParser, ServerParser, Shorthand,
     UrlForm,
@@ -80,7 +82,7 @@ pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
 pub use service::{shutdown_signal, Service, ServiceGroup};
 pub use side::Side;
-pub use socket::{PlainSocket, SocketBacked, SocketStream};
+pub use socket::{PlainSocket, SocketStream};
 pub use tls_problem::TlsProblem;
 pub use value::{ClientDescription, ServerDescription};
 pub use ws_problem::WsProblem;

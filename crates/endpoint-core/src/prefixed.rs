@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::connection::{IoStream, Unwrap};
+use crate::io_stream::{IoStream, Unwrap};
 use crate::socket::PlainSocket;
 
 /// `inner`, with `prefix` read first. Made by

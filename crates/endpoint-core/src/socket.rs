@@ -7,20 +7,20 @@
 //! free by handing a `tokio::net::TcpStream` or `UnixStream` to
 //! [`Connection::new`](crate::Connection::new); a layer that reads ahead (a PROXY header)
 //! keeps it with [`Connection::with_unread`](crate::Connection::with_unread); a plugin with a
-//! stream type of its own that wraps such a socket implements [`SocketBacked`] and builds its
-//! connection with [`Connection::socket_backed`](crate::Connection::socket_backed).
+//! stream type of its own that wraps such a socket implements
+//! [`SocketBacked`](crate::SocketBacked) and builds its connection with
+//! [`Connection::socket_backed`](crate::Connection::socket_backed).
 
 use std::io;
 use std::net::Shutdown;
 #[cfg(unix)]
 use std::os::fd::{AsRawFd, RawFd};
+use std::task::{Context, Poll};
 
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 #[cfg(unix)]
 use tokio::net::UnixStream;
-
-use crate::connection::{Connection, ConnectionInfo, IoStream};
 
 /// A connected stream socket registered with tokio: what zero-copy relaying works on.
 #[derive(Debug)]
@@ -50,75 +50,37 @@ impl PlainSocket {
             stream,
         }
     }
-
-    /// Makes a connection of the socket again (the unread bytes first), e.g. when a relay
-    /// cannot splice after all.
-    pub fn into_connection(self, info: ConnectionInfo) -> Connection {
-        let connection = match self.stream {
-            SocketStream::Tcp(s) => Connection::new(s, info),
-            #[cfg(unix)]
-            SocketStream::Unix(s) => Connection::new(s, info),
-        };
-        connection.with_unread(self.unread)
-    }
-}
-
-/// A stream type whose bytes are a plain socket's, so a relay may splice that socket directly.
-///
-/// Implement it for a plugin's own stream type that wraps a TCP or unix socket without
-/// changing the bytes (after a handshake of its own, say), and build the connection with
-/// [`Connection::socket_backed`](crate::Connection::socket_backed). Streams that transform
-/// the bytes (encryption, framing, throttling, counting) must not implement it: splicing
-/// bypasses them.
-pub trait SocketBacked: IoStream + Sized {
-    /// Gives up the stream for its socket, or gives it back unchanged when it cannot.
-    ///
-    /// # Errors
-    /// Returns `self` when the stream is not (or no longer) a plain socket.
-    fn into_plain_socket(self) -> Result<PlainSocket, Self>;
-}
-
-impl SocketBacked for TcpStream {
-    fn into_plain_socket(self) -> Result<PlainSocket, Self> {
-        Ok(PlainSocket::new(SocketStream::Tcp(self)))
-    }
-}
-
-#[cfg(unix)]
-impl SocketBacked for UnixStream {
-    fn into_plain_socket(self) -> Result<PlainSocket, Self> {
-        Ok(PlainSocket::new(SocketStream::Unix(self)))
-    }
 }
 
 impl SocketStream {
-    /// Waits until the socket may be readable (data, end-of-file or an error).
+    /// Polls until the socket may be readable (data, end-of-file or an error), registering
+    /// the task to wake when it is.
     ///
     /// # Errors
     /// An error from the reactor.
-    pub async fn readable(&self) -> io::Result<()> {
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            SocketStream::Tcp(s) => s.readable().await,
+            SocketStream::Tcp(s) => s.poll_read_ready(cx),
             #[cfg(unix)]
-            SocketStream::Unix(s) => s.readable().await,
+            SocketStream::Unix(s) => s.poll_read_ready(cx),
         }
     }
 
-    /// Waits until the socket may be writable.
+    /// Polls until the socket may be writable, registering the task to wake when it is.
     ///
     /// # Errors
     /// An error from the reactor.
-    pub async fn writable(&self) -> io::Result<()> {
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            SocketStream::Tcp(s) => s.writable().await,
+            SocketStream::Tcp(s) => s.poll_write_ready(cx),
             #[cfg(unix)]
-            SocketStream::Unix(s) => s.writable().await,
+            SocketStream::Unix(s) => s.poll_write_ready(cx),
         }
     }
 
     /// Runs a non-blocking operation on the socket; a `WouldBlock` from `f` clears the
-    /// readiness so the next [`readable`](Self::readable) or [`writable`](Self::writable)
-    /// waits (tokio's `try_io`).
+    /// readiness so the next [`poll_read_ready`](Self::poll_read_ready) or
+    /// [`poll_write_ready`](Self::poll_write_ready) waits (tokio's `try_io`).
     ///
     /// # Errors
     /// What `f` returns, or `WouldBlock` when the socket is not ready.
@@ -143,18 +105,6 @@ impl SocketStream {
             SocketStream::Tcp(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
             #[cfg(unix)]
             SocketStream::Unix(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
-        }
-    }
-
-    /// Writes what the socket takes now without waiting (tokio's `try_write`).
-    ///
-    /// # Errors
-    /// `WouldBlock` when the send buffer is full, or the OS error.
-    pub fn try_write(&self, bytes: &[u8]) -> io::Result<usize> {
-        match self {
-            SocketStream::Tcp(s) => s.try_write(bytes),
-            #[cfg(unix)]
-            SocketStream::Unix(s) => s.try_write(bytes),
         }
     }
 

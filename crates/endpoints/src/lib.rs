@@ -62,6 +62,10 @@ pub use endpoint_core::{
     ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
 };
 
+/// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s
+/// engine): [`relay::relay`], [`relay::forward`].
+pub use endpoint_core::relay;
+
 /// The plugin author's API: everything a transport, layer or plugin crate uses to register
 /// kinds and build endpoints (the `endpoint-core` crate).
 pub use endpoint_core as core;

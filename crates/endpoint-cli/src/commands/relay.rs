@@ -2,16 +2,18 @@
 //! connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
 //! connection is done).
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_duration;
-use endpoints::core::relay::relay_counted;
+use endpoints::core::relay::{forward, ForwardError};
 use endpoints::{
     ClientDescription, ClientEndpoint, Connection, ServerDescription, Service, ServiceGroup, Side,
 };
+use futures_util::FutureExt;
 use tokio::sync::Notify;
 use tracing::{debug, warn};
 
@@ -78,20 +80,20 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
     let service = Service::new(Arc::clone(args.server.endpoint()), move |accepted| {
-        let forward_to = Arc::clone(&forward_to);
-        let stats = Arc::clone(&counted);
         let first = !taken.swap(true, Ordering::SeqCst);
-        let finished = Arc::clone(&finished);
-        async move {
-            if once && !first {
-                debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
-                return;
-            }
-            relay_one(accepted, forward_to, &stats).await;
-            if once {
+        let refused = once && !first;
+        if refused {
+            debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
+        }
+        let finished = once.then(|| Arc::clone(&finished));
+        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted));
+        // No `async` block: it would keep a second copy of the relay's state for the pair's
+        // whole life, and an idle relayed pair should cost little more than its sockets.
+        futures_util::future::OptionFuture::from(relaying).map(move |_| {
+            if let Some(finished) = finished {
                 finished.notify_one();
             }
-        }
+        })
     });
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
@@ -133,33 +135,38 @@ fn is_stdio(server: &ServerDescription) -> Result<bool, Failure> {
     Ok(described.kind == "stdio" && described.layers.is_empty())
 }
 
-/// Connects to `client` and relays between it and `accepted` until both directions end
-/// (zero-copy when both are plain sockets; see `endpoints::core::relay`). A failed connect is
-/// logged and closes `accepted`.
-async fn relay_one(accepted: Connection, client: Arc<dyn ClientEndpoint>, stats: &RelayStats) {
-    let _open = stats.opened();
-    let outgoing = match client.connect().await {
-        Ok(outgoing) => outgoing,
-        Err(error) => {
-            stats.failed();
-            let error = chain(&error);
-            let peer = accepted.peer_address();
-            warn!(%peer, %error, "could not connect; closing the accepted connection");
-            return;
+/// Connects to the client side and relays between it and the accepted connection until
+/// both directions end (zero-copy when both are plain sockets; see
+/// `endpoints::core::relay`). A failed connect is logged and closes the accepted connection.
+fn relay_one(
+    accepted: Connection,
+    client: &Arc<dyn ClientEndpoint>,
+    stats: &Arc<RelayStats>,
+) -> impl Future<Output = ()> {
+    let open = stats.opened();
+    let stats = Arc::clone(stats);
+    // Kept only when it will be logged.
+    let peer = tracing::enabled!(tracing::Level::DEBUG)
+        .then(|| accepted.peer_address().to_string())
+        .unwrap_or_default();
+    let traffic = Some(Arc::clone(&stats.traffic));
+    forward(accepted, Arc::clone(client), traffic).map(move |outcome| {
+        drop(open);
+        match outcome {
+            Ok(relayed) => debug!(
+                %peer, sent = relayed.a_to_b, received = relayed.b_to_a,
+                zero_copy = relayed.zero_copy, "relayed connection finished"
+            ),
+            Err(ForwardError::Connect { error, accepted }) => {
+                stats.failed();
+                let error = chain(&error);
+                let peer = accepted.peer_address();
+                warn!(%peer, %error, "could not connect; closing the accepted connection");
+            }
+            Err(ForwardError::Relay(error)) => {
+                stats.failed();
+                debug!(%peer, %error, "relayed connection failed");
+            }
         }
-    };
-    // Kept only when it will be logged: an idle pair should cost as little as possible.
-    let peer =
-        tracing::enabled!(tracing::Level::DEBUG).then(|| accepted.peer_address().to_string());
-    let peer = peer.unwrap_or_default();
-    match relay_counted(accepted, outgoing, Some(Arc::clone(&stats.traffic))).await {
-        Ok(relayed) => debug!(
-            %peer, sent = relayed.a_to_b, received = relayed.b_to_a, zero_copy = relayed.zero_copy,
-            "relayed connection finished"
-        ),
-        Err(error) => {
-            stats.failed();
-            debug!(%peer, %error, "relayed connection failed");
-        }
-    }
+    })
 }

@@ -5,15 +5,18 @@
 //! no second task). A direction takes a buffer from the pool to poll a read and gives it back
 //! when the read is pending or the bytes are written: an idle pair holds no buffer.
 
-use std::future::poll_fn;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::pool::{self, BUFFERS};
+use super::traffic::Traffic;
+use crate::connection::Connection;
 
 /// One direction's progress.
 #[derive(Default)]
@@ -100,28 +103,46 @@ impl Direction {
     }
 }
 
-/// Copies both ways between `a` and `b` until both directions have ended (each end-of-file
-/// shuts the other side's write half down) or one fails. Returns the bytes moved `a`→`b` and
-/// `b`→`a`.
-pub(super) async fn both_ways<A, B>(
-    a: &mut A,
-    b: &mut B,
-    a_to_b: Option<&AtomicU64>,
-    b_to_a: Option<&AtomicU64>,
-) -> io::Result<(u64, u64)>
-where
-    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
-    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
-{
-    let mut forward = Direction::default();
-    let mut backward = Direction::default();
-    poll_fn(|cx| {
-        let there = forward.poll_move(cx, Pin::new(&mut *a), Pin::new(&mut *b), a_to_b)?;
-        let back = backward.poll_move(cx, Pin::new(&mut *b), Pin::new(&mut *a), b_to_a)?;
+/// Two streams copied both ways: a hand-written future, so an idle pair holds its two
+/// connections and a few words per direction.
+pub(super) struct CopyPair {
+    a: Connection,
+    b: Connection,
+    there: Direction,
+    back: Direction,
+    traffic: Option<Arc<Traffic>>,
+}
+
+impl CopyPair {
+    pub(super) fn new(a: Connection, b: Connection, traffic: Option<Arc<Traffic>>) -> Self {
+        CopyPair {
+            a,
+            b,
+            there: Direction::default(),
+            back: Direction::default(),
+            traffic,
+        }
+    }
+}
+
+impl Future for CopyPair {
+    type Output = io::Result<(u64, u64)>;
+
+    /// Both directions until both have ended (each end-of-file shuts the other side's write
+    /// half down), or the first error.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let counters = this.traffic.as_deref().map(|t| (&t.a_to_b, &t.b_to_a));
+        let (a_to_b, b_to_a) = counters.unzip();
+        let there =
+            this.there
+                .poll_move(cx, Pin::new(&mut this.a), Pin::new(&mut this.b), a_to_b)?;
+        let back = this
+            .back
+            .poll_move(cx, Pin::new(&mut this.b), Pin::new(&mut this.a), b_to_a)?;
         match (there, back) {
             (Poll::Ready(there), Poll::Ready(back)) => Poll::Ready(Ok((there, back))),
             _ => Poll::Pending,
         }
-    })
-    .await
+    }
 }

@@ -5,14 +5,20 @@
 //! When no pipe can be had (out of descriptors), that chunk goes through a pooled user-space
 //! buffer instead: a descriptor shortage slows a pair down but never breaks it.
 
+use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 
 use tokio::io::Interest;
 
 use super::pool::{self, Pool, BUFFERS};
-use crate::socket::SocketStream;
+use super::traffic::Traffic;
+use crate::connection::ConnectionInfo;
+use crate::socket::{PlainSocket, SocketStream};
 
 /// Idle pipes kept for reuse (two descriptors each).
 static PIPES: Pool<Pipe> = Pool::new(16);
@@ -98,118 +104,217 @@ fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
     }
 }
 
-/// Moves bytes from `from` to `to` until `from` ends, then shuts `to`'s write side down
-/// (half-close). `unread` (bytes a layer read ahead from `from`) goes first. Counts into
-/// `counter` as bytes arrive. Returns how many bytes were moved.
-pub(super) async fn one_way(
-    from: &SocketStream,
-    to: &SocketStream,
+/// Two plain sockets relayed both ways: a hand-written future, so an idle pair holds only
+/// its sockets and a few words per direction (an `async fn` would keep room for every state
+/// it passes through).
+pub(super) struct SplicePair {
+    a: SocketStream,
+    b: SocketStream,
+    there: Flow,
+    back: Flow,
+    traffic: Option<Arc<Traffic>>,
+    /// Kept until the pair ends when they carry extensions (a `maxConnections` admission is
+    /// one); dropped at once otherwise.
+    _infos: Option<Box<(ConnectionInfo, ConnectionInfo)>>,
+}
+
+/// One direction's progress.
+#[derive(Default)]
+struct Flow {
+    /// Bytes a layer read ahead, sent before any spliced ones; `unread_sent` of them are out.
     unread: Vec<u8>,
-    counter: Option<&AtomicU64>,
-) -> io::Result<u64> {
-    let mut moved = 0u64;
-    let count = |n: usize| {
-        if let Some(counter) = counter {
-            counter.fetch_add(n as u64, Ordering::Relaxed);
+    unread_sent: usize,
+    /// The pipe, only while bytes are in it (or about to be).
+    lease: Option<Lease>,
+    /// A user-space chunk, only when no pipe could be had (out of descriptors).
+    spill: Option<(Box<[u8]>, usize, usize)>,
+    done: bool,
+    moved: u64,
+}
+
+impl SplicePair {
+    pub(super) fn new(
+        (a, a_info): (PlainSocket, ConnectionInfo),
+        (b, b_info): (PlainSocket, ConnectionInfo),
+        traffic: Option<Arc<Traffic>>,
+    ) -> Self {
+        let keep = a_info.has_extensions() || b_info.has_extensions();
+        SplicePair {
+            a: a.stream,
+            b: b.stream,
+            there: Flow {
+                unread: a.unread,
+                ..Flow::default()
+            },
+            back: Flow {
+                unread: b.unread,
+                ..Flow::default()
+            },
+            traffic,
+            _infos: keep.then(|| Box::new((a_info, b_info))),
         }
-    };
-    if !unread.is_empty() {
-        write_all(to, &unread).await?;
-        moved += unread.len() as u64;
-        count(unread.len());
     }
-    drop(unread);
-    let mut lease: Option<Lease> = None;
-    loop {
-        if lease.is_none() {
-            lease = match PIPES.take().map_or_else(Pipe::new, Ok) {
-                Ok(pipe) => Some(Lease {
-                    pipe: Some(pipe),
-                    held: 0,
-                }),
-                Err(e) if is_out_of_descriptors(&e) => None,
-                Err(e) => return Err(e),
-            };
+}
+
+impl Future for SplicePair {
+    type Output = io::Result<(u64, u64)>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let counters = this.traffic.as_deref().map(|t| (&t.a_to_b, &t.b_to_a));
+        let (a_to_b, b_to_a) = counters.unzip();
+        let there = this.there.poll_move(cx, &this.a, &this.b, a_to_b);
+        let back = this.back.poll_move(cx, &this.b, &this.a, b_to_a);
+        match (there, back) {
+            (Poll::Ready(Err(e)), _) | (_, Poll::Ready(Err(e))) => {
+                // A failure either way ends the pair; TCP ends learn it as a reset.
+                this.a.reset_on_close();
+                this.b.reset_on_close();
+                Poll::Ready(Err(e))
+            }
+            (Poll::Ready(Ok(there)), Poll::Ready(Ok(back))) => Poll::Ready(Ok((there, back))),
+            _ => Poll::Pending,
         }
-        let Some(current) = lease.as_mut() else {
-            // No pipe to be had: this chunk goes through user space.
-            match copy_chunk(from, to).await? {
-                0 => break,
-                n => {
-                    moved += n as u64;
-                    count(n);
+    }
+}
+
+impl Flow {
+    /// Moves bytes from `from` to `to` until `from` ends, then shuts `to`'s write side down
+    /// (half-close). Returns how many bytes were moved.
+    fn poll_move(
+        &mut self,
+        cx: &mut Context<'_>,
+        from: &SocketStream,
+        to: &SocketStream,
+        counter: Option<&AtomicU64>,
+    ) -> Poll<io::Result<u64>> {
+        loop {
+            if self.done {
+                return Poll::Ready(Ok(self.moved));
+            }
+            // Bytes already in hand go out first: read ahead by a layer, in a pipe, or
+            // spilled into a buffer.
+            let sent = if self.unread_sent < self.unread.len() {
+                ready!(to.poll_write_ready(cx))?;
+                let rest = &self.unread[self.unread_sent..];
+                match to.try_io(Interest::WRITABLE, || send(to.as_raw_fd(), rest)) {
+                    Ok(n) => {
+                        self.unread_sent += n;
+                        if self.unread_sent == self.unread.len() {
+                            self.unread = Vec::new();
+                            self.unread_sent = 0;
+                        }
+                        Some(n)
+                    }
+                    Err(e) => Err(e).or_else(would_block)?,
+                }
+            } else if let Some(lease) = self.lease.as_mut().filter(|l| l.held > 0) {
+                ready!(to.poll_write_ready(cx))?;
+                let read_end = lease.pipe().read.as_raw_fd();
+                match to.try_io(Interest::WRITABLE, || {
+                    splice(read_end, to.as_raw_fd(), lease.held)
+                }) {
+                    Ok(n) => {
+                        lease.held -= n;
+                        Some(n)
+                    }
+                    Err(e) => Err(e).or_else(would_block)?,
+                }
+            } else if let Some((buffer, start, end)) = self.spill.as_mut() {
+                ready!(to.poll_write_ready(cx))?;
+                match to.try_io(Interest::WRITABLE, || {
+                    send(to.as_raw_fd(), &buffer[*start..*end])
+                }) {
+                    Ok(n) => {
+                        *start += n;
+                        if start == end {
+                            if let Some((buffer, _, _)) = self.spill.take() {
+                                BUFFERS.give(buffer);
+                            }
+                        }
+                        Some(n)
+                    }
+                    Err(e) => Err(e).or_else(would_block)?,
+                }
+            } else {
+                None
+            };
+            match sent {
+                Some(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Some(n) => {
+                    self.moved += n as u64;
+                    if let Some(counter) = counter {
+                        counter.fetch_add(n as u64, Ordering::Relaxed);
+                    }
                     continue;
                 }
+                None if self.nothing_pending() => {}
+                // Not ready to write yet: poll again (the readiness was cleared).
+                None => continue,
             }
-        };
-        let write_end = current.pipe().write.as_raw_fd();
-        match from.try_io(Interest::READABLE, || {
-            splice(from.as_raw_fd(), write_end, PIPE_SIZE)
-        }) {
-            Ok(0) => break,
-            Ok(n) => {
-                current.held = n;
-                drain(current, to).await?;
-                moved += n as u64;
-                count(n);
-                // Lets other tasks run while a fast pair keeps both sockets ready.
-                tokio::task::coop::consume_budget().await;
+            // Nothing in hand: read more.
+            ready!(from.poll_read_ready(cx))?;
+            if self.lease.is_none() {
+                match PIPES.take().map_or_else(Pipe::new, Ok) {
+                    Ok(pipe) => {
+                        self.lease = Some(Lease {
+                            pipe: Some(pipe),
+                            held: 0,
+                        })
+                    }
+                    Err(e) if is_out_of_descriptors(&e) => {}
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                // Idle: the pipe goes back before waiting.
-                lease = None;
-                from.readable().await?;
+            let filled = match self.lease.as_mut() {
+                Some(lease) => {
+                    let write_end = lease.pipe().write.as_raw_fd();
+                    from.try_io(Interest::READABLE, || {
+                        splice(from.as_raw_fd(), write_end, PIPE_SIZE)
+                    })
+                    .inspect(|&n| lease.held = n)
+                }
+                None => {
+                    // No pipe to be had: this chunk goes through user space.
+                    let mut buffer = pool::buffer();
+                    let read =
+                        from.try_io(Interest::READABLE, || read(from.as_raw_fd(), &mut buffer));
+                    match read {
+                        Ok(n) if n > 0 => self.spill = Some((buffer, 0, n)),
+                        _ => BUFFERS.give(buffer),
+                    }
+                    read
+                }
+            };
+            match filled {
+                Ok(0) => {
+                    self.lease = None;
+                    to.shutdown_write()?;
+                    self.done = true;
+                }
+                Ok(_) => {}
+                // Idle: the pipe goes back to the pool before waiting.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.lease = None,
+                Err(e) => return Poll::Ready(Err(e)),
             }
-            Err(e) => return Err(e),
         }
     }
-    drop(lease);
-    to.shutdown_write()?;
-    Ok(moved)
-}
 
-/// Empties the lease's pipe into `to`, waiting for room as needed.
-async fn drain(lease: &mut Lease, to: &SocketStream) -> io::Result<()> {
-    let read_end = lease.pipe().read.as_raw_fd();
-    while lease.held > 0 {
-        match to.try_io(Interest::WRITABLE, || {
-            splice(read_end, to.as_raw_fd(), lease.held)
-        }) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => lease.held -= n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => to.writable().await?,
-            Err(e) => return Err(e),
-        }
+    fn nothing_pending(&self) -> bool {
+        self.unread_sent >= self.unread.len()
+            && self.lease.as_ref().map_or(true, |l| l.held == 0)
+            && self.spill.is_none()
     }
-    Ok(())
 }
 
-/// Reads one chunk from `from` into a pooled buffer and writes it all to `to`; 0 at the end.
-async fn copy_chunk(from: &SocketStream, to: &SocketStream) -> io::Result<usize> {
-    let mut buffer = pool::buffer();
-    let n = loop {
-        match from.try_io(Interest::READABLE, || read(from.as_raw_fd(), &mut buffer)) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => from.readable().await?,
-            Err(e) => return Err(e),
-        }
-    };
-    let written = write_all(to, &buffer[..n]).await;
-    BUFFERS.give(buffer);
-    written.map(|()| n)
-}
-
-/// Writes all of `bytes` to the socket, waiting for room as needed.
-async fn write_all(to: &SocketStream, mut bytes: &[u8]) -> io::Result<()> {
-    while !bytes.is_empty() {
-        match to.try_io(Interest::WRITABLE, || write(to.as_raw_fd(), bytes)) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => to.writable().await?,
-            Err(e) => return Err(e),
-        }
+/// Turns `WouldBlock` into "nothing sent this time" (tokio cleared the readiness, so the next
+/// `poll_*_ready` waits); passes every other error on.
+fn would_block(e: io::Error) -> io::Result<Option<usize>> {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        Ok(None)
+    } else {
+        Err(e)
     }
-    Ok(())
 }
 
 fn read(fd: RawFd, buffer: &mut [u8]) -> io::Result<usize> {
@@ -222,7 +327,7 @@ fn read(fd: RawFd, buffer: &mut [u8]) -> io::Result<usize> {
     }
 }
 
-fn write(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
+fn send(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     // SAFETY: `bytes` is valid for reads of its length. MSG_NOSIGNAL: a closed peer is an
     // EPIPE error, not a SIGPIPE.
     let n = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
