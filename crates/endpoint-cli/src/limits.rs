@@ -8,7 +8,7 @@ use std::io;
 ///
 /// # Errors
 /// The OS error from `getrlimit`/`setrlimit`.
-pub fn raise_descriptor_limit() -> io::Result<Option<(u64, u64)>> {
+pub fn raise_descriptor_limit() -> io::Result<Option<(libc::rlim_t, libc::rlim_t)>> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -26,5 +26,5 @@ pub fn raise_descriptor_limit() -> io::Result<Option<(u64, u64)>> {
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(Some((old as u64, limit.rlim_max as u64)))
+    Ok(Some((old, limit.rlim_max)))
 }

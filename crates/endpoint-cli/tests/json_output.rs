@@ -397,7 +397,8 @@ fn describe_json_spells_some_values_as_serde_json_does() -> TestResult {
 
 /// Objects of `kinds --json` as the hand-written writer printed them. serde prints the same
 /// bytes: the listing keeps its shape (option defaults stay description text, whatever the
-/// option's type).
+/// option's type). The tcp server and the tls client have since gained the socket options
+/// (`keepalive` to `fastOpen`).
 const KINDS_BEFORE_AND_AFTER: &[&str] = &[
     KIND_TCP_SERVER,
     KIND_WS_CLIENT_LAYER,
@@ -405,11 +406,11 @@ const KINDS_BEFORE_AND_AFTER: &[&str] = &[
     r#"{"scheme":"ws","summary":"ws://HOST[:PORT]/PATH?QUERY = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY (port 80)"}"#,
 ];
 
-const KIND_TCP_SERVER: &str = r#"{"name":"tcp","side":"server","layer":false,"summary":"TCP server; the interface's family decides IPv4 or IPv6","usage":"tcp:PORT","positional":["port"],"options":[{"name":"port","type":"port","default":null,"help":"port to listen on (0: any)","extension":false},{"name":"interface","type":"text","default":"","help":"address to listen on (\"\": every IPv4 address; an IPv6 literal switches to IPv6)","extension":false},{"name":"backlog","type":"integer","default":"50","help":"listen backlog","extension":false},{"name":"reuseport","type":"flag","default":"0","help":"set SO_REUSEPORT so several sockets share the port","extension":true},{"name":"nodelay","type":"flag","default":"1","help":"set TCP_NODELAY (0 turns Nagle's algorithm back on)","extension":true}]}"#;
+const KIND_TCP_SERVER: &str = r#"{"name":"tcp","side":"server","layer":false,"summary":"TCP server; the interface's family decides IPv4 or IPv6","usage":"tcp:PORT","positional":["port"],"options":[{"name":"port","type":"port","default":null,"help":"port to listen on (0: any)","extension":false},{"name":"interface","type":"text","default":"","help":"address to listen on (\"\": every IPv4 address; an IPv6 literal switches to IPv6)","extension":false},{"name":"backlog","type":"integer","default":"50","help":"listen backlog","extension":false},{"name":"reuseport","type":"flag","default":"0","help":"set SO_REUSEPORT so several sockets share the port","extension":true},{"name":"nodelay","type":"flag","default":"1","help":"set TCP_NODELAY (0 turns Nagle's algorithm back on)","extension":true},{"name":"keepalive","type":"integers","default":null,"help":"SO_KEEPALIVE: IDLE[,INTERVAL[,COUNT]] (whole seconds, seconds, probes), 0 for off (absent: the system's)","extension":true},{"name":"rcvbuf","type":"integer","default":null,"help":"SO_RCVBUF in bytes (Linux reports twice the value)","extension":true},{"name":"sndbuf","type":"integer","default":null,"help":"SO_SNDBUF in bytes (Linux reports twice the value)","extension":true},{"name":"v6only","type":"flag","default":null,"help":"IPV6_V6ONLY on an IPv6 socket: 1 takes IPv6 only, 0 IPv4 too (absent: the system's)","extension":true},{"name":"userTimeout","type":"seconds","default":null,"help":"TCP_USER_TIMEOUT: drop the connection when sent data stays unacknowledged this long (Linux)","extension":true},{"name":"bindToDevice","type":"text","default":null,"help":"SO_BINDTODEVICE: use only this network interface, like eth0 (Linux)","extension":true},{"name":"fastOpen","type":"integer","default":null,"help":"TCP_FASTOPEN: queue length for TCP Fast Open connections (Linux)","extension":true}]}"#;
 
 const KIND_WS_CLIENT_LAYER: &str = r#"{"name":"ws","side":"client","layer":true,"summary":"WebSocket client layer: upgrades the connection, bytes in binary messages","usage":"ws+...","positional":[],"options":[{"name":"path","type":"text","default":"/","help":"request path, with an optional ?query","extension":false},{"name":"host","type":"text","default":null,"help":"Host header (default: the inner endpoint's host[:port], else localhost)","extension":false},{"name":"subprotocols","type":"list","default":"","help":"subprotocols to offer, preferred first; the server must choose one","extension":false},{"name":"origin","type":"text","default":null,"help":"Origin header to send","extension":false},{"name":"headers","type":"list","default":"","help":"extra request headers as Name=value,Name=value (a comma followed by Name= starts the next)","extension":false},{"name":"header","type":"text","default":null,"help":"one extra request header, Name=value (added to headers=; the grammar keeps only the last of a repeated keyword)","extension":false},{"name":"maxMessageSize","type":"integer","default":"1048576","help":"largest incoming message in bytes; a bigger one ends the connection","extension":false},{"name":"maxFrameSize","type":"integer","default":"262144","help":"largest incoming frame payload in bytes, refused from its header","extension":false},{"name":"handshakeTimeout","type":"seconds","default":"10","help":"deadline for the upgrade, and for the peer's Close on shutdown","extension":false},{"name":"pingInterval","type":"seconds","default":"0","help":"send pings this often and end the connection after two silent intervals (0: off)","extension":false}]}"#;
 
-const KIND_TLS_CLIENT: &str = r#"{"name":"tls","side":"client","layer":false,"summary":"TLS client over Happy-Eyeballs TCP or an inner endpoint=, always verifying host","usage":"tls:HOST:PORT","positional":["host","port"],"options":[{"name":"host","type":"text","default":null,"help":"host name or IP literal to connect to","extension":false},{"name":"port","type":"port","default":null,"help":"port to connect to","extension":false},{"name":"timeout","type":"seconds","default":"30","help":"deadline for the TCP connection","extension":false},{"name":"bindAddress","type":"text","default":null,"help":"local address to connect from","extension":false},{"name":"certificate","type":"path","default":null,"help":"client certificate PEM (may hold the key)","extension":false},{"name":"privateKey","type":"path","default":null,"help":"the client certificate's key","extension":false},{"name":"trustRoots","type":"path","default":null,"help":"directory of .pem CA files (default: platform roots)","extension":false},{"name":"endpoint","type":"description","default":null,"help":"escaped inner client description (host and port are then only verified)","extension":false}]}"#;
+const KIND_TLS_CLIENT: &str = r#"{"name":"tls","side":"client","layer":false,"summary":"TLS client over Happy-Eyeballs TCP or an inner endpoint=, always verifying host","usage":"tls:HOST:PORT","positional":["host","port"],"options":[{"name":"host","type":"text","default":null,"help":"host name or IP literal to connect to","extension":false},{"name":"port","type":"port","default":null,"help":"port to connect to","extension":false},{"name":"timeout","type":"seconds","default":"30","help":"deadline for the TCP connection","extension":false},{"name":"bindAddress","type":"text","default":null,"help":"local address to connect from","extension":false},{"name":"certificate","type":"path","default":null,"help":"client certificate PEM (may hold the key)","extension":false},{"name":"privateKey","type":"path","default":null,"help":"the client certificate's key","extension":false},{"name":"trustRoots","type":"path","default":null,"help":"directory of .pem CA files (default: platform roots)","extension":false},{"name":"endpoint","type":"description","default":null,"help":"escaped inner client description (host and port are then only verified)","extension":false},{"name":"keepalive","type":"integers","default":null,"help":"SO_KEEPALIVE: IDLE[,INTERVAL[,COUNT]] (whole seconds, seconds, probes), 0 for off (absent: the system's)","extension":true},{"name":"rcvbuf","type":"integer","default":null,"help":"SO_RCVBUF in bytes (Linux reports twice the value)","extension":true},{"name":"sndbuf","type":"integer","default":null,"help":"SO_SNDBUF in bytes (Linux reports twice the value)","extension":true},{"name":"userTimeout","type":"seconds","default":null,"help":"TCP_USER_TIMEOUT: drop the connection when sent data stays unacknowledged this long (Linux)","extension":true},{"name":"bindToDevice","type":"text","default":null,"help":"SO_BINDTODEVICE: use only this network interface, like eth0 (Linux)","extension":true},{"name":"fastOpen","type":"flag","default":null,"help":"TCP_FASTOPEN_CONNECT: send the first data with the SYN when the server allows (Linux)","extension":true}]}"#;
 
 #[test]
 fn kinds_json_is_unchanged() -> TestResult {
@@ -420,6 +421,48 @@ fn kinds_json_is_unchanged() -> TestResult {
     assert!(stdout.ends_with("}]}\n"), "{stdout}");
     for object in KINDS_BEFORE_AND_AFTER {
         assert!(stdout.contains(object), "{object}\nnot in\n{stdout}");
+    }
+    Ok(())
+}
+
+/// Every socket option shows in `describe --json` with its type, and in `kinds`.
+#[test]
+fn socket_options_are_typed_in_describe_and_listed_in_kinds() -> TestResult {
+    let server = "tcp6:0:keepalive=60,10,5:rcvbuf=262144:sndbuf=1024:v6only=1:userTimeout=1.5\
+                  :bindToDevice=lo:fastOpen=16";
+    let output = endpoint().args(["describe", "--json", server]).output()?;
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout)?.trim_end(),
+        r#"{"side":"server","kind":"tcp6","layers":[],"port":0,"backlog":50,"interface":"::","keepalive":[60,10,5],"rcvbuf":262144,"sndbuf":1024,"v6only":true,"userTimeout":1.5,"bindToDevice":"lo","fastOpen":16}"#
+    );
+    let client = "tcp:h:80:keepalive=0:userTimeout=2:fastOpen=1";
+    let output = endpoint()
+        .args(["describe", "--client", "--json", client])
+        .output()?;
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout)?.trim_end(),
+        r#"{"side":"client","kind":"tcp","layers":[],"host":"h","port":80,"timeout":30,"bindAddress":null,"keepalive":[0],"userTimeout":2,"fastOpen":true}"#
+    );
+    let output = endpoint().arg("kinds").output()?;
+    let text = String::from_utf8(output.stdout)?;
+    for (option, ty) in [
+        ("keepalive", "integers"),
+        ("rcvbuf", "integer"),
+        ("sndbuf", "integer"),
+        ("v6only", "flag"),
+        ("userTimeout", "seconds"),
+        ("bindToDevice", "text"),
+        ("fastOpen", "integer"),
+        ("fastOpen", "flag"),
+        ("owner", "text"),
+        ("group", "text"),
+    ] {
+        let listed = text
+            .lines()
+            .any(|l| l.split_whitespace().take(2).eq([option, ty]));
+        assert!(listed, "{option} ({ty}) not in\n{text}");
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `endpoint relay` under pressure and in the open: it raises its descriptor limit, backs off
-//! when descriptors run out without dropping the pairs it has, and reports what it does with
-//! `--stats`.
+//! when descriptors run out without dropping the pairs it has, retries an upstream that is not
+//! there yet with `--retry`, and reports what it does with `--stats`.
 
 mod support;
 
@@ -21,13 +21,22 @@ async fn relay_limited(
     extra: &[&str],
     echo_port: u16,
 ) -> TestResult<(Child, Lines<BufReader<ChildStderr>>, String, String)> {
+    relay_limited_to(soft, hard, extra, &format!("tcp:127.0.0.1:{echo_port}")).await
+}
+
+async fn relay_limited_to(
+    soft: u64,
+    hard: u64,
+    extra: &[&str],
+    upstream: &str,
+) -> TestResult<(Child, Lines<BufReader<ChildStderr>>, String, String)> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_endpoint"));
     command
         .arg("-v")
         .arg("relay")
         .args(extra)
         .arg("tcp:0:interface=127.0.0.1")
-        .arg(format!("tcp:127.0.0.1:{echo_port}"))
+        .arg(upstream)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -194,5 +203,35 @@ async fn stats_lines_while_running_and_a_summary_at_exit() -> TestResult {
         summary,
         "0 open, 1 in all, 5 B to the client side, 5 B back, 0 errors"
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_reaches_an_upstream_that_starts_late() -> TestResult {
+    // A port nothing listens on yet.
+    let port = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await?
+        .local_addr()?
+        .port();
+    let upstream = format!("tcp:127.0.0.1:{port}");
+    let extra = ["-vv", "--retry", "30"];
+    let (_relay, mut lines, address, _) = relay_limited_to(1024, 1024, &extra, &upstream).await?;
+    let mut stream = TcpStream::connect(&address).await?;
+    stream.write_all(b"late").await?;
+    // The relay says it was refused and tries again...
+    tokio::time::timeout(LIMIT, async {
+        while let Some(line) = lines.next_line().await? {
+            if line.contains("retrying") {
+                return TestResult::Ok(());
+            }
+        }
+        Err("stderr ended before a retry".into())
+    })
+    .await??;
+    // ...and once the upstream is up, the waiting connection is relayed.
+    let (_echo, _) = echo_server(&format!("tcp:{port}:interface=127.0.0.1")).await?;
+    let mut back = [0u8; 4];
+    tokio::time::timeout(LIMIT, stream.read_exact(&mut back)).await??;
+    assert_eq!(&back, b"late");
     Ok(())
 }

@@ -300,3 +300,46 @@ async fn relay_exits_1_when_its_listener_dies_on_its_own() -> TestResult {
     assert!(stderr.contains("ended on its own"), "{stderr}");
     Ok(())
 }
+
+#[tokio::test]
+async fn name_star_adopts_every_passed_socket_as_one_listener() -> TestResult {
+    let passed = passed()?;
+    let address = passed.tcp.local_addr()?;
+    let path = passed.unix_path.clone();
+    // Each run adopts both descriptors; one is reached over TCP, the other over unix.
+    let announced = listen_over(&passed, "systemd:name=*", || {
+        tokio::net::TcpStream::connect(address)
+    })
+    .await?;
+    assert_eq!(
+        announced,
+        address.to_string(),
+        "the first descriptor's address first"
+    );
+    let announced = listen_over(&passed, "systemd:name=*", || {
+        tokio::net::UnixStream::connect(path.clone())
+    })
+    .await?;
+    assert_eq!(announced, address.to_string());
+    // Adopted socket files belong to whoever passed them.
+    assert!(passed.unix_path.exists());
+    Ok(())
+}
+
+#[tokio::test]
+async fn name_star_with_a_domain_adopts_only_that_family() -> TestResult {
+    let passed = passed()?;
+    let path = passed.unix_path.clone();
+    let announced = listen_over(&passed, "systemd:domain=UNIX:name=*", || {
+        tokio::net::UnixStream::connect(path.clone())
+    })
+    .await?;
+    assert_eq!(announced, passed.unix_path.display().to_string());
+    let (code, stderr) = fails(&passed, Pid::Own, "systemd:domain=INET6:name=*").await?;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("LISTEN_FDS=2 passes no listening socket of family INET6"),
+        "{stderr}"
+    );
+    Ok(())
+}

@@ -14,6 +14,7 @@ const RETRY_AFTER_FATAL: Duration = Duration::from_secs(1);
 /// `axum::serve(listener, app)` works for a listener of any kind: bind
 /// `endpoints::server_from_string("unix:/run/app.sock")?` and hand the listener to axum.
 /// `crates/endpoints/tests/axum.rs` serves one router over TCP and a unix socket.
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 impl axum::serve::Listener for Listener {
     type Io = Connection;
     type Addr = Address;

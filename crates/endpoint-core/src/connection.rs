@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::address::Address;
+use crate::cap::Admitted;
 use crate::io_stream::{IoStream, SocketBacked, Unwrap};
 use crate::prefixed::Prefixed;
 use crate::socket::{PlainSocket, SocketStream};
@@ -223,6 +225,11 @@ impl AsyncWrite for Connection {
 
 /// What is known about a connection: its two addresses, the transports it went through, and
 /// whatever layers learned (peer credentials, TLS details, ...) as typed extensions.
+///
+/// Cloning is cheap (the extensions are shared), so the info can travel with every request of
+/// a connection, as tonic's connect info and hyper-util's response extensions do. A clone
+/// describes the connection without being it: it leaves out the [`Admitted`] guard, so only
+/// the connection itself counts against its listener's `maxConnections`.
 #[derive(Debug)]
 pub struct ConnectionInfo {
     /// The local end.
@@ -247,7 +254,7 @@ impl ConnectionInfo {
 
     /// Stores a value a layer learned, replacing one of the same type.
     pub fn insert<T: Any + Send + Sync + fmt::Debug>(&mut self, value: T) {
-        self.extensions.0.insert(TypeId::of::<T>(), Box::new(value));
+        self.extensions.0.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
     /// True when a layer stored anything (which may need to live as long as the connection:
@@ -263,6 +270,23 @@ impl ConnectionInfo {
     }
 }
 
+impl Clone for ConnectionInfo {
+    fn clone(&self) -> Self {
+        let admitted = TypeId::of::<Admitted>();
+        ConnectionInfo {
+            local: self.local.clone(),
+            peer: self.peer.clone(),
+            stack: self.stack.clone(),
+            extensions: Extensions(
+                (self.extensions.0.iter())
+                    .filter(|(id, _)| **id != admitted)
+                    .map(|(id, value)| (*id, Arc::clone(value)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 trait Extension: Any + Send + Sync + fmt::Debug {
     fn as_any(&self) -> &dyn Any;
 }
@@ -274,10 +298,40 @@ impl<T: Any + Send + Sync + fmt::Debug> Extension for T {
 }
 
 #[derive(Default)]
-struct Extensions(HashMap<TypeId, Box<dyn Extension>>);
+struct Extensions(HashMap<TypeId, Arc<dyn Extension>>);
 
 impl fmt::Debug for Extensions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.0.values()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cap::Cap;
+
+    #[test]
+    fn a_clone_shares_what_layers_learned_but_not_the_connection_count() {
+        let cap = Cap::new(1);
+        let mut info = ConnectionInfo::new(
+            "test",
+            Address::Other("here".into()),
+            Address::Other("there".into()),
+        );
+        info.insert(cap.admit());
+        info.insert(String::from("learned"));
+        let copy = info.clone();
+        assert_eq!(copy.get::<String>().map(String::as_str), Some("learned"));
+        assert_eq!(copy.stack, ["test"]);
+        assert!(copy.get::<Admitted>().is_none());
+        assert_eq!(cap.live(), 1);
+        drop(info);
+        assert_eq!(
+            cap.live(),
+            0,
+            "the clone does not keep the connection counted"
+        );
+        assert_eq!(copy.get::<String>().map(String::as_str), Some("learned"));
     }
 }

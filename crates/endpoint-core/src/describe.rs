@@ -30,6 +30,8 @@ pub enum OptionValue {
     /// The items of a list option ([`OptionType::List`]: `alpn`, `subprotocols`, `headers`,
     /// ...), in order; empty when the list is.
     List(Vec<String>),
+    /// The numbers of an [`OptionType::Integers`] option (`keepalive=60,10,5`), in order.
+    Integers(Vec<u64>),
     /// An inner description.
     Description(Box<Described>),
 }
@@ -143,6 +145,12 @@ impl Registry {
                     Err(_) => OptionValue::Text(text),
                 },
                 OptionType::List => OptionValue::List(list_items(&text)),
+                OptionType::Integers => list_items(&text)
+                    .iter()
+                    .map(|item| parse_integer(item))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(OptionValue::Integers)
+                    .unwrap_or(OptionValue::Text(text)),
                 OptionType::Description(side) if !text.is_empty() => {
                     OptionValue::Description(Box::new(self.describe(side, &text)?))
                 }
@@ -209,6 +217,7 @@ mod serde_impls {
             .try_for_each(|(name, value)| map.serialize_entry(name, value))
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl Serialize for Described {
         /// `{"side": ..., "kind": ..., "layers": [...], OPTION: VALUE, ...}`.
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -221,6 +230,7 @@ mod serde_impls {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     impl Serialize for DescribedLayer {
         /// `{"kind": ..., OPTION: VALUE, ...}`.
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

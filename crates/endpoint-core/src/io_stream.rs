@@ -10,7 +10,7 @@ use tokio::net::UnixStream;
 
 use crate::socket::{PlainSocket, SocketStream};
 
-/// A byte stream a [`Connection`] can carry: any tokio stream that can be sent between tasks.
+/// A byte stream a [`Connection`](crate::Connection) can carry: any tokio stream that can be sent between tasks.
 ///
 /// Blanket-implemented; it exists so the stream can be boxed once and downcast back.
 pub trait IoStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {

@@ -24,6 +24,7 @@
 //! [`description::Canonical`]. Server layers add a per-connection [`Upgrade`] to the inner
 //! [`Listener`].
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod address;
 mod authority;
@@ -41,21 +42,29 @@ mod egress;
 mod endpoint;
 mod error;
 mod future;
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub mod hyper;
 mod io_stream;
 mod kind;
 mod layer;
 mod listener;
+mod merged;
 mod nested;
 mod option;
 mod port;
 mod prefixed;
 mod registry;
 pub mod relay;
+mod retry;
 mod service;
 mod side;
 mod socket;
 pub mod suggest;
 mod tls_problem;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub mod tonic;
 mod value;
 mod ws_problem;
 
@@ -76,10 +85,12 @@ pub use kind::{
 };
 pub use layer::Upgrade;
 pub use listener::{Accept, Listener};
+pub use merged::{servers_from_strings, ListenerSource, MergedServerEndpoint};
 pub use nested::InnerParser;
 pub use option::{OptionSpec, OptionType};
 pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
+pub use retry::{is_transient, RetryPolicy, Retrying};
 pub use service::{shutdown_signal, Service, ServiceGroup};
 pub use side::Side;
 pub use socket::{PlainSocket, SocketStream};

@@ -43,6 +43,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 pub struct Listener {
     raw: Box<dyn Accept>,
     local: Address,
+    /// Every address a merged listener is bound to (`[local]` for one listener).
+    locals: Vec<Address>,
     description: String,
     upgrades: Vec<Arc<dyn Upgrade>>,
     handshakes: JoinSet<Option<Connection>>,
@@ -57,6 +59,7 @@ impl Listener {
         let local = raw.local_address();
         Listener {
             raw: Box::new(raw),
+            locals: vec![local.clone()],
             local,
             description: description.to_string(),
             upgrades: Vec::new(),
@@ -97,6 +100,18 @@ impl Listener {
     /// The address actually bound.
     pub fn local_address(&self) -> &Address {
         &self.local
+    }
+
+    /// Every address this listener is bound to: one for a plain listener, one per listener,
+    /// in order, for a [merged](Listener::merge) one (whose
+    /// [`local_address`](Listener::local_address) is the first of them).
+    pub fn local_addresses(&self) -> &[Address] {
+        &self.locals
+    }
+
+    pub(crate) fn with_local_addresses(mut self, locals: Vec<Address>) -> Self {
+        self.locals = locals;
+        self
     }
 
     /// The description of the endpoint that made this listener.

@@ -25,6 +25,9 @@ pub enum OptionType {
     Path,
     /// A comma-separated list.
     List,
+    /// Comma-separated whole numbers (`keepalive=60,10,5`); `endpoint describe --json` shows
+    /// them as an array of numbers.
+    Integers,
     /// An inner (escaped) description of the given side.
     Description(Side),
 }
@@ -40,6 +43,7 @@ impl fmt::Display for OptionType {
             OptionType::Text => "text",
             OptionType::Path => "path",
             OptionType::List => "list",
+            OptionType::Integers => "integers",
             OptionType::Description(_) => "description",
         })
     }

@@ -40,6 +40,7 @@ use crate::listener::Listener;
 #[doc(alias = "IListeningPort")]
 pub struct ListeningPort {
     local: Address,
+    locals: Vec<Address>,
     description: String,
     stop: CancellationToken,
     abort: CancellationToken,
@@ -71,6 +72,7 @@ impl ListeningPort {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let local = listener.local_address().clone();
+        let locals = listener.local_addresses().to_vec();
         let description = listener.description().to_owned();
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
@@ -115,6 +117,7 @@ impl ListeningPort {
         );
         ListeningPort {
             local,
+            locals,
             description,
             stop,
             abort,
@@ -127,6 +130,12 @@ impl ListeningPort {
     #[doc(alias = "getHost")]
     pub fn local_address(&self) -> &Address {
         &self.local
+    }
+
+    /// Every address the port listens on: one, or one per listener of a
+    /// [merged](Listener::merge) listener (the first is [`local_address`](Self::local_address)).
+    pub fn local_addresses(&self) -> &[Address] {
+        &self.locals
     }
 
     /// The description of the endpoint that is listening.

@@ -110,6 +110,7 @@ mod serde_impls {
 
     macro_rules! as_string {
         ($type:ty) => {
+            #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
             impl serde::Serialize for $type {
                 /// Serializes as the canonical description.
                 fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -117,6 +118,7 @@ mod serde_impls {
                 }
             }
 
+            #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
             impl<'de> serde::Deserialize<'de> for $type {
                 /// Deserializes from a description string; a bad one fails with the parse
                 /// error's message.

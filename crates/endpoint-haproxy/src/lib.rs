@@ -63,6 +63,7 @@
 //! The `endpoints` facade links this crate with its `haproxy` feature (on by default); a
 //! program depending on this crate alone adds `use endpoint_haproxy as _;`.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -12,6 +12,7 @@ use endpoint_core::{
 };
 
 use crate::happy_eyeballs::{race, sort_rfc8305};
+use crate::socket_options::SocketOptions;
 use crate::specs::TCP_CLIENT_OPTIONS;
 
 /// Turns a host name into addresses; replaceable so programs can plug in their own resolver
@@ -61,6 +62,7 @@ pub struct TcpClientEndpoint {
     bind_address: Option<SocketAddr>,
     attempt_delay: Duration,
     nodelay: bool,
+    socket: SocketOptions,
     resolver: Arc<dyn Resolve>,
     egress: Option<Arc<EgressPolicy>>,
 }
@@ -75,6 +77,7 @@ impl TcpClientEndpoint {
             bind_address: None,
             attempt_delay: Duration::from_millis(250),
             nodelay: declared_default(TCP_CLIENT_OPTIONS, "nodelay"),
+            socket: SocketOptions::default(),
             resolver: Arc::new(SystemResolver),
             egress: None,
         }
@@ -105,6 +108,19 @@ impl TcpClientEndpoint {
         self
     }
 
+    /// Sets the socket options (`keepalive=`, `rcvbuf=`, `userTimeout=`, ...), applied to
+    /// every socket before it connects; see [`SocketOptions`] (`v6only` does not apply to
+    /// clients).
+    pub fn socket_options(mut self, options: SocketOptions) -> Self {
+        self.socket = options;
+        self
+    }
+
+    /// The socket options set before connecting.
+    pub fn options(&self) -> &SocketOptions {
+        &self.socket
+    }
+
     /// Resolves names with `resolver` instead of the system's.
     pub fn resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
         self.resolver = resolver;
@@ -132,6 +148,7 @@ impl TcpClientEndpoint {
         endpoint.timeout = args.get("timeout")?;
         endpoint.bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
         endpoint.nodelay = args.get("nodelay")?;
+        endpoint.socket = SocketOptions::from_args(&mut args)?;
         endpoint.egress = args.registry().egress().cloned().map(Arc::new);
         args.finish()?;
         Ok(endpoint)
@@ -182,9 +199,14 @@ impl TcpClientEndpoint {
                 io::Error::new(io::ErrorKind::NotFound, reason),
             ));
         }
-        let stream = race(addresses, self.bind_address, self.attempt_delay)
-            .await
-            .map_err(|e| Error::io("connect to", self, e))?;
+        let stream = race(
+            addresses,
+            self.bind_address,
+            &self.socket,
+            self.attempt_delay,
+        )
+        .await
+        .map_err(|e| Error::io("connect to", self, e))?;
         let local = stream
             .local_addr()
             .map_err(|e| Error::io("connect to", self, e))?;
@@ -251,13 +273,13 @@ impl fmt::Display for TcpClientEndpoint {
                 a.to_string()
             }
         });
-        Canonical::new("tcp")
+        let text = Canonical::new("tcp")
             .arg(&self.host)
             .arg(self.port)
             .seconds("timeout", self.timeout)
             .option_some("bindAddress", bind)
-            .option_some("nodelay", (!self.nodelay).then_some(0))
-            .fmt(f)
+            .option_some("nodelay", (!self.nodelay).then_some(0));
+        self.socket.write(text).fmt(f)
     }
 }
 
@@ -269,6 +291,7 @@ impl fmt::Debug for TcpClientEndpoint {
             .field("timeout", &self.timeout)
             .field("bind_address", &self.bind_address)
             .field("attempt_delay", &self.attempt_delay)
+            .field("socket", &self.socket)
             .finish_non_exhaustive()
     }
 }
@@ -283,6 +306,7 @@ impl PartialEq for TcpClientEndpoint {
             self.bind_address,
             self.attempt_delay,
             self.nodelay,
+            &self.socket,
         ) == (
             &other.host,
             other.port,
@@ -290,6 +314,7 @@ impl PartialEq for TcpClientEndpoint {
             other.bind_address,
             other.attempt_delay,
             other.nodelay,
+            &other.socket,
         )
     }
 }

@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use socket2::SockRef;
 use tokio::net::{TcpSocket, TcpStream};
+
+use crate::socket_options::SocketOptions;
 use tokio::time::{sleep_until, Instant};
 
 /// Orders addresses as RFC 8305 §4 says: the family of the first address first, then
@@ -35,6 +38,7 @@ pub(crate) fn sort_rfc8305(addresses: Vec<SocketAddr>) -> Vec<SocketAddr> {
 pub(crate) async fn race(
     addresses: Vec<SocketAddr>,
     bind: Option<SocketAddr>,
+    options: &SocketOptions,
     delay: Duration,
 ) -> io::Result<TcpStream> {
     let mut waiting = addresses.into_iter();
@@ -42,7 +46,7 @@ pub(crate) async fn race(
     let mut last_error = None;
     let start = |address: SocketAddr| {
         tracing::trace!(%address, "starting connection attempt");
-        async move { (address, connect_one(address, bind).await) }
+        async move { (address, connect_one(address, bind, options).await) }
     };
     if let Some(first) = waiting.next() {
         attempts.push(start(first));
@@ -77,12 +81,17 @@ pub(crate) async fn race(
     }
 }
 
-async fn connect_one(address: SocketAddr, bind: Option<SocketAddr>) -> io::Result<TcpStream> {
+async fn connect_one(
+    address: SocketAddr,
+    bind: Option<SocketAddr>,
+    options: &SocketOptions,
+) -> io::Result<TcpStream> {
     let socket = if address.is_ipv6() {
         TcpSocket::new_v6()?
     } else {
         TcpSocket::new_v4()?
     };
+    options.apply_to_client(&SockRef::from(&socket))?;
     if let Some(bind) = bind {
         socket.bind(bind)?;
     }

@@ -10,6 +10,9 @@
 //! | `tcp6:8080` | IPv6 `::` (dual-stack on Linux); positionals are port, backlog, interface |
 //! | `tcp:example.com:443` | connect, racing the name's IPv6 and IPv4 addresses |
 //! | `tcp:[::1]:80:timeout=5:bindAddress=\:\:1` | brackets, a 5 s deadline, a local address |
+//! | `tcp:8080:keepalive=60,10,5:rcvbuf=262144` | socket options (see [`SocketOptions`]) |
+//! | `tcp6:8080:v6only=1:fastOpen=16` | IPv6 only, a TCP Fast Open queue of 16 |
+//! | `tcp:h:80:userTimeout=30:bindToDevice=eth0:fastOpen=1` | client socket options |
 //!
 //! # Examples
 //! ```
@@ -32,12 +35,15 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod happy_eyeballs;
 mod kinds;
 mod server;
-mod specs;
+mod socket_options;
+pub mod specs;
 
 pub use client::{parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
 pub use server::{TcpFamily, TcpServerEndpoint};
+pub use socket_options::{Keepalive, SocketOptions};

@@ -12,6 +12,7 @@ use endpoint_core::{
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
+use crate::socket_options::SocketOptions;
 use crate::specs::{TCP6_SERVER_OPTIONS, TCP_SERVER_OPTIONS};
 
 /// Which kind a TCP server was written as; it decides the default interface, the positional
@@ -48,6 +49,7 @@ pub struct TcpServerEndpoint {
     backlog: u32,
     reuseport: bool,
     nodelay: bool,
+    socket: SocketOptions,
 }
 
 impl TcpServerEndpoint {
@@ -60,6 +62,7 @@ impl TcpServerEndpoint {
             backlog: declared_default(TCP_SERVER_OPTIONS, "backlog"),
             reuseport: declared_default(TCP_SERVER_OPTIONS, "reuseport"),
             nodelay: declared_default(TCP_SERVER_OPTIONS, "nodelay"),
+            socket: SocketOptions::default(),
         }
     }
 
@@ -97,6 +100,18 @@ impl TcpServerEndpoint {
         self
     }
 
+    /// Sets the socket options (`keepalive=`, `rcvbuf=`, `fastOpen=`, ...); see
+    /// [`SocketOptions`].
+    pub fn socket_options(mut self, options: SocketOptions) -> Self {
+        self.socket = options;
+        self
+    }
+
+    /// The socket options set on the listening socket (accepted sockets inherit them).
+    pub fn options(&self) -> &SocketOptions {
+        &self.socket
+    }
+
     /// The port asked for (0 means any).
     pub fn port(&self) -> u16 {
         self.port
@@ -114,6 +129,7 @@ impl TcpServerEndpoint {
         let backlog = args.get_param("backlog", backlog_at)?;
         let reuseport = args.get("reuseport")?;
         let nodelay = args.get("nodelay")?;
+        let socket = SocketOptions::from_args(&mut args)?;
         args.finish()?;
         let mut endpoint = match family {
             TcpFamily::Tcp => Self::new(port),
@@ -123,7 +139,8 @@ impl TcpServerEndpoint {
         Ok(endpoint
             .backlog(backlog)
             .reuseport(reuseport)
-            .nodelay(nodelay))
+            .nodelay(nodelay)
+            .socket_options(socket))
     }
 
     async fn address(&self) -> io::Result<SocketAddr> {
@@ -157,6 +174,7 @@ impl TcpServerEndpoint {
         if self.reuseport {
             socket.set_reuse_port(true)?;
         }
+        self.socket.apply_to_listener(&socket, address.is_ipv6())?;
         socket.bind(&address.into())?;
         socket.listen(i32::try_from(self.backlog).unwrap_or(i32::MAX))?;
         socket.set_nonblocking(true)?;
@@ -211,7 +229,7 @@ impl fmt::Display for TcpServerEndpoint {
         } else {
             text.flag("nodelay", false)
         };
-        text.fmt(f)
+        self.socket.write(text).fmt(f)
     }
 }
 

@@ -1,4 +1,8 @@
 //! The option tables of `tcp` and `tcp6`: the one home of their defaults.
+//!
+//! The socket options' specs are public, so kinds that build a TCP socket of their own
+//! (`ssl:`, `tls:`) declare the same options and read them with
+//! [`SocketOptions::from_args`](crate::SocketOptions::from_args).
 
 use endpoint_core::{OptionSpec, OptionType};
 
@@ -21,6 +25,65 @@ const NODELAY: OptionSpec = OptionSpec::new(
 .default("1")
 .extension();
 
+/// `keepalive=IDLE[,INTERVAL[,COUNT]]` or `0`.
+pub const KEEPALIVE: OptionSpec = OptionSpec::new(
+    "keepalive",
+    OptionType::Integers,
+    "SO_KEEPALIVE: IDLE[,INTERVAL[,COUNT]] (whole seconds, seconds, probes), 0 for off \
+     (absent: the system's)",
+)
+.extension();
+/// `rcvbuf=BYTES`.
+pub const RCVBUF: OptionSpec = OptionSpec::new(
+    "rcvbuf",
+    OptionType::Integer,
+    "SO_RCVBUF in bytes (Linux reports twice the value)",
+)
+.extension();
+/// `sndbuf=BYTES`.
+pub const SNDBUF: OptionSpec = OptionSpec::new(
+    "sndbuf",
+    OptionType::Integer,
+    "SO_SNDBUF in bytes (Linux reports twice the value)",
+)
+.extension();
+/// `v6only=0|1` (servers).
+pub const V6ONLY: OptionSpec = OptionSpec::new(
+    "v6only",
+    OptionType::Flag,
+    "IPV6_V6ONLY on an IPv6 socket: 1 takes IPv6 only, 0 IPv4 too (absent: the system's)",
+)
+.extension();
+/// `userTimeout=SECONDS`.
+pub const USER_TIMEOUT: OptionSpec = OptionSpec::new(
+    "userTimeout",
+    OptionType::Seconds,
+    "TCP_USER_TIMEOUT: drop the connection when sent data stays unacknowledged this long \
+     (Linux)",
+)
+.extension();
+/// `bindToDevice=NAME`.
+pub const BIND_TO_DEVICE: OptionSpec = OptionSpec::new(
+    "bindToDevice",
+    OptionType::Text,
+    "SO_BINDTODEVICE: use only this network interface, like eth0 (Linux)",
+)
+.extension();
+/// `fastOpen=QUEUE` on servers.
+pub const FAST_OPEN_SERVER: OptionSpec = OptionSpec::new(
+    "fastOpen",
+    OptionType::Integer,
+    "TCP_FASTOPEN: queue length for TCP Fast Open connections (Linux)",
+)
+.extension();
+/// `fastOpen=0|1` on clients.
+pub const FAST_OPEN_CLIENT: OptionSpec = OptionSpec::new(
+    "fastOpen",
+    OptionType::Flag,
+    "TCP_FASTOPEN_CONNECT: send the first data with the SYN when the server allows (Linux)",
+)
+.extension();
+
 pub(crate) static TCP_SERVER_OPTIONS: &[OptionSpec] = &[
     PORT,
     OptionSpec::new(
@@ -32,6 +95,13 @@ pub(crate) static TCP_SERVER_OPTIONS: &[OptionSpec] = &[
     BACKLOG,
     REUSEPORT,
     NODELAY,
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    V6ONLY,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_SERVER,
 ];
 
 pub(crate) static TCP6_SERVER_OPTIONS: &[OptionSpec] = &[
@@ -40,6 +110,13 @@ pub(crate) static TCP6_SERVER_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("interface", OptionType::Text, "address to listen on").default("::"),
     REUSEPORT,
     NODELAY,
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    V6ONLY,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_SERVER,
 ];
 
 pub(crate) static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
@@ -61,4 +138,10 @@ pub(crate) static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
         "local address to connect from (IP, or IP:PORT)",
     ),
     NODELAY,
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_CLIENT,
 ];

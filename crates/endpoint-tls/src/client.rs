@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use endpoint_core::description::{Args, Canonical};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
-use endpoint_tcp::{parse_bind_address, TcpClientEndpoint};
+use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
@@ -123,6 +123,7 @@ enum Form {
         private_key: Option<String>,
         trust_roots: Option<String>,
         endpoint: Option<String>,
+        socket: SocketOptions,
     },
     /// `tls+INNER:...`.
     Layer(TlsClientSettings),
@@ -183,6 +184,7 @@ impl TlsClientEndpoint {
         let private_key: Option<String> = args.get_optional("privateKey")?;
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
         let hostname: Option<String> = args.get_optional("hostname")?;
+        let socket = SocketOptions::from_args(&mut args)?;
         args.finish()?;
         let tcp = inner_tcp(
             &args,
@@ -190,7 +192,8 @@ impl TlsClientEndpoint {
             authority.port(),
             timeout,
             bind_address,
-        );
+        )
+        .socket_options(socket);
         if private_key.is_some() && cert_key.is_none() {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
@@ -253,10 +256,21 @@ impl TlsClientEndpoint {
             })?),
             None => None,
         };
+        let socket = SocketOptions::from_args(&mut args)?;
+        if explicit_inner.is_some() && socket != SocketOptions::default() {
+            let reason = "applies to the TCP connection tls: makes itself; with endpoint= write \
+                          socket options in the inner description"
+                .to_owned();
+            let at = args.input().len();
+            return Err(args.invalid("endpoint", at, reason));
+        }
         args.finish()?;
         let inner: Arc<dyn ClientEndpoint> = match explicit_inner {
             Some(inner) => inner,
-            None => Arc::new(inner_tcp(&args, &ascii, port, timeout, bind_address)),
+            None => Arc::new(
+                inner_tcp(&args, &ascii, port, timeout, bind_address)
+                    .socket_options(socket.clone()),
+            ),
         };
         if private_key.is_some() && certificate.is_none() {
             tracing::warn!("tls: privateKey= without certificate= is ignored (as in Twisted)");
@@ -290,6 +304,7 @@ impl TlsClientEndpoint {
             private_key,
             trust_roots,
             endpoint: endpoint.map(|_| inner.to_string()),
+            socket,
         };
         Self::assemble(inner, form, settings).map_err(|e| errors::blame_option(&args, &files, e))
     }
@@ -458,15 +473,19 @@ impl fmt::Display for TlsClientEndpoint {
                 private_key,
                 trust_roots,
                 endpoint,
-            } => Canonical::new("tls")
-                .arg(host)
-                .arg(port)
-                .seconds("timeout", *timeout)
-                .option_some("bindAddress", bind.as_ref())
-                .option_some("certificate", certificate.as_ref())
-                .option_some("privateKey", private_key.as_ref())
-                .option_some("trustRoots", trust_roots.as_ref())
-                .option_some("endpoint", endpoint.as_ref())
+                socket,
+            } => socket
+                .write(
+                    Canonical::new("tls")
+                        .arg(host)
+                        .arg(port)
+                        .seconds("timeout", *timeout)
+                        .option_some("bindAddress", bind.as_ref())
+                        .option_some("certificate", certificate.as_ref())
+                        .option_some("privateKey", private_key.as_ref())
+                        .option_some("trustRoots", trust_roots.as_ref())
+                        .option_some("endpoint", endpoint.as_ref()),
+                )
                 .fmt(f),
             Form::Layer(s) => Canonical::layer("tls", &self.inner)
                 .option("hostname", &s.hostname)

@@ -9,7 +9,7 @@ use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{
     BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, TlsProblem, Upgrade,
 };
-use endpoint_tcp::TcpServerEndpoint;
+use endpoint_tcp::{SocketOptions, TcpServerEndpoint};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
 use rustls_pki_types::CertificateDer;
@@ -133,6 +133,7 @@ enum Form {
         extra_chain: Option<String>,
         dh_parameters: Option<String>,
         handshake_timeout: Duration,
+        socket: SocketOptions,
     },
     Directory {
         path: String,
@@ -140,6 +141,7 @@ enum Form {
         backlog: u32,
         interface: String,
         handshake_timeout: Duration,
+        socket: SocketOptions,
     },
     Layer(TlsServerSettings),
 }
@@ -175,6 +177,7 @@ impl TlsServerEndpoint {
         let extra_chain: Option<String> = args.get_param_optional("extraCertChain", 6)?;
         let dh_parameters: Option<String> = args.get_param_optional("dhParameters", 7)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
+        let socket = SocketOptions::from_args(&mut args)?;
         // Twisted's order of work: the method, the files, then the numbers.
         let versions = match &sslmethod {
             Some(m) => args.convert("sslmethod", m, versions::from_method)?,
@@ -211,7 +214,8 @@ impl TlsServerEndpoint {
         args.finish()?;
         let inner = TcpServerEndpoint::new(port)
             .interface(interface.clone())
-            .backlog(backlog);
+            .backlog(backlog)
+            .socket_options(socket.clone());
         Ok(TlsServerEndpoint {
             inner: Arc::new(inner),
             form: Form::Ssl {
@@ -224,6 +228,7 @@ impl TlsServerEndpoint {
                 extra_chain,
                 dh_parameters,
                 handshake_timeout,
+                socket,
             },
             acceptor,
             handshake_timeout,
@@ -239,6 +244,7 @@ impl TlsServerEndpoint {
         let backlog = args.get_param("backlog", 2)?;
         let interface: String = args.get_param("interface", 3)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
+        let socket = SocketOptions::from_args(&mut args)?;
         args.finish()?;
         let directory = if path.is_empty() {
             ".".to_owned()
@@ -265,7 +271,8 @@ impl TlsServerEndpoint {
             .with_cert_resolver(resolver.clone());
         let inner = TcpServerEndpoint::new_v6(port)
             .backlog(backlog)
-            .interface(interface.clone());
+            .interface(interface.clone())
+            .socket_options(socket.clone());
         Ok(TlsServerEndpoint {
             inner: Arc::new(inner),
             form: Form::Directory {
@@ -274,6 +281,7 @@ impl TlsServerEndpoint {
                 backlog,
                 interface,
                 handshake_timeout,
+                socket,
             },
             acceptor: TlsAcceptor::from(Arc::new(config)),
             handshake_timeout,
@@ -398,16 +406,20 @@ impl fmt::Display for TlsServerEndpoint {
                 extra_chain,
                 dh_parameters,
                 handshake_timeout,
-            } => Canonical::new("ssl")
-                .arg(port)
-                .option("privateKey", private_key)
-                .option("certKey", cert_key)
-                .option_some("sslmethod", sslmethod.as_ref())
-                .option("interface", interface)
-                .option("backlog", backlog)
-                .option_some("extraCertChain", extra_chain.as_ref())
-                .option_some("dhParameters", dh_parameters.as_ref())
-                .option_some("handshakeTimeout", timeout(*handshake_timeout))
+                socket,
+            } => socket
+                .write(
+                    Canonical::new("ssl")
+                        .arg(port)
+                        .option("privateKey", private_key)
+                        .option("certKey", cert_key)
+                        .option_some("sslmethod", sslmethod.as_ref())
+                        .option("interface", interface)
+                        .option("backlog", backlog)
+                        .option_some("extraCertChain", extra_chain.as_ref())
+                        .option_some("dhParameters", dh_parameters.as_ref())
+                        .option_some("handshakeTimeout", timeout(*handshake_timeout)),
+                )
                 .fmt(f),
             Form::Directory {
                 path,
@@ -415,12 +427,16 @@ impl fmt::Display for TlsServerEndpoint {
                 backlog,
                 interface,
                 handshake_timeout,
-            } => Canonical::new("tls")
-                .arg(path)
-                .option("port", port)
-                .option("backlog", backlog)
-                .option("interface", interface)
-                .option_some("handshakeTimeout", timeout(*handshake_timeout))
+                socket,
+            } => socket
+                .write(
+                    Canonical::new("tls")
+                        .arg(path)
+                        .option("port", port)
+                        .option("backlog", backlog)
+                        .option("interface", interface)
+                        .option_some("handshakeTimeout", timeout(*handshake_timeout)),
+                )
                 .fmt(f),
             Form::Layer(s) => Canonical::layer("tls", &self.inner)
                 .option("certificate", s.certificate.display())

@@ -1,6 +1,10 @@
 //! The option tables of `ssl`, `tls` and the `tls+` layer: the one home of their defaults.
 
 use endpoint_core::{OptionSpec, OptionType, Side};
+use endpoint_tcp::specs::{
+    BIND_TO_DEVICE, FAST_OPEN_CLIENT, FAST_OPEN_SERVER, KEEPALIVE, RCVBUF, SNDBUF, USER_TIMEOUT,
+    V6ONLY,
+};
 
 pub(crate) const HANDSHAKE_TIMEOUT: OptionSpec = OptionSpec::new(
     "handshakeTimeout",
@@ -59,6 +63,13 @@ pub(crate) static SSL_SERVER_OPTIONS: &[OptionSpec] = &[
         "accepted and checked to exist; unused (ECDHE)",
     ),
     HANDSHAKE_TIMEOUT.extension(),
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    V6ONLY,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_SERVER,
 ];
 
 pub(crate) static TLS_SERVER_OPTIONS: &[OptionSpec] = &[
@@ -71,6 +82,13 @@ pub(crate) static TLS_SERVER_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("backlog", OptionType::Integer, "listen backlog").default("50"),
     OptionSpec::new("interface", OptionType::Text, "address to listen on").default("::"),
     HANDSHAKE_TIMEOUT.extension(),
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    V6ONLY,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_SERVER,
 ];
 
 pub(crate) static SSL_CLIENT_OPTIONS: &[OptionSpec] = &[
@@ -98,6 +116,12 @@ pub(crate) static SSL_CLIENT_OPTIONS: &[OptionSpec] = &[
         OptionType::Text,
         "name to verify (default: host)",
     ),
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_CLIENT,
 ];
 
 pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = &[
@@ -125,6 +149,12 @@ pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = &[
         OptionType::Description(Side::Client),
         "escaped inner client description (host and port are then only verified)",
     ),
+    KEEPALIVE,
+    RCVBUF,
+    SNDBUF,
+    USER_TIMEOUT,
+    BIND_TO_DEVICE,
+    FAST_OPEN_CLIENT,
 ];
 
 pub(crate) static TLS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[

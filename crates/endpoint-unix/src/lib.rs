@@ -44,6 +44,8 @@
 //! | `mode` | (the umask's) | the socket file's permissions in octal, set exactly after binding when given (then the umask does not apply); without it the file gets what the umask gives, as `bind(2)` does (Twisted sets `666`) |
 //! | `backlog` | `50` | connections the kernel queues before they are accepted |
 //! | `lockfile` | `1` | guard the path with `ADDRESS.lock`, a symbolic link to the owner's PID (Twisted's format) |
+//! | `owner` | (ours) | user of the socket file, a name or a numeric uid, set with `chown` after binding (ours: an extension) |
+//! | `group` | (ours) | group of the socket file, a name or a numeric gid (`unix:/run/app.sock:mode=660:group=www-data`) |
 //!
 //! With the lock file on, a second server on the same path fails while the first runs, even in
 //! the same process, and a lock left by a dead process is taken over together with its socket
@@ -114,6 +116,7 @@
 //! linked. The `endpoints` facade does that; a program depending on this crate alone, without
 //! naming any of its items, adds `use endpoint_unix as _;`.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod credentials;
@@ -121,6 +124,7 @@ mod credentials;
 mod exec;
 mod kinds;
 mod lockfile;
+mod owner;
 mod path;
 mod server;
 mod specs;
@@ -130,7 +134,9 @@ mod systemd;
 pub use client::UnixClientEndpoint;
 pub use credentials::PeerCredentials;
 #[cfg(feature = "exec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exec")))]
 pub use exec::{ChildProcess, ExecClientEndpoint, StderrMode};
+pub use owner::Principal;
 pub use server::UnixServerEndpoint;
 pub use stdio::{StdioServerEndpoint, StdioStream};
 pub use systemd::{Domain, Selector, SystemdServerEndpoint};

@@ -18,6 +18,7 @@ use tracing::{debug, warn};
 
 use crate::credentials::PeerCredentials;
 use crate::lockfile::{lock_path, LockFile};
+use crate::owner::Principal;
 use crate::path;
 use crate::specs::UNIX_SERVER_OPTIONS;
 
@@ -31,8 +32,10 @@ use crate::specs::UNIX_SERVER_OPTIONS;
 ///
 /// Parsed from `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]` or the keywords `address=`, `mode=`
 /// (octal; without it the file gets what the umask gives, as `bind(2)` does — Twisted sets
-/// `666`), `backlog=` (default 50) and `lockfile=` (default 1). `Display` prints the canonical
-/// description, every default explicit (`mode=` only when given).
+/// `666`), `backlog=` (default 50) and `lockfile=` (default 1), and our `owner=` and `group=`
+/// (a name or a numeric id each; the socket file is `chown`ed after binding, before the mode
+/// is set; an unknown name fails the bind). `Display` prints the canonical description, every
+/// default explicit (`mode=`, `owner=` and `group=` only when given).
 ///
 /// # Examples
 /// Every form the kind accepts:
@@ -46,6 +49,8 @@ use crate::specs::UNIX_SERVER_OPTIONS;
 ///     ("unix:@app", "unix:@app:backlog=50:lockfile=1"),
 ///     ("unix:./@app", "unix:./@app:backlog=50:lockfile=1"),
 ///     (r"unix:/tmp/a\:b", r"unix:/tmp/a\:b:backlog=50:lockfile=1"),
+///     ("unix:/run/app.sock:mode=660:owner=www-data:group=1000",
+///      "unix:/run/app.sock:mode=660:backlog=50:lockfile=1:owner=www-data:group=1000"),
 /// ] {
 ///     let endpoint: UnixServerEndpoint = text.parse()?;
 ///     assert_eq!(endpoint.to_string(), canonical);
@@ -68,6 +73,8 @@ pub struct UnixServerEndpoint {
     mode: Option<u32>,
     backlog: u32,
     lockfile: bool,
+    owner: Option<Principal>,
+    group: Option<Principal>,
 }
 
 impl UnixServerEndpoint {
@@ -82,6 +89,8 @@ impl UnixServerEndpoint {
             mode: None,
             backlog: declared_default(UNIX_SERVER_OPTIONS, "backlog"),
             lockfile: declared_default(UNIX_SERVER_OPTIONS, "lockfile"),
+            owner: None,
+            group: None,
         }
     }
 
@@ -89,6 +98,22 @@ impl UnixServerEndpoint {
     /// Abstract names ignore it.
     pub fn mode(mut self, mode: u32) -> Self {
         self.mode = Some(mode);
+        self
+    }
+
+    /// Sets the user that owns the socket file (`owner=`), changed with `chown` after
+    /// binding; a name is looked up at bind. Changing it to another user needs privilege
+    /// (`CAP_CHOWN`). Abstract names ignore it.
+    pub fn owner(mut self, owner: Principal) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// Sets the socket file's group (`group=`), changed with `chown` after binding; a name is
+    /// looked up at bind. Without privilege it must be one of our own groups. Abstract names
+    /// ignore it.
+    pub fn group(mut self, group: Principal) -> Self {
+        self.group = Some(group);
         self
     }
 
@@ -141,12 +166,16 @@ impl UnixServerEndpoint {
         let mode: Option<Mode> = args.get_param_optional("mode", 1)?;
         let backlog = args.get_param("backlog", 2)?;
         let lockfile = args.get_param("lockfile", 3)?;
+        let owner = args.get_optional_with("owner", Principal::parse)?;
+        let group = args.get_optional_with("group", Principal::parse)?;
         args.finish()?;
         Ok(UnixServerEndpoint {
             address: path::parse(OsStr::new(&address)),
             mode: mode.map(|Mode(m)| m),
             backlog,
             lockfile,
+            owner,
+            group,
         })
     }
 
@@ -173,6 +202,9 @@ impl UnixServerEndpoint {
             Some(file) => Some(SocketFile::created(file).map_err(fail)?),
             None => None,
         };
+        if let Some(file) = file {
+            self.change_owner(file).map_err(fail)?;
+        }
         if let (Some(file), Some(mode)) = (file, self.mode) {
             std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
         }
@@ -192,6 +224,26 @@ impl UnixServerEndpoint {
             lock,
         };
         Ok(Listener::new(accept, self))
+    }
+}
+
+impl UnixServerEndpoint {
+    /// `chown`s the socket file to `owner=` and `group=`, when given.
+    fn change_owner(&self, file: &Path) -> io::Result<()> {
+        if self.owner.is_none() && self.group.is_none() {
+            return Ok(());
+        }
+        let named = |what: &str, e: io::Error| {
+            io::Error::new(
+                e.kind(),
+                format!("could not set the socket file's {what}: {e}"),
+            )
+        };
+        let uid = self.owner.as_ref().map(Principal::uid).transpose();
+        let uid = uid.map_err(|e| named("owner", e))?;
+        let gid = self.group.as_ref().map(Principal::gid).transpose();
+        let gid = gid.map_err(|e| named("group", e))?;
+        std::os::unix::fs::chown(file, uid, gid).map_err(|e| named("owner and group", e))
     }
 }
 
@@ -217,7 +269,9 @@ impl fmt::Display for UnixServerEndpoint {
             .arg(path::display(&self.address))
             .option_some("mode", self.mode.map(|m| format!("{m:o}")))
             .option("backlog", self.backlog)
-            .flag("lockfile", self.lockfile);
+            .flag("lockfile", self.lockfile)
+            .option_some("owner", self.owner.as_ref())
+            .option_some("group", self.group.as_ref());
         fmt::Display::fmt(&text, f)
     }
 }
@@ -422,7 +476,10 @@ mod tests {
         let Err(Error::Option { accepted, .. }) = parse("unix:/x:timeout=5") else {
             panic!("expected an option error");
         };
-        assert_eq!(accepted, ["address", "mode", "backlog", "lockfile"]);
+        assert_eq!(
+            accepted,
+            ["address", "mode", "backlog", "lockfile", "owner", "group"]
+        );
     }
 
     #[test]

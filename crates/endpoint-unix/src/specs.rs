@@ -26,6 +26,18 @@ pub(crate) static UNIX_SERVER_OPTIONS: &[OptionSpec] = &[
         "guard the path with a <address>.lock PID lock; a stale socket file is then replaced",
     )
     .default("1"),
+    OptionSpec::new(
+        "owner",
+        OptionType::Text,
+        "user that owns the socket file: a name or a numeric uid (absent: ours)",
+    )
+    .extension(),
+    OptionSpec::new(
+        "group",
+        OptionType::Text,
+        "group of the socket file: a name or a numeric gid (absent: ours)",
+    )
+    .extension(),
 ];
 
 /// The `unix` client kind's options.
@@ -59,7 +71,8 @@ pub(crate) static SYSTEMD_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "domain",
         OptionType::Text,
-        "address family of the passed socket: INET, INET6 or UNIX (capitals, as in Twisted)",
+        "address family of the passed socket: INET, INET6 or UNIX (capitals, as in Twisted); \
+         with name=* it may be left out (any family)",
     ),
     OptionSpec::new(
         "index",
@@ -69,7 +82,8 @@ pub(crate) static SYSTEMD_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "name",
         OptionType::Text,
-        "adopt the descriptor with this name in LISTEN_FDNAMES (systemd's FileDescriptorName=)",
+        "adopt the descriptor with this name in LISTEN_FDNAMES (systemd's FileDescriptorName=); \
+         * adopts every passed descriptor, merged into one listener",
     ),
 ];
 

@@ -39,14 +39,6 @@ impl Domain {
             Domain::Unix => "UNIX",
         }
     }
-
-    fn af(self) -> libc::c_int {
-        match self {
-            Domain::Inet => libc::AF_INET,
-            Domain::Inet6 => libc::AF_INET6,
-            Domain::Unix => libc::AF_UNIX,
-        }
-    }
 }
 
 impl FromOption for Domain {
@@ -76,10 +68,22 @@ pub enum Selector {
     /// The descriptor whose `LISTEN_FDNAMES` entry is this name (systemd's
     /// `FileDescriptorName=`).
     Name(String),
+    /// Every passed descriptor (`name=*`), of the description's `domain=` if it names one:
+    /// [`bind`](ServerEndpoint::bind) merges them into one listener
+    /// ([`Listener::merge`]), [`bind_each`](SystemdServerEndpoint::bind_each) gives one
+    /// listener per descriptor.
+    All,
 }
 
 /// Adopts a listening socket that systemd (or any socket-activation manager) passed to this
 /// process: Twisted's `AdoptedStreamServerEndpoint` behind `systemd:`.
+///
+/// `name=*` (ours) adopts every passed descriptor instead, of any family unless `domain=`
+/// names one (descriptors of other families are then left alone): `bind` merges them into
+/// one listener ([`Listener::merge`]; each connection's
+/// [`ListenerSource`](endpoint_core::ListenerSource) says which descriptor it came in on,
+/// as `systemd:domain=FAMILY:index=N`), and [`bind_each`](Self::bind_each) gives one
+/// listener per descriptor.
 ///
 /// Parsing reads no environment. [`bind`](ServerEndpoint::bind) reads `LISTEN_PID` (which must
 /// be this process), `LISTEN_FDS` (how many descriptors, from 3) and, for `name=`,
@@ -106,12 +110,14 @@ pub enum Selector {
 ///     ("systemd:INET:0", "systemd:domain=INET:index=0"),
 ///     ("systemd:domain=INET6:index=2", "systemd:domain=INET6:index=2"),
 ///     ("systemd:domain=UNIX:name=web", "systemd:domain=UNIX:name=web"),
+///     ("systemd:name=*", "systemd:name=*"),
+///     ("systemd:domain=INET6:name=*", "systemd:domain=INET6:name=*"),
 /// ] {
 ///     let endpoint: SystemdServerEndpoint = text.parse()?;
 ///     assert_eq!(endpoint.to_string(), canonical);
 ///     assert_eq!(canonical.parse::<SystemdServerEndpoint>()?, endpoint);
 /// }
-/// for bad in ["systemd:domain=INET", "systemd:domain=inet:index=0", "systemd:domain=INET:index=0:name=web",
+/// for bad in ["systemd:domain=INET", "systemd:index=0", "systemd:index=*", "systemd:domain=inet:index=0", "systemd:domain=INET:index=0:name=web",
 ///             "systemd:domain=INET:index=", "systemd:domain=INET:index=-1", "systemd:INET::web"] {
 ///     assert!(bad.parse::<SystemdServerEndpoint>().is_err(), "{bad}");
 /// }
@@ -121,7 +127,8 @@ pub enum Selector {
 #[doc(alias = "AdoptedStreamServerEndpoint")]
 #[doc(alias = "LISTEN_FDS")]
 pub struct SystemdServerEndpoint {
-    domain: Domain,
+    /// `None` only with [`Selector::All`]: every family.
+    domain: Option<Domain>,
     selector: Selector,
 }
 
@@ -129,7 +136,7 @@ impl SystemdServerEndpoint {
     /// Adopts the `index`-th passed descriptor (descriptor `3 + index`).
     pub fn index(domain: Domain, index: u32) -> Self {
         SystemdServerEndpoint {
-            domain,
+            domain: Some(domain),
             selector: Selector::Index(index),
         }
     }
@@ -137,13 +144,22 @@ impl SystemdServerEndpoint {
     /// Adopts the descriptor named `name` in `LISTEN_FDNAMES`.
     pub fn named(domain: Domain, name: impl Into<String>) -> Self {
         SystemdServerEndpoint {
-            domain,
+            domain: Some(domain),
             selector: Selector::Name(name.into()),
         }
     }
 
-    /// The address family the socket must have.
-    pub fn domain(&self) -> Domain {
+    /// Adopts every passed descriptor (`systemd:name=*`), or with a `domain` every one of
+    /// that family (`systemd:domain=UNIX:name=*`).
+    pub fn all(domain: Option<Domain>) -> Self {
+        SystemdServerEndpoint {
+            domain,
+            selector: Selector::All,
+        }
+    }
+
+    /// The address family the socket must have (`None`: any, only for [`Selector::All`]).
+    pub fn domain(&self) -> Option<Domain> {
         self.domain
     }
 
@@ -160,11 +176,20 @@ impl SystemdServerEndpoint {
     /// `name`, an index that is not a non-negative number, or an unknown option.
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(3, "domain, index, name")?;
-        let domain: Domain = args.get_param("domain", 0)?;
+        let domain: Option<Domain> = args.get_param_optional("domain", 0)?;
         // As in Twisted, an empty index (`index=`, or `systemd:INET::web`) counts as given.
         let index = args.param("index", 1)?;
         let name = args.param("name", 2)?;
+        let all = index.is_none() && name.as_ref().is_some_and(|n| n.text == "*");
+        if domain.is_none() && !all {
+            return Err(args.invalid(
+                "domain",
+                args.input().len(),
+                "is required but missing (only name=* may leave it out)".into(),
+            ));
+        }
         let selector = match (index, name) {
+            (None, Some(_)) if all => Selector::All,
             (Some(index), None) => {
                 Selector::Index(args.convert("index", &index, u32::from_option)?)
             }
@@ -177,7 +202,7 @@ impl SystemdServerEndpoint {
                         .into(),
                 ))
             }
-            (None, None) => {
+            (_, None) => {
                 return Err(args.invalid(
                     "index",
                     args.input().len(),
@@ -189,8 +214,9 @@ impl SystemdServerEndpoint {
         Ok(SystemdServerEndpoint { domain, selector })
     }
 
-    /// Finds, checks and duplicates the descriptor.
-    fn adopt(&self) -> Result<OwnedFd> {
+    /// Finds, checks and duplicates the descriptors the selector names, each with its
+    /// index and family.
+    fn adopt(&self) -> Result<Vec<(u32, Domain, OwnedFd)>> {
         let fail = |message: String| Error::io("listen on", self, io::Error::other(message));
         let pid = env_var("LISTEN_PID").map_err(fail)?;
         let ours = std::process::id();
@@ -208,6 +234,26 @@ impl SystemdServerEndpoint {
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| fail(format!("LISTEN_FDS={count_text} is not a number")))?;
         let index = match &self.selector {
+            Selector::All => {
+                let mut adopted = Vec::new();
+                for index in 0..count {
+                    match self.adopt_one(index) {
+                        Ok(found) => adopted.push(found),
+                        // Another family than `domain=` asks for: not ours to take.
+                        Err(Skip::OtherFamily(message)) => debug!(%message, "skipped"),
+                        Err(Skip::Fatal(e)) => return Err(e),
+                    }
+                }
+                if adopted.is_empty() {
+                    let family = self
+                        .domain
+                        .map_or(String::new(), |d| format!(" of family {d}"));
+                    return Err(fail(format!(
+                        "LISTEN_FDS={count} passes no listening socket{family}"
+                    )));
+                }
+                return Ok(adopted);
+            }
             Selector::Index(i) if *i < count => *i,
             Selector::Index(i) => {
                 return Err(fail(format!(
@@ -234,9 +280,23 @@ impl SystemdServerEndpoint {
                 }
             }
         };
+        match self.adopt_one(index) {
+            Ok(found) => Ok(vec![found]),
+            Err(Skip::OtherFamily(message)) => Err(fail(message)),
+            Err(Skip::Fatal(e)) => Err(e),
+        }
+    }
+
+    /// Duplicates descriptor `3 + index` and checks it: a listening stream socket of the
+    /// domain asked for (any, when none is).
+    fn adopt_one(&self, index: u32) -> std::result::Result<(u32, Domain, OwnedFd), Skip> {
+        let fail = |message: String| Error::io("listen on", self, io::Error::other(message));
         let fd = FIRST_FD + index as RawFd;
-        let describe =
-            |what: &str| fail(format!("descriptor {fd} (LISTEN_FDS index {index}) {what}"));
+        let describe = |what: &str| {
+            Skip::Fatal(fail(format!(
+                "descriptor {fd} (LISTEN_FDS index {index}) {what}"
+            )))
+        };
         // Duplicate first, so every check and every flag applies to a descriptor we own.
         // SAFETY: fcntl with F_DUPFD_CLOEXEC on any integer is safe; it fails with EBADF when
         // the descriptor is not open.
@@ -256,13 +316,21 @@ impl SystemdServerEndpoint {
         }
         let family = sockopt(&owned, libc::SO_DOMAIN)
             .map_err(|e| describe(&format!("is not a socket: {e}")))?;
-        if family != self.domain.af() {
-            return Err(describe(&format!(
-                "has address family {}, not {}",
-                family_name(family),
-                self.domain
-            )));
-        }
+        let domain = match (self.domain, Domain::of(family)) {
+            (Some(wanted), found) if found != Some(wanted) => {
+                return Err(Skip::OtherFamily(format!(
+                    "descriptor {fd} (LISTEN_FDS index {index}) has address family {}, not {wanted}",
+                    family_name(family),
+                )))
+            }
+            (_, Some(found)) => found,
+            (_, None) => {
+                return Err(describe(&format!(
+                    "has address family {}, not INET, INET6 or UNIX",
+                    family_name(family)
+                )))
+            }
+        };
         let listening = sockopt(&owned, libc::SO_ACCEPTCONN)
             .map_err(|e| describe(&format!("is not a socket: {e}")))?;
         if listening == 0 {
@@ -270,13 +338,39 @@ impl SystemdServerEndpoint {
         }
         set_nonblocking(&owned)
             .map_err(|e| describe(&format!("cannot be made non-blocking: {e}")))?;
-        Ok(owned)
+        Ok((index, domain, owned))
+    }
+
+    /// Adopts every descriptor the selector names, each as its own listener, described as
+    /// `systemd:domain=FAMILY:index=N` (the index says which descriptor).
+    ///
+    /// # Errors
+    /// As [`bind`](ServerEndpoint::bind).
+    pub fn bind_each(&self) -> Result<Vec<Listener>> {
+        self.adopt()?
+            .into_iter()
+            .map(|(index, domain, owned)| {
+                let one = SystemdServerEndpoint::index(domain, index);
+                one.listener(domain, owned)
+            })
+            .collect()
     }
 
     fn listen_now(&self) -> Result<Listener> {
-        let owned = self.adopt()?;
+        if self.selector == Selector::All {
+            let listeners = self.bind_each()?;
+            return Ok(Listener::merge(listeners).with_description(self));
+        }
+        let (_, domain, owned) = self.adopt()?.pop().ok_or_else(|| {
+            Error::io("listen on", self, io::Error::other("no descriptor adopted"))
+        })?;
+        self.listener(domain, owned)
+    }
+
+    /// The listener over an adopted descriptor.
+    fn listener(&self, domain: Domain, owned: OwnedFd) -> Result<Listener> {
         let fail = |e| Error::io("listen on", self, e);
-        let accept = match self.domain {
+        let accept = match domain {
             Domain::Inet | Domain::Inet6 => {
                 let listener =
                     TcpListener::from_std(std::net::TcpListener::from(owned)).map_err(fail)?;
@@ -293,6 +387,27 @@ impl SystemdServerEndpoint {
         };
         debug!(endpoint = %self, local = %accept.local_address(), "adopted a listening socket");
         Ok(Listener::new(accept, self))
+    }
+}
+
+/// Why a passed descriptor was not adopted.
+enum Skip {
+    /// It has another family than `domain=` names: an error for one descriptor, skipped
+    /// when adopting all.
+    OtherFamily(String),
+    /// Anything else.
+    Fatal(Error),
+}
+
+impl Domain {
+    /// The domain of an `AF_*` value, if it is one of ours.
+    fn of(family: libc::c_int) -> Option<Domain> {
+        match family {
+            libc::AF_INET => Some(Domain::Inet),
+            libc::AF_INET6 => Some(Domain::Inet6),
+            libc::AF_UNIX => Some(Domain::Unix),
+            _ => None,
+        }
     }
 }
 
@@ -355,10 +470,11 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
 
 impl fmt::Display for SystemdServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = Canonical::new("systemd").option("domain", self.domain);
+        let text = Canonical::new("systemd").option_some("domain", self.domain);
         let text = match &self.selector {
             Selector::Index(i) => text.option("index", i),
             Selector::Name(n) => text.option("name", n),
+            Selector::All => text.option("name", "*"),
         };
         fmt::Display::fmt(&text, f)
     }

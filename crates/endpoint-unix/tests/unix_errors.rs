@@ -112,7 +112,10 @@ fn server_parse_errors() {
     let (option, reason, accepted) = option_error(registry.server("unix"));
     assert_eq!(option, "address");
     assert!(reason.contains("required"), "{reason}");
-    assert_eq!(accepted, ["address", "mode", "backlog", "lockfile"]);
+    assert_eq!(
+        accepted,
+        ["address", "mode", "backlog", "lockfile", "owner", "group"]
+    );
 
     let (option, reason, _) = option_error(registry.server("unix:/x:mode=999"));
     assert_eq!(option, "mode");
@@ -120,7 +123,10 @@ fn server_parse_errors() {
 
     let (option, _, accepted) = option_error(registry.server("unix:/x:timeout=5"));
     assert_eq!(option, "timeout");
-    assert_eq!(accepted, ["address", "mode", "backlog", "lockfile"]);
+    assert_eq!(
+        accepted,
+        ["address", "mode", "backlog", "lockfile", "owner", "group"]
+    );
     let message = registry
         .server("unix:/x:timeout=5")
         .unwrap_err()

@@ -99,6 +99,7 @@
 //! limit ends that connection with an `io::Error` carrying a
 //! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The `ws:` shorthands build `ws+tcp:`: keep the tcp kinds linked wherever this crate is.
 use endpoint_tcp as _;
@@ -121,4 +122,5 @@ pub use stream::WsStream;
 /// tokio-tungstenite, whose `WebSocketStream` [`WsStream`] wraps (with the `tungstenite`
 /// feature; without it, no tungstenite type is part of this crate's API).
 #[cfg(feature = "tungstenite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tungstenite")))]
 pub use tokio_tungstenite;

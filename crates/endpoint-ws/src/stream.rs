@@ -85,6 +85,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Public with the `tungstenite` feature, which makes tokio-tungstenite's types part of
     /// this crate's API.
     #[cfg(feature = "tungstenite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tungstenite")))]
     pub fn new(ws: WebSocketStream<S>) -> Self {
         Self::wrap(ws)
     }
@@ -135,6 +136,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 
     /// The WebSocket underneath (with the `tungstenite` feature).
     #[cfg(feature = "tungstenite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tungstenite")))]
     pub fn get_ref(&self) -> &WebSocketStream<S> {
         &self.ws
     }
@@ -142,6 +144,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
     /// Gives back the WebSocket; bytes received but not yet read are lost (with the
     /// `tungstenite` feature).
     #[cfg(feature = "tungstenite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tungstenite")))]
     pub fn into_inner(self) -> WebSocketStream<S> {
         self.ws
     }

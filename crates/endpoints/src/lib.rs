@@ -19,7 +19,9 @@
 //! ```
 //!
 //! The transport is chosen by the string, so the same program listens on `unix:/run/app.sock`
-//! or `tcp6:8080` with no code change. Every endpoint's `Display` prints its canonical
+//! or `tcp6:8080` with no code change. [`servers_from_strings`] listens on several at once:
+//! one [`Listener`] whose connections each carry a [`ListenerSource`] naming the description
+//! they came in on. Every endpoint's `Display` prints its canonical
 //! description, with every default written out, and that text parses back to the same
 //! endpoint.
 //!
@@ -51,14 +53,19 @@
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found. Off by default: `exec` (the
 //! `exec:` kind runs a program named by the description; turn it on only where descriptions
-//! come from the operator — see SECURITY.md), `axum`, `serde`, `clap` (descriptions as command-line
-//! arguments, with help listing the kinds: `endpoints::clap`), `tungstenite`.
+//! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`, `clap`
+//! (descriptions as command-line arguments, with help listing the kinds: `endpoints::clap`),
+//! and the integrations `hyper` (`hyper::Connector`: hyper-util's client over any client
+//! description) and `tonic` (gRPC served with `serve_with_incoming(listener)`, and
+//! `tonic::channel`).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
-    client_from_string, server_from_string, shutdown_signal, Address, Authority, ClientDescription,
-    ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListeningPort, Registry, Result,
+    client_from_string, server_from_string, servers_from_strings, shutdown_signal, Address,
+    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener,
+    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, RetryPolicy, Retrying,
     ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
 };
 
@@ -72,18 +79,22 @@ pub use endpoint_core as core;
 
 /// TCP: `tcp` and `tcp6` (the `endpoint-tcp` crate).
 #[cfg(feature = "tcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tcp")))]
 pub use endpoint_tcp as tcp;
 
 /// Unix-domain sockets: `unix` (the `endpoint-unix` crate).
 #[cfg(feature = "unix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unix")))]
 pub use endpoint_unix as unix;
 
 /// TLS (the `endpoint-tls` crate).
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use endpoint_tls as tls;
 
 /// WebSocket (the `endpoint-ws` crate).
 #[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use endpoint_ws as ws;
 
 /// Descriptions as clap arguments: value parsers with the library's errors, and help text
@@ -93,9 +104,23 @@ pub use endpoint_core::clap;
 
 /// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
 #[cfg(feature = "haproxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "haproxy")))]
 pub use endpoint_haproxy as haproxy;
 
-/// The README's Rust examples, compiled as doctests so they cannot rot.
+/// hyper-util's client over any description: [`hyper::Connector`] (the `hyper` feature).
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use endpoint_core::hyper;
+
+/// gRPC over any description: `serve_with_incoming(listener)` and [`tonic::channel`] (the
+/// `tonic` feature).
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub use endpoint_core::tonic;
+
+/// The README's Rust examples, compiled as doctests so they cannot rot. Its axum, hyper and
+/// tonic snippets need those features, so the README is tested when they are all on (as
+/// `cargo test --workspace --all-features` has them).
 #[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "axum", feature = "hyper", feature = "tonic"))]
 pub struct ReadmeDoctests;

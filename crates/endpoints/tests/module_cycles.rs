@@ -43,7 +43,7 @@ fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
                 stack.push(path);
                 continue;
             }
-            if path.extension().map_or(true, |e| e != "rs") {
+            if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
             let relative = path.strip_prefix(src).expect("under src");

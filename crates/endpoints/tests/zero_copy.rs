@@ -50,7 +50,7 @@ async fn a_proxy_header_read_ahead_keeps_the_socket_plain() -> TestResult {
         s.shutdown().await?;
         std::io::Result::Ok(s)
     });
-    let mut accepted = listener.accept().await?;
+    let accepted = listener.accept().await?;
     assert!(
         accepted.is_plain_socket(),
         "haproxy keeps the socket spliceable"

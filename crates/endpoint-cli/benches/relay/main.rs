@@ -274,13 +274,10 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
     let of = |relay: Relay| medians.iter().find(|(r, _)| *r == relay).map(|(_, m)| m);
     let endpoint = of(Relay::Endpoint).expect("endpoint measured");
     println!();
+    println!("medians (rates: higher is better; costs: lower is better):");
     println!(
-        "medians ({} per figure):",
-        "higher is better for rates, lower for costs"
-    );
-    println!(
-        "{:<15} {:>10} {:>12} {:>10} {:>12} {}",
-        "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s", "idle pair: bytes, fds"
+        "{:<15} {:>10} {:>12} {:>10} {:>12} idle pair: bytes, fds",
+        "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s"
     );
     for (relay, m) in medians {
         println!(

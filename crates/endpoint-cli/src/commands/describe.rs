@@ -196,6 +196,10 @@ fn show(value: &OptionValue, ty: Option<OptionType>) -> String {
         OptionValue::Text(text) => format!("{text:?}"),
         // As the description writes it, so the text form stays one line per option.
         OptionValue::List(items) => format!("{:?}", items.join(",")),
+        OptionValue::Integers(numbers) => {
+            let numbers: Vec<String> = numbers.iter().map(u64::to_string).collect();
+            numbers.join(",")
+        }
         OptionValue::Description(inner) => inner.canonical.clone(),
         OptionValue::Null => "none".to_owned(),
         // `OptionValue` may grow; fall back to its debug form.

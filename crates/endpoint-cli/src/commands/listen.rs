@@ -1,7 +1,10 @@
-//! `endpoint listen DESC`: accept one connection and join it to stdin/stdout.
+//! `endpoint listen DESC...`: accept one connection (on any of the descriptions) and join it
+//! to stdin/stdout.
+
+use std::sync::Arc;
 
 use clap::Args;
-use endpoints::{ServerDescription, Side};
+use endpoints::{MergedServerEndpoint, ServerDescription, ServerEndpoint, Side};
 
 use crate::failure::Failure;
 use crate::pipe::join_stdio;
@@ -9,26 +12,41 @@ use crate::pipe::join_stdio;
 /// Arguments of `endpoint listen`.
 #[derive(Debug, Args)]
 pub struct ListenArgs {
-    /// Server description to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`.
-    #[arg(value_name = "DESC", long_help = endpoints::clap::help(
-        "Server description to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`.",
+    /// Server descriptions to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`; with
+    /// several, the first connection on any of them is taken.
+    #[arg(value_name = "DESC", required = true, num_args = 1.., long_help = endpoints::clap::help(
+        "Server descriptions to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`; with \
+         several, the first connection on any of them is taken.",
         Side::Server,
     ))]
-    pub description: ServerDescription,
+    pub descriptions: Vec<ServerDescription>,
 }
 
-/// Binds, prints `listening on ADDRESS` to stderr (not with `-q`), accepts one connection, stops listening,
-/// and joins the connection to stdin/stdout until both directions end.
+/// Binds, prints `listening on ADDRESS` to stderr (a line per address; not with `-q`),
+/// accepts one connection, stops listening, and joins the connection to stdin/stdout until
+/// both directions end.
 ///
 /// # Errors
 /// A failed bind or accept, or a failed copy (clap has refused a bad description).
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
-    let mut listener = args.description.endpoint().bind().await?;
+    let mut listener = match &args.descriptions[..] {
+        [one] => one.endpoint().bind().await?,
+        several => {
+            let parts = several.iter().map(|d| Arc::clone(d.endpoint())).collect();
+            MergedServerEndpoint::new(parts).bind().await?
+        }
+    };
     if !crate::logging::quiet() {
-        eprintln!("listening on {}", listener.local_address());
+        for local in listener.local_addresses() {
+            eprintln!("listening on {local}");
+        }
     }
     let connection = listener.accept().await?;
-    tracing::info!(peer = %connection.peer_address(), "accepted");
+    match connection.info().get::<endpoints::ListenerSource>() {
+        Some(source) => tracing::info!(peer = %connection.peer_address(),
+            on = %source.description, "accepted"),
+        None => tracing::info!(peer = %connection.peer_address(), "accepted"),
+    }
     // One connection only: close the socket (and remove a unix socket file) right away.
     drop(listener);
     join_stdio(connection).await

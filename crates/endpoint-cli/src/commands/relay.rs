@@ -1,5 +1,5 @@
-//! `endpoint relay SERVER CLIENT`: forward every accepted connection to a new client
-//! connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
+//! `endpoint relay SERVER... CLIENT`: forward every connection accepted on any SERVER to a new
+//! client connection, until SIGINT or SIGTERM (or, with `--once` and for `stdio`, until the one
 //! connection is done).
 
 use std::future::Future;
@@ -11,7 +11,8 @@ use clap::Args;
 use endpoints::core::description::parse_duration;
 use endpoints::core::relay::{forward, ForwardError};
 use endpoints::{
-    ClientDescription, ClientEndpoint, Connection, ServerDescription, Service, ServiceGroup, Side,
+    ClientDescription, ClientEndpoint, Connection, MergedServerEndpoint, RetryPolicy, Retrying,
+    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
 };
 use futures_util::FutureExt;
 use tokio::sync::Notify;
@@ -24,14 +25,16 @@ use crate::stats::RelayStats;
 /// Arguments of `endpoint relay`.
 #[derive(Debug, Args)]
 pub struct RelayArgs {
-    /// Server description to accept connections on; end it with `:maxConnections=N` to relay
-    /// at most N connections at once (more wait in the kernel's backlog).
-    #[arg(value_name = "SERVER", long_help = endpoints::clap::help(
-        "Server description to accept connections on; end it with `:maxConnections=N` to relay \
-         at most N connections at once (more wait in the kernel's backlog).",
+    /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
+    /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
+    /// in the kernel's backlog).
+    #[arg(value_name = "SERVER", required = true, num_args = 1.., long_help = endpoints::clap::help(
+        "Server descriptions to accept connections on (one or more, all relayed to CLIENT); end \
+         one with `:maxConnections=N` to relay at most N of its connections at once (more wait \
+         in the kernel's backlog).",
         Side::Server,
     ))]
-    pub server: ServerDescription,
+    pub server: Vec<ServerDescription>,
     /// Client description each accepted connection is forwarded to.
     #[arg(value_name = "CLIENT", long_help = endpoints::clap::help(
         "Client description each accepted connection is forwarded to.",
@@ -50,6 +53,12 @@ pub struct RelayArgs {
     /// all, bytes each way, errors) and a summary at exit. On at `-v`.
     #[arg(long)]
     pub stats: bool,
+    /// When the client side refuses (or resets, or is unreachable, or times out), try again
+    /// with back-off for up to this long (`30s`, `2m`, or seconds) before closing the accepted
+    /// connection, which waits meanwhile. Failures retrying cannot fix (a certificate that
+    /// does not verify) close it at once.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub retry: Option<Duration>,
     /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub stats_interval: Duration,
@@ -64,7 +73,10 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let client = Arc::clone(args.client.endpoint());
+    let mut client = Arc::clone(args.client.endpoint());
+    if let Some(limit) = args.retry {
+        client = Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit)));
+    }
     match raise_descriptor_limit() {
         Ok(Some((from, to))) if crate::logging::verbosity() >= 1 => {
             eprintln!("raised the open-descriptor limit from {from} to {to}");
@@ -74,12 +86,22 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     }
     let stats = Arc::new(RelayStats::default());
     let counted = Arc::clone(&stats);
-    let once = args.once || is_stdio(&args.server)?;
+    let once = args.once
+        || match &args.server[..] {
+            [one] => is_stdio(one)?,
+            _ => false,
+        };
     let forward_to = Arc::clone(&client);
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
-    let service = Service::new(Arc::clone(args.server.endpoint()), move |accepted| {
+    let server: Arc<dyn ServerEndpoint> = match &args.server[..] {
+        [one] => Arc::clone(one.endpoint()),
+        several => Arc::new(MergedServerEndpoint::new(
+            several.iter().map(|d| Arc::clone(d.endpoint())).collect(),
+        )),
+    };
+    let service = Service::new(server, move |accepted| {
         let first = !taken.swap(true, Ordering::SeqCst);
         let refused = once && !first;
         if refused {

@@ -63,6 +63,9 @@ pub fn forward(
 #[must_use = "a forward does nothing until awaited"]
 pub struct Forward(Stage);
 
+// The relaying state is the one that lives long; boxing it would cost an allocation per
+// pair and save nothing once connected.
+#[allow(clippy::large_enum_variant)]
 enum Stage {
     Connecting {
         accepted: Option<Connection>,

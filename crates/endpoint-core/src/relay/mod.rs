@@ -12,10 +12,32 @@
 //! the far ends learn of the failure at once.
 //!
 //! ```
-//! # async fn run() -> endpoint_core::Result<()> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! use endpoint_core::relay::relay;
-//! # let (a, b): (endpoint_core::Connection, endpoint_core::Connection) = unimplemented!();
-//! let relayed = relay(a, b).await?;
+//! use endpoint_core::{Address, Connection, ConnectionInfo, UnixAddress};
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use tokio::net::UnixStream;
+//!
+//! // Two socket pairs; the relay joins one end of each (any two connections will do).
+//! let (mut left, a) = UnixStream::pair()?;
+//! let (b, mut right) = UnixStream::pair()?;
+//! let unnamed = || Address::Unix(UnixAddress::Unnamed);
+//! let info = || ConnectionInfo::new("unix", unnamed(), unnamed());
+//! let relaying = tokio::spawn(relay(Connection::new(a, info()), Connection::new(b, info())));
+//!
+//! left.write_all(b"hello").await?;
+//! left.shutdown().await?; // end-of-file one way...
+//! let mut got = Vec::new();
+//! right.read_to_end(&mut got).await?;
+//! right.write_all(b"and back").await?; // ...while the other way still flows
+//! drop(right);
+//! let mut back = Vec::new();
+//! left.read_to_end(&mut back).await?;
+//! assert_eq!((got.as_slice(), back.as_slice()), (&b"hello"[..], &b"and back"[..]));
+//!
+//! let relayed = relaying.await??;
+//! assert_eq!(relayed.zero_copy, cfg!(target_os = "linux")); // two plain sockets: spliced
 //! println!("{} bytes there, {} back", relayed.a_to_b, relayed.b_to_a);
 //! # Ok(()) }
 //! ```

@@ -1,0 +1,217 @@
+//! A client that tries again: for long-lived uses (a relay's upstream, a service's backend)
+//! where the far end may be restarting, a refused or timed-out connect is retried with
+//! back-off, within a bounded time.
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::authority::Authority;
+use crate::connection::Connection;
+use crate::endpoint::ClientEndpoint;
+use crate::error::{Error, Result};
+use crate::future::BoxFuture;
+
+/// How long and how often a [`Retrying`] client tries again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// No attempt starts after this long since the first, and a running one is cut there.
+    pub give_up_after: Duration,
+    /// The wait after the first failure; it doubles after each one.
+    pub first_delay: Duration,
+    /// The longest wait between two attempts.
+    pub max_delay: Duration,
+}
+
+impl RetryPolicy {
+    /// Retries for up to `limit`, waiting 50 ms, then 100 ms, ... up to 2 s between attempts
+    /// (each wait shortened by up to a quarter at random, so many clients do not retry in
+    /// step).
+    pub fn for_up_to(limit: Duration) -> Self {
+        RetryPolicy {
+            give_up_after: limit,
+            first_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+/// A client endpoint that retries its inner endpoint's transient failures (refused, reset,
+/// unreachable, timed out, out of descriptors) under a [`RetryPolicy`]. Failures that trying
+/// again cannot fix (a certificate that does not verify, a refused WebSocket upgrade) are
+/// returned at once.
+///
+/// Its description is the inner one's: retrying is how the endpoint is used, not where it
+/// goes.
+///
+/// ```no_run
+/// # async fn run(backend: std::sync::Arc<dyn endpoint_core::ClientEndpoint>) -> endpoint_core::Result<()> {
+/// use std::time::Duration;
+/// use endpoint_core::{ClientEndpoint, RetryPolicy, Retrying};
+///
+/// // The backend may still be starting: keep trying for up to 30 s.
+/// let backend = Retrying::new(backend, RetryPolicy::for_up_to(Duration::from_secs(30)));
+/// let connection = backend.connect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Retrying {
+    inner: Arc<dyn ClientEndpoint>,
+    policy: RetryPolicy,
+}
+
+impl Retrying {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn ClientEndpoint>, policy: RetryPolicy) -> Self {
+        Retrying { inner, policy }
+    }
+
+    /// The endpoint tried.
+    pub fn inner(&self) -> &Arc<dyn ClientEndpoint> {
+        &self.inner
+    }
+}
+
+impl fmt::Display for Retrying {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl ClientEndpoint for Retrying {
+    /// Attempts until one succeeds, one fails for good, or the policy's time is up (then the
+    /// last failure is returned, or [`Error::Timeout`] if an attempt was still running).
+    ///
+    /// # Cancel safety
+    /// Dropping the future cancels the running attempt, which closes its sockets.
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async move {
+            let deadline = Instant::now() + self.policy.give_up_after;
+            let mut delay = self.policy.first_delay;
+            let mut attempt = 1u32;
+            loop {
+                let outcome = tokio::time::timeout_at(deadline, self.inner.connect()).await;
+                let error = match outcome {
+                    Ok(Ok(connection)) => return Ok(connection),
+                    Ok(Err(error)) => error,
+                    Err(_) => {
+                        return Err(Error::Timeout {
+                            action: "connect (retrying) to",
+                            endpoint: self.inner.to_string(),
+                            after: self.policy.give_up_after,
+                        })
+                    }
+                };
+                let wait = jittered(delay);
+                if !is_transient(&error) || Instant::now() + wait >= deadline {
+                    return Err(error);
+                }
+                tracing::debug!(endpoint = %self.inner, attempt, %error, ?wait, "connect failed; retrying");
+                tokio::time::sleep(wait).await;
+                delay = (delay * 2).min(self.policy.max_delay);
+                attempt += 1;
+            }
+        })
+    }
+
+    fn authority(&self) -> Option<Authority> {
+        self.inner.authority()
+    }
+}
+
+/// True when trying again may succeed: the error, or one it was caused by, is a refused,
+/// reset, aborted, unreachable or timed-out connection, or the process ran out of
+/// descriptors.
+pub fn is_transient(error: &Error) -> bool {
+    if error.is_timeout() {
+        return true;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<io::Error>() {
+            if transient_io(io) {
+                return true;
+            }
+        }
+        if let Some(Error::Timeout { .. }) = current.downcast_ref::<Error>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+fn transient_io(error: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    matches!(
+        error.kind(),
+        ConnectionRefused
+            | ConnectionReset
+            | ConnectionAborted
+            | TimedOut
+            | HostUnreachable
+            | NetworkUnreachable
+            | AddrNotAvailable
+            | NotConnected
+    ) || matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS)
+    )
+}
+
+/// `delay` shortened by up to a quarter at random.
+fn jittered(delay: Duration) -> Duration {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u32(delay.subsec_nanos());
+    let quarter = delay / 4;
+    let cut = quarter.mul_f64((hasher.finish() % 1000) as f64 / 1000.0);
+    delay - cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_and_out_of_descriptors_are_transient_a_bad_option_is_not() {
+        let refused = Error::io(
+            "connect to",
+            "tcp:x:1",
+            io::ErrorKind::ConnectionRefused.into(),
+        );
+        assert!(is_transient(&refused));
+        let emfile = Error::io(
+            "connect to",
+            "tcp:x:1",
+            io::Error::from_raw_os_error(libc::EMFILE),
+        );
+        assert!(is_transient(&emfile));
+        let denied = Error::io(
+            "connect to",
+            "unix:/x",
+            io::ErrorKind::PermissionDenied.into(),
+        );
+        assert!(!is_transient(&denied));
+        let wrapped = Error::Other {
+            message: "tunnel failed".into(),
+            source: Some(Box::new(refused)),
+        };
+        assert!(is_transient(&wrapped));
+    }
+
+    #[test]
+    fn jitter_shortens_by_at_most_a_quarter() {
+        for _ in 0..100 {
+            let d = jittered(Duration::from_millis(400));
+            assert!(
+                d > Duration::from_millis(299) && d <= Duration::from_millis(400),
+                "{d:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! hyper-util's client with `endpoints::hyper::Connector`: GET requests over a unix socket,
+//! TLS over a unix socket and WebSocket over TCP, against our own axum server on the same
+//! description. The URI names the host and path; the description is where the bytes go.
+#![cfg(all(feature = "hyper", feature = "axum"))]
+
+use std::time::Duration;
+
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::Router;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use endpoints::hyper::Connector;
+use endpoints::{Address, ConnectionInfo};
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+const SAFETY: Duration = Duration::from_secs(20);
+
+/// What came back: status, body, and the client side's `ConnectionInfo` of each response.
+struct Got {
+    status: u16,
+    bodies: Vec<String>,
+    infos: Vec<ConnectionInfo>,
+}
+
+/// Serves a router that says which `Host` it was asked for and sends two GETs through a
+/// connector made from the client description.
+async fn get_twice(
+    server: &str,
+    client_of: impl Fn(&Address) -> String,
+) -> Result<Got, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = endpoints::server_from_string(server)?.bind().await?;
+    let connector: Connector = client_of(listener.local_address()).parse()?;
+    let app = Router::new().route(
+        "/hello",
+        get(|headers: HeaderMap| async move {
+            let host = headers.get("host").and_then(|h| h.to_str().ok());
+            format!("hello {}", host.unwrap_or("(no host)"))
+        }),
+    );
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+    let mut got = Got {
+        status: 0,
+        bodies: Vec::new(),
+        infos: Vec::new(),
+    };
+    for uri in [
+        "http://app.example/hello",
+        "http://other.example:8080/hello",
+    ] {
+        let response = tokio::time::timeout(SAFETY, client.get(uri.parse()?)).await??;
+        got.status = response.status().as_u16();
+        let info = response.extensions().get::<ConnectionInfo>().cloned();
+        got.infos
+            .push(info.ok_or("no ConnectionInfo in the response")?);
+        let body = tokio::time::timeout(SAFETY, response.into_body().collect()).await??;
+        got.bodies
+            .push(String::from_utf8(body.to_bytes().to_vec())?);
+    }
+    serving.abort();
+    Ok(got)
+}
+
+#[tokio::test]
+async fn get_over_a_unix_socket() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("http.sock").to_string_lossy());
+    let got = get_twice(&format!("unix:{path}"), |_| format!("unix:{path}")).await?;
+    assert_eq!(got.status, 200);
+    // The URI's authority is the Host header, not the target.
+    assert_eq!(
+        got.bodies,
+        ["hello app.example", "hello other.example:8080"]
+    );
+    for info in &got.infos {
+        assert_eq!(info.stack, ["unix"]);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn get_over_tls_over_a_unix_socket() -> TestResult {
+    let pki = endpoint_testkit::TestPki::new();
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("https.sock").to_string_lossy());
+    // An http:// URI: the description's own TLS applies, verified against the test CA.
+    let got = get_twice(
+        &format!("tls+unix:{path}:certificate={}", pki.arg("server.pem")),
+        |_| {
+            format!(
+                "tls+unix:{path}:hostname=localhost:trustRoots={}",
+                pki.arg("ca.pem")
+            )
+        },
+    )
+    .await?;
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.bodies,
+        ["hello app.example", "hello other.example:8080"]
+    );
+    for info in &got.infos {
+        assert_eq!(info.stack, ["unix", "tls"]);
+        let tls = info.get::<endpoints::tls::TlsInfo>().ok_or("no TlsInfo")?;
+        assert_eq!(tls.server_name.as_deref(), Some("localhost"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn get_over_websocket_over_tcp() -> TestResult {
+    let got = get_twice("ws+tcp:0:interface=127.0.0.1:path=/tunnel", |a| {
+        format!("ws+tcp:127.0.0.1:{}:path=/tunnel", a.port().unwrap())
+    })
+    .await?;
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.bodies,
+        ["hello app.example", "hello other.example:8080"]
+    );
+    for info in &got.infos {
+        assert_eq!(info.stack, ["tcp", "ws"]);
+        let ws = info.get::<endpoints::ws::WsInfo>().ok_or("no WsInfo")?;
+        assert_eq!(ws.path, "/tunnel");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_failed_connect_is_the_endpoint_error() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("absent.sock").to_string_lossy());
+    let connector: Connector = format!("unix:{path}").parse()?;
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+    let error = tokio::time::timeout(SAFETY, client.get("http://app/".parse()?))
+        .await?
+        .expect_err("nothing listens there");
+    assert!(error.is_connect(), "{error:?}");
+    let mut source = std::error::Error::source(&error);
+    let mut found = None;
+    while let Some(e) = source {
+        if let Some(ours) = e.downcast_ref::<endpoints::Error>() {
+            found = Some(ours.to_string());
+        }
+        source = e.source();
+    }
+    let ours = found.ok_or_else(|| format!("no endpoints::Error under {error:?}"))?;
+    assert!(ours.contains("absent.sock"), "{ours}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_https_uri_needs_tls_in_the_description() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("plain.sock").to_string_lossy());
+    let listener = endpoints::server_from_string(&format!("unix:{path}"))?
+        .bind()
+        .await?;
+    let app = Router::new().route("/", get(|| async { "secret" }));
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let connector: Connector = format!("unix:{path}").parse()?;
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+
+    // Over plain unix, an https:// request is refused rather than sent in clear text...
+    let error = tokio::time::timeout(SAFETY, client.get("https://app/".parse()?))
+        .await?
+        .expect_err("no TLS in the description");
+    let mut source = std::error::Error::source(&error);
+    let mut kind = None;
+    while let Some(e) = source {
+        if let Some(ours) = e.downcast_ref::<endpoints::Error>() {
+            kind = ours.io_kind();
+        }
+        source = e.source();
+    }
+    assert_eq!(kind, Some(std::io::ErrorKind::InvalidInput), "{error:?}");
+    // ... and the same request as http:// goes through.
+    let response = tokio::time::timeout(SAFETY, client.get("http://app/".parse()?)).await??;
+    let body = response.into_body().collect().await?.to_bytes();
+    assert_eq!(&body[..], b"secret");
+    serving.abort();
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_https_uri_goes_through_a_tls_description() -> TestResult {
+    let pki = endpoint_testkit::TestPki::new();
+    let dir = tempfile::tempdir()?;
+    let path = endpoints::quote(&dir.path().join("tls.sock").to_string_lossy());
+    let server = format!("tls+unix:{path}:certificate={}", pki.arg("server.pem"));
+    let listener = endpoints::server_from_string(&server)?.bind().await?;
+    let app = Router::new().route("/", get(|| async { "over tls" }));
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let connector: Connector = format!(
+        "tls+unix:{path}:hostname=localhost:trustRoots={}",
+        pki.arg("ca.pem")
+    )
+    .parse()?;
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+    let response =
+        tokio::time::timeout(SAFETY, client.get("https://localhost/".parse()?)).await??;
+    let body = response.into_body().collect().await?.to_bytes();
+    assert_eq!(&body[..], b"over tls");
+    serving.abort();
+    Ok(())
+}
+
+#[test]
+fn a_connector_prints_and_parses_its_description() -> TestResult {
+    let connector: Connector = "unix:/run/app.sock".parse()?;
+    assert_eq!(
+        connector.to_string(),
+        connector.endpoint().to_string(),
+        "Display is the endpoint's canonical description"
+    );
+    assert!("tpc:8080".parse::<Connector>().is_err());
+    Ok(())
+}
