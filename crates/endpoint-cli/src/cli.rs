@@ -7,11 +7,21 @@ use crate::commands::Command;
 /// Listen on, connect to, and inspect endpoints given as description strings
 /// (`tcp:8080`, `unix:/run/app.sock:mode=660`, `tcp:example.com:443`).
 #[derive(Debug, Parser)]
-#[command(name = "endpoint", version)]
+#[command(
+    name = "endpoint",
+    version,
+    after_help = "`endpoint kinds` lists every kind and its options (`endpoint kinds tcp` one); \
+                  `endpoint describe DESC` shows what a description means, defaults filled in."
+)]
 pub struct Cli {
     /// Log more on stderr: -v for info, -vv for debug, -vvv for trace (default: warnings).
+    /// A non-empty RUST_LOG (`debug`, `endpoint_tls=trace,warn`) overrides -v and -q.
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
+
+    /// Only errors on stderr: no warnings, notes or status lines (`listening on ...`).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 
     /// What to do.
     #[command(subcommand)]

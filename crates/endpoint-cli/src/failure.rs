@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use endpoints::Error;
 
-/// Exit status for a description that does not parse (as clap uses for bad arguments).
+/// Exit status for a description that does not parse, or another mistake on the command line
+/// (as clap uses for bad arguments).
 const BAD_DESCRIPTION: u8 = 2;
 /// Exit status for anything that failed at run time.
 const RUNTIME: u8 = 1;
@@ -19,6 +20,16 @@ pub enum Failure {
     Endpoint(Error),
     /// An `exec:` program exited unsuccessfully; its status is the command's.
     Exited(std::process::ExitStatus),
+    /// A bad description, with a line that says more (`describe`: which side was tried).
+    Noted {
+        /// The library's error.
+        error: Error,
+        /// Printed after the error and its caret.
+        note: String,
+    },
+    /// The command line is wrong in a way clap cannot see (an unknown kind name for `kinds`,
+    /// a side `describe` must be told): exit status 2, as for clap's own errors.
+    Usage(String),
     /// Copying bytes failed (a reset connection, a closed stdout).
     Copy {
         /// What was being copied, e.g. `stdin to the connection`.
@@ -52,7 +63,7 @@ impl Failure {
             self,
             Failure::Endpoint(
                 Error::Parse { .. } | Error::UnknownKind { .. } | Error::Option { .. }
-            )
+            ) | Failure::Noted { .. }
         )
     }
 
@@ -70,12 +81,19 @@ impl Failure {
                 .unwrap_or(i32::from(RUNTIME));
             return ExitCode::from(u8::try_from(code).unwrap_or(RUNTIME));
         }
+        if let Failure::Usage(message) = self {
+            eprintln!("endpoint: {message}");
+            return ExitCode::from(BAD_DESCRIPTION);
+        }
         if self.is_bad_description() {
             eprintln!("endpoint: {self}");
-            if let Failure::Endpoint(error) = self {
+            if let Failure::Endpoint(error) | Failure::Noted { error, .. } = self {
                 if let Some(caret) = error.caret() {
                     eprintln!("{caret}");
                 }
+            }
+            if let Failure::Noted { note, .. } = self {
+                eprintln!("endpoint: note: {note}");
             }
             ExitCode::from(BAD_DESCRIPTION)
         } else {
@@ -100,9 +118,10 @@ pub fn chain(error: &dyn StdError) -> String {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Endpoint(error) => error.fmt(f),
+            Failure::Endpoint(error) | Failure::Noted { error, .. } => error.fmt(f),
             Failure::Copy { what, .. } => write!(f, "could not copy {what}"),
             Failure::Exited(status) => write!(f, "the program {status}"),
+            Failure::Usage(message) => f.write_str(message),
         }
     }
 }
@@ -110,9 +129,9 @@ impl fmt::Display for Failure {
 impl StdError for Failure {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            Failure::Endpoint(error) => error.source(),
+            Failure::Endpoint(error) | Failure::Noted { error, .. } => error.source(),
             Failure::Copy { source, .. } => Some(source),
-            Failure::Exited(_) => None,
+            Failure::Exited(_) | Failure::Usage(_) => None,
         }
     }
 }

@@ -9,6 +9,7 @@ mod commands;
 mod failure;
 mod limits;
 mod logging;
+mod output;
 mod pipe;
 mod stats;
 
@@ -24,8 +25,11 @@ use crate::cli::Cli;
 use endpoint_throttle as _;
 
 fn main() -> ExitCode {
+    // Before parsing: parsing builds the endpoints, and their parsers may log warnings.
+    let (verbosity, quiet) = logging::prescan(std::env::args_os());
+    logging::init(verbosity, quiet);
     let cli = Cli::parse();
-    logging::init(cli.verbose);
+    logging::record(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

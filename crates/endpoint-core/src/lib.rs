@@ -32,6 +32,8 @@ mod authority;
 mod axum;
 mod cap;
 mod capped;
+#[cfg(feature = "clap")]
+pub mod clap;
 mod connection;
 mod deadline;
 mod describe;
@@ -58,7 +60,7 @@ mod retry;
 mod service;
 mod side;
 mod socket;
-mod suggest;
+pub mod suggest;
 mod tls_problem;
 #[cfg(feature = "tonic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]

@@ -1,10 +1,16 @@
-//! "Did you mean" suggestions by edit distance.
+//! "Did you mean" suggestions by edit distance, as the registry's own errors make them; for
+//! plugins and programs that want their messages to suggest the same way.
 
-/// The candidate closest to `word` (case-insensitive), if it is within a small edit distance.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+/// The candidate closest to `word` (case-insensitive), if it is within a small edit distance
+/// (a third of its length, at least one; a swap of two neighbours counts as one edit).
+///
+/// # Examples
+/// ```
+/// use endpoint_core::suggest::closest;
+/// assert_eq!(closest("tpc", ["tcp", "unix"]).as_deref(), Some("tcp"));
+/// assert_eq!(closest("zzzz", ["tcp", "unix"]), None);
+/// ```
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let word = word.to_lowercase();
     let limit = (word.chars().count() / 3).max(1);
     candidates

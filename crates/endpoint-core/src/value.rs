@@ -29,6 +29,11 @@ pub struct ServerDescription(Arc<dyn ServerEndpoint>);
 pub struct ClientDescription(Arc<dyn ClientEndpoint>);
 
 impl ServerDescription {
+    /// Wraps an endpoint parsed elsewhere (with a registry of one's own).
+    pub(crate) fn from_endpoint(endpoint: Arc<dyn ServerEndpoint>) -> Self {
+        ServerDescription(endpoint)
+    }
+
     /// The endpoint, ready to `bind`.
     pub fn endpoint(&self) -> &Arc<dyn ServerEndpoint> {
         &self.0
@@ -41,6 +46,11 @@ impl ServerDescription {
 }
 
 impl ClientDescription {
+    /// Wraps an endpoint parsed elsewhere (with a registry of one's own).
+    pub(crate) fn from_endpoint(endpoint: Arc<dyn ClientEndpoint>) -> Self {
+        ClientDescription(endpoint)
+    }
+
     /// The endpoint, ready to `connect`.
     pub fn endpoint(&self) -> &Arc<dyn ClientEndpoint> {
         &self.0

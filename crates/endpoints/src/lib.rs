@@ -53,8 +53,9 @@
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found. Off by default: `exec` (the
 //! `exec:` kind runs a program named by the description; turn it on only where descriptions
-//! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`, and the
-//! integrations `hyper` (`hyper::Connector`: hyper-util's client over any client
+//! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`, `clap`
+//! (descriptions as command-line arguments, with help listing the kinds: `endpoints::clap`),
+//! and the integrations `hyper` (`hyper::Connector`: hyper-util's client over any client
 //! description) and `tonic` (gRPC served with `serve_with_incoming(listener)`, and
 //! `tonic::channel`).
 #![warn(missing_docs)]
@@ -95,6 +96,11 @@ pub use endpoint_tls as tls;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use endpoint_ws as ws;
+
+/// Descriptions as clap arguments: value parsers with the library's errors, and help text
+/// that lists the registered kinds (the `clap` feature).
+#[cfg(feature = "clap")]
+pub use endpoint_core::clap;
 
 /// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
 #[cfg(feature = "haproxy")]

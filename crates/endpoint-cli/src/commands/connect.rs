@@ -1,8 +1,8 @@
 //! `endpoint connect DESC`: connect and join the connection to stdin/stdout.
 
 use clap::Args;
-
 use endpoints::unix::ChildProcess;
+use endpoints::{ClientDescription, Side};
 
 use crate::failure::Failure;
 use crate::pipe::join_stdio;
@@ -11,18 +11,20 @@ use crate::pipe::join_stdio;
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
     /// Client description to connect to, e.g. `tcp:example.com:80` or `unix:/tmp/app.sock`.
-    #[arg(value_name = "DESC")]
-    pub description: String,
+    #[arg(value_name = "DESC", long_help = endpoints::clap::help(
+        "Client description to connect to, e.g. `tcp:example.com:80` or `unix:/tmp/app.sock`.",
+        Side::Client,
+    ))]
+    pub description: ClientDescription,
 }
 
 /// Connects and joins the connection to stdin/stdout until both directions end. For
 /// `exec:`, the program's exit status becomes the command's.
 ///
 /// # Errors
-/// A bad description, a failed connect (refused, timed out), or a failed copy.
+/// A failed connect (refused, timed out), or a failed copy.
 pub async fn run(args: &ConnectArgs) -> Result<(), Failure> {
-    let endpoint = endpoints::client_from_string(&args.description)?;
-    let connection = endpoint.connect().await?;
+    let connection = args.description.endpoint().connect().await?;
     tracing::info!(
         local = %connection.local_address(),
         peer = %connection.peer_address(),

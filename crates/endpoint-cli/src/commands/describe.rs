@@ -1,65 +1,171 @@
 //! `endpoint describe [--server|--client] DESC [--json]`: a description's canonical form and
 //! every option with defaults filled in.
+//!
+//! Without `--server` or `--client` the description is read as both: when only one side takes
+//! it, that side is shown (and a note on stderr says which); when both do, the text shows both
+//! and `--json` asks for a side, since one JSON object describes one side. There is no silent
+//! guess: `tls:example.com:443` is a client description, and `unix:/run/a.sock` is both.
 
 use clap::Args;
 use endpoints::core::{Described, OptionType, OptionValue};
-use endpoints::{Registry, Side};
+use endpoints::{Error, Registry, Side};
 
 use crate::failure::Failure;
+use crate::output::print;
 
 /// Arguments of `endpoint describe`.
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// Read DESC as a server description (the default).
+    /// Read DESC as a server description only.
     #[arg(long, conflicts_with = "client")]
     pub server: bool,
-    /// Read DESC as a client description.
+    /// Read DESC as a client description only.
     #[arg(long)]
     pub client: bool,
-    /// Print one JSON object instead of text.
+    /// Print one JSON object instead of text (needs a side when DESC is valid as both).
     #[arg(long)]
     pub json: bool,
     /// Show secret option values (header values) instead of `***`.
     #[arg(long)]
     pub show_secrets: bool,
-    /// The description, e.g. `tcp:8080` or `unix:/tmp/app.sock:mode=660`.
+    /// The description, e.g. `tcp:8080` or `unix:/tmp/app.sock:mode=660`. Without a side
+    /// flag it is read as both a server and a client description.
     #[arg(value_name = "DESC")]
     pub description: String,
 }
 
 impl DescribeArgs {
-    /// The side DESC is read as.
-    fn side(&self) -> Side {
-        if self.client {
-            Side::Client
-        } else {
-            Side::Server
+    /// The side the flags ask for, if any.
+    fn side(&self) -> Option<Side> {
+        match (self.server, self.client) {
+            (true, _) => Some(Side::Server),
+            (_, true) => Some(Side::Client),
+            _ => None,
         }
     }
+
+    /// Describes DESC as `side`, with secrets shown when asked.
+    fn describe(&self, registry: &Registry, side: Side) -> Result<Described, Error> {
+        let describe = || registry.describe(side, &self.description);
+        if self.show_secrets {
+            endpoints::core::description::with_secrets(describe)
+        } else {
+            describe()
+        }
+    }
+}
+
+/// What DESC is, read as each side the flags allow.
+enum Reading {
+    /// Valid as this one side (asked for, or the only one that takes it).
+    One(Described),
+    /// Valid as both sides, and no side was asked for.
+    Both {
+        server: Described,
+        client: Described,
+    },
 }
 
 /// Prints the description: as JSON, or as its canonical form followed by `  name = value`
 /// lines (layer options as `layer.name`).
 ///
 /// # Errors
-/// A bad description.
+/// A bad description; with `--json` and no side, a description valid as both sides.
 pub fn run(args: &DescribeArgs) -> Result<(), Failure> {
     let registry = Registry::global();
-    let describe = || registry.describe(args.side(), &args.description);
-    let described = if args.show_secrets {
-        endpoints::core::description::with_secrets(describe)?
-    } else {
-        describe()?
+    let reading = match args.side() {
+        Some(side) => Reading::One(args.describe(registry, side)?),
+        None => infer(
+            args.describe(registry, Side::Server),
+            args.describe(registry, Side::Client),
+            &args.description,
+        )?,
     };
-    if args.json {
-        // Cannot fail: every key is a string and no `Serialize` impl of `Described` returns
-        // an error.
-        let json = serde_json::to_string(&described).expect("a description serializes");
-        println!("{json}");
-    } else {
-        print!("{}", text(registry, &described));
+    match reading {
+        Reading::One(described) => {
+            if args.side().is_none() {
+                note(&format!(
+                    "read as a {side} description (it is not a valid {other} one)",
+                    side = described.side,
+                    other = described.side.other()
+                ));
+            }
+            if args.json {
+                print(&format!("{}\n", json(&described)))
+            } else {
+                print(&text(registry, &described))
+            }
+        }
+        Reading::Both { .. } if args.json => Err(Failure::Usage(format!(
+            "\"{}\" is both a server and a client description; say --server or --client",
+            args.description
+        ))),
+        Reading::Both { server, client } => {
+            note("valid as both a server and a client description; --server or --client shows one");
+            print(&format!(
+                "server:\n{}\nclient:\n{}",
+                text(registry, &server),
+                text(registry, &client)
+            ))
+        }
     }
-    Ok(())
+}
+
+/// Decides what an unsided DESC is from its reading as each side.
+///
+/// When neither side takes it, the error shown is the one that looks most like the
+/// intended side's: an unknown kind is the weakest sign (`tcp6` exists only as a server), a
+/// required value missing at the end the next (`tcp:80:bakclog=3` lacks a client's port but
+/// misspells a server option); between equals, the error further into the text, else the
+/// server's. A note then says the other side fails too.
+fn infer(
+    server: Result<Described, Error>,
+    client: Result<Described, Error>,
+    description: &str,
+) -> Result<Reading, Failure> {
+    match (server, client) {
+        (Ok(server), Ok(client)) => Ok(Reading::Both { server, client }),
+        (Ok(one), Err(_)) | (Err(_), Ok(one)) => Ok(Reading::One(one)),
+        (Err(server), Err(client)) => {
+            let (shown, other) = if fit(&server, description) >= fit(&client, description) {
+                (server, Side::Client)
+            } else {
+                (client, Side::Server)
+            };
+            Err(Failure::Noted {
+                error: shown,
+                note: format!(
+                    "\"{description}\" is not a valid {other} description either (--{other} shows why)"
+                ),
+            })
+        }
+    }
+}
+
+/// How well a failed reading fits the text, for [`infer`]: higher is closer.
+fn fit(error: &Error, description: &str) -> (u8, usize) {
+    let position = error.position().unwrap_or(0);
+    let rank = match error {
+        Error::UnknownKind { .. } => 0,
+        // Positioned past the last byte: something the side requires is not there.
+        _ if position >= description.len() => 1,
+        _ => 2,
+    };
+    (rank, position)
+}
+
+/// A note for people on stderr, not with `-q`.
+fn note(text: &str) {
+    if !crate::logging::quiet() {
+        eprintln!("endpoint: note: {text}");
+    }
+}
+
+/// The JSON object of one side.
+fn json(described: &Described) -> String {
+    // Cannot fail: every key is a string and no `Serialize` impl of `Described` returns an
+    // error.
+    serde_json::to_string(described).expect("a description serializes")
 }
 
 /// The text form: the canonical description, then one line per option.

@@ -1,11 +1,14 @@
-//! `endpoint kinds [--json]`: every registered kind, layer and URL form, with its options.
+//! `endpoint kinds [--json] [NAME...]`: every registered kind, layer, shorthand and URL form
+//! with its options, or only those named.
 
 use clap::Args;
+use endpoints::core::suggest::closest;
 use endpoints::core::{Kind, OptionSpec, Shorthand, UrlForm};
 use endpoints::{Registry, Side};
 use serde::Serialize;
 
 use crate::failure::Failure;
+use crate::output::print;
 
 /// Arguments of `endpoint kinds`.
 #[derive(Debug, Args)]
@@ -14,35 +17,138 @@ pub struct KindsArgs {
     /// of text.
     #[arg(long)]
     pub json: bool,
+    /// Show only these: a name shows every kind, layer, shorthand and URL form called so
+    /// (`tls`, `ws`); `tls+` only the layer; `ws://` only the URL form.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
 }
 
-/// Prints every kind of [`Registry::global`]: name, side, layer or base, summary, usage and
-/// options, then the URL forms.
+/// Prints the kinds of [`Registry::global`] (or those `NAME...` pick): name, side, layer or
+/// base, summary, usage and options, then the shorthands and URL forms.
 ///
 /// # Errors
-/// None today; the signature matches the other commands.
+/// A name that matches nothing (with the closest name that exists); a failed write to stdout.
 pub fn run(args: &KindsArgs) -> Result<(), Failure> {
     let registry = Registry::global();
+    let chosen = Selection::new(registry, &args.names)?;
     if args.json {
-        let listing = Listing::new(
-            registry.kinds(),
-            registry.shorthands(),
-            registry.url_forms(),
-        );
+        let listing = Listing::new(&chosen);
         // Cannot fail: every key is a string and no `Serialize` impl here returns an error.
         let json = serde_json::to_string(&listing).expect("the kinds listing serializes");
-        println!("{json}");
+        print(&format!("{json}\n"))
     } else {
-        print!(
-            "{}",
-            text(
-                registry.kinds(),
-                registry.shorthands(),
-                registry.url_forms()
-            )
-        );
+        print(&text(&chosen))
     }
-    Ok(())
+}
+
+/// What a listing shows: everything, or what `NAME...` picked, in registry order.
+struct Selection<'r> {
+    kinds: Vec<&'r Kind>,
+    shorthands: Vec<&'r Shorthand>,
+    urls: Vec<&'r UrlForm>,
+}
+
+impl<'r> Selection<'r> {
+    /// Everything in `registry` when `names` is empty, else what each name matches.
+    ///
+    /// # Errors
+    /// [`Failure::Usage`] for the first name that matches nothing.
+    fn new(registry: &'r Registry, names: &[String]) -> Result<Self, Failure> {
+        let everything = Selection {
+            kinds: registry.kinds().iter().collect(),
+            shorthands: registry.shorthands().iter().collect(),
+            urls: registry.url_forms().iter().collect(),
+        };
+        if names.is_empty() {
+            return Ok(everything);
+        }
+        for name in names {
+            if !names_something(&everything, name) {
+                return Err(unknown(&everything, name));
+            }
+        }
+        let wanted = |test: &dyn Fn(&str) -> bool| names.iter().any(|n| test(n));
+        Ok(Selection {
+            kinds: everything
+                .kinds
+                .into_iter()
+                .filter(|k| wanted(&|n| matches_kind(k, n)))
+                .collect(),
+            shorthands: everything
+                .shorthands
+                .into_iter()
+                .filter(|s| wanted(&|n| !is_qualified(n) && s.name.eq_ignore_ascii_case(n)))
+                .collect(),
+            urls: everything
+                .urls
+                .into_iter()
+                .filter(|u| wanted(&|n| matches_url(u, n)))
+                .collect(),
+        })
+    }
+}
+
+/// True for `tls+` and `ws://`, which name one thing only.
+fn is_qualified(name: &str) -> bool {
+    name.ends_with('+') || name.ends_with("://")
+}
+
+/// `name` (or `name+`, for layers) names `kind`.
+fn matches_kind(kind: &Kind, name: &str) -> bool {
+    match name.strip_suffix('+') {
+        Some(layer) => kind.is_layer() && kind.name.eq_ignore_ascii_case(layer),
+        None => !name.ends_with("://") && kind.name.eq_ignore_ascii_case(name),
+    }
+}
+
+/// `name` or `name://` names the URL form.
+fn matches_url(url: &UrlForm, name: &str) -> bool {
+    !name.ends_with('+')
+        && url
+            .scheme
+            .eq_ignore_ascii_case(name.strip_suffix("://").unwrap_or(name))
+}
+
+/// True when `name` picks anything out of `all`.
+fn names_something(all: &Selection<'_>, name: &str) -> bool {
+    all.kinds.iter().any(|k| matches_kind(k, name))
+        || all
+            .shorthands
+            .iter()
+            .any(|s| !is_qualified(name) && s.name.eq_ignore_ascii_case(name))
+        || all.urls.iter().any(|u| matches_url(u, name))
+}
+
+/// The error for a name that matches nothing: the closest name, and every name there is.
+fn unknown(all: &Selection<'_>, name: &str) -> Failure {
+    let mut known: Vec<String> = all
+        .kinds
+        .iter()
+        .map(|k| {
+            if k.is_layer() {
+                format!("{}+", k.name)
+            } else {
+                k.name.to_owned()
+            }
+        })
+        .chain(all.shorthands.iter().map(|s| s.name.to_owned()))
+        .chain(all.urls.iter().map(|u| format!("{}://", u.scheme)))
+        .collect();
+    known.sort();
+    known.dedup();
+    let bare = name.trim_end_matches("://").trim_end_matches('+');
+    let suggestion = closest(
+        bare,
+        known
+            .iter()
+            .map(|k| k.trim_end_matches("://").trim_end_matches('+')),
+    )
+    .map(|s| format!("; did you mean \"{s}\"?"))
+    .unwrap_or_default();
+    Failure::Usage(format!(
+        "no endpoint kind, layer, shorthand or URL form is called \"{name}\"{suggestion} (known: {})",
+        known.join(", ")
+    ))
 }
 
 /// "base" or "layer".
@@ -55,7 +161,8 @@ fn role(kind: &Kind) -> &'static str {
 }
 
 /// The human-readable listing.
-fn text(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> String {
+fn text(chosen: &Selection<'_>) -> String {
+    let (kinds, shorthands, urls) = (&chosen.kinds, &chosen.shorthands, &chosen.urls);
     let mut out = String::new();
     for kind in kinds {
         out.push_str(&format!(
@@ -73,7 +180,7 @@ fn text(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> String {
             .map(|o| o.ty.to_string().len())
             .max()
             .unwrap_or(0);
-        for option in kind.options {
+        for option in kind.options.iter() {
             out.push_str(&format!(
                 "    {:name_width$}  {:type_width$}  {}{}\n",
                 option.name,
@@ -84,10 +191,15 @@ fn text(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> String {
         }
         out.push('\n');
     }
-    out.push_str(
-        "Every server description also takes maxConnections=N: the listener holds at most N \
-         live connections and resumes accepting as they end.\n\n",
-    );
+    if kinds
+        .iter()
+        .any(|k| k.side() == Side::Server && !k.is_layer())
+    {
+        out.push_str(
+            "Every server description also takes maxConnections=N: the listener holds at most \
+             N live connections and resumes accepting as they end.\n\n",
+        );
+    }
     if !shorthands.is_empty() {
         out.push_str("Shorthands (every option is the chain's):\n");
         let width = shorthands
@@ -190,10 +302,11 @@ struct UrlFormView {
 }
 
 impl Listing {
-    fn new(kinds: &[Kind], shorthands: &[Shorthand], urls: &[UrlForm]) -> Self {
+    fn new(chosen: &Selection<'_>) -> Self {
         Listing {
-            kinds: kinds.iter().map(KindView::new).collect(),
-            shorthands: shorthands
+            kinds: chosen.kinds.iter().map(|k| KindView::new(k)).collect(),
+            shorthands: chosen
+                .shorthands
                 .iter()
                 .map(|s| ShorthandView {
                     name: s.name,
@@ -202,7 +315,8 @@ impl Listing {
                     summary: s.summary,
                 })
                 .collect(),
-            url_forms: urls
+            url_forms: chosen
+                .urls
                 .iter()
                 .map(|url| UrlFormView {
                     scheme: url.scheme,
@@ -243,14 +357,41 @@ impl OptionView {
 mod tests {
     use super::*;
 
+    fn names(chosen: &Selection<'_>) -> Vec<String> {
+        let kinds = chosen
+            .kinds
+            .iter()
+            .map(|k| format!("{} {} {}", k.name, k.side(), role(k)));
+        let shorthands = chosen
+            .shorthands
+            .iter()
+            .map(|s| format!("{} {} shorthand", s.name, s.side));
+        let urls = chosen.urls.iter().map(|u| format!("{}://", u.scheme));
+        kinds.chain(shorthands).chain(urls).collect()
+    }
+
+    #[test]
+    fn names_pick_kinds_layers_shorthands_and_url_forms() -> Result<(), Failure> {
+        let registry = Registry::global();
+        let pick = |wanted: &[&str]| {
+            let wanted: Vec<String> = wanted.iter().map(|w| (*w).to_owned()).collect();
+            Selection::new(registry, &wanted).map(|chosen| names(&chosen))
+        };
+        assert_eq!(pick(&["TCP6"])?, ["tcp6 server base"]);
+        assert_eq!(pick(&["tls+"])?, ["tls server layer", "tls client layer"]);
+        assert_eq!(pick(&["wss://"])?, ["wss://"]);
+        let ws = pick(&["ws"])?;
+        assert!(ws.contains(&"ws client shorthand".to_owned()), "{ws:?}");
+        assert!(ws.contains(&"ws://".to_owned()), "{ws:?}");
+        assert!(!ws.iter().any(|n| n.starts_with("wss")), "{ws:?}");
+        assert!(matches!(pick(&["tcp+"]), Err(Failure::Usage(_))));
+        Ok(())
+    }
+
     #[test]
     fn text_shows_usage_and_options() {
         let registry = Registry::global();
-        let text = text(
-            registry.kinds(),
-            registry.shorthands(),
-            registry.url_forms(),
-        );
+        let text = text(&Selection::new(registry, &[]).expect("everything"));
         assert!(text.contains("tcp (server base): "), "{text}");
         assert!(
             text.contains("= ws+tcp: WebSocket client over TCP"),

@@ -1,8 +1,10 @@
 //! `endpoint listen DESC...`: accept one connection (on any of the descriptions) and join it
 //! to stdin/stdout.
 
+use std::sync::Arc;
+
 use clap::Args;
-use endpoints::ServerEndpoint;
+use endpoints::{MergedServerEndpoint, ServerDescription, ServerEndpoint, Side};
 
 use crate::failure::Failure;
 use crate::pipe::join_stdio;
@@ -12,23 +14,32 @@ use crate::pipe::join_stdio;
 pub struct ListenArgs {
     /// Server descriptions to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`; with
     /// several, the first connection on any of them is taken.
-    #[arg(value_name = "DESC", required = true, num_args = 1..)]
-    pub descriptions: Vec<String>,
+    #[arg(value_name = "DESC", required = true, num_args = 1.., long_help = endpoints::clap::help(
+        "Server descriptions to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`; with \
+         several, the first connection on any of them is taken.",
+        Side::Server,
+    ))]
+    pub descriptions: Vec<ServerDescription>,
 }
 
-/// Binds, prints `listening on ADDRESS` to stderr (a line per address), accepts one
-/// connection, stops listening, and joins the connection to stdin/stdout until both
-/// directions end.
+/// Binds, prints `listening on ADDRESS` to stderr (a line per address; not with `-q`),
+/// accepts one connection, stops listening, and joins the connection to stdin/stdout until
+/// both directions end.
 ///
 /// # Errors
-/// A bad description, a failed bind or accept, or a failed copy.
+/// A failed bind or accept, or a failed copy (clap has refused a bad description).
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
     let mut listener = match &args.descriptions[..] {
-        [one] => endpoints::server_from_string(one)?.bind().await?,
-        several => endpoints::servers_from_strings(several)?.bind().await?,
+        [one] => one.endpoint().bind().await?,
+        several => {
+            let parts = several.iter().map(|d| Arc::clone(d.endpoint())).collect();
+            MergedServerEndpoint::new(parts).bind().await?
+        }
     };
-    for local in listener.local_addresses() {
-        eprintln!("listening on {local}");
+    if !crate::logging::quiet() {
+        for local in listener.local_addresses() {
+            eprintln!("listening on {local}");
+        }
     }
     let connection = listener.accept().await?;
     match connection.info().get::<endpoints::ListenerSource>() {

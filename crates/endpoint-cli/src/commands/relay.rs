@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use endpoints::core::description::parse_seconds;
+use endpoints::core::description::parse_duration;
 use endpoints::core::relay::{forward, ForwardError};
 use endpoints::{
-    ClientEndpoint, Connection, RetryPolicy, Retrying, ServerEndpoint, Service, ServiceGroup, Side,
+    ClientDescription, ClientEndpoint, Connection, MergedServerEndpoint, RetryPolicy, Retrying,
+    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
 };
 use futures_util::FutureExt;
 use tokio::sync::Notify;
@@ -27,13 +28,22 @@ pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
     /// in the kernel's backlog).
-    #[arg(value_name = "SERVER", required = true, num_args = 1..)]
-    pub server: Vec<String>,
+    #[arg(value_name = "SERVER", required = true, num_args = 1.., long_help = endpoints::clap::help(
+        "Server descriptions to accept connections on (one or more, all relayed to CLIENT); end \
+         one with `:maxConnections=N` to relay at most N of its connections at once (more wait \
+         in the kernel's backlog).",
+        Side::Server,
+    ))]
+    pub server: Vec<ServerDescription>,
     /// Client description each accepted connection is forwarded to.
-    #[arg(value_name = "CLIENT")]
-    pub client: String,
-    /// Seconds to let open connections finish after SIGINT/SIGTERM before cutting them.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    #[arg(value_name = "CLIENT", long_help = endpoints::clap::help(
+        "Client description each accepted connection is forwarded to.",
+        Side::Client,
+    ))]
+    pub client: ClientDescription,
+    /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
+    /// `250ms`, `1m`, or a bare number of seconds.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub grace: Duration,
     /// Relay one connection, then exit when it is done (inetd style). Always on for `stdio`,
     /// which has only the one connection.
@@ -44,13 +54,13 @@ pub struct RelayArgs {
     #[arg(long)]
     pub stats: bool,
     /// When the client side refuses (or resets, or is unreachable, or times out), try again
-    /// with back-off for up to this many seconds before closing the accepted connection,
-    /// which waits meanwhile. Failures retrying cannot fix (a certificate that does not
-    /// verify) close it at once.
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    /// with back-off for up to this long (`30s`, `2m`, or seconds) before closing the accepted
+    /// connection, which waits meanwhile. Failures retrying cannot fix (a certificate that
+    /// does not verify) close it at once.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub retry: Option<Duration>,
-    /// Seconds between two statistics lines.
-    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub stats_interval: Duration,
 }
 
@@ -63,7 +73,7 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let mut client = endpoints::client_from_string(&args.client)?;
+    let mut client = Arc::clone(args.client.endpoint());
     if let Some(limit) = args.retry {
         client = Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit)));
     }
@@ -86,8 +96,10 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
     let server: Arc<dyn ServerEndpoint> = match &args.server[..] {
-        [one] => endpoints::server_from_string(one)?,
-        several => Arc::new(endpoints::servers_from_strings(several)?),
+        [one] => Arc::clone(one.endpoint()),
+        several => Arc::new(MergedServerEndpoint::new(
+            several.iter().map(|d| Arc::clone(d.endpoint())).collect(),
+        )),
     };
     let service = Service::new(server, move |accepted| {
         let first = !taken.swap(true, Ordering::SeqCst);
@@ -138,8 +150,10 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
 }
 
 /// True when SERVER is the `stdio` kind, which serves exactly one connection.
-fn is_stdio(server: &str) -> Result<bool, Failure> {
-    let described = endpoints::Registry::global().describe(Side::Server, server)?;
+fn is_stdio(server: &ServerDescription) -> Result<bool, Failure> {
+    // The whole canonical text: masked secrets would describe as `***`.
+    let text = endpoints::core::description::with_secrets(|| server.to_string());
+    let described = endpoints::Registry::global().describe(Side::Server, &text)?;
     Ok(described.kind == "stdio" && described.layers.is_empty())
 }
 

@@ -16,6 +16,6 @@ pub use canonical::{Canonical, LayerCanonical};
 pub use secret::{secrets_revealed, shown, with_secrets, MASK};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use value::{
-    declared_default, format_seconds, parse_flag, parse_integer, parse_mode, parse_port,
-    parse_seconds, FromOption, Mode,
+    declared_default, format_seconds, parse_duration, parse_flag, parse_integer, parse_mode,
+    parse_port, parse_seconds, FromOption, Mode,
 };

@@ -61,6 +61,65 @@ pub fn parse_seconds(text: &str) -> Result<Duration, String> {
         .map_err(|_| format!("is not a number of seconds: \"{text}\" (like 30 or 1.5)"))
 }
 
+/// A duration for a command-line flag or a configuration value: a number with a unit (`250ms`,
+/// `5s`, `1.5m`, `2h`), several of them added up (`1m30s`), or a bare number of seconds (`5`,
+/// `1.5`), so flags that used to take seconds keep working.
+///
+/// Description options (`timeout=`) stay plain seconds, as Twisted writes them: see
+/// [`parse_seconds`].
+///
+/// # Errors
+/// A reason in the style of the other value parsers, such as
+/// `is not a duration: "5x" (like 5s, 250ms, 1m or 2h; a bare number is seconds)`.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use endpoint_core::description::parse_duration;
+/// assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+/// assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+/// assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+/// assert!(parse_duration("5 minutes").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let refuse = || {
+        format!(
+            "is not a duration: \"{text}\" (like 5s, 250ms, 1m or 2h; a bare number is seconds)"
+        )
+    };
+    if let Ok(seconds) = parse_seconds(text) {
+        return Ok(seconds);
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err(refuse());
+    }
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(refuse)?;
+        let (number, after) = rest.split_at(number_end);
+        let unit_end = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_end);
+        let scale = match unit {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(refuse()),
+        };
+        let seconds = parse_seconds(number).map_err(|_| refuse())?;
+        let part =
+            Duration::try_from_secs_f64(seconds.as_secs_f64() * scale).map_err(|_| refuse())?;
+        total = total.checked_add(part).ok_or_else(refuse)?;
+        rest = after;
+    }
+    Ok(total)
+}
+
 /// Formats a duration as the seconds a description takes back (`30`, `1.5`).
 pub fn format_seconds(d: Duration) -> String {
     let secs = d.as_secs_f64();
@@ -211,6 +270,29 @@ mod tests {
         }
         assert_eq!(format_seconds(Duration::from_secs(30)), "30");
         assert_eq!(format_seconds(Duration::from_millis(1500)), "1.5");
+    }
+
+    #[test]
+    fn durations_take_units_and_bare_seconds() {
+        for (text, expected) in [
+            ("5", Duration::from_secs(5)),
+            ("1.5", Duration::from_millis(1500)),
+            ("5s", Duration::from_secs(5)),
+            ("250ms", Duration::from_millis(250)),
+            ("1m", Duration::from_secs(60)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("2h", Duration::from_secs(7200)),
+            ("1m30s", Duration::from_secs(90)),
+            ("0s", Duration::ZERO),
+        ] {
+            assert_eq!(parse_duration(text), Ok(expected), "{text:?}");
+        }
+        for bad in [
+            "", "s", "5x", "5 s", "-5s", "5S", "1e3s", "5s5", "ms", ".s", "1..2s", "5sec",
+        ] {
+            let error = parse_duration(bad).unwrap_err();
+            assert!(error.starts_with("is not a duration: "), "{bad:?}: {error}");
+        }
     }
 
     #[test]
