@@ -51,8 +51,10 @@ pub(crate) async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     let (code, reason) = status(&buffer[..end])?;
     match code {
         200..=299 => Ok(buffer[end..].to_vec()),
-        407 if with_credentials => Err(ProxyProblem::BadCredentials.into()),
-        407 => Err(ProxyProblem::CredentialsRequired.into()),
+        // 407 is the standard answer; some proxies (tinyproxy 1.11 for a wrong password)
+        // send 401 instead.
+        401 | 407 if with_credentials => Err(ProxyProblem::BadCredentials.into()),
+        401 | 407 => Err(ProxyProblem::CredentialsRequired.into()),
         _ => Err(ProxyProblem::Status { code, reason }.into()),
     }
 }
