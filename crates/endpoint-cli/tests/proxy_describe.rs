@@ -6,16 +6,24 @@ mod support;
 use serde_json::{json, Value};
 use support::{endpoint, TestResult};
 
-const TEXT: &str = r"tls+socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=alice:password=hunter2";
+const TEXT: &str =
+    r"tls+socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=alice:password=hunter2";
 
 #[test]
 fn describe_json_nests_the_proxy_and_masks_credentials() -> TestResult {
     let output = endpoint()
         .args(["describe", "--client", "--json", TEXT])
         .output()?;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout)?;
-    assert!(!text.contains("hunter2") && !text.contains("alice"), "{text}");
+    assert!(
+        !text.contains("hunter2") && !text.contains("alice"),
+        "{text}"
+    );
     let described: Value = serde_json::from_str(&text)?;
     assert_eq!(described["kind"], "tcp");
     assert_eq!(described["host"], "example.com");
@@ -31,7 +39,10 @@ fn describe_json_nests_the_proxy_and_masks_credentials() -> TestResult {
     assert_eq!(socks5["proxy"]["kind"], "tcp");
     assert_eq!(socks5["proxy"]["host"], "127.0.0.1");
     assert_eq!(socks5["proxy"]["port"], 1080);
-    let tls = layers.iter().find(|l| l["kind"] == "tls").ok_or("no tls layer")?;
+    let tls = layers
+        .iter()
+        .find(|l| l["kind"] == "tls")
+        .ok_or("no tls layer")?;
     assert_eq!(tls["hostname"], json!("example.com"));
 
     let shown = endpoint()
@@ -45,6 +56,9 @@ fn describe_json_nests_the_proxy_and_masks_credentials() -> TestResult {
 fn kinds_lists_the_proxy_layers() -> TestResult {
     let output = endpoint().args(["kinds"]).output()?;
     let text = String::from_utf8(output.stdout)?;
-    assert!(text.contains("socks5") && text.contains("httpconnect"), "{text}");
+    assert!(
+        text.contains("socks5") && text.contains("httpconnect"),
+        "{text}"
+    );
     Ok(())
 }
