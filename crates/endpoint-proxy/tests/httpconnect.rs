@@ -145,3 +145,37 @@ async fn a_refused_target_and_a_forbidden_port() -> TestResult {
     assert_eq!(error.io_kind(), Some(ErrorKind::PermissionDenied));
     Ok(())
 }
+
+#[tokio::test]
+async fn bytes_sent_with_the_answer_come_first_and_the_socket_stays_plain() -> TestResult {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A toy proxy that puts the target's first bytes in the same segment as its answer.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await?;
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            head.push(stream.read_u8().await?);
+        }
+        stream
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\nbanner\n")
+            .await?;
+        let mut buf = [0u8; 4];
+        stream.read_exact(&mut buf).await?;
+        stream.write_all(&buf).await?;
+        std::io::Result::Ok(())
+    });
+    let text = format!(r"httpconnect+tcp:example.com:22:proxy=tcp\:127.0.0.1\:{port}");
+    let mut connection = Registry::global().client(&text)?.connect().await?;
+    assert!(connection.is_plain_socket());
+    let mut banner = [0u8; 7];
+    connection.read_exact(&mut banner).await?;
+    assert_eq!(&banner, b"banner\n");
+    round_trip(&mut connection, b"ping").await?;
+    assert_eq!(
+        connection.peer_address(),
+        &Address::Other("example.com:22".into())
+    );
+    Ok(())
+}
