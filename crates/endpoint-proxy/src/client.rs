@@ -367,6 +367,23 @@ pub struct Socks5ClientEndpoint {
 impl Socks5ClientEndpoint {
     /// Reaches `target` through the SOCKS5 proxy `proxy` reaches, without credentials,
     /// resolving names remotely, with the default `handshakeTimeout` (10 s).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use endpoint_core::{Authority, ClientEndpoint};
+    /// use endpoint_proxy::{Resolve, Socks5ClientEndpoint};
+    /// use endpoint_tcp::TcpClientEndpoint;
+    ///
+    /// let proxy = Arc::new(TcpClientEndpoint::new("127.0.0.1", 1080));
+    /// let client = Socks5ClientEndpoint::new(Authority::new("example.com", 443), proxy)
+    ///     .credentials("me", "hunter2")
+    ///     .resolve(Resolve::Local)
+    ///     .handshake_timeout(Duration::from_secs(5));
+    /// assert_eq!(client.authority(), Some(Authority::new("example.com", 443)));
+    /// assert!(client.to_string().ends_with(":socks5.user=***:socks5.password=***:socks5.resolve=local:socks5.handshakeTimeout=5"));
+    /// ```
     pub fn new(target: Authority, proxy: Arc<dyn ClientEndpoint>) -> Self {
         Socks5ClientEndpoint {
             common: Common::new(target, proxy),

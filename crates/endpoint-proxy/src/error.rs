@@ -159,6 +159,49 @@ pub struct ProxyError {
     pub source: Option<io::Error>,
 }
 
+impl ProxyError {
+    /// The proxy failure behind an error from a proxy layer's `connect`, if that is what it
+    /// is: saves the caller the walk from [`Error::Io`](endpoint_core::Error::Io) to its
+    /// `io::Error` to this.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use endpoint_proxy::{ProxyError, ProxyProblem, Stage};
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// // A SOCKS5 proxy whose target refuses: reply 5.
+    /// let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let port = proxy.local_addr()?.port();
+    /// tokio::spawn(async move {
+    ///     let (mut s, _) = proxy.accept().await?;
+    ///     let mut buf = [0; 3 + 10];
+    ///     s.read_exact(&mut buf[..3]).await?;
+    ///     s.write_all(&[5, 0]).await?;
+    ///     s.read_exact(&mut buf[3..]).await?;
+    ///     s.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+    ///     Ok::<_, std::io::Error>(())
+    /// });
+    ///
+    /// let text = format!(r"socks5+tcp:192.0.2.7:25:proxy=tcp\:127.0.0.1\:{port}");
+    /// let error = endpoints::client_from_string(&text)?.connect().await.unwrap_err();
+    /// assert_eq!(error.io_kind(), Some(std::io::ErrorKind::ConnectionRefused));
+    /// let cause = ProxyError::find(&error).unwrap();
+    /// assert_eq!((cause.stage, &cause.problem), (Stage::ConnectRequest, &ProxyProblem::Reply { code: 5 }));
+    /// assert_eq!(
+    ///     cause.to_string(),
+    ///     format!("connect request with socks5 proxy \"tcp:127.0.0.1:{port}:timeout=30\" for 192.0.2.7:25 failed: connection refused by the target (reply 5)")
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn find(error: &endpoint_core::Error) -> Option<&ProxyError> {
+        let source = std::error::Error::source(error)?;
+        let io = source.downcast_ref::<io::Error>()?;
+        io.get_ref()?.downcast_ref::<ProxyError>()
+    }
+}
+
 impl fmt::Display for ProxyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

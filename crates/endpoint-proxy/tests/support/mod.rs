@@ -185,11 +185,6 @@ pub async fn round_trip(connection: &mut endpoints::Connection, message: &[u8]) 
 
 /// The `ProxyError` behind an error from `connect`.
 pub fn proxy_error(error: &endpoints::Error) -> &endpoint_proxy::ProxyError {
-    let source = std::error::Error::source(error).expect("an I/O error with a source");
-    let io = source
-        .downcast_ref::<std::io::Error>()
-        .expect("an io::Error");
-    io.get_ref()
-        .and_then(|inner| inner.downcast_ref::<endpoint_proxy::ProxyError>())
+    endpoint_proxy::ProxyError::find(error)
         .unwrap_or_else(|| panic!("no ProxyError behind {error}"))
 }
