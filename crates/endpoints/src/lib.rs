@@ -37,6 +37,7 @@
 //! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too) | [`haproxy`] / `haproxy` |
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |
+//! | `socks5+`, `httpconnect+` | client layers: reach a `tcp:` target through a SOCKS5 or HTTP proxy (`proxy=`) | [`proxy`] / `proxy` |
 //!
 //! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
 //! dependency and one line, `use the_plugin as _;`, so the linker keeps it.
@@ -47,10 +48,10 @@
 //! description value types and [`Registry`]. Writing a kind, a layer or a plugin uses
 //! [`core`] (the `endpoint-core` crate: `Kind`, `OptionSpec`, `Args`, `Upgrade`, `Accept`, …),
 //! as `libp2p::core` does for libp2p. Each transport's own types are in its module
-//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`]).
+//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`], [`proxy`]).
 //!
 //! # Feature flags
-//! `tcp`, `unix`, `tls`, `ws`, `haproxy`, all on by default. Each one links its transport crate, so
+//! `tcp`, `unix`, `tls`, `ws`, `haproxy`, `proxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found. Off by default: `exec` (the
 //! `exec:` kind runs a program named by the description; turn it on only where descriptions
 //! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`, `clap`
@@ -106,6 +107,11 @@ pub use endpoint_core::clap;
 #[cfg(feature = "haproxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "haproxy")))]
 pub use endpoint_haproxy as haproxy;
+
+/// Client proxy layers: `socks5+` and `httpconnect+` (the `endpoint-proxy` crate).
+#[cfg(feature = "proxy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+pub use endpoint_proxy as proxy;
 
 /// hyper-util's client over any description: [`hyper::Connector`] (the `hyper` feature).
 #[cfg(feature = "hyper")]

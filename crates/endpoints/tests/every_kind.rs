@@ -21,6 +21,17 @@ fn the_facade_links_every_transport() {
             "{side} kind {name} is missing"
         );
     }
+    // Layers, as the default features link them.
+    for (name, side) in [
+        ("haproxy", Side::Server),
+        ("socks5", Side::Client),
+        ("httpconnect", Side::Client),
+    ] {
+        assert!(
+            registry.find(name, side, true).is_some(),
+            "{side} layer {name} is missing"
+        );
+    }
 }
 
 async fn echo_once(server: &str, client_of: impl Fn(&endpoints::Address) -> String) -> TestResult {

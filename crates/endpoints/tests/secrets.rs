@@ -14,8 +14,16 @@ fn with_secret(kind: &str, side: Side, layer: bool, option: &str) -> Option<Stri
         _ => SENTINEL.to_owned(),
     };
     let value = endpoints::quote(&value);
+    // What else the kind needs: the proxy layers a proxy, and a password its user.
+    let needs = match (kind, option) {
+        ("socks5" | "httpconnect", "password") => {
+            format!(r":{kind}.proxy=tcp\:127.0.0.1\:1080:{kind}.user=u")
+        }
+        ("socks5" | "httpconnect", _) => format!(r":{kind}.proxy=tcp\:127.0.0.1\:1080"),
+        _ => String::new(),
+    };
     Some(match (side, layer) {
-        (Side::Client, true) => format!("{kind}+tcp:example.com:80:{kind}.{option}={value}"),
+        (Side::Client, true) => format!("{kind}+tcp:example.com:80{needs}:{kind}.{option}={value}"),
         (Side::Server, true) => format!("{kind}+tcp:0:{kind}.{option}={value}"),
         _ => return None,
     })
@@ -70,8 +78,8 @@ fn every_secret_option_is_masked_and_revealed_only_on_purpose() {
             checked += 1;
         }
     }
-    // ws headers= and header=: at least these two are secret.
-    assert!(checked >= 2, "only {checked} secret options checked");
+    // ws headers= and header=, and the proxy layers' user= and password=.
+    assert!(checked >= 6, "only {checked} secret options checked");
 }
 
 #[test]

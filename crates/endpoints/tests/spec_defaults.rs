@@ -27,6 +27,10 @@ fn minimal(kind: &Kind, pki: &TestPki) -> Option<String> {
         ("tls", Side::Client, false) => "tls:localhost:1".to_owned(),
         ("tls", Side::Server, true) => format!("tls+tcp:0:certificate={cert}"),
         ("tls", Side::Client, true) => "tls+tcp:localhost:1".to_owned(),
+        // The proxy layers need the proxy's own description.
+        ("socks5" | "httpconnect", Side::Client, true) => {
+            format!(r"{}+tcp:localhost:1:proxy=tcp\:127.0.0.1\:1080", kind.name)
+        }
         (layer, Side::Server, true) => format!("{layer}+tcp:0"),
         (layer, Side::Client, true) => format!("{layer}+tcp:localhost:1"),
         _ => return None,

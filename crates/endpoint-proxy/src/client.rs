@@ -1,0 +1,640 @@
+//! The `socks5+` and `httpconnect+` client layers: reach the inner endpoint's target
+//! through the proxy that `proxy=` describes.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use endpoint_core::description::{declared_default, shown, Args, Canonical};
+use endpoint_core::{
+    Address, Authority, BoxFuture, ClientEndpoint, Connection, EgressPolicy, Error, Result,
+};
+use endpoint_tcp::TcpClientEndpoint;
+
+use crate::error::{Failure, ProxyError, ProxyProblem, Stage};
+use crate::info::ProxiedThrough;
+use crate::specs::SOCKS5_CLIENT_LAYER_OPTIONS;
+use crate::{http, socks5};
+
+/// Who resolves a SOCKS5 target's host name (`resolve=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Resolve {
+    /// The proxy resolves it: the name goes to the proxy as is (what `socks5h://` means
+    /// elsewhere). The default: the proxy's view of DNS is usually the one that matters, and
+    /// no lookup leaks from this machine.
+    #[default]
+    Remote,
+    /// This machine resolves it and sends the proxy an address (the registry's egress
+    /// policy is checked against it).
+    Local,
+}
+
+impl Resolve {
+    fn as_str(self) -> &'static str {
+        match self {
+            Resolve::Remote => "remote",
+            Resolve::Local => "local",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "remote" => Ok(Resolve::Remote),
+            "local" => Ok(Resolve::Local),
+            _ => Err(format!("is not remote or local: \"{text}\"")),
+        }
+    }
+}
+
+/// What both layers share: the target, the proxy, credentials and the deadline.
+struct Common {
+    /// The inner endpoint: only its authority is used; it is never connected.
+    target: Arc<dyn ClientEndpoint>,
+    authority: Authority,
+    proxy: Arc<dyn ClientEndpoint>,
+    user: Option<String>,
+    password: Option<String>,
+    handshake_timeout: Duration,
+    egress: Option<EgressPolicy>,
+}
+
+impl Common {
+    fn new(authority: Authority, proxy: Arc<dyn ClientEndpoint>) -> Self {
+        let target = TcpClientEndpoint::new(authority.host(), authority.port());
+        Common {
+            target: Arc::new(target),
+            authority,
+            proxy,
+            user: None,
+            password: None,
+            handshake_timeout: default_handshake_timeout(),
+            egress: None,
+        }
+    }
+
+    /// The options both layers take, read from `args`; `inner` names the target.
+    fn from_args(args: &mut Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
+        let authority = target_of(args, &*inner)?;
+        let given = args.keyword("proxy");
+        let given = args.required("proxy", given)?;
+        let proxy = args.registry().client(&given.text).map_err(|e| {
+            args.invalid(
+                "proxy",
+                given.position,
+                format!("is not a usable client description: {e}"),
+            )
+        })?;
+        let user: Option<String> = args.get_optional("user")?;
+        let password: Option<String> = args.get_optional("password")?;
+        if password.is_some() && user.is_none() {
+            let at = args.position_of("password");
+            return Err(args.invalid("password", at, "needs user= as well".into()));
+        }
+        let handshake_timeout = args.get("handshakeTimeout")?;
+        Ok(Common {
+            target: inner,
+            authority,
+            proxy,
+            user,
+            password,
+            handshake_timeout,
+            egress: args.registry().egress().cloned(),
+        })
+    }
+
+    fn credentials(&self) -> Option<(&str, &str)> {
+        let user = self.user.as_deref()?;
+        Some((user, self.password.as_deref().unwrap_or("")))
+    }
+
+    /// Refuses a literal target address the egress policy refuses.
+    fn check_egress(&self, address: std::net::IpAddr, outer: &dyn fmt::Display) -> Result<()> {
+        match &self.egress {
+            Some(policy) => policy.check(address).map_err(|refusal| {
+                Error::io(
+                    "connect through",
+                    outer,
+                    io::Error::new(io::ErrorKind::PermissionDenied, refusal),
+                )
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Connects to the proxy and runs the handshake on that connection under the deadline.
+    /// The connection stays the proxy's own (a plain socket stays spliceable); bytes the
+    /// handshake read past its answer are put back in front.
+    async fn run(
+        &self,
+        outer: &(dyn fmt::Display + Sync),
+        handshake: Handshake,
+        peer: Address,
+    ) -> Result<Connection> {
+        let protocol = handshake.protocol();
+        let mut connection = self.proxy.connect().await?;
+        let mut stage = Stage::Greeting;
+        let limit = self.handshake_timeout;
+        let outcome = tokio::time::timeout(
+            limit,
+            self.handshake(&mut connection, &mut stage, &handshake),
+        )
+        .await;
+        let (unread, bound) = match outcome {
+            Err(_) => {
+                return Err(Error::Timeout {
+                    action: timeout_action(protocol, stage),
+                    endpoint: self.proxy.to_string(),
+                    after: limit,
+                })
+            }
+            Ok(Err(failure)) => return Err(self.failure(protocol, stage, failure, outer)),
+            Ok(Ok(done)) => done,
+        };
+        tracing::debug!(endpoint = %outer, target = %self.authority, "proxy handshake done");
+        let proxy_address = connection.peer_address().clone();
+        let info = connection.info_mut();
+        info.peer = peer;
+        info.stack.push(protocol);
+        info.insert(ProxiedThrough {
+            protocol,
+            proxy: self.proxy.to_string(),
+            proxy_address,
+            target: self.authority.clone(),
+            bound,
+        });
+        Ok(connection.with_unread(unread))
+    }
+
+    async fn handshake(
+        &self,
+        connection: &mut Connection,
+        stage: &mut Stage,
+        handshake: &Handshake,
+    ) -> std::result::Result<(Vec<u8>, Option<String>), Failure> {
+        match handshake {
+            Handshake::Socks5(destination) => {
+                let credentials = self
+                    .credentials()
+                    .map(|(user, password)| socks5::Credentials { user, password });
+                let bound = socks5::handshake(connection, destination, credentials, stage).await?;
+                Ok((Vec::new(), Some(bound)))
+            }
+            Handshake::HttpConnect(request) => {
+                *stage = Stage::ConnectRequest;
+                let unread = http::handshake(connection, request, self.user.is_some())
+                    .await
+                    .inspect_err(|f| {
+                        if let Failure::Problem(
+                            ProxyProblem::BadCredentials | ProxyProblem::CredentialsRequired,
+                        ) = f
+                        {
+                            *stage = Stage::Auth;
+                        }
+                    })?;
+                Ok((unread, None))
+            }
+        }
+    }
+
+    /// A failed handshake as the `Error::Io` `connect` returns, its source a [`ProxyError`].
+    fn failure(
+        &self,
+        protocol: &'static str,
+        stage: Stage,
+        failure: Failure,
+        outer: &dyn fmt::Display,
+    ) -> Error {
+        let (problem, source) = match failure {
+            Failure::Problem(problem) => (problem, None),
+            Failure::Io(e) => (ProxyProblem::ConnectionLost, Some(e)),
+        };
+        let kind = source.as_ref().map_or(problem.io_kind(), io::Error::kind);
+        tracing::debug!(endpoint = %outer, %stage, %problem, "proxy handshake failed");
+        let error = ProxyError {
+            protocol,
+            proxy: self.proxy.to_string(),
+            target: self.authority.clone(),
+            stage,
+            problem,
+            source,
+        };
+        Error::io("connect through", outer, io::Error::new(kind, error))
+    }
+
+    /// The peer address a proxied connection reports: the target.
+    fn target_address(&self) -> Address {
+        match self.authority.ip() {
+            Some(ip) => Address::Inet(SocketAddr::new(ip, self.authority.port())),
+            None => Address::Other(self.authority.to_string()),
+        }
+    }
+
+    /// Writes the shared options, in the spec's order, around `extra` (socks5's `resolve`).
+    fn canonical(&self, layer: &str, resolve: Option<Resolve>) -> String {
+        Canonical::layer(layer, &self.target)
+            .option("proxy", &self.proxy)
+            .option_some("user", self.user.as_deref().map(shown))
+            .option_some("password", self.password.as_deref().map(shown))
+            .option_some("resolve", resolve.map(Resolve::as_str))
+            .seconds("handshakeTimeout", self.handshake_timeout)
+            .to_string()
+    }
+}
+
+/// One handshake's input.
+enum Handshake {
+    Socks5(socks5::Destination),
+    HttpConnect(Vec<u8>),
+}
+
+impl Handshake {
+    fn protocol(&self) -> &'static str {
+        match self {
+            Handshake::Socks5(_) => "socks5",
+            Handshake::HttpConnect(_) => "httpconnect",
+        }
+    }
+}
+
+/// The `Error::Timeout` action for a stalled stage (the endpoint it names is the proxy).
+fn timeout_action(protocol: &str, stage: Stage) -> &'static str {
+    match (protocol, stage) {
+        ("socks5", Stage::Greeting) => "complete the socks5 greeting with proxy",
+        ("socks5", Stage::Auth) => "complete the socks5 auth with proxy",
+        ("socks5", _) => "complete the socks5 connect request with proxy",
+        (_, Stage::Auth) => "complete the http CONNECT auth with proxy",
+        _ => "complete the http CONNECT request with proxy",
+    }
+}
+
+fn default_handshake_timeout() -> Duration {
+    declared_default(SOCKS5_CLIENT_LAYER_OPTIONS, "handshakeTimeout")
+}
+
+/// The target: the inner endpoint's authority. The inner endpoint is never connected, so
+/// only a `tcp:` client may name it: anything else (a `tls+` or `unix:` inner) would be
+/// silently skipped, and is refused.
+fn target_of(args: &Args, inner: &dyn ClientEndpoint) -> Result<Authority> {
+    let layer = args.kind().to_owned();
+    let authority = inner.authority().filter(|_| {
+        // The one place a layer reads its inner description: to check its kind, which the
+        // trait does not report (see ARCHITECTURE.md, "Proxy layers").
+        inner.to_string().starts_with("tcp:")
+    });
+    authority.ok_or_else(|| {
+        args.invalid(
+            "target",
+            0,
+            format!(
+                "must be a tcp: client naming the host and port to reach through the proxy \
+                 (\"{layer}+tcp:HOST:PORT:proxy=...\"), not \"{inner}\"; the inner endpoint is \
+                 not connected, only its host and port are sent to the proxy (put tls+ above: \
+                 \"tls+{layer}+tcp:...\")"
+            ),
+        )
+    })
+}
+
+/// Checks what the SOCKS5 wire format limits: names and credentials of at most 255 bytes.
+fn check_socks5(args: &Args, common: &Common, resolve: Resolve) -> Result<()> {
+    let too_long = |name: &str, what: &str| {
+        args.invalid(
+            name,
+            args.position_of(name),
+            format!("is longer than the 255 bytes SOCKS5 allows for {what}"),
+        )
+    };
+    if resolve == Resolve::Remote
+        && common.authority.ip().is_none()
+        && common.authority.host().len() > 255
+    {
+        return Err(too_long("target", "a host name"));
+    }
+    if common.user.as_ref().is_some_and(|u| u.len() > 255) {
+        return Err(too_long("user", "a user name"));
+    }
+    if common.password.as_ref().is_some_and(|p| p.len() > 255) {
+        return Err(too_long("password", "a password"));
+    }
+    Ok(())
+}
+
+/// `socks5+tcp:HOST:PORT:proxy=...`: reaches `HOST:PORT` through a SOCKS5 proxy
+/// (RFC 1928), with username/password authentication (RFC 1929) when `user=` is given.
+///
+/// The inner `tcp:` description names the target and is never connected; `proxy=` is the
+/// client description of the proxy itself, parsed by the registry that parses this one (so
+/// its egress policy and allow-list apply), and may be any kind: `tcp\:127.0.0.1\:1080`,
+/// `unix\:/run/socks.sock`, `tls+tcp\:proxy.example\:1080`. By default the proxy resolves
+/// the target's name (`resolve=remote`, the `socks5h` behaviour); IPv6 targets are sent as
+/// addresses (`tcp:[2001:db8::1]:443`).
+///
+/// The connection is the proxy's own after the handshake: over a plain tcp or unix proxy
+/// connection it stays a plain socket, so `endpoint relay` can still splice it.
+/// `peer_address()` is the target; [`ProxiedThrough`] keeps the proxy's address.
+///
+/// # Errors
+/// `connect` fails with the proxy endpoint's own errors when the proxy cannot be reached;
+/// with [`Error::Timeout`] naming the proxy and the stage (`greeting`, `auth`, `connect
+/// request`) when the proxy stalls past `handshakeTimeout`; and with [`Error::Io`] whose
+/// source is a [`ProxyError`] (the proxy, the stage, the [`ProxyProblem`]) when it refuses:
+/// `io_kind()` is `ConnectionRefused` for a refused target, `PermissionDenied` for bad
+/// credentials or the proxy's rules, `HostUnreachable`/`NetworkUnreachable`, ...
+///
+/// # Examples
+/// ```
+/// use endpoint_core::{Authority, Registry};
+/// use endpoint_proxy as _;
+/// use endpoint_tcp as _;
+/// let client = Registry::global()
+///     .client(r"socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=me:password=hunter2")
+///     .unwrap();
+/// // The target is what layers above see: `tls+socks5+...` verifies example.com.
+/// assert_eq!(client.authority(), Some(Authority::new("example.com", 443)));
+/// // Credentials are masked.
+/// assert_eq!(
+///     client.to_string(),
+///     r"socks5+tcp:example.com:443:timeout=30:socks5.proxy=tcp\:127.0.0.1\:1080\:timeout\=30:socks5.user=***:socks5.password=***:socks5.resolve=remote:socks5.handshakeTimeout=10"
+/// );
+/// ```
+pub struct Socks5ClientEndpoint {
+    common: Common,
+    resolve: Resolve,
+}
+
+impl Socks5ClientEndpoint {
+    /// Reaches `target` through the SOCKS5 proxy `proxy` reaches, without credentials,
+    /// resolving names remotely, with the default `handshakeTimeout` (10 s).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use endpoint_core::{Authority, ClientEndpoint};
+    /// use endpoint_proxy::{Resolve, Socks5ClientEndpoint};
+    /// use endpoint_tcp::TcpClientEndpoint;
+    ///
+    /// let proxy = Arc::new(TcpClientEndpoint::new("127.0.0.1", 1080));
+    /// let client = Socks5ClientEndpoint::new(Authority::new("example.com", 443), proxy)
+    ///     .credentials("me", "hunter2")
+    ///     .resolve(Resolve::Local)
+    ///     .handshake_timeout(Duration::from_secs(5));
+    /// assert_eq!(client.authority(), Some(Authority::new("example.com", 443)));
+    /// assert!(client.to_string().ends_with(":socks5.user=***:socks5.password=***:socks5.resolve=local:socks5.handshakeTimeout=5"));
+    /// ```
+    pub fn new(target: Authority, proxy: Arc<dyn ClientEndpoint>) -> Self {
+        Socks5ClientEndpoint {
+            common: Common::new(target, proxy),
+            resolve: Resolve::Remote,
+        }
+    }
+
+    /// Authenticates with `user` and `password` (RFC 1929; each at most 255 bytes, else
+    /// `connect` fails).
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.common.user = Some(user.into());
+        self.common.password = Some(password.into());
+        self
+    }
+
+    /// Who resolves the target's name.
+    pub fn resolve(mut self, resolve: Resolve) -> Self {
+        self.resolve = resolve;
+        self
+    }
+
+    /// The limit for the handshake with the proxy.
+    pub fn handshake_timeout(mut self, limit: Duration) -> Self {
+        self.common.handshake_timeout = limit;
+        self
+    }
+
+    /// Checks target addresses (literal or resolved locally) against `policy`. (A registry
+    /// with an egress policy sets it on every socks5 client it builds; the proxy connection
+    /// obeys the policy through its own description.)
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.common.egress = Some(policy);
+        self
+    }
+
+    /// The proxy's endpoint.
+    pub fn proxy(&self) -> &Arc<dyn ClientEndpoint> {
+        &self.common.proxy
+    }
+
+    pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
+        let common = Common::from_args(&mut args, inner)?;
+        let resolve = args.get_with("resolve", Resolve::parse)?;
+        args.finish()?;
+        check_socks5(&args, &common, resolve)?;
+        Ok(Socks5ClientEndpoint { common, resolve })
+    }
+
+    /// The destination to send: an address, or the name when the proxy resolves it.
+    async fn destination(&self) -> Result<socks5::Destination> {
+        let a = &self.common.authority;
+        if let Some(ip) = a.ip() {
+            self.common.check_egress(ip, self)?;
+            return Ok(socks5::Destination::Ip(SocketAddr::new(ip, a.port())));
+        }
+        if self.resolve == Resolve::Remote {
+            if a.host().len() > 255 {
+                let reason = "the target's host name is longer than 255 bytes";
+                return Err(Error::io(
+                    "connect through",
+                    self,
+                    io::Error::new(io::ErrorKind::InvalidInput, reason),
+                ));
+            }
+            return Ok(socks5::Destination::Name(a.host().to_owned(), a.port()));
+        }
+        let addresses = tokio::net::lookup_host((a.host(), a.port()))
+            .await
+            .map_err(|e| Error::io("resolve", self, e))?;
+        let mut refused = None;
+        for address in addresses {
+            match self.common.check_egress(address.ip(), self) {
+                Ok(()) => return Ok(socks5::Destination::Ip(address)),
+                Err(e) => refused = Some(e),
+            }
+        }
+        Err(refused.unwrap_or_else(|| {
+            let reason = format!("host {:?} has no addresses", a.host());
+            Error::io(
+                "resolve",
+                self,
+                io::Error::new(io::ErrorKind::NotFound, reason),
+            )
+        }))
+    }
+}
+
+impl ClientEndpoint for Socks5ClientEndpoint {
+    /// Connects to the proxy, then asks it for the target within `handshakeTimeout`.
+    ///
+    /// # Cancel safety
+    /// Dropping the future closes the proxy connection, mid-handshake or not.
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async move {
+            let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
+            if too_long(&self.common.user) || too_long(&self.common.password) {
+                let reason = "a SOCKS5 user name or password is longer than 255 bytes";
+                return Err(Error::io(
+                    "connect through",
+                    self,
+                    io::Error::new(io::ErrorKind::InvalidInput, reason),
+                ));
+            }
+            let destination = self.destination().await?;
+            let peer = match &destination {
+                socks5::Destination::Ip(address) => Address::Inet(*address),
+                socks5::Destination::Name(..) => self.common.target_address(),
+            };
+            self.common
+                .run(self, Handshake::Socks5(destination), peer)
+                .await
+        })
+    }
+
+    /// The target, not the proxy: `tls+socks5+tcp:HOST:...` verifies `HOST`.
+    fn authority(&self) -> Option<Authority> {
+        Some(self.common.authority.clone())
+    }
+}
+
+impl fmt::Display for Socks5ClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.common.canonical("socks5", Some(self.resolve)))
+    }
+}
+
+/// Shows the (masked) description only, never the credentials.
+impl fmt::Debug for Socks5ClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socks5ClientEndpoint")
+            .field("description", &self.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `httpconnect+tcp:HOST:PORT:proxy=...`: reaches `HOST:PORT` through an HTTP proxy with
+/// `CONNECT` (RFC 9110 §9.3.6), sending `Proxy-Authorization: Basic` when `user=` is given.
+///
+/// As for [`Socks5ClientEndpoint`]: the inner `tcp:` description names the target and is
+/// never connected, `proxy=` describes the proxy itself (any client kind), the proxy
+/// resolves the target's name, an IPv6 target is sent bracketed (`CONNECT [::1]:443`), and
+/// over a plain proxy connection the result stays a plain socket. Bytes the proxy sends
+/// right after its answer are kept.
+///
+/// # Errors
+/// As for [`Socks5ClientEndpoint`]; the [`ProxyProblem`] is `CredentialsRequired` or
+/// `BadCredentials` for a 407 (stage `auth`), else `Status` with the code and reason (403:
+/// refused by the proxy; 502/503: the proxy could not reach the target).
+///
+/// # Examples
+/// ```
+/// use endpoint_core::{Authority, Registry};
+/// use endpoint_proxy as _;
+/// use endpoint_tcp as _;
+/// let client = Registry::global()
+///     .client(r"httpconnect+tcp:[2001:db8::1]:443:proxy=tcp\:proxy.internal\:3128")
+///     .unwrap();
+/// assert_eq!(client.authority(), Some(Authority::new("2001:db8::1", 443)));
+/// assert_eq!(
+///     client.to_string(),
+///     r"httpconnect+tcp:2001\:db8\:\:1:443:timeout=30:httpconnect.proxy=tcp\:proxy.internal\:3128\:timeout\=30:httpconnect.handshakeTimeout=10"
+/// );
+/// ```
+pub struct HttpConnectClientEndpoint {
+    common: Common,
+}
+
+impl HttpConnectClientEndpoint {
+    /// Reaches `target` through the HTTP proxy `proxy` reaches, without credentials, with
+    /// the default `handshakeTimeout` (10 s).
+    pub fn new(target: Authority, proxy: Arc<dyn ClientEndpoint>) -> Self {
+        HttpConnectClientEndpoint {
+            common: Common::new(target, proxy),
+        }
+    }
+
+    /// Sends Basic credentials (`user` must not contain `:`).
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.common.user = Some(user.into());
+        self.common.password = Some(password.into());
+        self
+    }
+
+    /// The limit for the handshake with the proxy.
+    pub fn handshake_timeout(mut self, limit: Duration) -> Self {
+        self.common.handshake_timeout = limit;
+        self
+    }
+
+    /// Checks a literal target address against `policy` (names are resolved by the proxy).
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.common.egress = Some(policy);
+        self
+    }
+
+    /// The proxy's endpoint.
+    pub fn proxy(&self) -> &Arc<dyn ClientEndpoint> {
+        &self.common.proxy
+    }
+
+    pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
+        let common = Common::from_args(&mut args, inner)?;
+        args.finish()?;
+        if common.user.as_ref().is_some_and(|u| u.contains(':')) {
+            let at = args.position_of("user");
+            let reason = "contains a colon, which Basic credentials cannot carry".to_owned();
+            return Err(args.invalid("user", at, reason));
+        }
+        Ok(HttpConnectClientEndpoint { common })
+    }
+}
+
+impl ClientEndpoint for HttpConnectClientEndpoint {
+    /// Connects to the proxy, then sends `CONNECT` and reads the answer within
+    /// `handshakeTimeout`.
+    ///
+    /// # Cancel safety
+    /// Dropping the future closes the proxy connection, mid-handshake or not.
+    fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(async move {
+            if let Some(ip) = self.common.authority.ip() {
+                self.common.check_egress(ip, self)?;
+            }
+            let request = http::request(
+                &self.common.authority.to_string(),
+                self.common.credentials(),
+            );
+            let peer = self.common.target_address();
+            self.common
+                .run(self, Handshake::HttpConnect(request), peer)
+                .await
+        })
+    }
+
+    /// The target, not the proxy: `tls+httpconnect+tcp:HOST:...` verifies `HOST`.
+    fn authority(&self) -> Option<Authority> {
+        Some(self.common.authority.clone())
+    }
+}
+
+impl fmt::Display for HttpConnectClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.common.canonical("httpconnect", None))
+    }
+}
+
+/// Shows the (masked) description only, never the credentials.
+impl fmt::Debug for HttpConnectClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpConnectClientEndpoint")
+            .field("description", &self.to_string())
+            .finish_non_exhaustive()
+    }
+}

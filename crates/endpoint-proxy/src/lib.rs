@@ -1,0 +1,96 @@
+//! Client proxy layers for `endpoints`: reach a target through a SOCKS5 proxy
+//! (`socks5+`) or an HTTP proxy (`httpconnect+`).
+//!
+//! The inner `tcp:` description names the **target**, the host and port the proxy is asked
+//! for; `proxy=` is the (escaped) client description of the **proxy** itself. Layers above
+//! see the target, so `tls+socks5+tcp:example.com:443:proxy=...` verifies `example.com`:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_proxy::ProxiedThrough;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! // A toy SOCKS5 proxy on loopback: accepts "no authentication", answers success, echoes.
+//! let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let proxy_port = proxy.local_addr()?.port();
+//! tokio::spawn(async move {
+//!     let (mut s, _) = proxy.accept().await?;
+//!     let mut greeting = [0; 3];
+//!     s.read_exact(&mut greeting).await?;
+//!     s.write_all(&[5, 0]).await?;
+//!     let mut request = [0; 4 + 1 + 11 + 2]; // a name: example.com
+//!     s.read_exact(&mut request).await?;
+//!     assert_eq!(&request[5..16], b"example.com");
+//!     s.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0]).await?;
+//!     let mut buf = [0; 4];
+//!     s.read_exact(&mut buf).await?;
+//!     s.write_all(&buf).await?;
+//!     Ok::<_, std::io::Error>(())
+//! });
+//!
+//! let client = endpoints::client_from_string(&format!(
+//!     r"socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:{proxy_port}"
+//! ))?;
+//! let mut connection = client.connect().await?;
+//! assert_eq!(connection.peer_address().to_string(), "example.com:443");
+//! assert_eq!(connection.info().stack, ["tcp", "socks5"]);
+//! assert_eq!(connection.info().get::<ProxiedThrough>().unwrap().protocol, "socks5");
+//! assert!(connection.is_plain_socket()); // still spliceable by a relay
+//! connection.write_all(b"ping").await?;
+//! let mut buf = [0; 4];
+//! connection.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"ping");
+//! # Ok(()) }
+//! ```
+//!
+//! # The layers
+//! | layer | protocol |
+//! |---|---|
+//! | `socks5+tcp:HOST:PORT:proxy=...` | SOCKS5 (RFC 1928): no authentication, or username/password (RFC 1929); IPv4, IPv6 and name targets |
+//! | `httpconnect+tcp:HOST:PORT:proxy=...` | HTTP/1.1 `CONNECT`, with `Proxy-Authorization: Basic` |
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `proxy` | required | escaped client description of the proxy: `tcp\:127.0.0.1\:1080`, `unix\:/run/socks.sock`, `tls+tcp\:proxy.example\:3129` |
+//! | `user`, `password` | none | credentials (secret: `***` in `Display`, `describe` and logs) |
+//! | `resolve` | `remote` | socks5 only: `remote` sends the name to the proxy (`socks5h`); `local` resolves here and sends an address |
+//! | `handshakeTimeout` | `10` | seconds the proxy may take to answer, once reached; a stall is a timeout naming the proxy and the stage |
+//!
+//! Canonical text qualifies them: `socks5+tcp:example.com:443:timeout=30:socks5.proxy=tcp\:127.0.0.1\:1080\:timeout\=30:socks5.resolve=remote:socks5.handshakeTimeout=10`.
+//!
+//! # What is connected, and what is checked
+//! - Only the proxy is connected, with its own description (its `timeout=`, its TLS, its
+//!   egress check: it is parsed by the registry that parses the outer description). The
+//!   inner `tcp:` endpoint is never connected: only its host and port are sent, so its
+//!   `timeout=` and `bindAddress=` have no effect. Any other inner kind is refused while
+//!   parsing; write TLS above the proxy layer (`tls+socks5+tcp:...`), not below.
+//! - The proxy resolves the target's name (with socks5's `resolve=local`, this machine
+//!   does). A registry's egress policy is checked against literal and locally resolved
+//!   target addresses; a name the proxy resolves is beyond its reach: restrict targets with
+//!   the proxy's own rules.
+//! - After the handshake the connection is the proxy connection itself: over a plain tcp or
+//!   unix proxy connection it stays a plain socket, so `endpoint relay` splices it.
+//!   `peer_address()` is the target; [`ProxiedThrough`] keeps the proxy's address.
+//!
+//! Both protocols are written here by hand (a few dozen lines each): the crates that
+//! implement them connect on their own or own the stream type, while these layers must run
+//! over whatever `Connection` the proxy description gives and hand it back unchanged.
+//!
+//! # Linking
+//! The `endpoints` facade links this crate with its `proxy` feature (on by default); a
+//! program depending on this crate alone adds `use endpoint_proxy as _;`.
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod error;
+mod http;
+mod info;
+mod kinds;
+mod socks5;
+mod specs;
+
+pub use client::{HttpConnectClientEndpoint, Resolve, Socks5ClientEndpoint};
+pub use error::{ProxyError, ProxyProblem, Stage};
+pub use info::ProxiedThrough;
