@@ -73,6 +73,7 @@ pub mod fuzzing;
 mod info;
 mod kinds;
 mod pem;
+mod reload;
 mod roots;
 mod server;
 mod sni;
@@ -87,6 +88,7 @@ use rustls::crypto::CryptoProvider;
 
 pub use client::{TlsClientEndpoint, TlsClientSettings};
 pub use info::TlsInfo;
+pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
 pub use server::{TlsServerEndpoint, TlsServerSettings};
 
 /// How long a handshake may take unless `handshakeTimeout=` says otherwise (declared once, in

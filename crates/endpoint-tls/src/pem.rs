@@ -121,6 +121,27 @@ pub(crate) fn identity(
     Ok((chain, private_key))
 }
 
+/// As [`identity`], as the signing key rustls serves (checked to match the certificate).
+pub(crate) fn certified_key(
+    certificate: &Path,
+    key: &Path,
+    extra_chain: &[CertificateDer<'static>],
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<CertifiedKey>> {
+    let (chain, private_key) = identity(certificate, key, extra_chain, provider)?;
+    let signing = provider
+        .key_provider
+        .load_private_key(private_key)
+        .map_err(|e| {
+            let problem = TlsProblem::KeyMismatch {
+                key: key.into(),
+                certificate: certificate.into(),
+            };
+            setup_caused(problem, e)
+        })?;
+    Ok(Arc::new(CertifiedKey::new(chain, signing)))
+}
+
 /// Checks that `key` is the private key of the first certificate of `chain`.
 pub(crate) fn check_match(
     chain: &[CertificateDer<'static>],

@@ -17,6 +17,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::client::parse_alpn;
 use crate::info::TlsInfo;
+use crate::reload::ReloadingCertResolver;
 use crate::sni::PemDirectory;
 use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
@@ -72,12 +73,11 @@ impl TlsServerSettings {
         versions: &'static [&'static SupportedProtocolVersion],
     ) -> Result<TlsAcceptor> {
         let provider = provider();
-        let extra = match &self.extra_chain {
-            Some(path) => chain_file(path)?,
-            None => Vec::new(),
-        };
-        let key_path = self.private_key.as_ref().unwrap_or(&self.certificate);
-        let (chain, key) = pem::identity(&self.certificate, key_path, &extra, &provider)?;
+        let resolver = ReloadingCertResolver::load(
+            &self.certificate,
+            self.private_key.as_deref(),
+            self.extra_chain.as_deref(),
+        )?;
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(versions)
             .map_err(|e| tls_error("no usable protocol versions", e))?;
@@ -96,9 +96,8 @@ impl TlsServerSettings {
             }
             None => builder.with_no_client_auth(),
         };
-        let mut config = builder
-            .with_single_cert(chain, key)
-            .map_err(|e| tls_error("the certificate cannot be used", e))?;
+        // Served through a resolver that renews itself when the files are replaced.
+        let mut config = builder.with_cert_resolver(resolver);
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
         Ok(TlsAcceptor::from(Arc::new(config)))
     }
@@ -109,7 +108,7 @@ fn tls_error(message: &str, e: rustls::Error) -> Error {
 }
 
 /// Every certificate of a chain file; a file with none is an error (as in Twisted).
-fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+pub(crate) fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let chain = pem::certificates(path, "extraCertChain")?;
     if chain.is_empty() {
         return Err(errors::setup(TlsProblem::NoCertificate {
@@ -249,7 +248,7 @@ impl TlsServerEndpoint {
             let reason = format!("names \"{directory}\", which cannot be read ({e})");
             return Err(args.invalid("path", args.position_of("path"), reason));
         }
-        let resolver = Arc::new(PemDirectory::new(PathBuf::from(&directory), provider()));
+        let resolver = PemDirectory::new(PathBuf::from(&directory), provider());
         if !resolver.has_certificate() {
             let reason = format!(
                 "names \"{directory}\", which holds no usable certificate: no .pem file there \
