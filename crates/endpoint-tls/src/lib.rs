@@ -73,6 +73,7 @@ pub mod fuzzing;
 mod info;
 mod kinds;
 mod pem;
+mod pin;
 mod reload;
 mod roots;
 mod server;
@@ -88,6 +89,7 @@ use rustls::crypto::CryptoProvider;
 
 pub use client::{TlsClientEndpoint, TlsClientSettings};
 pub use info::TlsInfo;
+pub use pin::SpkiPin;
 pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
 pub use server::{TlsServerEndpoint, TlsServerSettings};
 

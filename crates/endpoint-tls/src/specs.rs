@@ -28,6 +28,12 @@ const BIND: OptionSpec = OptionSpec::new(
     "local address to connect from",
 );
 
+const PIN: OptionSpec = OptionSpec::new(
+    "pin",
+    OptionType::List,
+    "accept only these server keys (sha256/BASE64, from `endpoint tls pin`); alone, instead of CA and name checks",
+);
+
 pub(crate) static SSL_SERVER_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("port", OptionType::Port, "port to listen on"),
     OptionSpec::new(
@@ -98,6 +104,7 @@ pub(crate) static SSL_CLIENT_OPTIONS: &[OptionSpec] = &[
         OptionType::Text,
         "name to verify (default: host)",
     ),
+    PIN.extension(),
 ];
 
 pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = &[
@@ -125,6 +132,7 @@ pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = &[
         OptionType::Description(Side::Client),
         "escaped inner client description (host and port are then only verified)",
     ),
+    PIN.extension(),
 ];
 
 pub(crate) static TLS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
@@ -163,6 +171,7 @@ pub(crate) static TLS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
         OptionType::Path,
         "CA directory or PEM file (default: platform roots)",
     ),
+    PIN,
     OptionSpec::new(
         "certificate",
         OptionType::Path,

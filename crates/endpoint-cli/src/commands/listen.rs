@@ -14,12 +14,14 @@ pub struct ListenArgs {
 }
 
 /// Binds, prints `listening on ADDRESS` to stderr, accepts one connection, stops listening,
-/// and joins the connection to stdin/stdout until both directions end.
+/// and joins the connection to stdin/stdout until both directions end. `SIGHUP` reloads TLS
+/// certificates.
 ///
 /// # Errors
 /// A bad description, a failed bind or accept, or a failed copy.
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
     let endpoint = endpoints::server_from_string(&args.description)?;
+    super::tls::reload_on_sighup()?;
     let mut listener = endpoint.bind().await?;
     eprintln!("listening on {}", listener.local_address());
     let connection = listener.accept().await?;

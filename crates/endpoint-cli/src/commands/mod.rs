@@ -5,6 +5,7 @@ pub mod describe;
 pub mod kinds;
 pub mod listen;
 pub mod relay;
+pub mod tls;
 
 use clap::Subcommand;
 
