@@ -86,6 +86,13 @@ impl SpkiPin {
     }
 }
 
+impl From<[u8; 32]> for SpkiPin {
+    /// The pin of a key whose subjectPublicKeyInfo has this SHA-256 digest.
+    fn from(sha256: [u8; 32]) -> Self {
+        SpkiPin(sha256)
+    }
+}
+
 impl fmt::Display for SpkiPin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "sha256/{}", BASE64.encode(self.0))

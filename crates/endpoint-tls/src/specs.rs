@@ -31,7 +31,7 @@ const BIND: OptionSpec = OptionSpec::new(
 const PIN: OptionSpec = OptionSpec::new(
     "pin",
     OptionType::List,
-    "accept only these server keys (sha256/BASE64, from `endpoint tls pin`); alone, instead of CA and name checks",
+    "accept only servers with these keys (sha256/BASE64, printed by `endpoint tls pin`)",
 );
 
 pub(crate) static SSL_SERVER_OPTIONS: &[OptionSpec] = &[
