@@ -146,6 +146,10 @@ enum Form {
 /// A TLS server over another server endpoint. Each accepted connection's handshake runs in
 /// its own task under `handshakeTimeout`; a slow or failed handshake is logged and dropped and
 /// never delays other clients.
+///
+/// Its certificate renews itself: replaced files are served from the next handshake (looked
+/// at at most once a second, or at once with [`reload_certificates`](crate::reload_certificates)),
+/// and unusable new files keep the old certificate.
 pub struct TlsServerEndpoint {
     inner: Arc<dyn ServerEndpoint>,
     form: Form,
