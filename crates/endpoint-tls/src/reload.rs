@@ -326,11 +326,11 @@ pub(crate) fn warn_kept(what: &Path, error: &Error) {
     );
 }
 
-/// The error for a `tls:` directory whose rescan met unusable files.
-pub(crate) fn directory_kept(directory: &Path, unusable: usize) -> Error {
+/// The error for a `tls:` directory whose rescan kept old certificates, saying `why`.
+pub(crate) fn directory_kept(directory: &Path, why: &str) -> Error {
     errors::setup(TlsProblem::Setup(format!(
-        "{unusable} file(s) in the certificate directory \"{}\" are unusable; the \
-         certificates they served before stay in use",
+        "the certificate directory \"{}\" was rescanned, but {why}; the certificates it \
+         served before stay in use",
         directory.display()
     )))
 }

@@ -77,26 +77,29 @@ impl PemDirectory {
         self.scan.read().is_ok_and(|s| s.default.is_some())
     }
 
-    /// Scans the directory again now; true when it then holds a usable pair.
+    /// Scans the directory again now; true when the directory itself (not the certificates
+    /// kept from before) holds a usable pair.
     pub(crate) fn rescan_now(&self) -> bool {
         let mut look = self.look.lock().unwrap_or_else(|p| p.into_inner());
         look.at = Instant::now();
         look.files = stamps(&self.path);
-        let _ = self.rescan();
-        self.has_certificate()
+        self.rescan().0
     }
 
-    /// Scans and swaps in what was found. When files were unusable, the names served before
-    /// and missing now keep their old certificates (a broken replacement changes nothing);
-    /// a clean scan replaces everything, so removed certificates go.
-    fn rescan(&self) -> endpoint_core::Result<()> {
+    /// Scans and swaps in what was found. When files were unusable, or none is left, the
+    /// names served before and missing now keep their old certificates (a broken
+    /// replacement changes nothing); a clean scan replaces everything, so removed
+    /// certificates go. Says whether the scan found a usable pair, and why old certificates
+    /// were kept, if they were.
+    fn rescan(&self) -> (bool, endpoint_core::Result<()>) {
         let fresh = scan(&self.path, &self.provider);
         let mut guard = self.scan.write().unwrap_or_else(|p| p.into_inner());
         let unusable = fresh.unusable;
-        if unusable == 0 && fresh.default.is_some() {
+        let usable = fresh.default.is_some();
+        if unusable == 0 && usable {
             *guard = fresh;
             tracing::info!(directory = %self.path.display(), domains = ?guard.domains, "reloaded the certificates");
-            return Ok(());
+            return (true, Ok(()));
         }
         let mut merged = fresh;
         for (name, key) in &guard.by_name {
@@ -111,9 +114,14 @@ impl PemDirectory {
         merged.domains = merged.by_name.keys().cloned().collect();
         merged.domains.sort();
         *guard = merged;
-        let error = directory_kept(&self.path, unusable.max(1));
+        let why = if unusable > 0 {
+            format!("{unusable} file(s) there are unusable")
+        } else {
+            "it holds no usable key and certificate pair now".to_owned()
+        };
+        let error = directory_kept(&self.path, &why);
         warn_kept(&self.path, &error);
-        Err(error)
+        (usable, Err(error))
     }
 
     /// The directory.
@@ -163,7 +171,7 @@ impl Reload for PemDirectory {
         let mut look = self.look.lock().unwrap_or_else(|p| p.into_inner());
         look.at = Instant::now();
         look.files = stamps(&self.path);
-        self.rescan()
+        self.rescan().1
     }
 }
 
@@ -339,4 +347,40 @@ fn chain_for(
         }
     }
     chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use endpoint_testkit::{Authority, Usage};
+
+    fn replace(path: &Path, text: &str) {
+        let new = path.with_extension("new");
+        std::fs::write(&new, text).unwrap();
+        std::fs::rename(&new, path).unwrap();
+    }
+
+    #[test]
+    fn a_handshake_notices_changed_files_and_a_broken_one_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Authority::new("CA");
+        let path = dir.path().join("a.pem");
+        replace(&path, &ca.issue("a", &["a.test"], Usage::Server).combined());
+        let directory =
+            PemDirectory::checking_every(dir.path().to_owned(), crate::provider(), Duration::ZERO);
+        let first = directory.lookup("a.test").unwrap();
+
+        directory.rescan_if_changed();
+        assert!(Arc::ptr_eq(&first, &directory.lookup("a.test").unwrap()));
+
+        replace(&path, &ca.issue("a", &["a.test"], Usage::Server).combined());
+        directory.rescan_if_changed();
+        let second = directory.lookup("a.test").unwrap();
+        assert_ne!(first.cert, second.cert);
+
+        replace(&path, "-----BEGIN CERTIFICATE-----\nhalf writ");
+        directory.rescan_if_changed();
+        assert_eq!(directory.lookup("a.test").unwrap().cert, second.cert);
+        assert_eq!(directory.domains(), ["a.test"]);
+    }
 }

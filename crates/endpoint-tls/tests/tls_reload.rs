@@ -182,3 +182,49 @@ async fn a_mismatched_key_is_reported_with_both_files() -> TestResult {
     assert!(std::sync::Arc::ptr_eq(&before, &resolver.current()));
     Ok(())
 }
+
+#[tokio::test]
+async fn an_emptied_directory_keeps_serving_but_will_not_bind_again() -> TestResult {
+    let pki = Pki::new();
+    let first = pki.renew("certs/localhost.pem");
+    let certs = pki.arg("certs");
+    let server = Registry::global().server(&format!("tls:{certs}:port=0:interface=127.0.0.1"))?;
+    let mut listener = server.bind().await?;
+    std::fs::remove_file(pki.path("certs/localhost.pem"))?;
+    let outcome = reload_certificates();
+    let dir = pki.path("certs");
+    assert!(
+        outcome
+            .kept
+            .iter()
+            .any(|e| e.to_string().contains(&*dir.to_string_lossy())),
+        "{outcome:?}"
+    );
+    // The live server keeps its certificate...
+    assert_eq!(handshake(&mut listener, &pki).await?, first);
+    // ...but does not start listening again with nothing of its own to serve.
+    let refused = server.bind().await.unwrap_err();
+    assert!(
+        matches!(
+            refused.tls_problem(),
+            Some(TlsProblem::NoCertificate { .. })
+        ),
+        "{refused}"
+    );
+    // A certificate for a new name appears without a restart.
+    let added = pki.ca.issue("new", &["new.test"], Usage::Server);
+    replace(&pki.path("certs/new.pem"), &added.combined());
+    reload_certificates();
+    let client = Registry::global().client(&format!(
+        "tls:new.test:{}:trustRoots={}:endpoint=tcp\\:127.0.0.1\\:{}",
+        port_of(&listener),
+        pki.arg("ca.pem"),
+        port_of(&listener)
+    ))?;
+    let (_accepted, connected) = echo(&mut listener, &*client).await?;
+    assert_eq!(
+        presented(&connected),
+        support::first_der(&pki.path("certs/new.pem"))
+    );
+    Ok(())
+}
