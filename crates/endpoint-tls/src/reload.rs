@@ -291,6 +291,20 @@ impl ReloadingCertResolver {
         if check.at.elapsed() < self.check_every {
             return;
         }
+        self.reload_if_stamps_changed(&mut check);
+    }
+
+    /// Reloads now if the files' metadata changed since they were read (at `bind`: the
+    /// files may have been renewed since parsing).
+    pub(crate) fn reload_if_stale(&self) {
+        let mut check = self
+            .check
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.reload_if_stamps_changed(&mut check);
+    }
+
+    fn reload_if_stamps_changed(&self, check: &mut Check) {
         check.at = Instant::now();
         let stamps = self.files.stamps();
         if stamps == check.stamps {

@@ -58,20 +58,21 @@ impl TlsServerSettings {
     /// [`Error::Tls`] naming the file that is missing, holds no certificate or key, or whose
     /// key does not match the certificate.
     pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
-        let acceptor = self.acceptor(versions::ALL)?;
+        let (acceptor, resolver) = self.acceptor(versions::ALL)?;
         Ok(TlsServerEndpoint {
             inner,
             form: Form::Layer(self.clone()),
             acceptor,
             handshake_timeout: self.handshake_timeout,
             directory: None,
+            resolver: Some(resolver),
         })
     }
 
     fn acceptor(
         &self,
         versions: &'static [&'static SupportedProtocolVersion],
-    ) -> Result<TlsAcceptor> {
+    ) -> Result<(TlsAcceptor, Arc<ReloadingCertResolver>)> {
         let provider = provider();
         let resolver = ReloadingCertResolver::load(
             &self.certificate,
@@ -97,9 +98,9 @@ impl TlsServerSettings {
             None => builder.with_no_client_auth(),
         };
         // Served through a resolver that renews itself when the files are replaced.
-        let mut config = builder.with_cert_resolver(resolver);
+        let mut config = builder.with_cert_resolver(resolver.clone());
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        Ok(TlsAcceptor::from(Arc::new(config)))
+        Ok((TlsAcceptor::from(Arc::new(config)), resolver))
     }
 }
 
@@ -157,6 +158,8 @@ pub struct TlsServerEndpoint {
     handshake_timeout: Duration,
     /// The `tls:` PEM directory, checked again at bind.
     directory: Option<Arc<PemDirectory>>,
+    /// The one certificate of `ssl:` and `tls+`, re-read at bind when its files changed.
+    resolver: Option<Arc<ReloadingCertResolver>>,
 }
 
 impl TlsServerEndpoint {
@@ -192,7 +195,7 @@ impl TlsServerEndpoint {
             ("certKey", Some(cert_key.clone())),
             ("extraCertChain", extra_chain.clone()),
         ];
-        let acceptor = settings
+        let (acceptor, resolver) = settings
             .acceptor(versions)
             .map_err(|e| errors::blame_option(&args, &files, e))?;
         if let Some(dh) = &dh_parameters {
@@ -231,6 +234,7 @@ impl TlsServerEndpoint {
             acceptor,
             handshake_timeout,
             directory: None,
+            resolver: Some(resolver),
         })
     }
 
@@ -281,6 +285,7 @@ impl TlsServerEndpoint {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             handshake_timeout,
             directory: Some(resolver),
+            resolver: None,
         })
     }
 
@@ -369,6 +374,10 @@ impl ServerEndpoint for TlsServerEndpoint {
                         source: None,
                     });
                 }
+            }
+            if let Some(resolver) = &self.resolver {
+                // Activation reads the files again when they changed since parsing.
+                resolver.reload_if_stale();
             }
             let handshake = Handshake {
                 acceptor: self.acceptor.clone(),

@@ -228,3 +228,17 @@ async fn an_emptied_directory_keeps_serving_but_will_not_bind_again() -> TestRes
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn bind_serves_files_renewed_since_parsing() -> TestResult {
+    let pki = Pki::new();
+    pki.renew("server.pem");
+    let server = Registry::global().server(&format!(
+        "ssl:0:privateKey={}:interface=127.0.0.1",
+        pki.arg("server.pem")
+    ))?;
+    let renewed = pki.renew("server.pem");
+    let mut listener = server.bind().await?;
+    assert_eq!(handshake(&mut listener, &pki).await?, renewed);
+    Ok(())
+}
