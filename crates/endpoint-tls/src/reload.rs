@@ -331,13 +331,14 @@ impl ResolvesServerCert for ReloadingCertResolver {
 
 /// Logs that unusable new files left the old certificate of `what` in use, and why.
 pub(crate) fn warn_kept(what: &Path, error: &Error) {
-    let cause = std::error::Error::source(error).map(ToString::to_string);
-    tracing::warn!(
-        certificate = %what.display(),
-        error = %error,
-        cause = cause.as_deref().unwrap_or(""),
-        "kept the old certificate: the new files are unusable"
-    );
+    match std::error::Error::source(error) {
+        Some(cause) => {
+            tracing::warn!(certificate = %what.display(), error = %error, %cause, "kept the old certificate: the new files are unusable")
+        }
+        None => {
+            tracing::warn!(certificate = %what.display(), error = %error, "kept the old certificate: the new files are unusable")
+        }
+    }
 }
 
 /// The error for a `tls:` directory whose rescan kept old certificates, saying `why`.
