@@ -91,6 +91,18 @@ pub enum TlsProblem {
         /// The purposes the certificate allows.
         presented: Vec<String>,
     },
+    /// The server's key is none of those pinned with `pin=`. If the server's key changed
+    /// on purpose, pin the new one (`endpoint tls pin` prints it).
+    #[error(
+        "the server's key matches no pin: it presents {presented}, pinned {}",
+        expected.join(", ")
+    )]
+    PinMismatch {
+        /// The pin of the key the server presented (`sha256/BASE64`).
+        presented: String,
+        /// The pins given with `pin=`.
+        expected: Vec<String>,
+    },
     /// The verifier rejected the peer's certificate for another reason, said in `reason`.
     #[error("the certificate was rejected: {reason}")]
     CertificateRejected {
@@ -243,6 +255,7 @@ impl TlsProblem {
                 | TlsProblem::Revoked
                 | TlsProblem::BadSignature
                 | TlsProblem::WrongPurpose { .. }
+                | TlsProblem::PinMismatch { .. }
                 | TlsProblem::CertificateRejected { .. }
         )
     }

@@ -8,12 +8,13 @@ use std::time::Duration;
 use endpoint_core::description::{Args, Canonical};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
 use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
-use rustls::ClientConfig;
+use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 use crate::info::TlsInfo;
-use crate::verify::ServerVerifier;
+use crate::pin::{self, parse_pins, SpkiPin};
+use crate::verify::{PinnedVerifier, ServerVerifier};
 use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
 /// How a TLS client verifies and identifies itself. Build an endpoint over any client
@@ -21,13 +22,17 @@ use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 ///
 /// Verification is always on: the chain is checked against `trust_roots` (a directory of
 /// `.pem` files or one PEM file) or else the platform's roots, and the certificate must be
-/// valid for `hostname`.
+/// valid for `hostname`. With `pins` and no `trust_roots`, the server's key must be one of
+/// the pinned keys instead (no issuer, name or date checks: for self-signed certificates);
+/// with both, both checks must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsClientSettings {
     /// The name sent as SNI (for DNS names) and verified in the certificate.
     pub hostname: String,
     /// Trust roots instead of the platform's.
     pub trust_roots: Option<PathBuf>,
+    /// Public-key pins (`pin=`): the server's certificate must carry one of these keys.
+    pub pins: Vec<SpkiPin>,
     /// A client certificate (PEM; may also hold the key).
     pub certificate: Option<PathBuf>,
     /// The client certificate's key (default: in `certificate`).
@@ -44,6 +49,7 @@ impl TlsClientSettings {
         TlsClientSettings {
             hostname: hostname.into(),
             trust_roots: None,
+            pins: Vec::new(),
             certificate: None,
             private_key: None,
             alpn: Vec::new(),
@@ -64,16 +70,29 @@ impl TlsClientSettings {
     /// Builds the connector; the flag says the roots came out empty (no platform store).
     fn config(&self) -> Result<(TlsConnector, ServerName<'static>, bool)> {
         let provider = provider();
+        let pin_only = !self.pins.is_empty() && self.trust_roots.is_none();
         let roots = match &self.trust_roots {
             Some(path) => roots::from_path(path, "trustRoots")?,
+            None if pin_only => RootCertStore::empty(),
             None => roots::platform(),
         };
-        let no_roots = roots.is_empty();
+        let no_roots = roots.is_empty() && !pin_only;
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(versions::ALL)
             .map_err(|e| tls_error("no usable protocol versions", e))?;
-        // webpki's verifier, reporting a mismatching certificate's names in words.
-        let builder = match ServerVerifier::new(roots.clone(), &provider) {
+        // webpki's verifier, reporting a mismatching certificate's names in words; behind
+        // the pin check when there are pins.
+        let verifier = ServerVerifier::new(roots.clone(), &provider);
+        let builder = match verifier {
+            _ if !self.pins.is_empty() => {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(PinnedVerifier::new(
+                        self.pins.clone(),
+                        verifier,
+                        &provider,
+                    ))
+            }
             Some(verifier) => builder
                 .dangerous()
                 .with_custom_certificate_verifier(verifier),
@@ -112,6 +131,7 @@ enum Form {
         private_key: Option<String>,
         ca_certs_dir: Option<String>,
         hostname: Option<String>,
+        pins: Vec<SpkiPin>,
     },
     /// `tls:HOST:PORT:...` (Twisted's `tls:` plugin).
     Tls {
@@ -124,6 +144,7 @@ enum Form {
         trust_roots: Option<String>,
         endpoint: Option<String>,
         socket: SocketOptions,
+        pins: Vec<SpkiPin>,
     },
     /// `tls+INNER:...`.
     Layer(TlsClientSettings),
@@ -185,6 +206,9 @@ impl TlsClientEndpoint {
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
         let hostname: Option<String> = args.get_optional("hostname")?;
         let socket = SocketOptions::from_args(&mut args)?;
+        let pins = args
+            .get_optional_with("pin", parse_pins)?
+            .unwrap_or_default();
         args.finish()?;
         let tcp = inner_tcp(
             &args,
@@ -206,6 +230,7 @@ impl TlsClientEndpoint {
         };
         let mut settings = TlsClientSettings::new(verify);
         settings.trust_roots = ca_certs_dir.as_ref().map(PathBuf::from);
+        settings.pins = pins.clone();
         settings.certificate = cert_key.as_ref().map(PathBuf::from);
         settings.private_key = private_key.as_ref().map(PathBuf::from);
         let files = [
@@ -219,6 +244,7 @@ impl TlsClientEndpoint {
             private_key,
             ca_certs_dir,
             hostname,
+            pins,
         };
         Self::assemble(Arc::new(tcp), form, settings)
             .map_err(|e| errors::blame_option(&args, &files, e))
@@ -241,6 +267,9 @@ impl TlsClientEndpoint {
         let private_key: Option<String> = args.get_param_optional("privateKey", 5)?;
         let trust_roots: Option<String> = args.get_param_optional("trustRoots", 6)?;
         let endpoint = args.param("endpoint", 7)?;
+        let pins = args
+            .get_optional_with("pin", parse_pins)?
+            .unwrap_or_default();
         let bind_address = match &bind {
             Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
             None => None,
@@ -278,6 +307,7 @@ impl TlsClientEndpoint {
         let private_key = private_key.filter(|_| certificate.is_some());
         let mut settings = TlsClientSettings::new(ascii);
         settings.trust_roots = trust_roots.as_ref().map(PathBuf::from);
+        settings.pins = pins.clone();
         settings.certificate = certificate.as_ref().map(PathBuf::from);
         settings.private_key = private_key.as_ref().map(PathBuf::from);
         let files = [
@@ -305,12 +335,13 @@ impl TlsClientEndpoint {
             trust_roots,
             endpoint: endpoint.map(|_| inner.to_string()),
             socket,
+            pins,
         };
         Self::assemble(inner, form, settings).map_err(|e| errors::blame_option(&args, &files, e))
     }
 
     /// The `tls+` layer: `hostname` (default: the host the inner endpoint reaches, from its
-    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `certificate`, `privateKey`,
+    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `pin`, `certificate`, `privateKey`,
     /// `alpn`, `handshakeTimeout`.
     pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
         let hostname = match args.get_optional_with("hostname", ascii_host)? {
@@ -340,6 +371,9 @@ impl TlsClientEndpoint {
         };
         let mut settings = TlsClientSettings::new(hostname);
         settings.trust_roots = args.get_optional("trustRoots")?;
+        settings.pins = args
+            .get_optional_with("pin", parse_pins)?
+            .unwrap_or_default();
         settings.certificate = args.get_optional("certificate")?;
         settings.private_key = args.get_optional("privateKey")?;
         settings.alpn = args
@@ -452,6 +486,7 @@ impl fmt::Display for TlsClientEndpoint {
                 private_key,
                 ca_certs_dir,
                 hostname,
+                pins,
             } => {
                 let rest = tcp.strip_prefix("tcp").unwrap_or(tcp);
                 write!(
@@ -462,6 +497,7 @@ impl fmt::Display for TlsClientEndpoint {
                         .option_some("privateKey", private_key.as_ref())
                         .option_some("caCertsDir", ca_certs_dir.as_ref())
                         .option_some("hostname", hostname.as_ref())
+                        .option_some("pin", pin::join(pins))
                 )
             }
             Form::Tls {
@@ -474,6 +510,7 @@ impl fmt::Display for TlsClientEndpoint {
                 trust_roots,
                 endpoint,
                 socket,
+                pins,
             } => socket
                 .write(
                     Canonical::new("tls")
@@ -484,12 +521,14 @@ impl fmt::Display for TlsClientEndpoint {
                         .option_some("certificate", certificate.as_ref())
                         .option_some("privateKey", private_key.as_ref())
                         .option_some("trustRoots", trust_roots.as_ref())
-                        .option_some("endpoint", endpoint.as_ref()),
+                        .option_some("endpoint", endpoint.as_ref())
+                        .option_some("pin", pin::join(pins)),
                 )
                 .fmt(f),
             Form::Layer(s) => Canonical::layer("tls", &self.inner)
                 .option("hostname", &s.hostname)
                 .option_some("trustRoots", s.trust_roots.as_ref().map(|p| p.display()))
+                .option_some("pin", pin::join(&s.pins))
                 .option_some("certificate", s.certificate.as_ref().map(|p| p.display()))
                 .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
                 .option_some("alpn", (!s.alpn.is_empty()).then(|| s.alpn.join(",")))

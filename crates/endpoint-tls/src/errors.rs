@@ -10,6 +10,8 @@ use endpoint_core::{Error, TlsProblem};
 use rustls::{AlertDescription, CertificateError, ExtendedKeyPurpose, PeerIncompatible};
 use rustls_pki_types::UnixTime;
 
+use crate::pin::PinMismatch;
+
 /// A problem found while loading files and settings, with no underlying error.
 pub(crate) fn setup(problem: TlsProblem) -> Error {
     Error::Tls {
@@ -194,6 +196,12 @@ fn certificate(error: &CertificateError, verify_name: Option<&str>) -> TlsProble
         }
         C::InvalidOcspResponse => rejected("its OCSP response is invalid"),
         C::ApplicationVerificationFailure => rejected("the application refused it"),
+        C::Other(other) if other.0.is::<PinMismatch>() => {
+            match other.0.downcast_ref::<PinMismatch>() {
+                Some(mismatch) => mismatch.problem(),
+                None => rejected("the verifier refused it"),
+            }
+        }
         C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
             Some(webpki::Error::CaUsedAsEndEntity) => TlsProblem::CaUsedAsEndEntity,
             Some(webpki::Error::EndEntityUsedAsCa) => {

@@ -10,6 +10,7 @@
 //! | `tls:example.com:443:trustRoots=/etc/my-cas` | client | Twisted's `tls:`, over Happy-Eyeballs TCP |
 //! | `tls:api:443:endpoint=unix\:/run/a.sock` | client | TLS over an inner endpoint, verifying `api` |
 //! | `tls+unix:/run/a.sock:hostname=api:alpn=h2` | client | the layer form |
+//! | `tls:localhost:8443:pin=sha256/BASE64` | client | trusts exactly that server key ([`SpkiPin`]) |
 //!
 //! # Choices
 //! - **Crypto provider: `ring`.** It builds with the C compiler every Rust machine has, in
@@ -20,8 +21,20 @@
 //! - **Platform roots** come from the system store through `rustls-native-certs`
 //!   (`SSL_CERT_FILE`/`SSL_CERT_DIR`, else the distribution's bundle), read once.
 //! - **Verification cannot be switched off.** A client always checks the chain and the name
-//!   (`hostname=`, else the host). For a self-signed server, name its certificate as the
-//!   trust root: `trustRoots=server-cert.pem`.
+//!   (`hostname=`, else the host). For a self-signed server, pin its key instead:
+//!   `pin=sha256/BASE64` (several: comma-separated; `endpoint tls pin cert.pem` prints it).
+//!   With `pin=` alone the client accepts a server holding one of the pinned keys and no
+//!   other, with no issuer, name or date checks (the key is the identity); with `trustRoots=`
+//!   (`caCertsDir=`) as well, both checks must pass. A wrong key fails with
+//!   [`TlsProblem::PinMismatch`](endpoint_core::TlsProblem::PinMismatch), which shows the
+//!   pin presented. Naming the certificate as the trust root (`trustRoots=server-cert.pem`)
+//!   works too.
+//! - **Certificates renew themselves.** Every server (`ssl:`, `tls:` directories, `tls+`, and
+//!   so `wss:`) serves through a [`ReloadingCertResolver`] (or the directory's own resolver):
+//!   a handshake looks at the files' metadata at most once a second and, when they changed,
+//!   reads them again; [`reload_certificates`] does it at once (the CLI calls it on
+//!   `SIGHUP`). Established connections are untouched; unusable new files keep the old
+//!   certificate, with a warning naming the file and the reason.
 //! - `connect` returns after the handshake (Twisted returns before it), so a failed
 //!   verification is an error from `connect`, never a dropped connection later.
 //!
@@ -62,6 +75,43 @@
 //! assert_eq!(accepted.info().get::<TlsInfo>().unwrap().server_name.as_deref(), Some("localhost"));
 //! # Ok(()) }
 //! ```
+//!
+//! A self-signed server (here one with no names at all), trusted by its key's pin:
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_core::description::quote;
+//! use endpoint_core::{Registry, TlsProblem};
+//! use endpoint_tls::SpkiPin;
+//! # let pki = endpoint_testkit::TestPki::new();
+//! # let (self_signed, other) = (pki.path("ca-as-leaf.pem"), pki.path("server.pem"));
+//!
+//! let registry = Registry::global();
+//! let key = quote(&self_signed.to_string_lossy());
+//! let mut listener = registry
+//!     .server(&format!("ssl:0:privateKey={key}:interface=127.0.0.1"))?
+//!     .bind()
+//!     .await?;
+//! let port = listener.local_address().port().unwrap();
+//!
+//! let pin = SpkiPin::of_pem_file(&self_signed)?; // or: endpoint tls pin FILE
+//! let client = registry.client(&format!("tls:localhost:{port}:pin={pin}"))?;
+//! tokio::try_join!(listener.accept(), client.connect())?;
+//!
+//! // Any other key is refused, and the error shows the one presented.
+//! let wrong = SpkiPin::of_pem_file(&other)?;
+//! let client = registry.client(&format!("tls:localhost:{port}:pin={wrong}"))?;
+//! let refused = tokio::select! {
+//!     connected = client.connect() => connected.unwrap_err(),
+//!     _ = listener.accept() => unreachable!("the client refuses the server"),
+//! };
+//! let presented = pin.to_string();
+//! assert!(matches!(
+//!     refused.tls_problem(),
+//!     Some(TlsProblem::PinMismatch { presented: p, .. }) if *p == presented
+//! ));
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -73,6 +123,8 @@ pub mod fuzzing;
 mod info;
 mod kinds;
 mod pem;
+mod pin;
+mod reload;
 mod roots;
 mod server;
 mod sni;
@@ -87,6 +139,8 @@ use rustls::crypto::CryptoProvider;
 
 pub use client::{TlsClientEndpoint, TlsClientSettings};
 pub use info::TlsInfo;
+pub use pin::SpkiPin;
+pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
 pub use server::{TlsServerEndpoint, TlsServerSettings};
 
 /// How long a handshake may take unless `handshakeTimeout=` says otherwise (declared once, in

@@ -92,6 +92,31 @@ pub(crate) fn identity(
     extra_chain: &[CertificateDer<'static>],
     provider: &Arc<CryptoProvider>,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+    load(certificate, key, extra_chain, provider).map(|(chain, key, _)| (chain, key))
+}
+
+/// As [`identity`], as the signing key rustls serves (checked to match the certificate).
+pub(crate) fn certified_key(
+    certificate: &Path,
+    key: &Path,
+    extra_chain: &[CertificateDer<'static>],
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<CertifiedKey>> {
+    load(certificate, key, extra_chain, provider).map(|(_, _, certified)| certified)
+}
+
+type Loaded = (
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+    Arc<CertifiedKey>,
+);
+
+fn load(
+    certificate: &Path,
+    key: &Path,
+    extra_chain: &[CertificateDer<'static>],
+    provider: &Arc<CryptoProvider>,
+) -> Result<Loaded> {
     let mut chain = certificates(certificate, "certificate")?;
     if chain.is_empty() && key != certificate {
         chain = certificates(key, "private key")?;
@@ -111,14 +136,14 @@ pub(crate) fn identity(
         return Err(setup(TlsProblem::NoPrivateKey { path: key.into() }));
     };
     chain.extend(extra_chain.iter().cloned());
-    check_match(&chain, &private_key, provider).map_err(|e| {
+    let certified = check_match(&chain, &private_key, provider).map_err(|e| {
         let problem = TlsProblem::KeyMismatch {
             key: key.into(),
             certificate: certificate.into(),
         };
         setup_caused(problem, e)
     })?;
-    Ok((chain, private_key))
+    Ok((chain, private_key, certified))
 }
 
 /// Checks that `key` is the private key of the first certificate of `chain`.

@@ -17,6 +17,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::client::parse_alpn;
 use crate::info::TlsInfo;
+use crate::reload::ReloadingCertResolver;
 use crate::sni::PemDirectory;
 use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
@@ -57,27 +58,27 @@ impl TlsServerSettings {
     /// [`Error::Tls`] naming the file that is missing, holds no certificate or key, or whose
     /// key does not match the certificate.
     pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
-        let acceptor = self.acceptor(versions::ALL)?;
+        let (acceptor, resolver) = self.acceptor(versions::ALL)?;
         Ok(TlsServerEndpoint {
             inner,
             form: Form::Layer(self.clone()),
             acceptor,
             handshake_timeout: self.handshake_timeout,
             directory: None,
+            resolver: Some(resolver),
         })
     }
 
     fn acceptor(
         &self,
         versions: &'static [&'static SupportedProtocolVersion],
-    ) -> Result<TlsAcceptor> {
+    ) -> Result<(TlsAcceptor, Arc<ReloadingCertResolver>)> {
         let provider = provider();
-        let extra = match &self.extra_chain {
-            Some(path) => chain_file(path)?,
-            None => Vec::new(),
-        };
-        let key_path = self.private_key.as_ref().unwrap_or(&self.certificate);
-        let (chain, key) = pem::identity(&self.certificate, key_path, &extra, &provider)?;
+        let resolver = ReloadingCertResolver::load(
+            &self.certificate,
+            self.private_key.as_deref(),
+            self.extra_chain.as_deref(),
+        )?;
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(versions)
             .map_err(|e| tls_error("no usable protocol versions", e))?;
@@ -96,11 +97,10 @@ impl TlsServerSettings {
             }
             None => builder.with_no_client_auth(),
         };
-        let mut config = builder
-            .with_single_cert(chain, key)
-            .map_err(|e| tls_error("the certificate cannot be used", e))?;
+        // Served through a resolver that renews itself when the files are replaced.
+        let mut config = builder.with_cert_resolver(resolver.clone());
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        Ok(TlsAcceptor::from(Arc::new(config)))
+        Ok((TlsAcceptor::from(Arc::new(config)), resolver))
     }
 }
 
@@ -109,7 +109,7 @@ fn tls_error(message: &str, e: rustls::Error) -> Error {
 }
 
 /// Every certificate of a chain file; a file with none is an error (as in Twisted).
-fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+pub(crate) fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let chain = pem::certificates(path, "extraCertChain")?;
     if chain.is_empty() {
         return Err(errors::setup(TlsProblem::NoCertificate {
@@ -149,6 +149,10 @@ enum Form {
 /// A TLS server over another server endpoint. Each accepted connection's handshake runs in
 /// its own task under `handshakeTimeout`; a slow or failed handshake is logged and dropped and
 /// never delays other clients.
+///
+/// Its certificate renews itself: replaced files are served from the next handshake (looked
+/// at at most once a second, or at once with [`reload_certificates`](crate::reload_certificates)),
+/// and unusable new files keep the old certificate.
 pub struct TlsServerEndpoint {
     inner: Arc<dyn ServerEndpoint>,
     form: Form,
@@ -156,6 +160,8 @@ pub struct TlsServerEndpoint {
     handshake_timeout: Duration,
     /// The `tls:` PEM directory, checked again at bind.
     directory: Option<Arc<PemDirectory>>,
+    /// The one certificate of `ssl:` and `tls+`, re-read at bind when its files changed.
+    resolver: Option<Arc<ReloadingCertResolver>>,
 }
 
 impl TlsServerEndpoint {
@@ -192,7 +198,7 @@ impl TlsServerEndpoint {
             ("certKey", Some(cert_key.clone())),
             ("extraCertChain", extra_chain.clone()),
         ];
-        let acceptor = settings
+        let (acceptor, resolver) = settings
             .acceptor(versions)
             .map_err(|e| errors::blame_option(&args, &files, e))?;
         if let Some(dh) = &dh_parameters {
@@ -233,6 +239,7 @@ impl TlsServerEndpoint {
             acceptor,
             handshake_timeout,
             directory: None,
+            resolver: Some(resolver),
         })
     }
 
@@ -255,7 +262,7 @@ impl TlsServerEndpoint {
             let reason = format!("names \"{directory}\", which cannot be read ({e})");
             return Err(args.invalid("path", args.position_of("path"), reason));
         }
-        let resolver = Arc::new(PemDirectory::new(PathBuf::from(&directory), provider()));
+        let resolver = PemDirectory::new(PathBuf::from(&directory), provider());
         if !resolver.has_certificate() {
             let reason = format!(
                 "names \"{directory}\", which holds no usable certificate: no .pem file there \
@@ -286,6 +293,7 @@ impl TlsServerEndpoint {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             handshake_timeout,
             directory: Some(resolver),
+            resolver: None,
         })
     }
 
@@ -374,6 +382,10 @@ impl ServerEndpoint for TlsServerEndpoint {
                         source: None,
                     });
                 }
+            }
+            if let Some(resolver) = &self.resolver {
+                // Activation reads the files again when they changed since parsing.
+                resolver.reload_if_stale();
             }
             let handshake = Handshake {
                 acceptor: self.acceptor.clone(),

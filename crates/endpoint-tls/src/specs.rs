@@ -32,6 +32,12 @@ const BIND: OptionSpec = OptionSpec::new(
     "local address to connect from",
 );
 
+const PIN: OptionSpec = OptionSpec::new(
+    "pin",
+    OptionType::List,
+    "accept only servers with these keys (sha256/BASE64, printed by `endpoint tls pin`)",
+);
+
 pub(crate) static SSL_SERVER_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("port", OptionType::Port, "port to listen on"),
     OptionSpec::new(
@@ -122,6 +128,7 @@ pub(crate) static SSL_CLIENT_OPTIONS: &[OptionSpec] = &[
     USER_TIMEOUT,
     BIND_TO_DEVICE,
     FAST_OPEN_CLIENT,
+    PIN.extension(),
 ];
 
 pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = &[
@@ -155,6 +162,7 @@ pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = &[
     USER_TIMEOUT,
     BIND_TO_DEVICE,
     FAST_OPEN_CLIENT,
+    PIN.extension(),
 ];
 
 pub(crate) static TLS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
@@ -193,6 +201,7 @@ pub(crate) static TLS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
         OptionType::Path,
         "CA directory or PEM file (default: platform roots)",
     ),
+    PIN,
     OptionSpec::new(
         "certificate",
         OptionType::Path,

@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::CryptoProvider;
-use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, OtherError, RootCertStore,
+};
 use rustls::{Error, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+
+use crate::pin::{PinMismatch, SpkiPin};
 
 /// webpki's verifier, with the names of a mismatching certificate made readable.
 #[derive(Debug)]
@@ -79,6 +83,87 @@ impl ServerCertVerifier for ServerVerifier {
 
     fn root_hint_subjects(&self) -> Option<&[DistinguishedName]> {
         self.0.root_hint_subjects()
+    }
+}
+
+/// A verifier for `pin=`: the server's certificate must carry one of the pinned keys; with
+/// roots as well (`trustRoots=`, `caCertsDir=`), it must also pass webpki's verification.
+/// Without roots the pin is the whole check of the certificate (no issuer, name or dates):
+/// the pinned key is the server's identity. Either way the handshake's signatures are
+/// checked, which proves the server holds the pinned key's private half.
+#[derive(Debug)]
+pub(crate) struct PinnedVerifier {
+    pins: Vec<SpkiPin>,
+    roots: Option<Arc<ServerVerifier>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl PinnedVerifier {
+    pub(crate) fn new(
+        pins: Vec<SpkiPin>,
+        roots: Option<Arc<ServerVerifier>>,
+        provider: &Arc<CryptoProvider>,
+    ) -> Arc<Self> {
+        Arc::new(PinnedVerifier {
+            pins,
+            roots,
+            algorithms: provider.signature_verification_algorithms,
+        })
+    }
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        // The pin first, so a refusal always names the key presented (`endpoint tls pin`
+        // relies on it).
+        let presented = SpkiPin::of_certificate(end_entity.as_ref())
+            .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        if !self.pins.contains(&presented) {
+            let mismatch = PinMismatch {
+                presented,
+                expected: self.pins.clone(),
+            };
+            return Err(CertificateError::Other(OtherError(Arc::new(mismatch))).into());
+        }
+        match &self.roots {
+            Some(roots) => {
+                roots.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            None => Ok(ServerCertVerified::assertion()),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[DistinguishedName]> {
+        self.roots.as_ref().and_then(|r| r.root_hint_subjects())
     }
 }
 

@@ -24,11 +24,12 @@ pub struct ListenArgs {
 
 /// Binds, prints `listening on ADDRESS` to stderr (a line per address; not with `-q`),
 /// accepts one connection, stops listening, and joins the connection to stdin/stdout until
-/// both directions end.
+/// both directions end. `SIGHUP` reloads TLS certificates.
 ///
 /// # Errors
 /// A failed bind or accept, or a failed copy (clap has refused a bad description).
 pub async fn run(args: &ListenArgs) -> Result<(), Failure> {
+    super::tls::reload_on_sighup()?;
     let mut listener = match &args.descriptions[..] {
         [one] => one.endpoint().bind().await?,
         several => {

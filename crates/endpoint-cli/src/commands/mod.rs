@@ -5,6 +5,7 @@ pub mod describe;
 pub mod kinds;
 pub mod listen;
 pub mod relay;
+pub mod tls;
 
 use clap::Subcommand;
 
@@ -23,6 +24,8 @@ pub enum Command {
     Connect(connect::ConnectArgs),
     /// Forward every accepted connection to a new client connection (like socat).
     Relay(relay::RelayArgs),
+    /// TLS helpers: `tls pin FILE|DESCRIPTION` prints a certificate's pin for `pin=`.
+    Tls(tls::TlsArgs),
 }
 
 /// Runs one subcommand to completion.
@@ -36,5 +39,6 @@ pub async fn run(command: Command) -> Result<(), Failure> {
         Command::Listen(args) => listen::run(&args).await,
         Command::Connect(args) => connect::run(&args).await,
         Command::Relay(args) => relay::run(&args).await,
+        Command::Tls(args) => tls::run(&args).await,
     }
 }

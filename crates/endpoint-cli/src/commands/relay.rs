@@ -66,7 +66,8 @@ pub struct RelayArgs {
 
 /// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr (with `-v`), and splices
 /// every accepted connection with a fresh CLIENT connection. On SIGINT or SIGTERM it stops
-/// listening, gives open connections `--grace` seconds, and returns.
+/// listening, gives open connections `--grace` seconds, and returns. On SIGHUP it reloads
+/// TLS certificates (`endpoints::tls::reload_certificates`).
 ///
 /// # Errors
 /// A bad description, failing to install the signal handlers, a failed bind, or the listener
@@ -119,6 +120,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     });
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
+    super::tls::reload_on_sighup()?;
     let mut group = ServiceGroup::new();
     group.add(service);
     group.start_all().await?;
