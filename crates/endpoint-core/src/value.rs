@@ -30,6 +30,7 @@ pub struct ClientDescription(Arc<dyn ClientEndpoint>);
 
 impl ServerDescription {
     /// Wraps an endpoint parsed elsewhere (with a registry of one's own).
+    #[cfg(feature = "clap")]
     pub(crate) fn from_endpoint(endpoint: Arc<dyn ServerEndpoint>) -> Self {
         ServerDescription(endpoint)
     }
@@ -47,6 +48,7 @@ impl ServerDescription {
 
 impl ClientDescription {
     /// Wraps an endpoint parsed elsewhere (with a registry of one's own).
+    #[cfg(feature = "clap")]
     pub(crate) fn from_endpoint(endpoint: Arc<dyn ClientEndpoint>) -> Self {
         ClientDescription(endpoint)
     }

@@ -10,8 +10,6 @@ use endpoint_core::{Error, TlsProblem};
 use rustls::{AlertDescription, CertificateError, ExtendedKeyPurpose, PeerIncompatible};
 use rustls_pki_types::UnixTime;
 
-use crate::pin::PinMismatch;
-
 /// A problem found while loading files and settings, with no underlying error.
 pub(crate) fn setup(problem: TlsProblem) -> Error {
     Error::Tls {
@@ -196,9 +194,9 @@ fn certificate(error: &CertificateError, verify_name: Option<&str>) -> TlsProble
         }
         C::InvalidOcspResponse => rejected("its OCSP response is invalid"),
         C::ApplicationVerificationFailure => rejected("the application refused it"),
-        C::Other(other) if other.0.is::<PinMismatch>() => {
-            match other.0.downcast_ref::<PinMismatch>() {
-                Some(mismatch) => mismatch.problem(),
+        C::Other(other) if other.0.is::<TlsProblem>() => {
+            match other.0.downcast_ref::<TlsProblem>() {
+                Some(problem) => problem.clone(),
                 None => rejected("the verifier refused it"),
             }
         }

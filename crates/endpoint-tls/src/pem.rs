@@ -157,3 +157,14 @@ pub(crate) fn check_match(
     certified.keys_match()?;
     Ok(Arc::new(certified))
 }
+/// Every certificate of a chain file; a file with none is an error (as in Twisted).
+pub(crate) fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let chain = certificates(path, "extraCertChain")?;
+    if chain.is_empty() {
+        return Err(setup(TlsProblem::NoCertificate {
+            path: path.into(),
+            role: "extraCertChain file".into(),
+        }));
+    }
+    Ok(chain)
+}

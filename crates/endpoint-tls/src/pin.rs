@@ -138,31 +138,6 @@ pub(crate) fn join(pins: &[SpkiPin]) -> Option<String> {
     })
 }
 
-/// The verifier's refusal of a certificate whose key matches no pin, carried through
-/// rustls' `CertificateError::Other` to become [`TlsProblem::PinMismatch`].
-#[derive(Debug)]
-pub(crate) struct PinMismatch {
-    pub(crate) presented: SpkiPin,
-    pub(crate) expected: Vec<SpkiPin>,
-}
-
-impl PinMismatch {
-    pub(crate) fn problem(&self) -> TlsProblem {
-        TlsProblem::PinMismatch {
-            presented: self.presented.to_string(),
-            expected: self.expected.iter().map(ToString::to_string).collect(),
-        }
-    }
-}
-
-impl fmt::Display for PinMismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.problem().fmt(f)
-    }
-}
-
-impl std::error::Error for PinMismatch {}
-
 #[cfg(test)]
 mod tests {
     use super::*;

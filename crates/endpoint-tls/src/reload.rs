@@ -145,7 +145,7 @@ impl Files {
 
     fn load(&self) -> Result<Arc<CertifiedKey>> {
         let extra = match &self.extra_chain {
-            Some(path) => crate::server::chain_file(path)?,
+            Some(path) => pem::chain_file(path)?,
             None => Vec::new(),
         };
         pem::certified_key(&self.certificate, &self.private_key, &extra, &provider())

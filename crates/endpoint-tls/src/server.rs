@@ -1,7 +1,7 @@
 //! TLS server endpoints: Twisted's `ssl` and `tls` (PEM directory) kinds and the `tls+` layer.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,14 +12,13 @@ use endpoint_core::{
 use endpoint_tcp::{SocketOptions, TcpServerEndpoint};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
-use rustls_pki_types::CertificateDer;
 use tokio_rustls::TlsAcceptor;
 
 use crate::client::parse_alpn;
 use crate::info::TlsInfo;
 use crate::reload::ReloadingCertResolver;
 use crate::sni::PemDirectory;
-use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
+use crate::{default_handshake_timeout, errors, provider, roots, versions};
 
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
 /// [`TlsServerSettings::build`].
@@ -106,18 +105,6 @@ impl TlsServerSettings {
 
 fn tls_error(message: &str, e: rustls::Error) -> Error {
     errors::setup_caused(TlsProblem::Setup(message.to_owned()), e)
-}
-
-/// Every certificate of a chain file; a file with none is an error (as in Twisted).
-pub(crate) fn chain_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let chain = pem::certificates(path, "extraCertChain")?;
-    if chain.is_empty() {
-        return Err(errors::setup(TlsProblem::NoCertificate {
-            path: path.into(),
-            role: "extraCertChain file".into(),
-        }));
-    }
-    Ok(chain)
 }
 
 /// The description a server was written as, kept for its canonical text.

@@ -14,7 +14,8 @@ use rustls::{Error, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use crate::pin::{PinMismatch, SpkiPin};
+use crate::pin::SpkiPin;
+use endpoint_core::TlsProblem;
 
 /// webpki's verifier, with the names of a mismatching certificate made readable.
 #[derive(Debug)]
@@ -126,9 +127,10 @@ impl ServerCertVerifier for PinnedVerifier {
         let presented = SpkiPin::of_certificate(end_entity.as_ref())
             .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
         if !self.pins.contains(&presented) {
-            let mismatch = PinMismatch {
-                presented,
-                expected: self.pins.clone(),
+            // The problem itself rides in rustls' error, so `errors` can take it back out.
+            let mismatch = TlsProblem::PinMismatch {
+                presented: presented.to_string(),
+                expected: self.pins.iter().map(ToString::to_string).collect(),
             };
             return Err(CertificateError::Other(OtherError(Arc::new(mismatch))).into());
         }
