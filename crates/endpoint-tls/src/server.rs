@@ -67,10 +67,23 @@ impl TlsServerSettings {
         })
     }
 
+    /// The rustls configuration these settings describe (TLS 1.3 and 1.2, `ring`), for
+    /// transports that run the TLS handshake themselves (QUIC). The files are read now.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    pub fn rustls_config(&self) -> Result<ServerConfig> {
+        self.config(versions::ALL)
+    }
+
     fn acceptor(
         &self,
         versions: &'static [&'static SupportedProtocolVersion],
     ) -> Result<TlsAcceptor> {
+        Ok(TlsAcceptor::from(Arc::new(self.config(versions)?)))
+    }
+
+    fn config(&self, versions: &'static [&'static SupportedProtocolVersion]) -> Result<ServerConfig> {
         let provider = provider();
         let extra = match &self.extra_chain {
             Some(path) => chain_file(path)?,
@@ -100,7 +113,7 @@ impl TlsServerSettings {
             .with_single_cert(chain, key)
             .map_err(|e| tls_error("the certificate cannot be used", e))?;
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        Ok(TlsAcceptor::from(Arc::new(config)))
+        Ok(config)
     }
 }
 
