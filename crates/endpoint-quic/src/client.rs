@@ -80,7 +80,9 @@ struct State {
 struct Live {
     connection: quinn::Connection,
     open: Arc<watch::Sender<usize>>,
-    /// The UDP socket's port (quinn reports only the local IP of a connection).
+    /// The address the system routes to the peer from (quinn reports the local IP of a
+    /// connection only where the platform tells it), and the UDP socket's port.
+    local_ip: IpAddr,
     local_port: u16,
 }
 
@@ -275,12 +277,7 @@ impl QuicClientEndpoint {
         let endpoint = match socket {
             Some(endpoint) => endpoint.clone(),
             None => {
-                let any: IpAddr = if address.is_ipv6() {
-                    Ipv6Addr::UNSPECIFIED.into()
-                } else {
-                    Ipv4Addr::UNSPECIFIED.into()
-                };
-                let endpoint = quinn::Endpoint::client(SocketAddr::new(any, 0))
+                let endpoint = quinn::Endpoint::client(SocketAddr::new(any_ip(address), 0))
                     .map_err(|e| Error::io("open a UDP socket for", self, e))?;
                 socket.insert(endpoint).clone()
             }
@@ -314,6 +311,7 @@ impl QuicClientEndpoint {
         let live = Live {
             connection,
             open,
+            local_ip: route_source(address).unwrap_or(any_ip(address)),
             local_port: endpoint.local_addr().map_or(0, |a| a.port()),
         };
         state.live = Some(live.clone());
@@ -326,20 +324,14 @@ impl QuicClientEndpoint {
             let Live {
                 connection,
                 open,
+                local_ip,
                 local_port,
             } = self.connection().await?;
             let guard = OpenStream::new(&open);
             match connection.open_bi().await {
                 Ok((send, recv)) => {
                     let stream_id = u64::from(send.id());
-                    let local_ip = connection.local_ip().unwrap_or_else(|| {
-                        let remote = connection.remote_address();
-                        if remote.is_ipv6() {
-                            Ipv6Addr::UNSPECIFIED.into()
-                        } else {
-                            Ipv4Addr::UNSPECIFIED.into()
-                        }
-                    });
+                    let local_ip = connection.local_ip().unwrap_or(local_ip);
                     let local = SocketAddr::new(local_ip, local_port);
                     let mut info = ConnectionInfo::new(
                         "quic",
@@ -362,6 +354,23 @@ impl QuicClientEndpoint {
         }
         unreachable!("the loop returns on its second pass")
     }
+}
+
+/// The unspecified address of `peer`'s family.
+fn any_ip(peer: SocketAddr) -> IpAddr {
+    if peer.is_ipv6() {
+        Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        Ipv4Addr::UNSPECIFIED.into()
+    }
+}
+
+/// The source address the system would use to reach `peer`: a connected UDP socket learns
+/// it without sending anything.
+fn route_source(peer: SocketAddr) -> Option<IpAddr> {
+    let probe = std::net::UdpSocket::bind(SocketAddr::new(any_ip(peer), 0)).ok()?;
+    probe.connect(peer).ok()?;
+    Some(probe.local_addr().ok()?.ip())
 }
 
 /// Closes `connection` once it has had no open stream for `idle`; ends when it closes.
