@@ -47,7 +47,7 @@ impl AsyncRead for QuicStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.recv).poll_read(cx, buf)
+        Pin::new(&mut self.recv).poll_read(cx, buf).map_err(timed_out)
     }
 }
 
@@ -57,14 +57,35 @@ impl AsyncWrite for QuicStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        AsyncWrite::poll_write(Pin::new(&mut self.send), cx, buf)
+        AsyncWrite::poll_write(Pin::new(&mut self.send), cx, buf).map_err(timed_out)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        AsyncWrite::poll_flush(Pin::new(&mut self.send), cx)
+        AsyncWrite::poll_flush(Pin::new(&mut self.send), cx).map_err(timed_out)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        AsyncWrite::poll_shutdown(Pin::new(&mut self.send), cx)
+        AsyncWrite::poll_shutdown(Pin::new(&mut self.send), cx).map_err(timed_out)
     }
+}
+
+/// quinn reports every lost connection as `NotConnected`; one lost to the idle timeout (a
+/// peer that stopped answering) becomes `TimedOut`, as a TCP keep-alive failure is. The
+/// quinn error stays inside.
+fn timed_out(error: io::Error) -> io::Error {
+    use quinn::{ConnectionError, ReadError, WriteError};
+    let lost = error.get_ref().and_then(|inner| {
+        if let Some(ReadError::ConnectionLost(e)) = inner.downcast_ref::<ReadError>() {
+            Some(e)
+        } else if let Some(WriteError::ConnectionLost(e)) = inner.downcast_ref::<WriteError>() {
+            Some(e)
+        } else {
+            None
+        }
+    });
+    if matches!(lost, Some(ConnectionError::TimedOut)) {
+        let inner = error.into_inner().unwrap_or_else(|| "timed out".into());
+        return io::Error::new(io::ErrorKind::TimedOut, inner);
+    }
+    error
 }

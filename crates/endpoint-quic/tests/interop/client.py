@@ -14,7 +14,7 @@ from aioquic.quic.configuration import QuicConfiguration
 
 async def one(client, i):
     reader, writer = await client.create_stream()
-    message = (f"stream {i} from python " * 1000).encode()
+    message = (f"stream {i} from python " * 200).encode()
     writer.write(message)
     writer.write_eof()
     echoed = await reader.read()
