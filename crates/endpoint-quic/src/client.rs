@@ -17,7 +17,7 @@ use tokio::sync::{watch, Mutex};
 use crate::errors::{connect_failed, RecordingVerifier};
 use crate::info::QuicInfo;
 use crate::specs::QUIC_CLIENT_OPTIONS;
-use crate::stream::QuicStream;
+use crate::stream::{OpenStream, QuicStream};
 use crate::transport;
 
 /// Connects over QUIC (`quic:HOST:PORT`); each `connect` opens a new bidirectional stream.
@@ -84,23 +84,6 @@ struct Live {
     /// connection only where the platform tells it), and the UDP socket's port.
     local_ip: IpAddr,
     local_port: u16,
-}
-
-/// Held by each open stream of a client connection; dropping it counts the stream closed.
-#[derive(Debug)]
-pub(crate) struct OpenStream(Arc<watch::Sender<usize>>);
-
-impl OpenStream {
-    fn new(open: &Arc<watch::Sender<usize>>) -> Self {
-        open.send_modify(|n| *n += 1);
-        OpenStream(open.clone())
-    }
-}
-
-impl Drop for OpenStream {
-    fn drop(&mut self) {
-        self.0.send_modify(|n| *n = n.saturating_sub(1));
-    }
 }
 
 impl QuicClientEndpoint {

@@ -6,7 +6,10 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::sync::Arc;
+
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::watch;
 
 /// A bidirectional QUIC stream: its receiving and sending halves joined into one
 /// `AsyncRead + AsyncWrite`, the type inside every `quic` [`Connection`](endpoint_core::Connection).
@@ -25,14 +28,31 @@ pub struct QuicStream {
     /// After `shutdown` finished the stream: waits for the peer's acknowledgement.
     finishing: Option<Pin<Box<Acknowledged>>>,
     /// Counts the client's open streams, so an unused connection can be closed.
-    _open: Option<crate::client::OpenStream>,
+    _open: Option<OpenStream>,
+}
+
+/// Held by each open stream of a client connection; dropping it counts the stream closed.
+#[derive(Debug)]
+pub(crate) struct OpenStream(Arc<watch::Sender<usize>>);
+
+impl OpenStream {
+    pub(crate) fn new(open: &Arc<watch::Sender<usize>>) -> Self {
+        open.send_modify(|n| *n += 1);
+        OpenStream(open.clone())
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl QuicStream {
     pub(crate) fn new(
         send: quinn::SendStream,
         recv: quinn::RecvStream,
-        open: Option<crate::client::OpenStream>,
+        open: Option<OpenStream>,
     ) -> Self {
         QuicStream {
             send,
