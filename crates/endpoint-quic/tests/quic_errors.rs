@@ -102,3 +102,17 @@ fn a_server_needs_a_certificate_and_files_that_exist() {
     let error = Registry::global().client("quic:h:4433:alpn=a,,b").unwrap_err();
     assert!(matches!(error, Error::Option { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn the_egress_guard_refuses_a_loopback_target() -> TestResult {
+    let mut registry = Registry::global().clone();
+    registry.guard_egress(endpoint_core::EgressPolicy::public_only());
+    let client = registry.client("quic:127.0.0.1:4433:hostname=localhost")?;
+    let error = tokio::time::timeout(SAFETY, client.connect())
+        .await?
+        .expect_err("a guarded address");
+    let source = std::error::Error::source(&error).ok_or("no source")?;
+    let io = source.downcast_ref::<std::io::Error>().ok_or("not I/O")?;
+    assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied, "{error}");
+    Ok(())
+}
