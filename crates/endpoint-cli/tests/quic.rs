@@ -29,7 +29,10 @@ fn describe_json_shows_every_quic_option() -> TestResult {
     );
     let pki = TestPki::new();
     let cert = pki.arg("server.pem");
-    let described = describe_json("server", &format!("quic:4433:certificate={cert}:alpn=h3,endpoints"))?;
+    let described = describe_json(
+        "server",
+        &format!("quic:4433:certificate={cert}:alpn=h3,endpoints"),
+    )?;
     let path = serde_json::to_string(&pki.path("server.pem"))?;
     assert_eq!(
         described,
@@ -38,7 +41,9 @@ fn describe_json_shows_every_quic_option() -> TestResult {
         )
     );
     // A server without a certificate is a description error (exit 2).
-    let output = endpoint().args(["describe", "--server", "quic:4433"]).output()?;
+    let output = endpoint()
+        .args(["describe", "--server", "quic:4433"])
+        .output()?;
     assert_eq!(output.status.code(), Some(2));
     Ok(())
 }

@@ -321,11 +321,7 @@ impl QuicClientEndpoint {
                         local.into(),
                         connection.remote_address().into(),
                     );
-                    info.insert(QuicInfo::new(
-                        &connection,
-                        stream_id,
-                        Some(self.hostname()),
-                    ));
+                    info.insert(QuicInfo::new(&connection, stream_id, Some(self.hostname())));
                     let stream = QuicStream::new(send, recv, Some(guard));
                     return Ok(Connection::new(stream, info));
                 }
@@ -372,7 +368,10 @@ async fn close_when_unused(
             }
             let reopened = tokio::time::timeout(idle, open.wait_for(|n| *n > 0)).await;
             if reopened.is_err() {
-                tracing::debug!(id = connection.stable_id(), "closing an unused quic connection");
+                tracing::debug!(
+                    id = connection.stable_id(),
+                    "closing an unused quic connection"
+                );
                 connection.close(0u32.into(), b"idle");
                 return;
             }

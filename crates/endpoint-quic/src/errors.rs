@@ -108,7 +108,8 @@ pub(crate) fn connect_failed(
     alpn: &[String],
 ) -> Error {
     use quinn::ConnectionError as C;
-    let tls = |e: rustls::Error| endpoint_tls::handshake_error(e, endpoint, Some(verify_name), alpn);
+    let tls =
+        |e: rustls::Error| endpoint_tls::handshake_error(e, endpoint, Some(verify_name), alpn);
     match &error {
         C::TransportError(t) if alert(t.code).is_some() => {
             match verifier.and_then(RecordingVerifier::take) {

@@ -19,7 +19,8 @@ static QUIC_SERVER: Kind = Kind {
 
 static QUIC_CLIENT: Kind = Kind {
     name: "quic",
-    summary: "QUIC client; each connect opens a stream on one shared QUIC connection, verifying host",
+    summary:
+        "QUIC client; each connect opens a stream on one shared QUIC connection, verifying host",
     positional: &["host", "port"],
     options: QUIC_CLIENT_OPTIONS,
     builder: Builder::Client(quic_client),

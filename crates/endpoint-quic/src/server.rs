@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use endpoint_core::description::{declared_default, Args, Canonical};
 use endpoint_core::{
-    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
-    ServerEndpoint,
+    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
 use endpoint_tls::TlsServerSettings;
 use tokio::sync::mpsc;
@@ -198,7 +197,8 @@ impl ServerEndpoint for QuicServerEndpoint {
             tracing::debug!(endpoint = %self, %local, "listening");
             let (sender, receiver) = mpsc::channel(QUEUE);
             let span = tracing::debug_span!("quic", endpoint = %self);
-            let task = tokio::spawn(accept_connections(endpoint.clone(), sender, local).instrument(span));
+            let task =
+                tokio::spawn(accept_connections(endpoint.clone(), sender, local).instrument(span));
             let accept = QuicAccept {
                 endpoint,
                 receiver,
@@ -277,9 +277,9 @@ struct QuicAccept {
 
 impl Accept for QuicAccept {
     fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>> {
-        self.receiver.poll_recv(cx).map(|next| {
-            next.ok_or_else(|| io::Error::other("the QUIC endpoint stopped accepting"))
-        })
+        self.receiver
+            .poll_recv(cx)
+            .map(|next| next.ok_or_else(|| io::Error::other("the QUIC endpoint stopped accepting")))
     }
 
     fn local_address(&self) -> Address {

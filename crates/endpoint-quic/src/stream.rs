@@ -74,7 +74,9 @@ impl AsyncRead for QuicStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.recv).poll_read(cx, buf).map_err(timed_out)
+        Pin::new(&mut self.recv)
+            .poll_read(cx, buf)
+            .map_err(timed_out)
     }
 }
 
@@ -113,9 +115,8 @@ impl AsyncWrite for QuicStream {
 }
 
 /// The future of `SendStream::stopped`.
-type Acknowledged = dyn Future<Output = Result<Option<quinn::VarInt>, quinn::StoppedError>>
-    + Send
-    + Sync;
+type Acknowledged =
+    dyn Future<Output = Result<Option<quinn::VarInt>, quinn::StoppedError>> + Send + Sync;
 
 impl fmt::Debug for QuicStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -137,8 +138,7 @@ fn timed_out(error: io::Error) -> io::Error {
             Some(e)
         } else if let Some(WriteError::ConnectionLost(e)) = inner.downcast_ref::<WriteError>() {
             Some(e)
-        } else if let Some(StoppedError::ConnectionLost(e)) = inner.downcast_ref::<StoppedError>()
-        {
+        } else if let Some(StoppedError::ConnectionLost(e)) = inner.downcast_ref::<StoppedError>() {
             Some(e)
         } else {
             None

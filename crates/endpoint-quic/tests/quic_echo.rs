@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use endpoint_core::Address;
 use futures_util::future::join_all;
-use support::{client, echo_server, logs, port_of, quic, round_trip, server, Pki, TestResult, SAFETY};
+use support::{
+    client, echo_server, logs, port_of, quic, round_trip, server, Pki, TestResult, SAFETY,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
@@ -75,7 +77,11 @@ async fn fifty_concurrent_streams_share_one_quic_connection() -> TestResult {
         client_ids.insert(quic(&stream).stable_id);
         stream_ids.insert(quic(&stream).stream_id);
     }
-    assert_eq!(client_ids.len(), 1, "the client made several QUIC connections");
+    assert_eq!(
+        client_ids.len(),
+        1,
+        "the client made several QUIC connections"
+    );
     assert_eq!(stream_ids.len(), 50);
 
     let mut server_ids = HashSet::new();
@@ -85,7 +91,11 @@ async fn fifty_concurrent_streams_share_one_quic_connection() -> TestResult {
         server_ids.insert(info.stable_id);
         peers.insert(peer);
     }
-    assert_eq!(server_ids.len(), 1, "the server saw several QUIC connections");
+    assert_eq!(
+        server_ids.len(),
+        1,
+        "the server saw several QUIC connections"
+    );
     assert_eq!(peers.len(), 1, "the server saw several client ports");
     Ok(())
 }
@@ -151,7 +161,11 @@ async fn mutual_tls_shows_the_client_certificate() -> TestResult {
     let extra = format!(":clientCA={}", pki.arg("ca.pem"));
     let mut listener = server(&pki, &extra).await?;
     let port = port_of(&listener);
-    let with_cert = client(&pki, port, &format!(":certificate={}", pki.arg("client.pem")));
+    let with_cert = client(
+        &pki,
+        port,
+        &format!(":certificate={}", pki.arg("client.pem")),
+    );
     let mut stream = with_cert.connect().await?;
     stream.write_all(b"me").await?;
     let accepted = tokio::time::timeout(SAFETY, listener.accept()).await??;
@@ -166,7 +180,8 @@ async fn mutual_tls_shows_the_client_certificate() -> TestResult {
             let _ = stream.shutdown().await;
             let mut back = Vec::new();
             let read = tokio::time::timeout(SAFETY, stream.read_to_end(&mut back)).await?;
-            read.expect_err("the server took a client without a certificate").to_string()
+            read.expect_err("the server took a client without a certificate")
+                .to_string()
         }
         Err(e) => e.to_string(),
     };

@@ -18,7 +18,11 @@ async fn a_server_from_another_ca_is_refused_with_a_tls_error() -> TestResult {
     let error = tokio::time::timeout(SAFETY, wrong.connect())
         .await?
         .expect_err("verified against the wrong CA");
-    assert_eq!(error.tls_problem(), Some(&TlsProblem::UnknownIssuer), "{error}");
+    assert_eq!(
+        error.tls_problem(),
+        Some(&TlsProblem::UnknownIssuer),
+        "{error}"
+    );
     assert!(error.to_string().contains("quic:127.0.0.1"), "{error}");
     Ok(())
 }
@@ -62,11 +66,17 @@ async fn no_shared_alpn_is_a_tls_error() -> TestResult {
 #[test]
 fn descriptions_print_canonically_and_parse_back() -> TestResult {
     let pki = Pki::new();
-    let server: QuicServerEndpoint = server_description(&pki, ":alpn=h3,endpoints:idleTimeout=2.5")
-        .parse()?;
+    let server: QuicServerEndpoint =
+        server_description(&pki, ":alpn=h3,endpoints:idleTimeout=2.5").parse()?;
     let text = server.to_string();
-    assert!(text.starts_with("quic:0:interface=127.0.0.1:certificate="), "{text}");
-    assert!(text.ends_with(":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100"), "{text}");
+    assert!(
+        text.starts_with("quic:0:interface=127.0.0.1:certificate="),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100"),
+        "{text}"
+    );
     assert_eq!(text.parse::<QuicServerEndpoint>()?, server);
 
     let client_text = format!(
@@ -76,7 +86,10 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     let client: QuicClientEndpoint = client_text.parse()?;
     let text = client.to_string();
     assert!(text.starts_with(r"quic:\:\:1:4433:trustRoots="), "{text}");
-    assert!(text.ends_with(":alpn=h3:idleTimeout=30:timeout=3"), "{text}");
+    assert!(
+        text.ends_with(":alpn=h3:idleTimeout=30:timeout=3"),
+        "{text}"
+    );
     assert_eq!(text.parse::<QuicClientEndpoint>()?, client);
     assert_eq!(client.hostname(), "::1");
     Ok(())
@@ -92,14 +105,19 @@ fn a_server_needs_a_certificate_and_files_that_exist() {
         .server("quic:4433:certificate=/nonexistent/cert.pem")
         .unwrap_err();
     assert!(matches!(error, Error::Option { .. }), "{error}");
-    assert!(error.to_string().contains("/nonexistent/cert.pem"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/cert.pem"),
+        "{error}"
+    );
 
     let error = Registry::global()
         .client("quic:h:4433:trustRoots=/nonexistent/ca.pem")
         .unwrap_err();
     assert!(matches!(error, Error::Option { .. }), "{error}");
 
-    let error = Registry::global().client("quic:h:4433:alpn=a,,b").unwrap_err();
+    let error = Registry::global()
+        .client("quic:h:4433:alpn=a,,b")
+        .unwrap_err();
     assert!(matches!(error, Error::Option { .. }), "{error}");
 }
 

@@ -66,7 +66,11 @@ async fn our_client_talks_to_an_aioquic_server() -> TestResult {
         .collect();
     let trips = join_all(messages.iter().map(|m| round_trip(&*client, m)));
     let mut ids = std::collections::HashSet::new();
-    for (result, message) in tokio::time::timeout(SAFETY, trips).await?.into_iter().zip(&messages) {
+    for (result, message) in tokio::time::timeout(SAFETY, trips)
+        .await?
+        .into_iter()
+        .zip(&messages)
+    {
         let (back, stream) = result?;
         assert!(back == *message, "an echo differs");
         let info = support::quic(&stream);

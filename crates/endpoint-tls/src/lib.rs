@@ -85,7 +85,9 @@ use std::time::Duration;
 
 use rustls::crypto::CryptoProvider;
 
-pub use client::{ascii_host, parse_alpn, RustlsClientConfig, TlsClientEndpoint, TlsClientSettings};
+pub use client::{
+    ascii_host, parse_alpn, RustlsClientConfig, TlsClientEndpoint, TlsClientSettings,
+};
 pub use info::TlsInfo;
 pub use server::{TlsServerEndpoint, TlsServerSettings};
 
@@ -132,12 +134,7 @@ pub fn handshake_error(
     verify_name: Option<&str>,
     alpn: &[String],
 ) -> endpoint_core::Error {
-    errors::handshake(
-        std::io::Error::other(error),
-        endpoint,
-        verify_name,
-        alpn,
-    )
+    errors::handshake(std::io::Error::other(error), endpoint, verify_name, alpn)
 }
 
 /// Turns a problem with a file a description names into an

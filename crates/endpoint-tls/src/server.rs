@@ -83,7 +83,10 @@ impl TlsServerSettings {
         Ok(TlsAcceptor::from(Arc::new(self.config(versions)?)))
     }
 
-    fn config(&self, versions: &'static [&'static SupportedProtocolVersion]) -> Result<ServerConfig> {
+    fn config(
+        &self,
+        versions: &'static [&'static SupportedProtocolVersion],
+    ) -> Result<ServerConfig> {
         let provider = provider();
         let extra = match &self.extra_chain {
             Some(path) => chain_file(path)?,

@@ -302,7 +302,7 @@ impl Flow {
 
     fn nothing_pending(&self) -> bool {
         self.unread_sent >= self.unread.len()
-            && self.lease.as_ref().map_or(true, |l| l.held == 0)
+            && self.lease.as_ref().is_none_or(|l| l.held == 0)
             && self.spill.is_none()
     }
 }
