@@ -303,7 +303,8 @@ impl QuicClientEndpoint {
 
     async fn attempt(&self) -> Result<Connection> {
         // A connection may close between the check and the stream: then try a new one once.
-        for retry in [false, true] {
+        let mut retried = false;
+        loop {
             let Live {
                 connection,
                 open,
@@ -325,13 +326,13 @@ impl QuicClientEndpoint {
                     let stream = QuicStream::new(send, recv, Some(guard));
                     return Ok(Connection::new(stream, info));
                 }
-                Err(e) if !retry => {
+                Err(e) if !retried => {
                     tracing::debug!(endpoint = %self, error = %e, "connection closed; reconnecting");
+                    retried = true;
                 }
                 Err(e) => return Err(Error::io("open a stream to", self, io::Error::from(e))),
             }
         }
-        unreachable!("the loop returns on its second pass")
     }
 }
 
