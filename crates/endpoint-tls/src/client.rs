@@ -8,6 +8,7 @@ use std::time::Duration;
 use endpoint_core::description::{Args, Canonical};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
 use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
+use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
@@ -67,8 +68,14 @@ impl TlsClientSettings {
         TlsClientEndpoint::assemble(inner, form, self)
     }
 
-    /// Builds the connector; the flag says the roots came out empty (no platform store).
-    fn config(&self) -> Result<(TlsConnector, ServerName<'static>, bool)> {
+    /// The rustls configuration these settings describe, for transports that run the TLS
+    /// handshake themselves (QUIC): the trust roots (or the platform's), the verifier that
+    /// reports a mismatching certificate's names, the client certificate and ALPN, with the
+    /// `ring` provider, TLS 1.3 and 1.2.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    pub fn rustls_config(&self) -> Result<RustlsClientConfig> {
         let provider = provider();
         let pin_only = !self.pins.is_empty() && self.trust_roots.is_none();
         let roots = match &self.trust_roots {
@@ -83,19 +90,18 @@ impl TlsClientSettings {
         // webpki's verifier, reporting a mismatching certificate's names in words; behind
         // the pin check when there are pins.
         let verifier = ServerVerifier::new(roots.clone(), &provider);
-        let builder = match verifier {
+        let installed: Option<Arc<dyn ServerCertVerifier>> = match verifier {
             _ if !self.pins.is_empty() => {
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(PinnedVerifier::new(
-                        self.pins.clone(),
-                        verifier,
-                        &provider,
-                    ))
+                let pinned = PinnedVerifier::new(self.pins.clone(), verifier, &provider);
+                Some(pinned as Arc<dyn ServerCertVerifier>)
             }
+            Some(verifier) => Some(verifier as Arc<dyn ServerCertVerifier>),
+            None => None,
+        };
+        let builder = match &installed {
             Some(verifier) => builder
                 .dangerous()
-                .with_custom_certificate_verifier(verifier),
+                .with_custom_certificate_verifier(Arc::clone(verifier)),
             None => builder.with_root_certificates(roots),
         };
         let mut config = match &self.certificate {
@@ -109,12 +115,38 @@ impl TlsClientSettings {
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        Ok(RustlsClientConfig {
+            config,
+            verifier: installed.filter(|_| !no_roots),
+        })
+    }
+
+    /// Builds the connector; the flag says the roots came out empty (no platform store).
+    fn config(&self) -> Result<(TlsConnector, ServerName<'static>, bool)> {
+        let RustlsClientConfig { config, verifier } = self.rustls_config()?;
         let server_name = ServerName::try_from(self.hostname.clone()).map_err(|e| {
             let host = self.hostname.clone();
             errors::setup_caused(TlsProblem::InvalidHostName { host }, e)
         })?;
-        Ok((TlsConnector::from(Arc::new(config)), server_name, no_roots))
+        Ok((
+            TlsConnector::from(Arc::new(config)),
+            server_name,
+            verifier.is_none(),
+        ))
     }
+}
+
+/// A rustls client configuration made from [`TlsClientSettings`] by
+/// [`rustls_config`](TlsClientSettings::rustls_config).
+#[derive(Debug)]
+pub struct RustlsClientConfig {
+    /// The configuration, ready for a handshake.
+    pub config: ClientConfig,
+    /// The server-certificate verifier installed in `config` (wrap it to observe failures and
+    /// install the wrapper with `config.dangerous().set_certificate_verifier`); `None` when
+    /// there are no trust roots at all (no platform store): every handshake would fail, and
+    /// a client should fail before trying, with [`no_platform_roots`](crate::no_platform_roots).
+    pub verifier: Option<Arc<dyn ServerCertVerifier>>,
 }
 
 fn tls_error(message: &str, e: rustls::Error) -> Error {
@@ -404,8 +436,19 @@ fn inner_tcp(
     tcp
 }
 
-/// The host to verify, in ASCII: IP literals as they are, names through IDNA.
-pub(crate) fn ascii_host(host: &str) -> Result<String, String> {
+/// The host to verify, in ASCII: IP literals as they are (brackets removed), names through
+/// IDNA, as the TLS clients check `hostname=` and hosts.
+///
+/// # Errors
+/// A reason (for [`Args::convert`]) when `host` is empty or neither a DNS name nor an IP.
+///
+/// # Examples
+/// ```
+/// assert_eq!(endpoint_tls::ascii_host("bücher.example").unwrap(), "xn--bcher-kva.example");
+/// assert_eq!(endpoint_tls::ascii_host("[::1]").unwrap(), "::1");
+/// assert!(endpoint_tls::ascii_host("a b").is_err());
+/// ```
+pub fn ascii_host(host: &str) -> Result<String, String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if bare.is_empty() {
         return Err("is empty; expected a DNS name or an IP address to verify".into());
@@ -422,8 +465,17 @@ pub(crate) fn ascii_host(host: &str) -> Result<String, String> {
     }
 }
 
-/// `h2,http/1.1` → `["h2", "http/1.1"]`.
-pub(crate) fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
+/// Parses an `alpn=` value as the TLS kinds do: `h2,http/1.1` → `["h2", "http/1.1"]`.
+///
+/// # Errors
+/// A reason (for [`Args::convert`]) when a name is empty or longer than 255 bytes.
+///
+/// # Examples
+/// ```
+/// assert_eq!(endpoint_tls::parse_alpn("h2,http/1.1").unwrap(), ["h2", "http/1.1"]);
+/// assert!(endpoint_tls::parse_alpn("h2,,x").is_err());
+/// ```
+pub fn parse_alpn(text: &str) -> Result<Vec<String>, String> {
     let protocols: Vec<String> = text.split(',').map(str::to_owned).collect();
     if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
         return Err(format!(

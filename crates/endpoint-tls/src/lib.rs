@@ -137,7 +137,9 @@ use std::time::Duration;
 
 use rustls::crypto::CryptoProvider;
 
-pub use client::{TlsClientEndpoint, TlsClientSettings};
+pub use client::{
+    ascii_host, parse_alpn, RustlsClientConfig, TlsClientEndpoint, TlsClientSettings,
+};
 pub use info::TlsInfo;
 pub use pin::SpkiPin;
 pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
@@ -155,4 +157,48 @@ pub(crate) fn provider() -> Arc<CryptoProvider> {
     PROVIDER
         .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
         .clone()
+}
+
+/// The error for a client that needs the platform's trust roots on a machine that has none
+/// (see [`RustlsClientConfig::verifier`]).
+pub fn no_platform_roots() -> endpoint_core::Error {
+    roots::no_platform_roots()
+}
+
+/// Turns a failed handshake's rustls error into [`Error::Tls`](endpoint_core::Error::Tls)
+/// with the [`TlsProblem`](endpoint_core::TlsProblem) it means, for transports that run the
+/// handshake themselves (QUIC). `endpoint` is the client's description or the server's
+/// peer, `verify_name` the name a client verifies, `alpn` the protocols this side offered.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::TlsProblem;
+/// use rustls::{CertificateError, Error};
+/// let error = endpoint_tls::handshake_error(
+///     Error::InvalidCertificate(CertificateError::UnknownIssuer),
+///     &"quic:localhost:4433",
+///     Some("localhost"),
+///     &[],
+/// );
+/// assert_eq!(error.tls_problem(), Some(&TlsProblem::UnknownIssuer));
+/// ```
+pub fn handshake_error(
+    error: rustls::Error,
+    endpoint: &dyn std::fmt::Display,
+    verify_name: Option<&str>,
+    alpn: &[String],
+) -> endpoint_core::Error {
+    errors::handshake(std::io::Error::other(error), endpoint, verify_name, alpn)
+}
+
+/// Turns a problem with a file a description names into an
+/// [`Error::Option`](endpoint_core::Error::Option) for the option that named it, as the TLS
+/// kinds report them (found while parsing). `options` pairs option names with the paths they
+/// gave; any other error is returned as it is.
+pub fn blame_option(
+    args: &endpoint_core::description::Args,
+    options: &[(&str, Option<String>)],
+    error: endpoint_core::Error,
+) -> endpoint_core::Error {
+    errors::blame_option(args, options, error)
 }

@@ -68,10 +68,29 @@ impl TlsServerSettings {
         })
     }
 
+    /// The rustls configuration these settings describe (TLS 1.3 and 1.2, `ring`), for
+    /// transports that run the TLS handshake themselves (QUIC). The files are read now, and
+    /// served through a [`ReloadingCertResolver`]: replaced files are picked up on the next
+    /// handshake, as on every TLS server here.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    pub fn rustls_config(&self) -> Result<ServerConfig> {
+        self.config(versions::ALL).map(|(config, _)| config)
+    }
+
     fn acceptor(
         &self,
         versions: &'static [&'static SupportedProtocolVersion],
     ) -> Result<(TlsAcceptor, Arc<ReloadingCertResolver>)> {
+        let (config, resolver) = self.config(versions)?;
+        Ok((TlsAcceptor::from(Arc::new(config)), resolver))
+    }
+
+    fn config(
+        &self,
+        versions: &'static [&'static SupportedProtocolVersion],
+    ) -> Result<(ServerConfig, Arc<ReloadingCertResolver>)> {
         let provider = provider();
         let resolver = ReloadingCertResolver::load(
             &self.certificate,
@@ -99,7 +118,7 @@ impl TlsServerSettings {
         // Served through a resolver that renews itself when the files are replaced.
         let mut config = builder.with_cert_resolver(resolver.clone());
         config.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        Ok((TlsAcceptor::from(Arc::new(config)), resolver))
+        Ok((config, resolver))
     }
 }
 

@@ -38,6 +38,7 @@
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |
 //! | `socks5+`, `httpconnect+` | client layers: reach a `tcp:` target through a SOCKS5 or HTTP proxy (`proxy=`) | [`proxy`] / `proxy` |
+//! | `quic` | server (a connection per stream a peer opens) and client (a stream per connect over one QUIC connection), verifying by default | `quic` / `quic` (opt-in) |
 //!
 //! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
 //! dependency and one line, `use the_plugin as _;`, so the linker keeps it.
@@ -54,7 +55,8 @@
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, `proxy`, all on by default. Each one links its transport crate, so
 //! depending on `endpoints` is enough for its kinds to be found. Off by default: `exec` (the
 //! `exec:` kind runs a program named by the description; turn it on only where descriptions
-//! come from the operator — see SECURITY.md), `axum`, `serde`, `tungstenite`, `clap`
+//! come from the operator — see SECURITY.md), `quic` (the `quic` kinds; adds quinn), `axum`,
+//! `serde`, `tungstenite`, `clap`
 //! (descriptions as command-line arguments, with help listing the kinds: `endpoints::clap`),
 //! and the integrations `hyper` (`hyper::Connector`: hyper-util's client over any client
 //! description) and `tonic` (gRPC served with `serve_with_incoming(listener)`, and
@@ -112,6 +114,10 @@ pub use endpoint_haproxy as haproxy;
 #[cfg(feature = "proxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
 pub use endpoint_proxy as proxy;
+/// QUIC: the `quic` kinds (the `endpoint-quic` crate, on quinn; the `quic` feature).
+#[cfg(feature = "quic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quic")))]
+pub use endpoint_quic as quic;
 
 /// hyper-util's client over any description: [`hyper::Connector`] (the `hyper` feature).
 #[cfg(feature = "hyper")]

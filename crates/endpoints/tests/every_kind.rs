@@ -80,3 +80,15 @@ fn describe_json_matches_the_contract() -> TestResult {
     );
     Ok(())
 }
+
+#[cfg(feature = "quic")]
+#[test]
+fn the_quic_feature_links_the_quic_kinds() {
+    let registry = Registry::global();
+    for side in [Side::Server, Side::Client] {
+        assert!(
+            registry.find("quic", side, false).is_some(),
+            "{side} kind quic is missing"
+        );
+    }
+}

@@ -25,6 +25,8 @@ fn minimal(kind: &Kind, pki: &TestPki) -> Option<String> {
         ("ssl", Side::Client, false) => "ssl:localhost:1".to_owned(),
         ("tls", Side::Server, false) => format!("tls:{dir}"),
         ("tls", Side::Client, false) => "tls:localhost:1".to_owned(),
+        ("quic", Side::Server, false) => format!("quic:0:certificate={cert}"),
+        ("quic", Side::Client, false) => "quic:localhost:1".to_owned(),
         ("tls", Side::Server, true) => format!("tls+tcp:0:certificate={cert}"),
         ("tls", Side::Client, true) => "tls+tcp:localhost:1".to_owned(),
         // The proxy layers need the proxy's own description.

@@ -1,0 +1,106 @@
+//! QUIC for `endpoints`, on quinn: a `quic` server whose listener yields one connection per
+//! stream a peer opens, and a `quic` client whose every `connect` opens a new stream on one
+//! QUIC connection to its target.
+//!
+//! | description | side | meaning |
+//! |---|---|---|
+//! | `quic:4433:certificate=cert.pem:privateKey=key.pem` | server | UDP 4433, every IPv4 address, ALPN `endpoints` |
+//! | `quic:4433:interface=\:\::certificate=c.pem:alpn=h3,endpoints` | server | IPv6 (dual-stack), offering two protocols |
+//! | `quic:443:certificate=c.pem:clientCA=ca.pem:idleTimeout=10:maxStreams=1000` | server | mutual TLS, a 10 s idle timeout, 1000 streams per peer |
+//! | `quic:example.com:4433` | client | verifies `example.com` against the platform's roots |
+//! | `quic:10.0.0.5:4433:hostname=api:trustRoots=ca.pem` | client | verifies `api` against `ca.pem` |
+//! | `quic:h:4433:certificate=me.pem:privateKey=me.key:alpn=h3:idleTimeout=5:timeout=3` | client | a client certificate, ALPN `h3`, a 5 s idle timeout |
+//!
+//! TLS options are spelled as for `tls+`: `trustRoots=` (a CA directory or PEM file;
+//! default: the platform's roots), `certificate=`/`privateKey=`, `clientCA=`, `alpn=`.
+//! Verification cannot be switched off.
+//!
+//! # What QUIC gives a stream user
+//! - **Many streams, one handshake.** Each `connect` is a new QUIC stream on the client's
+//!   live connection: no TCP or TLS handshake per connection, only a stream id.
+//! - **No head-of-line blocking between streams.** A lost packet delays only the streams
+//!   whose data it carried; the other connections to the same server keep flowing (over TLS
+//!   on TCP, one loss stalls every byte behind it). Each stream is still ordered and
+//!   reliable, like a TCP connection.
+//! - **A stream appears at its first byte.** QUIC announces a stream with its first frame,
+//!   so the server accepts it when the client first writes (or finishes) it. Protocols where
+//!   the server speaks first need the client to send something first.
+//! - **0-RTT is off** on both sides: data is sent only after a complete handshake, so it
+//!   cannot be replayed by an attacker.
+//! - **Idle connections close.** `idleTimeout=` (30 s, the lower of both sides' values
+//!   applies) closes a silent connection. A client with open streams sends keep-alive PINGs
+//!   every third of it (at most 10 s apart), so quiet streams stay up and a vanished peer
+//!   shows as `TimedOut` on reads and writes within `idleTimeout`; a client connection with
+//!   no open stream is closed `idleTimeout` after its last stream ended. `idleTimeout=0`
+//!   turns idle timeouts and keep-alives off.
+//! - **ALPN is required.** QUIC needs the peers to agree on a protocol, so both kinds offer
+//!   `endpoints` unless `alpn=` says otherwise.
+//! - **Half-close works**: `shutdown` finishes the stream's sending half.
+//!
+//! Each stream's [`ConnectionInfo`](endpoint_core::ConnectionInfo) has the stack `["quic"]`,
+//! the UDP addresses, and a [`QuicInfo`] (ALPN, peer certificates, the QUIC connection's
+//! `stable_id`, the stream id).
+//!
+//! The client resolves its host at each new QUIC connection and uses the first address the
+//! registry's egress policy allows (QUIC has no Happy Eyeballs here: UDP cannot tell a closed
+//! port from a slow one, so a wrong address costs `timeout=`).
+//!
+//! # Examples
+//! A QUIC server and a client that verifies it, on loopback, with certificates made for the
+//! example:
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_core::description::quote;
+//! use endpoint_core::Registry;
+//! use endpoint_quic::QuicInfo;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! # let pki = endpoint_testkit::TestPki::new();
+//! # let (cert, key, ca) = (pki.path("server-cert.pem"), pki.path("server-key.pem"), pki.path("ca.pem"));
+//! let q = |p: &std::path::Path| quote(&p.to_string_lossy());
+//!
+//! let registry = Registry::global();
+//! let server = registry.server(&format!(
+//!     "quic:0:interface=127.0.0.1:certificate={}:privateKey={}",
+//!     q(&cert),
+//!     q(&key)
+//! ))?;
+//! let mut listener = server.bind().await?;
+//! let port = listener.local_address().port().unwrap();
+//!
+//! let client = registry.client(&format!("quic:127.0.0.1:{port}:hostname=localhost:trustRoots={}", q(&ca)))?;
+//! let mut stream = client.connect().await?;
+//! stream.write_all(b"hello").await?; // the server sees the stream from its first byte
+//! let mut accepted = listener.accept().await?;
+//! let mut buf = [0; 5];
+//! accepted.read_exact(&mut buf).await?;
+//! assert_eq!(&buf, b"hello");
+//!
+//! // A second connect is a second stream on the same QUIC connection.
+//! let mut second = client.connect().await?;
+//! second.write_all(b"again").await?;
+//! let again = listener.accept().await?;
+//! let id = |c: &endpoint_core::Connection| c.info().get::<QuicInfo>().unwrap().stable_id;
+//! assert_eq!(id(&accepted), id(&again));
+//! assert_eq!(accepted.info().get::<QuicInfo>().unwrap().alpn.as_deref(), Some("endpoints"));
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod errors;
+mod info;
+mod kinds;
+mod server;
+mod specs;
+mod stream;
+mod transport;
+
+pub use client::QuicClientEndpoint;
+pub use info::QuicInfo;
+pub use server::QuicServerEndpoint;
+pub use stream::QuicStream;
+
+/// quinn, whose types appear in [`QuicInfo`] and [`QuicStream`].
+pub use quinn;

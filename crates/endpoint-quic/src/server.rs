@@ -1,0 +1,317 @@
+//! The `quic` server: one listener connection per bidirectional stream a peer opens.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::{
+    Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
+};
+use endpoint_tls::TlsServerSettings;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::info::QuicInfo;
+use crate::specs::QUIC_SERVER_OPTIONS;
+use crate::stream::QuicStream;
+use crate::transport;
+
+/// How many accepted streams wait for the application before their connections stop
+/// accepting more (the peers are then held back by QUIC's stream limit).
+const QUEUE: usize = 64;
+
+/// Listens for QUIC on a UDP port
+/// (`quic:PORT:certificate=cert.pem:privateKey=key.pem:alpn=endpoints`).
+///
+/// The listener yields one [`Connection`] per bidirectional stream a peer opens, from every
+/// QUIC connection, each with the QUIC connection's [`QuicInfo`] (ALPN, the client's
+/// certificates under `clientCA=`, `stable_id`). A stream is accepted when the peer first
+/// sends on it. Handshakes run beside the accept loop: a slow or failed one never delays
+/// other peers. A peer may keep `maxStreams` streams open at once; `idleTimeout` closes a
+/// connection that has been silent that long. 0-RTT is refused: every stream's first bytes
+/// arrive after a complete handshake, so they cannot be replayed.
+///
+/// The files are read while parsing, as the TLS kinds do (a bad file is an error naming the
+/// option), and again at each `bind`, so a renewed certificate is used.
+///
+/// Dropping the listener (or stopping its port) refuses new QUIC connections and stops
+/// accepting streams; streams already accepted keep running, and the UDP socket is released
+/// when the last of them has ended.
+///
+/// # Examples
+/// ```
+/// # fn main() -> Result<(), endpoint_core::Error> {
+/// use endpoint_quic::QuicServerEndpoint;
+/// # let pki = endpoint_testkit::TestPki::new();
+/// # let (cert, key) = (pki.path("server-cert.pem"), pki.path("server-key.pem"));
+/// let text = format!("quic:4433:certificate={}:privateKey={}", cert.display(), key.display());
+/// let e: QuicServerEndpoint = text.parse()?;
+/// assert_eq!(
+///     e.to_string(),
+///     format!(
+///         "quic:4433:interface=:certificate={}:privateKey={}:alpn=endpoints:idleTimeout=30:maxStreams=100",
+///         cert.display(),
+///         key.display()
+///     )
+/// );
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuicServerEndpoint {
+    port: u16,
+    interface: String,
+    settings: TlsServerSettings,
+    idle_timeout: Duration,
+    max_streams: u32,
+}
+
+impl QuicServerEndpoint {
+    /// `quic:PORT` serving `certificate` (which may also hold the key), ALPN `endpoints`.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] naming a file that is missing or unusable.
+    pub fn new(port: u16, certificate: impl Into<PathBuf>) -> Result<Self> {
+        let mut settings = TlsServerSettings::new(certificate);
+        settings.alpn = declared_default(QUIC_SERVER_OPTIONS, "alpn");
+        settings.rustls_config()?;
+        Ok(QuicServerEndpoint {
+            port,
+            interface: declared_default(QUIC_SERVER_OPTIONS, "interface"),
+            settings,
+            idle_timeout: declared_default(QUIC_SERVER_OPTIONS, "idleTimeout"),
+            max_streams: declared_default(QUIC_SERVER_OPTIONS, "maxStreams"),
+        })
+    }
+
+    /// Sets the interface (an IP literal or a host name; `""` means every IPv4 address).
+    pub fn interface(mut self, interface: impl Into<String>) -> Self {
+        self.interface = interface.into();
+        self
+    }
+
+    /// The port asked for (0 means any).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Builds the endpoint from a `quic` server description's arguments.
+    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
+        args.at_most_positionals(1, "port")?;
+        let port = args.get_param("port", 0)?;
+        let interface = args.get("interface")?;
+        let certificate: Option<String> = args.get_optional("certificate")?;
+        let private_key: Option<String> = args.get_optional("privateKey")?;
+        let client_ca: Option<String> = args.get_optional("clientCA")?;
+        let alpn = args.get_with("alpn", endpoint_tls::parse_alpn)?;
+        let idle_timeout = args.get("idleTimeout")?;
+        let max_streams = args.get("maxStreams")?;
+        args.finish()?;
+        let Some(certificate) = certificate else {
+            let reason = "is required: QUIC always runs TLS (write certificate=cert.pem)".into();
+            return Err(args.invalid("certificate", args.input().len(), reason));
+        };
+        let mut settings = TlsServerSettings::new(&certificate);
+        settings.private_key = private_key.as_ref().map(PathBuf::from);
+        settings.client_ca = client_ca.as_ref().map(PathBuf::from);
+        settings.alpn = alpn;
+        let files = [
+            ("certificate", Some(certificate)),
+            ("privateKey", private_key),
+            ("clientCA", client_ca),
+        ];
+        settings
+            .rustls_config()
+            .map_err(|e| transport::blame_option(&args, &files, e))?;
+        Ok(QuicServerEndpoint {
+            port,
+            interface,
+            settings,
+            idle_timeout,
+            max_streams,
+        })
+    }
+
+    async fn address(&self) -> io::Result<SocketAddr> {
+        if self.interface.is_empty() {
+            return Ok((Ipv4Addr::UNSPECIFIED, self.port).into());
+        }
+        let literal = self.interface.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = literal.parse::<IpAddr>() {
+            return Ok((ip, self.port).into());
+        }
+        let mut found = tokio::net::lookup_host((self.interface.as_str(), self.port)).await?;
+        found.next().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("interface {:?} has no address", self.interface),
+            )
+        })
+    }
+
+    fn server_config(&self) -> Result<quinn::ServerConfig> {
+        let rustls = self.settings.rustls_config()?;
+        let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(rustls)
+            .map_err(|e| transport::setup_error("the TLS settings cannot run QUIC", e))?;
+        let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+        config.transport_config(transport::config(
+            self.idle_timeout,
+            Some(self.max_streams),
+            false,
+        )?);
+        Ok(config)
+    }
+}
+
+impl ServerEndpoint for QuicServerEndpoint {
+    /// Reads the certificate files, binds the UDP socket and starts accepting QUIC
+    /// connections.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes closes the socket it made.
+    fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
+        Box::pin(async move {
+            let config = self.server_config()?;
+            let address = self
+                .address()
+                .await
+                .map_err(|e| Error::io("listen on", self, e))?;
+            let endpoint = std::net::UdpSocket::bind(address)
+                .and_then(|socket| {
+                    quinn::Endpoint::new(
+                        quinn::EndpointConfig::default(),
+                        Some(config),
+                        socket,
+                        Arc::new(quinn::TokioRuntime),
+                    )
+                })
+                .map_err(|e| Error::io("listen on", self, e))?;
+            let local = endpoint
+                .local_addr()
+                .map_err(|e| Error::io("listen on", self, e))?;
+            tracing::debug!(endpoint = %self, %local, "listening");
+            let (sender, receiver) = mpsc::channel(QUEUE);
+            let span = tracing::debug_span!("quic", endpoint = %self);
+            let task =
+                tokio::spawn(accept_connections(endpoint.clone(), sender, local).instrument(span));
+            let accept = QuicAccept {
+                endpoint,
+                receiver,
+                local,
+                task,
+            };
+            Ok(Listener::new(accept, self))
+        })
+    }
+}
+
+/// Accepts QUIC connections, each served by its own task; ends when the listener is dropped.
+async fn accept_connections(
+    endpoint: quinn::Endpoint,
+    sender: mpsc::Sender<Connection>,
+    local: SocketAddr,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            incoming = endpoint.accept() => match incoming {
+                Some(incoming) => {
+                    let peer = incoming.remote_address();
+                    let span = tracing::debug_span!("connection", %peer);
+                    connections.spawn(accept_streams(incoming, sender.clone(), local).instrument(span));
+                }
+                None => return,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = sender.closed() => return,
+        }
+    }
+}
+
+/// Completes one handshake, then hands each stream the peer opens to the listener.
+async fn accept_streams(
+    incoming: quinn::Incoming,
+    sender: mpsc::Sender<Connection>,
+    local: SocketAddr,
+) {
+    let connection = match incoming.await {
+        Ok(connection) => connection,
+        Err(error) => {
+            tracing::debug!(%error, "quic handshake failed");
+            return;
+        }
+    };
+    tracing::debug!(id = connection.stable_id(), "quic connection up");
+    let peer = canonical(connection.remote_address());
+    let local = SocketAddr::new(connection.local_ip().unwrap_or(local.ip()), local.port());
+    loop {
+        let (send, recv) = match connection.accept_bi().await {
+            Ok(stream) => stream,
+            Err(error) => {
+                tracing::debug!(%error, "quic connection ended");
+                return;
+            }
+        };
+        let stream_id = u64::from(send.id());
+        let mut info = ConnectionInfo::new("quic", canonical(local).into(), peer.into());
+        info.insert(QuicInfo::new(&connection, stream_id, None));
+        let stream = Connection::new(QuicStream::new(send, recv, None), info);
+        if sender.send(stream).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The accepting half of a bound QUIC endpoint.
+struct QuicAccept {
+    endpoint: quinn::Endpoint,
+    receiver: mpsc::Receiver<Connection>,
+    local: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Accept for QuicAccept {
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Connection>> {
+        self.receiver
+            .poll_recv(cx)
+            .map(|next| next.ok_or_else(|| io::Error::other("the QUIC endpoint stopped accepting")))
+    }
+
+    fn local_address(&self) -> Address {
+        Address::Inet(self.local)
+    }
+}
+
+impl Drop for QuicAccept {
+    fn drop(&mut self) {
+        // Refuse new connections; accepted streams keep theirs (and the socket) alive.
+        self.endpoint.set_server_config(None);
+        self.task.abort();
+    }
+}
+
+/// Shows an IPv4 peer of a dual-stack socket as IPv4, not as `::ffff:a.b.c.d`.
+fn canonical(address: SocketAddr) -> SocketAddr {
+    SocketAddr::new(address.ip().to_canonical(), address.port())
+}
+
+impl fmt::Display for QuicServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
+        Canonical::new("quic")
+            .arg(self.port)
+            .option("interface", &self.interface)
+            .option("certificate", s.certificate.display())
+            .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
+            .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
+            .option("alpn", s.alpn.join(","))
+            .seconds("idleTimeout", self.idle_timeout)
+            .option("maxStreams", self.max_streams)
+            .fmt(f)
+    }
+}
