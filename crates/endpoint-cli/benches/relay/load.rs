@@ -192,11 +192,17 @@ impl Measured {
     pub async fn idle(&mut self, running: &Running, count: usize, forking: bool) {
         let pid = pid(running);
         // Warm up: a burst of concurrent pairs fills any pools the relay keeps.
-        let warm = open_pairs(&running.address, 64).await;
+        let (warm, _) = open_pairs(&running.address, 64).await;
         drop(warm);
         settle(pid, |_| true).await;
         let (pss_before, fds_before) = (proc_stats::pss_bytes(pid), proc_stats::descriptors(pid));
-        let pairs = open_pairs(&running.address, count).await;
+        let (pairs, failed) = open_pairs(&running.address, count).await;
+        if failed > 0 {
+            // Recorded as "could not": a relay that needs more descriptors than the limit.
+            println!("    {count} idle pairs: {failed} failed (reset or timed out)");
+            self.idle.push((count, f64::NAN, f64::NAN));
+            return;
+        }
         let wanted = fds_before + 2 * count as u64;
         if !forking {
             settle(pid, |_| proc_stats::descriptors(pid) >= wanted).await;
@@ -226,7 +232,13 @@ impl Measured {
     pub fn idle_summary(&self) -> String {
         self.idle
             .iter()
-            .map(|(n, bytes, fds)| format!("{n}: {bytes:.0} B, {fds:.2} fds"))
+            .map(|(n, bytes, fds)| {
+                if bytes.is_nan() {
+                    format!("{n}: could not hold them")
+                } else {
+                    format!("{n}: {bytes:.0} B, {fds:.2} fds")
+                }
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }
@@ -269,26 +281,31 @@ impl Measured {
     }
 }
 
-/// Opens `count` pairs through the relay, 64 at a time, each echoing one byte.
-async fn open_pairs(address: &str, count: usize) -> Vec<TcpStream> {
+/// Opens `count` pairs through the relay, 64 at a time, each echoing one byte; returns the
+/// pairs that worked and how many did not (a relay out of descriptors resets some).
+async fn open_pairs(address: &str, count: usize) -> (Vec<TcpStream>, usize) {
     let mut pairs = Vec::with_capacity(count);
+    let mut failed = 0;
     let mut batch = JoinSet::new();
     for i in 0..count {
         let address = address.to_string();
         batch.spawn(async move {
-            let mut s = TcpStream::connect(&address).await.expect("connect");
-            s.write_all(b"i").await.expect("send");
+            let mut s = TcpStream::connect(&address).await?;
+            s.write_all(b"i").await?;
             let mut back = [0u8; 1];
-            s.read_exact(&mut back).await.expect("echo");
-            s
+            tokio::time::timeout(Duration::from_secs(10), s.read_exact(&mut back)).await??;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(s)
         });
         if batch.len() == 64 || i + 1 == count {
             while let Some(s) = batch.join_next().await {
-                pairs.push(s.expect("pair"));
+                match s.expect("pair task") {
+                    Ok(s) => pairs.push(s),
+                    Err(_) => failed += 1,
+                }
             }
         }
     }
-    pairs
+    (pairs, failed)
 }
 
 /// Polls until `done` holds (at most 10 s): the relay closes and opens sockets on its own
