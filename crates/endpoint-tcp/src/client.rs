@@ -199,7 +199,7 @@ impl TcpClientEndpoint {
                 io::Error::new(io::ErrorKind::NotFound, reason),
             ));
         }
-        let stream = race(
+        let (stream, peer) = race(
             addresses,
             self.bind_address,
             &self.socket,
@@ -209,9 +209,6 @@ impl TcpClientEndpoint {
         .map_err(|e| Error::io("connect to", self, e))?;
         let local = stream
             .local_addr()
-            .map_err(|e| Error::io("connect to", self, e))?;
-        let peer = stream
-            .peer_addr()
             .map_err(|e| Error::io("connect to", self, e))?;
         tracing::debug!(endpoint = %self, %local, %peer, "connected");
         if self.nodelay {

@@ -34,13 +34,18 @@ pub(crate) fn sort_rfc8305(addresses: Vec<SocketAddr>) -> Vec<SocketAddr> {
 /// fails; the first to connect wins. Dropping the returned future (or returning) drops every
 /// other attempt, which closes its socket.
 ///
-/// Returns the error of the last attempt to fail when all fail.
+/// Returns the stream and the address it reached, or the error of the last attempt to fail
+/// when all fail.
 pub(crate) async fn race(
     addresses: Vec<SocketAddr>,
     bind: Option<SocketAddr>,
     options: &SocketOptions,
     delay: Duration,
-) -> io::Result<TcpStream> {
+) -> io::Result<(TcpStream, SocketAddr)> {
+    if let [only] = addresses[..] {
+        // Nothing to race (an IP literal, one DNS answer).
+        return connect_one(only, bind, options).await.map(|s| (s, only));
+    }
     let mut waiting = addresses.into_iter();
     let mut attempts = FuturesUnordered::new();
     let mut last_error = None;
@@ -60,7 +65,7 @@ pub(crate) async fn race(
         }
         tokio::select! {
             Some((address, result)) = attempts.next() => match result {
-                Ok(stream) => return Ok(stream),
+                Ok(stream) => return Ok((stream, address)),
                 Err(e) => {
                     tracing::debug!(%address, error = %e, "connection attempt failed");
                     last_error = Some(e);

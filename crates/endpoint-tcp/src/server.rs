@@ -175,6 +175,10 @@ impl TcpServerEndpoint {
             socket.set_reuse_port(true)?;
         }
         self.socket.apply_to_listener(&socket, address.is_ipv6())?;
+        if self.nodelay && NODELAY_INHERITED {
+            // Accepted sockets inherit it: no system call per connection.
+            socket.set_nodelay(true)?;
+        }
         socket.bind(&address.into())?;
         socket.listen(i32::try_from(self.backlog).unwrap_or(i32::MAX))?;
         socket.set_nonblocking(true)?;
@@ -200,7 +204,7 @@ impl ServerEndpoint for TcpServerEndpoint {
                 })
             };
             let mut accept = listen.await.map_err(|e| Error::io("listen on", self, e))?;
-            accept.nodelay = self.nodelay;
+            accept.nodelay = self.nodelay && !NODELAY_INHERITED;
             tracing::debug!(endpoint = %self, local = %accept.local, "listening");
             Ok(Listener::new(accept, self))
         })
@@ -233,10 +237,15 @@ impl fmt::Display for TcpServerEndpoint {
     }
 }
 
+/// Linux copies `TCP_NODELAY` from a listening socket to the sockets it accepts; elsewhere it
+/// is set on each accepted socket.
+const NODELAY_INHERITED: bool = cfg!(target_os = "linux");
+
 /// The accepting half of a bound TCP socket.
 struct TcpAccept {
     listener: TcpListener,
     local: SocketAddr,
+    /// Set `TCP_NODELAY` on each accepted socket (where it is not inherited).
     nodelay: bool,
 }
 
@@ -248,7 +257,13 @@ impl Accept for TcpAccept {
                     tracing::debug!(error = %e, "could not set TCP_NODELAY");
                 }
             }
-            let local = canonical(stream.local_addr().unwrap_or(self.local));
+            // Bound to one address, the local end is known; bound to a wildcard, ask.
+            let local = if self.local.ip().is_unspecified() {
+                stream.local_addr().unwrap_or(self.local)
+            } else {
+                self.local
+            };
+            let local = canonical(local);
             let peer = canonical(peer);
             Connection::new(
                 stream,

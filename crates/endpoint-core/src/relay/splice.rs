@@ -23,6 +23,9 @@ use crate::socket::{PlainSocket, SocketStream};
 /// Idle pipes kept for reuse (two descriptors each).
 static PIPES: Pool<Pipe> = Pool::new(16);
 
+/// The stack buffer a burst's first read goes into; a read that fills it switches to splice.
+const SMALL_READ: usize = 4096;
+
 /// Most bytes one splice moves: the pipe's capacity.
 const PIPE_SIZE: usize = 256 * 1024;
 
@@ -126,8 +129,11 @@ struct Flow {
     unread_sent: usize,
     /// The pipe, only while bytes are in it (or about to be).
     lease: Option<Lease>,
-    /// A user-space chunk, only when no pipe could be had (out of descriptors).
+    /// A user-space chunk the destination did not take at once (a small read, or any read
+    /// when no pipe could be had).
     spill: Option<(Box<[u8]>, usize, usize)>,
+    /// The last small read filled its buffer: more is waiting, so splice until drained.
+    bulk: bool,
     done: bool,
     moved: u64,
 }
@@ -254,6 +260,40 @@ impl Flow {
             }
             // Nothing in hand: read more.
             ready!(from.poll_read_ready(cx))?;
+            if !self.bulk {
+                // A burst starts with a small read into the stack: a message that fits is
+                // sent straight on (read + send cost less than two splices and need no pipe);
+                // one that fills the buffer means more is waiting, and the rest is spliced.
+                let mut small = [0u8; SMALL_READ];
+                match from.try_io(Interest::READABLE, || read(from.as_raw_fd(), &mut small)) {
+                    Ok(0) => {
+                        to.shutdown_write()?;
+                        self.done = true;
+                    }
+                    Ok(n) => {
+                        self.bulk = n == SMALL_READ;
+                        let sent = match to
+                            .try_io(Interest::WRITABLE, || send(to.as_raw_fd(), &small[..n]))
+                        {
+                            Ok(sent) => sent,
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                            Err(e) => return Poll::Ready(Err(e)),
+                        };
+                        self.moved += sent as u64;
+                        if let Some(counter) = counter {
+                            counter.fetch_add(sent as u64, Ordering::Relaxed);
+                        }
+                        if sent < n {
+                            let mut buffer = pool::buffer();
+                            buffer[..n - sent].copy_from_slice(&small[sent..n]);
+                            self.spill = Some((buffer, 0, n - sent));
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+                continue;
+            }
             if self.lease.is_none() {
                 match PIPES.take().map_or_else(Pipe::new, Ok) {
                     Ok(pipe) => {
@@ -293,8 +333,12 @@ impl Flow {
                     self.done = true;
                 }
                 Ok(_) => {}
-                // Idle: the pipe goes back to the pool before waiting.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.lease = None,
+                // Drained: the pipe goes back to the pool before waiting, and the next burst
+                // starts small again.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.lease = None;
+                    self.bulk = false;
+                }
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }
