@@ -351,7 +351,7 @@ fn help_lists_the_kinds_of_each_side() -> TestResult {
     let output = endpoint().args(["connect", "--help"]).output()?;
     let help = stdout_of(&output);
     assert!(
-        help.contains("Kinds: exec, ssl, tcp, tls, unix, ws, wss"),
+        help.contains("Kinds: exec, quic, ssl, tcp, tls, unix, ws, wss"),
         "{help}"
     );
 
