@@ -60,7 +60,9 @@ impl RelayStats {
         let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(10)));
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticks.tick().await;
-        let mut last = self.line();
+        // Compared with a relay that has done nothing, so traffic before this task first ran
+        // (it may start late on a busy machine) is reported at the first tick.
+        let mut last = RelayStats::default().line();
         loop {
             ticks.tick().await;
             let line = self.line();
