@@ -15,9 +15,9 @@ use tokio::sync::watch;
 /// `AsyncRead + AsyncWrite`, the type inside every `quic` [`Connection`](endpoint_core::Connection).
 ///
 /// `shutdown` finishes the sending half (the peer reads end-of-file; reading goes on), as
-/// `shutdown(Write)` does on TCP, and returns once the peer has acknowledged every byte: the
-/// QUIC stack lives in this process, not in the kernel, so a program that exits right after
-/// `shutdown` has still delivered its data (it fails with `BrokenPipe` if the peer stopped
+/// `shutdown(Write)` does on TCP, and returns once the peer has acknowledged every byte (or
+/// after 2 s without an answer): the QUIC stack lives in this process, not in the kernel, so
+/// a program that exits right after `shutdown` has still delivered its data (it fails with `BrokenPipe` if the peer stopped
 /// reading first). Dropping the stream finishes the sending half if it is not finished yet
 /// (without waiting), and tells the peer to stop sending (`STOP_SENDING`). A read fails when the
 /// peer resets the stream or the QUIC connection is lost (with `TimedOut` after the idle
@@ -98,7 +98,16 @@ impl AsyncWrite for QuicStream {
         if this.finishing.is_none() {
             std::task::ready!(AsyncWrite::poll_shutdown(Pin::new(&mut this.send), cx))
                 .map_err(timed_out)?;
-            this.finishing = Some(Box::pin(this.send.stopped()));
+            // Bounded: a peer that exits right after reading everything may never send its
+            // last acknowledgement, and waiting for it would hold this side until the idle
+            // timeout. After ACK_LINGER the data is taken as delivered, as TCP's shutdown
+            // takes it once the kernel has it.
+            let acknowledged = this.send.stopped();
+            this.finishing = Some(Box::pin(async move {
+                tokio::time::timeout(ACK_LINGER, acknowledged)
+                    .await
+                    .unwrap_or(Ok(None))
+            }));
         }
         let Some(finishing) = this.finishing.as_mut() else {
             unreachable!("set just above");
@@ -114,7 +123,10 @@ impl AsyncWrite for QuicStream {
     }
 }
 
-/// The future of `SendStream::stopped`.
+/// How long `shutdown` waits for the peer to acknowledge every byte.
+const ACK_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The future of `SendStream::stopped`, bounded by [`ACK_LINGER`].
 type Acknowledged =
     dyn Future<Output = Result<Option<quinn::VarInt>, quinn::StoppedError>> + Send + Sync;
 
