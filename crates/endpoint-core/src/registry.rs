@@ -203,6 +203,11 @@ impl Registry {
     /// [`Error::Parse`], [`Error::UnknownKind`] or [`Error::Option`], each naming the input.
     #[doc(alias = "serverFromString")]
     pub fn server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
+        self.parse_server(description)
+            .map_err(|e| e.without_secrets(&self.secret_option_names()))
+    }
+
+    fn parse_server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
         let plan = self.plan(Side::Server, description)?;
         let Builder::Server(parse) = plan.base.builder else {
             unreachable!("plan() only picks server kinds for the server side")
@@ -230,6 +235,23 @@ impl Registry {
     /// [`Error::Parse`], [`Error::UnknownKind`] or [`Error::Option`], each naming the input.
     #[doc(alias = "clientFromString")]
     pub fn client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
+        self.parse_client(description)
+            .map_err(|e| e.without_secrets(&self.secret_option_names()))
+    }
+
+    /// The names of every secret option of every kind: their values never appear in errors.
+    fn secret_option_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = (self.tables.kinds.iter())
+            .flat_map(|kind| kind.options.iter())
+            .filter(|option| option.secret)
+            .map(|option| option.name)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    fn parse_client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
         let plan = self.plan(Side::Client, description)?;
         let Builder::Client(parse) = plan.base.builder else {
             unreachable!("plan() only picks client kinds for the client side")

@@ -91,3 +91,26 @@ fn the_issues_example_keeps_its_token() {
     assert!(display.contains(r"Authorization\=***"), "{display}");
     assert!(!format!("{client:?}").contains("s3cr3t"));
 }
+
+/// A description that does not parse is quoted in its error: secret values are hidden there
+/// too (same length, so the caret still points at the bad byte), at any nesting depth.
+#[test]
+fn parse_errors_do_not_quote_secret_values() {
+    let registry = Registry::global();
+    let cases = [
+        r"socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=me:password=hunter2:bogus=1",
+        r"socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080\:password=hunter2\:user=me:bogus=1",
+        r"ws:example.com:80:headers=Authorization\: Bearer hunter2:pth=/",
+    ];
+    for description in cases {
+        let error = registry.client(description).expect_err("a bad option");
+        let shown = format!("{error} {error:?} {}", error.caret().unwrap_or_default());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let input = error.input().expect("parse errors name the input");
+        assert_eq!(
+            input.len(),
+            description.len(),
+            "positions stay right: {input}"
+        );
+    }
+}
