@@ -225,42 +225,6 @@ impl Error {
         }
     }
 
-    /// The same error with the values of the options named in `secrets` hidden from its
-    /// input (same length, so positions stay right) and from its other text: parse errors
-    /// quote the description, and a description may carry a password.
-    pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
-        let hide = |text: &mut String, hidden: &[String]| {
-            for value in hidden.iter().filter(|v| v.len() >= 3) {
-                *text = text.replace(value.as_str(), crate::description::MASK);
-            }
-        };
-        match &mut self {
-            Error::Parse {
-                input,
-                message,
-                suggestion,
-                ..
-            } => {
-                let (masked, hidden) = crate::description::mask_secret_values(input, secrets);
-                *input = masked;
-                hide(message, &hidden);
-                if let Some(s) = suggestion {
-                    hide(s, &hidden);
-                }
-            }
-            Error::UnknownKind { input, .. } => {
-                *input = crate::description::mask_secret_values(input, secrets).0;
-            }
-            Error::Option { input, reason, .. } => {
-                let (masked, hidden) = crate::description::mask_secret_values(input, secrets);
-                *input = masked;
-                hide(reason, &hidden);
-            }
-            _ => {}
-        }
-        self
-    }
-
     /// Two lines for a terminal: the input, then a caret under the bad byte.
     ///
     /// Returns `None` when the error has no position.

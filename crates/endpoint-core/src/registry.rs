@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::capped::{Capped, MAX_CONNECTIONS};
-use crate::description::{split, Args, FromOption, Value};
+use crate::description::{self, split, Args, FromOption, Value};
 use crate::egress::EgressPolicy;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::{Error, Result};
@@ -204,7 +204,7 @@ impl Registry {
     #[doc(alias = "serverFromString")]
     pub fn server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
         self.parse_server(description)
-            .map_err(|e| e.without_secrets(&self.secret_option_names()))
+            .map_err(|e| description::without_secrets(e, &self.secret_option_names()))
     }
 
     fn parse_server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
@@ -236,7 +236,7 @@ impl Registry {
     #[doc(alias = "clientFromString")]
     pub fn client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
         self.parse_client(description)
-            .map_err(|e| e.without_secrets(&self.secret_option_names()))
+            .map_err(|e| description::without_secrets(e, &self.secret_option_names()))
     }
 
     /// The names of every secret option of every kind: their values never appear in errors.

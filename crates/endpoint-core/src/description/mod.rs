@@ -13,7 +13,7 @@ mod value;
 
 pub use args::Args;
 pub use canonical::{Canonical, LayerCanonical};
-pub(crate) use secret::mask_secret_values;
+pub(crate) use secret::without_secrets;
 pub use secret::{secrets_revealed, shown, with_secrets, MASK};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use value::{

@@ -2,6 +2,8 @@
 
 use std::cell::Cell;
 
+use crate::error::Error;
+
 /// What a secret value prints as.
 pub const MASK: &str = "***";
 
@@ -87,6 +89,42 @@ pub(crate) fn mask_secret_values(input: &str, secrets: &[&str]) -> (String, Vec<
     // (a value ends at a ':'), so the text is still UTF-8.
     let masked = String::from_utf8(masked).unwrap_or_else(|_| "*".repeat(input.len()));
     (masked, hidden)
+}
+
+/// The same error with the values of the options named in `secrets` hidden from its
+/// input (same length, so positions stay right) and from its other text: parse errors
+/// quote the description, and a description may carry a password.
+pub(crate) fn without_secrets(mut error: Error, secrets: &[&str]) -> Error {
+    let hide = |text: &mut String, hidden: &[String]| {
+        for value in hidden.iter().filter(|v| v.len() >= 3) {
+            *text = text.replace(value.as_str(), MASK);
+        }
+    };
+    match &mut error {
+        Error::Parse {
+            input,
+            message,
+            suggestion,
+            ..
+        } => {
+            let (masked, hidden) = mask_secret_values(input, secrets);
+            *input = masked;
+            hide(message, &hidden);
+            if let Some(s) = suggestion {
+                hide(s, &hidden);
+            }
+        }
+        Error::UnknownKind { input, .. } => {
+            *input = mask_secret_values(input, secrets).0;
+        }
+        Error::Option { input, reason, .. } => {
+            let (masked, hidden) = mask_secret_values(input, secrets);
+            *input = masked;
+            hide(reason, &hidden);
+        }
+        _ => {}
+    }
+    error
 }
 
 #[cfg(test)]
