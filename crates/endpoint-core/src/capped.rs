@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::description::tree::Description;
 use crate::endpoint::ServerEndpoint;
 use crate::error::Result;
 use crate::future::BoxFuture;
@@ -29,11 +30,17 @@ impl ServerEndpoint for Capped {
             Ok(listener.with_max_connections(self.max))
         })
     }
+
+    fn description(&self) -> Description {
+        self.inner
+            .description()
+            .common(MAX_CONNECTIONS, self.max)
+    }
 }
 
 /// The inner description with `:maxConnections=N` after it.
 impl fmt::Display for Capped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{MAX_CONNECTIONS}={}", self.inner, self.max)
+        self.description().fmt(f)
     }
 }

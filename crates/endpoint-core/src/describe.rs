@@ -2,9 +2,8 @@
 //! This is what `endpoint describe --json` prints (through `serde`, behind the `serde`
 //! feature).
 
-use crate::description::{parse_integer, parse_mode, parse_seconds, Args};
+use crate::description::{parse_integer, parse_mode, parse_seconds, Description};
 use crate::error::Result;
-use crate::kind::Kind;
 use crate::option::OptionType;
 use crate::registry::Registry;
 use crate::side::Side;
@@ -75,90 +74,137 @@ pub struct Described {
 }
 
 impl Registry {
-    /// Parses `description`, builds the endpoint (no I/O), and describes its canonical form
-    /// with every option typed and defaults filled in.
+    /// Parses `description`, builds the endpoint (no I/O), and describes its
+    /// [`Description`] value with every option typed and defaults filled in; secret values
+    /// show as [`MASK`](crate::description::MASK).
     ///
     /// # Errors
     /// Whatever parsing the description gives.
     pub fn describe(&self, side: Side, description: &str) -> Result<Described> {
-        let canonical = match side {
-            Side::Server => self.server(description)?.to_string(),
-            Side::Client => self.client(description)?.to_string(),
-        };
-        let plan = self.plan(side, &canonical)?;
-        let layers = plan
-            .layers
-            .into_iter()
-            .map(|(kind, args)| {
-                Ok(DescribedLayer {
-                    kind: kind.name.to_owned(),
-                    options: self.options(kind, args)?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        let mut options = self.options(plan.base, plan.base_args)?;
-        if let Some(max) = plan.max_connections {
-            // Every server's option, shown after the base kind's own when it is set.
-            options.push((
-                "maxConnections".to_owned(),
-                OptionValue::Integer(max as u64),
-            ));
-        }
-        Ok(Described {
-            side,
-            kind: plan.base.name.to_owned(),
-            layers,
-            options,
-            canonical,
-        })
+        self.describe_text(side, description, false)
     }
 
-    fn options(&self, kind: &Kind, mut args: Args) -> Result<Vec<(String, OptionValue)>> {
+    /// [`describe`](Registry::describe) with secret values shown: for a person who asked
+    /// (`endpoint describe --show-secrets`), never for logs.
+    ///
+    /// # Errors
+    /// Whatever parsing the description gives.
+    pub fn describe_with_secrets(&self, side: Side, description: &str) -> Result<Described> {
+        self.describe_text(side, description, true)
+    }
+
+    fn describe_text(&self, side: Side, description: &str, whole: bool) -> Result<Described> {
+        let value = match side {
+            Side::Server => self.server(description)?.description(),
+            Side::Client => self.client(description)?.description(),
+        };
+        Ok(self.described(side, &value, whole))
+    }
+
+    /// Describes a description value (an endpoint's [`description`](crate::ClientEndpoint::description)):
+    /// each part's options typed by the [`OptionSpec`](crate::OptionSpec)s of the kind this
+    /// registry knows by that name, in declared order, defaults filled in; options of a kind
+    /// this registry does not know are listed as written, as text. Secrets show only when
+    /// `whole`.
+    pub fn described(&self, side: Side, description: &Description, whole: bool) -> Described {
+        let base = description.base();
+        let mut layers = Vec::new();
+        let mut part = description;
+        while let Some(inner) = part.inner() {
+            layers.push(DescribedLayer {
+                kind: part.kind().to_owned(),
+                options: self.typed_options(side, part, true, whole),
+            });
+            part = inner;
+        }
+        let mut options = self.typed_options(side, base, false, whole);
+        for (name, value) in description.common_options() {
+            // Every server's options (maxConnections=), after the base kind's own.
+            let text = value.render(whole);
+            let value = parse_integer(&text)
+                .map(OptionValue::Integer)
+                .unwrap_or(OptionValue::Text(text));
+            options.push((name.to_owned(), value));
+        }
+        Described {
+            side,
+            kind: base.kind().to_owned(),
+            layers,
+            options,
+            canonical: description.render(whole),
+        }
+    }
+
+    fn typed_options(
+        &self,
+        side: Side,
+        part: &Description,
+        layer: bool,
+        whole: bool,
+    ) -> Vec<(String, OptionValue)> {
+        let args: Vec<_> = part.args().collect();
+        let Some(kind) = self.find(part.kind(), side, layer) else {
+            let positional = args
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("arg{i}"), OptionValue::Text(v.render(whole))));
+            let keywords = part
+                .options()
+                .map(|(k, v)| (k.to_owned(), OptionValue::Text(v.render(whole))));
+            return positional.chain(keywords).collect();
+        };
         let mut out = Vec::new();
         for spec in kind.options {
-            let positional = kind
+            let given = kind
                 .positional
                 .iter()
                 .position(|p| *p == spec.name)
-                .and_then(|i| args.positionals().get(i).cloned());
-            let given = positional
-                .or_else(|| args.keyword(spec.name))
-                .map(|v| v.text);
+                .and_then(|i| args.get(i).copied())
+                .or_else(|| part.option_value(spec.name));
             if given.is_none() && spec.extension {
                 continue;
             }
-            let Some(text) = given.or(spec.default.map(str::to_owned)) else {
-                out.push((spec.name.to_owned(), OptionValue::Null));
-                continue;
-            };
-            let value = match spec.ty {
-                OptionType::Port | OptionType::Integer => parse_integer(&text)
-                    .map(OptionValue::Integer)
-                    .unwrap_or(OptionValue::Text(text)),
-                OptionType::Mode => parse_mode(&text)
-                    .map(|m| OptionValue::Integer(m.into()))
-                    .unwrap_or(OptionValue::Text(text)),
-                OptionType::Flag => OptionValue::Bool(text != "0"),
-                OptionType::Seconds => match parse_seconds(&text) {
-                    Ok(d) if d.subsec_nanos() == 0 => OptionValue::Integer(d.as_secs()),
-                    Ok(d) => OptionValue::Number(d.as_secs_f64()),
-                    Err(_) => OptionValue::Text(text),
+            let value = match given {
+                Some(value) => match (spec.ty, value.as_description()) {
+                    (OptionType::Description(inner_side), Some(inner)) => {
+                        OptionValue::Description(Box::new(self.described(inner_side, inner, whole)))
+                    }
+                    _ => typed(spec.ty, value.render(whole)),
                 },
-                OptionType::List => OptionValue::List(list_items(&text)),
-                OptionType::Integers => list_items(&text)
-                    .iter()
-                    .map(|item| parse_integer(item))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(OptionValue::Integers)
-                    .unwrap_or(OptionValue::Text(text)),
-                OptionType::Description(side) if !text.is_empty() => {
-                    OptionValue::Description(Box::new(self.describe(side, &text)?))
-                }
-                _ => OptionValue::Text(text),
+                None => match spec.default {
+                    Some(text) => typed(spec.ty, text.to_owned()),
+                    None => OptionValue::Null,
+                },
             };
             out.push((spec.name.to_owned(), value));
         }
-        Ok(out)
+        out
+    }
+}
+
+/// An option's text as the value its type says.
+fn typed(ty: OptionType, text: String) -> OptionValue {
+    match ty {
+        OptionType::Port | OptionType::Integer => parse_integer(&text)
+            .map(OptionValue::Integer)
+            .unwrap_or(OptionValue::Text(text)),
+        OptionType::Mode => parse_mode(&text)
+            .map(|m| OptionValue::Integer(m.into()))
+            .unwrap_or(OptionValue::Text(text)),
+        OptionType::Flag => OptionValue::Bool(text != "0"),
+        OptionType::Seconds => match parse_seconds(&text) {
+            Ok(d) if d.subsec_nanos() == 0 => OptionValue::Integer(d.as_secs()),
+            Ok(d) => OptionValue::Number(d.as_secs_f64()),
+            Err(_) => OptionValue::Text(text),
+        },
+        OptionType::List => OptionValue::List(list_items(&text)),
+        OptionType::Integers => list_items(&text)
+            .iter()
+            .map(|item| parse_integer(item))
+            .collect::<Result<Vec<_>, _>>()
+            .map(OptionValue::Integers)
+            .unwrap_or(OptionValue::Text(text)),
+        _ => OptionValue::Text(text),
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt::{Debug, Display};
 
 use crate::authority::Authority;
 use crate::connection::Connection;
+use crate::description::tree::Description;
 use crate::error::Result;
 use crate::future::BoxFuture;
 use crate::listener::Listener;
@@ -11,7 +12,8 @@ use crate::listener::Listener;
 /// Knows how to make one connection attempt.
 ///
 /// Construction (parsing a description) does no I/O; [`connect`](ClientEndpoint::connect)
-/// does it all. `Display` prints the endpoint's canonical description.
+/// does it all. The endpoint's identity is its [`description`](ClientEndpoint::description):
+/// a value to compare, classify and serialize; `Display` prints it masked, for people.
 #[doc(alias = "IStreamClientEndpoint")]
 pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// Makes one connection attempt.
@@ -23,6 +25,11 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Cancel safety
     /// Dropping the future cancels the attempt and closes every socket it opened.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>>;
+
+    /// The endpoint as a description value, every default written out: equal for endpoints
+    /// that mean the same thing, secrets included. Layers ask it what lies beneath them
+    /// (`description().base().kind()`) instead of reading text; `Display` renders it masked.
+    fn description(&self) -> Description;
 
     /// The host name (or address) and port this endpoint ultimately reaches, if it has one.
     ///
@@ -37,7 +44,8 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
 
 /// Knows how to start listening.
 ///
-/// `Display` prints the endpoint's canonical description.
+/// The endpoint's identity is its [`description`](ServerEndpoint::description); `Display`
+/// prints it masked.
 #[doc(alias = "IStreamServerEndpoint")]
 pub trait ServerEndpoint: Display + Debug + Send + Sync + 'static {
     /// Starts listening. When it returns, the socket is bound and accepting.
@@ -49,4 +57,7 @@ pub trait ServerEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Cancel safety
     /// Dropping the future before it completes closes anything it had bound.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>>;
+
+    /// The endpoint as a description value; see [`ClientEndpoint::description`].
+    fn description(&self) -> Description;
 }

@@ -20,9 +20,9 @@
 //! # Writing a kind
 //! A transport builds a [`Kind`] (name, summary, options, parser) and submits it with
 //! `endpoint_core::inventory::submit!`. Its parser reads an [`description::Args`] and returns
-//! an endpoint; the endpoint's `Display` writes its canonical description with
-//! [`description::Canonical`]. Server layers add a per-connection [`Upgrade`] to the inner
-//! [`Listener`].
+//! an endpoint; the endpoint's `description()` gives its [`description::Description`] value
+//! (its `Display` renders that, masked). Server layers add a per-connection [`Upgrade`] to
+//! the inner [`Listener`].
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -10,6 +10,7 @@ use tracing::error;
 
 use crate::address::Address;
 use crate::connection::Connection;
+use crate::description::tree::Description;
 use crate::endpoint::ServerEndpoint;
 use crate::error::Result;
 use crate::future::BoxFuture;
@@ -177,6 +178,7 @@ impl Listener {
 /// #     fn bind(&self) -> BoxFuture<'_, endpoint_core::Result<Listener>> {
 /// #         Box::pin(async move { Ok(Listener::new(Nothing(self.0), self)) })
 /// #     }
+/// #     fn description(&self) -> endpoint_core::description::Description { endpoint_core::description::Description::new(self.0) }
 /// # }
 /// let both = MergedServerEndpoint::new(vec![Arc::new(Nowhere("a")), Arc::new(Nowhere("b"))]);
 /// assert_eq!(both.to_string(), "a, b");
@@ -218,13 +220,7 @@ impl MergedServerEndpoint {
 
 impl fmt::Display for MergedServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, part) in self.parts.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            fmt::Display::fmt(part, f)?;
-        }
-        Ok(())
+        self.description().fmt(f)
     }
 }
 
@@ -248,6 +244,11 @@ impl ServerEndpoint for MergedServerEndpoint {
             }
             Ok(Listener::merge(self.bind_each().await?))
         })
+    }
+
+    /// Every part's description, in order.
+    fn description(&self) -> Description {
+        Description::merged(self.parts.iter().map(|p| p.description()))
     }
 }
 

@@ -63,9 +63,11 @@ pub struct OptionSpec {
     /// True for options Twisted does not have; these are left out of canonical text and
     /// `describe` output while they hold their default.
     pub extension: bool,
-    /// True for values that must not be shown (credentials, header values): `Display`,
-    /// `Debug`, `describe` and logs print `***` for them unless the caller asks for them
-    /// with [`with_secrets`](crate::description::with_secrets).
+    /// True for values that must not be shown (credentials, header values): an endpoint's
+    /// [`Description`](crate::description::Description) holds them as
+    /// [`Secret`](crate::description::Secret)s, so `Display`, `Debug`, `describe` and logs
+    /// print `***` for them; only [`Description::unmasked`](crate::description::Description::unmasked)
+    /// (and serde) write them whole. Parse errors never quote them.
     pub secret: bool,
 }
 

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use crate::authority::Authority;
 use crate::connection::Connection;
+use crate::description::tree::Description;
 use crate::endpoint::ClientEndpoint;
 use crate::error::{Error, Result};
 use crate::future::BoxFuture;
@@ -89,6 +90,12 @@ impl ClientEndpoint for Retrying {
     ///
     /// # Cancel safety
     /// Dropping the future cancels the running attempt, which closes its sockets.
+    /// The inner endpoint's: retrying is a policy of the program, not part of where it
+    /// connects.
+    fn description(&self) -> Description {
+        self.inner.description()
+    }
+
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
             let deadline = Instant::now() + self.policy.give_up_after;

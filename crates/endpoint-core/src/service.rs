@@ -42,6 +42,7 @@ type Handler = Arc<dyn Fn(Connection) -> BoxFuture<'static, ()> + Send + Sync>;
 /// # }
 /// # impl ServerEndpoint for Nowhere {
 /// #     fn bind(&self) -> BoxFuture<'_, endpoint_core::Result<Listener>> { Box::pin(async move { Ok(Listener::new(Nothing, self)) }) }
+/// #     fn description(&self) -> endpoint_core::description::Description { endpoint_core::description::Description::new("nowhere") }
 /// # }
 /// // With a transport linked: Service::from_description("tcp:8080", handler)?
 /// let mut service = Service::new(std::sync::Arc::new(Nowhere), |_connection: Connection| async {});

@@ -1,17 +1,26 @@
-//! Descriptions as plain values: parse with `FromStr`, print with `Display`, and (with the
-//! `serde` feature) load from configuration files as strings.
+//! Descriptions as plain values: parse with `FromStr`, compare and hash by their
+//! [`Description`] (secrets included), print masked with `Display`, and (with the `serde`
+//! feature) load from and save to configuration files as their whole text.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::description::tree::Description;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::Error;
 use crate::registry::Registry;
 
 /// A parsed server description: what a configuration field such as `listen = "tcp:8080"`
-/// holds. Parsing uses every kind linked into the program ([`Registry::global`]); `Display`
-/// prints the canonical description.
+/// holds. Parsing uses every kind linked into the program ([`Registry::global`]).
+///
+/// Two are equal (and hash alike) when their [`Description`] values are: every default
+/// written out, secrets compared, so `tcp:8080` equals `tcp:8080:backlog=50` and two
+/// descriptions differing only in a password differ. `Display` and `Debug` print the
+/// canonical text with secrets masked (for logs); with the `serde` feature the *whole* text is
+/// written, secrets included, so a saved configuration loads back to the same endpoint —
+/// keep serialized configurations as private as the secrets in them, and log with `Display`.
 ///
 /// # Examples
 /// ```
@@ -20,12 +29,12 @@ use crate::registry::Registry;
 /// let error = "tpc:8080".parse::<ServerDescription>().unwrap_err();
 /// assert!(error.to_string().contains("\"tpc:8080\""));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerDescription(Arc<dyn ServerEndpoint>);
 
 /// A parsed client description (`connect = "tls:example.com:443"`); see
 /// [`ServerDescription`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ClientDescription(Arc<dyn ClientEndpoint>);
 
 impl ServerDescription {
@@ -43,6 +52,11 @@ impl ServerDescription {
     /// Gives the endpoint back.
     pub fn into_endpoint(self) -> Arc<dyn ServerEndpoint> {
         self.0
+    }
+
+    /// The endpoint's description value.
+    pub fn description(&self) -> Description {
+        self.0.description()
     }
 }
 
@@ -62,6 +76,11 @@ impl ClientDescription {
     pub fn into_endpoint(self) -> Arc<dyn ClientEndpoint> {
         self.0
     }
+
+    /// The endpoint's description value.
+    pub fn description(&self) -> Description {
+        self.0.description()
+    }
 }
 
 impl FromStr for ServerDescription {
@@ -80,31 +99,43 @@ impl FromStr for ClientDescription {
     }
 }
 
-impl fmt::Display for ServerDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
+macro_rules! by_value {
+    ($type:ty) => {
+        /// The canonical text, secrets masked.
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.description(), f)
+            }
+        }
+
+        /// The canonical text, secrets masked.
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($type))
+                    .field(&self.0.description().to_string())
+                    .finish()
+            }
+        }
+
+        impl PartialEq for $type {
+            /// Equal when their description values are, secrets included.
+            fn eq(&self, other: &Self) -> bool {
+                self.0.description() == other.0.description()
+            }
+        }
+
+        impl Eq for $type {}
+
+        impl Hash for $type {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.0.description().hash(state);
+            }
+        }
+    };
 }
 
-impl fmt::Display for ClientDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl PartialEq for ServerDescription {
-    /// Equal when their canonical descriptions are.
-    fn eq(&self, other: &Self) -> bool {
-        self.to_string() == other.to_string()
-    }
-}
-
-impl PartialEq for ClientDescription {
-    /// Equal when their canonical descriptions are.
-    fn eq(&self, other: &Self) -> bool {
-        self.to_string() == other.to_string()
-    }
-}
+by_value!(ServerDescription);
+by_value!(ClientDescription);
 
 #[cfg(feature = "serde")]
 mod serde_impls {
@@ -114,9 +145,10 @@ mod serde_impls {
         ($type:ty) => {
             #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
             impl serde::Serialize for $type {
-                /// Serializes as the canonical description.
+                /// Serializes as the whole canonical description, secrets included, so it
+                /// deserializes to an equal value.
                 fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                    s.collect_str(self)
+                    s.collect_str(&self.description().unmasked())
                 }
             }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{Args, Description};
 use endpoint_core::{
     BoxFuture, Builder, ClientEndpoint, Connection, Error, Kind, OptionSpec, OptionType, Registry,
     Result, Side, UrlForm,
@@ -12,17 +12,21 @@ use endpoint_core::{
 
 /// A client endpoint that only remembers its description.
 #[derive(Debug)]
-struct Recorded(String);
+struct Recorded(Description);
 
 impl fmt::Display for Recorded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
 impl ClientEndpoint for Recorded {
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async { Err(Error::other("test kinds do not connect")) })
+    }
+
+    fn description(&self) -> Description {
+        self.0.clone()
     }
 }
 
@@ -40,10 +44,9 @@ fn base(mut args: Args) -> Result<Arc<dyn ClientEndpoint>> {
     let path: String = args.get_param("path", 0)?;
     let timeout = args.get("timeout")?;
     args.finish()?;
-    let text = Canonical::new("pipe")
+    let text = Description::new("pipe")
         .arg(&path)
-        .seconds("timeout", timeout)
-        .to_string();
+        .seconds("timeout", timeout);
     Ok(Arc::new(Recorded(text)))
 }
 
@@ -51,10 +54,9 @@ fn layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn Clien
     let hostname: Option<String> = args.get_optional("hostname")?;
     let timeout = args.get("timeout")?;
     args.finish()?;
-    let text = Canonical::layer("wrap", &inner)
+    let text = Description::layer("wrap", inner.description())
         .option_some("hostname", hostname)
-        .seconds("timeout", timeout)
-        .to_string();
+        .seconds("timeout", timeout);
     Ok(Arc::new(Recorded(text)))
 }
 
@@ -62,10 +64,9 @@ fn outer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn Clien
     let timeout = args.keyword("timeout").map(|v| v.text);
     let hostname = args.keyword("hostname").map(|v| v.text);
     args.finish()?;
-    let text = Canonical::layer("outer", &inner)
+    let text = Description::layer("outer", inner.description())
         .option_some("hostname", hostname)
-        .option_some("timeout", timeout)
-        .to_string();
+        .option_some("timeout", timeout);
     Ok(Arc::new(Recorded(text)))
 }
 
@@ -276,9 +277,7 @@ fn a_keyword_the_base_has_by_position_goes_to_the_layer() -> Result<()> {
         let path = args.keyword("path").map(|v| v.text);
         args.finish()?;
         Ok(Arc::new(Recorded(
-            Canonical::layer("web", &inner)
-                .option_some("path", path)
-                .to_string(),
+            Description::layer("web", inner.description()).option_some("path", path),
         )))
     }
     let mut r = registry();

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description};
 use endpoint_core::{
     Address, BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade,
 };
@@ -127,20 +127,7 @@ impl HaproxyServerEndpoint {
 
 impl fmt::Display for HaproxyServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.settings;
-        Canonical::layer("haproxy", &self.inner)
-            .seconds("timeout", s.timeout)
-            .option_some(
-                "trusted",
-                s.trusted.as_ref().map(|list| {
-                    list.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(",")
-                }),
-            )
-            .option("version", s.versions)
-            .fmt(f)
+        self.description().fmt(f)
     }
 }
 
@@ -159,6 +146,22 @@ impl ServerEndpoint for HaproxyServerEndpoint {
                 .with_upgrade(Arc::new(HeaderUpgrade(Arc::clone(&self.settings))))
                 .with_description(self))
         })
+    }
+
+    fn description(&self) -> Description {
+        let s = &self.settings;
+        Description::layer("haproxy", self.inner.description())
+            .seconds("timeout", s.timeout)
+            .option_some(
+                "trusted",
+                s.trusted.as_ref().map(|list| {
+                    list.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }),
+            )
+            .option("version", s.versions)
     }
 }
 

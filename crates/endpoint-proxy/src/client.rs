@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, shown, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description, Secret};
 use endpoint_core::{
     Address, Authority, BoxFuture, ClientEndpoint, Connection, EgressPolicy, Error, Result,
 };
@@ -231,15 +231,16 @@ impl Common {
         }
     }
 
-    /// Writes the shared options, in the spec's order, around `extra` (socks5's `resolve`).
-    fn canonical(&self, layer: &str, resolve: Option<Resolve>) -> String {
-        Canonical::layer(layer, &self.target)
-            .option("proxy", &self.proxy)
-            .option_some("user", self.user.as_deref().map(shown))
-            .option_some("password", self.password.as_deref().map(shown))
+    /// The layer's description: the shared options, in the spec's order, around `extra`
+    /// (socks5's `resolve`); the proxy as a nested value, the credentials as secrets.
+    fn description(&self, layer: &str, resolve: Option<Resolve>) -> Description {
+        let secret = |value: &Option<String>| value.as_deref().map(Secret::new);
+        Description::layer(layer, self.target.description())
+            .nested("proxy", self.proxy.description())
+            .secret_some("user", secret(&self.user).as_ref())
+            .secret_some("password", secret(&self.password).as_ref())
             .option_some("resolve", resolve.map(Resolve::as_str))
             .seconds("handshakeTimeout", self.handshake_timeout)
-            .to_string()
     }
 }
 
@@ -278,11 +279,12 @@ fn default_handshake_timeout() -> Duration {
 /// silently skipped, and is refused.
 fn target_of(args: &Args, inner: &dyn ClientEndpoint) -> Result<Authority> {
     let layer = args.kind().to_owned();
-    let authority = inner.authority().filter(|_| {
-        // The one place a layer reads its inner description: to check its kind, which the
-        // trait does not report (see ARCHITECTURE.md, "Proxy layers").
-        inner.to_string().starts_with("tcp:")
-    });
+    // The inner description value says what kind it is: only a bare tcp: client names a
+    // target without being connected itself.
+    let inner_kind = inner.description();
+    let authority = inner
+        .authority()
+        .filter(|_| inner_kind.kind() == "tcp" && inner_kind.inner().is_none());
     authority.ok_or_else(|| {
         args.invalid(
             "target",
@@ -502,11 +504,15 @@ impl ClientEndpoint for Socks5ClientEndpoint {
     fn authority(&self) -> Option<Authority> {
         Some(self.common.authority.clone())
     }
+
+    fn description(&self) -> Description {
+        self.common.description("socks5", Some(self.resolve))
+    }
 }
 
 impl fmt::Display for Socks5ClientEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.common.canonical("socks5", Some(self.resolve)))
+        self.description().fmt(f)
     }
 }
 
@@ -622,11 +628,15 @@ impl ClientEndpoint for HttpConnectClientEndpoint {
     fn authority(&self) -> Option<Authority> {
         Some(self.common.authority.clone())
     }
+
+    fn description(&self) -> Description {
+        self.common.description("httpconnect", None)
+    }
 }
 
 impl fmt::Display for HttpConnectClientEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.common.canonical("httpconnect", None))
+        self.description().fmt(f)
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description};
 use endpoint_core::{
     Authority, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, EgressPolicy, Error, Result,
 };
@@ -403,12 +403,10 @@ impl ClientEndpoint for QuicClientEndpoint {
     fn authority(&self) -> Option<Authority> {
         Some(Authority::new(self.host.as_str(), self.port))
     }
-}
 
-impl fmt::Display for QuicClientEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn description(&self) -> Description {
         let s = &self.settings;
-        Canonical::new("quic")
+        Description::new("quic")
             .arg(&self.host)
             .arg(self.port)
             .option_some("hostname", self.hostname.as_ref())
@@ -418,7 +416,12 @@ impl fmt::Display for QuicClientEndpoint {
             .option("alpn", s.alpn.join(","))
             .seconds("idleTimeout", self.idle_timeout)
             .seconds("timeout", self.timeout)
-            .fmt(f)
+    }
+}
+
+impl fmt::Display for QuicClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.description().fmt(f)
     }
 }
 
@@ -431,8 +434,8 @@ impl fmt::Debug for QuicClientEndpoint {
 }
 
 impl PartialEq for QuicClientEndpoint {
-    /// Equal when their canonical descriptions are.
+    /// Equal when their description values are (secrets and inner endpoints included).
     fn eq(&self, other: &Self) -> bool {
-        self.to_string() == other.to_string()
+        self.description() == other.description()
     }
 }

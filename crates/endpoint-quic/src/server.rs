@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
@@ -208,6 +208,19 @@ impl ServerEndpoint for QuicServerEndpoint {
             Ok(Listener::new(accept, self))
         })
     }
+
+    fn description(&self) -> Description {
+        let s = &self.settings;
+        Description::new("quic")
+            .arg(self.port)
+            .option("interface", &self.interface)
+            .option("certificate", s.certificate.display())
+            .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
+            .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
+            .option("alpn", s.alpn.join(","))
+            .seconds("idleTimeout", self.idle_timeout)
+            .option("maxStreams", self.max_streams)
+    }
 }
 
 /// Accepts QUIC connections, each served by its own task; ends when the listener is dropped.
@@ -302,16 +315,6 @@ fn canonical(address: SocketAddr) -> SocketAddr {
 
 impl fmt::Display for QuicServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = &self.settings;
-        Canonical::new("quic")
-            .arg(self.port)
-            .option("interface", &self.interface)
-            .option("certificate", s.certificate.display())
-            .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
-            .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
-            .option("alpn", s.alpn.join(","))
-            .seconds("idleTimeout", self.idle_timeout)
-            .option("maxStreams", self.max_streams)
-            .fmt(f)
+        self.description().fmt(f)
     }
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description};
 use endpoint_core::{
     Authority, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, EgressPolicy, Error, Result,
 };
@@ -259,10 +259,8 @@ impl ClientEndpoint for TcpClientEndpoint {
     fn authority(&self) -> Option<Authority> {
         Some(Authority::new(self.host.as_str(), self.port))
     }
-}
 
-impl fmt::Display for TcpClientEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn description(&self) -> Description {
         let bind = self.bind_address.map(|a| {
             if a.port() == 0 {
                 a.ip().to_string()
@@ -270,13 +268,19 @@ impl fmt::Display for TcpClientEndpoint {
                 a.to_string()
             }
         });
-        let text = Canonical::new("tcp")
+        let text = Description::new("tcp")
             .arg(&self.host)
             .arg(self.port)
             .seconds("timeout", self.timeout)
             .option_some("bindAddress", bind)
             .option_some("nodelay", (!self.nodelay).then_some(0));
-        self.socket.write(text).fmt(f)
+        self.socket.write(text)
+    }
+}
+
+impl fmt::Display for TcpClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.description().fmt(f)
     }
 }
 

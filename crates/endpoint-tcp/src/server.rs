@@ -5,7 +5,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::task::{Context, Poll};
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
@@ -209,16 +209,14 @@ impl ServerEndpoint for TcpServerEndpoint {
             Ok(Listener::new(accept, self))
         })
     }
-}
 
-impl fmt::Display for TcpServerEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn description(&self) -> Description {
         let text = match self.family {
-            TcpFamily::Tcp => Canonical::new("tcp")
+            TcpFamily::Tcp => Description::new("tcp")
                 .arg(self.port)
                 .option("interface", &self.interface)
                 .option("backlog", self.backlog),
-            TcpFamily::Tcp6 => Canonical::new("tcp6")
+            TcpFamily::Tcp6 => Description::new("tcp6")
                 .arg(self.port)
                 .option("backlog", self.backlog)
                 .option("interface", &self.interface),
@@ -233,7 +231,13 @@ impl fmt::Display for TcpServerEndpoint {
         } else {
             text.flag("nodelay", false)
         };
-        self.socket.write(text).fmt(f)
+        self.socket.write(text)
+    }
+}
+
+impl fmt::Display for TcpServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.description().fmt(f)
     }
 }
 

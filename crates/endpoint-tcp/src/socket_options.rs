@@ -8,7 +8,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use endpoint_core::description::{parse_integer, parse_seconds, Args, Canonical};
+use endpoint_core::description::{parse_integer, parse_seconds, Args, Description};
 use endpoint_core::Result;
 use socket2::{Socket, TcpKeepalive};
 
@@ -239,7 +239,7 @@ impl SocketOptions {
     }
 
     /// Appends the options that are set to canonical text, in the order of their specs.
-    pub fn write(&self, text: Canonical) -> Canonical {
+    pub fn write(&self, text: Description) -> Description {
         let text = text
             .option_some("keepalive", self.keepalive)
             .option_some("rcvbuf", self.rcvbuf)

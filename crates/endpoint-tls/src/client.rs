@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical};
+use endpoint_core::description::{Args, Description};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
 use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
 use rustls::client::danger::ServerCertVerifier;
@@ -158,7 +158,6 @@ fn tls_error(message: &str, e: rustls::Error) -> Error {
 enum Form {
     /// `ssl:HOST:PORT:...` (Twisted's `SSL4ClientEndpoint`).
     Ssl {
-        tcp: String,
         cert_key: Option<String>,
         private_key: Option<String>,
         ca_certs_dir: Option<String>,
@@ -174,7 +173,8 @@ enum Form {
         certificate: Option<String>,
         private_key: Option<String>,
         trust_roots: Option<String>,
-        endpoint: Option<String>,
+        /// True when `endpoint=` named the inner endpoint (written back as a nested value).
+        endpoint: bool,
         socket: SocketOptions,
         pins: Vec<SpkiPin>,
     },
@@ -271,7 +271,6 @@ impl TlsClientEndpoint {
             ("privateKey", private_key.clone()),
         ];
         let form = Form::Ssl {
-            tcp: tcp.to_string(),
             cert_key,
             private_key,
             ca_certs_dir,
@@ -365,7 +364,7 @@ impl TlsClientEndpoint {
             certificate,
             private_key,
             trust_roots,
-            endpoint: endpoint.map(|_| inner.to_string()),
+            endpoint: endpoint.is_some(),
             socket,
             pins,
         };
@@ -527,31 +526,24 @@ impl ClientEndpoint for TlsClientEndpoint {
         let port = self.inner.authority().map_or(443, |a| a.port());
         Some(Authority::new(self.settings.hostname.as_str(), port))
     }
-}
 
-impl fmt::Display for TlsClientEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn description(&self) -> Description {
         match &self.form {
             Form::Ssl {
-                tcp,
                 cert_key,
                 private_key,
                 ca_certs_dir,
                 hostname,
                 pins,
-            } => {
-                let rest = tcp.strip_prefix("tcp").unwrap_or(tcp);
-                write!(
-                    f,
-                    "ssl{rest}{}",
-                    Canonical::new("")
-                        .option_some("certKey", cert_key.as_ref())
-                        .option_some("privateKey", private_key.as_ref())
-                        .option_some("caCertsDir", ca_certs_dir.as_ref())
-                        .option_some("hostname", hostname.as_ref())
-                        .option_some("pin", pin::join(pins))
-                )
-            }
+            } => self
+                .inner
+                .description()
+                .renamed("ssl")
+                .option_some("certKey", cert_key.as_ref())
+                .option_some("privateKey", private_key.as_ref())
+                .option_some("caCertsDir", ca_certs_dir.as_ref())
+                .option_some("hostname", hostname.as_ref())
+                .option_some("pin", pin::join(pins)),
             Form::Tls {
                 host,
                 port,
@@ -563,30 +555,37 @@ impl fmt::Display for TlsClientEndpoint {
                 endpoint,
                 socket,
                 pins,
-            } => socket
-                .write(
-                    Canonical::new("tls")
-                        .arg(host)
-                        .arg(port)
-                        .seconds("timeout", *timeout)
-                        .option_some("bindAddress", bind.as_ref())
-                        .option_some("certificate", certificate.as_ref())
-                        .option_some("privateKey", private_key.as_ref())
-                        .option_some("trustRoots", trust_roots.as_ref())
-                        .option_some("endpoint", endpoint.as_ref())
-                        .option_some("pin", pin::join(pins)),
-                )
-                .fmt(f),
-            Form::Layer(s) => Canonical::layer("tls", &self.inner)
+            } => {
+                let text = Description::new("tls")
+                    .arg(host)
+                    .arg(port)
+                    .seconds("timeout", *timeout)
+                    .option_some("bindAddress", bind.as_ref())
+                    .option_some("certificate", certificate.as_ref())
+                    .option_some("privateKey", private_key.as_ref())
+                    .option_some("trustRoots", trust_roots.as_ref());
+                let text = if *endpoint {
+                    text.nested("endpoint", self.inner.description())
+                } else {
+                    text
+                };
+                socket.write(text.option_some("pin", pin::join(pins)))
+            }
+            Form::Layer(s) => Description::layer("tls", self.inner.description())
                 .option("hostname", &s.hostname)
                 .option_some("trustRoots", s.trust_roots.as_ref().map(|p| p.display()))
                 .option_some("pin", pin::join(&s.pins))
                 .option_some("certificate", s.certificate.as_ref().map(|p| p.display()))
                 .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
                 .option_some("alpn", (!s.alpn.is_empty()).then(|| s.alpn.join(",")))
-                .seconds("handshakeTimeout", s.handshake_timeout)
-                .fmt(f),
+                .seconds("handshakeTimeout", s.handshake_timeout),
         }
+    }
+}
+
+impl fmt::Display for TlsClientEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.description().fmt(f)
     }
 }
 
@@ -600,8 +599,8 @@ impl fmt::Debug for TlsClientEndpoint {
 }
 
 impl PartialEq for TlsClientEndpoint {
-    /// Equal when their canonical descriptions are.
+    /// Equal when their description values are (secrets and inner endpoints included).
     fn eq(&self, other: &Self) -> bool {
-        self.form == other.form && self.inner.to_string() == other.inner.to_string()
+        self.description() == other.description()
     }
 }

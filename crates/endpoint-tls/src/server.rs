@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical, FromOption};
+use endpoint_core::description::{Args, Description, FromOption};
 use endpoint_core::{
     BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, TlsProblem, Upgrade,
 };
@@ -405,10 +405,8 @@ impl ServerEndpoint for TlsServerEndpoint {
                 .with_description(self))
         })
     }
-}
 
-impl fmt::Display for TlsServerEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn description(&self) -> Description {
         let timeout = |t: Duration| {
             (t != default_handshake_timeout())
                 .then(|| endpoint_core::description::format_seconds(t))
@@ -427,7 +425,7 @@ impl fmt::Display for TlsServerEndpoint {
                 socket,
             } => socket
                 .write(
-                    Canonical::new("ssl")
+                    Description::new("ssl")
                         .arg(port)
                         .option("privateKey", private_key)
                         .option("certKey", cert_key)
@@ -437,8 +435,7 @@ impl fmt::Display for TlsServerEndpoint {
                         .option_some("extraCertChain", extra_chain.as_ref())
                         .option_some("dhParameters", dh_parameters.as_ref())
                         .option_some("handshakeTimeout", timeout(*handshake_timeout)),
-                )
-                .fmt(f),
+                ),
             Form::Directory {
                 path,
                 port,
@@ -448,15 +445,14 @@ impl fmt::Display for TlsServerEndpoint {
                 socket,
             } => socket
                 .write(
-                    Canonical::new("tls")
+                    Description::new("tls")
                         .arg(path)
                         .option("port", port)
                         .option("backlog", backlog)
                         .option("interface", interface)
                         .option_some("handshakeTimeout", timeout(*handshake_timeout)),
-                )
-                .fmt(f),
-            Form::Layer(s) => Canonical::layer("tls", &self.inner)
+                ),
+            Form::Layer(s) => Description::layer("tls", self.inner.description())
                 .option("certificate", s.certificate.display())
                 .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))
                 .option_some(
@@ -465,9 +461,14 @@ impl fmt::Display for TlsServerEndpoint {
                 )
                 .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
                 .option_some("alpn", (!s.alpn.is_empty()).then(|| s.alpn.join(",")))
-                .seconds("handshakeTimeout", s.handshake_timeout)
-                .fmt(f),
+                .seconds("handshakeTimeout", s.handshake_timeout),
         }
+    }
+}
+
+impl fmt::Display for TlsServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.description().fmt(f)
     }
 }
 
@@ -480,8 +481,8 @@ impl fmt::Debug for TlsServerEndpoint {
 }
 
 impl PartialEq for TlsServerEndpoint {
-    /// Equal when their canonical descriptions are.
+    /// Equal when their description values are (secrets and inner endpoints included).
     fn eq(&self, other: &Self) -> bool {
-        self.form == other.form && self.inner.to_string() == other.inner.to_string()
+        self.description() == other.description()
     }
 }

@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{declared_default, Args, Description};
 use endpoint_core::{
     Address, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result, UnixAddress,
 };
@@ -190,11 +190,7 @@ impl UnixClientEndpoint {
 
 impl fmt::Display for UnixClientEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = Canonical::new("unix")
-            .arg(path::display(&self.address))
-            .seconds("timeout", self.timeout)
-            .flag("lockfile", self.lockfile);
-        fmt::Display::fmt(&text, f)
+        self.description().fmt(f)
     }
 }
 
@@ -211,6 +207,13 @@ impl ClientEndpoint for UnixClientEndpoint {
     /// Dropping the future closes the socket it was connecting.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(self.connect_now())
+    }
+
+    fn description(&self) -> Description {
+        Description::new("unix")
+            .arg(path::display(&self.address))
+            .seconds("timeout", self.timeout)
+            .flag("lockfile", self.lockfile)
     }
 }
 

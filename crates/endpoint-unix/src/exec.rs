@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::process::{ExitStatus, Stdio};
 use std::task::{Context, Poll};
 
-use endpoint_core::description::{Args, Canonical, FromOption};
+use endpoint_core::description::{Args, Description, FromOption};
 use endpoint_core::{
     Address, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Result,
 };
@@ -93,7 +93,7 @@ impl Eq for ChildProcess {}
 /// `cat` finishes and its output ends. The child is always reaped: a background task waits
 /// for it. Dropping the connection first kills it (`SIGKILL`) and then reaps it.
 ///
-/// Canonical form: `exec:PROGRAM:ARG...:stderr=inherit` (plus `cwd=` when given).
+/// Description form: `exec:PROGRAM:ARG...:stderr=inherit` (plus `cwd=` when given).
 ///
 /// # Examples
 /// ```
@@ -236,15 +236,7 @@ impl ExecClientEndpoint {
 
 impl fmt::Display for ExecClientEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = Canonical::new("exec");
-        for arg in &self.argv {
-            text = text.arg(arg);
-        }
-        let text = text.option("stderr", self.stderr.name()).option_some(
-            "cwd",
-            self.cwd.as_ref().map(|d| d.to_string_lossy().into_owned()),
-        );
-        fmt::Display::fmt(&text, f)
+        self.description().fmt(f)
     }
 }
 
@@ -259,6 +251,17 @@ impl ClientEndpoint for ExecClientEndpoint {
     /// returned connection.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(self.spawn())
+    }
+
+    fn description(&self) -> Description {
+        let mut text = Description::new("exec");
+        for arg in &self.argv {
+            text = text.arg(arg);
+        }
+        text.option("stderr", self.stderr.name()).option_some(
+            "cwd",
+            self.cwd.as_ref().map(|d| d.to_string_lossy().into_owned()),
+        )
     }
 }
 

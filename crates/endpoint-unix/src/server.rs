@@ -7,7 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::task::{ready, Context, Poll};
 
-use endpoint_core::description::{declared_default, Args, Canonical, Mode};
+use endpoint_core::description::{declared_default, Args, Description, Mode};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
     ServerEndpoint, UnixAddress,
@@ -265,14 +265,7 @@ fn remove_stale_socket(file: &Path, pid: i32) {
 
 impl fmt::Display for UnixServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = Canonical::new("unix")
-            .arg(path::display(&self.address))
-            .option_some("mode", self.mode.map(|m| format!("{m:o}")))
-            .option("backlog", self.backlog)
-            .flag("lockfile", self.lockfile)
-            .option_some("owner", self.owner.as_ref())
-            .option_some("group", self.group.as_ref());
-        fmt::Display::fmt(&text, f)
+        self.description().fmt(f)
     }
 }
 
@@ -292,6 +285,16 @@ impl ServerEndpoint for UnixServerEndpoint {
     /// nothing.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move { self.listen_now() })
+    }
+
+    fn description(&self) -> Description {
+        Description::new("unix")
+            .arg(path::display(&self.address))
+            .option_some("mode", self.mode.map(|m| format!("{m:o}")))
+            .option("backlog", self.backlog)
+            .flag("lockfile", self.lockfile)
+            .option_some("owner", self.owner.as_ref())
+            .option_some("group", self.group.as_ref())
     }
 }
 

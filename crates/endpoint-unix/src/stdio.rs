@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{ready, Context, Poll};
 
-use endpoint_core::description::Args;
+use endpoint_core::description::{Args, Description};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
@@ -58,7 +58,7 @@ impl StdioServerEndpoint {
 
 impl fmt::Display for StdioServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("stdio")
+        self.description().fmt(f)
     }
 }
 
@@ -85,6 +85,10 @@ impl ServerEndpoint for StdioServerEndpoint {
             }
             Ok(Listener::new(StdioAccept { handed_out: false }, self))
         })
+    }
+
+    fn description(&self) -> Description {
+        Description::new("stdio")
     }
 }
 

@@ -5,7 +5,7 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::task::{ready, Context, Poll};
 
-use endpoint_core::description::{Args, Canonical, FromOption};
+use endpoint_core::description::{Args, Description, FromOption};
 use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result, ServerEndpoint,
 };
@@ -470,13 +470,7 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
 
 impl fmt::Display for SystemdServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = Canonical::new("systemd").option_some("domain", self.domain);
-        let text = match &self.selector {
-            Selector::Index(i) => text.option("index", i),
-            Selector::Name(n) => text.option("name", n),
-            Selector::All => text.option("name", "*"),
-        };
-        fmt::Display::fmt(&text, f)
+        self.description().fmt(f)
     }
 }
 
@@ -493,6 +487,15 @@ impl ServerEndpoint for SystemdServerEndpoint {
     /// The work happens in one step when first polled.
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move { self.listen_now() })
+    }
+
+    fn description(&self) -> Description {
+        let text = Description::new("systemd").option_some("domain", self.domain);
+        match &self.selector {
+            Selector::Index(i) => text.option("index", i),
+            Selector::Name(n) => text.option("name", n),
+            Selector::All => text.option("name", "*"),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::http::Request;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tracing::debug;
 
-use endpoint_core::description::Canonical;
+use endpoint_core::description::Description;
 use endpoint_core::{
     Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side, WsProblem,
 };
@@ -159,6 +159,21 @@ impl ClientEndpoint for WsClientEndpoint {
     fn authority(&self) -> Option<Authority> {
         self.inner.authority()
     }
+
+    fn description(&self) -> Description {
+        let o = &self.options;
+        let headers = (!o.headers.is_empty()).then(|| format_headers(&o.headers));
+        Description::layer("ws", self.inner.description())
+            .option("path", &o.path)
+            .option_some("host", o.host.as_ref())
+            .option_some("subprotocols", format_list(&o.subprotocols))
+            .option_some("origin", o.origin.as_ref())
+            .option_text_some("headers", headers)
+            .option("maxMessageSize", o.max_message_size)
+            .option("maxFrameSize", o.max_frame_size)
+            .seconds("handshakeTimeout", o.handshake_timeout)
+            .seconds("pingInterval", o.ping_interval)
+    }
 }
 
 impl WsClientEndpoint {
@@ -230,19 +245,7 @@ impl WsClientEndpoint {
 
 impl fmt::Display for WsClientEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.options;
-        let headers = (!o.headers.is_empty()).then(|| format_headers(&o.headers));
-        Canonical::layer("ws", &self.inner)
-            .option("path", &o.path)
-            .option_some("host", o.host.as_ref())
-            .option_some("subprotocols", format_list(&o.subprotocols))
-            .option_some("origin", o.origin.as_ref())
-            .option_some("headers", headers)
-            .option("maxMessageSize", o.max_message_size)
-            .option("maxFrameSize", o.max_frame_size)
-            .seconds("handshakeTimeout", o.handshake_timeout)
-            .seconds("pingInterval", o.ping_interval)
-            .fmt(f)
+        self.description().fmt(f)
     }
 }
 
@@ -285,6 +288,10 @@ mod tests {
 
         fn authority(&self) -> Option<Authority> {
             self.0.clone()
+        }
+
+        fn description(&self) -> endpoint_core::description::Description {
+            endpoint_core::description::Description::new("reaches")
         }
     }
 

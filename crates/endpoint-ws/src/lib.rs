@@ -77,7 +77,7 @@
 //! | `host` | inner host\[:port\], else `localhost` | `Host` header (port left out when it is 80, or 443 under TLS) |
 //! | `subprotocols` | (none) | comma list to offer, preferred first; the server must choose one |
 //! | `origin` | (none) | `Origin` header |
-//! | `headers` | (none) | extra headers: `Name=value,Name=value`; a comma starts a new header only where `Name=` follows, so values may contain commas. Values are secret: `Display`, `Debug`, `describe` and logs show `***` (the whole text only inside `endpoint_core::description::with_secrets`) |
+//! | `headers` | (none) | extra headers: `Name=value,Name=value`; a comma starts a new header only where `Name=` follows, so values may contain commas. Values are secret: `Display`, `Debug`, `describe` and logs show `***` (the whole text only from `description().unmasked()` and serde) |
 //! | `maxMessageSize`, `maxFrameSize`, `handshakeTimeout`, `pingInterval` | as above | as above |
 //!
 //! # The byte stream

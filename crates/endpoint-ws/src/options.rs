@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, shown, Args, FromOption};
+use endpoint_core::description::{
+    declared_default, Args, FromOption, OptionText, Piece, Secret, MASK,
+};
 use endpoint_core::Result;
 
 use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
@@ -407,16 +409,17 @@ fn is_reserved(name: &str) -> bool {
     .any(|r| r.eq_ignore_ascii_case(name))
 }
 
-/// Writes headers back in the form [`parse_headers`] reads.
-/// `Name=value,...` with each value secret: `***` unless
-/// [`with_secrets`](endpoint_core::description::with_secrets) asks for them (an
-/// `Authorization` or `Cookie` value is a credential; the names stay visible).
-pub(crate) fn format_headers(headers: &[(String, String)]) -> String {
-    headers
-        .iter()
-        .map(|(n, v)| format!("{n}={}", shown(v)))
-        .collect::<Vec<_>>()
-        .join(",")
+/// Headers as the option value [`parse_headers`] reads back: `Name=value,...` with each
+/// value a [`Secret`] (an `Authorization` or `Cookie` value is a credential; the names stay
+/// visible when the description is printed masked).
+pub(crate) fn format_headers(headers: &[(String, String)]) -> OptionText {
+    let mut pieces = Vec::with_capacity(headers.len() * 2);
+    for (i, (name, value)) in headers.iter().enumerate() {
+        let separator = if i == 0 { "" } else { "," };
+        pieces.push(Piece::Plain(format!("{separator}{name}=")));
+        pieces.push(Piece::Secret(Secret::new(value.as_str())));
+    }
+    OptionText::from_pieces(pieces)
 }
 
 /// Header values are secret: `Debug` shows `***` for them, like `Display`.
@@ -425,7 +428,7 @@ impl std::fmt::Debug for WsClientOptions {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
-            .map(|(n, v)| (n.as_str(), shown(v)))
+            .map(|(n, _)| (n.as_str(), MASK))
             .collect();
         f.debug_struct("WsClientOptions")
             .field("path", &self.path)
@@ -456,10 +459,13 @@ mod tests {
                 ("X-Empty".into(), "".into()),
             ]
         );
-        let round_trip = endpoint_core::description::with_secrets(|| format_headers(&h));
+        let round_trip = format_headers(&h).render(true);
         assert_eq!(parse_headers(&round_trip).unwrap(), h);
-        // Outside `with_secrets` the values are masked, the names kept.
-        assert_eq!(format_headers(&h), "X-Token=***,Accept=***,X-Empty=***");
+        // Masked, the values are hidden and the names kept.
+        assert_eq!(
+            format_headers(&h).render(false),
+            "X-Token=***,Accept=***,X-Empty=***"
+        );
         assert!(parse_headers("").unwrap().is_empty());
     }
 

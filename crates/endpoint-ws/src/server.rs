@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 use tracing::debug;
 
-use endpoint_core::description::Canonical;
+use endpoint_core::description::Description;
 use endpoint_core::{
     BoxFuture, Connection, Error, IoStream, Listener, Result, ServerEndpoint, Side, Upgrade,
     WsProblem,
@@ -86,12 +86,10 @@ impl ServerEndpoint for WsServerEndpoint {
                 .with_description(self))
         })
     }
-}
 
-impl fmt::Display for WsServerEndpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn description(&self) -> Description {
         let o = &self.options;
-        Canonical::layer("ws", &self.inner)
+        Description::layer("ws", self.inner.description())
             .option("path", &o.path)
             .option_some("subprotocols", format_list(&o.subprotocols))
             .option_some("origins", format_list(&o.origins))
@@ -99,7 +97,12 @@ impl fmt::Display for WsServerEndpoint {
             .option("maxFrameSize", o.max_frame_size)
             .seconds("handshakeTimeout", o.handshake_timeout)
             .seconds("pingInterval", o.ping_interval)
-            .fmt(f)
+    }
+}
+
+impl fmt::Display for WsServerEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.description().fmt(f)
     }
 }
 

@@ -202,12 +202,10 @@ async fn describe_lists_the_ws_layer_with_defaults() -> TestResult {
     assert_eq!(options[1], ("host".into(), OptionValue::Null));
     // List options are split into their items; a header value keeps its comma (header values
     // are secret: asked for on purpose here).
-    let described = endpoint_core::description::with_secrets(|| {
-        Registry::global().describe(
-            Side::Client,
-            "ws:h:1:subprotocols=a,b:headers=X-A=1,Accept=a, b",
-        )
-    })?;
+    let described = Registry::global().describe_with_secrets(
+        Side::Client,
+        "ws:h:1:subprotocols=a,b:headers=X-A=1,Accept=a, b",
+    )?;
     let options = &described.layers[0].options;
     let list = |items: &[&str]| OptionValue::List(items.iter().map(|s| s.to_string()).collect());
     assert_eq!(options[2], ("subprotocols".into(), list(&["a", "b"])));

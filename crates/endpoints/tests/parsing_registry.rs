@@ -27,7 +27,7 @@ struct Tunnel {
 
 impl fmt::Display for Tunnel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tunnel:{}:name={}", self.port, self.name)
+        self.description().fmt(f)
     }
 }
 
@@ -41,6 +41,12 @@ impl ClientEndpoint for Tunnel {
 
     fn authority(&self) -> Option<Authority> {
         Some(Authority::new(self.name.as_str(), self.port))
+    }
+
+    fn description(&self) -> endpoints::core::description::Description {
+        endpoints::core::description::Description::new("tunnel")
+            .arg(self.port)
+            .option("name", &self.name)
     }
 }
 

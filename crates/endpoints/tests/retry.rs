@@ -38,6 +38,10 @@ impl ClientEndpoint for Counted {
             outcome
         })
     }
+
+    fn description(&self) -> endpoints::core::description::Description {
+        self.inner.description()
+    }
 }
 
 fn counted(description: &str) -> TestResult<Arc<Counted>> {

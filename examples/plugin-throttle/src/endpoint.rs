@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{Args, Canonical, FromOption};
+use endpoint_core::description::{Args, Description, FromOption};
 use endpoint_core::{
     Authority, BoxFuture, ClientEndpoint, Connection, Listener, Result, ServerEndpoint, Upgrade,
 };
@@ -70,14 +70,17 @@ impl ClientEndpoint for ThrottleClientEndpoint {
     fn authority(&self) -> Option<Authority> {
         self.inner.authority()
     }
+
+    fn description(&self) -> Description {
+        Description::layer("throttle", self.inner.description())
+            .option("rate", self.rate.rate)
+            .option("burst", self.rate.burst)
+    }
 }
 
 impl fmt::Display for ThrottleClientEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Canonical::layer("throttle", &self.inner)
-            .option("rate", self.rate.rate)
-            .option("burst", self.rate.burst)
-            .fmt(f)
+        self.description().fmt(f)
     }
 }
 
@@ -108,6 +111,12 @@ impl ServerEndpoint for ThrottleServerEndpoint {
                 .with_description(self))
         })
     }
+
+    fn description(&self) -> Description {
+        Description::layer("throttle", self.inner.description())
+            .option("rate", self.rate.rate)
+            .option("burst", self.rate.burst)
+    }
 }
 
 impl Upgrade for Rate {
@@ -127,9 +136,6 @@ impl Upgrade for Rate {
 
 impl fmt::Display for ThrottleServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        Canonical::layer("throttle", &self.inner)
-            .option("rate", self.rate.rate)
-            .option("burst", self.rate.burst)
-            .fmt(f)
+        self.description().fmt(f)
     }
 }

@@ -46,11 +46,10 @@ impl DescribeArgs {
 
     /// Describes DESC as `side`, with secrets shown when asked.
     fn describe(&self, registry: &Registry, side: Side) -> Result<Described, Error> {
-        let describe = || registry.describe(side, &self.description);
         if self.show_secrets {
-            endpoints::core::description::with_secrets(describe)
+            registry.describe_with_secrets(side, &self.description)
         } else {
-            describe()
+            registry.describe(side, &self.description)
         }
     }
 }

@@ -89,7 +89,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let counted = Arc::clone(&stats);
     let once = args.once
         || match &args.server[..] {
-            [one] => is_stdio(one)?,
+            [one] => is_stdio(one),
             _ => false,
         };
     let forward_to = Arc::clone(&client);
@@ -152,11 +152,9 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
 }
 
 /// True when SERVER is the `stdio` kind, which serves exactly one connection.
-fn is_stdio(server: &ServerDescription) -> Result<bool, Failure> {
-    // The whole canonical text: masked secrets would describe as `***`.
-    let text = endpoints::core::description::with_secrets(|| server.to_string());
-    let described = endpoints::Registry::global().describe(Side::Server, &text)?;
-    Ok(described.kind == "stdio" && described.layers.is_empty())
+fn is_stdio(server: &ServerDescription) -> bool {
+    let description = server.description();
+    description.kind() == "stdio" && description.inner().is_none()
 }
 
 /// Connects to the client side and relays between it and the accepted connection until

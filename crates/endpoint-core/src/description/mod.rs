@@ -6,15 +6,14 @@
 //! segment, wherever it stands. This module does no I/O and needs no runtime.
 
 mod args;
-mod canonical;
 mod secret;
 mod split;
+pub(crate) mod tree;
 mod value;
 
 pub use args::Args;
-pub use canonical::{Canonical, LayerCanonical};
 pub(crate) use secret::without_secrets;
-pub use secret::{secrets_revealed, shown, with_secrets, MASK};
+pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use value::{
     declared_default, format_seconds, parse_duration, parse_flag, parse_integer, parse_mode,
