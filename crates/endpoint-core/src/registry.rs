@@ -239,6 +239,21 @@ impl Registry {
             .map_err(|e| description::without_secrets(e, &self.secret_option_names()))
     }
 
+    /// `description` with the value of every secret option (at any depth, qualified,
+    /// misspelled or in a URL's userinfo) replaced by
+    /// [`MASK`](crate::description::MASK): for quoting text a person wrote in a message,
+    /// whether or not it parses.
+    ///
+    /// # Examples
+    /// ```
+    /// use endpoint_core::Registry;
+    /// let masked = Registry::global().masked("ws://me:hunter2@example.com/");
+    /// assert_eq!(masked, "ws://***@example.com/");
+    /// ```
+    pub fn masked(&self, description: &str) -> String {
+        description::mask_secret_values(description, &self.secret_option_names()).text
+    }
+
     /// The names of every secret option of every kind: their values never appear in errors.
     fn secret_option_names(&self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = (self.tables.kinds.iter())

@@ -112,10 +112,53 @@ fn parse_errors_do_not_quote_secret_values() {
         let shown = format!("{error} {error:?} {}", error.caret().unwrap_or_default());
         assert!(!shown.contains("hunter2"), "{shown}");
         let input = error.input().expect("parse errors name the input");
-        assert_eq!(
-            input.len(),
-            description.len(),
-            "positions stay right: {input}"
+        // One mask length whatever the secret's, and the caret still on the bad option.
+        assert!(input.contains("=***"), "{input}");
+        let position = error.position().expect("an option error has a position");
+        let bad = if description.ends_with("pth=/") {
+            "pth"
+        } else {
+            "bogus"
+        };
+        assert!(
+            input[position..].starts_with(bad),
+            "the caret points at {:?}",
+            &input[position..]
+        );
+    }
+}
+
+/// The ways secrets slipped into parse errors before (issue 19, item 3): qualified keys,
+/// nested descriptions with escaped `\=`, URL userinfo and secret query values, escaped and
+/// mistyped keys. None may show the secret, and the mask has one length.
+#[test]
+fn parse_errors_hide_secrets_however_they_are_written() {
+    const SECRET: &str = "s3cr3tval";
+    let registry = Registry::global();
+    let cases = [
+        "ws+tcp:h:1:ws.headers=X-Key=s3cr3tval:bogus=1",
+        r"socks5+tcp:h:1:socks5.proxy=tcp\:p\:1:socks5.user=u:socks5.password=s3cr3tval:bogus=1",
+        r"tls+socks5+tcp:h:1:proxy=socks5+tcp\:p\:1\:proxy\=tcp\\\:q\\\:2\:user\=u\:password\=s3cr3tval:bogus=1",
+        r"ws+tcp:h:1:header=Authorization=s3cr3tval:proxy=x",
+        "wss://user:s3cr3tval@example.com:99999/",
+        "ws://example.com:99999/chat?access_token=s3cr3tval",
+        "tpc:h:1:password=s3cr3tval",
+        r"socks5+tcp:h:1:proxy=tcp\:p\:1:user=u:pass\word=s3cr3tval",
+        r"socks5+tcp:h:1:proxy=tcp\:p\:1:user=u:PASSWORD=s3cr3tval",
+        r"socks5+tcp:h:1:proxy=tcp\:p\:1:user=u:pasword=s3cr3tval",
+    ];
+    for description in cases {
+        // An escaped key is the key itself (`pass\word` is `password`): it may parse.
+        let shown = match registry.client(description) {
+            Ok(endpoint) => format!("{endpoint} {endpoint:?}"),
+            Err(error) => format!("{error} {error:?} {}", error.caret().unwrap_or_default()),
+        };
+        assert!(!shown.contains(SECRET), "{description}: {shown}");
+        let masked = registry.masked(description);
+        assert!(!masked.contains(SECRET), "{masked}");
+        assert!(
+            masked.contains("***") && !masked.contains("****"),
+            "{masked}"
         );
     }
 }

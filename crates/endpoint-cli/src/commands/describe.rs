@@ -134,7 +134,8 @@ fn infer(
             Err(Failure::Noted {
                 error: shown,
                 note: format!(
-                    "\"{description}\" is not a valid {other} description either (--{other} shows why)"
+                    "\"{}\" is not a valid {other} description either (--{other} shows why)",
+                    Registry::global().masked(description)
                 ),
             })
         }
@@ -144,10 +145,12 @@ fn infer(
 /// How well a failed reading fits the text, for [`infer`]: higher is closer.
 fn fit(error: &Error, description: &str) -> (u8, usize) {
     let position = error.position().unwrap_or(0);
+    // Positions count in the error's own (masked) copy of the text.
+    let end = error.input().map_or(description.len(), str::len);
     let rank = match error {
         Error::UnknownKind { .. } => 0,
         // Positioned past the last byte: something the side requires is not there.
-        _ if position >= description.len() => 1,
+        _ if position >= end => 1,
         _ => 2,
     };
     (rank, position)

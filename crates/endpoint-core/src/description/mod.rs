@@ -12,9 +12,9 @@ pub(crate) mod tree;
 mod value;
 
 pub use args::Args;
-pub(crate) use secret::without_secrets;
-pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
+pub(crate) use secret::{mask_secret_values, without_secrets};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
+pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
 pub use value::{
     declared_default, format_seconds, parse_duration, parse_flag, parse_integer, parse_mode,
     parse_port, parse_seconds, FromOption, Mode,
