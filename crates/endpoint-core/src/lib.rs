@@ -23,6 +23,9 @@
 //! an endpoint; the endpoint's `Display` writes its canonical description with
 //! [`description::Canonical`]. Server layers add a per-connection [`Upgrade`] to the inner
 //! [`Listener`].
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

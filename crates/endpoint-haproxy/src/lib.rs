@@ -62,6 +62,9 @@
 //! # Linking
 //! The `endpoints` facade links this crate with its `haproxy` feature (on by default); a
 //! program depending on this crate alone adds `use endpoint_haproxy as _;`.
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

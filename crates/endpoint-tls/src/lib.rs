@@ -112,6 +112,9 @@
 //! ));
 //! # Ok(()) }
 //! ```
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

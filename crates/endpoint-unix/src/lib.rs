@@ -115,6 +115,9 @@
 //! The kinds register themselves with [`endpoint_core::Registry::global`] when this crate is
 //! linked. The `endpoints` facade does that; a program depending on this crate alone, without
 //! naming any of its items, adds `use endpoint_unix as _;`.
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

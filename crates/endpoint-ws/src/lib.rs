@@ -98,6 +98,9 @@
 //! missing upgrade header, a refused subprotocol with the ones offered); a message over the
 //! limit ends that connection with an `io::Error` carrying a
 //! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
