@@ -96,8 +96,8 @@
 //! ```
 //!
 //! A bad string gets an error that names the string, the position, what was expected and a
-//! likely fix, with a caret line under the position (its fields carry the same evidence:
-//! [`Error`]):
+//! likely fix; [`Error::caret`] gives the two lines a terminal shows under it, and the
+//! error's fields carry the same evidence:
 //! ```
 //! let error = endpoints::server_from_string("tpc:8080").unwrap_err();
 //! assert!(error.to_string().starts_with(
@@ -107,7 +107,7 @@
 //! assert!(error.to_string().starts_with(
 //!     r#"option "backlg" of tcp in "tcp:80:backlg=5" is not an option it takes; did you mean "backlog"?"#
 //! ));
-//! assert!(error.to_string().ends_with("\n  tcp:80:backlg=5\n         ^"));
+//! assert_eq!(error.caret().unwrap(), "  tcp:80:backlg=5\n         ^");
 //! ```
 //!
 //! # Integrations
@@ -124,6 +124,7 @@
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     use axum::{routing::get, Router};
+//!     use endpoints::ServerEndpoint; // `bind` on the merged endpoint
 //!
 //!     let app = Router::new().route("/", get(|| async { "hello" }));
 //!     let listener = endpoints::servers_from_strings(&["tcp:8080", "unix:/run/app.sock:mode=660"])?
@@ -210,7 +211,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use endpoints::{ClientDescription, ServerDescription};
 //!
-//! #[derive(serde::Deserialize)]
+//! #[derive(Debug, serde::Deserialize)]
 //! struct Config {
 //!     listen: ServerDescription,
 //!     upstream: ClientDescription,
