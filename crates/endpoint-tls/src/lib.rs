@@ -16,6 +16,7 @@
 //! files while parsing, as in the examples below):
 //! ```
 //! use endpoint_core::Registry;
+//! use endpoint_tls as _; // links this crate, so its kinds are registered
 //! use endpoint_unix as _; // the unix kind, for `endpoint=` and `tls+unix:`
 //!
 //! let canonical = |text: &str| Registry::global().client(text).unwrap().to_string();
