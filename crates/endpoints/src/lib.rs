@@ -21,9 +21,11 @@
 //! The transport is chosen by the string, so the same program listens on `unix:/run/app.sock`
 //! or `tcp6:8080` with no code change. [`servers_from_strings`] listens on several at once:
 //! one [`Listener`] whose connections each carry a [`ListenerSource`] naming the description
-//! they came in on. Every endpoint's `Display` prints its canonical
+//! they came in on; one listener's fatal error drops only that listener (logged), and the
+//! merged one ends with the last. Every endpoint's `Display` prints its canonical
 //! description, with every default written out, and that text parses back to the same
-//! endpoint.
+//! endpoint; the one exception is a merged endpoint, which prints its descriptions joined
+//! with `", "` (its `local_address()` is the first listener's; `local_addresses()` has all).
 //!
 //! [`server_from_string`] and [`client_from_string`] do no network I/O: they parse and
 //! validate, and read the files a description names (certificates, keys, trust roots, a
