@@ -3,6 +3,86 @@
 //!
 //! Exit status: 0 on success, 2 for a bad description (or bad command line), 1 for anything
 //! that failed at run time (could not listen, connection refused, ...).
+//!
+//! Install it from a checkout with `cargo install --path crates/endpoint-cli` (it links every
+//! kind, `exec` and `quic` included; `--features throttle` adds the example plugin).
+//!
+//! ```sh
+//! endpoint describe --server tcp:8080 --json
+//! #  {"side":"server","kind":"tcp","layers":[],"port":8080,"interface":"","backlog":50}
+//! endpoint describe tls:example.com:443  # no side: says it read a client description
+//! endpoint describe --client 'socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=me:password=pw' --json
+//! #  {"side":"client","kind":"tcp","layers":[{"kind":"socks5","proxy":{"side":"client","kind":"tcp","layers":[],"host":"127.0.0.1","port":1080,"timeout":30,"bindAddress":null},"user":"***","password":"***","resolve":"remote","handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}
+//! endpoint describe --client quic:example.com:4433 --json
+//! #  {"side":"client","kind":"quic","layers":[],"host":"example.com","port":4433,"hostname":null,"trustRoots":null,"certificate":null,"privateKey":null,"alpn":["endpoints"],"idleTimeout":30,"timeout":30}
+//! endpoint kinds                       # every kind, its options and defaults
+//! endpoint kinds tcp ws                # only those (kinds --json NAME too)
+//! endpoint listen tcp:9000             # like nc -l: one connection <-> stdin/stdout
+//! endpoint connect tcp:localhost:9000  # like nc
+//! endpoint relay unix:/tmp/a.sock tcp:localhost:9000                 # like socat / portforward
+//! endpoint relay tcp:8000 unix:/tmp/b.sock tcp:localhost:9000        # several servers, one client
+//! endpoint relay ssl:8443:privateKey=key.pem:certKey=cert.pem tcp:localhost:8080  # terminate TLS
+//! kill -HUP $RELAY_PID                 # re-read renewed certificates now
+//! endpoint relay quic:4433:certificate=server.pem tcp:localhost:8080 # each QUIC stream to a TCP connection
+//! endpoint tls pin cert.pem            # sha256/... for a client's pin=
+//! endpoint tls pin tls:localhost:8443  # the pin of the key a live server presents
+//! ```
+//!
+//! # `describe`
+//! Without `--server`/`--client` it reads the text as both sides: valid as one only
+//! (`tcp:8080` is a server, `tls:example.com:443` a client), it shows that one and notes the
+//! side on stderr; valid as both (`unix:/run/a.sock`), the text shows both, headed `server:`
+//! and `client:`, and `--json` asks for a side (exit 2) rather than guess. Neither: the error
+//! that fits the text best, and a note that the other side fails too.
+//!
+//! In `--json`, list options (`alpn`, `subprotocols`, `origins`, `headers`, `trusted`) are
+//! arrays of their items: `ws:8080:subprotocols=chat,v2` gives
+//! `"subprotocols":["chat","v2"]`, and an empty list gives `[]`. Secret values print as
+//! `***` unless `--show-secrets` is given.
+//!
+//! # `tls pin`
+//! `tls pin FILE` prints the pin of a PEM file's key. `tls pin tls:HOST:PORT` connects with
+//! one extra pin that no key has: the client refuses the server right after reading its
+//! certificate, and prints the pin of the key it saw; nothing unverified is ever accepted.
+//! Check that pin out of band before trusting it.
+//!
+//! # `relay`
+//! `relay SERVER... CLIENT` forwards every accepted connection to a new client connection,
+//! propagates half-close, and on SIGINT/SIGTERM stops listening and gives running
+//! connections a grace period (`--grace 5s`; `250ms`, `1m`, `2h`, or a bare number of
+//! seconds); it exits 1 if its listener fails on its own, 2 for a bad description.
+//!
+//! - Between two plain sockets (tcp, unix, in any mix, behind a PROXY header too) bytes move
+//!   with `splice(2)` and never enter user space; TLS, WebSocket and other layers are copied
+//!   through pooled buffers. An idle relayed pair holds its two sockets and about 1.5 KiB, no
+//!   pipe and no buffer.
+//! - It raises its open-descriptor limit to the hard limit at start, and when descriptors run
+//!   out it backs off without dropping the pairs it has.
+//! - `--stats` (on at `-v`) prints a line every few seconds while anything changes
+//!   (connections open and in all, bytes each way, errors) and a summary at exit.
+//! - `--retry 30` keeps trying an upstream that refuses (or resets, is unreachable, times
+//!   out) with back-off for up to 30 seconds while the accepted connection waits, instead of
+//!   dropping it at the first refusal; a certificate that does not verify is not retried.
+//! - `--once` relays one connection and exits (automatic for `stdio`, so
+//!   `endpoint relay stdio tcp:backend:80` works from inetd).
+//! - `SIGHUP` re-reads every renewed certificate at once (servers also notice changed files
+//!   by themselves, at most once a second).
+//!
+//! In a program, `endpoints::relay::{relay, forward}` do the same for any two connections,
+//! `Retrying::new(client, RetryPolicy::for_up_to(limit))` makes any client endpoint retry,
+//! and `Service` / `ServiceGroup::run_until_signal` (Twisted's `strports.service`) run a
+//! server until a signal.
+//!
+//! # Logging and output
+//! Logging goes to stderr: warnings by default, `-v`/`-vv`/`-vvv` for info/debug/trace, `-q`
+//! for errors only (no notes, no `listening on` line). A non-empty `RUST_LOG` overrides both,
+//! in `target=level` directives (`RUST_LOG=debug`, `RUST_LOG=endpoint_tls=trace,warn`);
+//! `EnvFilter`'s span and field filters are not supported. `--help` of `listen`, `connect`
+//! and `relay` lists the kinds of each side. Output cut short by the reader
+//! (`endpoint kinds | head`) ends quietly with status 0.
+//!
+//! Durations with units (`5s`, `250ms`, `1m`) are for flags; options inside descriptions
+//! (`timeout=`) take seconds, as in Twisted.
 
 mod cli;
 mod commands;

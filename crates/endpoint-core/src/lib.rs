@@ -17,12 +17,125 @@
 //!
 //! Applications normally depend on the `endpoints` facade, which links the transports.
 //!
-//! # Writing a kind
-//! A transport builds a [`Kind`] (name, summary, options, parser) and submits it with
-//! `endpoint_core::inventory::submit!`. Its parser reads an [`description::Args`] and returns
-//! an endpoint; the endpoint's `description()` gives its [`description::Description`] value
-//! (its `Display` renders that, masked). Server layers add a per-connection [`Upgrade`] to
-//! the inner [`Listener`].
+//! # Writing a plugin
+//! A kind is data: a name, a summary, option metadata (which drives parsing, defaults,
+//! `endpoint kinds` and error messages) and a parser. A transport or plugin crate builds a
+//! [`Kind`] and submits it with [`inventory`]; its parser reads a [`description::Args`]
+//! through typed getters that fall back to the [`OptionSpec`] defaults, and returns an
+//! endpoint whose [`description`](ClientEndpoint::description) gives its
+//! [`description::Description`] value (its `Display` renders that, masked). A client layer wraps the inner [`ClientEndpoint`]; a server
+//! layer adds a per-connection [`Upgrade`] to the inner [`Listener`], so its handshake runs
+//! in its own task. A complete client layer:
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use endpoint_core::description::{Args, Description, FromOption};
+//! use endpoint_core::{inventory, Authority, BoxFuture, Builder, ClientEndpoint, Connection};
+//! use endpoint_core::{Kind, OptionSpec, OptionType, Result};
+//!
+//! /// `retry+CLIENT:attempts=N`: tries the inner endpoint up to N times.
+//! #[derive(Debug)]
+//! struct Retry {
+//!     inner: Arc<dyn ClientEndpoint>,
+//!     attempts: u32,
+//! }
+//!
+//! impl ClientEndpoint for Retry {
+//!     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
+//!         Box::pin(async move {
+//!             let mut attempt = 1;
+//!             loop {
+//!                 match self.inner.connect().await {
+//!                     Err(_) if attempt < self.attempts => attempt += 1,
+//!                     outcome => return outcome,
+//!                 }
+//!             }
+//!         })
+//!     }
+//!
+//!     // A layer forwards what it reaches, so `tls+retry+tcp:...` still verifies the tcp host.
+//!     fn authority(&self) -> Option<Authority> {
+//!         self.inner.authority()
+//!     }
+//!
+//!     // The endpoint as a value: equality, serde and `describe` read it.
+//!     fn description(&self) -> Description {
+//!         Description::layer("retry", self.inner.description()).option("attempts", self.attempts)
+//!     }
+//! }
+//!
+//! impl std::fmt::Display for Retry {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         self.description().fmt(f)
+//!     }
+//! }
+//!
+//! // The option table is the one home of the default.
+//! static RETRY_OPTIONS: &[OptionSpec] =
+//!     &[OptionSpec::new("attempts", OptionType::Integer, "attempts before giving up").default("3")];
+//!
+//! fn retry(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+//!     let attempts = args.get_with("attempts", |t| match u32::from_option(t)? {
+//!         0 => Err("must be at least 1".to_owned()),
+//!         n => Ok(n),
+//!     })?;
+//!     args.finish()?; // an option nobody read is an error, with a "did you mean"
+//!     Ok(Arc::new(Retry { inner, attempts }))
+//! }
+//!
+//! inventory::submit! {
+//!     Kind {
+//!         name: "retry",
+//!         summary: "tries the inner endpoint up to attempts times",
+//!         positional: &[],
+//!         options: RETRY_OPTIONS,
+//!         builder: Builder::ClientLayer(retry),
+//!     }
+//! }
+//!
+//! // An application that links this crate (here: the facade, for the tcp kind beneath):
+//! fn main() -> Result<()> {
+//!     let client = endpoints::client_from_string("retry+tcp:example.com:80")?;
+//!     assert_eq!(client.to_string(), "retry+tcp:example.com:80:timeout=30:retry.attempts=3");
+//!     assert_eq!(client.authority(), Some(Authority::new("example.com", 80)));
+//!     let error = endpoints::client_from_string("retry+tcp:example.com:80:attempts=0").unwrap_err();
+//!     assert!(error.to_string().contains("must be at least 1"), "{error}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! What else a kind can use:
+//! - an inner description in an option (`tls`'s `endpoint=`, a proxy's `proxy=`) is parsed
+//!   with `args.registry()`, the registry that is parsing, so its allow-list and egress
+//!   policy hold for it too; a kind that connects by address checks
+//!   `args.registry().egress()`;
+//! - an option whose value must not be shown (a password) is marked
+//!   [`OptionSpec::secret`], and the kind writes it into its description as a
+//!   [`description::Secret`] (`Description::secret`), which prints masked;
+//! - what a connection learned goes into its [`ConnectionInfo`] as a typed extension, and
+//!   the layer's name onto `info.stack`;
+//! - a stream that is a plain kernel socket underneath says so ([`SocketBacked`],
+//!   [`Connection::socket_backed`]) so a relay can splice it;
+//! - a concrete type gets `FromStr` with the registry's parser through [`Kind::args`].
+//!
+//! ## Shipping a plugin
+//! An application enables a plugin by depending on it and adding one line, so that the linker
+//! keeps a crate nothing else names: `use endpoint_throttle as _;`. The complete example is
+//! the repository's `examples/plugin-throttle` (its `src/kinds.rs`, with its tests).
+//!
+//! To ship one: publish the crate (depending on `endpoint-core` only), document the
+//! `use your_plugin as _;` line, and say which kinds and options it adds. The `endpoint` CLI
+//! shows how a program turns one on without touching any other crate: an optional
+//! dependency, a cargo feature, and the line behind `#[cfg(feature = ...)]` in its `main.rs`:
+//!
+//! ```sh
+//! cargo run -p endpoint-cli --features throttle -- kinds          # lists throttle
+//! cargo run -p endpoint-cli --features throttle -- connect throttle+tcp:localhost:9000:rate=1000
+//! ```
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

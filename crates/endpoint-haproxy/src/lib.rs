@@ -47,6 +47,17 @@
 //!
 //! Canonical text qualifies them: `haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.version=any`.
 //!
+//! ```
+//! let canonical = |text: &str| endpoints::server_from_string(text).unwrap().to_string();
+//! let plain = "haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.version=any";
+//! assert_eq!(canonical("haproxy:tcp:8080"), plain);
+//! assert_eq!(canonical("haproxy+tcp:8080"), plain);
+//! assert_eq!(
+//!     canonical("haproxy+tcp:8080:trusted=10.0.0.0/8:version=2"),
+//!     "haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.trusted=10.0.0.0/8:haproxy.version=2"
+//! );
+//! ```
+//!
 //! Both versions are read: v1 (`PROXY TCP4|TCP6|UNKNOWN ...\r\n`, at most 107 bytes) and v2
 //! (binary; `PROXY` and `LOCAL` commands; IPv4, IPv6 and unix addresses; TLVs are skipped). A
 //! header without addresses (v1 `UNKNOWN`, v2 `LOCAL`, as proxies' health checks send) keeps
@@ -59,9 +70,16 @@
 //! - `timeout`, `trusted` and `version` are ours.
 //! - The inner kind is case-insensitive (`haproxy:TCP:80` works; Twisted rejects it).
 //!
+//! # Limitations
+//! - Nested layers (`haproxy+haproxy+...`) write their options with the same qualifier, so
+//!   canonical text keeps only the outer layer's non-default options.
+//!
 //! # Linking
 //! The `endpoints` facade links this crate with its `haproxy` feature (on by default); a
 //! program depending on this crate alone adds `use endpoint_haproxy as _;`.
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

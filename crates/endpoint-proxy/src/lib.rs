@@ -59,6 +59,21 @@
 //!
 //! Canonical text qualifies them: `socks5+tcp:example.com:443:timeout=30:socks5.proxy=tcp\:127.0.0.1\:1080\:timeout\=30:socks5.resolve=remote:socks5.handshakeTimeout=10`.
 //!
+//! ```
+//! let canonical = |text: &str| endpoints::client_from_string(text).unwrap().to_string();
+//! assert_eq!(
+//!     canonical(r"socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:resolve=local"),
+//!     r"socks5+tcp:example.com:443:timeout=30:socks5.proxy=tcp\:127.0.0.1\:1080\:timeout\=30:socks5.resolve=local:socks5.handshakeTimeout=10"
+//! );
+//! // Credentials are secret: `***` wherever the description is shown.
+//! assert_eq!(
+//!     canonical(r"httpconnect+tcp:example.com:443:proxy=unix\:/run/proxy.sock:user=me:password=pw"),
+//!     r"httpconnect+tcp:example.com:443:timeout=30:httpconnect.proxy=unix\:/run/proxy.sock\:timeout\=30\:lockfile\=0:httpconnect.user=***:httpconnect.password=***:httpconnect.handshakeTimeout=10"
+//! );
+//! // The target must be a tcp client: TLS goes above the proxy layer.
+//! assert!(endpoints::client_from_string(r"socks5+tls+tcp:example.com:443:proxy=tcp\:p\:1080").is_err());
+//! ```
+//!
 //! # What is connected, and what is checked
 //! - Only the proxy is connected, with its own description (its `timeout=`, its TLS, its
 //!   egress check: it is parsed by the registry that parses the outer description). The
@@ -76,6 +91,15 @@
 //! Both protocols are written here by hand (a few dozen lines each): the crates that
 //! implement them connect on their own or own the stream type, while these layers must run
 //! over whatever `Connection` the proxy description gives and hand it back unchanged.
+//!
+//! # Limitations
+//! - The target must be written as a `tcp:` client (only its host and port are used; it is
+//!   never connected); an IPv6 target is `tcp:[2001:db8::1]:443`.
+//! - SOCKS5 `CONNECT` only (no `BIND`, no UDP, no SOCKS4); HTTP `CONNECT` over HTTP/1.1 with
+//!   Basic credentials only (no Digest or NTLM); no `socks5://` or `http://` proxy URL forms
+//!   yet.
+//! - Credentials travel as the protocols send them, in clear text: reach the proxy over TLS
+//!   (`proxy=tls+tcp\:proxy.example\:3129`) on an untrusted network.
 //!
 //! # Linking
 //! The `endpoints` facade links this crate with its `proxy` feature (on by default); a

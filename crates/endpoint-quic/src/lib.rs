@@ -11,6 +11,17 @@
 //! | `quic:10.0.0.5:4433:hostname=api:trustRoots=ca.pem` | client | verifies `api` against `ca.pem` |
 //! | `quic:h:4433:certificate=me.pem:privateKey=me.key:alpn=h3:idleTimeout=5:timeout=3` | client | a client certificate, ALPN `h3`, a 5 s idle timeout |
 //!
+//! Client forms parse to their canonical text (server forms read their certificate files
+//! while parsing, as in the example below):
+//! ```
+//! use endpoint_core::Registry;
+//! use endpoint_quic as _;
+//!
+//! let canonical = |text: &str| Registry::global().client(text).unwrap().to_string();
+//! assert_eq!(canonical("quic:example.com:4433"), "quic:example.com:4433:alpn=endpoints:idleTimeout=30:timeout=30");
+//! assert_eq!(canonical("quic:h:4433:alpn=h3:idleTimeout=5:timeout=3"), "quic:h:4433:alpn=h3:idleTimeout=5:timeout=3");
+//! ```
+//!
 //! TLS options are spelled as for `tls+`: `trustRoots=` (a CA directory or PEM file;
 //! default: the platform's roots), `certificate=`/`privateKey=`, `clientCA=`, `alpn=`.
 //! Verification cannot be switched off.
@@ -85,6 +96,17 @@
 //! assert_eq!(accepted.info().get::<QuicInfo>().unwrap().alpn.as_deref(), Some("endpoints"));
 //! # Ok(()) }
 //! ```
+//!
+//! # Limitations
+//! - The client makes its QUIC connection to the first address of the host the egress policy
+//!   allows (no Happy Eyeballs), and since UDP has no "connection refused", a server that is
+//!   not there costs the whole `timeout=`.
+//! - The server sees a stream at its first byte, so a protocol where the server speaks first
+//!   needs the client to write first. 0-RTT is off.
+//! - Layers (`ws+quic:...`) would wrap each stream like any connection, but only the bare
+//!   kinds are tested; `endpoint relay` copies QUIC bytes through user space (no splice).
+//! - Stopping a `quic` listener refuses new connections but leaves accepted streams running;
+//!   the UDP port is released when the last one ends.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -12,6 +12,80 @@
 //! | `tls+unix:/run/a.sock:hostname=api:alpn=h2` | client | the layer form |
 //! | `tls:localhost:8443:pin=sha256/BASE64` | client | trusts exactly that server key ([`SpkiPin`]) |
 //!
+//! Client forms parse to their canonical text (server forms read their key and certificate
+//! files while parsing, as in the examples below):
+//! ```
+//! use endpoint_core::Registry;
+//! use endpoint_tls as _; // links this crate, so its kinds are registered
+//! use endpoint_unix as _; // the unix kind, for `endpoint=` and `tls+unix:`
+//!
+//! let canonical = |text: &str| Registry::global().client(text).unwrap().to_string();
+//! assert_eq!(canonical("tls:example.com:443"), "tls:example.com:443:timeout=30");
+//! assert_eq!(canonical("ssl:example.com:443"), "ssl:example.com:443:timeout=30");
+//! assert_eq!(
+//!     canonical(r"tls:api:443:endpoint=unix\:/run/a.sock"),
+//!     r"tls:api:443:timeout=30:endpoint=unix\:/run/a.sock\:timeout\=30\:lockfile\=0"
+//! );
+//! assert_eq!(
+//!     canonical("tls+unix:/run/a.sock:hostname=api:alpn=h2"),
+//!     "tls+unix:/run/a.sock:timeout=30:lockfile=0:tls.hostname=api:tls.alpn=h2:tls.handshakeTimeout=10"
+//! );
+//! assert_eq!(
+//!     canonical("tls+tcp:example.com:443:alpn=h2,http/1.1"),
+//!     "tls+tcp:example.com:443:timeout=30:tls.hostname=example.com:tls.alpn=h2,http/1.1:tls.handshakeTimeout=10"
+//! );
+//! // TLS 1.0 and 1.1 do not exist here: a clear error, not a silent downgrade.
+//! let error = Registry::global().server("ssl:443:sslmethod=TLSv1_METHOD").unwrap_err();
+//! assert!(error.to_string().contains("names a protocol rustls does not offer"), "{error}");
+//! ```
+//!
+//! # Options
+//! `ssl` server (`ssl:PORT`, Twisted's):
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `port` | required | port to listen on |
+//! | `privateKey` | `server.pem` | PEM file with the key (and possibly the certificate) |
+//! | `certKey` | `privateKey` | PEM file with the certificate |
+//! | `extraCertChain` | none | PEM file of chain certificates to send |
+//! | `sslmethod` | `TLS_METHOD` | `TLS_METHOD` (1.2 and 1.3) or `TLSv1_2_METHOD` (1.2 only) |
+//! | `dhParameters` | none | accepted and checked to exist; unused (ECDHE only) |
+//! | `interface`, `backlog` | `""`, `50` | as for `tcp` |
+//! | `handshakeTimeout` | `10` | seconds for each handshake (ours) |
+//!
+//! `tls` directory server (`tls:PATH`, Twisted's): a directory of PEM files whose keys are
+//! paired with certificates by public key, each pair served for its DNS names by SNI (the first
+//! for an unknown name); options `port` (`443`), `interface` (`::`), `backlog` (`50`),
+//! `handshakeTimeout` (`10`).
+//!
+//! `tls+` server layer, over any server endpoint:
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `certificate` | required | certificate chain PEM (may hold the key) |
+//! | `privateKey` | in `certificate` | the key |
+//! | `extraCertChain` | none | chain certificates to send |
+//! | `clientCA` | none | require client certificates from these CAs (mutual TLS) |
+//! | `alpn` | none | protocols to accept, e.g. `h2,http/1.1` |
+//! | `handshakeTimeout` | `10` | seconds for each handshake |
+//!
+//! `tls` and `ssl` clients (`tls:HOST:PORT`, `ssl:HOST:PORT`) and the `tls+` client layer:
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `host`, `port`, `timeout`, `bindAddress` | `timeout=30` | as for the `tcp` client (`tls:`, `ssl:`) |
+//! | `endpoint` | none | `tls:` only: an escaped inner client description; host and port are then only verified |
+//! | `hostname` | the host | name to send as SNI and verify (`ssl:`, `tls+`) |
+//! | `trustRoots` / `caCertsDir` | platform roots | a CA directory or PEM file (`caCertsDir` is `ssl:`'s name) |
+//! | `pin` | none | accept only servers with these keys (`sha256/BASE64`, comma-separated) |
+//! | `certificate` / `certKey`, `privateKey` | none | a client certificate and its key |
+//! | `alpn` | none | `tls+`: protocols to offer, preferred first |
+//! | `handshakeTimeout` | `10` | `tls+`: seconds for the handshake |
+//!
+//! `ssl:` and `tls:` build their TCP themselves and take tcp's socket options (`keepalive=`,
+//! `rcvbuf=`, ...: see endpoint-tcp); a `tls:` client with `endpoint=` leaves them to the
+//! inner description.
+//!
 //! # Choices
 //! - **Crypto provider: `ring`.** It builds with the C compiler every Rust machine has, in
 //!   seconds; aws-lc-rs (rustls' default) needs cmake and builds for minutes.
@@ -36,9 +110,24 @@
 //!   `SIGHUP`). Established connections are untouched; unusable new files keep the old
 //!   certificate, with a warning naming the file and the reason.
 //! - `connect` returns after the handshake (Twisted returns before it), so a failed
-//!   verification is an error from `connect`, never a dropped connection later.
+//!   verification is an error from `connect` that says what failed (unknown issuer, name
+//!   mismatch, expired certificate, no shared protocol), never a dropped connection later.
+//! - Servers run each handshake in its own task under `handshakeTimeout=` (10 s): a slow
+//!   client never delays another.
 //!
-//! The outcome of each handshake is stored in the connection: `connection.info().get::<TlsInfo>()`.
+//! The outcome of each handshake is stored in the connection: `connection.info().get::<TlsInfo>()`
+//! (version, cipher suite, ALPN, SNI name, peer certificates).
+//!
+//! # Limitations
+//! - `dhParameters=` is accepted and checked to exist but unused (rustls has no finite-field
+//!   DH); TLS 1.0 and 1.1 are not available.
+//! - Certificate files are checked for changes at most once a second (the next handshake
+//!   after that serves them; `SIGHUP` or [`reload_certificates`] for at once). A client
+//!   resuming a TLS session from before a renewal is not shown the new certificate
+//!   (resumption reuses the earlier authentication).
+//! - A `tls:` directory whose rescan meets a broken file keeps serving the old certificates
+//!   for the names it lost, so removing a certificate takes effect only once no file there
+//!   is broken.
 //!
 //! # Examples
 //! A TLS server and a client that verifies it, on loopback, with certificates made for the
@@ -112,6 +201,9 @@
 //! ));
 //! # Ok(()) }
 //! ```
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -34,6 +34,32 @@
 //! Programs that do not parse strings build the same endpoints directly:
 //! [`UnixServerEndpoint::new`] and [`UnixClientEndpoint::new`].
 //!
+//! Each form parses to its canonical text, every default written out (nothing is bound or
+//! looked up while parsing: owner and group names are resolved at `bind`):
+//! ```
+//! use endpoint_unix::{StdioServerEndpoint, SystemdServerEndpoint};
+//! use endpoint_unix::{UnixClientEndpoint, UnixServerEndpoint};
+//!
+//! let server = |text: &str| text.parse::<UnixServerEndpoint>().unwrap().to_string();
+//! assert_eq!(server("unix:/run/app.sock:mode=660"), "unix:/run/app.sock:mode=660:backlog=50:lockfile=1");
+//! assert_eq!(server("unix:@app"), "unix:@app:backlog=50:lockfile=1");
+//! assert_eq!(
+//!     server("unix:/run/app.sock:mode=660:owner=0:group=0"),
+//!     "unix:/run/app.sock:mode=660:backlog=50:lockfile=1:owner=0:group=0"
+//! );
+//! let client = |text: &str| text.parse::<UnixClientEndpoint>().unwrap().to_string();
+//! assert_eq!(client("unix:/run/app.sock"), "unix:/run/app.sock:timeout=30:lockfile=0");
+//! assert_eq!(client("unix:/run/app.sock:checkPID=1"), "unix:/run/app.sock:timeout=30:lockfile=1");
+//!
+//! let systemd = |text: &str| text.parse::<SystemdServerEndpoint>().unwrap().to_string();
+//! assert_eq!(systemd("systemd:domain=INET:index=0"), "systemd:domain=INET:index=0");
+//! assert_eq!(systemd("systemd:name=*"), "systemd:name=*");
+//! assert_eq!("stdio".parse::<StdioServerEndpoint>()?.to_string(), "stdio");
+//! // Strict numbers: Twisted would take `mode=-1`.
+//! assert!("unix:/run/app.sock:mode=-1".parse::<UnixServerEndpoint>().is_err());
+//! # Ok::<(), endpoint_core::Error>(())
+//! ```
+//!
 //! # The `unix` server kind
 //! `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]`, as in Twisted; every argument may also be given
 //! by keyword. Canonical form: `unix:ADDRESS[:mode=MODE]:backlog=50:lockfile=1`.
@@ -81,6 +107,11 @@
 //! Exactly one of `index` and `name`. `LISTEN_PID`, `LISTEN_FDS` and `LISTEN_FDNAMES` are
 //! read at `bind`, not at parse time, and are left in the environment.
 //!
+//! `systemd:name=*` (ours) adopts every passed socket, and `systemd:domain=UNIX:name=*` every
+//! one of that family, as one merged listener, each part described as
+//! `systemd:domain=FAMILY:index=N`; [`SystemdServerEndpoint::bind_each`] gives them
+//! separately.
+//!
 //! # The `stdio` server kind
 //! `stdio`: standard input and output as the one connection of a listener (inetd, systemd's
 //! `Accept=yes`); any arguments are ignored, as in Twisted. See [`StdioServerEndpoint`].
@@ -110,11 +141,20 @@
 //!   and does not parse back to the same endpoint.
 //! - Two processes taking over the same stale lock at the same moment can race (as in
 //!   Twisted); a live lock is always respected.
+//! - `systemd`: after `stop_listening` the adopted socket stays open (systemd holds it too),
+//!   so new connections wait in the kernel's queue rather than being refused.
+//! - `stdio`: one per process; `endpoint relay stdio CLIENT` exits when its one connection
+//!   is done (inetd style).
+//! - `exec`: argv only (no shell unless you run one), stderr `inherit` or `null`.
+//! - `owner=` to another user, or a group the process is not in, needs privilege.
 //!
 //! # Linking
 //! The kinds register themselves with [`endpoint_core::Registry::global`] when this crate is
 //! linked. The `endpoints` facade does that; a program depending on this crate alone, without
 //! naming any of its items, adds `use endpoint_unix as _;`.
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -46,6 +46,38 @@
 //! | `wss://example.com/chat` | client URL: `ws+tls:example.com:443:ws.path=/chat` |
 //! | `ws://0.0.0.0:8080/chat` | server URL: `ws+tcp:8080:interface=0.0.0.0:ws.path=/chat` |
 //!
+//! Each form parses to its layered canonical text:
+//! ```
+//! use endpoint_core::Registry;
+//! use endpoint_tls as _; // `wss` is `ws+tls`
+//! use endpoint_ws as _; // links this crate, so its kinds are registered
+//! use endpoint_unix as _; // `ws+unix`
+//!
+//! let registry = Registry::global();
+//! let limits = "ws.maxMessageSize=1048576:ws.maxFrameSize=262144:ws.handshakeTimeout=10:ws.pingInterval=0";
+//! let client = |text: &str| registry.client(text).unwrap().to_string();
+//! assert_eq!(
+//!     client("ws://example.com:8080/chat?room=1"),
+//!     format!("ws+tcp:example.com:8080:timeout=30:ws.path=/chat?room\\=1:{limits}")
+//! );
+//! assert_eq!(client("wss://example.com/chat"), format!("ws+tls:example.com:443:timeout=30:ws.path=/chat:{limits}"));
+//! assert_eq!(client("ws:example.com:80:path=/chat"), client("ws+tcp:example.com:80:ws.path=/chat"));
+//! assert_eq!(
+//!     client("ws+unix:/run/a.sock:path=/x"),
+//!     format!("ws+unix:/run/a.sock:timeout=30:lockfile=0:ws.path=/x:{limits}")
+//! );
+//! // Header values are secret: masked wherever the description is shown.
+//! assert_eq!(
+//!     client("ws:example.com:80:headers=Authorization=Bearer x"),
+//!     format!("ws+tcp:example.com:80:timeout=30:ws.path=/:ws.headers=Authorization\\=***:{limits}")
+//! );
+//! let server = |text: &str| registry.server(text).unwrap().to_string();
+//! assert_eq!(
+//!     server("ws:8080:path=/chat:subprotocols=chat,v2"),
+//!     format!("ws+tcp:8080:interface=:backlog=50:ws.path=/chat:ws.subprotocols=chat,v2:{limits}")
+//! );
+//! ```
+//!
 //! The shorthands `ws` and `wss` are registered rewrites ([`Shorthand`](endpoint_core::Shorthand)):
 //! the registry that parses the description replaces the kind with its chain (`ws` →
 //! `ws+tcp`; `wss` → `ws+tls` on the client, `ws+ssl` on the server) before parsing, so they
@@ -98,6 +130,15 @@
 //! missing upgrade header, a refused subprotocol with the ones offered); a message over the
 //! limit ends that connection with an `io::Error` carrying a
 //! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
+//!
+//! # Feature flags
+#![doc = document_features::document_features!()]
+//!
+//! # Limitations
+//! - Writes are batched into messages until `flush()` (as with a `BufWriter`): relays and
+//!   `tokio::io::copy` flush for you; hand-written request/response code must flush.
+//! - There is no half-close: `shutdown()` completes the close handshake and ends both
+//!   directions.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
