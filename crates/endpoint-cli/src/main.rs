@@ -108,6 +108,12 @@ fn main() -> ExitCode {
     // Before parsing: parsing builds the endpoints, and their parsers may log warnings.
     let (verbosity, quiet) = logging::prescan(std::env::args_os());
     logging::init(verbosity, quiet);
+    // The operator writes the descriptions given here, so secrets may come from files and
+    // the environment (`passwordFile=`, `passwordEnv=`): a command line is visible to every
+    // local user through `ps`. Set before anything parses.
+    let mut registry = endpoints::Registry::from_inventory();
+    registry.allow_secret_sources();
+    let _ = endpoints::Registry::set_global(registry);
     let cli = Cli::parse();
     logging::record(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

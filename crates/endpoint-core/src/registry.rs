@@ -42,7 +42,24 @@ struct Tables {
     urls: Vec<UrlForm>,
     shorthands: Vec<Shorthand>,
     egress: Option<EgressPolicy>,
+    /// Whether `NAMEFile=`/`NAMEEnv=` may read a secret option's value.
+    secret_sources: bool,
 }
+
+/// Where a secret option's value may come from instead of the description itself.
+const SECRET_SOURCES: [(&str, SecretSource); 2] =
+    [("File", SecretSource::File), ("Env", SecretSource::Env)];
+
+#[derive(Clone, Copy)]
+enum SecretSource {
+    File,
+    Env,
+}
+
+/// The largest secret file read (a password or a header, not a key store).
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
+static GLOBAL: OnceLock<Registry> = OnceLock::new();
 
 /// A parsed description, before any endpoint is built.
 pub(crate) struct Plan<'r> {
@@ -52,6 +69,8 @@ pub(crate) struct Plan<'r> {
     pub(crate) layers: Vec<(&'r Kind, Args)>,
     /// A server's `maxConnections=`, which every kind takes.
     pub(crate) max_connections: Option<usize>,
+    /// Secret values read from files or the environment: scrubbed from any error.
+    pub(crate) sourced_secrets: Vec<String>,
 }
 
 impl Registry {
@@ -75,10 +94,46 @@ impl Registry {
         registry
     }
 
-    /// The program-wide registry, built from `inventory` on first use.
+    /// The program-wide registry: the one given to [`Registry::set_global`], else built from
+    /// `inventory` on first use.
     pub fn global() -> &'static Registry {
-        static GLOBAL: OnceLock<Registry> = OnceLock::new();
         GLOBAL.get_or_init(Registry::from_inventory)
+    }
+
+    /// Makes `registry` the program-wide one (what `FromStr`, serde and
+    /// [`server_from_string`]/[`client_from_string`] parse with): a program that restricts
+    /// kinds or allows secret sources says so once, at start, before anything parses.
+    ///
+    /// # Errors
+    /// Gives `registry` back when the global registry is already in use.
+    ///
+    /// # Examples
+    /// ```
+    /// use endpoint_core::Registry;
+    /// let mut registry = Registry::from_inventory();
+    /// registry.allow_secret_sources();
+    /// Registry::set_global(registry).expect("nothing parsed yet");
+    /// assert!(Registry::global().secret_sources_allowed());
+    /// ```
+    pub fn set_global(registry: Registry) -> std::result::Result<(), Registry> {
+        GLOBAL.set(registry)
+    }
+
+    /// Lets descriptions take every secret option's value from a file or an environment
+    /// variable: `passwordFile=/run/secrets/proxy` reads the file (one trailing newline
+    /// dropped, at most 64 KiB), `passwordEnv=PROXY_PASSWORD` the variable, so a secret never
+    /// stands in a command line (`ps` shows those to every local user) or a configuration
+    /// file. Off by default: a description from someone the program does not trust must not
+    /// read its files or environment. The value read is the option's value as if written
+    /// inline (masked in `Display`, whole in `unmasked()`).
+    pub fn allow_secret_sources(&mut self) -> &mut Self {
+        Arc::make_mut(&mut self.tables).secret_sources = true;
+        self
+    }
+
+    /// True after [`allow_secret_sources`](Registry::allow_secret_sources).
+    pub fn secret_sources_allowed(&self) -> bool {
+        self.tables.secret_sources
     }
 
     /// Adds a kind, replacing one with the same name, side and role.
@@ -208,7 +263,13 @@ impl Registry {
     }
 
     fn parse_server(&self, description: &str) -> Result<Arc<dyn ServerEndpoint>> {
-        let plan = self.plan(Side::Server, description)?;
+        let mut plan = self.plan(Side::Server, description)?;
+        let sourced = std::mem::take(&mut plan.sourced_secrets);
+        self.build_server(plan)
+            .map_err(|e| description::scrub_values(e, &sourced))
+    }
+
+    fn build_server(&self, plan: Plan<'_>) -> Result<Arc<dyn ServerEndpoint>> {
         let Builder::Server(parse) = plan.base.builder else {
             unreachable!("plan() only picks server kinds for the server side")
         };
@@ -267,7 +328,13 @@ impl Registry {
     }
 
     fn parse_client(&self, description: &str) -> Result<Arc<dyn ClientEndpoint>> {
-        let plan = self.plan(Side::Client, description)?;
+        let mut plan = self.plan(Side::Client, description)?;
+        let sourced = std::mem::take(&mut plan.sourced_secrets);
+        self.build_client(plan)
+            .map_err(|e| description::scrub_values(e, &sourced))
+    }
+
+    fn build_client(&self, plan: Plan<'_>) -> Result<Arc<dyn ClientEndpoint>> {
         let Builder::Client(parse) = plan.base.builder else {
             unreachable!("plan() only picks client kinds for the client side")
         };
@@ -397,7 +464,15 @@ impl Registry {
             }
             keywords.retain(|(n, _)| n.text != MAX_CONNECTIONS);
         }
+        let mut sourced_secrets = Vec::new();
         for (name, value) in keywords {
+            let (name, value) = match self.secret_source(input, &parts, &name, &value)? {
+                Some((name, value)) => {
+                    sourced_secrets.push(value.text.clone());
+                    (name, value)
+                }
+                None => (name, value),
+            };
             let index = assign(input, &parts, base_positionals, &name)?;
             let bare = match name.text.split_once('.') {
                 Some((prefix, rest)) if parts[index].name.eq_ignore_ascii_case(prefix) => Value {
@@ -440,7 +515,75 @@ impl Registry {
             ),
             layers: layer_args,
             max_connections,
+            sourced_secrets,
         })
+    }
+
+    /// `NAMEFile=PATH` or `NAMEEnv=VAR` for a secret option `NAME` of one of `parts`: the
+    /// keyword `NAME` with the value read (see [`Registry::allow_secret_sources`]).
+    fn secret_source(
+        &self,
+        input: &str,
+        parts: &[&Kind],
+        name: &Value,
+        value: &Value,
+    ) -> Result<Option<(Value, Value)>> {
+        let (qualifier, bare) = match name.text.split_once('.') {
+            Some((prefix, rest)) => (Some(prefix), rest),
+            None => (None, name.text.as_str()),
+        };
+        let takes = |kind: &&Kind, option: &str| {
+            qualifier.is_none_or(|q| kind.name.eq_ignore_ascii_case(q))
+                && kind.options.iter().any(|o| o.name == option)
+        };
+        let Some((stem, source)) = SECRET_SOURCES.iter().find_map(|(suffix, source)| {
+            let stem = bare.strip_suffix(suffix).filter(|s| !s.is_empty())?;
+            let secret = parts
+                .iter()
+                .any(|k| takes(k, stem) && k.options.iter().any(|o| o.name == stem && o.secret));
+            (secret && !parts.iter().any(|k| takes(k, bare))).then_some((stem, *source))
+        }) else {
+            return Ok(None);
+        };
+        let refuse = |reason: String| Error::Option {
+            input: input.to_owned(),
+            kind: parts.iter().map(|k| k.name).collect::<Vec<_>>().join("+"),
+            option: name.text.clone(),
+            position: name.position,
+            reason,
+            accepted: vec![stem.to_owned(), format!("{stem}File"), format!("{stem}Env")],
+            suggestion: None,
+        };
+        if !self.tables.secret_sources {
+            return Err(refuse(format!(
+                "reads the secret {stem}= from a file or the environment, which this program \
+                 has not allowed (Registry::allow_secret_sources); write {stem}= itself"
+            )));
+        }
+        let secret = match source {
+            SecretSource::File => read_secret_file(&value.text)
+                .map_err(|e| refuse(format!("could not read \"{}\": {e}", value.text)))?,
+            SecretSource::Env => std::env::var(&value.text).map_err(|e| {
+                refuse(format!(
+                    "names the environment variable \"{}\": {e}",
+                    value.text
+                ))
+            })?,
+        };
+        let text = match qualifier {
+            Some(q) => format!("{q}.{stem}"),
+            None => stem.to_owned(),
+        };
+        Ok(Some((
+            Value {
+                text,
+                position: name.position,
+            },
+            Value {
+                text: secret,
+                position: value.position,
+            },
+        )))
     }
 
     fn lookup(
@@ -477,6 +620,24 @@ impl Registry {
             other_side,
         })
     }
+}
+
+/// A secret file's text, without one trailing newline (`\n` or `\r\n`).
+fn read_secret_file(path: &str) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    file.take(MAX_SECRET_FILE + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SECRET_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "larger than 64 KiB",
+        ));
+    }
+    if let Some(stripped) = text.strip_suffix('\n') {
+        text.truncate(stripped.strip_suffix('\r').unwrap_or(stripped).len());
+    }
+    Ok(text)
 }
 
 /// Which part of `layer+layer+base` claims the keyword `name`: the part it is qualified with

@@ -237,6 +237,12 @@ fn option_notes(option: &OptionSpec) -> String {
     if option.extension {
         notes.push("extension".to_owned());
     }
+    if option.secret {
+        notes.push(format!(
+            "secret: shown as ***; or from a file, {name}File=PATH, or the environment, {name}Env=VAR",
+            name = option.name
+        ));
+    }
     if notes.is_empty() {
         String::new()
     } else {

@@ -12,7 +12,7 @@ pub(crate) mod tree;
 mod value;
 
 pub use args::Args;
-pub(crate) use secret::{mask_secret_values, without_secrets};
+pub(crate) use secret::{mask_secret_values, scrub_values, without_secrets};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
 pub use value::{

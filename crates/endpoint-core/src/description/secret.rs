@@ -282,6 +282,42 @@ pub(crate) fn without_secrets(mut error: Error, secrets: &[&str]) -> Error {
     error
 }
 
+/// The same error with every one of `values` (secrets read from files or the environment,
+/// which the input does not show) replaced by [`MASK`] in its text.
+pub(crate) fn scrub_values(mut error: Error, values: &[String]) -> Error {
+    if values.is_empty() {
+        return error;
+    }
+    let hide = |text: &mut String| {
+        for value in values.iter().filter(|v| !v.is_empty()) {
+            *text = text.replace(value.as_str(), MASK);
+        }
+    };
+    match &mut error {
+        Error::Parse {
+            message,
+            suggestion,
+            ..
+        } => {
+            hide(message);
+            if let Some(s) = suggestion {
+                hide(s);
+            }
+        }
+        Error::Option {
+            reason, suggestion, ..
+        } => {
+            hide(reason);
+            if let Some(s) = suggestion {
+                hide(s);
+            }
+        }
+        Error::Other { message, .. } => hide(message),
+        _ => {}
+    }
+    error
+}
+
 #[cfg(test)]
 mod mask_tests {
     use super::mask_secret_values;
