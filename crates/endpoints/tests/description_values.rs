@@ -35,8 +35,8 @@ fn differing_only_in_a_secret() -> Vec<(String, String)> {
             "ws+tcp:h:80:header=Authorization=Bearer two".into(),
         ),
         (
-            format!("httpconnect+tcp:h:443:proxy=tcp\\:127.0.0.1\\:3128:user=u:password=one"),
-            format!("httpconnect+tcp:h:443:proxy=tcp\\:127.0.0.1\\:3128:user=u:password=two"),
+            r"httpconnect+tcp:h:443:proxy=tcp\:127.0.0.1\:3128:user=u:password=one".into(),
+            r"httpconnect+tcp:h:443:proxy=tcp\:127.0.0.1\:3128:user=u:password=two".into(),
         ),
         // A secret nested in the proxy's own description, under tls.
         (
