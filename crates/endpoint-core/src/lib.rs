@@ -55,7 +55,6 @@ mod option;
 mod port;
 mod prefixed;
 mod registry;
-pub mod relay;
 mod retry;
 mod service;
 mod side;

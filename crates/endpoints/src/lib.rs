@@ -74,7 +74,7 @@ pub use endpoint_core::{
 
 /// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s
 /// engine): [`relay::relay`], [`relay::forward`].
-pub use endpoint_core::relay;
+pub use endpoint_relay as relay;
 
 /// The plugin author's API: everything a transport, layer or plugin crate uses to register
 /// kinds and build endpoints (the `endpoint-core` crate).

@@ -15,10 +15,10 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::Interest;
 
-use super::pool::{self, Pool, BUFFERS};
-use super::traffic::Traffic;
-use crate::connection::ConnectionInfo;
-use crate::socket::{PlainSocket, SocketStream};
+use crate::pool::{self, Pool, BUFFERS};
+use crate::traffic::Traffic;
+use endpoint_core::ConnectionInfo;
+use endpoint_core::{PlainSocket, SocketStream};
 
 /// Idle pipes kept for reuse (two descriptors each).
 static PIPES: Pool<Pipe> = Pool::new(16);
