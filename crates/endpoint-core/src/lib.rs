@@ -60,12 +60,10 @@ mod service;
 mod side;
 mod socket;
 pub mod suggest;
-mod tls_problem;
 #[cfg(feature = "tonic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 pub mod tonic;
 mod value;
-mod ws_problem;
 
 pub use address::{Address, UnixAddress};
 pub use authority::Authority;
@@ -75,7 +73,7 @@ pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
 pub use egress::{AddressClass, Cidr, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
-pub use error::{Error, Result};
+pub use error::{find_in_chain, Error, Result};
 pub use future::BoxFuture;
 pub use io_stream::{IoStream, SocketBacked};
 pub use kind::{
@@ -93,9 +91,7 @@ pub use retry::{is_transient, RetryPolicy, Retrying};
 pub use service::{shutdown_signal, Service, ServiceGroup};
 pub use side::Side;
 pub use socket::{PlainSocket, SocketStream};
-pub use tls_problem::TlsProblem;
 pub use value::{ClientDescription, ServerDescription};
-pub use ws_problem::WsProblem;
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;

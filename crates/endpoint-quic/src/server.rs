@@ -75,7 +75,7 @@ impl QuicServerEndpoint {
     /// `quic:PORT` serving `certificate` (which may also hold the key), ALPN `endpoints`.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming a file that is missing or unusable.
+    /// [`Error::Handshake`] (layer `tls`) naming a file that is missing or unusable.
     pub fn new(port: u16, certificate: impl Into<PathBuf>) -> Result<Self> {
         let mut settings = TlsServerSettings::new(certificate);
         settings.alpn = declared_default(QUIC_SERVER_OPTIONS, "alpn");

@@ -8,10 +8,10 @@ use std::task::{ready, Context, Poll};
 
 use crate::pair::{relay_counted, Relay};
 use crate::traffic::{Relayed, Traffic};
-use endpoint_core::Connection;
-use endpoint_core::ClientEndpoint;
-use endpoint_core::Error;
 use endpoint_core::BoxFuture;
+use endpoint_core::ClientEndpoint;
+use endpoint_core::Connection;
+use endpoint_core::Error;
 
 /// Why a [`forward`] ended without relaying everything.
 #[derive(Debug, thiserror::Error)]

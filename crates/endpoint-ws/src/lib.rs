@@ -92,12 +92,12 @@
 //! headers on the client), and `"ws"` is pushed onto its `stack`.
 //!
 //! # Errors
-//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket), whose
-//! [`WsProblem`](endpoint_core::WsProblem) says what went wrong with its evidence
+//! A failed handshake is [`Error::Handshake`](endpoint_core::Error::Handshake) (layer
+//! `websocket`), whose [`WsProblem`] (`error.find::<WsProblem>()`) says what went wrong with its evidence
 //! (`server refused the upgrade: 404 Not Found (no websocket at /x ...)` with the status, a
 //! missing upgrade header, a refused subprotocol with the ones offered); a message over the
 //! limit ends that connection with an `io::Error` carrying a
-//! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
+//! [`WsProblem::MessageTooLarge`].
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -105,6 +105,7 @@
 use endpoint_tcp as _;
 
 mod client;
+mod error;
 mod info;
 mod kinds;
 mod options;
@@ -114,6 +115,7 @@ mod stream;
 mod url;
 
 pub use client::WsClientEndpoint;
+pub use error::WsProblem;
 pub use info::WsInfo;
 pub use options::{WsClientOptions, WsServerOptions, MAX_WRITE_MESSAGE};
 pub use server::{WsServerEndpoint, WsUpgrade};
