@@ -43,8 +43,7 @@ mod endpoint;
 mod error;
 mod future;
 #[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub mod hyper;
+mod hyper;
 mod io_stream;
 mod kind;
 mod layer;
@@ -56,13 +55,13 @@ mod port;
 mod prefixed;
 mod registry;
 mod retry;
+mod secured;
 mod service;
 mod side;
 mod socket;
 pub mod suggest;
 #[cfg(feature = "tonic")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
-pub mod tonic;
+mod tonic;
 mod value;
 
 pub use address::{Address, UnixAddress};
@@ -88,6 +87,7 @@ pub use option::{OptionSpec, OptionType};
 pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
 pub use retry::{is_transient, RetryPolicy, Retrying};
+pub use secured::Secured;
 pub use service::{shutdown_signal, Service, ServiceGroup};
 pub use side::Side;
 pub use socket::{PlainSocket, SocketStream};

@@ -15,7 +15,7 @@ use endpoint_tls::TlsClientSettings;
 use tokio::sync::{watch, Mutex};
 
 use crate::error::{connect_failed, RecordingVerifier};
-use crate::info::QuicInfo;
+use crate::info;
 use crate::specs::QUIC_CLIENT_OPTIONS;
 use crate::stream::{OpenStream, QuicStream};
 use crate::transport;
@@ -320,7 +320,7 @@ impl QuicClientEndpoint {
                         local.into(),
                         connection.remote_address().into(),
                     );
-                    info.insert(QuicInfo::new(&connection, stream_id, Some(self.hostname())));
+                    info::insert(&mut info, &connection, stream_id, Some(self.hostname()));
                     let stream = QuicStream::new(send, recv, Some(guard));
                     return Ok(Connection::new(stream, info));
                 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Canonical};
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Secured};
 use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
@@ -515,7 +515,9 @@ impl ClientEndpoint for TlsClientEndpoint {
                 ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
                 _ => None,
             };
-            info.insert(TlsInfo::from_state(stream.get_ref().1, sni));
+            let state = stream.get_ref().1;
+            info.insert(Secured::new(state.alpn_protocol().map(<[u8]>::to_vec)));
+            info.insert(TlsInfo::from_state(state, sni));
             info.stack.push("tls");
             tracing::debug!(endpoint = %self, "tls handshake done");
             Ok(Connection::new(stream, info))

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Canonical, FromOption};
-use endpoint_core::{BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade};
+use endpoint_core::{
+    BoxFuture, Connection, Error, Listener, Result, Secured, ServerEndpoint, Upgrade,
+};
 use endpoint_tcp::{SocketOptions, TcpServerEndpoint};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
@@ -361,6 +363,7 @@ impl Upgrade for Handshake {
             })?;
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
+            info.insert(Secured::new(connection.alpn_protocol().map(<[u8]>::to_vec)));
             info.insert(TlsInfo::from_state(connection, sni));
             info.stack.push("tls");
             Ok(Connection::new(stream, info))

@@ -100,10 +100,9 @@ pub use endpoint_tls as tls;
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use endpoint_ws as ws;
 
-/// Descriptions as clap arguments: value parsers with the library's errors, and help text
-/// that lists the registered kinds (the `clap` feature).
 #[cfg(feature = "clap")]
-pub use endpoint_core::clap;
+#[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
+pub mod clap;
 
 /// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
 #[cfg(feature = "haproxy")]
@@ -119,16 +118,13 @@ pub use endpoint_proxy as proxy;
 #[cfg_attr(docsrs, doc(cfg(feature = "quic")))]
 pub use endpoint_quic as quic;
 
-/// hyper-util's client over any description: [`hyper::Connector`] (the `hyper` feature).
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub use endpoint_core::hyper;
+pub mod hyper;
 
-/// gRPC over any description: `serve_with_incoming(listener)` and [`tonic::channel`] (the
-/// `tonic` feature).
 #[cfg(feature = "tonic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
-pub use endpoint_core::tonic;
+pub mod tonic;
 
 /// The README's Rust examples, compiled as doctests so they cannot rot. Its axum, hyper and
 /// tonic snippets need those features, so the README is tested when they are all on (as
