@@ -66,11 +66,16 @@
 
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
-    client_from_string, server_from_string, servers_from_strings, shutdown_signal, Address,
-    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener,
-    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, RetryPolicy, Retrying,
-    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
+    client_from_string, server_from_string, servers_from_strings, Address, Authority,
+    ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListenerSource,
+    ListeningPort, MergedServerEndpoint, Registry, Result, ServerDescription, ServerEndpoint, Side,
+    UnixAddress,
 };
+pub use endpoint_service::{shutdown_signal, RetryPolicy, Retrying, Service, ServiceGroup};
+
+/// Services and the retrying client (the `endpoint-service` crate): [`Service`],
+/// [`ServiceGroup`], [`Retrying`], and [`service::is_transient`], the errors worth another try.
+pub use endpoint_service as service;
 
 /// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s
 /// engine): [`relay::relay`], [`relay::forward`].

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::authority::Authority;
-use crate::connection::Connection;
-use crate::endpoint::ClientEndpoint;
-use crate::error::{Error, Result};
-use crate::future::BoxFuture;
+use endpoint_core::Authority;
+use endpoint_core::BoxFuture;
+use endpoint_core::ClientEndpoint;
+use endpoint_core::Connection;
+use endpoint_core::{Error, Result};
 
 /// How long and how often a [`Retrying`] client tries again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +52,8 @@ impl RetryPolicy {
 /// ```no_run
 /// # async fn run(backend: std::sync::Arc<dyn endpoint_core::ClientEndpoint>) -> endpoint_core::Result<()> {
 /// use std::time::Duration;
-/// use endpoint_core::{ClientEndpoint, RetryPolicy, Retrying};
+/// use endpoint_core::ClientEndpoint;
+/// use endpoint_service::{RetryPolicy, Retrying};
 ///
 /// // The backend may still be starting: keep trying for up to 30 s.
 /// let backend = Retrying::new(backend, RetryPolicy::for_up_to(Duration::from_secs(30)));
