@@ -44,6 +44,7 @@ mod error;
 mod future;
 #[cfg(feature = "hyper")]
 mod hyper;
+mod io_class;
 mod io_stream;
 mod kind;
 mod layer;
@@ -72,6 +73,7 @@ pub use egress::{AddressClass, Cidr, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{find_in_chain, Error, Result};
 pub use future::BoxFuture;
+pub use io_class::IoClass;
 pub use io_stream::{IoStream, SocketBacked};
 pub use kind::{
     Builder, ClientLayerParser, ClientParser, Kind, ServerLayerParser, ServerParser, Shorthand,
