@@ -1,40 +1,11 @@
 //! Descriptions as command-line arguments, with [clap](https://docs.rs/clap) (the `clap`
-//! feature).
+//! feature): [`ServerDescription`] and [`ClientDescription`] are argument types as they are.
 //!
-//! [`ServerDescription`] and [`ClientDescription`] are argument types as they are: clap's
-//! `value_parser!` finds [`ServerValueParser`] / [`ClientValueParser`] through
-//! `ValueParserFactory`, so a field `listen: ServerDescription` is parsed with the registry
-//! and a bad string is refused while the command line is read, with the library's message
-//! (the position, what was expected, a likely fix) and a caret under the bad byte, exit
-//! status 2. (Help text that lists the registered kinds, `kinds_help`, is in the facade:
-//! `endpoints::clap`. Only what the orphan rule keeps next to the description types is here.)
-//!
-//! ```
-//! use clap::Parser;
-//! use endpoint_core::{ClientDescription, ServerDescription};
-//!
-//! /// Forward connections.
-//! #[derive(Parser)]
-//! struct Args {
-//!     /// Where to listen, e.g. `tcp:8080` or `unix:/run/app.sock`.
-//!     #[arg(long, value_name = "DESCRIPTION")]
-//!     listen: ServerDescription,
-//!     /// Where to forward each connection, e.g. `tcp:localhost:80`.
-//!     #[arg(long, value_name = "DESCRIPTION")]
-//!     connect: Option<ClientDescription>,
-//! }
-//!
-//! // This crate links no transport, so every kind is unknown here; with the `endpoints`
-//! // facade, `tcp:8080` parses.
-//! let error = Args::try_parse_from(["app", "--listen", "tpc:8080"]).err().unwrap();
-//! assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
-//! let message = error.to_string();
-//! assert!(message.contains("invalid value for '--listen <DESCRIPTION>': unknown server endpoint kind \"tpc\""));
-//! assert!(message.contains("\n  tpc:8080\n  ^\n"));
-//! ```
-//!
-//! A program that parses with a registry of its own (say, [`Registry::allow_only`]) names it
-//! with `value_parser = ServerValueParser::with_registry(registry)`.
+//! clap's `value_parser!` finds [`ServerValueParser`] / [`ClientValueParser`] through
+//! `ValueParserFactory`, so a bad string is refused while the command line is read, with the
+//! library's message and a caret under the bad byte (exit status 2). Only these parsers live
+//! here, because the orphan rule wants `ValueParserFactory` next to the description types;
+//! the guide, with an example, and `kinds_help` for help text are `endpoints::clap`.
 
 use std::ffi::OsStr;
 

@@ -1,21 +1,30 @@
-//! The core of `endpoints`: say *where* to listen or connect with a short string, get back an
-//! ordinary async byte stream.
+//! The kernel of `endpoints`: what every transport, layer and plugin shares, and nothing any
+//! one of them needs alone.
 //!
-//! This crate holds what every transport shares and no transport itself:
-//!
-//! - the two endpoint traits, [`ServerEndpoint`] (`bind`) and [`ClientEndpoint`] (`connect`);
-//! - [`Connection`], one type-erased byte stream with its [`ConnectionInfo`];
-//! - [`Listener`] (accept, a `Stream`, `listen(handler)`) and [`ListeningPort`] (stop, shut
-//!   down, stop on drop);
-//! - the [`description`] grammar, Twisted's exactly, with `+` layering and URL forms;
+//! - the two endpoint traits, [`ServerEndpoint`] (`bind`) and [`ClientEndpoint`] (`connect`),
+//!   and a server layer's per-connection [`Upgrade`];
+//! - [`Connection`], one type-erased byte stream with its [`ConnectionInfo`] (addresses, the
+//!   stack of layers, typed extensions such as [`Secured`]), and its socket-taking seam for
+//!   zero-copy relays ([`PlainSocket`], [`SocketBacked`], [`Connection::with_unread`]);
+//! - [`Listener`] (accept, a `Stream`, `listen(handler)`, merged listeners) and
+//!   [`ListeningPort`] (stop, shut down, stop on drop);
+//! - the [`description`] grammar, Twisted's exactly, with `+` layering and URL forms, and the
+//!   description values [`ServerDescription`], [`ClientDescription`], [`Described`];
 //! - the [`Registry`] of kinds, filled by transport crates through `inventory`, and
 //!   [`server_from_string`] / [`client_from_string`] over it;
-//! - [`Service`] and [`ServiceGroup`] (Twisted's `strports.service`): start, stop, and run
-//!   until SIGINT/SIGTERM, then drain;
-//! - [`Error`], whose fields carry the evidence (input, position, what exists), with
-//!   [`TlsProblem`] and [`WsProblem`] saying what went wrong in a TLS or WebSocket handshake.
+//! - [`Error`], whose fields carry the evidence (input, position, what exists); a layer's
+//!   typed problem rides in [`Error::Handshake`] and [`Error::find`] gets it back;
+//! - [`IoClass`], the one classifier of OS errors (per connection, out of resources,
+//!   transient, fatal), and [`EgressPolicy`], which addresses a client may reach.
 //!
-//! Applications normally depend on the `endpoints` facade, which links the transports.
+//! The rest of the workspace is built on this: the transports (`endpoint-tcp`, `-unix`,
+//! `-tls` with its `TlsProblem`, `-ws` with its `WsProblem`, ...), the relay
+//! (`endpoint-relay`), services and the retrying client (`endpoint-service`), and the hyper,
+//! tonic and clap helpers (in the `endpoints` facade). Only an integration impl that the
+//! orphan rule ties to a core type stays here, behind its feature: `axum::serve::Listener` for
+//! [`Listener`], hyper-util's and tonic's connection traits for [`Connection`], clap's value
+//! parsers for the description types (the `clap` module). Applications normally depend on the
+//! `endpoints` facade, which links the transports.
 //!
 //! # Writing a kind
 //! A transport builds a [`Kind`] (name, summary, options, parser) and submits it with
@@ -33,6 +42,7 @@ mod axum;
 mod cap;
 mod capped;
 #[cfg(feature = "clap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub mod clap;
 mod connection;
 mod deadline;

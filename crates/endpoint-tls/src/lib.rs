@@ -168,7 +168,7 @@ pub fn no_platform_roots() -> endpoint_core::Error {
 }
 
 /// Turns a failed handshake's rustls error into [`Error::Handshake`](endpoint_core::Error::Handshake)
-/// with the [`TlsProblem`](crate::TlsProblem) it means, for transports that run the
+/// with the [`TlsProblem`] it means, for transports that run the
 /// handshake themselves (QUIC). `endpoint` is the client's description or the server's
 /// peer, `verify_name` the name a client verifies, `alpn` the protocols this side offered.
 ///
