@@ -97,6 +97,11 @@ async fn alpn_is_negotiated_and_a_mismatch_is_clear() -> TestResult {
         accepted.info().get::<TlsInfo>().unwrap().alpn.as_deref(),
         Some("http/1.1")
     );
+    for info in [connected.info(), accepted.info()] {
+        let secured = info.get::<endpoint_core::Secured>().unwrap();
+        assert_eq!(secured.alpn.as_deref(), Some(&b"http/1.1"[..]));
+        assert!(!secured.is_h2());
+    }
     // Keep accepting in the background so the next handshake runs.
     let _serving = listener.listen(|_c| async {});
 
