@@ -49,7 +49,10 @@
 //! description value types and [`Registry`]. Writing a kind, a layer or a plugin uses
 //! [`core`] (the `endpoint-core` crate: `Kind`, `OptionSpec`, `Args`, `Upgrade`, `Accept`, …),
 //! as `libp2p::core` does for libp2p. Each transport's own types are in its module
-//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`], [`proxy`]).
+//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`], [`proxy`]), with the typed evidence of
+//! its failures (`tls::TlsProblem`, `ws::WsProblem`: `error.find::<TlsProblem>()`). Relaying
+//! is [`relay`] (the `endpoint-relay` crate); services and the retrying client are
+//! [`service`] (the `endpoint-service` crate, also re-exported at the root).
 //!
 //! # Feature flags
 //! `tcp`, `unix`, `tls`, `ws`, `haproxy`, `proxy`, all on by default. Each one links its transport crate, so
