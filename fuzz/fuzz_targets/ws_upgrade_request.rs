@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use endpoint_ws::{WsServerOptions, WsUpgrade};
 use endpoints::core::Upgrade;
-use endpoints::core::WsProblem;
+use endpoints::ws::WsProblem;
 use endpoints::{Address, Connection, ConnectionInfo};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -103,7 +103,7 @@ fuzz_target!(|data: &[u8]| {
             .expect("reading a duplex stream");
         let expected = match &outcome {
             Ok(()) => Some(101),
-            Err(e) => match e.ws_problem() {
+            Err(e) => match e.find::<WsProblem>() {
                 Some(WsProblem::RequestRefused { status, .. }) => Some(*status),
                 Some(WsProblem::ConnectionLost) => None,
                 other => panic!("unexpected upgrade error {other:?}: {e}"),

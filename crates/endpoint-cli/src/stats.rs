@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoints::core::relay::Traffic;
+use endpoints::relay::Traffic;
 
 /// Counters shared by every relayed connection.
 #[derive(Debug, Default)]

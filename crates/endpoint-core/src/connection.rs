@@ -259,7 +259,7 @@ impl ConnectionInfo {
 
     /// True when a layer stored anything (which may need to live as long as the connection:
     /// a `maxConnections` admission is one).
-    pub(crate) fn has_extensions(&self) -> bool {
+    pub fn has_extensions(&self) -> bool {
         !self.extensions.0.is_empty()
     }
 

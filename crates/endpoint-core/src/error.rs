@@ -5,8 +5,6 @@ use std::io;
 use std::time::Duration;
 
 use crate::side::Side;
-use crate::tls_problem::TlsProblem;
-use crate::ws_problem::WsProblem;
 
 /// A specialised `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -98,35 +96,26 @@ pub enum Error {
         /// The limit that passed.
         after: Duration,
     },
-    /// A TLS setup or handshake problem: a file that cannot be used, a certificate that
-    /// fails verification, nothing in common with the peer. `problem` says which, with the
-    /// evidence (the names expected and presented, the dates, the file); react to it with
-    /// [`Error::tls_problem`].
-    #[error("{}{problem}", context("tls", endpoint))]
-    Tls {
+    /// A layer's setup or handshake problem: a TLS certificate that fails verification, a
+    /// WebSocket upgrade the server refused, a plugin protocol's refusal. `problem` is the
+    /// layer's own typed evidence (`endpoint_tls::TlsProblem`, `endpoint_ws::WsProblem`, or
+    /// a plugin's type); react to it with [`Error::find`] instead of reading the message.
+    ///
+    /// The message is `"{layer} handshake with \"{endpoint}\" failed: {problem}"`, or
+    /// `"{layer}: {problem}"` without an endpoint. The problem is part of the message, so the
+    /// `source()` chain goes on at `source`, the underlying error, and never repeats it.
+    #[error("{}{problem}", context(layer, endpoint))]
+    Handshake {
+        /// The layer that failed, as its messages name it: `tls`, `websocket`, a plugin's.
+        layer: &'static str,
         /// Whose handshake failed: the client endpoint's description, or on a server the
         /// peer's address. `None` for problems found while loading files and settings (the
         /// problem names the file).
         endpoint: Option<String>,
-        /// What went wrong, with its evidence.
-        problem: TlsProblem,
-        /// The underlying error (the OS error, rustls' error), if any. Its text is never
+        /// What went wrong, with its evidence: a value of the layer's own problem type.
+        problem: Box<dyn std::error::Error + Send + Sync>,
+        /// The underlying error (the OS error, the library's), if any. Its text is never
         /// repeated in this error's message.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    },
-    /// A WebSocket handshake problem: the server refused the upgrade (its status says why),
-    /// its answer was not a proper upgrade, or no subprotocol matched. React to it with
-    /// [`Error::ws_problem`].
-    #[error("{}{problem}", context("websocket", endpoint))]
-    WebSocket {
-        /// Whose handshake failed: the client endpoint's description, or on a server the
-        /// peer's address.
-        endpoint: Option<String>,
-        /// What went wrong, with its evidence.
-        problem: WsProblem,
-        /// The underlying error (the OS error, the HTTP library's), if any. Its text is
-        /// never repeated in this error's message.
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -236,31 +225,40 @@ impl Error {
         Some(format!("  {input}\n  {}^", " ".repeat(column)))
     }
 
-    /// What went wrong, for [`Error::Tls`]: match on it instead of reading the message.
-    ///
-    /// ```
-    /// use endpoint_core::{Error, TlsProblem};
-    /// let error = Error::Tls {
-    ///     endpoint: Some("tls:example.com:443".into()),
-    ///     problem: TlsProblem::UnknownIssuer,
-    ///     source: None,
-    /// };
-    /// assert_eq!(error.tls_problem(), Some(&TlsProblem::UnknownIssuer));
-    /// assert!(error.to_string().starts_with("tls handshake with \"tls:example.com:443\" failed: "));
-    /// ```
-    pub fn tls_problem(&self) -> Option<&TlsProblem> {
-        match self {
-            Error::Tls { problem, .. } => Some(problem),
-            _ => None,
+    /// A layer's setup or handshake failure ([`Error::Handshake`]): `layer` names it in the
+    /// message (`tls`, `websocket`), `problem` is its typed evidence, `source` the underlying
+    /// error.
+    pub fn handshake(
+        layer: &'static str,
+        endpoint: Option<String>,
+        problem: impl std::error::Error + Send + Sync + 'static,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Handshake {
+            layer,
+            endpoint,
+            problem: Box::new(problem),
+            source,
         }
     }
 
-    /// What went wrong, for [`Error::WebSocket`]: match on it instead of reading the message.
-    pub fn ws_problem(&self) -> Option<&WsProblem> {
-        match self {
-            Error::WebSocket { problem, .. } => Some(problem),
-            _ => None,
-        }
+    /// The first `T` in this error's evidence and `source()` chain: what went wrong, typed,
+    /// whichever layer or plugin said it (see [`find_in_chain`]).
+    ///
+    /// ```
+    /// use endpoint_core::Error;
+    ///
+    /// #[derive(Debug, PartialEq, thiserror::Error)]
+    /// #[error("the peer's token is stale")]
+    /// struct StaleToken;
+    ///
+    /// let error = Error::handshake("auth", Some("auth+tcp:h:1".into()), StaleToken, None);
+    /// assert_eq!(error.to_string(), "auth handshake with \"auth+tcp:h:1\" failed: the peer's token is stale");
+    /// assert_eq!(error.find::<StaleToken>(), Some(&StaleToken));
+    /// assert!(error.find::<std::io::Error>().is_none());
+    /// ```
+    pub fn find<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        find_in_chain(self)
     }
 
     /// A free-form error for plugins.
@@ -272,48 +270,37 @@ impl Error {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeouts_print_seconds() {
-        let timeout = |after| Error::Timeout {
-            action: "connect to",
-            endpoint: "tcp:h:1".into(),
-            after,
-        };
-        let text = |d| timeout(d).to_string();
-        assert_eq!(
-            text(Duration::from_secs(30)),
-            "timed out after 30s trying to connect to \"tcp:h:1\""
-        );
-        assert!(text(Duration::from_millis(500)).starts_with("timed out after 0.5s "));
-        assert!(text(Duration::ZERO).starts_with("timed out after 0s "));
+/// The first `T` in an error's evidence and `source()` chain, for any `&dyn Error`.
+///
+/// Each link is downcast to `T`. Two kinds of link are also looked into, because their
+/// evidence is not in the plain chain: an [`Error::Handshake`]'s `problem`, and the error an
+/// `io::Error` wraps (`io::Error::source` skips it; `get_ref` does not). So a WebSocket
+/// `MessageTooLarge` inside a failed read, a proxy's refusal inside an [`Error::Io`], and a
+/// TLS problem behind any wrapper are all found the same way.
+pub fn find_in_chain<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(error);
+    while let Some(link) = next {
+        if let Some(found) = link.downcast_ref::<T>() {
+            return Some(found);
+        }
+        if let Some(Error::Handshake { problem, .. }) = link.downcast_ref::<Error>() {
+            let problem: &(dyn std::error::Error + 'static) = &**problem;
+            if let Some(found) = find_in_chain(problem) {
+                return Some(found);
+            }
+        }
+        if let Some(inner) = link
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+        {
+            let inner: &(dyn std::error::Error + 'static) = inner;
+            if let Some(found) = find_in_chain(inner) {
+                return Some(found);
+            }
+        }
+        next = link.source();
     }
-
-    #[test]
-    fn tls_and_websocket_messages_name_the_endpoint_when_known() {
-        let tls = Error::Tls {
-            endpoint: None,
-            problem: TlsProblem::NoPlatformRoots,
-            source: None,
-        };
-        assert!(
-            tls.to_string().starts_with("tls: no platform trust roots"),
-            "{tls}"
-        );
-        let ws = Error::WebSocket {
-            endpoint: Some("ws+tcp:h:80".into()),
-            problem: WsProblem::BadAccept,
-            source: Some(Box::new(io::Error::other("not shown"))),
-        };
-        assert_eq!(
-            ws.to_string(),
-            "websocket handshake with \"ws+tcp:h:80\" failed: the server's \
-             Sec-WebSocket-Accept does not match our key"
-        );
-        assert_eq!(ws.ws_problem(), Some(&WsProblem::BadAccept));
-        assert_eq!(ws.tls_problem(), None);
-    }
+    None
 }

@@ -1,21 +1,30 @@
-//! The core of `endpoints`: say *where* to listen or connect with a short string, get back an
-//! ordinary async byte stream.
+//! The kernel of `endpoints`: what every transport, layer and plugin shares, and nothing any
+//! one of them needs alone.
 //!
-//! This crate holds what every transport shares and no transport itself:
-//!
-//! - the two endpoint traits, [`ServerEndpoint`] (`bind`) and [`ClientEndpoint`] (`connect`);
-//! - [`Connection`], one type-erased byte stream with its [`ConnectionInfo`];
-//! - [`Listener`] (accept, a `Stream`, `listen(handler)`) and [`ListeningPort`] (stop, shut
-//!   down, stop on drop);
-//! - the [`description`] grammar, Twisted's exactly, with `+` layering and URL forms;
+//! - the two endpoint traits, [`ServerEndpoint`] (`bind`) and [`ClientEndpoint`] (`connect`),
+//!   and a server layer's per-connection [`Upgrade`];
+//! - [`Connection`], one type-erased byte stream with its [`ConnectionInfo`] (addresses, the
+//!   stack of layers, typed extensions such as [`Secured`]), and its socket-taking seam for
+//!   zero-copy relays ([`PlainSocket`], [`SocketBacked`], [`Connection::with_unread`]);
+//! - [`Listener`] (accept, a `Stream`, `listen(handler)`, merged listeners) and
+//!   [`ListeningPort`] (stop, shut down, stop on drop);
+//! - the [`description`] grammar, Twisted's exactly, with `+` layering and URL forms, and the
+//!   description values [`ServerDescription`], [`ClientDescription`], [`Described`];
 //! - the [`Registry`] of kinds, filled by transport crates through `inventory`, and
 //!   [`server_from_string`] / [`client_from_string`] over it;
-//! - [`Service`] and [`ServiceGroup`] (Twisted's `strports.service`): start, stop, and run
-//!   until SIGINT/SIGTERM, then drain;
-//! - [`Error`], whose fields carry the evidence (input, position, what exists), with
-//!   [`TlsProblem`] and [`WsProblem`] saying what went wrong in a TLS or WebSocket handshake.
+//! - [`Error`], whose fields carry the evidence (input, position, what exists); a layer's
+//!   typed problem rides in [`Error::Handshake`] and [`Error::find`] gets it back;
+//! - [`IoClass`], the one classifier of OS errors (per connection, out of resources,
+//!   transient, fatal), and [`EgressPolicy`], which addresses a client may reach.
 //!
-//! Applications normally depend on the `endpoints` facade, which links the transports.
+//! The rest of the workspace is built on this: the transports (`endpoint-tcp`, `-unix`,
+//! `-tls` with its `TlsProblem`, `-ws` with its `WsProblem`, ...), the relay
+//! (`endpoint-relay`), services and the retrying client (`endpoint-service`), and the hyper,
+//! tonic and clap helpers (in the `endpoints` facade). Only an integration impl that the
+//! orphan rule ties to a core type stays here, behind its feature: `axum::serve::Listener` for
+//! [`Listener`], hyper-util's and tonic's connection traits for [`Connection`], clap's value
+//! parsers for the description types (the `clap` module). Applications normally depend on the
+//! `endpoints` facade, which links the transports.
 //!
 //! # Writing a plugin
 //! A kind is data: a name, a summary, option metadata (which drives parsing, defaults,
@@ -146,6 +155,7 @@ mod axum;
 mod cap;
 mod capped;
 #[cfg(feature = "clap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub mod clap;
 mod connection;
 mod deadline;
@@ -156,8 +166,8 @@ mod endpoint;
 mod error;
 mod future;
 #[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub mod hyper;
+mod hyper;
+mod io_class;
 mod io_stream;
 mod kind;
 mod layer;
@@ -168,18 +178,13 @@ mod option;
 mod port;
 mod prefixed;
 mod registry;
-pub mod relay;
-mod retry;
-mod service;
+mod secured;
 mod side;
 mod socket;
 pub mod suggest;
-mod tls_problem;
 #[cfg(feature = "tonic")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
-pub mod tonic;
+mod tonic;
 mod value;
-mod ws_problem;
 
 pub use address::{Address, UnixAddress};
 pub use authority::Authority;
@@ -189,8 +194,9 @@ pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
 pub use egress::{AddressClass, Cidr, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
-pub use error::{Error, Result};
+pub use error::{find_in_chain, Error, Result};
 pub use future::BoxFuture;
+pub use io_class::IoClass;
 pub use io_stream::{IoStream, SocketBacked};
 pub use kind::{
     Builder, ClientLayerParser, ClientParser, Kind, ServerLayerParser, ServerParser, Shorthand,
@@ -203,13 +209,10 @@ pub use nested::InnerParser;
 pub use option::{OptionSpec, OptionType};
 pub use port::ListeningPort;
 pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
-pub use retry::{is_transient, RetryPolicy, Retrying};
-pub use service::{shutdown_signal, Service, ServiceGroup};
+pub use secured::Secured;
 pub use side::Side;
 pub use socket::{PlainSocket, SocketStream};
-pub use tls_problem::TlsProblem;
 pub use value::{ClientDescription, ServerDescription};
-pub use ws_problem::WsProblem;
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;

@@ -16,6 +16,7 @@ use crate::address::Address;
 use crate::cap::Cap;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
+use crate::io_class::IoClass;
 use crate::layer::Upgrade;
 
 /// A bound socket that yields raw connections; what a transport implements.
@@ -38,7 +39,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 ///
 /// Per-connection accept errors (a peer that reset before accept) are skipped; running out of
 /// descriptors or buffers (EMFILE, ENFILE, ENOBUFS, ENOMEM) backs off, up to a second, and
-/// retries; only other errors end the listener. Dropping a listener closes its socket (and
+/// retries; only other errors end the listener. [`IoClass`] says which errno is which. Dropping a listener closes its socket (and
 /// removes a unix socket file it created).
 pub struct Listener {
     raw: Box<dyn Accept>,
@@ -174,10 +175,10 @@ impl Listener {
                     }
                     self.spawn_handshake(connection);
                 }
-                Poll::Ready(Err(e)) if is_per_connection(&e) => {
+                Poll::Ready(Err(e)) if IoClass::of(&e) == IoClass::PerConnection => {
                     debug!(endpoint = %self.description, error = %e, "skipped a failed accept");
                 }
-                Poll::Ready(Err(e)) if is_exhaustion(&e) => {
+                Poll::Ready(Err(e)) if IoClass::of(&e) == IoClass::OutOfResources => {
                     warn!(endpoint = %self.description, error = %e, delay = ?self.next_backoff,
                         "out of resources; backing off before accepting again");
                     self.backoff = Some(Box::pin(tokio::time::sleep(self.next_backoff)));
@@ -242,21 +243,4 @@ impl futures_core::Stream for Listener {
         this.ended = next.is_err();
         Poll::Ready(Some(next))
     }
-}
-
-fn is_per_connection(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-    ) || matches!(e.raw_os_error(), Some(libc::EPROTO | libc::EPERM))
-}
-
-fn is_exhaustion(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-    )
 }

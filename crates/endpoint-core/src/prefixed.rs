@@ -118,24 +118,3 @@ impl AsyncWrite for Prefixed {
         Pin::new(&mut *self.get_mut().inner).poll_shutdown(cx)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::io::AsyncReadExt;
-
-    #[tokio::test]
-    async fn prefix_then_inner() {
-        let mut s = Prefixed::new(
-            b"abc".to_vec(),
-            Box::new(std::io::Cursor::new(b"def".to_vec())),
-            None,
-        );
-        let mut small = [0u8; 2];
-        s.read_exact(&mut small).await.unwrap();
-        assert_eq!(&small, b"ab");
-        let mut rest = Vec::new();
-        s.read_to_end(&mut rest).await.unwrap();
-        assert_eq!(rest, b"cdef");
-    }
-}

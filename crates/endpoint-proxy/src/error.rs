@@ -161,8 +161,9 @@ pub struct ProxyError {
 
 impl ProxyError {
     /// The proxy failure behind an error from a proxy layer's `connect`, if that is what it
-    /// is: saves the caller the walk from [`Error::Io`](endpoint_core::Error::Io) to its
-    /// `io::Error` to this.
+    /// is: the same as `error.find::<ProxyError>()`
+    /// ([`Error::find`](endpoint_core::Error::find)), which looks through
+    /// [`Error::Io`](endpoint_core::Error::Io)'s `io::Error` to this.
     ///
     /// # Examples
     /// ```
@@ -196,9 +197,7 @@ impl ProxyError {
     /// # Ok(()) }
     /// ```
     pub fn find(error: &endpoint_core::Error) -> Option<&ProxyError> {
-        let source = std::error::Error::source(error)?;
-        let io = source.downcast_ref::<io::Error>()?;
-        io.get_ref()?.downcast_ref::<ProxyError>()
+        error.find::<ProxyError>()
     }
 }
 

@@ -70,6 +70,9 @@ async fn tls_over_socks5_verifies_the_target() -> TestResult {
         .connect()
         .await
         .unwrap_err();
-    assert!(error.tls_problem().is_some(), "{error}");
+    assert!(
+        error.find::<endpoints::tls::TlsProblem>().is_some(),
+        "{error}"
+    );
     Ok(())
 }

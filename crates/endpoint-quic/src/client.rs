@@ -14,8 +14,8 @@ use endpoint_core::{
 use endpoint_tls::TlsClientSettings;
 use tokio::sync::{watch, Mutex};
 
-use crate::errors::{connect_failed, RecordingVerifier};
-use crate::info::QuicInfo;
+use crate::error::{connect_failed, RecordingVerifier};
+use crate::info;
 use crate::specs::QUIC_CLIENT_OPTIONS;
 use crate::stream::{OpenStream, QuicStream};
 use crate::transport;
@@ -91,14 +91,12 @@ impl QuicClientEndpoint {
     /// ALPN `endpoints`.
     ///
     /// # Errors
-    /// [`Error::Tls`] when the host is not a DNS name or IP address to verify, or the
+    /// [`Error::Handshake`] (layer `tls`) when the host is not a DNS name or IP address to verify, or the
     /// settings cannot be loaded.
     pub fn new(host: impl Into<String>, port: u16) -> Result<Self> {
         let host = host.into();
-        let name = endpoint_tls::ascii_host(&host).map_err(|reason| Error::Tls {
-            endpoint: None,
-            problem: endpoint_core::TlsProblem::Setup(format!("host {reason}")),
-            source: None,
+        let name = endpoint_tls::ascii_host(&host).map_err(|reason| {
+            endpoint_tls::TlsProblem::Setup(format!("host {reason}")).into_error(None, None)
         })?;
         let mut settings = TlsClientSettings::new(name);
         settings.alpn = declared_default(QUIC_CLIENT_OPTIONS, "alpn");
@@ -322,7 +320,7 @@ impl QuicClientEndpoint {
                         local.into(),
                         connection.remote_address().into(),
                     );
-                    info.insert(QuicInfo::new(&connection, stream_id, Some(self.hostname())));
+                    info::insert(&mut info, &connection, stream_id, Some(self.hostname()));
                     let stream = QuicStream::new(send, recv, Some(guard));
                     return Ok(Connection::new(stream, info));
                 }

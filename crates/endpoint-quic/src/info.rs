@@ -1,5 +1,6 @@
 //! What a QUIC connection settled, stored in the `ConnectionInfo` of each of its streams.
 
+use endpoint_core::{ConnectionInfo, Secured};
 use rustls_pki_types::CertificateDer;
 
 /// The QUIC connection a stream belongs to: read it with
@@ -35,10 +36,7 @@ impl QuicInfo {
         let handshake = connection
             .handshake_data()
             .and_then(|d| d.downcast::<quinn::crypto::rustls::HandshakeData>().ok());
-        let alpn = handshake
-            .as_ref()
-            .and_then(|h| h.protocol.as_ref())
-            .map(|p| String::from_utf8_lossy(p).into_owned());
+        let alpn = alpn(connection).map(|p| String::from_utf8_lossy(&p).into_owned());
         let server_name = handshake
             .and_then(|h| h.server_name.clone())
             .or_else(|| verified_name.map(str::to_owned));
@@ -56,4 +54,24 @@ impl QuicInfo {
             connection: connection.clone(),
         }
     }
+}
+
+/// The application protocol the QUIC handshake agreed on, as sent.
+fn alpn(connection: &quinn::Connection) -> Option<Vec<u8>> {
+    connection
+        .handshake_data()
+        .and_then(|d| d.downcast::<quinn::crypto::rustls::HandshakeData>().ok())
+        .and_then(|h| h.protocol)
+}
+
+/// Stores what a QUIC stream's info holds: the [`QuicInfo`], and the [`Secured`] mark every
+/// QUIC connection earns (TLS 1.3 inside).
+pub(crate) fn insert(
+    info: &mut ConnectionInfo,
+    connection: &quinn::Connection,
+    stream_id: u64,
+    verified_name: Option<&str>,
+) {
+    info.insert(Secured::new(alpn(connection)));
+    info.insert(QuicInfo::new(connection, stream_id, verified_name));
 }

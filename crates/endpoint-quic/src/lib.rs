@@ -111,7 +111,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod errors;
+mod error;
 mod info;
 mod kinds;
 mod server;

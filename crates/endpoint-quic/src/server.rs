@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::info::QuicInfo;
+use crate::info;
 use crate::specs::QUIC_SERVER_OPTIONS;
 use crate::stream::QuicStream;
 use crate::transport;
@@ -30,7 +30,7 @@ const QUEUE: usize = 64;
 /// (`quic:PORT:certificate=cert.pem:privateKey=key.pem:alpn=endpoints`).
 ///
 /// The listener yields one [`Connection`] per bidirectional stream a peer opens, from every
-/// QUIC connection, each with the QUIC connection's [`QuicInfo`] (ALPN, the client's
+/// QUIC connection, each with the QUIC connection's [`QuicInfo`](crate::QuicInfo) (ALPN, the client's
 /// certificates under `clientCA=`, `stable_id`). A stream is accepted when the peer first
 /// sends on it. Handshakes run beside the accept loop: a slow or failed one never delays
 /// other peers. A peer may keep `maxStreams` streams open at once; `idleTimeout` closes a
@@ -75,7 +75,7 @@ impl QuicServerEndpoint {
     /// `quic:PORT` serving `certificate` (which may also hold the key), ALPN `endpoints`.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming a file that is missing or unusable.
+    /// [`Error::Handshake`] (layer `tls`) naming a file that is missing or unusable.
     pub fn new(port: u16, certificate: impl Into<PathBuf>) -> Result<Self> {
         let mut settings = TlsServerSettings::new(certificate);
         settings.alpn = declared_default(QUIC_SERVER_OPTIONS, "alpn");
@@ -272,7 +272,7 @@ async fn accept_streams(
         };
         let stream_id = u64::from(send.id());
         let mut info = ConnectionInfo::new("quic", canonical(local).into(), peer.into());
-        info.insert(QuicInfo::new(&connection, stream_id, None));
+        info::insert(&mut info, &connection, stream_id, None);
         let stream = Connection::new(QuicStream::new(send, recv, None), info);
         if sender.send(stream).await.is_err() {
             return;

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use endpoint_core::description::Args;
-use endpoint_core::{Error, Result, TlsProblem};
+use endpoint_core::{Error, Result};
+use endpoint_tls::TlsProblem;
 
 /// The longest gap between keep-alive PINGs a client sends while it has streams open.
 pub(crate) const MAX_KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -32,16 +33,12 @@ pub(crate) fn config(
     Ok(Arc::new(transport))
 }
 
-/// A setting that cannot run QUIC, as [`Error::Tls`] with the cause.
+/// A setting that cannot run QUIC, as a TLS [`Error::Handshake`] with the cause.
 pub(crate) fn setup_error(
     what: &str,
     source: impl std::error::Error + Send + Sync + 'static,
 ) -> Error {
-    Error::Tls {
-        endpoint: None,
-        problem: TlsProblem::Setup(what.to_owned()),
-        source: Some(Box::new(source)),
-    }
+    TlsProblem::Setup(what.to_owned()).into_error(None, Some(Box::new(source)))
 }
 
 /// A problem with a file the description names, as an [`Error::Option`] for that option.

@@ -47,6 +47,10 @@ async fn one_stream_echoes_and_says_what_it_is() -> TestResult {
     let (client_info, server_info) = (quic(&stream), quic(&accepted));
     assert_eq!(client_info.alpn.as_deref(), Some("endpoints"));
     assert_eq!(server_info.alpn.as_deref(), Some("endpoints"));
+    for info in [stream.info(), accepted.info()] {
+        let secured = info.get::<endpoint_core::Secured>().ok_or("no Secured")?;
+        assert_eq!(secured.alpn.as_deref(), Some(&b"endpoints"[..]));
+    }
     assert_eq!(server_info.server_name.as_deref(), Some("localhost"));
     assert_eq!(client_info.stream_id, 0);
     assert_eq!(server_info.stream_id, 0);

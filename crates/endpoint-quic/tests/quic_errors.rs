@@ -1,8 +1,9 @@
 //! Refusals and descriptions: a wrong CA, a missing certificate, canonical text.
 mod support;
 
-use endpoint_core::{Error, Registry, TlsProblem};
+use endpoint_core::{Error, Registry};
 use endpoint_quic::{QuicClientEndpoint, QuicServerEndpoint};
+use endpoint_tls::TlsProblem;
 use support::{client, logs, port_of, server, server_description, Pki, TestResult, SAFETY};
 
 #[tokio::test]
@@ -19,7 +20,7 @@ async fn a_server_from_another_ca_is_refused_with_a_tls_error() -> TestResult {
         .await?
         .expect_err("verified against the wrong CA");
     assert_eq!(
-        error.tls_problem(),
+        error.find::<TlsProblem>(),
         Some(&TlsProblem::UnknownIssuer),
         "{error}"
     );
@@ -41,7 +42,7 @@ async fn a_wrong_name_is_refused() -> TestResult {
         .await?
         .expect_err("verified the wrong name");
     assert!(
-        matches!(error.tls_problem(), Some(TlsProblem::NameMismatch { expected, .. }) if expected == "example.org"),
+        matches!(error.find::<TlsProblem>(), Some(TlsProblem::NameMismatch { expected, .. }) if expected == "example.org"),
         "{error}"
     );
     Ok(())
@@ -57,7 +58,10 @@ async fn no_shared_alpn_is_a_tls_error() -> TestResult {
         .await?
         .expect_err("no protocol in common");
     assert!(
-        matches!(error.tls_problem(), Some(TlsProblem::NoSharedAlpn { .. })),
+        matches!(
+            error.find::<TlsProblem>(),
+            Some(TlsProblem::NoSharedAlpn { .. })
+        ),
         "{error}"
     );
     Ok(())

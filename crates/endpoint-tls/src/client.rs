@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::TlsProblem;
 use endpoint_core::description::{Args, Description};
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Secured};
 use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
@@ -16,7 +17,7 @@ use tokio_rustls::TlsConnector;
 use crate::info::TlsInfo;
 use crate::pin::{self, parse_pins, SpkiPin};
 use crate::verify::{PinnedVerifier, ServerVerifier};
-use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
+use crate::{default_handshake_timeout, error, pem, provider, roots, versions};
 
 /// How a TLS client verifies and identifies itself. Build an endpoint over any client
 /// endpoint with [`TlsClientSettings::build`].
@@ -61,7 +62,7 @@ impl TlsClientSettings {
     /// Loads the files and builds a TLS client over `inner`.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming the file that is missing, holds no key, or whose key does not
+    /// [`Error::Handshake`] naming the file that is missing, holds no key, or whose key does not
     /// match its certificate; or a host name that is not a valid DNS name or IP address.
     pub fn build(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
         let form = Form::Layer(self.clone());
@@ -74,7 +75,7 @@ impl TlsClientSettings {
     /// `ring` provider, TLS 1.3 and 1.2.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    /// [`Error::Handshake`] naming a file that is missing or unusable, as [`build`](Self::build).
     pub fn rustls_config(&self) -> Result<RustlsClientConfig> {
         let provider = provider();
         let pin_only = !self.pins.is_empty() && self.trust_roots.is_none();
@@ -126,7 +127,7 @@ impl TlsClientSettings {
         let RustlsClientConfig { config, verifier } = self.rustls_config()?;
         let server_name = ServerName::try_from(self.hostname.clone()).map_err(|e| {
             let host = self.hostname.clone();
-            errors::setup_caused(TlsProblem::InvalidHostName { host }, e)
+            error::setup_caused(TlsProblem::InvalidHostName { host }, e)
         })?;
         Ok((
             TlsConnector::from(Arc::new(config)),
@@ -150,7 +151,7 @@ pub struct RustlsClientConfig {
 }
 
 fn tls_error(message: &str, e: rustls::Error) -> Error {
-    errors::setup_caused(TlsProblem::Setup(message.to_owned()), e)
+    error::setup_caused(TlsProblem::Setup(message.to_owned()), e)
 }
 
 /// The description a client was written as, kept for its canonical text.
@@ -278,7 +279,7 @@ impl TlsClientEndpoint {
             pins,
         };
         Self::assemble(Arc::new(tcp), form, settings)
-            .map_err(|e| errors::blame_option(&args, &files, e))
+            .map_err(|e| error::blame_option(&args, &files, e))
     }
 
     /// Twisted's `tls` client: positionals host, port, timeout, bindAddress, certificate,
@@ -368,7 +369,7 @@ impl TlsClientEndpoint {
             socket,
             pins,
         };
-        Self::assemble(inner, form, settings).map_err(|e| errors::blame_option(&args, &files, e))
+        Self::assemble(inner, form, settings).map_err(|e| error::blame_option(&args, &files, e))
     }
 
     /// The `tls+` layer: `hostname` (default: the host the inner endpoint reaches, from its
@@ -507,13 +508,15 @@ impl ClientEndpoint for TlsClientEndpoint {
                 })?
                 .map_err(|e| {
                     let name = Some(self.settings.hostname.as_str());
-                    errors::handshake(e, self, name, &self.settings.alpn)
+                    error::handshake(e, self, name, &self.settings.alpn)
                 })?;
             let sni = match &self.server_name {
                 ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
                 _ => None,
             };
-            info.insert(TlsInfo::from_state(stream.get_ref().1, sni));
+            let state = stream.get_ref().1;
+            info.insert(Secured::new(state.alpn_protocol().map(<[u8]>::to_vec)));
+            info.insert(TlsInfo::from_state(state, sni));
             info.stack.push("tls");
             tracing::debug!(endpoint = %self, "tls handshake done");
             Ok(Connection::new(stream, info))

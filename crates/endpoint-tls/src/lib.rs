@@ -100,7 +100,7 @@
 //!   With `pin=` alone the client accepts a server holding one of the pinned keys and no
 //!   other, with no issuer, name or date checks (the key is the identity); with `trustRoots=`
 //!   (`caCertsDir=`) as well, both checks must pass. A wrong key fails with
-//!   [`TlsProblem::PinMismatch`](endpoint_core::TlsProblem::PinMismatch), which shows the
+//!   [`TlsProblem::PinMismatch`], which shows the
 //!   pin presented. Naming the certificate as the trust root (`trustRoots=server-cert.pem`)
 //!   works too.
 //! - **Certificates renew themselves.** Every server (`ssl:`, `tls:` directories, `tls+`, and
@@ -170,7 +170,8 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use endpoint_core::description::quote;
-//! use endpoint_core::{Registry, TlsProblem};
+//! use endpoint_core::Registry;
+//! use endpoint_tls::TlsProblem;
 //! use endpoint_tls::SpkiPin;
 //! # let pki = endpoint_testkit::TestPki::new();
 //! # let (self_signed, other) = (pki.path("ca-as-leaf.pem"), pki.path("server.pem"));
@@ -196,7 +197,7 @@
 //! };
 //! let presented = pin.to_string();
 //! assert!(matches!(
-//!     refused.tls_problem(),
+//!     refused.find::<TlsProblem>(),
 //!     Some(TlsProblem::PinMismatch { presented: p, .. }) if *p == presented
 //! ));
 //! # Ok(()) }
@@ -208,7 +209,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod errors;
+mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -232,6 +233,7 @@ use rustls::crypto::CryptoProvider;
 pub use client::{
     ascii_host, parse_alpn, RustlsClientConfig, TlsClientEndpoint, TlsClientSettings,
 };
+pub use error::TlsProblem;
 pub use info::TlsInfo;
 pub use pin::SpkiPin;
 pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
@@ -257,14 +259,14 @@ pub fn no_platform_roots() -> endpoint_core::Error {
     roots::no_platform_roots()
 }
 
-/// Turns a failed handshake's rustls error into [`Error::Tls`](endpoint_core::Error::Tls)
-/// with the [`TlsProblem`](endpoint_core::TlsProblem) it means, for transports that run the
+/// Turns a failed handshake's rustls error into [`Error::Handshake`](endpoint_core::Error::Handshake)
+/// with the [`TlsProblem`] it means, for transports that run the
 /// handshake themselves (QUIC). `endpoint` is the client's description or the server's
 /// peer, `verify_name` the name a client verifies, `alpn` the protocols this side offered.
 ///
 /// # Examples
 /// ```
-/// use endpoint_core::TlsProblem;
+/// use endpoint_tls::TlsProblem;
 /// use rustls::{CertificateError, Error};
 /// let error = endpoint_tls::handshake_error(
 ///     Error::InvalidCertificate(CertificateError::UnknownIssuer),
@@ -272,7 +274,7 @@ pub fn no_platform_roots() -> endpoint_core::Error {
 ///     Some("localhost"),
 ///     &[],
 /// );
-/// assert_eq!(error.tls_problem(), Some(&TlsProblem::UnknownIssuer));
+/// assert_eq!(error.find::<TlsProblem>(), Some(&TlsProblem::UnknownIssuer));
 /// ```
 pub fn handshake_error(
     error: rustls::Error,
@@ -280,7 +282,7 @@ pub fn handshake_error(
     verify_name: Option<&str>,
     alpn: &[String],
 ) -> endpoint_core::Error {
-    errors::handshake(std::io::Error::other(error), endpoint, verify_name, alpn)
+    error::handshake(std::io::Error::other(error), endpoint, verify_name, alpn)
 }
 
 /// Turns a problem with a file a description names into an
@@ -292,5 +294,5 @@ pub fn blame_option(
     options: &[(&str, Option<String>)],
     error: endpoint_core::Error,
 ) -> endpoint_core::Error {
-    errors::blame_option(args, options, error)
+    error::blame_option(args, options, error)
 }

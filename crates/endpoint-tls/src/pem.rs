@@ -3,13 +3,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use endpoint_core::{Result, TlsProblem};
+use crate::TlsProblem;
+use endpoint_core::Result;
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::errors::{setup, setup_caused};
+use crate::error::{setup, setup_caused};
 
 /// The largest PEM file read (a distribution's whole CA bundle is about 200 KiB).
 const MAX_PEM_BYTES: u64 = 16 << 20;

@@ -6,13 +6,14 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use crate::TlsProblem;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use endpoint_core::{Result, TlsProblem};
+use endpoint_core::Result;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::errors::setup;
+use crate::error::setup;
 
 /// Standard base64; decoding takes the padding or leaves it out.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -61,7 +62,7 @@ impl SpkiPin {
     /// The pin of the first certificate in a PEM file.
     ///
     /// # Errors
-    /// [`Error::Tls`](endpoint_core::Error::Tls) when the file cannot be read, is not PEM, or holds no certificate.
+    /// [`Error::Handshake`](endpoint_core::Error::Handshake) when the file cannot be read, is not PEM, or holds no certificate.
     pub fn of_pem_file(path: impl AsRef<Path>) -> Result<SpkiPin> {
         let path = path.as_ref();
         let certificates = crate::pem::certificates(path, "certificate")?;

@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use endpoint_core::{Error, Result, TlsProblem};
+use crate::TlsProblem;
+use endpoint_core::{Error, Result};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use crate::{errors, pem, provider};
+use crate::{error, pem, provider};
 
 /// How often a handshake may look at the files' metadata for a change.
 pub(crate) const CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -203,7 +204,7 @@ impl ReloadingCertResolver {
     /// send), and registers the resolver with [`reload_certificates`].
     ///
     /// # Errors
-    /// [`Error::Tls`] naming the file that is missing, holds no certificate or key, or whose
+    /// [`Error::Handshake`] naming the file that is missing, holds no certificate or key, or whose
     /// key does not match the certificate.
     pub fn load(
         certificate: impl AsRef<Path>,
@@ -252,7 +253,7 @@ impl ReloadingCertResolver {
     /// Reads the files again now; the next handshake uses them.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming the file and the problem when the files are unusable; the
+    /// [`Error::Handshake`] naming the file and the problem when the files are unusable; the
     /// old certificate then stays in use (and a warning is logged).
     pub fn reload(&self) -> Result<()> {
         let mut check = self
@@ -343,7 +344,7 @@ pub(crate) fn warn_kept(what: &Path, error: &Error) {
 
 /// The error for a `tls:` directory whose rescan kept old certificates, saying `why`.
 pub(crate) fn directory_kept(directory: &Path, why: &str) -> Error {
-    errors::setup(TlsProblem::Setup(format!(
+    error::setup(TlsProblem::Setup(format!(
         "the certificate directory \"{}\" was rescanned, but {why}; the certificates it \
          served before stay in use",
         directory.display()
@@ -394,7 +395,10 @@ mod tests {
         assert_eq!(serial(&resolver.current()), second);
         let error = resolver.reload().unwrap_err();
         assert!(
-            matches!(error.tls_problem(), Some(TlsProblem::KeyMismatch { .. })),
+            matches!(
+                error.find::<TlsProblem>(),
+                Some(TlsProblem::KeyMismatch { .. })
+            ),
             "{error}"
         );
         assert_eq!(serial(&resolver.current()), second);

@@ -3,11 +3,12 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use endpoint_core::{Error, Result, TlsProblem};
+use crate::TlsProblem;
+use endpoint_core::{Error, Result};
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 
-use crate::errors::{setup, setup_caused};
+use crate::error::{setup, setup_caused};
 use crate::pem::certificates;
 
 /// The platform's trust roots (the system certificate store, read once per process with

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::TlsProblem;
 use endpoint_core::description::{Args, Description, FromOption};
 use endpoint_core::{
-    BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, TlsProblem, Upgrade,
+    BoxFuture, Connection, Error, Listener, Result, Secured, ServerEndpoint, Upgrade,
 };
 use endpoint_tcp::{SocketOptions, TcpServerEndpoint};
 use rustls::server::WebPkiClientVerifier;
@@ -18,7 +19,7 @@ use crate::client::parse_alpn;
 use crate::info::TlsInfo;
 use crate::reload::ReloadingCertResolver;
 use crate::sni::PemDirectory;
-use crate::{default_handshake_timeout, errors, provider, roots, versions};
+use crate::{default_handshake_timeout, error, provider, roots, versions};
 
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
 /// [`TlsServerSettings::build`].
@@ -54,7 +55,7 @@ impl TlsServerSettings {
     /// Loads the files and builds a TLS server over `inner`.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming the file that is missing, holds no certificate or key, or whose
+    /// [`Error::Handshake`] naming the file that is missing, holds no certificate or key, or whose
     /// key does not match the certificate.
     pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
         let (acceptor, resolver) = self.acceptor(versions::ALL)?;
@@ -74,7 +75,7 @@ impl TlsServerSettings {
     /// handshake, as on every TLS server here.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    /// [`Error::Handshake`] naming a file that is missing or unusable, as [`build`](Self::build).
     pub fn rustls_config(&self) -> Result<ServerConfig> {
         self.config(versions::ALL).map(|(config, _)| config)
     }
@@ -109,7 +110,7 @@ impl TlsServerSettings {
                         .map_err(|e| {
                             let what =
                                 format!("clientCA \"{}\" cannot verify clients", path.display());
-                            errors::setup_caused(TlsProblem::Setup(what), e)
+                            error::setup_caused(TlsProblem::Setup(what), e)
                         })?;
                 builder.with_client_cert_verifier(verifier)
             }
@@ -123,7 +124,7 @@ impl TlsServerSettings {
 }
 
 fn tls_error(message: &str, e: rustls::Error) -> Error {
-    errors::setup_caused(TlsProblem::Setup(message.to_owned()), e)
+    error::setup_caused(TlsProblem::Setup(message.to_owned()), e)
 }
 
 /// The description a server was written as, kept for its canonical text.
@@ -206,7 +207,7 @@ impl TlsServerEndpoint {
         ];
         let (acceptor, resolver) = settings
             .acceptor(versions)
-            .map_err(|e| errors::blame_option(&args, &files, e))?;
+            .map_err(|e| error::blame_option(&args, &files, e))?;
         if let Some(dh) = &dh_parameters {
             // Checked to exist (Twisted loads it); otherwise unused: rustls uses ECDHE.
             if let Err(e) = std::fs::metadata(dh) {
@@ -327,7 +328,7 @@ impl TlsServerEndpoint {
         ];
         settings
             .build(inner)
-            .map_err(|e| errors::blame_option(&args, &files, e))
+            .map_err(|e| error::blame_option(&args, &files, e))
     }
 }
 
@@ -358,10 +359,11 @@ impl Upgrade for Handshake {
                     .iter()
                     .map(|p| String::from_utf8_lossy(p).into_owned())
                     .collect();
-                errors::handshake(e, &peer, None, &alpn)
+                error::handshake(e, &peer, None, &alpn)
             })?;
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
+            info.insert(Secured::new(connection.alpn_protocol().map(<[u8]>::to_vec)));
             info.insert(TlsInfo::from_state(connection, sni));
             info.stack.push("tls");
             Ok(Connection::new(stream, info))
@@ -379,14 +381,11 @@ impl ServerEndpoint for TlsServerEndpoint {
             if let Some(directory) = &self.directory {
                 // The files may have changed since parsing: never listen with nothing to serve.
                 if !directory.rescan_now() {
-                    return Err(Error::Tls {
-                        endpoint: Some(self.to_string()),
-                        problem: TlsProblem::NoCertificate {
-                            path: directory.path().to_owned(),
-                            role: "tls certificate directory".into(),
-                        },
-                        source: None,
-                    });
+                    let problem = TlsProblem::NoCertificate {
+                        path: directory.path().to_owned(),
+                        role: "tls certificate directory".into(),
+                    };
+                    return Err(problem.into_error(Some(self.to_string()), None));
                 }
             }
             if let Some(resolver) = &self.resolver {

@@ -15,7 +15,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use crate::pin::SpkiPin;
-use endpoint_core::TlsProblem;
+use crate::TlsProblem;
 
 /// webpki's verifier, with the names of a mismatching certificate made readable.
 #[derive(Debug)]

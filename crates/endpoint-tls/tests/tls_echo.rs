@@ -1,7 +1,7 @@
 //! Echo over every TLS form: ssl, tls (client and PEM-directory server), tls+unix.
 mod support;
 
-use endpoint_core::Registry;
+use endpoint_core::{Registry, Secured};
 use endpoint_tls::TlsInfo;
 use endpoint_unix as _;
 use support::{echo, first_der, port_of, ssl_listener, Pki};
@@ -30,6 +30,10 @@ async fn ssl_server_and_ssl_client() -> TestResult {
     let server_info = accepted.info().get::<TlsInfo>().expect("tls info");
     assert_eq!(server_info.server_name.as_deref(), Some("localhost"));
     assert!(!server_info.cipher_suite.is_empty());
+    // Both sides carry the typed "encrypted" mark; no ALPN was offered.
+    for info in [connected.info(), accepted.info()] {
+        assert_eq!(info.get::<Secured>(), Some(&Secured::new(None)));
+    }
     Ok(())
 }
 

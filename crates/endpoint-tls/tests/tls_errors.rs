@@ -1,7 +1,8 @@
 //! Bad files and options get errors a user can act on, and no error repeats its cause.
 mod support;
 
-use endpoint_core::{Error, Registry, TlsProblem};
+use endpoint_core::{Error, Registry};
+use endpoint_tls::TlsProblem;
 use endpoint_tls::TlsServerSettings;
 use endpoint_unix as _;
 use support::{port_of, ssl_listener, Pki, SAFETY};
@@ -55,7 +56,7 @@ fn file_problems_name_the_file() {
     let pki = Pki::new();
     let missing = settings_error(&pki.path("nope.pem"), None, None);
     assert_eq!(
-        missing.tls_problem(),
+        missing.find::<TlsProblem>(),
         Some(&TlsProblem::Unreadable {
             path: pki.path("nope.pem"),
             role: "certificate file".into()
@@ -76,7 +77,7 @@ fn file_problems_name_the_file() {
     let no_cert = settings_error(&pki.path("server-key.pem"), None, None);
     assert!(
         matches!(
-            no_cert.tls_problem(),
+            no_cert.find::<TlsProblem>(),
             Some(TlsProblem::NoCertificate { path, .. }) if *path == pki.path("server-key.pem")
         ),
         "{no_cert}"
@@ -88,7 +89,7 @@ fn file_problems_name_the_file() {
 
     let no_key = settings_error(&pki.path("server-cert.pem"), None, None);
     assert_eq!(
-        no_key.tls_problem(),
+        no_key.find::<TlsProblem>(),
         Some(&TlsProblem::NoPrivateKey {
             path: pki.path("server-cert.pem")
         }),
@@ -98,7 +99,7 @@ fn file_problems_name_the_file() {
     std::fs::write(pki.path("empty.pem"), "").unwrap();
     let empty_chain = settings_error(&pki.path("server.pem"), None, Some(&pki.path("empty.pem")));
     assert_eq!(
-        empty_chain.tls_problem(),
+        empty_chain.find::<TlsProblem>(),
         Some(&TlsProblem::NoCertificate {
             path: pki.path("empty.pem"),
             role: "extraCertChain file".into()
@@ -109,7 +110,7 @@ fn file_problems_name_the_file() {
     let other_key = pki.path("client.pem");
     let mismatch = settings_error(&other_key, Some(&pki.path("server-cert.pem")), None);
     assert_eq!(
-        mismatch.tls_problem(),
+        mismatch.find::<TlsProblem>(),
         Some(&TlsProblem::KeyMismatch {
             key: other_key,
             certificate: pki.path("server-cert.pem")
@@ -208,7 +209,7 @@ async fn no_error_prints_its_cause_twice() -> Result<(), Box<dyn std::error::Err
     served?;
     let lost = lost.expect_err("no TLS server there");
     assert_eq!(
-        lost.tls_problem(),
+        lost.find::<TlsProblem>(),
         Some(&TlsProblem::ConnectionLost),
         "{lost}"
     );
@@ -226,7 +227,10 @@ async fn no_error_prints_its_cause_twice() -> Result<(), Box<dyn std::error::Err
         .await?
         .expect_err("a CA certificate as the server's own");
     serving.stop_listening().await;
-    assert_eq!(rejected.tls_problem(), Some(&TlsProblem::CaUsedAsEndEntity));
+    assert_eq!(
+        rejected.find::<TlsProblem>(),
+        Some(&TlsProblem::CaUsedAsEndEntity)
+    );
     assert_no_text_twice(&rejected);
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! self-signed server, no CA or name checks) or on top of `trustRoots`.
 mod support;
 
-use endpoint_core::{Error, Listener, Registry, TlsProblem};
+use endpoint_core::{Error, Listener, Registry};
 use endpoint_tls::SpkiPin;
+use endpoint_tls::TlsProblem;
 use support::{echo, port_of, ssl_listener, Pki};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -37,7 +38,7 @@ async fn the_right_pin_alone_trusts_a_self_signed_server() -> TestResult {
     let refused = connect(&mut listener, "tls:localhost:{port}")
         .await
         .unwrap_err();
-    assert!(refused.tls_problem().is_some(), "{refused}");
+    assert!(refused.find::<TlsProblem>().is_some(), "{refused}");
     Ok(())
 }
 
@@ -54,7 +55,7 @@ async fn a_wrong_pin_is_refused_showing_the_presented_pin() -> TestResult {
     .await
     .unwrap_err();
     assert_eq!(
-        refused.tls_problem(),
+        refused.find::<TlsProblem>(),
         Some(&TlsProblem::PinMismatch {
             presented: presented.clone(),
             expected: vec![wrong.clone()],
@@ -111,7 +112,7 @@ async fn with_trust_roots_both_checks_must_pass() -> TestResult {
     ];
     for (client, why) in cases {
         let refused = connect(&mut listener, &client).await.unwrap_err();
-        let problem = refused.tls_problem().cloned();
+        let problem = refused.find::<TlsProblem>().cloned();
         let expected = match why {
             "pin" => matches!(problem, Some(TlsProblem::PinMismatch { .. })),
             "issuer" => matches!(problem, Some(TlsProblem::UnknownIssuer)),

@@ -4,8 +4,9 @@ mod support;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use endpoint_core::{Error, Registry, TlsProblem};
+use endpoint_core::{Error, Registry};
 use endpoint_tls::TlsInfo;
+use endpoint_tls::TlsProblem;
 use support::{echo, first_der, port_of, ssl_listener, Pki, SAFETY};
 use tokio::io::AsyncReadExt;
 
@@ -96,6 +97,11 @@ async fn alpn_is_negotiated_and_a_mismatch_is_clear() -> TestResult {
         accepted.info().get::<TlsInfo>().unwrap().alpn.as_deref(),
         Some("http/1.1")
     );
+    for info in [connected.info(), accepted.info()] {
+        let secured = info.get::<endpoint_core::Secured>().unwrap();
+        assert_eq!(secured.alpn.as_deref(), Some(&b"http/1.1"[..]));
+        assert!(!secured.is_h2());
+    }
     // Keep accepting in the background so the next handshake runs.
     let _serving = listener.listen(|_c| async {});
 
@@ -105,7 +111,7 @@ async fn alpn_is_negotiated_and_a_mismatch_is_clear() -> TestResult {
     ))?;
     let error = client.connect().await.unwrap_err();
     assert_eq!(
-        error.tls_problem(),
+        error.find::<TlsProblem>(),
         Some(&TlsProblem::NoSharedAlpn {
             offered: vec!["smtp".into()]
         }),
@@ -205,7 +211,8 @@ async fn verification_error(
         .await?
         .unwrap_err();
     serving.stop_listening().await;
-    let Error::Tls {
+    let Error::Handshake {
+        layer: "tls",
         endpoint: Some(endpoint),
         ..
     } = &error
@@ -225,7 +232,10 @@ async fn verification_error(
 #[tokio::test]
 async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
     let unknown = verification_error("server.pem", "other-ca.pem").await?;
-    assert_eq!(unknown.tls_problem(), Some(&TlsProblem::UnknownIssuer));
+    assert_eq!(
+        unknown.find::<TlsProblem>(),
+        Some(&TlsProblem::UnknownIssuer)
+    );
     assert!(unknown.to_string().contains("unknown issuer"), "{unknown}");
 
     let pki = Pki::new();
@@ -239,7 +249,7 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
     ))?;
     let wrong = client.connect().await.unwrap_err();
     assert_eq!(
-        wrong.tls_problem(),
+        wrong.find::<TlsProblem>(),
         Some(&TlsProblem::NameMismatch {
             expected: "wrong.example".into(),
             presented: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
@@ -259,7 +269,7 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
     let Some(&TlsProblem::Expired {
         not_after: Some(not_after),
         now: Some(now),
-    }) = expired.tls_problem()
+    }) = expired.find::<TlsProblem>()
     else {
         panic!("{expired:?}")
     };
@@ -279,7 +289,10 @@ async fn unknown_ca_wrong_name_and_expired_each_say_so() -> TestResult {
 #[tokio::test]
 async fn a_server_presenting_its_ca_certificate_is_told_to_use_a_leaf() -> TestResult {
     let error = verification_error("ca-as-leaf.pem", "ca.pem").await?;
-    assert_eq!(error.tls_problem(), Some(&TlsProblem::CaUsedAsEndEntity));
+    assert_eq!(
+        error.find::<TlsProblem>(),
+        Some(&TlsProblem::CaUsedAsEndEntity)
+    );
     let text = error.to_string();
     assert!(
         text.contains("presents a CA certificate as its own certificate; give it a leaf certificate signed by that CA"),

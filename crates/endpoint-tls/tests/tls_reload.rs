@@ -6,8 +6,9 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use endpoint_core::description::quote;
-use endpoint_core::{Connection, Listener, Registry, TlsProblem};
+use endpoint_core::{Connection, Listener, Registry};
 use endpoint_testkit::{Authority, Usage};
+use endpoint_tls::TlsProblem;
 use endpoint_tls::{reload_certificates, TlsInfo};
 use support::{echo, port_of};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -176,7 +177,7 @@ async fn a_mismatched_key_is_reported_with_both_files() -> TestResult {
     );
     let error = resolver.reload().unwrap_err();
     assert!(
-        matches!(error.tls_problem(), Some(TlsProblem::KeyMismatch { key, .. }) if key == &pki.path("server.pem")),
+        matches!(error.find::<TlsProblem>(), Some(TlsProblem::KeyMismatch { key, .. }) if key == &pki.path("server.pem")),
         "{error}"
     );
     assert!(std::sync::Arc::ptr_eq(&before, &resolver.current()));
@@ -206,7 +207,7 @@ async fn an_emptied_directory_keeps_serving_but_will_not_bind_again() -> TestRes
     let refused = server.bind().await.unwrap_err();
     assert!(
         matches!(
-            refused.tls_problem(),
+            refused.find::<TlsProblem>(),
             Some(TlsProblem::NoCertificate { .. })
         ),
         "{refused}"

@@ -10,10 +10,9 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tracing::debug;
 
 use endpoint_core::description::Description;
-use endpoint_core::{
-    Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side, WsProblem,
-};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side};
 
+use crate::error::WsProblem;
 use crate::info::WsInfo;
 use crate::options::{format_headers, format_list, WsClientOptions};
 use crate::server::config;
@@ -23,7 +22,7 @@ use crate::stream::WsStream;
 /// carries the connection's bytes in binary messages (see [`WsStream`]).
 ///
 /// # Errors
-/// `connect` fails with [`Error::WebSocket`] when the handshake fails; its [`WsProblem`]
+/// `connect` fails with [`Error::Handshake`] (layer `websocket`) when the handshake fails; its [`WsProblem`]
 /// says what went wrong: the server's status and reason (`server refused the upgrade: 404
 /// Not Found`), a missing upgrade header, a refused subprotocol; with [`Error::Timeout`]
 /// when it takes longer than `handshakeTimeout`; and with the inner endpoint's errors.
@@ -92,10 +91,8 @@ impl WsClientEndpoint {
         for (name, value) in &o.headers {
             request = request.header(name, value);
         }
-        request.body(()).map_err(|e| Error::WebSocket {
-            endpoint: Some(self.to_string()),
-            problem: WsProblem::InvalidRequest,
-            source: Some(Box::new(e)),
+        request.body(()).map_err(|e| {
+            WsProblem::InvalidRequest.into_error(Some(self.to_string()), Some(Box::new(e)))
         })
     }
 }
@@ -235,11 +232,7 @@ impl WsClientEndpoint {
                 Some(Box::new(other)),
             ),
         };
-        Error::WebSocket {
-            endpoint: Some(self.to_string()),
-            problem,
-            source,
-        }
+        problem.into_error(Some(self.to_string()), source)
     }
 }
 

@@ -124,12 +124,12 @@
 //! headers on the client), and `"ws"` is pushed onto its `stack`.
 //!
 //! # Errors
-//! A failed handshake is [`Error::WebSocket`](endpoint_core::Error::WebSocket), whose
-//! [`WsProblem`](endpoint_core::WsProblem) says what went wrong with its evidence
+//! A failed handshake is [`Error::Handshake`](endpoint_core::Error::Handshake) (layer
+//! `websocket`), whose [`WsProblem`] (`error.find::<WsProblem>()`) says what went wrong with its evidence
 //! (`server refused the upgrade: 404 Not Found (no websocket at /x ...)` with the status, a
 //! missing upgrade header, a refused subprotocol with the ones offered); a message over the
 //! limit ends that connection with an `io::Error` carrying a
-//! [`WsProblem::MessageTooLarge`](endpoint_core::WsProblem::MessageTooLarge).
+//! [`WsProblem::MessageTooLarge`].
 //!
 //! # Feature flags
 #![doc = document_features::document_features!()]
@@ -146,6 +146,7 @@
 use endpoint_tcp as _;
 
 mod client;
+mod error;
 mod info;
 mod kinds;
 mod options;
@@ -155,6 +156,7 @@ mod stream;
 mod url;
 
 pub use client::WsClientEndpoint;
+pub use error::WsProblem;
 pub use info::WsInfo;
 pub use options::{WsClientOptions, WsServerOptions, MAX_WRITE_MESSAGE};
 pub use server::{WsServerEndpoint, WsUpgrade};

@@ -12,10 +12,10 @@ use tracing::debug;
 
 use endpoint_core::description::Description;
 use endpoint_core::{
-    BoxFuture, Connection, Error, IoStream, Listener, Result, ServerEndpoint, Side, Upgrade,
-    WsProblem,
+    BoxFuture, Connection, IoStream, Listener, Result, ServerEndpoint, Side, Upgrade,
 };
 
+use crate::error::WsProblem;
 use crate::info::WsInfo;
 use crate::options::{format_list, WsServerOptions, MAX_WRITE_MESSAGE};
 use crate::stream::WsStream;
@@ -139,23 +139,18 @@ impl Upgrade for WsUpgrade {
             let (io, mut info) = connection.into_parts();
             let peer = info.peer.to_string();
             let (ws, ws_info) = accept(io, &options).await.map_err(|e| match e {
-                Refusal::Io(e) => Error::WebSocket {
-                    endpoint: Some(peer),
-                    problem: WsProblem::ConnectionLost,
-                    source: Some(Box::new(e)),
-                },
+                Refusal::Io(e) => {
+                    WsProblem::ConnectionLost.into_error(Some(peer), Some(Box::new(e)))
+                }
                 Refusal::Http { status, detail } => {
                     // Every status here is one of this file's "NNN Reason" constants.
                     let (code, reason) = status.split_once(' ').unwrap_or((status, ""));
-                    Error::WebSocket {
-                        endpoint: Some(peer),
-                        problem: WsProblem::RequestRefused {
-                            status: code.parse().unwrap_or_default(),
-                            reason: reason.into(),
-                            detail,
-                        },
-                        source: None,
-                    }
+                    let problem = WsProblem::RequestRefused {
+                        status: code.parse().unwrap_or_default(),
+                        reason: reason.into(),
+                        detail,
+                    };
+                    problem.into_error(Some(peer), None)
                 }
             })?;
             debug!(path = %ws_info.path, subprotocol = ?ws_info.subprotocol, "websocket upgraded");

@@ -18,7 +18,9 @@ use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, trace};
 
-use endpoint_core::{IoStream, WsProblem};
+use endpoint_core::IoStream;
+
+use crate::error::WsProblem;
 
 use crate::options::MAX_WRITE_MESSAGE;
 use crate::specs::WS_SERVER_LAYER_OPTIONS;

@@ -3,7 +3,7 @@ mod support;
 
 use std::io;
 
-use endpoint_core::WsProblem;
+use endpoint_ws::WsProblem;
 use futures_util::{SinkExt, StreamExt};
 use support::{serve, TestResult, SAFETY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,7 +1,8 @@
 //! Upgrades the server refuses: wrong path, origin, subprotocol, not a WebSocket at all.
 mod support;
 
-use endpoint_core::{Address, Connection, ConnectionInfo, Error, Registry, Upgrade, WsProblem};
+use endpoint_core::{Address, Connection, ConnectionInfo, Error, Registry, Upgrade};
+use endpoint_ws::WsProblem;
 use endpoint_ws::{WsInfo, WsServerOptions, WsUpgrade};
 use support::{chain, pair, serve, TestResult, SAFETY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,16 +43,20 @@ async fn wrong_path_is_404() -> TestResult {
         format!("ws:127.0.0.1:{p}:path=/nope:origin=https\\://good")
     })
     .await?;
-    let Error::WebSocket {
+    let Error::Handshake {
+        layer: "websocket",
         endpoint: Some(endpoint),
-        problem:
-            WsProblem::UpgradeRefused {
-                status: 404,
-                reason,
-                body: Some(body),
-            },
+        problem,
         ..
     } = &error
+    else {
+        panic!("{error:?}")
+    };
+    let Some(WsProblem::UpgradeRefused {
+        status: 404,
+        reason,
+        body: Some(body),
+    }) = problem.downcast_ref::<WsProblem>()
     else {
         panic!("{error:?}")
     };
@@ -80,7 +85,7 @@ async fn origin_mismatch_is_403() -> TestResult {
         status: 403,
         body: Some(body),
         ..
-    }) = error.ws_problem()
+    }) = error.find::<WsProblem>()
     else {
         panic!("{error:?}")
     };
@@ -90,7 +95,7 @@ async fn origin_mismatch_is_403() -> TestResult {
     let error = refused(SERVER, |p| format!("ws:127.0.0.1:{p}:path=/ok")).await?;
     assert!(
         matches!(
-            error.ws_problem(),
+            error.find::<WsProblem>(),
             Some(WsProblem::UpgradeRefused { status: 403, .. })
         ),
         "{error}"
@@ -110,7 +115,7 @@ async fn subprotocol_refusal_is_clear() -> TestResult {
         status: 400,
         reason,
         body: Some(body),
-    }) = error.ws_problem()
+    }) = error.find::<WsProblem>()
     else {
         panic!("{error:?}")
     };
@@ -144,7 +149,7 @@ async fn a_client_offering_to_a_server_without_subprotocols_is_told_clearly() ->
     })
     .await?;
     assert_eq!(
-        error.ws_problem(),
+        error.find::<WsProblem>(),
         Some(&WsProblem::NoSubprotocolChosen {
             offered: vec!["chat".into()]
         }),
@@ -208,7 +213,7 @@ async fn a_server_that_is_not_websocket() -> TestResult {
         tokio::time::timeout(SAFETY, async { tokio::join!(server, client.connect()) }).await?;
     let error = result.expect_err("not a websocket server");
     assert_eq!(
-        error.ws_problem(),
+        error.find::<WsProblem>(),
         Some(&WsProblem::UpgradeRefused {
             status: 200,
             reason: "OK".into(),
@@ -252,16 +257,20 @@ async fn the_server_side_error_names_the_peer_and_the_status() -> TestResult {
         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
     let error = server_side_error(options, request).await?;
-    let Error::WebSocket {
+    let Error::Handshake {
+        layer: "websocket",
         endpoint: Some(endpoint),
-        problem:
-            WsProblem::RequestRefused {
-                status: 404,
-                reason,
-                detail,
-            },
+        problem,
         source: None,
     } = &error
+    else {
+        panic!("{error:?}")
+    };
+    let Some(WsProblem::RequestRefused {
+        status: 404,
+        reason,
+        detail,
+    }) = problem.downcast_ref::<WsProblem>()
     else {
         panic!("{error:?}")
     };
@@ -277,7 +286,7 @@ async fn the_server_side_error_names_the_peer_and_the_status() -> TestResult {
     // A peer that hangs up half-way: the connection was lost, and the OS error (once) says
     // how.
     let error = server_side_error(WsServerOptions::default(), b"GET / HTTP/1.1\r\n").await?;
-    assert_eq!(error.ws_problem(), Some(&WsProblem::ConnectionLost));
+    assert_eq!(error.find::<WsProblem>(), Some(&WsProblem::ConnectionLost));
     let source = std::error::Error::source(&error).expect("the I/O error");
     assert!(!error.to_string().contains(&source.to_string()), "{error}");
     Ok(())
@@ -299,7 +308,7 @@ async fn a_server_that_hangs_up_is_a_lost_connection_told_once() -> TestResult {
     served?;
     let error = result.expect_err("the server hung up");
     assert_eq!(
-        error.ws_problem(),
+        error.find::<WsProblem>(),
         Some(&WsProblem::ConnectionLost),
         "{error}"
     );

@@ -3,6 +3,7 @@
 mod support;
 
 use endpoint_tls::TlsInfo;
+use endpoint_tls::TlsProblem;
 use support::{exchange, pair, TestResult};
 
 use endpoint_tls as _;
@@ -81,8 +82,8 @@ async fn wss_server_presents_a_renewed_certificate() -> TestResult {
     };
     assert!(
         matches!(
-            refused.tls_problem(),
-            Some(endpoint_core::TlsProblem::Expired { .. })
+            refused.find::<TlsProblem>(),
+            Some(TlsProblem::Expired { .. })
         ),
         "{refused}"
     );

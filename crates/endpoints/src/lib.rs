@@ -289,7 +289,10 @@
 //! description value types and [`Registry`]. Writing a kind, a layer or a plugin uses
 //! [`core`] (the `endpoint-core` crate: `Kind`, `OptionSpec`, `Args`, `Upgrade`, `Accept`, …),
 //! as `libp2p::core` does for libp2p. Each transport's own types are in its module
-//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`], [`proxy`]).
+//! ([`tcp`], [`unix`], [`tls`], [`ws`], [`haproxy`], [`proxy`]), with the typed evidence of
+//! its failures (`tls::TlsProblem`, `ws::WsProblem`: `error.find::<TlsProblem>()`). Relaying
+//! is [`relay`] (the `endpoint-relay` crate); services and the retrying client are
+//! [`service`] (the `endpoint-service` crate, also re-exported at the root).
 //!
 //! # Feature flags
 //! `exec` runs programs named by descriptions: turn it on only where descriptions come from
@@ -301,15 +304,20 @@
 
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
-    client_from_string, server_from_string, servers_from_strings, shutdown_signal, Address,
-    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener,
-    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, RetryPolicy, Retrying,
-    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
+    client_from_string, server_from_string, servers_from_strings, Address, Authority,
+    ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListenerSource,
+    ListeningPort, MergedServerEndpoint, Registry, Result, ServerDescription, ServerEndpoint, Side,
+    UnixAddress,
 };
+pub use endpoint_service::{shutdown_signal, RetryPolicy, Retrying, Service, ServiceGroup};
+
+/// Services and the retrying client (the `endpoint-service` crate): [`Service`],
+/// [`ServiceGroup`], [`Retrying`], and [`service::is_transient`], the errors worth another try.
+pub use endpoint_service as service;
 
 /// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s
 /// engine): [`relay::relay`], [`relay::forward`].
-pub use endpoint_core::relay;
+pub use endpoint_relay as relay;
 
 /// The plugin author's API: everything a transport, layer or plugin crate uses to register
 /// kinds and build endpoints (the `endpoint-core` crate).
@@ -335,10 +343,9 @@ pub use endpoint_tls as tls;
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use endpoint_ws as ws;
 
-/// Descriptions as clap arguments: value parsers with the library's errors, and help text
-/// that lists the registered kinds (the `clap` feature).
 #[cfg(feature = "clap")]
-pub use endpoint_core::clap;
+#[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
+pub mod clap;
 
 /// PROXY protocol: the `haproxy+` layer (the `endpoint-haproxy` crate).
 #[cfg(feature = "haproxy")]
@@ -354,16 +361,13 @@ pub use endpoint_proxy as proxy;
 #[cfg_attr(docsrs, doc(cfg(feature = "quic")))]
 pub use endpoint_quic as quic;
 
-/// hyper-util's client over any description: [`hyper::Connector`] (the `hyper` feature).
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub use endpoint_core::hyper;
+pub mod hyper;
 
-/// gRPC over any description: `serve_with_incoming(listener)` and [`tonic::channel`] (the
-/// `tonic` feature).
 #[cfg(feature = "tonic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
-pub use endpoint_core::tonic;
+pub mod tonic;
 
 /// The README's Rust example, compiled as a doctest so it cannot rot (the integration
 /// examples live in the crate docs above, each behind its feature).

@@ -222,3 +222,56 @@ fn a_connector_prints_and_parses_its_description() -> TestResult {
     assert!("tpc:8080".parse::<Connector>().is_err());
     Ok(())
 }
+
+/// A server that speaks HTTP/2 only, over `tls+tcp:` with `alpn=h2`: the connector tells
+/// hyper-util that ALPN agreed on h2 (the connection's `Secured` mark), so a default client
+/// (not `http2_only`) speaks HTTP/2 to it instead of HTTP/1.
+#[tokio::test]
+async fn alpn_h2_over_tls_makes_the_client_speak_http2() -> TestResult {
+    use hyper::server::conn::http2;
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+
+    let pki = endpoint_testkit::TestPki::new();
+    let server = format!(
+        "tls+tcp:0:interface=127.0.0.1:certificate={}:alpn=h2",
+        pki.arg("server.pem")
+    );
+    let mut listener = endpoints::server_from_string(&server)?.bind().await?;
+    let port = listener.local_address().port().ok_or("no port")?;
+    let serving = tokio::spawn(async move {
+        while let Ok(connection) = listener.accept().await {
+            let secured = connection.info().get::<endpoints::core::Secured>().cloned();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: hyper::Request<_>| {
+                    let body = format!("{:?} {:?}", request.version(), secured);
+                    async move { Ok::<_, std::convert::Infallible>(hyper::Response::new(body)) }
+                });
+                let _ = http2::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(connection), service)
+                    .await;
+            });
+        }
+    });
+    let connector: Connector = format!(
+        "tls+tcp:localhost:{port}:trustRoots={}:alpn=h2",
+        pki.arg("ca.pem")
+    )
+    .parse()?;
+    let client = Client::builder(TokioExecutor::new()).build::<_, Empty<Bytes>>(connector);
+    let response =
+        tokio::time::timeout(SAFETY, client.get("https://localhost/".parse()?)).await??;
+    assert_eq!(response.version(), hyper::Version::HTTP_2);
+    let info = response.extensions().get::<ConnectionInfo>().cloned();
+    let secured = info
+        .as_ref()
+        .and_then(|i| i.get::<endpoints::core::Secured>());
+    assert!(secured.is_some_and(|s| s.is_h2()), "{info:?}");
+    let body = tokio::time::timeout(SAFETY, response.into_body().collect()).await??;
+    assert_eq!(
+        String::from_utf8(body.to_bytes().to_vec())?,
+        "HTTP/2.0 Some(Secured { alpn: Some([104, 50]) })"
+    );
+    serving.abort();
+    Ok(())
+}

@@ -126,7 +126,10 @@ async fn a_certificate_that_does_not_verify_is_not_retried() -> TestResult {
     let inner: Arc<dyn ClientEndpoint> = counted.clone();
     let client = Retrying::new(inner, RetryPolicy::for_up_to(Duration::from_secs(30)));
     let error = client.connect().await.expect_err("an unknown issuer");
-    assert!(error.tls_problem().is_some(), "{error}");
+    assert!(
+        error.find::<endpoints::tls::TlsProblem>().is_some(),
+        "{error}"
+    );
     assert_eq!(counted.attempts.load(Ordering::SeqCst), 1, "no retry");
     accepting.abort();
     Ok(())

@@ -296,8 +296,8 @@ fn twisted_sample_agrees_or_diverges_as_documented() {
         if let Err(e) = &ours {
             // Every rejection names the input.
             let names_input = e.to_string().contains(&format!("\"{input}\""));
-            let names_file =
-                matches!(e, endpoints::Error::Tls { .. }) && e.to_string().contains('"');
+            let names_file = matches!(e, endpoints::Error::Handshake { layer: "tls", .. })
+                && e.to_string().contains('"');
             assert!(names_input || names_file, "{id}: {e}");
         }
     }

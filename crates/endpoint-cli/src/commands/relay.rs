@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_duration;
-use endpoints::core::relay::{forward, ForwardError};
+use endpoints::relay::{forward, ForwardError};
 use endpoints::{
     ClientDescription, ClientEndpoint, Connection, MergedServerEndpoint, RetryPolicy, Retrying,
     ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
@@ -159,7 +159,7 @@ fn is_stdio(server: &ServerDescription) -> bool {
 
 /// Connects to the client side and relays between it and the accepted connection until
 /// both directions end (zero-copy when both are plain sockets; see
-/// `endpoints::core::relay`). A failed connect is logged and closes the accepted connection.
+/// `endpoints::relay`). A failed connect is logged and closes the accepted connection.
 fn relay_one(
     accepted: Connection,
     client: &Arc<dyn ClientEndpoint>,

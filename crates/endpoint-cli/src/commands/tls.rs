@@ -94,7 +94,7 @@ pub async fn pin(args: &PinArgs) -> Result<(), Failure> {
 
 /// The pin of the certificate the server at `description` presents.
 async fn presented_pin(description: &str) -> Result<endpoints::tls::SpkiPin, Failure> {
-    use endpoints::core::TlsProblem;
+    use endpoints::tls::TlsProblem;
     use endpoints::tls::{SpkiPin, TlsInfo};
     let matches_nothing = SpkiPin::from([0; 32]);
     let probe = format!("{description}:pin={matches_nothing}");
@@ -116,7 +116,7 @@ async fn presented_pin(description: &str) -> Result<endpoints::tls::SpkiPin, Fai
                     })
                 })
         }
-        Err(error) => match error.tls_problem() {
+        Err(error) => match error.find::<TlsProblem>() {
             Some(TlsProblem::PinMismatch { presented, .. }) => {
                 presented.parse().map_err(|reason: String| {
                     Failure::Endpoint(Error::Other {

@@ -1,4 +1,5 @@
-//! What went wrong with TLS, as data: the evidence of an [`Error::Tls`](crate::Error::Tls).
+//! What went wrong with TLS, as data: the evidence of a TLS
+//! [`Error::Handshake`](endpoint_core::Error::Handshake).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -6,14 +7,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What went wrong in a TLS setup or handshake, with the evidence in fields.
 ///
-/// This is the `problem` of [`Error::Tls`](crate::Error::Tls). Match on it to react to a
-/// failure without reading messages; its `Display` is a lowercase sentence in words (never a
+/// This is the `problem` of a TLS [`Error::Handshake`](endpoint_core::Error::Handshake) (layer
+/// `tls`); `error.find::<TlsProblem>()` gets it. Match on it to react to a failure without
+/// reading messages; its `Display` is a lowercase sentence in words (never a
 /// library's debug text). The variants follow rustls' `CertificateError`: expected against
 /// found, where the handshake tells us both.
 ///
 /// # Examples
 /// ```
-/// use endpoint_core::TlsProblem;
+/// use endpoint_tls::TlsProblem;
 /// let problem = TlsProblem::NameMismatch {
 ///     expected: "wrong.example".into(),
 ///     presented: vec!["localhost".into(), "127.0.0.1".into()],

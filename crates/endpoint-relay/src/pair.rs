@@ -7,11 +7,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use super::copy;
+use crate::copy;
 #[cfg(target_os = "linux")]
-use super::splice;
-use super::traffic::{Relayed, Traffic};
-use crate::connection::Connection;
+use crate::splice;
+use crate::traffic::{Relayed, Traffic};
+use endpoint_core::Connection;
 
 /// Relays between `a` and `b` until both directions have ended; see the [module](super) docs.
 ///

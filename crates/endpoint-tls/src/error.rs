@@ -1,22 +1,38 @@
-//! Turning rustls failures into [`TlsProblem`]s a user can act on, and building TLS errors.
+//! TLS errors: [`TlsProblem`], the typed evidence of a failed TLS setup or handshake, and
+//! turning rustls failures into the [`Error::Handshake`] that carries one.
+
+mod problem;
 
 use std::io;
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use std::path::Path;
-
 use endpoint_core::description::Args;
-use endpoint_core::{Error, TlsProblem};
+use endpoint_core::Error;
 use rustls::{AlertDescription, CertificateError, ExtendedKeyPurpose, PeerIncompatible};
 use rustls_pki_types::UnixTime;
 
+pub use problem::TlsProblem;
+
+/// The layer name TLS errors carry: their messages start `tls: ` or `tls handshake with`.
+pub(crate) const LAYER: &str = "tls";
+
+impl TlsProblem {
+    /// This problem as the workspace's error: [`Error::Handshake`] with layer `tls`, whose
+    /// message is `tls handshake with "{endpoint}" failed: {problem}` (or `tls: {problem}`
+    /// without an endpoint). For transports that run TLS themselves (QUIC).
+    pub fn into_error(
+        self,
+        endpoint: Option<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::handshake(LAYER, endpoint, self, source)
+    }
+}
+
 /// A problem found while loading files and settings, with no underlying error.
 pub(crate) fn setup(problem: TlsProblem) -> Error {
-    Error::Tls {
-        endpoint: None,
-        problem,
-        source: None,
-    }
+    Error::handshake(LAYER, None, problem, None)
 }
 
 /// A problem found while loading files and settings, caused by `source`.
@@ -24,11 +40,7 @@ pub(crate) fn setup_caused(
     problem: TlsProblem,
     source: impl std::error::Error + Send + Sync + 'static,
 ) -> Error {
-    Error::Tls {
-        endpoint: None,
-        problem,
-        source: Some(Box::new(source)),
-    }
+    Error::handshake(LAYER, None, problem, Some(Box::new(source)))
 }
 
 /// Turns a problem with a file the description names into an [`Error::Option`] for the
@@ -36,10 +48,16 @@ pub(crate) fn setup_caused(
 /// in the description, found while parsing. `options` pairs option names with the paths
 /// they gave; any other error is returned as it is.
 pub(crate) fn blame_option(args: &Args, options: &[(&str, Option<String>)], error: Error) -> Error {
-    let Error::Tls {
-        problem, source, ..
+    let Error::Handshake {
+        layer: LAYER,
+        problem,
+        source,
+        ..
     } = &error
     else {
+        return error;
+    };
+    let Some(problem) = problem.downcast_ref::<TlsProblem>() else {
         return error;
     };
     let Some(path) = problem.path() else {
@@ -81,11 +99,12 @@ pub(crate) fn handshake(
         Some(e) => problem(e, verify_name, alpn),
         None => TlsProblem::ConnectionLost,
     };
-    Error::Tls {
-        endpoint: Some(endpoint.to_string()),
+    Error::handshake(
+        LAYER,
+        Some(endpoint.to_string()),
         problem,
-        source: Some(Box::new(error)),
-    }
+        Some(Box::new(error)),
+    )
 }
 
 fn problem(error: &rustls::Error, verify_name: Option<&str>, alpn: &[String]) -> TlsProblem {

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use tracing::{debug, error, info, warn};
 
-use crate::address::Address;
-use crate::connection::Connection;
-use crate::endpoint::ServerEndpoint;
-use crate::error::{Error, Result};
-use crate::future::BoxFuture;
-use crate::port::ListeningPort;
+use endpoint_core::Address;
+use endpoint_core::BoxFuture;
+use endpoint_core::Connection;
+use endpoint_core::ListeningPort;
+use endpoint_core::ServerEndpoint;
+use endpoint_core::{Error, Result};
 
 /// What a [`Service`] runs for each accepted connection.
 type Handler = Arc<dyn Fn(Connection) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -30,7 +30,7 @@ type Handler = Arc<dyn Fn(Connection) -> BoxFuture<'static, ()> + Send + Sync>;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use endpoint_core::Service;
+/// use endpoint_service::Service;
 /// # use endpoint_core::{Accept, Address, Builder, Connection, Kind, Listener, Registry, ServerEndpoint, BoxFuture};
 /// # use std::task::{Context, Poll};
 /// # #[derive(Debug)] struct Nowhere;
@@ -76,7 +76,7 @@ impl Service {
     }
 
     /// Parses a server description with every kind linked into the program (see
-    /// [`server_from_string`](crate::server_from_string)) and makes a service of it.
+    /// [`server_from_string`](endpoint_core::server_from_string)) and makes a service of it.
     ///
     /// # Errors
     /// The description's parse error, at once (as Twisted's `strports.service` raises).
@@ -86,7 +86,7 @@ impl Service {
         Fut: Future<Output = ()> + Send + 'static,
     {
         Ok(Service::new(
-            crate::registry::server_from_string(description)?,
+            endpoint_core::server_from_string(description)?,
             handler,
         ))
     }
@@ -197,7 +197,8 @@ impl fmt::Debug for Service {
 /// # #[tokio::main]
 /// # async fn main() -> endpoint_core::Result<()> {
 /// use std::time::Duration;
-/// use endpoint_core::{Connection, Service, ServiceGroup};
+/// use endpoint_core::Connection;
+/// use endpoint_service::{Service, ServiceGroup};
 ///
 /// let mut group = ServiceGroup::new();
 /// group.add(Service::from_description("tcp:8080", |_c: Connection| async {})?);

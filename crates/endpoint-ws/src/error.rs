@@ -1,15 +1,22 @@
-//! What went wrong with WebSocket, as data: the evidence of an
-//! [`Error::WebSocket`](crate::Error::WebSocket).
+//! WebSocket errors: [`WsProblem`], the typed evidence of a failed WebSocket handshake (an
+//! [`Error::Handshake`] with layer `websocket`) or of a read over the size limit.
+
+use endpoint_core::Error;
+
+/// The layer name WebSocket errors carry: their messages start `websocket handshake with`.
+pub(crate) const LAYER: &str = "websocket";
 
 /// What went wrong in a WebSocket handshake or stream, with the evidence in fields.
 ///
-/// This is the `problem` of [`Error::WebSocket`](crate::Error::WebSocket). A message over the
+/// This is the `problem` of a WebSocket [`Error::Handshake`] (layer `websocket`);
+/// `error.find::<WsProblem>()` gets it. A message over the
 /// limit fails a *read* of the stream instead: that `io::Error` (kind `InvalidData`) carries a
-/// [`WsProblem::MessageTooLarge`], which `get_ref()` and `downcast_ref` recover.
+/// [`WsProblem::MessageTooLarge`], which [`endpoint_core::find_in_chain`] (or `get_ref()` and
+/// `downcast_ref`) recovers.
 ///
 /// # Examples
 /// ```
-/// use endpoint_core::WsProblem;
+/// use endpoint_ws::WsProblem;
 /// let problem = WsProblem::UpgradeRefused {
 ///     status: 404,
 ///     reason: "Not Found".into(),
@@ -103,6 +110,18 @@ pub enum WsProblem {
     /// Any other handshake failure, in words; the library's error is the source.
     #[error("{0}")]
     Protocol(String),
+}
+
+impl WsProblem {
+    /// This problem as the workspace's error: [`Error::Handshake`] with layer `websocket`,
+    /// whose message is `websocket handshake with "{endpoint}" failed: {problem}`.
+    pub fn into_error(
+        self,
+        endpoint: Option<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Error {
+        Error::handshake(LAYER, endpoint, self, source)
+    }
 }
 
 fn status_line(status: u16, reason: &str) -> String {

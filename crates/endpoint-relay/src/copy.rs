@@ -14,9 +14,9 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::pool::{self, BUFFERS};
-use super::traffic::Traffic;
-use crate::connection::Connection;
+use crate::pool::{self, BUFFERS};
+use crate::traffic::Traffic;
+use endpoint_core::Connection;
 
 /// One direction's progress.
 #[derive(Default)]

@@ -14,7 +14,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
-//! use endpoint_core::relay::relay;
+//! use endpoint_relay::relay;
 //! use endpoint_core::{Address, Connection, ConnectionInfo, UnixAddress};
 //! use tokio::io::{AsyncReadExt, AsyncWriteExt};
 //! use tokio::net::UnixStream;
@@ -43,7 +43,14 @@
 //! ```
 //!
 //! A plugin stream that wraps a plain socket is spliced too when it says so: see
-//! [`SocketBacked`](crate::SocketBacked).
+//! [`SocketBacked`](endpoint_core::SocketBacked).
+//!
+//! The relay is a crate of its own (re-exported as `endpoints::relay`): it uses only
+//! [`Connection`](endpoint_core::Connection)'s public socket-taking seam
+//! ([`Connection::into_plain_socket`](endpoint_core::Connection::into_plain_socket),
+//! [`PlainSocket`](endpoint_core::PlainSocket)), so the core holds no relaying engine.
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod copy;
 mod forward;

@@ -6,12 +6,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use super::pair::{relay_counted, Relay};
-use super::traffic::{Relayed, Traffic};
-use crate::connection::Connection;
-use crate::endpoint::ClientEndpoint;
-use crate::error::Error;
-use crate::future::BoxFuture;
+use crate::pair::{relay_counted, Relay};
+use crate::traffic::{Relayed, Traffic};
+use endpoint_core::BoxFuture;
+use endpoint_core::ClientEndpoint;
+use endpoint_core::Connection;
+use endpoint_core::Error;
 
 /// Why a [`forward`] ended without relaying everything.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +32,7 @@ pub enum ForwardError {
 }
 
 /// Connects to `client`, then relays between `accepted` and the new connection (see
-/// [`relay`](super::relay)); `traffic`, when given, counts the bytes. A failed connect drops
+/// [`relay`](crate::relay)); `traffic`, when given, counts the bytes. A failed connect drops
 /// hands `accepted` back in the error.
 ///
 /// ```no_run
@@ -40,7 +40,7 @@ pub enum ForwardError {
 /// // A socat-like forwarder: every accepted connection to one upstream.
 /// loop {
 ///     let accepted = listener.accept().await?;
-///     tokio::spawn(endpoint_core::relay::forward(accepted, client.clone(), None));
+///     tokio::spawn(endpoint_relay::forward(accepted, client.clone(), None));
 /// }
 /// # }
 /// ```
@@ -49,7 +49,7 @@ pub fn forward(
     client: Arc<dyn ClientEndpoint>,
     traffic: Option<Arc<Traffic>>,
 ) -> Forward {
-    let connect: BoxFuture<'static, crate::Result<Connection>> =
+    let connect: BoxFuture<'static, endpoint_core::Result<Connection>> =
         Box::pin(async move { client.connect().await });
     Forward(Stage::Connecting {
         accepted: Some(accepted),
@@ -69,7 +69,7 @@ pub struct Forward(Stage);
 enum Stage {
     Connecting {
         accepted: Option<Connection>,
-        connect: BoxFuture<'static, crate::Result<Connection>>,
+        connect: BoxFuture<'static, endpoint_core::Result<Connection>>,
         traffic: Option<Arc<Traffic>>,
     },
     Relaying(Relay),

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::authority::Authority;
-use crate::connection::Connection;
-use crate::description::tree::Description;
-use crate::endpoint::ClientEndpoint;
-use crate::error::{Error, Result};
-use crate::future::BoxFuture;
+use endpoint_core::Authority;
+use endpoint_core::BoxFuture;
+use endpoint_core::ClientEndpoint;
+use endpoint_core::Connection;
+use endpoint_core::{Error, IoClass, Result};
+use endpoint_core::description::Description;
 
 /// How long and how often a [`Retrying`] client tries again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +53,8 @@ impl RetryPolicy {
 /// ```no_run
 /// # async fn run(backend: std::sync::Arc<dyn endpoint_core::ClientEndpoint>) -> endpoint_core::Result<()> {
 /// use std::time::Duration;
-/// use endpoint_core::{ClientEndpoint, RetryPolicy, Retrying};
+/// use endpoint_core::ClientEndpoint;
+/// use endpoint_service::{RetryPolicy, Retrying};
 ///
 /// // The backend may still be starting: keep trying for up to 30 s.
 /// let backend = Retrying::new(backend, RetryPolicy::for_up_to(Duration::from_secs(30)));
@@ -131,9 +132,9 @@ impl ClientEndpoint for Retrying {
     }
 }
 
-/// True when trying again may succeed: the error, or one it was caused by, is a refused,
-/// reset, aborted, unreachable or timed-out connection, or the process ran out of
-/// descriptors.
+/// True when trying again may succeed: the error is a timeout, or it (or one it was caused
+/// by) is an OS error whose [`IoClass`] is not `Fatal`: a refused, reset, aborted,
+/// unreachable or timed-out connection, or the process out of descriptors, buffers or memory.
 pub fn is_transient(error: &Error) -> bool {
     if error.is_timeout() {
         return true;
@@ -153,22 +154,10 @@ pub fn is_transient(error: &Error) -> bool {
     false
 }
 
+/// Any class but [`IoClass::Fatal`]: a connection that failed on its own, the far end not
+/// there yet, or the process short of descriptors or memory for now.
 fn transient_io(error: &io::Error) -> bool {
-    use io::ErrorKind::*;
-    matches!(
-        error.kind(),
-        ConnectionRefused
-            | ConnectionReset
-            | ConnectionAborted
-            | TimedOut
-            | HostUnreachable
-            | NetworkUnreachable
-            | AddrNotAvailable
-            | NotConnected
-    ) || matches!(
-        error.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS)
-    )
+    IoClass::of(error) != IoClass::Fatal
 }
 
 /// `delay` shortened by up to a quarter at random.

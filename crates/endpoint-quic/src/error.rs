@@ -11,7 +11,7 @@ use rustls::{AlertDescription, DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 /// endpoint-tls's verifier, keeping the last error it returned so a failed handshake can be
-/// reported as the [`TlsProblem`](endpoint_core::TlsProblem) it was.
+/// reported as the [`TlsProblem`](endpoint_tls::TlsProblem) it was.
 #[derive(Debug)]
 pub(crate) struct RecordingVerifier {
     inner: Arc<dyn ServerCertVerifier>,

@@ -15,10 +15,10 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::Interest;
 
-use super::pool::{self, Pool, BUFFERS};
-use super::traffic::Traffic;
-use crate::connection::ConnectionInfo;
-use crate::socket::{PlainSocket, SocketStream};
+use crate::pool::{self, Pool, BUFFERS};
+use crate::traffic::Traffic;
+use endpoint_core::{ConnectionInfo, IoClass};
+use endpoint_core::{PlainSocket, SocketStream};
 
 /// Idle pipes kept for reuse (two descriptors each).
 static PIPES: Pool<Pipe> = Pool::new(16);
@@ -302,7 +302,9 @@ impl Flow {
                             held: 0,
                         })
                     }
-                    Err(e) if is_out_of_descriptors(&e) => {}
+                    // Out of descriptors or memory for a pipe: this chunk takes the user-space
+                    // path below instead of failing the pair (IoClass documents the errnos).
+                    Err(e) if IoClass::of(&e) == IoClass::OutOfResources => {}
                     Err(e) => return Poll::Ready(Err(e)),
                 }
             }
@@ -380,8 +382,4 @@ fn send(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     } else {
         Ok(n as usize)
     }
-}
-
-fn is_out_of_descriptors(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
 }

@@ -1,0 +1,39 @@
+//! The typed mark an encrypting layer leaves in a connection's info.
+
+/// A [`ConnectionInfo`](crate::ConnectionInfo) extension: the connection's bytes are
+/// encrypted and the peer authenticated by a layer (TLS, QUIC), and what that layer agreed.
+///
+/// Every layer that encrypts inserts one (`endpoint-tls` on both sides, so `ssl:`, `tls:` and
+/// `tls+` connections carry it; `endpoint-quic` on every stream). Code that must not send
+/// something in clear text asks `info.get::<Secured>().is_some()` instead of looking for a
+/// layer's name in `info.stack`, so a plugin's own encrypting layer counts when it inserts a
+/// `Secured` too. hyper's connector uses it to refuse `https://` over clear text and to
+/// speak HTTP/2 when ALPN agreed on `h2`.
+///
+/// ```
+/// use endpoint_core::{Address, ConnectionInfo, Secured, UnixAddress};
+/// let unnamed = || Address::Unix(UnixAddress::Unnamed);
+/// let mut info = ConnectionInfo::new("unix", unnamed(), unnamed());
+/// assert!(info.get::<Secured>().is_none());
+/// info.insert(Secured::new(Some(b"h2".to_vec())));
+/// assert_eq!(info.get::<Secured>().and_then(|s| s.alpn.as_deref()), Some(&b"h2"[..]));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Secured {
+    /// The application protocol the peers agreed on by ALPN (`h2`, `http/1.1`), as sent on
+    /// the wire; `None` when none was negotiated.
+    pub alpn: Option<Vec<u8>>,
+}
+
+impl Secured {
+    /// The mark for a connection whose handshake agreed on `alpn` (or on none).
+    pub fn new(alpn: Option<Vec<u8>>) -> Self {
+        Secured { alpn }
+    }
+
+    /// True when ALPN agreed on HTTP/2 (`h2`).
+    pub fn is_h2(&self) -> bool {
+        self.alpn.as_deref() == Some(b"h2")
+    }
+}
