@@ -74,7 +74,7 @@ pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo};
 pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
-pub use egress::{AddressClass, Cidr, EgressPolicy, Refusal};
+pub use egress::{AddressClass, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{Error, Result};
 pub use future::BoxFuture;
@@ -100,3 +100,9 @@ pub use ws_problem::WsProblem;
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;
+/// The `ipnet` crate, for [`IpNet`]'s other types (`Ipv4Net`, `Ipv6Net`, `IpSubnets`).
+pub use ipnet;
+/// An IP network in CIDR notation (`10.0.0.0/8`, `::1/128`): the one CIDR type of every
+/// allow-list and egress exception, parsed from options by
+/// [`description::parse_cidr`] / [`description::parse_cidr_list`] (host bits cleared).
+pub use ipnet::IpNet;

@@ -74,5 +74,5 @@ mod options;
 mod server;
 mod specs;
 
-pub use options::{Cidr, Versions};
+pub use options::Versions;
 pub use server::{HaproxyServerEndpoint, ProxiedBy};

@@ -4,14 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Canonical};
+use endpoint_core::description::{
+    cidr_contains, declared_default, parse_cidr_list, Args, Canonical,
+};
 use endpoint_core::{
-    Address, BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade,
+    Address, BoxFuture, Connection, Error, IpNet, Listener, Result, ServerEndpoint, Upgrade,
 };
 use tracing::debug;
 
 use crate::header;
-use crate::options::{parse_trusted, Cidr, Versions};
+use crate::options::Versions;
 use crate::specs::HAPROXY_OPTIONS;
 
 /// Who relayed a connection: stored in the [`ConnectionInfo`](endpoint_core::ConnectionInfo)
@@ -68,7 +70,7 @@ pub struct HaproxyServerEndpoint {
 #[derive(Debug, Clone)]
 struct Settings {
     timeout: Duration,
-    trusted: Option<Vec<Cidr>>,
+    trusted: Option<Vec<IpNet>>,
     versions: Versions,
 }
 
@@ -92,9 +94,12 @@ impl HaproxyServerEndpoint {
         self
     }
 
-    /// Accepts headers only from peers in these networks (`None`: from any peer).
-    pub fn trusted(mut self, trusted: Option<Vec<Cidr>>) -> Self {
-        Arc::make_mut(&mut self.settings).trusted = trusted;
+    /// Accepts headers only from peers in these networks (`None`: from any peer). Host bits
+    /// are cleared (`10.1.2.3/8` is `10.0.0.0/8`), as `trusted=` clears them; an IPv4-mapped
+    /// peer address counts as the IPv4 address it carries.
+    pub fn trusted(mut self, trusted: Option<Vec<IpNet>>) -> Self {
+        Arc::make_mut(&mut self.settings).trusted =
+            trusted.map(|list| list.into_iter().map(|net| net.trunc()).collect());
         self
     }
 
@@ -115,7 +120,7 @@ impl HaproxyServerEndpoint {
     /// [`Error::Option`] for a bad `timeout`, `trusted` or `version`, or an unknown option.
     pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
         let timeout = args.get("timeout")?;
-        let trusted = args.get_optional_with("trusted", parse_trusted)?;
+        let trusted = args.get_optional_with("trusted", parse_cidr_list)?;
         let versions = args.get("version")?;
         args.finish()?;
         Ok(HaproxyServerEndpoint::new(inner)
@@ -184,7 +189,7 @@ impl Upgrade for HeaderUpgrade {
                 let peer = connection.peer_address();
                 let allowed = peer
                     .as_inet()
-                    .is_some_and(|a| trusted.iter().any(|net| net.contains(a.ip())));
+                    .is_some_and(|a| trusted.iter().any(|net| cidr_contains(net, a.ip())));
                 if !allowed {
                     return Err(refused(format!(
                         "refused a PROXY connection from {peer}: not a trusted proxy"

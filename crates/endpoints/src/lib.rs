@@ -67,9 +67,9 @@
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
     client_from_string, server_from_string, servers_from_strings, shutdown_signal, Address,
-    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener,
-    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, RetryPolicy, Retrying,
-    ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
+    Authority, ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, IpNet,
+    Listener, ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, RetryPolicy,
+    Retrying, ServerDescription, ServerEndpoint, Service, ServiceGroup, Side, UnixAddress,
 };
 
 /// Joining two connections both ways, zero-copy between plain sockets (`endpoint relay`'s

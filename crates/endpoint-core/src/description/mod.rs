@@ -7,12 +7,14 @@
 
 mod args;
 mod canonical;
+mod cidr;
 mod secret;
 mod split;
 mod value;
 
 pub use args::Args;
 pub use canonical::{Canonical, LayerCanonical};
+pub use cidr::{cidr_contains, parse_cidr, parse_cidr_list};
 pub(crate) use secret::without_secrets;
 pub use secret::{secrets_revealed, shown, with_secrets, MASK};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
