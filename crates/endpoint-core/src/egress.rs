@@ -5,7 +5,7 @@ use ipnet::IpNet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::description::cidr_contains;
+use crate::description::cidr::cidr_contains;
 
 /// A class of addresses an [`EgressPolicy`] can refuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@
 
 mod args;
 mod canonical;
-mod cidr;
+pub(crate) mod cidr;
 mod secret;
 mod split;
 mod value;
