@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use endpoint_core::description::{Args, Canonical};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
-use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
+use endpoint_tcp::{parse_bind_address, TcpClientEndpoint, TcpSocketOptions};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
@@ -175,7 +175,7 @@ enum Form {
         private_key: Option<String>,
         trust_roots: Option<String>,
         endpoint: Option<String>,
-        socket: SocketOptions,
+        socket: TcpSocketOptions,
         pins: Vec<SpkiPin>,
     },
     /// `tls+INNER:...`.
@@ -237,7 +237,7 @@ impl TlsClientEndpoint {
         let private_key: Option<String> = args.get_optional("privateKey")?;
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
         let hostname: Option<String> = args.get_optional("hostname")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketOptions::from_args(&mut args)?;
         let pins = args
             .get_optional_with("pin", parse_pins)?
             .unwrap_or_default();
@@ -249,7 +249,7 @@ impl TlsClientEndpoint {
             timeout,
             bind_address,
         )
-        .socket_options(socket);
+        .socket(socket);
         if private_key.is_some() && cert_key.is_none() {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
@@ -317,8 +317,8 @@ impl TlsClientEndpoint {
             })?),
             None => None,
         };
-        let socket = SocketOptions::from_args(&mut args)?;
-        if explicit_inner.is_some() && socket != SocketOptions::default() {
+        let socket = TcpSocketOptions::from_args(&mut args)?;
+        if explicit_inner.is_some() && !socket.is_default() {
             let reason = "applies to the TCP connection tls: makes itself; with endpoint= write \
                           socket options in the inner description"
                 .to_owned();
@@ -329,8 +329,7 @@ impl TlsClientEndpoint {
         let inner: Arc<dyn ClientEndpoint> = match explicit_inner {
             Some(inner) => inner,
             None => Arc::new(
-                inner_tcp(&args, &ascii, port, timeout, bind_address)
-                    .socket_options(socket.clone()),
+                inner_tcp(&args, &ascii, port, timeout, bind_address).socket(socket.clone()),
             ),
         };
         if private_key.is_some() && certificate.is_none() {

@@ -9,7 +9,7 @@ use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{
     BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, TlsProblem, Upgrade,
 };
-use endpoint_tcp::{SocketOptions, TcpServerEndpoint};
+use endpoint_tcp::{TcpServerEndpoint, TcpSocketOptions};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
 use tokio_rustls::TlsAcceptor;
@@ -139,7 +139,7 @@ enum Form {
         extra_chain: Option<String>,
         dh_parameters: Option<String>,
         handshake_timeout: Duration,
-        socket: SocketOptions,
+        socket: TcpSocketOptions,
     },
     Directory {
         path: String,
@@ -147,7 +147,7 @@ enum Form {
         backlog: u32,
         interface: String,
         handshake_timeout: Duration,
-        socket: SocketOptions,
+        socket: TcpSocketOptions,
     },
     Layer(TlsServerSettings),
 }
@@ -189,7 +189,7 @@ impl TlsServerEndpoint {
         let extra_chain: Option<String> = args.get_param_optional("extraCertChain", 6)?;
         let dh_parameters: Option<String> = args.get_param_optional("dhParameters", 7)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketOptions::from_args(&mut args)?;
         // Twisted's order of work: the method, the files, then the numbers.
         let versions = match &sslmethod {
             Some(m) => args.convert("sslmethod", m, versions::from_method)?,
@@ -227,7 +227,7 @@ impl TlsServerEndpoint {
         let inner = TcpServerEndpoint::new(port)
             .interface(interface.clone())
             .backlog(backlog)
-            .socket_options(socket.clone());
+            .socket(socket.clone());
         Ok(TlsServerEndpoint {
             inner: Arc::new(inner),
             form: Form::Ssl {
@@ -257,7 +257,7 @@ impl TlsServerEndpoint {
         let backlog = args.get_param("backlog", 2)?;
         let interface: String = args.get_param("interface", 3)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketOptions::from_args(&mut args)?;
         args.finish()?;
         let directory = if path.is_empty() {
             ".".to_owned()
@@ -285,7 +285,7 @@ impl TlsServerEndpoint {
         let inner = TcpServerEndpoint::new_v6(port)
             .backlog(backlog)
             .interface(interface.clone())
-            .socket_options(socket.clone());
+            .socket(socket.clone());
         Ok(TlsServerEndpoint {
             inner: Arc::new(inner),
             form: Form::Directory {
