@@ -88,6 +88,13 @@ impl OptionSpec {
         self
     }
 
+    /// Replaces the help line: a kind that shares another kind's option (same name, type and
+    /// meaning) but says it in its own words, like quic's `hostname` (no inner endpoint).
+    pub const fn help(mut self, help: &'static str) -> Self {
+        self.help = help;
+        self
+    }
+
     /// Marks the option's value as secret.
     pub const fn secret(mut self) -> Self {
         self.secret = true;

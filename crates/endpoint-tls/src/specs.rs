@@ -1,16 +1,76 @@
 //! The option tables of `ssl`, `tls` and the `tls+` layer: the one home of their defaults.
+//!
+//! The TLS options other kinds share (quic's certificate, key, client CA, trust roots,
+//! hostname and ALPN) are public here as specs and groups; such a kind composes its table
+//! from them with [`endpoint_core::option_table!`].
 
 use endpoint_core::{option_table, OptionSpec, OptionType, Side};
 use endpoint_tcp::specs::{CLIENT_SOCKET_OPTIONS, SERVER_SOCKET_OPTIONS};
 
-pub(crate) const HANDSHAKE_TIMEOUT: OptionSpec = OptionSpec::new(
+/// `handshakeTimeout=SECONDS` (default 10).
+pub const HANDSHAKE_TIMEOUT: OptionSpec = OptionSpec::new(
     "handshakeTimeout",
     OptionType::Seconds,
     "limit for each TLS handshake",
 )
 .default("10");
-const ALPN: OptionSpec =
+/// `alpn=PROTOCOL,...`: ALPN protocols (no default).
+pub const ALPN: OptionSpec =
     OptionSpec::new("alpn", OptionType::List, "ALPN protocols, e.g. h2,http/1.1");
+
+/// `certificate=PATH` of a server: its certificate chain.
+pub const SERVER_CERTIFICATE: OptionSpec = OptionSpec::new(
+    "certificate",
+    OptionType::Path,
+    "certificate chain PEM (may hold the key)",
+);
+/// `privateKey=PATH` of a server.
+pub const SERVER_PRIVATE_KEY: OptionSpec = OptionSpec::new(
+    "privateKey",
+    OptionType::Path,
+    "the key (default: in certificate)",
+);
+/// A server's identity: `certificate`, `privateKey`.
+pub const SERVER_IDENTITY: &[OptionSpec] = &[SERVER_CERTIFICATE, SERVER_PRIVATE_KEY];
+/// `extraCertChain=PATH`: chain certificates a server sends.
+pub const EXTRA_CERT_CHAIN: OptionSpec = OptionSpec::new(
+    "extraCertChain",
+    OptionType::Path,
+    "PEM file of chain certificates to send",
+);
+/// `clientCA=PATH`: mutual TLS on a server.
+pub const CLIENT_CA: OptionSpec = OptionSpec::new(
+    "clientCA",
+    OptionType::Path,
+    "require client certificates from these CAs (mutual TLS)",
+);
+
+/// `hostname=NAME` of a client layer: the name sent (SNI) and verified.
+pub const HOSTNAME: OptionSpec = OptionSpec::new(
+    "hostname",
+    OptionType::Text,
+    "name to send and verify (default: the inner host)",
+);
+/// `trustRoots=PATH` of a client layer: a CA directory or PEM file.
+pub const TRUST_ROOTS: OptionSpec = OptionSpec::new(
+    "trustRoots",
+    OptionType::Path,
+    "CA directory or PEM file (default: platform roots)",
+);
+/// `certificate=PATH` of a client: its certificate for mutual TLS.
+pub const CLIENT_CERTIFICATE: OptionSpec = OptionSpec::new(
+    "certificate",
+    OptionType::Path,
+    "client certificate PEM (may hold the key)",
+);
+/// `privateKey=PATH` of a client: its certificate's key.
+pub const CLIENT_PRIVATE_KEY: OptionSpec = OptionSpec::new(
+    "privateKey",
+    OptionType::Path,
+    "the client certificate's key",
+);
+/// A client's identity for mutual TLS: `certificate`, `privateKey`.
+pub const CLIENT_IDENTITY: &[OptionSpec] = &[CLIENT_CERTIFICATE, CLIENT_PRIVATE_KEY];
 const HOST: OptionSpec = OptionSpec::new(
     "host",
     OptionType::Text,
@@ -56,11 +116,7 @@ pub(crate) static SSL_SERVER_OPTIONS: &[OptionSpec] = option_table![
         ),
         OptionSpec::new("interface", OptionType::Text, "address to listen on").default(""),
         OptionSpec::new("backlog", OptionType::Integer, "listen backlog").default("50"),
-        OptionSpec::new(
-            "extraCertChain",
-            OptionType::Path,
-            "PEM file of chain certificates to send",
-        ),
+        EXTRA_CERT_CHAIN,
         OptionSpec::new(
             "dhParameters",
             OptionType::Path,
@@ -123,16 +179,8 @@ pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = option_table![
         PORT,
         TIMEOUT,
         BIND,
-        OptionSpec::new(
-            "certificate",
-            OptionType::Path,
-            "client certificate PEM (may hold the key)",
-        ),
-        OptionSpec::new(
-            "privateKey",
-            OptionType::Path,
-            "the client certificate's key",
-        ),
+        CLIENT_CERTIFICATE,
+        CLIENT_PRIVATE_KEY,
         OptionSpec::new(
             "trustRoots",
             OptionType::Path,
@@ -148,53 +196,13 @@ pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = option_table![
     &[PIN.extension()],
 ];
 
-pub(crate) static TLS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
-    OptionSpec::new(
-        "certificate",
-        OptionType::Path,
-        "certificate chain PEM (may hold the key)",
-    ),
-    OptionSpec::new(
-        "privateKey",
-        OptionType::Path,
-        "the key (default: in certificate)",
-    ),
-    OptionSpec::new(
-        "extraCertChain",
-        OptionType::Path,
-        "PEM file of chain certificates to send",
-    ),
-    OptionSpec::new(
-        "clientCA",
-        OptionType::Path,
-        "require client certificates from these CAs (mutual TLS)",
-    ),
-    ALPN,
-    HANDSHAKE_TIMEOUT,
+pub(crate) static TLS_SERVER_LAYER_OPTIONS: &[OptionSpec] = option_table![
+    SERVER_IDENTITY,
+    &[EXTRA_CERT_CHAIN, CLIENT_CA, ALPN, HANDSHAKE_TIMEOUT],
 ];
 
-pub(crate) static TLS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
-    OptionSpec::new(
-        "hostname",
-        OptionType::Text,
-        "name to send and verify (default: the inner host)",
-    ),
-    OptionSpec::new(
-        "trustRoots",
-        OptionType::Path,
-        "CA directory or PEM file (default: platform roots)",
-    ),
-    PIN,
-    OptionSpec::new(
-        "certificate",
-        OptionType::Path,
-        "client certificate PEM (may hold the key)",
-    ),
-    OptionSpec::new(
-        "privateKey",
-        OptionType::Path,
-        "the client certificate's key",
-    ),
-    ALPN,
-    HANDSHAKE_TIMEOUT,
+pub(crate) static TLS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = option_table![
+    &[HOSTNAME, TRUST_ROOTS, PIN],
+    CLIENT_IDENTITY,
+    &[ALPN, HANDSHAKE_TIMEOUT],
 ];
