@@ -194,11 +194,11 @@ pub fn kinds_help(side: Side) -> String {
 ///
 /// # Examples
 /// ```
-/// use endpoint_core::{Builder, Kind, Registry, Side};
+/// use endpoint_core::{Kind, Registry, Side};
 /// # fn parse(_: endpoint_core::description::Args) -> endpoint_core::Result<std::sync::Arc<dyn endpoint_core::ServerEndpoint>> { unimplemented!() }
 /// let mut registry = Registry::new();
 /// for name in ["tcp", "unix"] {
-///     registry.register(Kind { name, summary: "", positional: &[], options: &[], builder: Builder::Server(parse) });
+///     registry.register(Kind::server(name, "", &[], parse));
 /// }
 /// assert_eq!(endpoint_core::clap::kinds_help_for(&registry, Side::Server), "Kinds: tcp, unix");
 /// assert_eq!(endpoint_core::clap::kinds_help_for(&registry, Side::Client), "Kinds: none registered");

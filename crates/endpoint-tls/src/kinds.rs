@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use endpoint_core::description::Args;
-use endpoint_core::{Builder, ClientEndpoint, Kind, Result, ServerEndpoint};
+use endpoint_core::{ClientEndpoint, Kind, Result, ServerEndpoint};
 
 use crate::client::TlsClientEndpoint;
 use crate::server::TlsServerEndpoint;
@@ -36,53 +36,51 @@ fn tls_client_layer(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dy
     Ok(Arc::new(TlsClientEndpoint::from_layer_args(args, inner)?))
 }
 
-static SSL_SERVER: Kind = Kind {
-    name: "ssl",
-    summary: "TLS server on TCP (Twisted's ssl:)",
-    positional: &["port"],
-    options: SSL_SERVER_OPTIONS,
-    builder: Builder::Server(ssl_server),
-};
+static SSL_SERVER: Kind = Kind::server(
+    "ssl",
+    "TLS server on TCP (Twisted's ssl:)",
+    SSL_SERVER_OPTIONS,
+    ssl_server,
+)
+.positional(&["port"]);
 
-static TLS_SERVER: Kind = Kind {
-    name: "tls",
-    summary: "TLS server for a directory of PEM files, chosen by SNI, on tcp6",
-    positional: &["path"],
-    options: TLS_SERVER_OPTIONS,
-    builder: Builder::Server(tls_server),
-};
+static TLS_SERVER: Kind = Kind::server(
+    "tls",
+    "TLS server for a directory of PEM files, chosen by SNI, on tcp6",
+    TLS_SERVER_OPTIONS,
+    tls_server,
+)
+.positional(&["path"]);
 
-static SSL_CLIENT: Kind = Kind {
-    name: "ssl",
-    summary: "TLS client on TCP, verifying against caCertsDir or the platform roots",
-    positional: &["host", "port"],
-    options: SSL_CLIENT_OPTIONS,
-    builder: Builder::Client(ssl_client),
-};
+static SSL_CLIENT: Kind = Kind::client(
+    "ssl",
+    "TLS client on TCP, verifying against caCertsDir or the platform roots",
+    SSL_CLIENT_OPTIONS,
+    ssl_client,
+)
+.positional(&["host", "port"]);
 
-static TLS_CLIENT: Kind = Kind {
-    name: "tls",
-    summary: "TLS client over Happy-Eyeballs TCP or an inner endpoint=, always verifying host",
-    positional: &["host", "port"],
-    options: TLS_CLIENT_OPTIONS,
-    builder: Builder::Client(tls_client),
-};
+static TLS_CLIENT: Kind = Kind::client(
+    "tls",
+    "TLS client over Happy-Eyeballs TCP or an inner endpoint=, always verifying host",
+    TLS_CLIENT_OPTIONS,
+    tls_client,
+)
+.positional(&["host", "port"]);
 
-static TLS_SERVER_LAYER: Kind = Kind {
-    name: "tls",
-    summary: "TLS over any server endpoint (certificate, mutual TLS with clientCA, ALPN)",
-    positional: &[],
-    options: TLS_SERVER_LAYER_OPTIONS,
-    builder: Builder::ServerLayer(tls_server_layer),
-};
+static TLS_SERVER_LAYER: Kind = Kind::server_layer(
+    "tls",
+    "TLS over any server endpoint (certificate, mutual TLS with clientCA, ALPN)",
+    TLS_SERVER_LAYER_OPTIONS,
+    tls_server_layer,
+);
 
-static TLS_CLIENT_LAYER: Kind = Kind {
-    name: "tls",
-    summary: "TLS over any client endpoint, verifying hostname",
-    positional: &[],
-    options: TLS_CLIENT_LAYER_OPTIONS,
-    builder: Builder::ClientLayer(tls_client_layer),
-};
+static TLS_CLIENT_LAYER: Kind = Kind::client_layer(
+    "tls",
+    "TLS over any client endpoint, verifying hostname",
+    TLS_CLIENT_LAYER_OPTIONS,
+    tls_client_layer,
+);
 
 endpoint_core::inventory::submit! { SSL_SERVER }
 endpoint_core::inventory::submit! { TLS_SERVER }

@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use endpoint_core::description::Args;
-use endpoint_core::{
-    Builder, ClientEndpoint, Kind, OptionSpec, OptionType, Result, ServerEndpoint,
-};
+use endpoint_core::{ClientEndpoint, Kind, OptionSpec, OptionType, Result, ServerEndpoint};
 
 use crate::endpoint::{Rate, ThrottleClientEndpoint, ThrottleServerEndpoint};
 
@@ -32,21 +30,19 @@ fn client(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEn
     )))
 }
 
-static THROTTLE_SERVER_LAYER: Kind = Kind {
-    name: "throttle",
-    summary: "limits bandwidth of every connection (example plugin)",
-    positional: &[],
-    options: THROTTLE_OPTIONS,
-    builder: Builder::ServerLayer(server),
-};
+static THROTTLE_SERVER_LAYER: Kind = Kind::server_layer(
+    "throttle",
+    "limits bandwidth of every connection (example plugin)",
+    THROTTLE_OPTIONS,
+    server,
+);
 
-static THROTTLE_CLIENT_LAYER: Kind = Kind {
-    name: "throttle",
-    summary: "limits bandwidth of the connection (example plugin)",
-    positional: &[],
-    options: THROTTLE_OPTIONS,
-    builder: Builder::ClientLayer(client),
-};
+static THROTTLE_CLIENT_LAYER: Kind = Kind::client_layer(
+    "throttle",
+    "limits bandwidth of the connection (example plugin)",
+    THROTTLE_OPTIONS,
+    client,
+);
 
 endpoint_core::inventory::submit! { THROTTLE_SERVER_LAYER }
 endpoint_core::inventory::submit! { THROTTLE_CLIENT_LAYER }
