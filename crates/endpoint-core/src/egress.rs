@@ -121,6 +121,7 @@ pub struct EgressPolicy {
 
 /// Why an address was refused: the address and the rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Refusal {
     /// The address refused.
     pub address: IpAddr,

@@ -51,6 +51,7 @@ impl fmt::Display for OptionType {
 
 /// One option a kind takes.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct OptionSpec {
     /// The keyword in descriptions, in Twisted's spelling (`bindAddress`).
     pub name: &'static str,

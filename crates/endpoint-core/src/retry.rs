@@ -19,6 +19,7 @@ use crate::future::BoxFuture;
 
 /// How long and how often a [`Retrying`] client tries again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// No attempt starts after this long since the first, and a running one is cut there.
     pub give_up_after: Duration,

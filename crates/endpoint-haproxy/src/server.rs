@@ -22,6 +22,7 @@ use crate::specs::HAPROXY_OPTIONS;
 ///
 /// `connection.info().get::<ProxiedBy>()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProxiedBy {
     /// The proxy's own address: the real peer of the connection.
     pub peer: Address,

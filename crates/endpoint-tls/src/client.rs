@@ -27,6 +27,7 @@ use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 /// the pinned keys instead (no issuer, name or date checks: for self-signed certificates);
 /// with both, both checks must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsClientSettings {
     /// The name sent as SNI (for DNS names) and verified in the certificate.
     pub hostname: String,
@@ -139,6 +140,7 @@ impl TlsClientSettings {
 /// A rustls client configuration made from [`TlsClientSettings`] by
 /// [`rustls_config`](TlsClientSettings::rustls_config).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RustlsClientConfig {
     /// The configuration, ready for a handshake.
     pub config: ClientConfig,

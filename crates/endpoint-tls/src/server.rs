@@ -23,6 +23,7 @@ use crate::{default_handshake_timeout, errors, provider, roots, versions};
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
 /// [`TlsServerSettings::build`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsServerSettings {
     /// The certificate chain (PEM; may also hold the key).
     pub certificate: PathBuf,

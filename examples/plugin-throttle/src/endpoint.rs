@@ -13,6 +13,7 @@ use crate::stream::Throttled;
 
 /// A bandwidth limit: `rate` bytes per second each way, bursts of up to `burst` bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rate {
     /// Bytes per second.
     pub rate: u64,
@@ -21,6 +22,11 @@ pub struct Rate {
 }
 
 impl Rate {
+    /// `rate` bytes per second each way, bursts of up to `burst` bytes.
+    pub const fn new(rate: u64, burst: u64) -> Self {
+        Rate { rate, burst }
+    }
+
     /// Reads `rate` and `burst` (default: the rate) from a layer's arguments.
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         let at_least_one = |t: &str| match u64::from_option(t)? {
