@@ -19,7 +19,7 @@ use crate::verify::{PinnedVerifier, ServerVerifier};
 use crate::{default_handshake_timeout, errors, pem, provider, roots, versions};
 
 /// How a TLS client verifies and identifies itself. Build an endpoint over any client
-/// endpoint with [`TlsClientSettings::build`].
+/// endpoint with [`TlsClientSettings::layer`].
 ///
 /// Verification is always on: the chain is checked against `trust_roots` (a directory of
 /// `.pem` files or one PEM file) or else the platform's roots, and the certificate must be
@@ -59,14 +59,68 @@ impl TlsClientSettings {
         }
     }
 
-    /// Loads the files and builds a TLS client over `inner`.
+    /// Loads the files and puts the TLS client layer over `inner` (the tower-style
+    /// `Layer::layer`; fallible because it reads the trust roots and client certificate).
     ///
     /// # Errors
     /// [`Error::Tls`] naming the file that is missing, holds no key, or whose key does not
     /// match its certificate; or a host name that is not a valid DNS name or IP address.
-    pub fn build(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
+    pub fn layer(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
         let form = Form::Layer(self.clone());
         TlsClientEndpoint::assemble(inner, form, self)
+    }
+
+    /// The old name of [`layer`](Self::layer).
+    ///
+    /// # Errors
+    /// As [`layer`](Self::layer).
+    #[deprecated(since = "0.1.0", note = "renamed layer")]
+    pub fn build(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
+        self.layer(inner)
+    }
+
+    /// Reads the `tls+` client layer's options: `hostname` (default: the host the inner endpoint reaches, from its
+    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `pin`, `certificate`, `privateKey`,
+    /// `alpn`, `handshakeTimeout` (the parser then finishes the arguments and calls
+    /// [`layer`](Self::layer)).
+    pub(crate) fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<Self> {
+        let hostname = match args.get_optional_with("hostname", ascii_host)? {
+            Some(name) => name,
+            None => match inner.authority() {
+                Some(authority) => {
+                    ascii_host(authority.host()).map_err(|reason| {
+                        args.invalid(
+                            "hostname",
+                            args.input().len(),
+                            format!(
+                                "is missing, and the host \"{inner}\" reaches {reason}",
+                            ),
+                        )
+                    })?
+                }
+                None => {
+                    return Err(args.invalid(
+                        "hostname",
+                        args.input().len(),
+                        format!(
+                            "is required: \"{inner}\" reaches no host name to verify (write hostname=NAME)"
+                        ),
+                    ))
+                }
+            },
+        };
+        let mut settings = TlsClientSettings::new(hostname);
+        settings.trust_roots = args.get_optional("trustRoots")?;
+        settings.pins = args
+            .get_optional_with("pin", parse_pins)?
+            .unwrap_or_default();
+        settings.certificate = args.get_optional("certificate")?;
+        settings.private_key = args.get_optional("privateKey")?;
+        settings.alpn = args
+            .get_optional_with("alpn", parse_alpn)?
+            .unwrap_or_default();
+        settings.handshake_timeout = args.get("handshakeTimeout")?;
+        Ok(settings)
     }
 
     /// The rustls configuration these settings describe, for transports that run the TLS
@@ -75,7 +129,7 @@ impl TlsClientSettings {
     /// `ring` provider, TLS 1.3 and 1.2.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    /// [`Error::Tls`] naming a file that is missing or unusable, as [`layer`](Self::layer).
     pub fn rustls_config(&self) -> Result<RustlsClientConfig> {
         let provider = provider();
         let pin_only = !self.pins.is_empty() && self.trust_roots.is_none();
@@ -371,50 +425,6 @@ impl TlsClientEndpoint {
             pins,
         };
         Self::assemble(inner, form, settings).map_err(|e| errors::blame_option(&args, &files, e))
-    }
-
-    /// The `tls+` layer: `hostname` (default: the host the inner endpoint reaches, from its
-    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `pin`, `certificate`, `privateKey`,
-    /// `alpn`, `handshakeTimeout`.
-    pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
-        let hostname = match args.get_optional_with("hostname", ascii_host)? {
-            Some(name) => name,
-            None => match inner.authority() {
-                Some(authority) => {
-                    ascii_host(authority.host()).map_err(|reason| {
-                        args.invalid(
-                            "hostname",
-                            args.input().len(),
-                            format!(
-                                "is missing, and the host \"{inner}\" reaches {reason}",
-                            ),
-                        )
-                    })?
-                }
-                None => {
-                    return Err(args.invalid(
-                        "hostname",
-                        args.input().len(),
-                        format!(
-                            "is required: \"{inner}\" reaches no host name to verify (write hostname=NAME)"
-                        ),
-                    ))
-                }
-            },
-        };
-        let mut settings = TlsClientSettings::new(hostname);
-        settings.trust_roots = args.get_optional("trustRoots")?;
-        settings.pins = args
-            .get_optional_with("pin", parse_pins)?
-            .unwrap_or_default();
-        settings.certificate = args.get_optional("certificate")?;
-        settings.private_key = args.get_optional("privateKey")?;
-        settings.alpn = args
-            .get_optional_with("alpn", parse_alpn)?
-            .unwrap_or_default();
-        settings.handshake_timeout = args.get("handshakeTimeout")?;
-        args.finish()?;
-        settings.build(inner)
     }
 }
 

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use endpoint_core::description::Args;
 use endpoint_core::{ClientEndpoint, Kind, Result, ServerEndpoint};
 
-use crate::client::TlsClientEndpoint;
-use crate::server::TlsServerEndpoint;
+use crate::client::{TlsClientEndpoint, TlsClientSettings};
+use crate::errors;
+use crate::server::{TlsServerEndpoint, TlsServerSettings};
 use crate::specs::{
     SSL_CLIENT_OPTIONS, SSL_SERVER_OPTIONS, TLS_CLIENT_LAYER_OPTIONS, TLS_CLIENT_OPTIONS,
     TLS_SERVER_LAYER_OPTIONS, TLS_SERVER_OPTIONS,
@@ -28,12 +29,26 @@ fn tls_client(args: Args) -> Result<Arc<dyn ClientEndpoint>> {
     Ok(Arc::new(TlsClientEndpoint::from_tls_args(args)?))
 }
 
-fn tls_server_layer(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
-    Ok(Arc::new(TlsServerEndpoint::from_layer_args(args, inner)?))
+fn tls_server_layer(
+    mut args: Args,
+    inner: Arc<dyn ServerEndpoint>,
+) -> Result<Arc<dyn ServerEndpoint>> {
+    let settings = TlsServerSettings::from_args(&mut args)?;
+    args.finish()?;
+    let files = settings.files();
+    let layered = settings
+        .layer(inner)
+        .map_err(|e| errors::blame_option(&args, &files, e))?;
+    Ok(Arc::new(layered))
 }
 
-fn tls_client_layer(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(TlsClientEndpoint::from_layer_args(args, inner)?))
+fn tls_client_layer(
+    mut args: Args,
+    inner: Arc<dyn ClientEndpoint>,
+) -> Result<Arc<dyn ClientEndpoint>> {
+    let settings = TlsClientSettings::from_args(&mut args, &*inner)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)?))
 }
 
 static SSL_SERVER: Kind = Kind::server(

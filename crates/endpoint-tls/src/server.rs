@@ -21,7 +21,7 @@ use crate::sni::PemDirectory;
 use crate::{default_handshake_timeout, errors, provider, roots, versions};
 
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
-/// [`TlsServerSettings::build`].
+/// [`TlsServerSettings::layer`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TlsServerSettings {
@@ -52,12 +52,13 @@ impl TlsServerSettings {
         }
     }
 
-    /// Loads the files and builds a TLS server over `inner`.
+    /// Loads the files and puts the TLS server layer over `inner` (the tower-style
+    /// `Layer::layer`; fallible because it reads the certificate and key).
     ///
     /// # Errors
     /// [`Error::Tls`] naming the file that is missing, holds no certificate or key, or whose
     /// key does not match the certificate.
-    pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
+    pub fn layer(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
         let (acceptor, resolver) = self.acceptor(versions::ALL)?;
         Ok(TlsServerEndpoint {
             inner,
@@ -69,13 +70,49 @@ impl TlsServerSettings {
         })
     }
 
+    /// The old name of [`layer`](Self::layer).
+    ///
+    /// # Errors
+    /// As [`layer`](Self::layer).
+    #[deprecated(since = "0.1.0", note = "renamed layer")]
+    pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
+        self.layer(inner)
+    }
+
+    /// Reads the `tls+` server layer's options: `certificate`, `privateKey`,
+    /// `extraCertChain`, `clientCA`, `alpn`, `handshakeTimeout` (the parser then finishes
+    /// the arguments and calls [`layer`](Self::layer)).
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        let certificate: String = args.get("certificate")?;
+        let mut settings = TlsServerSettings::new(certificate);
+        settings.private_key = args.get_optional("privateKey")?;
+        settings.extra_chain = args.get_optional("extraCertChain")?;
+        settings.client_ca = args.get_optional("clientCA")?;
+        settings.alpn = args
+            .get_optional_with("alpn", parse_alpn)?
+            .unwrap_or_default();
+        settings.handshake_timeout = args.get("handshakeTimeout")?;
+        Ok(settings)
+    }
+
+    /// The options that name files, with the paths given, so a file error blames its option.
+    pub(crate) fn files(&self) -> [(&'static str, Option<String>); 4] {
+        let text = |p: &PathBuf| p.to_string_lossy().into_owned();
+        [
+            ("certificate", Some(text(&self.certificate))),
+            ("privateKey", self.private_key.as_ref().map(text)),
+            ("extraCertChain", self.extra_chain.as_ref().map(text)),
+            ("clientCA", self.client_ca.as_ref().map(text)),
+        ]
+    }
+
     /// The rustls configuration these settings describe (TLS 1.3 and 1.2, `ring`), for
     /// transports that run the TLS handshake themselves (QUIC). The files are read now, and
     /// served through a [`ReloadingCertResolver`]: replaced files are picked up on the next
     /// handshake, as on every TLS server here.
     ///
     /// # Errors
-    /// [`Error::Tls`] naming a file that is missing or unusable, as [`build`](Self::build).
+    /// [`Error::Tls`] naming a file that is missing or unusable, as [`layer`](Self::layer).
     pub fn rustls_config(&self) -> Result<ServerConfig> {
         self.config(versions::ALL).map(|(config, _)| config)
     }
@@ -302,33 +339,6 @@ impl TlsServerEndpoint {
             directory: Some(resolver),
             resolver: None,
         })
-    }
-
-    /// The `tls+` server layer: `certificate`, `privateKey`, `extraCertChain`, `clientCA`,
-    /// `alpn`, `handshakeTimeout`.
-    pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
-        let certificate: String = args.get("certificate")?;
-        let private_key: Option<String> = args.get_optional("privateKey")?;
-        let extra_chain: Option<String> = args.get_optional("extraCertChain")?;
-        let client_ca: Option<String> = args.get_optional("clientCA")?;
-        let mut settings = TlsServerSettings::new(&certificate);
-        settings.private_key = private_key.as_ref().map(PathBuf::from);
-        settings.extra_chain = extra_chain.as_ref().map(PathBuf::from);
-        settings.client_ca = client_ca.as_ref().map(PathBuf::from);
-        settings.alpn = args
-            .get_optional_with("alpn", parse_alpn)?
-            .unwrap_or_default();
-        settings.handshake_timeout = args.get("handshakeTimeout")?;
-        args.finish()?;
-        let files = [
-            ("certificate", Some(certificate)),
-            ("privateKey", private_key),
-            ("extraCertChain", extra_chain),
-            ("clientCA", client_ca),
-        ];
-        settings
-            .build(inner)
-            .map_err(|e| errors::blame_option(&args, &files, e))
     }
 }
 

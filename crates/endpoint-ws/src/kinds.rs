@@ -5,9 +5,7 @@ use std::sync::Arc;
 use endpoint_core::description::Args;
 use endpoint_core::{ClientEndpoint, Kind, Result, ServerEndpoint, Shorthand, Side};
 
-use crate::client::WsClientEndpoint;
-use crate::options::{WsClientOptions, WsServerOptions};
-use crate::server::WsServerEndpoint;
+use crate::settings::{WsClientSettings, WsServerSettings};
 use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 
 static WS_SERVER_LAYER: Kind = Kind::server_layer(
@@ -51,16 +49,14 @@ endpoint_core::inventory::submit! { WS_CLIENT }
 endpoint_core::inventory::submit! { WSS_SERVER }
 endpoint_core::inventory::submit! { WSS_CLIENT }
 
-fn server_layer(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
-    Ok(Arc::new(WsServerEndpoint::new(
-        inner,
-        WsServerOptions::from_args(args)?,
-    )))
+fn server_layer(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
+    let settings = WsServerSettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }
 
-fn client_layer(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(WsClientEndpoint::new(
-        inner,
-        WsClientOptions::from_args(args)?,
-    )))
+fn client_layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+    let settings = WsClientSettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }

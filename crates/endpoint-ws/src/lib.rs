@@ -107,15 +107,22 @@ use endpoint_tcp as _;
 mod client;
 mod info;
 mod kinds;
-mod options;
 mod server;
+mod settings;
 mod specs;
 mod stream;
 mod url;
 
 pub use client::WsClientEndpoint;
 pub use info::WsInfo;
-pub use options::{WsClientOptions, WsServerOptions, MAX_WRITE_MESSAGE};
+pub use settings::{WsClientSettings, WsServerSettings, MAX_WRITE_MESSAGE};
+
+/// The old name of [`WsClientSettings`].
+#[deprecated(since = "0.1.0", note = "renamed WsClientSettings")]
+pub type WsClientOptions = WsClientSettings;
+/// The old name of [`WsServerSettings`].
+#[deprecated(since = "0.1.0", note = "renamed WsServerSettings")]
+pub type WsServerOptions = WsServerSettings;
 pub use server::{WsServerEndpoint, WsUpgrade};
 pub use stream::WsStream;
 

@@ -20,7 +20,7 @@ use tracing::{debug, trace};
 
 use endpoint_core::{IoStream, WsProblem};
 
-use crate::options::MAX_WRITE_MESSAGE;
+use crate::settings::MAX_WRITE_MESSAGE;
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
 
 /// A byte stream over a WebSocket: what the `ws` layer's connections carry.

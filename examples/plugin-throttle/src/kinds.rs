@@ -5,7 +5,7 @@ use std::sync::Arc;
 use endpoint_core::description::Args;
 use endpoint_core::{ClientEndpoint, Kind, OptionSpec, OptionType, Result, ServerEndpoint};
 
-use crate::endpoint::{Rate, ThrottleClientEndpoint, ThrottleServerEndpoint};
+use crate::endpoint::{ThrottleClientSettings, ThrottleServerSettings};
 
 static THROTTLE_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new("rate", OptionType::Integer, "bytes per second, each way"),
@@ -16,18 +16,16 @@ static THROTTLE_OPTIONS: &[OptionSpec] = &[
     ),
 ];
 
-fn server(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
-    Ok(Arc::new(ThrottleServerEndpoint::new(
-        inner,
-        Rate::from_args(args)?,
-    )))
+fn server(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
+    let settings = ThrottleServerSettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }
 
-fn client(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(ThrottleClientEndpoint::new(
-        inner,
-        Rate::from_args(args)?,
-    )))
+fn client(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+    let settings = ThrottleClientSettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }
 
 static THROTTLE_SERVER_LAYER: Kind = Kind::server_layer(
