@@ -5,21 +5,25 @@ use std::sync::Arc;
 use endpoint_core::description::Args;
 use endpoint_core::{ClientEndpoint, Kind, Result};
 
-use crate::client::{HttpConnectClientEndpoint, Socks5ClientEndpoint};
+use crate::client::{HttpConnectSettings, Socks5Settings};
 use crate::specs::{HTTPCONNECT_CLIENT_LAYER_OPTIONS, SOCKS5_CLIENT_LAYER_OPTIONS};
 
 fn socks5_client_layer(
-    args: Args,
+    mut args: Args,
     inner: Arc<dyn ClientEndpoint>,
 ) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(Socks5ClientEndpoint::from_args(args, inner)?))
+    let settings = Socks5Settings::from_args(&mut args, &*inner)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)?))
 }
 
 fn httpconnect_client_layer(
-    args: Args,
+    mut args: Args,
     inner: Arc<dyn ClientEndpoint>,
 ) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(HttpConnectClientEndpoint::from_args(args, inner)?))
+    let settings = HttpConnectSettings::from_args(&mut args, &*inner)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)?))
 }
 
 static SOCKS5_CLIENT_LAYER: Kind = Kind::client_layer(
