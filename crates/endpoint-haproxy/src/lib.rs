@@ -75,4 +75,4 @@ mod server;
 mod specs;
 
 pub use options::Versions;
-pub use server::{HaproxyServerEndpoint, ProxiedBy};
+pub use server::{HaproxyServerEndpoint, HaproxySettings, ProxiedBy};
