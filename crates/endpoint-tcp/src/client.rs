@@ -12,7 +12,7 @@ use endpoint_core::{
 };
 
 use crate::happy_eyeballs::{race, sort_rfc8305};
-use crate::socket_options::{SocketOptions, TcpSocketOptions};
+use crate::socket_options::{SocketOptions, TcpSocketSettings};
 use crate::specs::TCP_CLIENT_OPTIONS;
 
 /// Turns a host name into addresses; replaceable so programs can plug in their own resolver
@@ -117,8 +117,8 @@ impl TcpClientEndpoint {
     }
 
     /// Sets tcp's client socket option group at once (`nodelay` and the [`SocketOptions`]), as
-    /// [`TcpSocketOptions::from_args`] read it (`reuseport` does not apply to clients).
-    pub fn socket(self, group: TcpSocketOptions) -> Self {
+    /// [`TcpSocketSettings::from_args`] read it (`reuseport` does not apply to clients).
+    pub fn socket(self, group: TcpSocketSettings) -> Self {
         self.nodelay(group.nodelay).socket_options(group.options)
     }
 
@@ -153,7 +153,7 @@ impl TcpClientEndpoint {
         let mut endpoint = TcpClientEndpoint::new(authority.host(), authority.port());
         endpoint.timeout = args.get("timeout")?;
         endpoint.bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
-        let socket = TcpSocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         endpoint.nodelay = socket.nodelay;
         endpoint.socket = socket.options;
         endpoint.egress = args.registry().egress().cloned().map(Arc::new);

@@ -46,4 +46,4 @@ pub mod specs;
 
 pub use client::{parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
 pub use server::{TcpFamily, TcpServerEndpoint};
-pub use socket_options::{Keepalive, SocketOptions, TcpSocketOptions};
+pub use socket_options::{Keepalive, SocketOptions, TcpSocketSettings};

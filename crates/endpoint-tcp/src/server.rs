@@ -12,7 +12,7 @@ use endpoint_core::{
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
-use crate::socket_options::{SocketOptions, TcpSocketOptions};
+use crate::socket_options::{SocketOptions, TcpSocketSettings};
 use crate::specs::{TCP6_SERVER_OPTIONS, TCP_SERVER_OPTIONS};
 
 /// Which kind a TCP server was written as; it decides the default interface, the positional
@@ -108,8 +108,8 @@ impl TcpServerEndpoint {
     }
 
     /// Sets tcp's whole socket option group at once (`reuseport`, `nodelay` and the
-    /// [`SocketOptions`]), as [`TcpSocketOptions::from_args`] read it.
-    pub fn socket(self, group: TcpSocketOptions) -> Self {
+    /// [`SocketOptions`]), as [`TcpSocketSettings::from_args`] read it.
+    pub fn socket(self, group: TcpSocketSettings) -> Self {
         self.reuseport(group.reuseport)
             .nodelay(group.nodelay)
             .socket_options(group.options)
@@ -135,7 +135,7 @@ impl TcpServerEndpoint {
         let port = args.get_param("port", 0)?;
         let interface = args.get_param("interface", interface_at)?;
         let backlog = args.get_param("backlog", backlog_at)?;
-        let socket = TcpSocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         args.finish()?;
         let mut endpoint = match family {
             TcpFamily::Tcp => Self::new(port),

@@ -306,19 +306,19 @@ impl SocketOptions {
 /// the [`SocketOptions`]. Every kind with a TCP socket underneath (tcp and tcp6, `ssl:`,
 /// `tls:`) declares the group ([`specs::SERVER_SOCKET_OPTIONS`](crate::specs::SERVER_SOCKET_OPTIONS)
 /// or [`specs::CLIENT_SOCKET_OPTIONS`](crate::specs::CLIENT_SOCKET_OPTIONS)), reads it with
-/// [`from_args`](TcpSocketOptions::from_args) and hands it to its tcp endpoint with
+/// [`from_args`](TcpSocketSettings::from_args) and hands it to its tcp endpoint with
 /// [`TcpServerEndpoint::socket`](crate::TcpServerEndpoint::socket) or
 /// [`TcpClientEndpoint::socket`](crate::TcpClientEndpoint::socket).
 ///
 /// # Examples
 /// ```
-/// use endpoint_tcp::TcpSocketOptions;
-/// let defaults = TcpSocketOptions::default();
+/// use endpoint_tcp::TcpSocketSettings;
+/// let defaults = TcpSocketSettings::default();
 /// assert!(defaults.nodelay && !defaults.reuseport);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct TcpSocketOptions {
+pub struct TcpSocketSettings {
     /// `reuseport=`: `SO_REUSEPORT` (servers; default off).
     pub reuseport: bool,
     /// `nodelay=`: `TCP_NODELAY` (default on).
@@ -327,9 +327,9 @@ pub struct TcpSocketOptions {
     pub options: SocketOptions,
 }
 
-impl Default for TcpSocketOptions {
+impl Default for TcpSocketSettings {
     fn default() -> Self {
-        TcpSocketOptions {
+        TcpSocketSettings {
             reuseport: declared_default(crate::specs::SERVER_SOCKET_OPTIONS, "reuseport"),
             nodelay: declared_default(crate::specs::SERVER_SOCKET_OPTIONS, "nodelay"),
             options: SocketOptions::default(),
@@ -337,7 +337,7 @@ impl Default for TcpSocketOptions {
     }
 }
 
-impl TcpSocketOptions {
+impl TcpSocketSettings {
     /// Reads tcp's socket option group from `args`: every option of the group the kind
     /// declares (the others keep their defaults), so a server kind that declares
     /// [`SERVER_SOCKET_OPTIONS`](crate::specs::SERVER_SOCKET_OPTIONS) and a client kind that
@@ -348,7 +348,7 @@ impl TcpSocketOptions {
     /// [`Error::Option`](endpoint_core::Error::Option) naming the option, where its value
     /// starts, and the form expected.
     pub fn from_args(args: &mut Args) -> Result<Self> {
-        let mut group = TcpSocketOptions::default();
+        let mut group = TcpSocketSettings::default();
         if args.spec("reuseport").is_some() {
             group.reuseport = args.get("reuseport")?;
         }
@@ -361,7 +361,7 @@ impl TcpSocketOptions {
 
     /// True when every option holds its default (nothing to write, nothing to set).
     pub fn is_default(&self) -> bool {
-        *self == TcpSocketOptions::default()
+        *self == TcpSocketSettings::default()
     }
 
     /// Appends the options that differ from their defaults to canonical text, in the order of

@@ -3,7 +3,7 @@
 //! tcp's socket options are one public group per side, [`SERVER_SOCKET_OPTIONS`] and
 //! [`CLIENT_SOCKET_OPTIONS`]: every kind with a TCP socket underneath (`tcp`, `tcp6`, `ssl:`,
 //! `tls:`) composes its table from the group with [`endpoint_core::option_table!`] and reads
-//! it with [`TcpSocketOptions::from_args`](crate::TcpSocketOptions::from_args), so the kinds
+//! it with [`TcpSocketSettings::from_args`](crate::TcpSocketSettings::from_args), so the kinds
 //! cannot drift apart.
 
 use endpoint_core::{option_table, OptionSpec, OptionType};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use endpoint_core::description::{Args, Canonical};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, TlsProblem};
-use endpoint_tcp::{parse_bind_address, TcpClientEndpoint, TcpSocketOptions};
+use endpoint_tcp::{parse_bind_address, TcpClientEndpoint, TcpSocketSettings};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
@@ -231,7 +231,7 @@ enum Form {
         private_key: Option<String>,
         trust_roots: Option<String>,
         endpoint: Option<String>,
-        socket: TcpSocketOptions,
+        socket: TcpSocketSettings,
         pins: Vec<SpkiPin>,
     },
     /// `tls+INNER:...`.
@@ -293,7 +293,7 @@ impl TlsClientEndpoint {
         let private_key: Option<String> = args.get_optional("privateKey")?;
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
         let hostname: Option<String> = args.get_optional("hostname")?;
-        let socket = TcpSocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         let pins = args
             .get_optional_with("pin", parse_pins)?
             .unwrap_or_default();
@@ -373,7 +373,7 @@ impl TlsClientEndpoint {
             })?),
             None => None,
         };
-        let socket = TcpSocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         if explicit_inner.is_some() && !socket.is_default() {
             let reason = "applies to the TCP connection tls: makes itself; with endpoint= write \
                           socket options in the inner description"

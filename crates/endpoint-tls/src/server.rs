@@ -9,7 +9,7 @@ use endpoint_core::description::{Args, Canonical, FromOption};
 use endpoint_core::{
     BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, TlsProblem, Upgrade,
 };
-use endpoint_tcp::{TcpServerEndpoint, TcpSocketOptions};
+use endpoint_tcp::{TcpServerEndpoint, TcpSocketSettings};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
 use tokio_rustls::TlsAcceptor;
@@ -177,7 +177,7 @@ enum Form {
         extra_chain: Option<String>,
         dh_parameters: Option<String>,
         handshake_timeout: Duration,
-        socket: TcpSocketOptions,
+        socket: TcpSocketSettings,
     },
     Directory {
         path: String,
@@ -185,7 +185,7 @@ enum Form {
         backlog: u32,
         interface: String,
         handshake_timeout: Duration,
-        socket: TcpSocketOptions,
+        socket: TcpSocketSettings,
     },
     Layer(TlsServerSettings),
 }
@@ -227,7 +227,7 @@ impl TlsServerEndpoint {
         let extra_chain: Option<String> = args.get_param_optional("extraCertChain", 6)?;
         let dh_parameters: Option<String> = args.get_param_optional("dhParameters", 7)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
-        let socket = TcpSocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         // Twisted's order of work: the method, the files, then the numbers.
         let versions = match &sslmethod {
             Some(m) => args.convert("sslmethod", m, versions::from_method)?,
@@ -295,7 +295,7 @@ impl TlsServerEndpoint {
         let backlog = args.get_param("backlog", 2)?;
         let interface: String = args.get_param("interface", 3)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
-        let socket = TcpSocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         args.finish()?;
         let directory = if path.is_empty() {
             ".".to_owned()
