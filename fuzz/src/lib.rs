@@ -25,15 +25,12 @@ pub fn registry() -> &'static Registry {
             let reads_files = kind.options.iter().any(|o| o.ty == OptionType::Path)
                 && ["ssl", "tls"].contains(&kind.name);
             if reads_files {
-                registry.register(Kind {
-                    builder: match kind.builder {
-                        Builder::Server(_) => Builder::Server(guard_server),
-                        Builder::Client(_) => Builder::Client(guard_client),
-                        Builder::ServerLayer(_) => Builder::ServerLayer(guard_server_layer),
-                        Builder::ClientLayer(_) => Builder::ClientLayer(guard_client_layer),
-                    },
-                    ..*kind
-                });
+                registry.register(kind.with_builder(match kind.builder {
+                    Builder::Server(_) => Builder::Server(guard_server),
+                    Builder::Client(_) => Builder::Client(guard_client),
+                    Builder::ServerLayer(_) => Builder::ServerLayer(guard_server_layer),
+                    Builder::ClientLayer(_) => Builder::ClientLayer(guard_client_layer),
+                }));
             }
         }
         registry

@@ -13,6 +13,7 @@ use crate::commands::Command;
     after_help = "`endpoint kinds` lists every kind and its options (`endpoint kinds tcp` one); \
                   `endpoint describe DESC` shows what a description means, defaults filled in."
 )]
+#[non_exhaustive]
 pub struct Cli {
     /// Log more on stderr: -v for info, -vv for debug, -vvv for trace (default: warnings).
     /// A non-empty RUST_LOG (`debug`, `endpoint_tls=trace,warn`) overrides -v and -q.

@@ -9,6 +9,7 @@ use endpoints::relay::Traffic;
 
 /// Counters shared by every relayed connection.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct RelayStats {
     open: AtomicU64,
     total: AtomicU64,

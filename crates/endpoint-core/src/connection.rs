@@ -231,6 +231,7 @@ impl AsyncWrite for Connection {
 /// describes the connection without being it: it leaves out the [`Admitted`] guard, so only
 /// the connection itself counts against its listener's `maxConnections`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ConnectionInfo {
     /// The local end.
     pub local: Address,

@@ -40,6 +40,7 @@ pub enum OptionValue {
 /// With the `serde` feature it serializes as one object, `{"kind": ..., OPTION: VALUE, ...}`,
 /// the options as keys in declared order.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DescribedLayer {
     /// The layer's name.
     pub kind: String,
@@ -60,6 +61,7 @@ pub struct DescribedLayer {
 /// assert!(registry.describe(Side::Server, "nothing:1").is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Described {
     /// The side.
     pub side: Side,

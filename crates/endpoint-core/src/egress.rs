@@ -1,9 +1,11 @@
 //! An egress guard: which addresses a client may connect to, checked after name resolution
 //! (so a name that resolves to a guarded address — DNS rebinding included — is refused too).
 
+use ipnet::IpNet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::str::FromStr;
+
+use crate::description::cidr::cidr_contains;
 
 /// A class of addresses an [`EgressPolicy`] can refuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,64 +96,6 @@ fn canonical(address: IpAddr) -> IpAddr {
     }
 }
 
-/// An address block in CIDR notation (`10.1.0.0/16`, `fd12::/16`), for exceptions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
-}
-
-impl Cidr {
-    /// True when `address` is inside the block (IPv4-mapped addresses count as IPv4).
-    pub fn contains(&self, address: IpAddr) -> bool {
-        match (self.network, canonical(address)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-impl FromStr for Cidr {
-    type Err = String;
-
-    /// `ADDRESS/PREFIX`, or one address (a full-length prefix).
-    fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("is not an address block like 10.0.0.0/8: \"{text}\"");
-        let (address, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        let network: IpAddr = address.parse().map_err(|_| bad())?;
-        let most = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= most)
-                .ok_or_else(bad)?,
-            None => most,
-        };
-        Ok(Cidr { network, prefix })
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
-    }
-}
-
 /// Which addresses clients may connect to: refused classes, and exceptions by CIDR.
 ///
 /// Give it to a [`Registry`](crate::Registry) with
@@ -161,8 +105,8 @@ impl fmt::Display for Cidr {
 ///
 /// # Examples
 /// ```
-/// use endpoint_core::{AddressClass, EgressPolicy};
-/// let policy = EgressPolicy::public_only().allow("10.1.0.0/16".parse().unwrap());
+/// use endpoint_core::{description::parse_cidr, AddressClass, EgressPolicy};
+/// let policy = EgressPolicy::public_only().allow(parse_cidr("10.1.0.0/16").unwrap());
 /// assert!(policy.check("93.184.216.34".parse().unwrap()).is_ok());
 /// assert!(policy.check("10.1.2.3".parse().unwrap()).is_ok());
 /// let refused = policy.check("169.254.169.254".parse().unwrap()).unwrap_err();
@@ -172,11 +116,12 @@ impl fmt::Display for Cidr {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EgressPolicy {
     refused: Vec<AddressClass>,
-    exceptions: Vec<Cidr>,
+    exceptions: Vec<IpNet>,
 }
 
 /// Why an address was refused: the address and the rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Refusal {
     /// The address refused.
     pub address: IpAddr,
@@ -219,9 +164,28 @@ impl EgressPolicy {
         self
     }
 
-    /// Allows `block` whatever its class (a known internal service).
-    pub fn allow(mut self, block: Cidr) -> Self {
-        self.exceptions.push(block);
+    /// Allows `block` whatever its class (a known internal service). IPv4-mapped IPv6
+    /// addresses count as the IPv4 address they carry. Parse blocks from text with
+    /// [`parse_cidr`](crate::description::parse_cidr) or a comma-separated list with
+    /// [`parse_cidr_list`](crate::description::parse_cidr_list) (the one rule: an address alone
+    /// is one host, host bits are cleared).
+    pub fn allow(mut self, block: IpNet) -> Self {
+        self.exceptions.push(block.trunc());
+        self
+    }
+
+    /// Allows every block of `blocks` (see [`allow`](EgressPolicy::allow)).
+    ///
+    /// # Examples
+    /// ```
+    /// use endpoint_core::{description::parse_cidr_list, EgressPolicy};
+    /// let allowed = parse_cidr_list("10.1.0.0/16,fd12::/16").unwrap();
+    /// let policy = EgressPolicy::public_only().allow_all(allowed);
+    /// assert!(policy.check("fd12::1".parse().unwrap()).is_ok());
+    /// ```
+    pub fn allow_all(mut self, blocks: impl IntoIterator<Item = IpNet>) -> Self {
+        self.exceptions
+            .extend(blocks.into_iter().map(|b| b.trunc()));
         self
     }
 
@@ -232,7 +196,7 @@ impl EgressPolicy {
     /// class is named before link-local, so `169.254.169.254` says what it is when both are
     /// refused.
     pub fn check(&self, address: IpAddr) -> Result<(), Refusal> {
-        if self.exceptions.iter().any(|c| c.contains(address)) {
+        if self.exceptions.iter().any(|c| cidr_contains(c, address)) {
             return Ok(());
         }
         let order = [AddressClass::CloudMetadata];
@@ -251,6 +215,7 @@ impl EgressPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::description::parse_cidr;
 
     fn class_of(text: &str) -> Vec<AddressClass> {
         let ip: IpAddr = text.parse().unwrap();
@@ -298,7 +263,7 @@ mod tests {
 
     #[test]
     fn exceptions_and_the_rule_named() {
-        let policy = EgressPolicy::public_only().allow("127.0.0.2/32".parse().unwrap());
+        let policy = EgressPolicy::public_only().allow(parse_cidr("127.0.0.2/32").unwrap());
         assert!(policy.check("127.0.0.2".parse().unwrap()).is_ok());
         let refused = policy.check("127.0.0.1".parse().unwrap()).unwrap_err();
         assert_eq!(
@@ -315,21 +280,20 @@ mod tests {
     }
 
     #[test]
-    fn cidr_blocks() {
-        let block: Cidr = "10.1.0.0/16".parse().unwrap();
-        assert!(block.contains("10.1.255.1".parse().unwrap()));
-        assert!(!block.contains("10.2.0.1".parse().unwrap()));
-        assert!(block.contains("::ffff:10.1.0.9".parse().unwrap()));
-        let v6: Cidr = "fd12::/16".parse().unwrap();
-        assert!(v6.contains("fd12:1::1".parse().unwrap()));
-        let all: Cidr = "0.0.0.0/0".parse().unwrap();
-        assert!(all.contains("8.8.8.8".parse().unwrap()));
-        for bad in ["10.0.0.0/33", "x/8", "10.0.0.0/", "::/129"] {
-            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
-        }
-        assert_eq!(
-            "10.0.0.1".parse::<Cidr>().unwrap().to_string(),
-            "10.0.0.1/32"
+    fn cidr_exceptions() {
+        let policy = EgressPolicy::public_only().allow_all(
+            crate::description::parse_cidr_list("10.1.0.0/16,fd12::/16,10.9.9.9/8").unwrap(),
         );
+        assert!(policy.check("10.1.255.1".parse().unwrap()).is_ok());
+        assert!(policy.check("::ffff:10.1.0.9".parse().unwrap()).is_ok());
+        assert!(policy.check("fd12:1::1".parse().unwrap()).is_ok());
+        // Host bits are cleared: 10.9.9.9/8 is 10.0.0.0/8.
+        assert!(policy.check("10.200.0.1".parse().unwrap()).is_ok());
+        assert!(policy.check("192.168.0.1".parse().unwrap()).is_err());
+        // A block built by hand with host bits set means its network too.
+        let by_hand =
+            EgressPolicy::public_only().allow(IpNet::new("10.1.2.3".parse().unwrap(), 16).unwrap());
+        assert!(by_hand.check("10.1.200.1".parse().unwrap()).is_ok());
+        assert!(by_hand.check("10.2.0.1".parse().unwrap()).is_err());
     }
 }

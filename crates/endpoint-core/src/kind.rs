@@ -32,24 +32,25 @@ pub enum Builder {
 }
 
 /// A registered kind or layer: everything `endpoint kinds`, help and errors show, and its
-/// parser. Transport crates submit these with `inventory::submit!`.
+/// parser. Transport crates build one with a const constructor ([`Kind::server`],
+/// [`Kind::client`], [`Kind::server_layer`], [`Kind::client_layer`]) and the const builder
+/// methods for the optional fields, and submit it with `inventory::submit!`. The struct is
+/// `#[non_exhaustive]`: its fields are read-only outside this crate, so fields can be added
+/// without a breaking release.
 ///
 /// # Examples
 /// ```
-/// use endpoint_core::{Builder, Kind, OptionSpec, OptionType};
+/// use endpoint_core::{Kind, OptionSpec, OptionType};
 /// # fn parse(args: endpoint_core::description::Args) -> endpoint_core::Result<std::sync::Arc<dyn endpoint_core::ServerEndpoint>> { unimplemented!() }
 /// static OPTIONS: &[OptionSpec] = &[OptionSpec::new("port", OptionType::Port, "port to listen on")];
-/// let kind = Kind {
-///     name: "mine",
-///     summary: "my transport",
-///     positional: &["port"],
-///     options: OPTIONS,
-///     builder: Builder::Server(parse),
-/// };
-/// // inventory::submit! { kind } registers it for every program that links the crate.
-/// assert!(!kind.is_layer());
+/// static MINE: Kind = Kind::server("mine", "my transport", OPTIONS, parse).positional(&["port"]);
+/// // endpoint_core::inventory::submit! { MINE } registers it for every program that links
+/// // the crate.
+/// assert!(!MINE.is_layer());
+/// assert_eq!(MINE.usage(), "mine:PORT");
 /// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Kind {
     /// The kind's name (matched case-insensitively).
     pub name: &'static str,
@@ -64,6 +65,79 @@ pub struct Kind {
 }
 
 impl Kind {
+    /// A kind built by `builder`, with no positional options (set them with
+    /// [`positional`](Kind::positional)). The constructors below are this with the builder
+    /// named.
+    pub const fn new(
+        name: &'static str,
+        summary: &'static str,
+        options: &'static [OptionSpec],
+        builder: Builder,
+    ) -> Self {
+        Kind {
+            name,
+            summary,
+            positional: &[],
+            options,
+            builder,
+        }
+    }
+
+    /// A base kind that listens (`tcp:`), parsed by `parser`.
+    pub const fn server(
+        name: &'static str,
+        summary: &'static str,
+        options: &'static [OptionSpec],
+        parser: ServerParser,
+    ) -> Self {
+        Kind::new(name, summary, options, Builder::Server(parser))
+    }
+
+    /// A base kind that connects (`tcp:HOST:PORT`), parsed by `parser`.
+    pub const fn client(
+        name: &'static str,
+        summary: &'static str,
+        options: &'static [OptionSpec],
+        parser: ClientParser,
+    ) -> Self {
+        Kind::new(name, summary, options, Builder::Client(parser))
+    }
+
+    /// A layer over any server endpoint (`tls+...`): `parser` reads its options and wraps the
+    /// inner endpoint.
+    pub const fn server_layer(
+        name: &'static str,
+        summary: &'static str,
+        options: &'static [OptionSpec],
+        parser: ServerLayerParser,
+    ) -> Self {
+        Kind::new(name, summary, options, Builder::ServerLayer(parser))
+    }
+
+    /// A layer over any client endpoint: `parser` reads its options and wraps the inner
+    /// endpoint.
+    pub const fn client_layer(
+        name: &'static str,
+        summary: &'static str,
+        options: &'static [OptionSpec],
+        parser: ClientLayerParser,
+    ) -> Self {
+        Kind::new(name, summary, options, Builder::ClientLayer(parser))
+    }
+
+    /// Sets the options its canonical description writes positionally, in order.
+    pub const fn positional(mut self, positional: &'static [&'static str]) -> Self {
+        self.positional = positional;
+        self
+    }
+
+    /// The same kind with another builder (a wrapper that guards or traces the original
+    /// parser, as the fuzz targets do).
+    pub const fn with_builder(mut self, builder: Builder) -> Self {
+        self.builder = builder;
+        self
+    }
+
     /// The side this kind is for.
     pub fn side(&self) -> Side {
         match self.builder {
@@ -102,7 +176,19 @@ impl Kind {
 inventory::collect!(Kind);
 
 /// A URL form (`ws://host/path`): a scheme and how to rewrite such a URL as a description.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::{Side, UrlForm};
+/// fn rewrite(url: &str, _: Side) -> endpoint_core::Result<String> {
+///     Ok(format!("tcp:{}", url.trim_start_matches("mine://")))
+/// }
+/// static MINE: UrlForm = UrlForm::new("mine", "my scheme", rewrite);
+/// assert_eq!((MINE.rewrite)("mine://h:1", Side::Client)?, "tcp:h:1");
+/// # Ok::<(), endpoint_core::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct UrlForm {
     /// The URL scheme, without `://` (matched case-insensitively).
     pub scheme: &'static str,
@@ -110,6 +196,21 @@ pub struct UrlForm {
     pub summary: &'static str,
     /// Rewrites the whole URL into an equivalent description for `side`.
     pub rewrite: fn(&str, Side) -> Result<String>,
+}
+
+impl UrlForm {
+    /// The URL form `scheme://...`, rewritten by `rewrite`.
+    pub const fn new(
+        scheme: &'static str,
+        summary: &'static str,
+        rewrite: fn(&str, Side) -> Result<String>,
+    ) -> Self {
+        UrlForm {
+            scheme,
+            summary,
+            rewrite,
+        }
+    }
 }
 
 inventory::collect!(UrlForm);
@@ -123,16 +224,12 @@ inventory::collect!(UrlForm);
 /// # Examples
 /// ```
 /// use endpoint_core::{Shorthand, Side};
-/// let ws = Shorthand {
-///     name: "ws",
-///     side: Side::Client,
-///     expansion: "ws+tcp",
-///     summary: "WebSocket client over TCP",
-/// };
+/// let ws = Shorthand::new("ws", Side::Client, "ws+tcp", "WebSocket client over TCP");
 /// // inventory::submit! { ws } registers it for every program that links the crate.
 /// assert_eq!(ws.expansion, "ws+tcp");
 /// ```
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Shorthand {
     /// The name written in descriptions (matched case-insensitively).
     pub name: &'static str,
@@ -142,6 +239,23 @@ pub struct Shorthand {
     pub expansion: &'static str,
     /// One line saying what it means.
     pub summary: &'static str,
+}
+
+impl Shorthand {
+    /// `name` on `side` stands for the layer chain `expansion` (outermost first).
+    pub const fn new(
+        name: &'static str,
+        side: Side,
+        expansion: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        Shorthand {
+            name,
+            side,
+            expansion,
+            summary,
+        }
+    }
 }
 
 inventory::collect!(Shorthand);

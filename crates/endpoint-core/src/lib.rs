@@ -40,7 +40,7 @@
 //! use std::sync::Arc;
 //!
 //! use endpoint_core::description::{Args, Description, FromOption};
-//! use endpoint_core::{inventory, Authority, BoxFuture, Builder, ClientEndpoint, Connection};
+//! use endpoint_core::{inventory, Authority, BoxFuture, ClientEndpoint, Connection};
 //! use endpoint_core::{Kind, OptionSpec, OptionType, Result};
 //!
 //! /// `retry+CLIENT:attempts=N`: tries the inner endpoint up to N times.
@@ -94,13 +94,12 @@
 //! }
 //!
 //! inventory::submit! {
-//!     Kind {
-//!         name: "retry",
-//!         summary: "tries the inner endpoint up to attempts times",
-//!         positional: &[],
-//!         options: RETRY_OPTIONS,
-//!         builder: Builder::ClientLayer(retry),
-//!     }
+//!     Kind::client_layer(
+//!         "retry",
+//!         "tries the inner endpoint up to attempts times",
+//!         RETRY_OPTIONS,
+//!         retry,
+//!     )
 //! }
 //!
 //! // An application that links this crate (here: the facade, for the tcp kind beneath):
@@ -192,7 +191,7 @@ pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo};
 pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
-pub use egress::{AddressClass, Cidr, EgressPolicy, Refusal};
+pub use egress::{AddressClass, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{find_in_chain, Error, Result};
 pub use future::BoxFuture;
@@ -216,3 +215,9 @@ pub use value::{ClientDescription, ServerDescription};
 
 /// Re-exported so plugins can register kinds without naming `inventory` themselves.
 pub use inventory;
+/// The `ipnet` crate, for [`IpNet`]'s other types (`Ipv4Net`, `Ipv6Net`, `IpSubnets`).
+pub use ipnet;
+/// An IP network in CIDR notation (`10.0.0.0/8`, `::1/128`): the one CIDR type of every
+/// allow-list and egress exception, parsed from options by
+/// [`description::parse_cidr`] / [`description::parse_cidr_list`] (host bits cleared).
+pub use ipnet::IpNet;

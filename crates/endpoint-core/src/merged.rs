@@ -21,6 +21,7 @@ use crate::registry::Registry;
 /// [`ConnectionInfo`](crate::ConnectionInfo) by [`Listener::merge`], read with
 /// `connection.info().get::<ListenerSource>()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListenerSource {
     /// The listener's position in the list given to [`Listener::merge`] (for `systemd:`, the
     /// position among the adopted descriptors).

@@ -51,6 +51,7 @@ impl fmt::Display for OptionType {
 
 /// One option a kind takes.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct OptionSpec {
     /// The keyword in descriptions, in Twisted's spelling (`bindAddress`).
     pub name: &'static str,
@@ -90,6 +91,13 @@ impl OptionSpec {
         self
     }
 
+    /// Replaces the help line: a kind that shares another kind's option (same name, type and
+    /// meaning) but says it in its own words, like quic's `hostname` (no inner endpoint).
+    pub const fn help(mut self, help: &'static str) -> Self {
+        self.help = help;
+        self
+    }
+
     /// Marks the option's value as secret.
     pub const fn secret(mut self) -> Self {
         self.secret = true;
@@ -101,4 +109,89 @@ impl OptionSpec {
         self.extension = true;
         self
     }
+}
+
+impl OptionSpec {
+    /// How many specs `groups` hold together (for [`option_table!`](crate::option_table)).
+    pub const fn count(groups: &[&[OptionSpec]]) -> usize {
+        let mut total = 0;
+        let mut g = 0;
+        while g < groups.len() {
+            total += groups[g].len();
+            g += 1;
+        }
+        total
+    }
+
+    /// `groups` joined in order into one table of `N` specs (for
+    /// [`option_table!`](crate::option_table)).
+    ///
+    /// # Panics
+    /// At compile time, when `N` is not the groups' total or two specs share a name.
+    pub const fn join<const N: usize>(groups: &[&[OptionSpec]]) -> [OptionSpec; N] {
+        let mut table = [OptionSpec::new("", OptionType::Text, ""); N];
+        let mut at = 0;
+        let mut g = 0;
+        while g < groups.len() {
+            let group = groups[g];
+            let mut i = 0;
+            while i < group.len() {
+                assert!(at < N, "option_table!: more specs than the table holds");
+                let mut j = 0;
+                while j < at {
+                    assert!(
+                        !same_name(table[j].name, group[i].name),
+                        "option_table!: two options share a name"
+                    );
+                    j += 1;
+                }
+                table[at] = group[i];
+                at += 1;
+                i += 1;
+            }
+            g += 1;
+        }
+        assert!(at == N, "option_table!: fewer specs than the table holds");
+        table
+    }
+}
+
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A kind's option table composed of groups, joined in order at compile time: a kind with a
+/// TCP socket underneath adds tcp's socket option group to its own options, and can never
+/// drift from tcp. Two options with one name fail the build.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::{option_table, OptionSpec, OptionType};
+/// const SOCKET: &[OptionSpec] = &[OptionSpec::new("nodelay", OptionType::Flag, "TCP_NODELAY")];
+/// static OPTIONS: &[OptionSpec] = option_table![
+///     &[OptionSpec::new("port", OptionType::Port, "port to listen on")],
+///     SOCKET,
+/// ];
+/// let names: Vec<_> = OPTIONS.iter().map(|o| o.name).collect();
+/// assert_eq!(names, ["port", "nodelay"]);
+/// ```
+#[macro_export]
+macro_rules! option_table {
+    ($($group:expr),* $(,)?) => {{
+        const GROUPS: &[&[$crate::OptionSpec]] = &[$($group),*];
+        static TABLE: [$crate::OptionSpec; $crate::OptionSpec::count(GROUPS)] =
+            $crate::OptionSpec::join(GROUPS);
+        &TABLE
+    }};
 }

@@ -180,11 +180,11 @@ impl Registry {
     ///
     /// # Examples
     /// ```
-    /// use endpoint_core::{Builder, Kind, Registry};
+    /// use endpoint_core::{Kind, Registry};
     /// # fn parse(_: endpoint_core::description::Args) -> endpoint_core::Result<std::sync::Arc<dyn endpoint_core::ClientEndpoint>> { unimplemented!() }
     /// let mut registry = Registry::new();
     /// for name in ["tcp", "unix"] {
-    ///     registry.register(Kind { name, summary: "", positional: &[], options: &[], builder: Builder::Client(parse) });
+    ///     registry.register(Kind::client(name, "", &[], parse));
     /// }
     /// registry.allow_only(&["tcp"]);
     /// assert!(registry.find("unix", endpoint_core::Side::Client, false).is_none());

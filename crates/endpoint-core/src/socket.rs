@@ -35,6 +35,7 @@ pub enum SocketStream {
 /// A plain socket, plus bytes a layer already read from it that the application has not seen
 /// yet (they come before anything still in the socket).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct PlainSocket {
     /// Bytes read from the socket but not yet returned to the reader; send these first.
     pub unread: Vec<u8>,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use endpoint_core::description::{Args, Description};
 use endpoint_core::{
-    BoxFuture, Builder, ClientEndpoint, Connection, Error, Kind, OptionSpec, OptionType, Registry,
-    Result, Side, UrlForm,
+    BoxFuture, ClientEndpoint, Connection, Error, Kind, OptionSpec, OptionType, Registry, Result,
+    Side, UrlForm,
 };
 
 /// A client endpoint that only remembers its description.
@@ -72,35 +72,24 @@ fn outer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn Clien
 
 fn registry() -> Registry {
     let mut registry = Registry::new();
-    registry.register(Kind {
-        name: "pipe",
-        summary: "test base kind",
-        positional: &["path"],
-        options: BASE_OPTIONS,
-        builder: Builder::Client(base),
-    });
-    registry.register(Kind {
-        name: "wrap",
-        summary: "test layer",
-        positional: &[],
-        options: LAYER_OPTIONS,
-        builder: Builder::ClientLayer(layer),
-    });
-    registry.register(Kind {
-        name: "outer",
-        summary: "a second test layer",
-        positional: &[],
-        options: LAYER_OPTIONS,
-        builder: Builder::ClientLayer(outer),
-    });
-    registry.register_url(UrlForm {
-        scheme: "pipe",
-        summary: "pipe://PATH",
-        rewrite: |url, _side| {
-            let path = url.strip_prefix("pipe://").unwrap_or_default();
-            Ok(format!("pipe:{}", endpoint_core::description::quote(path)))
-        },
-    });
+    registry
+        .register(Kind::client("pipe", "test base kind", BASE_OPTIONS, base).positional(&["path"]));
+    registry.register(Kind::client_layer(
+        "wrap",
+        "test layer",
+        LAYER_OPTIONS,
+        layer,
+    ));
+    registry.register(Kind::client_layer(
+        "outer",
+        "a second test layer",
+        LAYER_OPTIONS,
+        outer,
+    ));
+    registry.register_url(UrlForm::new("pipe", "pipe://PATH", |url, _side| {
+        let path = url.strip_prefix("pipe://").unwrap_or_default();
+        Ok(format!("pipe:{}", endpoint_core::description::quote(path)))
+    }));
     registry
 }
 
@@ -281,13 +270,12 @@ fn a_keyword_the_base_has_by_position_goes_to_the_layer() -> Result<()> {
         )))
     }
     let mut r = registry();
-    r.register(Kind {
-        name: "web",
-        summary: "a layer with its own path",
-        positional: &[],
-        options: PATH_LAYER,
-        builder: Builder::ClientLayer(with_path),
-    });
+    r.register(Kind::client_layer(
+        "web",
+        "a layer with its own path",
+        PATH_LAYER,
+        with_path,
+    ));
     assert_eq!(
         r.client("web+pipe:/a:path=/chat")?.to_string(),
         "web+pipe:/a:timeout=30:web.path=/chat"

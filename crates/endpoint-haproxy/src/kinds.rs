@@ -3,21 +3,17 @@
 use std::sync::Arc;
 
 use endpoint_core::description::Args;
-use endpoint_core::{Builder, Kind, Result, ServerEndpoint};
+use endpoint_core::{Kind, Result, ServerEndpoint};
 
-use crate::server::HaproxyServerEndpoint;
+use crate::server::HaproxySettings;
 use crate::specs::HAPROXY_OPTIONS;
 
-fn server(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
-    Ok(Arc::new(HaproxyServerEndpoint::from_args(args, inner)?))
+fn server(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
+    let settings = HaproxySettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }
 
-static HAPROXY_SERVER_LAYER: Kind = Kind {
-    name: "haproxy",
-    summary: "PROXY protocol v1/v2 (haproxy+tcp:80 or Twisted's haproxy:tcp:80): the header's addresses become the peer's",
-    positional: &[],
-    options: HAPROXY_OPTIONS,
-    builder: Builder::ServerLayer(server),
-};
+static HAPROXY_SERVER_LAYER: Kind = Kind::server_layer("haproxy", "PROXY protocol v1/v2 (haproxy+tcp:80 or Twisted's haproxy:tcp:80): the header's addresses become the peer's", HAPROXY_OPTIONS, server);
 
 endpoint_core::inventory::submit! { HAPROXY_SERVER_LAYER }

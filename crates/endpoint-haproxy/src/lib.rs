@@ -92,5 +92,5 @@ mod options;
 mod server;
 mod specs;
 
-pub use options::{Cidr, Versions};
-pub use server::{HaproxyServerEndpoint, ProxiedBy};
+pub use options::Versions;
+pub use server::{HaproxyServerEndpoint, HaproxySettings, ProxiedBy};

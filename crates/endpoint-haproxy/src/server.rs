@@ -4,14 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Description};
+use endpoint_core::description::{
+    cidr_contains, declared_default, parse_cidr_list, Args, Description,
+};
 use endpoint_core::{
-    Address, BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade,
+    Address, BoxFuture, Connection, Error, IpNet, Listener, Result, ServerEndpoint, Upgrade,
 };
 use tracing::debug;
 
 use crate::header;
-use crate::options::{parse_trusted, Cidr, Versions};
+use crate::options::Versions;
 use crate::specs::HAPROXY_OPTIONS;
 
 /// Who relayed a connection: stored in the [`ConnectionInfo`](endpoint_core::ConnectionInfo)
@@ -20,6 +22,7 @@ use crate::specs::HAPROXY_OPTIONS;
 ///
 /// `connection.info().get::<ProxiedBy>()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProxiedBy {
     /// The proxy's own address: the real peer of the connection.
     pub peer: Address,
@@ -62,66 +65,116 @@ pub struct ProxiedBy {
 #[doc(alias = "proxyEndpoint")]
 pub struct HaproxyServerEndpoint {
     inner: Arc<dyn ServerEndpoint>,
-    settings: Arc<Settings>,
+    settings: Arc<HaproxySettings>,
 }
 
-#[derive(Debug, Clone)]
-struct Settings {
+/// The settings of the `haproxy+` server layer: how long a client may take to send its
+/// header, which peers may send one, which protocol versions are accepted. Put the layer over
+/// any server endpoint with [`layer`](HaproxySettings::layer).
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+/// use endpoint_core::description::parse_cidr_list;
+/// use endpoint_haproxy::{HaproxySettings, Versions};
+/// use endpoints::tcp::TcpServerEndpoint;
+/// let settings = HaproxySettings::default()
+///     .trusted(Some(parse_cidr_list("10.0.0.0/8").unwrap()))
+///     .versions(Versions::V2);
+/// let server = settings.layer(Arc::new(TcpServerEndpoint::new(8080)));
+/// assert!(server.to_string().contains("haproxy.trusted=10.0.0.0/8"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaproxySettings {
     timeout: Duration,
-    trusted: Option<Vec<Cidr>>,
+    trusted: Option<Vec<IpNet>>,
     versions: Versions,
 }
 
-impl HaproxyServerEndpoint {
-    /// Reads PROXY headers on connections accepted by `inner`, with the defaults: 10 s
-    /// timeout, any peer, either version.
-    pub fn new(inner: Arc<dyn ServerEndpoint>) -> Self {
-        HaproxyServerEndpoint {
-            inner,
-            settings: Arc::new(Settings {
-                timeout: declared_default(HAPROXY_OPTIONS, "timeout"),
-                trusted: None,
-                versions: declared_default(HAPROXY_OPTIONS, "version"),
-            }),
+impl Default for HaproxySettings {
+    /// The defaults: 10 s timeout, any peer, either version.
+    fn default() -> Self {
+        HaproxySettings {
+            timeout: declared_default(HAPROXY_OPTIONS, "timeout"),
+            trusted: None,
+            versions: declared_default(HAPROXY_OPTIONS, "version"),
         }
     }
+}
 
+impl HaproxySettings {
     /// Sets how long a client may take to send its header.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        Arc::make_mut(&mut self.settings).timeout = timeout;
+        self.timeout = timeout;
         self
     }
 
-    /// Accepts headers only from peers in these networks (`None`: from any peer).
-    pub fn trusted(mut self, trusted: Option<Vec<Cidr>>) -> Self {
-        Arc::make_mut(&mut self.settings).trusted = trusted;
+    /// Accepts headers only from peers in these networks (`None`: from any peer). Host bits
+    /// are cleared (`10.1.2.3/8` is `10.0.0.0/8`), as `trusted=` clears them; an IPv4-mapped
+    /// peer address counts as the IPv4 address it carries.
+    pub fn trusted(mut self, trusted: Option<Vec<IpNet>>) -> Self {
+        self.trusted = trusted.map(|list| list.into_iter().map(|net| net.trunc()).collect());
         self
     }
 
     /// Sets which protocol versions are accepted.
     pub fn versions(mut self, versions: Versions) -> Self {
-        Arc::make_mut(&mut self.settings).versions = versions;
+        self.versions = versions;
+        self
+    }
+
+    /// Reads PROXY headers on every connection `inner` accepts (the tower-style
+    /// `Layer::layer`).
+    pub fn layer(self, inner: Arc<dyn ServerEndpoint>) -> HaproxyServerEndpoint {
+        HaproxyServerEndpoint {
+            inner,
+            settings: Arc::new(self),
+        }
+    }
+
+    /// Reads the layer's options (`timeout`, `trusted`, `version`); the parser then finishes
+    /// the arguments and calls [`layer`](Self::layer).
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        let timeout = args.get("timeout")?;
+        let trusted = args.get_optional_with("trusted", parse_cidr_list)?;
+        let versions = args.get("version")?;
+        Ok(HaproxySettings::default()
+            .timeout(timeout)
+            .trusted(trusted)
+            .versions(versions))
+    }
+}
+
+impl HaproxyServerEndpoint {
+    /// Reads PROXY headers on connections accepted by `inner`, with the defaults: 10 s
+    /// timeout, any peer, either version (`HaproxySettings::default().layer(inner)`).
+    pub fn new(inner: Arc<dyn ServerEndpoint>) -> Self {
+        HaproxySettings::default().layer(inner)
+    }
+
+    /// Sets how long a client may take to send its header.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings = Arc::new((*self.settings).clone().timeout(timeout));
+        self
+    }
+
+    /// Accepts headers only from peers in these networks (`None`: from any peer). Host bits
+    /// are cleared (`10.1.2.3/8` is `10.0.0.0/8`), as `trusted=` clears them; an IPv4-mapped
+    /// peer address counts as the IPv4 address it carries.
+    pub fn trusted(mut self, trusted: Option<Vec<IpNet>>) -> Self {
+        self.settings = Arc::new((*self.settings).clone().trusted(trusted));
+        self
+    }
+
+    /// Sets which protocol versions are accepted.
+    pub fn versions(mut self, versions: Versions) -> Self {
+        self.settings = Arc::new((*self.settings).clone().versions(versions));
         self
     }
 
     /// The inner endpoint.
     pub fn inner(&self) -> &Arc<dyn ServerEndpoint> {
         &self.inner
-    }
-
-    /// Builds the layer from its options over `inner` (what the registry calls).
-    ///
-    /// # Errors
-    /// [`Error::Option`] for a bad `timeout`, `trusted` or `version`, or an unknown option.
-    pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
-        let timeout = args.get("timeout")?;
-        let trusted = args.get_optional_with("trusted", parse_trusted)?;
-        let versions = args.get("version")?;
-        args.finish()?;
-        Ok(HaproxyServerEndpoint::new(inner)
-            .timeout(timeout)
-            .trusted(trusted)
-            .versions(versions))
     }
 }
 
@@ -165,7 +218,7 @@ impl ServerEndpoint for HaproxyServerEndpoint {
     }
 }
 
-struct HeaderUpgrade(Arc<Settings>);
+struct HeaderUpgrade(Arc<HaproxySettings>);
 
 impl Upgrade for HeaderUpgrade {
     fn name(&self) -> &'static str {
@@ -187,7 +240,7 @@ impl Upgrade for HeaderUpgrade {
                 let peer = connection.peer_address();
                 let allowed = peer
                     .as_inet()
-                    .is_some_and(|a| trusted.iter().any(|net| net.contains(a.ip())));
+                    .is_some_and(|a| trusted.iter().any(|net| cidr_contains(net, a.ip())));
                 if !allowed {
                     return Err(refused(format!(
                         "refused a PROXY connection from {peer}: not a trusted proxy"

@@ -343,3 +343,23 @@ fn descriptions_and_errors() -> Result {
     assert!(endpoints::client_from_string("haproxy:tcp:h:80").is_err());
     Ok(())
 }
+
+/// `trusted=` uses core's one CIDR list parser: host bits are cleared, an address alone is one
+/// host, and a bad item is named in the error.
+#[test]
+fn trusted_networks_follow_the_one_cidr_rule() -> Result {
+    let e = endpoints::server_from_string("haproxy+tcp:80:trusted=192.168.1.77/24, 10.0.0.1")?;
+    assert!(
+        e.to_string()
+            .contains("haproxy.trusted=192.168.1.0/24,10.0.0.1/32"),
+        "{e}"
+    );
+    match endpoints::server_from_string("haproxy+tcp:80:trusted=10.0.0.0/8,10.0.0.0/x") {
+        Err(endpoints::Error::Option { option, reason, .. }) => {
+            assert_eq!(option, "trusted");
+            assert!(reason.contains("\"10.0.0.0/x\""), "{reason}");
+        }
+        other => panic!("expected an option error, got {other:?}"),
+    }
+    Ok(())
+}

@@ -74,33 +74,23 @@ impl Common {
         }
     }
 
-    /// The options both layers take, read from `args`; `inner` names the target.
-    fn from_args(args: &mut Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
-        let authority = target_of(args, &*inner)?;
-        let given = args.keyword("proxy");
-        let given = args.required("proxy", given)?;
-        let proxy = args.registry().client(&given.text).map_err(|e| {
-            args.invalid(
-                "proxy",
-                given.position,
-                format!("is not a usable client description: {e}"),
-            )
+    /// The endpoint-side state of a layer: `target` must reach a host and port.
+    fn layered(shared: Shared, target: Arc<dyn ClientEndpoint>, layer: &str) -> Result<Self> {
+        let authority = target.authority().ok_or_else(|| Error::Other {
+            message: format!(
+                "the {layer} layer needs an inner endpoint that names a host and port, not \
+                 \"{target}\""
+            ),
+            source: None,
         })?;
-        let user: Option<String> = args.get_optional("user")?;
-        let password: Option<String> = args.get_optional("password")?;
-        if password.is_some() && user.is_none() {
-            let at = args.position_of("password");
-            return Err(args.invalid("password", at, "needs user= as well".into()));
-        }
-        let handshake_timeout = args.get("handshakeTimeout")?;
         Ok(Common {
-            target: inner,
+            target,
             authority,
-            proxy,
-            user,
-            password,
-            handshake_timeout,
-            egress: args.registry().egress().cloned(),
+            proxy: shared.proxy,
+            user: shared.user,
+            password: shared.password,
+            handshake_timeout: shared.handshake_timeout,
+            egress: shared.egress,
         })
     }
 
@@ -299,8 +289,211 @@ fn target_of(args: &Args, inner: &dyn ClientEndpoint) -> Result<Authority> {
     })
 }
 
+/// What the settings of both layers hold.
+#[derive(Clone, Debug)]
+struct Shared {
+    proxy: Arc<dyn ClientEndpoint>,
+    user: Option<String>,
+    password: Option<String>,
+    handshake_timeout: Duration,
+    egress: Option<EgressPolicy>,
+}
+
+impl Shared {
+    fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
+        Shared {
+            proxy,
+            user: None,
+            password: None,
+            handshake_timeout: default_handshake_timeout(),
+            egress: None,
+        }
+    }
+
+    /// The options both layers take, read from `args`; `inner` names the target (checked
+    /// here, where the error can point at the description).
+    fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<(Self, Authority)> {
+        let authority = target_of(args, inner)?;
+        let given = args.keyword("proxy");
+        let given = args.required("proxy", given)?;
+        let proxy = args.registry().client(&given.text).map_err(|e| {
+            args.invalid(
+                "proxy",
+                given.position,
+                format!("is not a usable client description: {e}"),
+            )
+        })?;
+        let user: Option<String> = args.get_optional("user")?;
+        let password: Option<String> = args.get_optional("password")?;
+        if password.is_some() && user.is_none() {
+            let at = args.position_of("password");
+            return Err(args.invalid("password", at, "needs user= as well".into()));
+        }
+        let handshake_timeout = args.get("handshakeTimeout")?;
+        let shared = Shared {
+            proxy,
+            user,
+            password,
+            handshake_timeout,
+            egress: args.registry().egress().cloned(),
+        };
+        Ok((shared, authority))
+    }
+}
+
+/// The settings of the `socks5+` layer: the proxy, credentials, who resolves names, the
+/// handshake deadline and the egress policy. Put the layer over the target's endpoint (only
+/// its host and port are used; it is never connected) with [`layer`](Socks5Settings::layer).
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+/// use endpoint_core::{Authority, ClientEndpoint};
+/// use endpoint_proxy::{Resolve, Socks5Settings};
+/// use endpoint_tcp::TcpClientEndpoint;
+///
+/// let proxy = Arc::new(TcpClientEndpoint::new("127.0.0.1", 1080));
+/// let client = Socks5Settings::new(proxy)
+///     .credentials("me", "hunter2")
+///     .resolve(Resolve::Local)
+///     .layer(Arc::new(TcpClientEndpoint::new("example.com", 443)))?;
+/// assert_eq!(client.authority(), Some(Authority::new("example.com", 443)));
+/// # Ok::<(), endpoint_core::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Socks5Settings {
+    shared: Shared,
+    resolve: Resolve,
+}
+
+impl Socks5Settings {
+    /// Through the SOCKS5 proxy `proxy` reaches, without credentials, resolving names
+    /// remotely, with the default `handshakeTimeout` (10 s).
+    pub fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
+        Socks5Settings {
+            shared: Shared::new(proxy),
+            resolve: Resolve::Remote,
+        }
+    }
+
+    /// Authenticates with `user` and `password` (RFC 1929; each at most 255 bytes, else
+    /// `connect` fails).
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.shared.user = Some(user.into());
+        self.shared.password = Some(password.into());
+        self
+    }
+
+    /// Who resolves the target's name.
+    pub fn resolve(mut self, resolve: Resolve) -> Self {
+        self.resolve = resolve;
+        self
+    }
+
+    /// The limit for the handshake with the proxy.
+    pub fn handshake_timeout(mut self, limit: Duration) -> Self {
+        self.shared.handshake_timeout = limit;
+        self
+    }
+
+    /// Checks target addresses (literal or resolved locally) against `policy`.
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.shared.egress = Some(policy);
+        self
+    }
+
+    /// Reaches the host and port `target` names through the proxy (the tower-style
+    /// `Layer::layer`).
+    ///
+    /// # Errors
+    /// [`Error::Other`] when `target` names no host and port (its
+    /// [`authority`](ClientEndpoint::authority) is `None`).
+    pub fn layer(self, target: Arc<dyn ClientEndpoint>) -> Result<Socks5ClientEndpoint> {
+        Ok(Socks5ClientEndpoint {
+            common: Common::layered(self.shared, target, "socks5")?,
+            resolve: self.resolve,
+        })
+    }
+
+    /// Reads the layer's options (`proxy`, `user`, `password`, `resolve`,
+    /// `handshakeTimeout`) and checks them against the SOCKS5 wire limits; `inner` is the
+    /// target. The parser then finishes the arguments and calls [`layer`](Self::layer).
+    pub(crate) fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<Self> {
+        let (shared, authority) = Shared::from_args(args, inner)?;
+        let resolve = args.get_with("resolve", Resolve::parse)?;
+        check_socks5(args, &shared, &authority, resolve)?;
+        Ok(Socks5Settings { shared, resolve })
+    }
+}
+
+/// The settings of the `httpconnect+` layer: the proxy, Basic credentials, the handshake
+/// deadline and the egress policy. Put the layer over the target's endpoint (only its host
+/// and port are used) with [`layer`](HttpConnectSettings::layer).
+#[derive(Clone, Debug)]
+pub struct HttpConnectSettings {
+    shared: Shared,
+}
+
+impl HttpConnectSettings {
+    /// Through the HTTP proxy `proxy` reaches, without credentials, with the default
+    /// `handshakeTimeout` (10 s).
+    pub fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
+        HttpConnectSettings {
+            shared: Shared::new(proxy),
+        }
+    }
+
+    /// Sends Basic credentials (`user` must not contain `:`).
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.shared.user = Some(user.into());
+        self.shared.password = Some(password.into());
+        self
+    }
+
+    /// The limit for the handshake with the proxy.
+    pub fn handshake_timeout(mut self, limit: Duration) -> Self {
+        self.shared.handshake_timeout = limit;
+        self
+    }
+
+    /// Checks a literal target address against `policy` (names are resolved by the proxy).
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.shared.egress = Some(policy);
+        self
+    }
+
+    /// Reaches the host and port `target` names through the proxy with `CONNECT` (the
+    /// tower-style `Layer::layer`).
+    ///
+    /// # Errors
+    /// [`Error::Other`] when `target` names no host and port.
+    pub fn layer(self, target: Arc<dyn ClientEndpoint>) -> Result<HttpConnectClientEndpoint> {
+        Ok(HttpConnectClientEndpoint {
+            common: Common::layered(self.shared, target, "httpconnect")?,
+        })
+    }
+
+    /// Reads the layer's options (`proxy`, `user`, `password`, `handshakeTimeout`); `inner`
+    /// is the target. The parser then finishes the arguments and calls
+    /// [`layer`](Self::layer).
+    pub(crate) fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<Self> {
+        let (shared, _) = Shared::from_args(args, inner)?;
+        if shared.user.as_ref().is_some_and(|u| u.contains(':')) {
+            let at = args.position_of("user");
+            let reason = "contains a colon, which Basic credentials cannot carry".to_owned();
+            return Err(args.invalid("user", at, reason));
+        }
+        Ok(HttpConnectSettings { shared })
+    }
+}
+
 /// Checks what the SOCKS5 wire format limits: names and credentials of at most 255 bytes.
-fn check_socks5(args: &Args, common: &Common, resolve: Resolve) -> Result<()> {
+fn check_socks5(
+    args: &Args,
+    shared: &Shared,
+    authority: &Authority,
+    resolve: Resolve,
+) -> Result<()> {
     let too_long = |name: &str, what: &str| {
         args.invalid(
             name,
@@ -308,16 +501,13 @@ fn check_socks5(args: &Args, common: &Common, resolve: Resolve) -> Result<()> {
             format!("is longer than the 255 bytes SOCKS5 allows for {what}"),
         )
     };
-    if resolve == Resolve::Remote
-        && common.authority.ip().is_none()
-        && common.authority.host().len() > 255
-    {
+    if resolve == Resolve::Remote && authority.ip().is_none() && authority.host().len() > 255 {
         return Err(too_long("target", "a host name"));
     }
-    if common.user.as_ref().is_some_and(|u| u.len() > 255) {
+    if shared.user.as_ref().is_some_and(|u| u.len() > 255) {
         return Err(too_long("user", "a user name"));
     }
-    if common.password.as_ref().is_some_and(|p| p.len() > 255) {
+    if shared.password.as_ref().is_some_and(|p| p.len() > 255) {
         return Err(too_long("password", "a password"));
     }
     Ok(())
@@ -368,7 +558,8 @@ pub struct Socks5ClientEndpoint {
 
 impl Socks5ClientEndpoint {
     /// Reaches `target` through the SOCKS5 proxy `proxy` reaches, without credentials,
-    /// resolving names remotely, with the default `handshakeTimeout` (10 s).
+    /// resolving names remotely, with the default `handshakeTimeout` (10 s): a shortcut for
+    /// [`Socks5Settings::new(proxy)`](Socks5Settings::new)`.layer(tcp client of target)`.
     ///
     /// # Examples
     /// ```
@@ -424,14 +615,6 @@ impl Socks5ClientEndpoint {
     /// The proxy's endpoint.
     pub fn proxy(&self) -> &Arc<dyn ClientEndpoint> {
         &self.common.proxy
-    }
-
-    pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
-        let common = Common::from_args(&mut args, inner)?;
-        let resolve = args.get_with("resolve", Resolve::parse)?;
-        args.finish()?;
-        check_socks5(&args, &common, resolve)?;
-        Ok(Socks5ClientEndpoint { common, resolve })
     }
 
     /// The destination to send: an address, or the name when the proxy resolves it.
@@ -559,7 +742,8 @@ pub struct HttpConnectClientEndpoint {
 
 impl HttpConnectClientEndpoint {
     /// Reaches `target` through the HTTP proxy `proxy` reaches, without credentials, with
-    /// the default `handshakeTimeout` (10 s).
+    /// the default `handshakeTimeout` (10 s): a shortcut for
+    /// [`HttpConnectSettings::new(proxy)`](HttpConnectSettings::new)`.layer(tcp client of target)`.
     pub fn new(target: Authority, proxy: Arc<dyn ClientEndpoint>) -> Self {
         HttpConnectClientEndpoint {
             common: Common::new(target, proxy),
@@ -588,17 +772,6 @@ impl HttpConnectClientEndpoint {
     /// The proxy's endpoint.
     pub fn proxy(&self) -> &Arc<dyn ClientEndpoint> {
         &self.common.proxy
-    }
-
-    pub(crate) fn from_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
-        let common = Common::from_args(&mut args, inner)?;
-        args.finish()?;
-        if common.user.as_ref().is_some_and(|u| u.contains(':')) {
-            let at = args.position_of("user");
-            let reason = "contains a colon, which Basic credentials cannot carry".to_owned();
-            return Err(args.invalid("user", at, reason));
-        }
-        Ok(HttpConnectClientEndpoint { common })
     }
 }
 

@@ -144,6 +144,7 @@ impl fmt::Display for ProxyProblem {
 /// `connect` returns, whose `io_kind()` is [`ProxyProblem::io_kind`]; find it with
 /// `std::error::Error::source` and `downcast_ref::<ProxyError>()`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ProxyError {
     /// `socks5` or `httpconnect`.
     pub protocol: &'static str,

@@ -7,6 +7,7 @@ use endpoint_core::{Address, Authority};
 /// The connection's `peer_address()` is the target (an `Inet` address when the target is an
 /// IP literal, else `Other("host:port")`); the proxy's own address is kept here.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProxiedThrough {
     /// `socks5` or `httpconnect`.
     pub protocol: &'static str,

@@ -115,6 +115,8 @@ mod kinds;
 mod socks5;
 mod specs;
 
-pub use client::{HttpConnectClientEndpoint, Resolve, Socks5ClientEndpoint};
+pub use client::{
+    HttpConnectClientEndpoint, HttpConnectSettings, Resolve, Socks5ClientEndpoint, Socks5Settings,
+};
 pub use error::{ProxyError, ProxyProblem, Stage};
 pub use info::ProxiedThrough;

@@ -3,28 +3,27 @@
 use std::sync::Arc;
 
 use endpoint_core::description::Args;
-use endpoint_core::{Builder, ClientEndpoint, Error, Kind, Result, ServerEndpoint};
+use endpoint_core::{ClientEndpoint, Error, Kind, Result, ServerEndpoint};
 
 use crate::client::QuicClientEndpoint;
 use crate::server::QuicServerEndpoint;
 use crate::specs::{QUIC_CLIENT_OPTIONS, QUIC_SERVER_OPTIONS};
 
-static QUIC_SERVER: Kind = Kind {
-    name: "quic",
-    summary: "QUIC server (UDP, TLS 1.3); one connection per stream a peer opens",
-    positional: &["port"],
-    options: QUIC_SERVER_OPTIONS,
-    builder: Builder::Server(quic_server),
-};
+static QUIC_SERVER: Kind = Kind::server(
+    "quic",
+    "QUIC server (UDP, TLS 1.3); one connection per stream a peer opens",
+    QUIC_SERVER_OPTIONS,
+    quic_server,
+)
+.positional(&["port"]);
 
-static QUIC_CLIENT: Kind = Kind {
-    name: "quic",
-    summary:
-        "QUIC client; each connect opens a stream on one shared QUIC connection, verifying host",
-    positional: &["host", "port"],
-    options: QUIC_CLIENT_OPTIONS,
-    builder: Builder::Client(quic_client),
-};
+static QUIC_CLIENT: Kind = Kind::client(
+    "quic",
+    "QUIC client; each connect opens a stream on one shared QUIC connection, verifying host",
+    QUIC_CLIENT_OPTIONS,
+    quic_client,
+)
+.positional(&["host", "port"]);
 
 endpoint_core::inventory::submit! { QUIC_SERVER }
 endpoint_core::inventory::submit! { QUIC_CLIENT }

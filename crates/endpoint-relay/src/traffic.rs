@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What a finished relay moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Relayed {
     /// Bytes from the first connection to the second.
     pub a_to_b: u64,

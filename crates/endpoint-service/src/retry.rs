@@ -11,15 +11,16 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use endpoint_core::description::Description;
 use endpoint_core::Authority;
 use endpoint_core::BoxFuture;
 use endpoint_core::ClientEndpoint;
 use endpoint_core::Connection;
 use endpoint_core::{Error, IoClass, Result};
-use endpoint_core::description::Description;
 
 /// How long and how often a [`Retrying`] client tries again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// No attempt starts after this long since the first, and a running one is cut there.
     pub give_up_after: Duration,

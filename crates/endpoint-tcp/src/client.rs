@@ -12,7 +12,7 @@ use endpoint_core::{
 };
 
 use crate::happy_eyeballs::{race, sort_rfc8305};
-use crate::socket_options::SocketOptions;
+use crate::socket_options::{SocketOptions, TcpSocketSettings};
 use crate::specs::TCP_CLIENT_OPTIONS;
 
 /// Turns a host name into addresses; replaceable so programs can plug in their own resolver
@@ -116,6 +116,12 @@ impl TcpClientEndpoint {
         self
     }
 
+    /// Sets tcp's client socket option group at once (`nodelay` and the [`SocketOptions`]), as
+    /// [`TcpSocketSettings::from_args`] read it (`reuseport` does not apply to clients).
+    pub fn socket(self, group: TcpSocketSettings) -> Self {
+        self.nodelay(group.nodelay).socket_options(group.options)
+    }
+
     /// The socket options set before connecting.
     pub fn options(&self) -> &SocketOptions {
         &self.socket
@@ -147,8 +153,9 @@ impl TcpClientEndpoint {
         let mut endpoint = TcpClientEndpoint::new(authority.host(), authority.port());
         endpoint.timeout = args.get("timeout")?;
         endpoint.bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
-        endpoint.nodelay = args.get("nodelay")?;
-        endpoint.socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
+        endpoint.nodelay = socket.nodelay;
+        endpoint.socket = socket.options;
         endpoint.egress = args.registry().egress().cloned().map(Arc::new);
         args.finish()?;
         Ok(endpoint)

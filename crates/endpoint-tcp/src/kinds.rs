@@ -4,35 +4,35 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use endpoint_core::description::{split, Args};
-use endpoint_core::{Builder, ClientEndpoint, Error, Kind, Result, ServerEndpoint};
+use endpoint_core::{ClientEndpoint, Error, Kind, Result, ServerEndpoint};
 
 use crate::client::TcpClientEndpoint;
 use crate::server::{TcpFamily, TcpServerEndpoint};
 use crate::specs::{TCP6_SERVER_OPTIONS, TCP_CLIENT_OPTIONS, TCP_SERVER_OPTIONS};
 
-static TCP_SERVER: Kind = Kind {
-    name: "tcp",
-    summary: "TCP server; the interface's family decides IPv4 or IPv6",
-    positional: &["port"],
-    options: TCP_SERVER_OPTIONS,
-    builder: Builder::Server(tcp_server),
-};
+static TCP_SERVER: Kind = Kind::server(
+    "tcp",
+    "TCP server; the interface's family decides IPv4 or IPv6",
+    TCP_SERVER_OPTIONS,
+    tcp_server,
+)
+.positional(&["port"]);
 
-pub(crate) static TCP6_SERVER: Kind = Kind {
-    name: "tcp6",
-    summary: "TCP server on IPv6 (dual-stack :: by default)",
-    positional: &["port"],
-    options: TCP6_SERVER_OPTIONS,
-    builder: Builder::Server(tcp6_server),
-};
+pub(crate) static TCP6_SERVER: Kind = Kind::server(
+    "tcp6",
+    "TCP server on IPv6 (dual-stack :: by default)",
+    TCP6_SERVER_OPTIONS,
+    tcp6_server,
+)
+.positional(&["port"]);
 
-static TCP_CLIENT: Kind = Kind {
-    name: "tcp",
-    summary: "TCP client; races a name's IPv6 and IPv4 addresses (RFC 8305)",
-    positional: &["host", "port"],
-    options: TCP_CLIENT_OPTIONS,
-    builder: Builder::Client(tcp_client),
-};
+static TCP_CLIENT: Kind = Kind::client(
+    "tcp",
+    "TCP client; races a name's IPv6 and IPv4 addresses (RFC 8305)",
+    TCP_CLIENT_OPTIONS,
+    tcp_client,
+)
+.positional(&["host", "port"]);
 
 endpoint_core::inventory::submit! { TCP_SERVER }
 endpoint_core::inventory::submit! { TCP6_SERVER }

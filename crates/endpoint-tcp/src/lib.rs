@@ -140,4 +140,4 @@ pub mod specs;
 
 pub use client::{parse_bind_address, Resolve, SystemResolver, TcpClientEndpoint};
 pub use server::{TcpFamily, TcpServerEndpoint};
-pub use socket_options::{Keepalive, SocketOptions};
+pub use socket_options::{Keepalive, SocketOptions, TcpSocketSettings};

@@ -12,7 +12,7 @@ use endpoint_core::{
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
-use crate::socket_options::SocketOptions;
+use crate::socket_options::{SocketOptions, TcpSocketSettings};
 use crate::specs::{TCP6_SERVER_OPTIONS, TCP_SERVER_OPTIONS};
 
 /// Which kind a TCP server was written as; it decides the default interface, the positional
@@ -107,6 +107,14 @@ impl TcpServerEndpoint {
         self
     }
 
+    /// Sets tcp's whole socket option group at once (`reuseport`, `nodelay` and the
+    /// [`SocketOptions`]), as [`TcpSocketSettings::from_args`] read it.
+    pub fn socket(self, group: TcpSocketSettings) -> Self {
+        self.reuseport(group.reuseport)
+            .nodelay(group.nodelay)
+            .socket_options(group.options)
+    }
+
     /// The socket options set on the listening socket (accepted sockets inherit them).
     pub fn options(&self) -> &SocketOptions {
         &self.socket
@@ -127,20 +135,14 @@ impl TcpServerEndpoint {
         let port = args.get_param("port", 0)?;
         let interface = args.get_param("interface", interface_at)?;
         let backlog = args.get_param("backlog", backlog_at)?;
-        let reuseport = args.get("reuseport")?;
-        let nodelay = args.get("nodelay")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         args.finish()?;
         let mut endpoint = match family {
             TcpFamily::Tcp => Self::new(port),
             TcpFamily::Tcp6 => Self::new_v6(port),
         };
         endpoint.interface = interface;
-        Ok(endpoint
-            .backlog(backlog)
-            .reuseport(reuseport)
-            .nodelay(nodelay)
-            .socket_options(socket))
+        Ok(endpoint.backlog(backlog).socket(socket))
     }
 
     async fn address(&self) -> io::Result<SocketAddr> {

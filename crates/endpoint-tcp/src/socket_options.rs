@@ -8,7 +8,9 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use endpoint_core::description::{parse_integer, parse_seconds, Args, Description};
+use endpoint_core::description::{
+    declared_default, parse_integer, parse_seconds, Args, Description,
+};
 use endpoint_core::Result;
 use socket2::{Socket, TcpKeepalive};
 
@@ -299,6 +301,85 @@ impl SocketOptions {
             named("userTimeout", set_user_timeout(socket, timeout))?;
         }
         Ok(())
+    }
+}
+
+/// tcp's socket option group as a description gives it: `reuseport` (servers), `nodelay` and
+/// the [`SocketOptions`]. Every kind with a TCP socket underneath (tcp and tcp6, `ssl:`,
+/// `tls:`) declares the group ([`specs::SERVER_SOCKET_OPTIONS`](crate::specs::SERVER_SOCKET_OPTIONS)
+/// or [`specs::CLIENT_SOCKET_OPTIONS`](crate::specs::CLIENT_SOCKET_OPTIONS)), reads it with
+/// [`from_args`](TcpSocketSettings::from_args) and hands it to its tcp endpoint with
+/// [`TcpServerEndpoint::socket`](crate::TcpServerEndpoint::socket) or
+/// [`TcpClientEndpoint::socket`](crate::TcpClientEndpoint::socket).
+///
+/// # Examples
+/// ```
+/// use endpoint_tcp::TcpSocketSettings;
+/// let defaults = TcpSocketSettings::default();
+/// assert!(defaults.nodelay && !defaults.reuseport);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TcpSocketSettings {
+    /// `reuseport=`: `SO_REUSEPORT` (servers; default off).
+    pub reuseport: bool,
+    /// `nodelay=`: `TCP_NODELAY` (default on).
+    pub nodelay: bool,
+    /// The options set with socket2 before bind or connect.
+    pub options: SocketOptions,
+}
+
+impl Default for TcpSocketSettings {
+    fn default() -> Self {
+        TcpSocketSettings {
+            reuseport: declared_default(crate::specs::SERVER_SOCKET_OPTIONS, "reuseport"),
+            nodelay: declared_default(crate::specs::SERVER_SOCKET_OPTIONS, "nodelay"),
+            options: SocketOptions::default(),
+        }
+    }
+}
+
+impl TcpSocketSettings {
+    /// Reads tcp's socket option group from `args`: every option of the group the kind
+    /// declares (the others keep their defaults), so a server kind that declares
+    /// [`SERVER_SOCKET_OPTIONS`](crate::specs::SERVER_SOCKET_OPTIONS) and a client kind that
+    /// declares [`CLIENT_SOCKET_OPTIONS`](crate::specs::CLIENT_SOCKET_OPTIONS) both read
+    /// theirs with this one function.
+    ///
+    /// # Errors
+    /// [`Error::Option`](endpoint_core::Error::Option) naming the option, where its value
+    /// starts, and the form expected.
+    pub fn from_args(args: &mut Args) -> Result<Self> {
+        let mut group = TcpSocketSettings::default();
+        if args.spec("reuseport").is_some() {
+            group.reuseport = args.get("reuseport")?;
+        }
+        if args.spec("nodelay").is_some() {
+            group.nodelay = args.get("nodelay")?;
+        }
+        group.options = SocketOptions::from_args(args)?;
+        Ok(group)
+    }
+
+    /// True when every option holds its default (nothing to write, nothing to set).
+    pub fn is_default(&self) -> bool {
+        *self == TcpSocketSettings::default()
+    }
+
+    /// Appends the options that differ from their defaults to canonical text, in the order of
+    /// their specs (`reuseport=1`, `nodelay=0`, then [`SocketOptions::write`]).
+    pub fn write(&self, text: Description) -> Description {
+        let text = if self.reuseport {
+            text.flag("reuseport", true)
+        } else {
+            text
+        };
+        let text = if self.nodelay {
+            text
+        } else {
+            text.flag("nodelay", false)
+        };
+        self.options.write(text)
     }
 }
 

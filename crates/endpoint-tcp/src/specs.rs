@@ -1,15 +1,18 @@
 //! The option tables of `tcp` and `tcp6`: the one home of their defaults.
 //!
-//! The socket options' specs are public, so kinds that build a TCP socket of their own
-//! (`ssl:`, `tls:`) declare the same options and read them with
-//! [`SocketOptions::from_args`](crate::SocketOptions::from_args).
+//! tcp's socket options are one public group per side, [`SERVER_SOCKET_OPTIONS`] and
+//! [`CLIENT_SOCKET_OPTIONS`]: every kind with a TCP socket underneath (`tcp`, `tcp6`, `ssl:`,
+//! `tls:`) composes its table from the group with [`endpoint_core::option_table!`] and reads
+//! it with [`TcpSocketSettings::from_args`](crate::TcpSocketSettings::from_args), so the kinds
+//! cannot drift apart.
 
-use endpoint_core::{OptionSpec, OptionType};
+use endpoint_core::{option_table, OptionSpec, OptionType};
 
 const PORT: OptionSpec = OptionSpec::new("port", OptionType::Port, "port to listen on (0: any)");
 const BACKLOG: OptionSpec =
     OptionSpec::new("backlog", OptionType::Integer, "listen backlog").default("50");
-const REUSEPORT: OptionSpec = OptionSpec::new(
+/// `reuseport=0|1` (servers).
+pub const REUSEPORT: OptionSpec = OptionSpec::new(
     "reuseport",
     OptionType::Flag,
     "set SO_REUSEPORT so several sockets share the port",
@@ -17,7 +20,8 @@ const REUSEPORT: OptionSpec = OptionSpec::new(
 .default("0")
 .extension();
 
-const NODELAY: OptionSpec = OptionSpec::new(
+/// `nodelay=0|1`.
+pub const NODELAY: OptionSpec = OptionSpec::new(
     "nodelay",
     OptionType::Flag,
     "set TCP_NODELAY (0 turns Nagle's algorithm back on)",
@@ -84,15 +88,9 @@ pub const FAST_OPEN_CLIENT: OptionSpec = OptionSpec::new(
 )
 .extension();
 
-pub(crate) static TCP_SERVER_OPTIONS: &[OptionSpec] = &[
-    PORT,
-    OptionSpec::new(
-        "interface",
-        OptionType::Text,
-        "address to listen on (\"\": every IPv4 address; an IPv6 literal switches to IPv6)",
-    )
-    .default(""),
-    BACKLOG,
+/// tcp's socket options on a server, in canonical order: `reuseport`, `nodelay`, `keepalive`,
+/// `rcvbuf`, `sndbuf`, `v6only`, `userTimeout`, `bindToDevice`, `fastOpen` (a queue length).
+pub const SERVER_SOCKET_OPTIONS: &[OptionSpec] = &[
     REUSEPORT,
     NODELAY,
     KEEPALIVE,
@@ -104,39 +102,9 @@ pub(crate) static TCP_SERVER_OPTIONS: &[OptionSpec] = &[
     FAST_OPEN_SERVER,
 ];
 
-pub(crate) static TCP6_SERVER_OPTIONS: &[OptionSpec] = &[
-    PORT,
-    BACKLOG,
-    OptionSpec::new("interface", OptionType::Text, "address to listen on").default("::"),
-    REUSEPORT,
-    NODELAY,
-    KEEPALIVE,
-    RCVBUF,
-    SNDBUF,
-    V6ONLY,
-    USER_TIMEOUT,
-    BIND_TO_DEVICE,
-    FAST_OPEN_SERVER,
-];
-
-pub(crate) static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
-    OptionSpec::new(
-        "host",
-        OptionType::Text,
-        "host name or IP literal to connect to",
-    ),
-    OptionSpec::new("port", OptionType::Port, "port to connect to"),
-    OptionSpec::new(
-        "timeout",
-        OptionType::Seconds,
-        "deadline for the whole attempt, resolution included",
-    )
-    .default("30"),
-    OptionSpec::new(
-        "bindAddress",
-        OptionType::Text,
-        "local address to connect from (IP, or IP:PORT)",
-    ),
+/// tcp's socket options on a client, in canonical order: `nodelay`, `keepalive`, `rcvbuf`,
+/// `sndbuf`, `userTimeout`, `bindToDevice`, `fastOpen` (on or off).
+pub const CLIENT_SOCKET_OPTIONS: &[OptionSpec] = &[
     NODELAY,
     KEEPALIVE,
     RCVBUF,
@@ -144,4 +112,50 @@ pub(crate) static TCP_CLIENT_OPTIONS: &[OptionSpec] = &[
     USER_TIMEOUT,
     BIND_TO_DEVICE,
     FAST_OPEN_CLIENT,
+];
+
+pub(crate) static TCP_SERVER_OPTIONS: &[OptionSpec] = option_table![
+    &[
+        PORT,
+        OptionSpec::new(
+            "interface",
+            OptionType::Text,
+            "address to listen on (\"\": every IPv4 address; an IPv6 literal switches to IPv6)",
+        )
+        .default(""),
+        BACKLOG,
+    ],
+    SERVER_SOCKET_OPTIONS,
+];
+
+pub(crate) static TCP6_SERVER_OPTIONS: &[OptionSpec] = option_table![
+    &[
+        PORT,
+        BACKLOG,
+        OptionSpec::new("interface", OptionType::Text, "address to listen on").default("::"),
+    ],
+    SERVER_SOCKET_OPTIONS,
+];
+
+pub(crate) static TCP_CLIENT_OPTIONS: &[OptionSpec] = option_table![
+    &[
+        OptionSpec::new(
+            "host",
+            OptionType::Text,
+            "host name or IP literal to connect to",
+        ),
+        OptionSpec::new("port", OptionType::Port, "port to connect to"),
+        OptionSpec::new(
+            "timeout",
+            OptionType::Seconds,
+            "deadline for the whole attempt, resolution included",
+        )
+        .default("30"),
+        OptionSpec::new(
+            "bindAddress",
+            OptionType::Text,
+            "local address to connect from (IP, or IP:PORT)",
+        ),
+    ],
+    CLIENT_SOCKET_OPTIONS,
 ];

@@ -33,6 +33,7 @@ pub enum Usage {
 
 /// A certificate and its key, both PEM.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Issued {
     /// The certificate, PEM.
     pub cert_pem: String,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Description};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Secured};
-use endpoint_tcp::{parse_bind_address, SocketOptions, TcpClientEndpoint};
+use endpoint_tcp::{parse_bind_address, TcpClientEndpoint, TcpSocketSettings};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::ServerName;
@@ -20,7 +20,7 @@ use crate::verify::{PinnedVerifier, ServerVerifier};
 use crate::{default_handshake_timeout, error, pem, provider, roots, versions};
 
 /// How a TLS client verifies and identifies itself. Build an endpoint over any client
-/// endpoint with [`TlsClientSettings::build`].
+/// endpoint with [`TlsClientSettings::layer`].
 ///
 /// Verification is always on: the chain is checked against `trust_roots` (a directory of
 /// `.pem` files or one PEM file) or else the platform's roots, and the certificate must be
@@ -28,6 +28,7 @@ use crate::{default_handshake_timeout, error, pem, provider, roots, versions};
 /// the pinned keys instead (no issuer, name or date checks: for self-signed certificates);
 /// with both, both checks must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsClientSettings {
     /// The name sent as SNI (for DNS names) and verified in the certificate.
     pub hostname: String,
@@ -59,14 +60,68 @@ impl TlsClientSettings {
         }
     }
 
-    /// Loads the files and builds a TLS client over `inner`.
+    /// Loads the files and puts the TLS client layer over `inner` (the tower-style
+    /// `Layer::layer`; fallible because it reads the trust roots and client certificate).
     ///
     /// # Errors
     /// [`Error::Handshake`] naming the file that is missing, holds no key, or whose key does not
     /// match its certificate; or a host name that is not a valid DNS name or IP address.
-    pub fn build(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
+    pub fn layer(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
         let form = Form::Layer(self.clone());
         TlsClientEndpoint::assemble(inner, form, self)
+    }
+
+    /// The old name of [`layer`](Self::layer).
+    ///
+    /// # Errors
+    /// As [`layer`](Self::layer).
+    #[deprecated(since = "0.1.0", note = "renamed layer")]
+    pub fn build(self, inner: Arc<dyn ClientEndpoint>) -> Result<TlsClientEndpoint> {
+        self.layer(inner)
+    }
+
+    /// Reads the `tls+` client layer's options: `hostname` (default: the host the inner endpoint reaches, from its
+    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `pin`, `certificate`, `privateKey`,
+    /// `alpn`, `handshakeTimeout` (the parser then finishes the arguments and calls
+    /// [`layer`](Self::layer)).
+    pub(crate) fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<Self> {
+        let hostname = match args.get_optional_with("hostname", ascii_host)? {
+            Some(name) => name,
+            None => match inner.authority() {
+                Some(authority) => {
+                    ascii_host(authority.host()).map_err(|reason| {
+                        args.invalid(
+                            "hostname",
+                            args.input().len(),
+                            format!(
+                                "is missing, and the host \"{inner}\" reaches {reason}",
+                            ),
+                        )
+                    })?
+                }
+                None => {
+                    return Err(args.invalid(
+                        "hostname",
+                        args.input().len(),
+                        format!(
+                            "is required: \"{inner}\" reaches no host name to verify (write hostname=NAME)"
+                        ),
+                    ))
+                }
+            },
+        };
+        let mut settings = TlsClientSettings::new(hostname);
+        settings.trust_roots = args.get_optional("trustRoots")?;
+        settings.pins = args
+            .get_optional_with("pin", parse_pins)?
+            .unwrap_or_default();
+        settings.certificate = args.get_optional("certificate")?;
+        settings.private_key = args.get_optional("privateKey")?;
+        settings.alpn = args
+            .get_optional_with("alpn", parse_alpn)?
+            .unwrap_or_default();
+        settings.handshake_timeout = args.get("handshakeTimeout")?;
+        Ok(settings)
     }
 
     /// The rustls configuration these settings describe, for transports that run the TLS
@@ -75,7 +130,7 @@ impl TlsClientSettings {
     /// `ring` provider, TLS 1.3 and 1.2.
     ///
     /// # Errors
-    /// [`Error::Handshake`] naming a file that is missing or unusable, as [`build`](Self::build).
+    /// [`Error::Handshake`] naming a file that is missing or unusable, as [`layer`](Self::layer).
     pub fn rustls_config(&self) -> Result<RustlsClientConfig> {
         let provider = provider();
         let pin_only = !self.pins.is_empty() && self.trust_roots.is_none();
@@ -140,6 +195,7 @@ impl TlsClientSettings {
 /// A rustls client configuration made from [`TlsClientSettings`] by
 /// [`rustls_config`](TlsClientSettings::rustls_config).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RustlsClientConfig {
     /// The configuration, ready for a handshake.
     pub config: ClientConfig,
@@ -176,7 +232,7 @@ enum Form {
         trust_roots: Option<String>,
         /// True when `endpoint=` named the inner endpoint (written back as a nested value).
         endpoint: bool,
-        socket: SocketOptions,
+        socket: TcpSocketSettings,
         pins: Vec<SpkiPin>,
     },
     /// `tls+INNER:...`.
@@ -238,7 +294,7 @@ impl TlsClientEndpoint {
         let private_key: Option<String> = args.get_optional("privateKey")?;
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
         let hostname: Option<String> = args.get_optional("hostname")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         let pins = args
             .get_optional_with("pin", parse_pins)?
             .unwrap_or_default();
@@ -250,7 +306,7 @@ impl TlsClientEndpoint {
             timeout,
             bind_address,
         )
-        .socket_options(socket);
+        .socket(socket);
         if private_key.is_some() && cert_key.is_none() {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
@@ -317,8 +373,8 @@ impl TlsClientEndpoint {
             })?),
             None => None,
         };
-        let socket = SocketOptions::from_args(&mut args)?;
-        if explicit_inner.is_some() && socket != SocketOptions::default() {
+        let socket = TcpSocketSettings::from_args(&mut args)?;
+        if explicit_inner.is_some() && !socket.is_default() {
             let reason = "applies to the TCP connection tls: makes itself; with endpoint= write \
                           socket options in the inner description"
                 .to_owned();
@@ -329,8 +385,7 @@ impl TlsClientEndpoint {
         let inner: Arc<dyn ClientEndpoint> = match explicit_inner {
             Some(inner) => inner,
             None => Arc::new(
-                inner_tcp(&args, &ascii, port, timeout, bind_address)
-                    .socket_options(socket.clone()),
+                inner_tcp(&args, &ascii, port, timeout, bind_address).socket(socket.clone()),
             ),
         };
         if private_key.is_some() && certificate.is_none() {
@@ -370,50 +425,6 @@ impl TlsClientEndpoint {
             pins,
         };
         Self::assemble(inner, form, settings).map_err(|e| error::blame_option(&args, &files, e))
-    }
-
-    /// The `tls+` layer: `hostname` (default: the host the inner endpoint reaches, from its
-    /// [`authority`](ClientEndpoint::authority)), `trustRoots`, `pin`, `certificate`, `privateKey`,
-    /// `alpn`, `handshakeTimeout`.
-    pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Self> {
-        let hostname = match args.get_optional_with("hostname", ascii_host)? {
-            Some(name) => name,
-            None => match inner.authority() {
-                Some(authority) => {
-                    ascii_host(authority.host()).map_err(|reason| {
-                        args.invalid(
-                            "hostname",
-                            args.input().len(),
-                            format!(
-                                "is missing, and the host \"{inner}\" reaches {reason}",
-                            ),
-                        )
-                    })?
-                }
-                None => {
-                    return Err(args.invalid(
-                        "hostname",
-                        args.input().len(),
-                        format!(
-                            "is required: \"{inner}\" reaches no host name to verify (write hostname=NAME)"
-                        ),
-                    ))
-                }
-            },
-        };
-        let mut settings = TlsClientSettings::new(hostname);
-        settings.trust_roots = args.get_optional("trustRoots")?;
-        settings.pins = args
-            .get_optional_with("pin", parse_pins)?
-            .unwrap_or_default();
-        settings.certificate = args.get_optional("certificate")?;
-        settings.private_key = args.get_optional("privateKey")?;
-        settings.alpn = args
-            .get_optional_with("alpn", parse_alpn)?
-            .unwrap_or_default();
-        settings.handshake_timeout = args.get("handshakeTimeout")?;
-        args.finish()?;
-        settings.build(inner)
     }
 }
 

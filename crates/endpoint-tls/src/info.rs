@@ -5,6 +5,7 @@ use rustls_pki_types::CertificateDer;
 
 /// The outcome of a TLS handshake: read it with `connection.info().get::<TlsInfo>()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsInfo {
     /// The protocol version, e.g. `TLSv1_3`.
     pub version: String,

@@ -221,7 +221,7 @@ mod reload;
 mod roots;
 mod server;
 mod sni;
-mod specs;
+pub mod specs;
 mod verify;
 mod versions;
 

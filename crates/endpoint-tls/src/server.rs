@@ -10,7 +10,7 @@ use endpoint_core::description::{Args, Description, FromOption};
 use endpoint_core::{
     BoxFuture, Connection, Error, Listener, Result, Secured, ServerEndpoint, Upgrade,
 };
-use endpoint_tcp::{SocketOptions, TcpServerEndpoint};
+use endpoint_tcp::{TcpServerEndpoint, TcpSocketSettings};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
 use tokio_rustls::TlsAcceptor;
@@ -22,8 +22,9 @@ use crate::sni::PemDirectory;
 use crate::{default_handshake_timeout, error, provider, roots, versions};
 
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
-/// [`TlsServerSettings::build`].
+/// [`TlsServerSettings::layer`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsServerSettings {
     /// The certificate chain (PEM; may also hold the key).
     pub certificate: PathBuf,
@@ -52,12 +53,13 @@ impl TlsServerSettings {
         }
     }
 
-    /// Loads the files and builds a TLS server over `inner`.
+    /// Loads the files and puts the TLS server layer over `inner` (the tower-style
+    /// `Layer::layer`; fallible because it reads the certificate and key).
     ///
     /// # Errors
     /// [`Error::Handshake`] naming the file that is missing, holds no certificate or key, or whose
     /// key does not match the certificate.
-    pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
+    pub fn layer(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
         let (acceptor, resolver) = self.acceptor(versions::ALL)?;
         Ok(TlsServerEndpoint {
             inner,
@@ -69,13 +71,49 @@ impl TlsServerSettings {
         })
     }
 
+    /// The old name of [`layer`](Self::layer).
+    ///
+    /// # Errors
+    /// As [`layer`](Self::layer).
+    #[deprecated(since = "0.1.0", note = "renamed layer")]
+    pub fn build(self, inner: Arc<dyn ServerEndpoint>) -> Result<TlsServerEndpoint> {
+        self.layer(inner)
+    }
+
+    /// Reads the `tls+` server layer's options: `certificate`, `privateKey`,
+    /// `extraCertChain`, `clientCA`, `alpn`, `handshakeTimeout` (the parser then finishes
+    /// the arguments and calls [`layer`](Self::layer)).
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        let certificate: String = args.get("certificate")?;
+        let mut settings = TlsServerSettings::new(certificate);
+        settings.private_key = args.get_optional("privateKey")?;
+        settings.extra_chain = args.get_optional("extraCertChain")?;
+        settings.client_ca = args.get_optional("clientCA")?;
+        settings.alpn = args
+            .get_optional_with("alpn", parse_alpn)?
+            .unwrap_or_default();
+        settings.handshake_timeout = args.get("handshakeTimeout")?;
+        Ok(settings)
+    }
+
+    /// The options that name files, with the paths given, so a file error blames its option.
+    pub(crate) fn files(&self) -> [(&'static str, Option<String>); 4] {
+        let text = |p: &PathBuf| p.to_string_lossy().into_owned();
+        [
+            ("certificate", Some(text(&self.certificate))),
+            ("privateKey", self.private_key.as_ref().map(text)),
+            ("extraCertChain", self.extra_chain.as_ref().map(text)),
+            ("clientCA", self.client_ca.as_ref().map(text)),
+        ]
+    }
+
     /// The rustls configuration these settings describe (TLS 1.3 and 1.2, `ring`), for
     /// transports that run the TLS handshake themselves (QUIC). The files are read now, and
     /// served through a [`ReloadingCertResolver`]: replaced files are picked up on the next
     /// handshake, as on every TLS server here.
     ///
     /// # Errors
-    /// [`Error::Handshake`] naming a file that is missing or unusable, as [`build`](Self::build).
+    /// [`Error::Handshake`] naming a file that is missing or unusable, as [`layer`](Self::layer).
     pub fn rustls_config(&self) -> Result<ServerConfig> {
         self.config(versions::ALL).map(|(config, _)| config)
     }
@@ -140,7 +178,7 @@ enum Form {
         extra_chain: Option<String>,
         dh_parameters: Option<String>,
         handshake_timeout: Duration,
-        socket: SocketOptions,
+        socket: TcpSocketSettings,
     },
     Directory {
         path: String,
@@ -148,7 +186,7 @@ enum Form {
         backlog: u32,
         interface: String,
         handshake_timeout: Duration,
-        socket: SocketOptions,
+        socket: TcpSocketSettings,
     },
     Layer(TlsServerSettings),
 }
@@ -190,7 +228,7 @@ impl TlsServerEndpoint {
         let extra_chain: Option<String> = args.get_param_optional("extraCertChain", 6)?;
         let dh_parameters: Option<String> = args.get_param_optional("dhParameters", 7)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         // Twisted's order of work: the method, the files, then the numbers.
         let versions = match &sslmethod {
             Some(m) => args.convert("sslmethod", m, versions::from_method)?,
@@ -228,7 +266,7 @@ impl TlsServerEndpoint {
         let inner = TcpServerEndpoint::new(port)
             .interface(interface.clone())
             .backlog(backlog)
-            .socket_options(socket.clone());
+            .socket(socket.clone());
         Ok(TlsServerEndpoint {
             inner: Arc::new(inner),
             form: Form::Ssl {
@@ -258,7 +296,7 @@ impl TlsServerEndpoint {
         let backlog = args.get_param("backlog", 2)?;
         let interface: String = args.get_param("interface", 3)?;
         let handshake_timeout = args.get("handshakeTimeout")?;
-        let socket = SocketOptions::from_args(&mut args)?;
+        let socket = TcpSocketSettings::from_args(&mut args)?;
         args.finish()?;
         let directory = if path.is_empty() {
             ".".to_owned()
@@ -286,7 +324,7 @@ impl TlsServerEndpoint {
         let inner = TcpServerEndpoint::new_v6(port)
             .backlog(backlog)
             .interface(interface.clone())
-            .socket_options(socket.clone());
+            .socket(socket.clone());
         Ok(TlsServerEndpoint {
             inner: Arc::new(inner),
             form: Form::Directory {
@@ -302,33 +340,6 @@ impl TlsServerEndpoint {
             directory: Some(resolver),
             resolver: None,
         })
-    }
-
-    /// The `tls+` server layer: `certificate`, `privateKey`, `extraCertChain`, `clientCA`,
-    /// `alpn`, `handshakeTimeout`.
-    pub(crate) fn from_layer_args(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Self> {
-        let certificate: String = args.get("certificate")?;
-        let private_key: Option<String> = args.get_optional("privateKey")?;
-        let extra_chain: Option<String> = args.get_optional("extraCertChain")?;
-        let client_ca: Option<String> = args.get_optional("clientCA")?;
-        let mut settings = TlsServerSettings::new(&certificate);
-        settings.private_key = private_key.as_ref().map(PathBuf::from);
-        settings.extra_chain = extra_chain.as_ref().map(PathBuf::from);
-        settings.client_ca = client_ca.as_ref().map(PathBuf::from);
-        settings.alpn = args
-            .get_optional_with("alpn", parse_alpn)?
-            .unwrap_or_default();
-        settings.handshake_timeout = args.get("handshakeTimeout")?;
-        args.finish()?;
-        let files = [
-            ("certificate", Some(certificate)),
-            ("privateKey", private_key),
-            ("extraCertChain", extra_chain),
-            ("clientCA", client_ca),
-        ];
-        settings
-            .build(inner)
-            .map_err(|e| error::blame_option(&args, &files, e))
     }
 }
 

@@ -19,7 +19,7 @@ fn settings_error(
     settings.private_key = Some(key.to_owned());
     settings.extra_chain = chain.map(ToOwned::to_owned);
     let inner = Registry::global().server("tcp:0").expect("tcp");
-    settings.build(inner).expect_err("a settings error")
+    settings.layer(inner).expect_err("a settings error")
 }
 
 fn server_error(description: &str) -> Error {

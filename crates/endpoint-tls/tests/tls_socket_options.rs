@@ -4,7 +4,7 @@ mod support;
 
 use std::os::fd::{AsRawFd, RawFd};
 
-use endpoint_core::{Connection, Error, IoStream, Registry};
+use endpoint_core::{Connection, Error, IoStream, OptionValue, Registry, Side};
 use support::{echo, port_of, ssl_listener, Pki};
 use tokio::net::TcpStream;
 
@@ -119,5 +119,82 @@ fn socket_options_round_trip_and_need_the_built_in_tcp() -> TestResult {
         }
         other => panic!("expected an option error, got {other:?}"),
     }
+    Ok(())
+}
+
+/// The value `describe` gives option `name` of the base kind of `description`.
+fn described(side: Side, description: &str, name: &str) -> Result<OptionValue, Error> {
+    let described = Registry::global().describe(side, description)?;
+    Ok(described
+        .options
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("{description}: describe shows no {name}")))
+}
+
+/// `ssl:` and `tls:` declare tcp's whole socket option group (one table, one reader), so each
+/// option works there and is described as `tls+tcp` describes it; the text round-trips.
+#[test]
+fn ssl_and_tls_take_every_tcp_socket_option_like_tls_over_tcp() -> TestResult {
+    let pki = Pki::new();
+    let r = Registry::global();
+    let server_options = [
+        "reuseport=1",
+        "nodelay=0",
+        "keepalive=60,10,5",
+        "rcvbuf=4096",
+        "sndbuf=8192",
+        "v6only=1",
+        "userTimeout=1.5",
+        "bindToDevice=lo",
+        "fastOpen=8",
+    ];
+    let key = pki.arg("server.pem");
+    for option in server_options {
+        let name = option.split('=').next().unwrap_or_default();
+        let layered = format!("tls+tcp:443:certificate={key}:{option}");
+        let expected = described(Side::Server, &layered, name)?;
+        for server in [
+            format!("ssl:443:privateKey={key}:{option}"),
+            format!("tls:{}:port=443:{option}", pki.arg("sni")),
+        ] {
+            let text = r.server(&server)?.to_string();
+            assert!(text.contains(option), "{server} -> {text}");
+            assert_eq!(r.server(&text)?.to_string(), text, "{server}");
+            assert_eq!(
+                described(Side::Server, &server, name)?,
+                expected,
+                "{server}"
+            );
+        }
+    }
+    let client_options = [
+        "nodelay=0",
+        "keepalive=60,10,5",
+        "rcvbuf=4096",
+        "sndbuf=8192",
+        "userTimeout=1.5",
+        "bindToDevice=lo",
+        "fastOpen=1",
+    ];
+    for option in client_options {
+        let name = option.split('=').next().unwrap_or_default();
+        let expected = described(Side::Client, &format!("tls+tcp:h:443:{option}"), name)?;
+        for client in [format!("ssl:h:443:{option}"), format!("tls:h:443:{option}")] {
+            let text = r.client(&client)?.to_string();
+            assert!(text.contains(option), "{client} -> {text}");
+            assert_eq!(r.client(&text)?.to_string(), text, "{client}");
+            assert_eq!(
+                described(Side::Client, &client, name)?,
+                expected,
+                "{client}"
+            );
+        }
+    }
+    // With an explicit inner endpoint, nodelay belongs in the inner description too.
+    assert!(r
+        .client("tls:h:443:endpoint=tcp\\:h\\:443:nodelay=0")
+        .is_err());
     Ok(())
 }

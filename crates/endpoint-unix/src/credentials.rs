@@ -27,6 +27,7 @@ use tokio::net::UnixStream;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[doc(alias = "SO_PEERCRED")]
 #[doc(alias = "ucred")]
+#[non_exhaustive]
 pub struct PeerCredentials {
     /// The peer's process id, where the OS reports it (Linux does; some BSDs do not).
     pub pid: Option<i32>,

@@ -48,6 +48,7 @@ impl FromOption for StderrMode {
 /// The process behind an `exec` connection, stored in its
 /// [`ConnectionInfo`](endpoint_core::ConnectionInfo): `connection.info().get::<ChildProcess>()`.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ChildProcess {
     /// The child's process id.
     pub pid: u32,

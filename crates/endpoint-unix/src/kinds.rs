@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use endpoint_core::description::Args;
-use endpoint_core::{Builder, ClientEndpoint, Error, Kind, Result, ServerEndpoint};
+use endpoint_core::{ClientEndpoint, Error, Kind, Result, ServerEndpoint};
 
 use crate::client::UnixClientEndpoint;
 #[cfg(feature = "exec")]
@@ -26,22 +26,22 @@ fn client(args: Args) -> Result<Arc<dyn ClientEndpoint>> {
 }
 
 /// The `unix` server kind.
-static UNIX_SERVER: Kind = Kind {
-    name: "unix",
-    summary: "unix-domain socket server (a socket file or an @abstract name)",
-    positional: &["address"],
-    options: UNIX_SERVER_OPTIONS,
-    builder: Builder::Server(server),
-};
+static UNIX_SERVER: Kind = Kind::server(
+    "unix",
+    "unix-domain socket server (a socket file or an @abstract name)",
+    UNIX_SERVER_OPTIONS,
+    server,
+)
+.positional(&["address"]);
 
 /// The `unix` client kind.
-static UNIX_CLIENT: Kind = Kind {
-    name: "unix",
-    summary: "unix-domain socket client (a socket file or an @abstract name)",
-    positional: &["path"],
-    options: UNIX_CLIENT_OPTIONS,
-    builder: Builder::Client(client),
-};
+static UNIX_CLIENT: Kind = Kind::client(
+    "unix",
+    "unix-domain socket client (a socket file or an @abstract name)",
+    UNIX_CLIENT_OPTIONS,
+    client,
+)
+.positional(&["path"]);
 
 endpoint_core::inventory::submit! { UNIX_SERVER }
 endpoint_core::inventory::submit! { UNIX_CLIENT }
@@ -60,32 +60,31 @@ fn exec(args: Args) -> Result<Arc<dyn ClientEndpoint>> {
 }
 
 /// The `systemd` server kind (socket activation).
-static SYSTEMD_SERVER: Kind = Kind {
-    name: "systemd",
-    summary: "adopt a listening socket passed by systemd socket activation (LISTEN_FDS)",
-    positional: &["domain", "index", "name"],
-    options: SYSTEMD_OPTIONS,
-    builder: Builder::Server(systemd),
-};
+static SYSTEMD_SERVER: Kind = Kind::server(
+    "systemd",
+    "adopt a listening socket passed by systemd socket activation (LISTEN_FDS)",
+    SYSTEMD_OPTIONS,
+    systemd,
+)
+.positional(&["domain", "index", "name"]);
 
 /// The `stdio` server kind (inetd style).
-static STDIO_SERVER: Kind = Kind {
-    name: "stdio",
-    summary: "standard input and output as one connection (inetd style); arguments are ignored",
-    positional: &[],
-    options: &[],
-    builder: Builder::Server(stdio),
-};
+static STDIO_SERVER: Kind = Kind::server(
+    "stdio",
+    "standard input and output as one connection (inetd style); arguments are ignored",
+    &[],
+    stdio,
+);
 
 /// The `exec` client kind: runs a program, so only with the `exec` feature (SECURITY.md).
 #[cfg(feature = "exec")]
-static EXEC_CLIENT: Kind = Kind {
-    name: "exec",
-    summary: "run a program; its stdout and stdin are the connection (exec:PROGRAM:ARG...)",
-    positional: &["program"],
-    options: EXEC_OPTIONS,
-    builder: Builder::Client(exec),
-};
+static EXEC_CLIENT: Kind = Kind::client(
+    "exec",
+    "run a program; its stdout and stdin are the connection (exec:PROGRAM:ARG...)",
+    EXEC_OPTIONS,
+    exec,
+)
+.positional(&["program"]);
 
 endpoint_core::inventory::submit! { SYSTEMD_SERVER }
 endpoint_core::inventory::submit! { STDIO_SERVER }

@@ -14,8 +14,8 @@ use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Res
 
 use crate::error::WsProblem;
 use crate::info::WsInfo;
-use crate::options::{format_headers, format_list, WsClientOptions};
 use crate::server::config;
+use crate::settings::{format_headers, format_list, WsClientSettings};
 use crate::stream::WsStream;
 
 /// `ws+CLIENT`: connects with the inner endpoint, then performs the WebSocket handshake and
@@ -40,14 +40,14 @@ use crate::stream::WsStream;
 #[derive(Debug)]
 pub struct WsClientEndpoint {
     inner: Arc<dyn ClientEndpoint>,
-    options: WsClientOptions,
+    options: WsClientSettings,
     /// The `Host` header when the options name none.
     default_host: String,
 }
 
 impl WsClientEndpoint {
     /// Upgrades connections made by `inner` with `options`.
-    pub fn new(inner: Arc<dyn ClientEndpoint>, options: WsClientOptions) -> Self {
+    pub fn new(inner: Arc<dyn ClientEndpoint>, options: WsClientSettings) -> Self {
         let default_host = default_host(&*inner);
         WsClientEndpoint {
             inner,
@@ -56,8 +56,14 @@ impl WsClientEndpoint {
         }
     }
 
-    /// The options.
-    pub fn options(&self) -> &WsClientOptions {
+    /// The settings.
+    pub fn settings(&self) -> &WsClientSettings {
+        &self.options
+    }
+
+    /// The settings (the old name of [`settings`](Self::settings)).
+    #[deprecated(since = "0.1.0", note = "renamed settings")]
+    pub fn options(&self) -> &WsClientSettings {
         &self.options
     }
 
@@ -233,6 +239,13 @@ impl WsClientEndpoint {
             ),
         };
         problem.into_error(Some(self.to_string()), source)
+    }
+}
+
+impl WsClientSettings {
+    /// Upgrades every connection `inner` makes (the tower-style `Layer::layer`).
+    pub fn layer(self, inner: Arc<dyn ClientEndpoint>) -> WsClientEndpoint {
+        WsClientEndpoint::new(inner, self)
     }
 }
 

@@ -13,16 +13,13 @@ use endpoint_core::Side;
 /// ```
 /// use endpoint_core::Side;
 /// use endpoint_ws::WsInfo;
-/// let info = WsInfo {
-///     side: Side::Server,
-///     path: "/chat".into(),
-///     query: Some("room=1".into()),
-///     subprotocol: None,
-///     headers: vec![("user-agent".into(), "test".into())],
-/// };
+/// let mut info = WsInfo::new(Side::Server, "/chat");
+/// info.query = Some("room=1".into());
+/// info.headers = vec![("user-agent".into(), "test".into())];
 /// assert_eq!(info.header("User-Agent"), Some("test"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WsInfo {
     /// Which side of the upgrade this connection is.
     pub side: Side,
@@ -38,6 +35,18 @@ pub struct WsInfo {
 }
 
 impl WsInfo {
+    /// An upgrade on `side` for `path`, with no query, subprotocol or headers (set the
+    /// fields to add them).
+    pub fn new(side: Side, path: impl Into<String>) -> Self {
+        WsInfo {
+            side,
+            path: path.into(),
+            query: None,
+            subprotocol: None,
+            headers: Vec::new(),
+        }
+    }
+
     /// The first value of header `name` (compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -3,56 +3,44 @@
 use std::sync::Arc;
 
 use endpoint_core::description::Args;
-use endpoint_core::{Builder, ClientEndpoint, Kind, Result, ServerEndpoint, Shorthand, Side};
+use endpoint_core::{ClientEndpoint, Kind, Result, ServerEndpoint, Shorthand, Side};
 
-use crate::client::WsClientEndpoint;
-use crate::options::{WsClientOptions, WsServerOptions};
-use crate::server::WsServerEndpoint;
+use crate::settings::{WsClientSettings, WsServerSettings};
 use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 
-static WS_SERVER_LAYER: Kind = Kind {
-    name: "ws",
-    summary: "WebSocket server layer: upgrades every accepted connection, bytes in binary messages",
-    positional: &[],
-    options: WS_SERVER_LAYER_OPTIONS,
-    builder: Builder::ServerLayer(server_layer),
-};
+static WS_SERVER_LAYER: Kind = Kind::server_layer(
+    "ws",
+    "WebSocket server layer: upgrades every accepted connection, bytes in binary messages",
+    WS_SERVER_LAYER_OPTIONS,
+    server_layer,
+);
 
-static WS_CLIENT_LAYER: Kind = Kind {
-    name: "ws",
-    summary: "WebSocket client layer: upgrades the connection, bytes in binary messages",
-    positional: &[],
-    options: WS_CLIENT_LAYER_OPTIONS,
-    builder: Builder::ClientLayer(client_layer),
-};
+static WS_CLIENT_LAYER: Kind = Kind::client_layer(
+    "ws",
+    "WebSocket client layer: upgrades the connection, bytes in binary messages",
+    WS_CLIENT_LAYER_OPTIONS,
+    client_layer,
+);
 
-static WS_SERVER: Shorthand = Shorthand {
-    name: "ws",
-    side: Side::Server,
-    expansion: "ws+tcp",
-    summary: "WebSocket server over TCP",
-};
+static WS_SERVER: Shorthand =
+    Shorthand::new("ws", Side::Server, "ws+tcp", "WebSocket server over TCP");
 
-static WS_CLIENT: Shorthand = Shorthand {
-    name: "ws",
-    side: Side::Client,
-    expansion: "ws+tcp",
-    summary: "WebSocket client over TCP",
-};
+static WS_CLIENT: Shorthand =
+    Shorthand::new("ws", Side::Client, "ws+tcp", "WebSocket client over TCP");
 
-static WSS_SERVER: Shorthand = Shorthand {
-    name: "wss",
-    side: Side::Server,
-    expansion: "ws+ssl",
-    summary: "WebSocket server over TLS (Twisted's ssl server: privateKey=, certKey=, ...)",
-};
+static WSS_SERVER: Shorthand = Shorthand::new(
+    "wss",
+    Side::Server,
+    "ws+ssl",
+    "WebSocket server over TLS (Twisted's ssl server: privateKey=, certKey=, ...)",
+);
 
-static WSS_CLIENT: Shorthand = Shorthand {
-    name: "wss",
-    side: Side::Client,
-    expansion: "ws+tls",
-    summary: "WebSocket client over TLS, verifying the host",
-};
+static WSS_CLIENT: Shorthand = Shorthand::new(
+    "wss",
+    Side::Client,
+    "ws+tls",
+    "WebSocket client over TLS, verifying the host",
+);
 
 endpoint_core::inventory::submit! { WS_SERVER_LAYER }
 endpoint_core::inventory::submit! { WS_CLIENT_LAYER }
@@ -61,16 +49,14 @@ endpoint_core::inventory::submit! { WS_CLIENT }
 endpoint_core::inventory::submit! { WSS_SERVER }
 endpoint_core::inventory::submit! { WSS_CLIENT }
 
-fn server_layer(args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
-    Ok(Arc::new(WsServerEndpoint::new(
-        inner,
-        WsServerOptions::from_args(args)?,
-    )))
+fn server_layer(mut args: Args, inner: Arc<dyn ServerEndpoint>) -> Result<Arc<dyn ServerEndpoint>> {
+    let settings = WsServerSettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }
 
-fn client_layer(args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
-    Ok(Arc::new(WsClientEndpoint::new(
-        inner,
-        WsClientOptions::from_args(args)?,
-    )))
+fn client_layer(mut args: Args, inner: Arc<dyn ClientEndpoint>) -> Result<Arc<dyn ClientEndpoint>> {
+    let settings = WsClientSettings::from_args(&mut args)?;
+    args.finish()?;
+    Ok(Arc::new(settings.layer(inner)))
 }

@@ -149,8 +149,8 @@ mod client;
 mod error;
 mod info;
 mod kinds;
-mod options;
 mod server;
+mod settings;
 mod specs;
 mod stream;
 mod url;
@@ -158,7 +158,14 @@ mod url;
 pub use client::WsClientEndpoint;
 pub use error::WsProblem;
 pub use info::WsInfo;
-pub use options::{WsClientOptions, WsServerOptions, MAX_WRITE_MESSAGE};
+pub use settings::{WsClientSettings, WsServerSettings, MAX_WRITE_MESSAGE};
+
+/// The old name of [`WsClientSettings`].
+#[deprecated(since = "0.1.0", note = "renamed WsClientSettings")]
+pub type WsClientOptions = WsClientSettings;
+/// The old name of [`WsServerSettings`].
+#[deprecated(since = "0.1.0", note = "renamed WsServerSettings")]
+pub type WsServerOptions = WsServerSettings;
 pub use server::{WsServerEndpoint, WsUpgrade};
 pub use stream::WsStream;
 

@@ -17,7 +17,7 @@ use endpoint_core::{
 
 use crate::error::WsProblem;
 use crate::info::WsInfo;
-use crate::options::{format_list, WsServerOptions, MAX_WRITE_MESSAGE};
+use crate::settings::{format_list, WsServerSettings, MAX_WRITE_MESSAGE};
 use crate::stream::WsStream;
 
 /// The most a request head may take (request line and headers).
@@ -47,20 +47,26 @@ const MAX_HEADERS: usize = 64;
 #[derive(Debug)]
 pub struct WsServerEndpoint {
     inner: Arc<dyn ServerEndpoint>,
-    options: Arc<WsServerOptions>,
+    options: Arc<WsServerSettings>,
 }
 
 impl WsServerEndpoint {
     /// Upgrades connections accepted by `inner` with `options`.
-    pub fn new(inner: Arc<dyn ServerEndpoint>, options: WsServerOptions) -> Self {
+    pub fn new(inner: Arc<dyn ServerEndpoint>, options: WsServerSettings) -> Self {
         WsServerEndpoint {
             inner,
             options: Arc::new(options),
         }
     }
 
-    /// The options.
-    pub fn options(&self) -> &WsServerOptions {
+    /// The settings.
+    pub fn settings(&self) -> &WsServerSettings {
+        &self.options
+    }
+
+    /// The settings (the old name of [`settings`](Self::settings)).
+    #[deprecated(since = "0.1.0", note = "renamed settings")]
+    pub fn options(&self) -> &WsServerSettings {
         &self.options
     }
 
@@ -100,6 +106,13 @@ impl ServerEndpoint for WsServerEndpoint {
     }
 }
 
+impl WsServerSettings {
+    /// Upgrades every connection `inner` accepts (the tower-style `Layer::layer`).
+    pub fn layer(self, inner: Arc<dyn ServerEndpoint>) -> WsServerEndpoint {
+        WsServerEndpoint::new(inner, self)
+    }
+}
+
 impl fmt::Display for WsServerEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.description().fmt(f)
@@ -112,12 +125,12 @@ impl fmt::Display for WsServerEndpoint {
 /// `Listener::with_upgrade(Arc::new(WsUpgrade::new(options)))`.
 #[derive(Clone, Debug)]
 pub struct WsUpgrade {
-    options: Arc<WsServerOptions>,
+    options: Arc<WsServerSettings>,
 }
 
 impl WsUpgrade {
     /// An upgrade with these options.
-    pub fn new(options: WsServerOptions) -> Self {
+    pub fn new(options: WsServerSettings) -> Self {
         WsUpgrade {
             options: Arc::new(options),
         }
@@ -211,7 +224,7 @@ impl Head {
 /// Reads the request head, checks it against `options`, answers, and upgrades.
 async fn accept(
     mut io: Box<dyn IoStream>,
-    options: &WsServerOptions,
+    options: &WsServerSettings,
 ) -> std::result::Result<(WebSocketStream<Box<dyn IoStream>>, WsInfo), Refusal> {
     let head = match read_head(&mut io).await {
         Ok(head) => head,
@@ -332,7 +345,7 @@ type Check = (
 
 /// Checks a request: the chosen subprotocol, or the status, reason and extra headers to
 /// refuse it with.
-fn check(head: &Head, options: &WsServerOptions) -> Check {
+fn check(head: &Head, options: &WsServerSettings) -> Check {
     let refuse = |status, detail: String| (None, Some((status, detail, Vec::new())));
     if head.method != "GET" {
         return (
@@ -517,26 +530,26 @@ mod tests {
 
     #[test]
     fn paths_and_any_path() {
-        let o = WsServerOptions::default().path("/chat");
+        let o = WsServerSettings::default().path("/chat");
         assert_eq!(status(check(&head("/chat?x=1", &[]), &o)), None);
         assert_eq!(
             status(check(&head("/other", &[]), &o)),
             Some("404 Not Found")
         );
-        let any = WsServerOptions::default().path("*");
+        let any = WsServerSettings::default().path("*");
         assert_eq!(status(check(&head("/anything", &[]), &any)), None);
     }
 
     #[test]
     fn subprotocol_follows_the_clients_preference() {
-        let o = WsServerOptions::default().subprotocols(["a", "b"]);
+        let o = WsServerSettings::default().subprotocols(["a", "b"]);
         let c = check(&head("/", &[("Sec-WebSocket-Protocol", "x, b, a")]), &o);
         assert_eq!(c.0.as_deref(), Some("b"));
         let c = check(&head("/", &[("Sec-WebSocket-Protocol", "x")]), &o);
         assert_eq!(status(c), Some("400 Bad Request"));
         let c = check(&head("/", &[]), &o);
         assert_eq!(status(c), Some("400 Bad Request"));
-        let none = WsServerOptions::default();
+        let none = WsServerSettings::default();
         assert_eq!(
             check(&head("/", &[("Sec-WebSocket-Protocol", "x")]), &none).0,
             None
@@ -545,7 +558,7 @@ mod tests {
 
     #[test]
     fn origins() {
-        let o = WsServerOptions::default().origins(["https://a.example"]);
+        let o = WsServerSettings::default().origins(["https://a.example"]);
         assert_eq!(
             status(check(&head("/", &[("Origin", "https://A.example")]), &o)),
             None
@@ -562,7 +575,7 @@ mod tests {
         let mut h = head("/", &[]);
         h.headers.retain(|(n, _)| n != "Upgrade");
         assert_eq!(
-            status(check(&h, &WsServerOptions::default())),
+            status(check(&h, &WsServerSettings::default())),
             Some("426 Upgrade Required")
         );
     }

@@ -22,7 +22,7 @@ use endpoint_core::IoStream;
 
 use crate::error::WsProblem;
 
-use crate::options::MAX_WRITE_MESSAGE;
+use crate::settings::MAX_WRITE_MESSAGE;
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
 
 /// A byte stream over a WebSocket: what the `ws` layer's connections carry.

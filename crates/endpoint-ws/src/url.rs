@@ -4,19 +4,11 @@ use endpoint_core::description::quote;
 use endpoint_core::{Error, Result, Side, UrlForm};
 
 endpoint_core::inventory::submit! {
-    UrlForm {
-        scheme: "ws",
-        summary: "ws://HOST[:PORT]/PATH?QUERY = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY (port 80)",
-        rewrite: rewrite_ws,
-    }
+    UrlForm::new("ws", "ws://HOST[:PORT]/PATH?QUERY = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY (port 80)", rewrite_ws)
 }
 
 endpoint_core::inventory::submit! {
-    UrlForm {
-        scheme: "wss",
-        summary: "wss://HOST[:PORT]/PATH?QUERY = ws+tls:HOST:PORT:ws.path=... (port 443; clients only)",
-        rewrite: rewrite_wss,
-    }
+    UrlForm::new("wss", "wss://HOST[:PORT]/PATH?QUERY = ws+tls:HOST:PORT:ws.path=... (port 443; clients only)", rewrite_wss)
 }
 
 /// A URL split into what the descriptions need.

@@ -3,7 +3,7 @@ mod support;
 
 use endpoint_core::{Address, Connection, ConnectionInfo, Error, Registry, Upgrade};
 use endpoint_ws::WsProblem;
-use endpoint_ws::{WsInfo, WsServerOptions, WsUpgrade};
+use endpoint_ws::{WsInfo, WsServerSettings, WsUpgrade};
 use support::{chain, pair, serve, TestResult, SAFETY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -233,7 +233,7 @@ async fn a_server_that_is_not_websocket() -> TestResult {
 /// Runs the server side of the upgrade on one end of an in-memory pipe, writes `request`
 /// into the other and closes it, and returns the upgrade's error.
 async fn server_side_error(
-    options: WsServerOptions,
+    options: WsServerSettings,
     request: &[u8],
 ) -> Result<Error, Box<dyn std::error::Error>> {
     let (ours, mut theirs) = tokio::io::duplex(4096);
@@ -252,7 +252,7 @@ async fn server_side_error(
 
 #[tokio::test]
 async fn the_server_side_error_names_the_peer_and_the_status() -> TestResult {
-    let options = WsServerOptions::default().path("/ok");
+    let options = WsServerSettings::default().path("/ok");
     let request = b"GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
@@ -285,7 +285,7 @@ async fn the_server_side_error_names_the_peer_and_the_status() -> TestResult {
 
     // A peer that hangs up half-way: the connection was lost, and the OS error (once) says
     // how.
-    let error = server_side_error(WsServerOptions::default(), b"GET / HTTP/1.1\r\n").await?;
+    let error = server_side_error(WsServerSettings::default(), b"GET / HTTP/1.1\r\n").await?;
     assert_eq!(error.find::<WsProblem>(), Some(&WsProblem::ConnectionLost));
     let source = std::error::Error::source(&error).expect("the I/O error");
     assert!(!error.to_string().contains(&source.to_string()), "{error}");

@@ -305,9 +305,9 @@
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
     client_from_string, server_from_string, servers_from_strings, Address, Authority,
-    ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, Listener, ListenerSource,
-    ListeningPort, MergedServerEndpoint, Registry, Result, ServerDescription, ServerEndpoint, Side,
-    UnixAddress,
+    ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, IpNet, Listener,
+    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, ServerDescription,
+    ServerEndpoint, Side, UnixAddress,
 };
 pub use endpoint_service::{shutdown_signal, RetryPolicy, Retrying, Service, ServiceGroup};
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use endpoint_testkit::TestPki;
 use endpoints::core::description::Args;
-use endpoints::core::{BoxFuture, Builder, Kind, OptionSpec, OptionType};
+use endpoints::core::{BoxFuture, Kind, OptionSpec, OptionType};
 use endpoints::tls::TlsInfo;
 use endpoints::ws::WsInfo;
 use endpoints::{Authority, ClientEndpoint, Connection, Error, Registry, Result, Side};
@@ -62,13 +62,13 @@ fn tunnel(mut args: Args) -> Result<Arc<dyn ClientEndpoint>> {
     Ok(Arc::new(Tunnel { port, name }))
 }
 
-static TUNNEL: Kind = Kind {
-    name: "tunnel",
-    summary: "test transport known only to one registry",
-    positional: &["port"],
-    options: TUNNEL_OPTIONS,
-    builder: Builder::Client(tunnel),
-};
+static TUNNEL: Kind = Kind::client(
+    "tunnel",
+    "test transport known only to one registry",
+    TUNNEL_OPTIONS,
+    tunnel,
+)
+.positional(&["port"]);
 
 /// Every built-in kind and layer, and `tunnel`, but none of the shorthands.
 fn own_registry() -> Registry {

@@ -11,18 +11,95 @@ use endpoint_core::{
 
 use crate::stream::Throttled;
 
-/// A bandwidth limit: `rate` bytes per second each way, bursts of up to `burst` bytes.
+/// The settings of the `throttle+` layer over a client: `rate` bytes per second each way,
+/// bursts of up to `burst` bytes. Put the layer over any client endpoint with
+/// [`layer`](ThrottleClientSettings::layer).
+///
+/// # Examples
+/// ```
+/// use std::sync::Arc;
+/// use endpoint_throttle::ThrottleClientSettings;
+/// use endpoints::tcp::TcpClientEndpoint;
+/// let client = ThrottleClientSettings::new(1000, 4000)
+///     .layer(Arc::new(TcpClientEndpoint::new("localhost", 80)));
+/// assert!(client.to_string().ends_with(":throttle.rate=1000:throttle.burst=4000"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rate {
+#[non_exhaustive]
+pub struct ThrottleClientSettings {
     /// Bytes per second.
     pub rate: u64,
     /// Bytes that may pass at once after a quiet spell.
     pub burst: u64,
 }
 
-impl Rate {
+impl ThrottleClientSettings {
+    /// `rate` bytes per second each way, bursts of up to `burst` bytes.
+    pub const fn new(rate: u64, burst: u64) -> Self {
+        ThrottleClientSettings { rate, burst }
+    }
+
+    /// Limits every connection `inner` makes (the tower-style `Layer::layer`).
+    pub fn layer(self, inner: Arc<dyn ClientEndpoint>) -> ThrottleClientEndpoint {
+        ThrottleClientEndpoint {
+            inner,
+            rate: Rate::new(self.rate, self.burst),
+        }
+    }
+
     /// Reads `rate` and `burst` (default: the rate) from a layer's arguments.
-    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        let rate = Rate::from_args(args)?;
+        Ok(ThrottleClientSettings::new(rate.rate, rate.burst))
+    }
+}
+
+/// The settings of the `throttle+` layer over a server: every accepted connection gets `rate`
+/// bytes per second each way, bursts of up to `burst` bytes. Put the layer over any server
+/// endpoint with [`layer`](ThrottleServerSettings::layer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ThrottleServerSettings {
+    /// Bytes per second.
+    pub rate: u64,
+    /// Bytes that may pass at once after a quiet spell.
+    pub burst: u64,
+}
+
+impl ThrottleServerSettings {
+    /// `rate` bytes per second each way, bursts of up to `burst` bytes.
+    pub const fn new(rate: u64, burst: u64) -> Self {
+        ThrottleServerSettings { rate, burst }
+    }
+
+    /// Limits every connection `inner` accepts (the tower-style `Layer::layer`).
+    pub fn layer(self, inner: Arc<dyn ServerEndpoint>) -> ThrottleServerEndpoint {
+        ThrottleServerEndpoint {
+            inner,
+            rate: Rate::new(self.rate, self.burst),
+        }
+    }
+
+    /// Reads `rate` and `burst` (default: the rate) from a layer's arguments.
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        let rate = Rate::from_args(args)?;
+        Ok(ThrottleServerSettings::new(rate.rate, rate.burst))
+    }
+}
+
+/// A bandwidth limit as the layer applies it (one per endpoint; the connection upgrade).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rate {
+    rate: u64,
+    burst: u64,
+}
+
+impl Rate {
+    const fn new(rate: u64, burst: u64) -> Self {
+        Rate { rate, burst }
+    }
+
+    fn from_args(args: &mut Args) -> Result<Self> {
         let at_least_one = |t: &str| match u64::from_option(t)? {
             0 => Err("must be at least 1 byte (per second, for rate)".to_owned()),
             n => Ok(n),
@@ -31,7 +108,6 @@ impl Rate {
         let burst = args
             .get_optional_with("burst", at_least_one)?
             .unwrap_or(rate);
-        args.finish()?;
         Ok(Rate { rate, burst })
     }
 
@@ -42,18 +118,12 @@ impl Rate {
     }
 }
 
-/// `throttle+CLIENT`: connects with the inner endpoint, then limits the connection.
+/// `throttle+CLIENT`: connects with the inner endpoint, then limits the connection. Built by
+/// [`ThrottleClientSettings::layer`].
 #[derive(Debug)]
 pub struct ThrottleClientEndpoint {
     inner: Arc<dyn ClientEndpoint>,
     rate: Rate,
-}
-
-impl ThrottleClientEndpoint {
-    /// Limits connections made by `inner`.
-    pub fn new(inner: Arc<dyn ClientEndpoint>, rate: Rate) -> Self {
-        ThrottleClientEndpoint { inner, rate }
-    }
 }
 
 impl ClientEndpoint for ThrottleClientEndpoint {
@@ -85,17 +155,11 @@ impl fmt::Display for ThrottleClientEndpoint {
 }
 
 /// `throttle+SERVER`: listens with the inner endpoint and limits every accepted connection.
+/// Built by [`ThrottleServerSettings::layer`].
 #[derive(Debug)]
 pub struct ThrottleServerEndpoint {
     inner: Arc<dyn ServerEndpoint>,
     rate: Rate,
-}
-
-impl ThrottleServerEndpoint {
-    /// Limits connections accepted by `inner`.
-    pub fn new(inner: Arc<dyn ServerEndpoint>, rate: Rate) -> Self {
-        ThrottleServerEndpoint { inner, rate }
-    }
 }
 
 impl ServerEndpoint for ThrottleServerEndpoint {

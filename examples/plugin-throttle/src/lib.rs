@@ -26,5 +26,7 @@ mod endpoint;
 mod kinds;
 mod stream;
 
-pub use endpoint::{Rate, ThrottleClientEndpoint, ThrottleServerEndpoint};
+pub use endpoint::{
+    ThrottleClientEndpoint, ThrottleClientSettings, ThrottleServerEndpoint, ThrottleServerSettings,
+};
 pub use stream::Throttled;

@@ -9,6 +9,7 @@ use crate::pipe::join_stdio;
 
 /// Arguments of `endpoint connect`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct ConnectArgs {
     /// Client description to connect to, e.g. `tcp:example.com:80` or `unix:/tmp/app.sock`.
     #[arg(value_name = "DESC", long_help = endpoints::clap::help(

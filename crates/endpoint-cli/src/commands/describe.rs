@@ -15,6 +15,7 @@ use crate::output::print;
 
 /// Arguments of `endpoint describe`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct DescribeArgs {
     /// Read DESC as a server description only.
     #[arg(long, conflicts_with = "client")]

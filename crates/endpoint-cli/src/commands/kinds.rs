@@ -12,6 +12,7 @@ use crate::output::print;
 
 /// Arguments of `endpoint kinds`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct KindsArgs {
     /// Print one JSON object (`{"kinds": [...], "shorthands": [...], "urlForms": [...]}`) instead
     /// of text.

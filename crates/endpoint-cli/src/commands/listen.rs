@@ -11,6 +11,7 @@ use crate::pipe::join_stdio;
 
 /// Arguments of `endpoint listen`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct ListenArgs {
     /// Server descriptions to listen on, e.g. `tcp:8080` or `unix:/tmp/app.sock`; with
     /// several, the first connection on any of them is taken.

@@ -24,6 +24,7 @@ use crate::stats::RelayStats;
 
 /// Arguments of `endpoint relay`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait

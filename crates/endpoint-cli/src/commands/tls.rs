@@ -37,6 +37,7 @@ pub fn reload_on_sighup() -> Result<(), Failure> {
 
 /// Arguments of `endpoint tls`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct TlsArgs {
     /// What to do.
     #[command(subcommand)]
@@ -53,6 +54,7 @@ pub enum TlsCommand {
 
 /// Arguments of `endpoint tls pin`.
 #[derive(Debug, Args)]
+#[non_exhaustive]
 pub struct PinArgs {
     /// A PEM file (an existing file is always taken as one), or a TLS client description to
     /// connect to, e.g. `tls:localhost:8443`.

@@ -6,12 +6,14 @@
 //! segment, wherever it stands. This module does no I/O and needs no runtime.
 
 mod args;
+pub(crate) mod cidr;
 mod secret;
 mod split;
 pub(crate) mod tree;
 mod value;
 
 pub use args::Args;
+pub use cidr::{cidr_contains, parse_cidr, parse_cidr_list};
 pub(crate) use secret::{mask_secret_values, scrub_values, without_secrets};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};

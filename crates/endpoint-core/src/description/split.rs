@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 
 /// One piece of text from a description, with the byte offset where its segment starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Value {
     /// The unescaped text.
     pub text: String,
@@ -27,6 +28,7 @@ pub enum Segment {
 
 /// A description split into Twisted's `(args, kwargs)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Split {
     /// The description as given.
     pub input: String,

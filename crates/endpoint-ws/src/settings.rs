@@ -1,4 +1,4 @@
-//! The options of the `ws` layer on each side, their defaults, and their parsing.
+//! The settings of the `ws` layer on each side, their defaults, and their parsing.
 
 use std::time::Duration;
 
@@ -11,21 +11,22 @@ use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 /// The largest binary message one write sends: 64 KiB.
 pub const MAX_WRITE_MESSAGE: usize = 64 << 10;
 
-/// Options of a WebSocket server (`ws+SERVER`, `ws:PORT`, `wss:PORT`).
+/// Settings of a WebSocket server (`ws+SERVER`, `ws:PORT`, `wss:PORT`); put the layer over
+/// any server endpoint with [`layer`](WsServerSettings::layer).
 ///
 /// Every field has the default shown in its docs; build one with `Default` and the
 /// consuming setters.
 ///
 /// # Examples
 /// ```
-/// use endpoint_ws::WsServerOptions;
-/// let options = WsServerOptions::default().path("/chat").subprotocols(["v2.chat", "chat"]);
-/// assert_eq!(options.path, "/chat");
-/// assert_eq!(options.max_message_size, 1 << 20);
+/// use endpoint_ws::WsServerSettings;
+/// let settings = WsServerSettings::default().path("/chat").subprotocols(["v2.chat", "chat"]);
+/// assert_eq!(settings.path, "/chat");
+/// assert_eq!(settings.max_message_size, 1 << 20);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct WsServerOptions {
+pub struct WsServerSettings {
     /// `path`: the request path to accept (`/` by default); `*` accepts any path. Requests
     /// for another path get `404 Not Found`. The query is not compared.
     pub path: String,
@@ -54,9 +55,9 @@ pub struct WsServerOptions {
     pub ping_interval: Duration,
 }
 
-impl Default for WsServerOptions {
+impl Default for WsServerSettings {
     fn default() -> Self {
-        WsServerOptions {
+        WsServerSettings {
             path: declared_default(WS_SERVER_LAYER_OPTIONS, "path"),
             subprotocols: declared_default(WS_SERVER_LAYER_OPTIONS, "subprotocols"),
             origins: declared_default(WS_SERVER_LAYER_OPTIONS, "origins"),
@@ -68,7 +69,7 @@ impl Default for WsServerOptions {
     }
 }
 
-impl WsServerOptions {
+impl WsServerSettings {
     /// Sets `path`.
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
@@ -111,8 +112,8 @@ impl WsServerOptions {
         self
     }
 
-    /// Reads the server options from a layer's arguments and finishes them.
-    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
+    /// Reads the server settings from a layer's arguments (the parser then finishes them).
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let path = args.get_with("path", |t| {
             if t == "*" || t.starts_with('/') && !t.contains(['?', '#']) && valid_target(t) {
                 Ok(t.to_owned())
@@ -124,9 +125,8 @@ impl WsServerOptions {
         })?;
         let subprotocols = args.get_with("subprotocols", token_list)?;
         let origins = args.get_with("origins", |t| Ok(list(t)))?;
-        let common = Common::from_args(&mut args)?;
-        args.finish()?;
-        Ok(WsServerOptions {
+        let common = Common::from_args(args)?;
+        Ok(WsServerSettings {
             path,
             subprotocols,
             origins,
@@ -138,19 +138,20 @@ impl WsServerOptions {
     }
 }
 
-/// Options of a WebSocket client (`ws+CLIENT`, `ws:HOST:PORT`, `wss:HOST:PORT`).
+/// Settings of a WebSocket client (`ws+CLIENT`, `ws:HOST:PORT`, `wss:HOST:PORT`); put the
+/// layer over any client endpoint with [`layer`](WsClientSettings::layer).
 ///
 /// # Examples
 /// ```
-/// use endpoint_ws::WsClientOptions;
-/// let options = WsClientOptions::default()
+/// use endpoint_ws::WsClientSettings;
+/// let settings = WsClientSettings::default()
 ///     .path("/chat?room=1")
 ///     .header("Authorization", "Bearer abc");
-/// assert_eq!(options.headers[0].0, "Authorization");
+/// assert_eq!(settings.headers[0].0, "Authorization");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct WsClientOptions {
+pub struct WsClientSettings {
     /// `path`: the request target, path and optional query (`/` by default).
     pub path: String,
     /// `host`: the `Host` header. `None` (the default): the inner endpoint's host, with its
@@ -180,9 +181,9 @@ pub struct WsClientOptions {
     pub ping_interval: Duration,
 }
 
-impl Default for WsClientOptions {
+impl Default for WsClientSettings {
     fn default() -> Self {
-        WsClientOptions {
+        WsClientSettings {
             path: declared_default(WS_CLIENT_LAYER_OPTIONS, "path"),
             host: None,
             subprotocols: declared_default(WS_CLIENT_LAYER_OPTIONS, "subprotocols"),
@@ -196,7 +197,7 @@ impl Default for WsClientOptions {
     }
 }
 
-impl WsClientOptions {
+impl WsClientSettings {
     /// Sets `path` (path and optional query).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
@@ -251,7 +252,8 @@ impl WsClientOptions {
         self
     }
 
-    pub(crate) fn from_args(mut args: Args) -> Result<Self> {
+    /// Reads the client settings from a layer's arguments (the parser then finishes them).
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let path = args.get_with("path", |t| {
             if t.starts_with('/') && !t.contains('#') && valid_target(t) {
                 Ok(t.to_owned())
@@ -269,9 +271,8 @@ impl WsClientOptions {
         if let Some(mut one) = args.get_optional_with("header", parse_headers)? {
             headers.append(&mut one);
         }
-        let common = Common::from_args(&mut args)?;
-        args.finish()?;
-        Ok(WsClientOptions {
+        let common = Common::from_args(args)?;
+        Ok(WsClientSettings {
             path,
             host,
             subprotocols,
@@ -423,14 +424,14 @@ pub(crate) fn format_headers(headers: &[(String, String)]) -> OptionText {
 }
 
 /// Header values are secret: `Debug` shows `***` for them, like `Display`.
-impl std::fmt::Debug for WsClientOptions {
+impl std::fmt::Debug for WsClientSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
             .map(|(n, _)| (n.as_str(), MASK))
             .collect();
-        f.debug_struct("WsClientOptions")
+        f.debug_struct("WsClientSettings")
             .field("path", &self.path)
             .field("host", &self.host)
             .field("subprotocols", &self.subprotocols)
