@@ -68,11 +68,11 @@ pub fn kinds_help(side: Side) -> String {
 ///
 /// # Examples
 /// ```
-/// use endpoints::core::{Builder, Kind, Registry, Side};
+/// use endpoints::core::{Kind, Registry, Side};
 /// # fn parse(_: endpoints::core::description::Args) -> endpoints::core::Result<std::sync::Arc<dyn endpoints::core::ServerEndpoint>> { unimplemented!() }
 /// let mut registry = Registry::new();
 /// for name in ["tcp", "unix"] {
-///     registry.register(Kind { name, summary: "", positional: &[], options: &[], builder: Builder::Server(parse) });
+///     registry.register(Kind::server(name, "", &[], parse));
 /// }
 /// assert_eq!(endpoints::clap::kinds_help_for(&registry, Side::Server), "Kinds: tcp, unix");
 /// assert_eq!(endpoints::clap::kinds_help_for(&registry, Side::Client), "Kinds: none registered");
