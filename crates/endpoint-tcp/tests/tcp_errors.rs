@@ -1,14 +1,13 @@
 //! Failed listens and connects carry the OS reason; bad descriptions say what is wrong.
 mod support;
 
+use endpoint_testkit::TestResult;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use endpoint_core::{Error, Registry};
 use endpoint_tcp as _;
 use support::{black_hole, refusing};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn address_in_use_is_an_io_error() -> TestResult {

@@ -3,6 +3,7 @@
 //! lowers this process's descriptor limit.
 mod support;
 
+use endpoint_testkit::TestResult;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,7 +56,7 @@ fn set_soft_limit(limit: u64) -> libc::rlimit {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn emfile_backs_off_and_recovers() -> Result<(), Box<dyn std::error::Error>> {
+async fn emfile_backs_off_and_recovers() -> TestResult {
     let registry = Registry::global();
     let listener = registry
         .server("tcp:0:interface=127.0.0.1:backlog=16")?

@@ -1,6 +1,7 @@
 //! Happy Eyeballs: a name whose first address refuses or never answers still connects.
 mod support;
 
+use endpoint_testkit::TestResult;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,8 +10,6 @@ use std::time::Duration;
 use endpoint_core::{BoxFuture, ClientEndpoint, Registry};
 use endpoint_tcp::{Resolve, TcpClientEndpoint};
 use support::{black_hole, refusing, SAFETY};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Resolves every name to a fixed list of loopback addresses.
 struct Fixed(Vec<SocketAddr>);

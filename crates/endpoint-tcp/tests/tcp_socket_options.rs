@@ -3,6 +3,7 @@
 
 mod support;
 
+use endpoint_testkit::TestResult;
 use std::mem::ManuallyDrop;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
@@ -14,8 +15,6 @@ use socket2::{SockRef, Socket};
 use tokio::net::TcpStream;
 
 use support::SAFETY;
-
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 /// What Linux reports for a buffer size asked for with `SO_RCVBUF`/`SO_SNDBUF`: twice the
 /// value, capped at twice the `max` sysctl.

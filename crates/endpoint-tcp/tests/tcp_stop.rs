@@ -1,6 +1,7 @@
 //! Stopping a listener frees its port while accepted connections keep working.
 mod support;
 
+use endpoint_testkit::TestResult;
 use std::sync::Arc;
 
 use endpoint_core::Registry;
@@ -8,8 +9,6 @@ use endpoint_tcp as _;
 use support::SAFETY;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn stop_listening_frees_the_port_and_keeps_connections() -> TestResult {

@@ -2,14 +2,13 @@
 //! rejects a missing or wrong one, and verification failures each get their own clear error.
 mod support;
 
+use endpoint_testkit::TestResult;
 use std::time::{Duration, UNIX_EPOCH};
 
 use endpoint_core::{Error, Registry, TlsProblem};
 use endpoint_tls::TlsInfo;
 use support::{echo, first_der, port_of, ssl_listener, Pki, SAFETY};
 use tokio::io::AsyncReadExt;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn sni_picks_the_certificate_for_each_name() -> TestResult {
@@ -188,10 +187,7 @@ async fn mutual_tls_accepts_a_good_client_and_rejects_others() -> TestResult {
 }
 
 /// Connects a `tls:` client trusting `trust` to an `ssl:` server using `server_cert`.
-async fn verification_error(
-    server_cert: &str,
-    trust: &str,
-) -> Result<Error, Box<dyn std::error::Error>> {
+async fn verification_error(server_cert: &str, trust: &str) -> TestResult<Error> {
     let pki = Pki::new();
     let r = Registry::global();
     let listener = ssl_listener(&pki, server_cert, "").await?;

@@ -4,6 +4,7 @@
 //! refused attempt is shown to have sent nothing: the listener's first connection is a later,
 //! deliberate one.
 
+use endpoint_testkit::TestResult;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -13,8 +14,6 @@ use endpoints::core::{AddressClass, BoxFuture, EgressPolicy, Refusal};
 use endpoints::tcp::{Resolve, TcpClientEndpoint};
 use endpoints::{ClientEndpoint, Error, Registry};
 use tokio::net::{TcpListener, TcpStream};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SAFETY: Duration = Duration::from_secs(30);
 

@@ -3,7 +3,7 @@
 //! description. The URI names the host and path; the description is where the bytes go.
 #![cfg(all(feature = "hyper", feature = "axum"))]
 
-use std::time::Duration;
+use endpoint_testkit::{TestResult, SAFETY};
 
 use axum::http::HeaderMap;
 use axum::routing::get;
@@ -16,10 +16,6 @@ use hyper_util::rt::TokioExecutor;
 use endpoints::hyper::Connector;
 use endpoints::{Address, ConnectionInfo};
 
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-const SAFETY: Duration = Duration::from_secs(20);
-
 /// What came back: status, body, and the client side's `ConnectionInfo` of each response.
 struct Got {
     status: u16,
@@ -29,10 +25,7 @@ struct Got {
 
 /// Serves a router that says which `Host` it was asked for and sends two GETs through a
 /// connector made from the client description.
-async fn get_twice(
-    server: &str,
-    client_of: impl Fn(&Address) -> String,
-) -> Result<Got, Box<dyn std::error::Error + Send + Sync>> {
+async fn get_twice(server: &str, client_of: impl Fn(&Address) -> String) -> TestResult<Got> {
     let listener = endpoints::server_from_string(server)?.bind().await?;
     let connector: Connector = client_of(listener.local_address()).parse()?;
     let app = Router::new().route(

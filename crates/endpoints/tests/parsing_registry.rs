@@ -3,6 +3,7 @@
 //! `tls+` and `ws+` and as `tls`'s `endpoint=`, with SNI, name verification and the `Host`
 //! header taken from its [`Authority`] (no `hostname=`).
 
+use endpoint_testkit::TestResult;
 use std::fmt;
 use std::sync::Arc;
 
@@ -13,8 +14,6 @@ use endpoints::tls::TlsInfo;
 use endpoints::ws::WsInfo;
 use endpoints::{Authority, ClientEndpoint, Connection, Error, Registry, Result, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 /// `tunnel:PORT:name=NAME`: a plugin-style transport that reaches `NAME` (its authority) by
 /// connecting to 127.0.0.1:PORT. Nothing in the description says `tcp`, so only the
@@ -80,8 +79,7 @@ fn own_registry() -> Registry {
 /// An `ssl` server for `localhost` from the test PKI, echoing one message, and the SNI it saw.
 async fn tls_echo_server(
     pki: &TestPki,
-) -> std::result::Result<(u16, tokio::task::JoinHandle<Option<String>>), Box<dyn std::error::Error>>
-{
+) -> TestResult<(u16, tokio::task::JoinHandle<Option<String>>)> {
     let server = format!(
         "ssl:0:privateKey={}:interface=127.0.0.1",
         pki.arg("server.pem")

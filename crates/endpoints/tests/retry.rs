@@ -1,6 +1,7 @@
 //! `Retrying`: a client that tries again while the far end is not there yet, within a bounded
 //! time, and gives up at once on failures trying cannot fix. Real sockets on loopback.
 
+use endpoint_testkit::TestResult;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,8 +13,6 @@ use endpoints::{ClientEndpoint, Connection, Registry, Result, RetryPolicy, Retry
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-
-type TestResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// A real client endpoint that also counts its attempts and says when one ends.
 #[derive(Debug)]

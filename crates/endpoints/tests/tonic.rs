@@ -4,8 +4,8 @@
 //! The handler's request carries the connection's `ConnectionInfo` as tonic's connect info.
 #![cfg(feature = "tonic")]
 
+use endpoint_testkit::{TestResult, SAFETY};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use endpoints::{Address, ConnectionInfo};
 use tonic::service::interceptor::InterceptedService;
@@ -15,10 +15,6 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const SAFETY: Duration = Duration::from_secs(20);
-
 /// What one round of calls saw: the status of a known service, the error code for an unknown
 /// one, and the connect info of every request the server handled.
 struct Round {
@@ -27,10 +23,7 @@ struct Round {
     seen: Vec<ConnectionInfo>,
 }
 
-async fn health_over(
-    server: &str,
-    client_of: impl Fn(&Address) -> String,
-) -> Result<Round, Box<dyn std::error::Error>> {
+async fn health_over(server: &str, client_of: impl Fn(&Address) -> String) -> TestResult<Round> {
     let listener = endpoints::server_from_string(server)?.bind().await?;
     let client = endpoints::client_from_string(&client_of(listener.local_address()))?;
 
@@ -71,7 +64,7 @@ async fn health_over(
             })
             .await
             .expect_err("an unknown service is NOT_FOUND");
-        Ok::<_, Box<dyn std::error::Error>>((known.status(), unknown.code()))
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((known.status(), unknown.code()))
     };
     let (status, unknown) = tokio::time::timeout(SAFETY, calls).await??;
     serving.abort();

@@ -2,7 +2,6 @@
 // Each test file includes this module and uses a different part of it.
 #![allow(dead_code)]
 
-use std::error::Error;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use tokio::process::{Child, ChildStderr, Command};
 use tokio::task::JoinHandle;
 
 /// Errors in tests.
-pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
+pub use endpoint_testkit::TestResult;
 
 /// The safety-net limit for anything a test waits on.
 pub const LIMIT: Duration = Duration::from_secs(30);

@@ -11,10 +11,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 
-pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub use endpoint_testkit::TestResult;
 
-/// Only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
+pub use endpoint_testkit::SAFETY;
 
 /// The path of `tool`, or `None` (with a notice) when it is missing outside CI. Under CI
 /// (`CI` set) a missing tool fails the test: `.ci/run` installs it.
@@ -61,7 +60,7 @@ impl Proxy {
 /// fixed time.
 async fn start(
     mut command: impl FnMut(u16) -> (Command, Option<tempfile::TempDir>),
-) -> Result<Proxy, Box<dyn std::error::Error>> {
+) -> TestResult<Proxy> {
     for _ in 0..5 {
         let port = free_port().await;
         let (mut cmd, dir) = command(port);
@@ -90,10 +89,7 @@ async fn start(
 }
 
 /// microsocks on 127.0.0.1, with `-u user -P password` when given.
-pub async fn microsocks(
-    binary: &PathBuf,
-    credentials: Option<(&str, &str)>,
-) -> Result<Proxy, Box<dyn std::error::Error>> {
+pub async fn microsocks(binary: &PathBuf, credentials: Option<(&str, &str)>) -> TestResult<Proxy> {
     start(|port| {
         let mut cmd = Command::new(binary);
         cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
@@ -112,7 +108,7 @@ pub async fn tinyproxy(
     binary: &PathBuf,
     ports: &[u16],
     credentials: Option<(&str, &str)>,
-) -> Result<Proxy, Box<dyn std::error::Error>> {
+) -> TestResult<Proxy> {
     start(|port| {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = format!(

@@ -1,15 +1,13 @@
 //! Helpers shared by the TCP tests: addresses on loopback that refuse or never answer.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
 
 use endpoint_core::Connection;
 use socket2::{Domain, Socket, Type};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Generous: only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
+pub use endpoint_testkit::SAFETY;
 
 /// A loopback address that never answers: a listener whose backlog is full, so Linux drops
 /// further SYNs and a connect hangs. Keep the returned values alive while using it.
