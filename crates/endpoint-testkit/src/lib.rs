@@ -19,14 +19,14 @@
 //! ```
 #![warn(missing_docs)]
 
+mod basics;
 mod echo;
 mod pki;
 mod process;
 mod tools;
 mod wait;
 
-use std::time::Duration;
-
+pub use basics::{TestResult, SAFETY};
 pub use echo::{
     tcp_echo_server, tcp_echo_server_on, tls_echo_server, unix_echo_server, EchoServer,
 };
@@ -34,24 +34,3 @@ pub use pki::{Authority, Issued, TestPki, Usage};
 pub use process::{spawn_ready, Output, ReadyChild};
 pub use tools::{require, require_python_module, require_tool};
 pub use wait::{eventually, eventually_async, eventually_blocking, NotYet};
-
-/// What a test (or a helper it calls) returns: any error, boxed, so `?` works on everything.
-///
-/// ```
-/// use endpoint_testkit::TestResult;
-///
-/// fn parse_port(text: &str) -> TestResult<u16> {
-///     Ok(text.parse()?)
-/// }
-/// assert_eq!(parse_port("8080").unwrap(), 8080);
-/// assert!(parse_port("eighty").is_err());
-/// ```
-pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-/// How long a test waits for anything before it gives up: only a safety net against a hung
-/// test, generous so that a busy machine does not fail it.
-///
-/// ```
-/// assert!(endpoint_testkit::SAFETY.as_secs() >= 10);
-/// ```
-pub const SAFETY: Duration = Duration::from_secs(20);

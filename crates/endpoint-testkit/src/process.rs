@@ -7,7 +7,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
-use crate::{TestResult, SAFETY};
+use crate::basics::{TestResult, SAFETY};
 
 /// Which output of a child carries its ready line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,24 +15,6 @@ pub use endpoint_testkit::TestResult;
 
 pub use endpoint_testkit::SAFETY;
 
-/// The path of `tool`, or `None` (with a notice) when it is missing outside CI. Under CI
-/// (`CI` set) a missing tool fails the test: `.ci/run` installs it.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is not installed (apt-get install {name}); CI must run this test"
-        );
-        eprintln!("skipping: {name} is not installed (apt-get install {name})");
-    }
-    found
-}
-
 /// A port that was free a moment ago on 127.0.0.1.
 pub async fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0")
@@ -127,25 +109,6 @@ pub async fn tinyproxy(
         (cmd, Some(dir))
     })
     .await
-}
-
-/// An echo server on `ip` (port chosen by the kernel), running until the test ends.
-pub async fn echo_server(ip: IpAddr) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await?;
-    let address = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                while let Ok(n @ 1..) = stream.read(&mut buf).await {
-                    if stream.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    Ok(address)
 }
 
 /// A port on 127.0.0.1 nothing listens on (bound, then released).
