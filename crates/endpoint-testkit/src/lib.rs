@@ -30,7 +30,7 @@ pub use basics::{TestResult, SAFETY};
 pub use echo::{
     tcp_echo_server, tcp_echo_server_on, tls_echo_server, unix_echo_server, EchoServer,
 };
-pub use pki::{Authority, Issued, TestPki, Usage};
-pub use process::{spawn_ready, Output, ReadyChild};
+pub use pki::{Authority, Issued, TestPki, TlsOverUnix, Usage};
+pub use process::{python_server, spawn_ready, Output, ReadyChild};
 pub use tools::{require, require_python_module, require_tool};
 pub use wait::{eventually, eventually_async, eventually_blocking, NotYet};

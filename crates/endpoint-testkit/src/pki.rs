@@ -196,6 +196,44 @@ impl TestPki {
     }
 }
 
+/// A `tls+unix:` pair of descriptions over a socket in a temporary directory (removed when
+/// dropped): what the hyper, tonic and axum tests serve and call over.
+pub struct TlsOverUnix {
+    /// The server: `tls+unix:PATH:certificate=server.pem`.
+    pub server: String,
+    /// The client: `tls+unix:PATH:hostname=localhost:trustRoots=ca.pem`, verifying the
+    /// server against the test CA.
+    pub client: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestPki {
+    /// Server and client descriptions of TLS over the Unix socket `socket` in a new
+    /// temporary directory, with this PKI's `server.pem` and `ca.pem`.
+    ///
+    /// ```
+    /// let pki = endpoint_testkit::TestPki::new();
+    /// let pair = pki.tls_over_unix("https.sock");
+    /// assert!(pair.server.starts_with("tls+unix:") && pair.server.contains("certificate="));
+    /// assert!(pair.client.contains(":hostname=localhost:trustRoots="));
+    /// ```
+    ///
+    /// # Panics
+    /// If the temporary directory cannot be made.
+    pub fn tls_over_unix(&self, socket: &str) -> TlsOverUnix {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = endpoint_core::description::quote(&dir.path().join(socket).to_string_lossy());
+        TlsOverUnix {
+            server: format!("tls+unix:{path}:certificate={}", self.arg("server.pem")),
+            client: format!(
+                "tls+unix:{path}:hostname=localhost:trustRoots={}",
+                self.arg("ca.pem")
+            ),
+            _dir: dir,
+        }
+    }
+}
+
 impl Default for TestPki {
     fn default() -> Self {
         Self::new()

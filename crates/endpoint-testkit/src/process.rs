@@ -108,3 +108,37 @@ pub async fn spawn_ready(
         rest,
     })
 }
+
+/// Starts `python3 SCRIPT ARGS...` (an interop peer: the `websockets` or `aioquic` echo
+/// server of a crate's `tests/interop`) with its standard input piped, and waits for the
+/// first line of its standard output, the port it listens on. Closing the child's standard
+/// input asks such a server to stop.
+///
+/// ```no_run
+/// # async fn f() -> endpoint_testkit::TestResult {
+/// let (mut server, port) =
+///     endpoint_testkit::python_server("tests/interop/echo_server.py".as_ref(), &[]).await?;
+/// // ... talk to 127.0.0.1:port ...
+/// drop(server.child.stdin.take());
+/// server.child.wait().await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// As [`spawn_ready`], and when the first line is not a port number.
+pub async fn python_server(
+    script: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> TestResult<(ReadyChild, u16)> {
+    let mut command = Command::new("python3");
+    command.arg(script).args(args).stdin(Stdio::piped());
+    let ready = spawn_ready(command, Output::Stdout, |_| true).await?;
+    let port = ready.line.trim().parse().map_err(|e| {
+        format!(
+            "the python server printed {:?}, not a port: {e}",
+            ready.line
+        )
+    })?;
+    Ok((ready, port))
+}

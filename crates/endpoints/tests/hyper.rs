@@ -80,19 +80,9 @@ async fn get_over_a_unix_socket() -> TestResult {
 #[tokio::test]
 async fn get_over_tls_over_a_unix_socket() -> TestResult {
     let pki = endpoint_testkit::TestPki::new();
-    let dir = tempfile::tempdir()?;
-    let path = endpoints::quote(&dir.path().join("https.sock").to_string_lossy());
+    let pair = pki.tls_over_unix("https.sock");
     // An http:// URI: the description's own TLS applies, verified against the test CA.
-    let got = get_twice(
-        &format!("tls+unix:{path}:certificate={}", pki.arg("server.pem")),
-        |_| {
-            format!(
-                "tls+unix:{path}:hostname=localhost:trustRoots={}",
-                pki.arg("ca.pem")
-            )
-        },
-    )
-    .await?;
+    let got = get_twice(&pair.server, |_| pair.client.clone()).await?;
     assert_eq!(got.status, 200);
     assert_eq!(
         got.bodies,

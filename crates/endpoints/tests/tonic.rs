@@ -118,18 +118,8 @@ async fn grpc_over_tcp() -> TestResult {
 #[tokio::test]
 async fn grpc_over_tls_over_a_unix_socket() -> TestResult {
     let pki = endpoint_testkit::TestPki::new();
-    let dir = tempfile::tempdir()?;
-    let path = endpoints::quote(&dir.path().join("grpcs.sock").to_string_lossy());
-    let round = health_over(
-        &format!("tls+unix:{path}:certificate={}", pki.arg("server.pem")),
-        |_| {
-            format!(
-                "tls+unix:{path}:hostname=localhost:trustRoots={}",
-                pki.arg("ca.pem")
-            )
-        },
-    )
-    .await?;
+    let pair = pki.tls_over_unix("grpcs.sock");
+    let round = health_over(&pair.server, |_| pair.client.clone()).await?;
     assert_eq!(round.status, ServingStatus::Serving);
     assert_eq!(round.unknown, Code::NotFound);
     for info in &round.seen {

@@ -2,7 +2,6 @@
 //! targets they reach: echo servers, a closed port, a proxy that never answers.
 #![allow(dead_code)]
 
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
