@@ -21,6 +21,7 @@
 
 mod basics;
 mod echo;
+mod exchange;
 mod pki;
 mod process;
 mod tools;
@@ -30,6 +31,7 @@ pub use basics::{TestResult, SAFETY};
 pub use echo::{
     tcp_echo_server, tcp_echo_server_on, tls_echo_server, unix_echo_server, EchoServer,
 };
+pub use exchange::exchange;
 pub use pki::{Authority, Issued, TestPki, TlsOverUnix, Usage};
 pub use process::{python_server, spawn_ready, Output, ReadyChild};
 pub use tools::{require, require_python_module, require_tool};

@@ -42,19 +42,4 @@ pub fn refusing() -> (Socket, SocketAddr) {
     (socket, address)
 }
 
-/// Sends `message` one way and back the other way, checking the bytes.
-pub async fn exchange(
-    a: &mut Connection,
-    b: &mut Connection,
-    message: &[u8],
-) -> std::io::Result<()> {
-    a.write_all(message).await?;
-    let mut got = vec![0; message.len()];
-    b.read_exact(&mut got).await?;
-    assert_eq!(got, message);
-    b.write_all(&got).await?;
-    let mut back = vec![0; message.len()];
-    a.read_exact(&mut back).await?;
-    assert_eq!(back, message);
-    Ok(())
-}
+pub use endpoint_testkit::exchange;

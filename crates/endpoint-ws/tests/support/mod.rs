@@ -1,8 +1,7 @@
 //! Helpers shared by the WebSocket tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use endpoint_core::{Connection, Listener, Registry};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use endpoint_unix as _;
 pub use endpoint_ws as _;
@@ -30,24 +29,7 @@ pub async fn pair(
     Ok((listener, accepted, connected))
 }
 
-/// Sends `message` one way and back the other way, checking the bytes.
-pub async fn exchange(
-    a: &mut Connection,
-    b: &mut Connection,
-    message: &[u8],
-) -> std::io::Result<()> {
-    a.write_all(message).await?;
-    a.flush().await?;
-    let mut got = vec![0; message.len()];
-    b.read_exact(&mut got).await?;
-    assert_eq!(got, message);
-    b.write_all(&got).await?;
-    b.flush().await?;
-    let mut back = vec![0; message.len()];
-    a.read_exact(&mut back).await?;
-    assert_eq!(back, message);
-    Ok(())
-}
+pub use endpoint_testkit::exchange;
 
 /// The message of an error and all its sources, joined.
 pub fn chain(error: &dyn std::error::Error) -> String {
