@@ -54,21 +54,36 @@ enum Expect {
         details: Option<bool>,
     },
     /// `connect` fails, saying so.
-    Fails {
-        kind: Option<ErrorKind>,
-        stage: Option<Stage>,
-        problem: fn(&ProxyProblem) -> bool,
-        /// Whether the cause names the proxy's address.
-        names_proxy: bool,
-        /// Texts the cause's message holds, and a text it starts with.
-        says: &'static [&'static str],
-        starts: Option<&'static str>,
-        /// How the error's message starts.
-        error_starts: Option<&'static str>,
-        /// A secret neither message may show.
-        hides: Option<&'static str>,
-    },
+    Fails(Failure),
 }
+
+/// How a case fails.
+struct Failure {
+    kind: Option<ErrorKind>,
+    stage: Option<Stage>,
+    problem: fn(&ProxyProblem) -> bool,
+    /// Whether the cause names the proxy's address.
+    names_proxy: bool,
+    /// Texts the cause's message holds, and a text it starts with.
+    says: &'static [&'static str],
+    starts: Option<&'static str>,
+    /// How the error's message starts.
+    error_starts: Option<&'static str>,
+    /// A secret neither message may show.
+    hides: Option<&'static str>,
+}
+
+/// Checks nothing: each case says what it checks, the rest from here.
+const FAILURE: Failure = Failure {
+    kind: None,
+    stage: None,
+    problem: |_| true,
+    names_proxy: false,
+    says: &[],
+    starts: None,
+    error_starts: None,
+    hides: None,
+};
 
 struct Case {
     name: &'static str,
@@ -152,16 +167,12 @@ fn cases() -> Vec<Case> {
             target: Target::Echo("127.0.0.1"),
             host: None,
             options: "",
-            expect: Expect::Fails {
+            expect: Expect::Fails(Failure {
                 kind: Some(ErrorKind::PermissionDenied),
                 stage: Some(Stage::Greeting),
                 problem: |p| matches!(p, ProxyProblem::NoAcceptableMethod { .. }),
-                names_proxy: false,
-                says: &[],
-                starts: None,
-                error_starts: None,
-                hides: None,
-            },
+                ..FAILURE
+            }),
         },
         Case {
             name: "socks5 with a bad password",
@@ -170,16 +181,16 @@ fn cases() -> Vec<Case> {
             target: Target::Echo("127.0.0.1"),
             host: None,
             options: ":user=alice:password=wrong",
-            expect: Expect::Fails {
+            expect: Expect::Fails(Failure {
                 kind: Some(ErrorKind::PermissionDenied),
                 stage: Some(Stage::Auth),
                 problem: |p| *p == ProxyProblem::BadCredentials,
                 names_proxy: true,
                 says: &["rejected the user name and password"],
                 starts: Some("auth with socks5 proxy"),
-                error_starts: None,
                 hides: Some("wrong"),
-            },
+                ..FAILURE
+            }),
         },
         Case {
             name: "socks5 to a refused target",
@@ -188,16 +199,15 @@ fn cases() -> Vec<Case> {
             target: Target::Closed,
             host: None,
             options: "",
-            expect: Expect::Fails {
+            expect: Expect::Fails(Failure {
                 kind: Some(ErrorKind::ConnectionRefused),
                 stage: Some(Stage::ConnectRequest),
                 problem: |p| *p == ProxyProblem::Reply { code: 5 },
                 names_proxy: true,
                 says: &["refused"],
-                starts: None,
                 error_starts: Some("could not connect through \"socks5+tcp:"),
-                hides: None,
-            },
+                ..FAILURE
+            }),
         },
         Case {
             name: "httpconnect echo",
@@ -236,16 +246,12 @@ fn cases() -> Vec<Case> {
             target: Target::Echo("127.0.0.1"),
             host: None,
             options: "",
-            expect: Expect::Fails {
+            expect: Expect::Fails(Failure {
                 kind: Some(ErrorKind::PermissionDenied),
                 stage: Some(Stage::Auth),
                 problem: |p| *p == ProxyProblem::CredentialsRequired,
-                names_proxy: false,
-                says: &[],
-                starts: None,
-                error_starts: None,
-                hides: None,
-            },
+                ..FAILURE
+            }),
         },
         Case {
             name: "httpconnect with a bad password",
@@ -254,16 +260,13 @@ fn cases() -> Vec<Case> {
             target: Target::Echo("127.0.0.1"),
             host: None,
             options: ":user=alice:password=wrong",
-            expect: Expect::Fails {
-                kind: None,
+            expect: Expect::Fails(Failure {
                 stage: Some(Stage::Auth),
                 problem: |p| *p == ProxyProblem::BadCredentials,
                 names_proxy: true,
-                says: &[],
-                starts: None,
-                error_starts: None,
                 hides: Some("wrong"),
-            },
+                ..FAILURE
+            }),
         },
         Case {
             name: "httpconnect to a refused target",
@@ -272,16 +275,12 @@ fn cases() -> Vec<Case> {
             target: Target::Closed,
             host: None,
             options: "",
-            expect: Expect::Fails {
-                kind: None,
+            expect: Expect::Fails(Failure {
                 stage: Some(Stage::ConnectRequest),
                 problem: |p| matches!(p, ProxyProblem::Status { code, .. } if *code >= 500),
                 names_proxy: true,
-                says: &[],
-                starts: None,
-                error_starts: None,
-                hides: None,
-            },
+                ..FAILURE
+            }),
         },
         Case {
             name: "httpconnect to a port the proxy forbids",
@@ -290,16 +289,11 @@ fn cases() -> Vec<Case> {
             target: Target::Forbidden,
             host: None,
             options: "",
-            expect: Expect::Fails {
+            expect: Expect::Fails(Failure {
                 kind: Some(ErrorKind::PermissionDenied),
-                stage: None,
                 problem: |p| matches!(p, ProxyProblem::Status { code: 403, .. }),
-                names_proxy: false,
-                says: &[],
-                starts: None,
-                error_starts: None,
-                hides: None,
-            },
+                ..FAILURE
+            }),
         },
     ]
 }
@@ -377,7 +371,7 @@ async fn run(case: &Case) -> TestResult {
                 assert!(connection.is_plain_socket());
             }
         }
-        Expect::Fails {
+        Expect::Fails(Failure {
             kind,
             stage,
             problem,
@@ -386,7 +380,7 @@ async fn run(case: &Case) -> TestResult {
             starts,
             error_starts,
             hides,
-        } => {
+        }) => {
             let error = client.connect().await.unwrap_err();
             if let Some(kind) = kind {
                 assert_eq!(error.io_kind(), Some(*kind), "{error}");
