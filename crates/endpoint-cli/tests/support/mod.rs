@@ -38,6 +38,12 @@ pub async fn start(args: &[&str], prefix: &str) -> TestResult<Running> {
     start_command(command, prefix).await
 }
 
+/// Starts `endpoint -v relay ARGS` and waits for its `relaying ADDRESS` line.
+pub async fn start_relay(args: &[&str]) -> TestResult<Running> {
+    let args: Vec<&str> = ["-v", "relay"].iter().chain(args).copied().collect();
+    start(&args, "relaying ").await
+}
+
 /// Starts `command` with piped stdio and waits (up to `endpoint_testkit::SAFETY`) for the stderr line
 /// `PREFIX ADDRESS...`, as [`start`] does.
 pub async fn start_command(mut command: Command, prefix: &str) -> TestResult<Running> {
