@@ -1,11 +1,11 @@
 //! The `haproxy` layer over real loopback sockets: valid v1 and v2 headers, malformed,
 //! truncated, slow and untrusted ones, both description forms.
 
-use endpoint_testkit::TestResult;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use endpoint_haproxy::ProxiedBy;
+use endpoint_testkit::TestResult;
 use endpoints::{Address, Connection, Listener};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

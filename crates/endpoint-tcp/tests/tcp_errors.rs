@@ -1,12 +1,12 @@
 //! Failed listens and connects carry the OS reason; bad descriptions say what is wrong.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use endpoint_core::{Error, Registry};
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::{black_hole, refusing};
 
 #[tokio::test]

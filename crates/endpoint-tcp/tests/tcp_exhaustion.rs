@@ -3,12 +3,12 @@
 //! lowers this process's descriptor limit.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use endpoint_core::{Connection, Registry};
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::SAFETY;
 use tokio::sync::mpsc;
 

@@ -1,7 +1,6 @@
 //! Happy Eyeballs: a name whose first address refuses or never answers still connects.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +8,7 @@ use std::time::Duration;
 
 use endpoint_core::{BoxFuture, ClientEndpoint, Registry};
 use endpoint_tcp::{Resolve, TcpClientEndpoint};
+use endpoint_testkit::TestResult;
 use support::{black_hole, refusing, SAFETY};
 
 /// Resolves every name to a fixed list of loopback addresses.

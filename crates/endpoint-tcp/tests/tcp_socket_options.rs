@@ -3,7 +3,6 @@
 
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::mem::ManuallyDrop;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
@@ -11,6 +10,7 @@ use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Connection, Error, ServerEndpoint};
 use endpoint_tcp::{TcpClientEndpoint, TcpServerEndpoint};
+use endpoint_testkit::TestResult;
 use socket2::{SockRef, Socket};
 use tokio::net::TcpStream;
 

@@ -1,11 +1,11 @@
 //! Stopping a listener frees its port while accepted connections keep working.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::sync::Arc;
 
 use endpoint_core::Registry;
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::SAFETY;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;

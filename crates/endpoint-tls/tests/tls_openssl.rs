@@ -2,10 +2,10 @@
 //! both directions. `.ci/run` installs openssl; without it these tests fail, never pass.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::process::Stdio;
 
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 use endpoint_tls as _;
 use support::{port_of, Pki, SAFETY};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};

@@ -2,10 +2,10 @@
 //! rejects a missing or wrong one, and verification failures each get their own clear error.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::time::{Duration, UNIX_EPOCH};
 
 use endpoint_core::{Error, Registry, TlsProblem};
+use endpoint_testkit::TestResult;
 use endpoint_tls::TlsInfo;
 use support::{echo, first_der, port_of, ssl_listener, Pki, SAFETY};
 use tokio::io::AsyncReadExt;

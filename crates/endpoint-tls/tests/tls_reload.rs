@@ -3,11 +3,11 @@
 //! replacement changes nothing.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::path::{Path, PathBuf};
 
 use endpoint_core::description::quote;
 use endpoint_core::{Connection, Listener, Registry, TlsProblem};
+use endpoint_testkit::TestResult;
 use endpoint_testkit::{Authority, Usage};
 use endpoint_tls::{reload_certificates, TlsInfo};
 use support::{echo, port_of};

@@ -2,10 +2,10 @@
 //! checked with getsockopt on the TCP socket under the TLS stream.
 mod support;
 
-use endpoint_testkit::TestResult;
 use std::os::fd::{AsRawFd, RawFd};
 
 use endpoint_core::{Connection, Error, IoStream, Registry};
+use endpoint_testkit::TestResult;
 use support::{echo, port_of, ssl_listener, Pki};
 use tokio::net::TcpStream;
 

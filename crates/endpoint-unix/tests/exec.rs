@@ -1,10 +1,10 @@
 //! The `exec` client: a subprocess's stdout and stdin as the connection (`exec` feature).
 #![cfg(feature = "exec")]
 
-use endpoint_testkit::TestResult;
 use std::time::Duration;
 
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 use endpoint_unix::ChildProcess;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -1,9 +1,9 @@
 //! Echo over a socket file and over an abstract name, parsed from descriptions.
 
-use endpoint_testkit::TestResult;
 use std::time::Duration;
 
 use endpoint_core::{Address, Connection, Registry, UnixAddress};
+use endpoint_testkit::TestResult;
 use endpoint_unix::PeerCredentials;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

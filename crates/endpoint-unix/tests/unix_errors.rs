@@ -1,11 +1,11 @@
 //! What goes wrong, and how it is reported.
 
-use endpoint_testkit::TestResult;
 use std::error::Error as _;
 use std::io::ErrorKind;
 use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Error, Registry};
+use endpoint_testkit::TestResult;
 use endpoint_unix::UnixClientEndpoint;
 
 use endpoint_unix as _;

@@ -1,6 +1,5 @@
 //! PID lock files: Twisted's format and rules, without Twisted's leak.
 
-use endpoint_testkit::TestResult;
 use std::error::Error;
 use std::io::ErrorKind;
 use std::os::unix::fs::{symlink, FileTypeExt};
@@ -8,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, ServerEndpoint};
+use endpoint_testkit::TestResult;
 use endpoint_unix::{UnixClientEndpoint, UnixServerEndpoint};
 
 const LIMIT: Duration = Duration::from_secs(10);

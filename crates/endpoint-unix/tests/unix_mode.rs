@@ -1,10 +1,10 @@
 //! A `mode=` is applied exactly, whatever the umask; without one the socket file gets what
 //! the umask gives (as `bind(2)` does), not Twisted's world-connectable 666.
 
-use endpoint_testkit::TestResult;
 use std::os::unix::fs::PermissionsExt;
 
 use endpoint_core::{Registry, ServerEndpoint};
+use endpoint_testkit::TestResult;
 use endpoint_unix::UnixServerEndpoint;
 
 use endpoint_unix as _;

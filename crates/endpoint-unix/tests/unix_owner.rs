@@ -1,12 +1,12 @@
 //! `owner=` and `group=` beside `mode=`: the socket file is `chown`ed after binding, checked
 //! with `std::fs::metadata`; an unknown name fails the bind and says which.
 
-use endpoint_testkit::TestResult;
 use std::error::Error;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use endpoint_core::description::quote;
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 
 use endpoint_unix as _;
 

@@ -1,9 +1,9 @@
 //! Stopping a listening port: accepted connections live on, the file and lock go.
 
-use endpoint_testkit::TestResult;
 use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Connection, ServerEndpoint};
+use endpoint_testkit::TestResult;
 use endpoint_unix::{UnixClientEndpoint, UnixServerEndpoint};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -5,10 +5,10 @@
 //! `raw-bulk`, `endpoint-rt`, `raw-rt`) runs one side alone ten times, to profile it or count
 //! its system calls (`strace -f -c`).
 
-use endpoint_testkit::TestResult;
 use std::time::{Duration, Instant};
 
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

@@ -4,10 +4,10 @@
 //! Run with `cargo bench -p endpoints --bench throughput` (add `-- --quick` for a short run).
 //! A ratio of 1.00 means no overhead; higher is slower.
 
-use endpoint_testkit::TestResult;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use endpoint_testkit::TestResult;
 use endpoints::{client_from_string, server_from_string, Connection};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};

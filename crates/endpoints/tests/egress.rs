@@ -4,12 +4,12 @@
 //! refused attempt is shown to have sent nothing: the listener's first connection is a later,
 //! deliberate one.
 
-use endpoint_testkit::TestResult;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoints::core::{AddressClass, BoxFuture, EgressPolicy, Refusal};
 use endpoints::tcp::{Resolve, TcpClientEndpoint};
 use endpoints::{ClientEndpoint, Error, Registry};

@@ -1,11 +1,11 @@
 //! `maxConnections=` on any server description: the listener holds the cap under a flood of
 //! connections, resumes as connections end, and serves everyone in the end.
 
-use endpoint_testkit::TestResult;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoints::{client_from_string, server_from_string, Error, Registry, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;

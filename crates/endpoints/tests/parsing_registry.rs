@@ -3,11 +3,11 @@
 //! `tls+` and `ws+` and as `tls`'s `endpoint=`, with SNI, name verification and the `Host`
 //! header taken from its [`Authority`] (no `hostname=`).
 
-use endpoint_testkit::TestResult;
 use std::fmt;
 use std::sync::Arc;
 
 use endpoint_testkit::TestPki;
+use endpoint_testkit::TestResult;
 use endpoints::core::description::Args;
 use endpoints::core::{BoxFuture, Builder, Kind, OptionSpec, OptionType};
 use endpoints::tls::TlsInfo;

@@ -1,13 +1,13 @@
 //! `Retrying`: a client that tries again while the far end is not there yet, within a bounded
 //! time, and gives up at once on failures trying cannot fix. Real sockets on loopback.
 
-use endpoint_testkit::TestResult;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use endpoint_testkit::TestPki;
+use endpoint_testkit::TestResult;
 use endpoints::core::BoxFuture;
 use endpoints::{ClientEndpoint, Connection, Registry, Result, RetryPolicy, Retrying};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -7,8 +7,9 @@
 //! `incompatible_msrv` lint covers std APIs), or a dependency that needs more than it declares.
 //! Only a build with that exact toolchain proves it.
 
-use endpoint_testkit::TestResult;
 use std::process::Command;
+
+use endpoint_testkit::TestResult;
 
 /// `1.88`, `1.88.0` → `(1, 88, 0)`.
 fn parse(version: &str) -> Result<(u64, u64, u64), String> {

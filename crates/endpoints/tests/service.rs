@@ -1,8 +1,8 @@
 //! `Service` and `ServiceGroup` over real sockets: start errors, rollback, stop, drain.
 
-use endpoint_testkit::TestResult;
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoints::{Connection, Error, Service, ServiceGroup};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -4,9 +4,9 @@
 //! The handler's request carries the connection's `ConnectionInfo` as tonic's connect info.
 #![cfg(feature = "tonic")]
 
-use endpoint_testkit::{TestResult, SAFETY};
 use std::sync::{Arc, Mutex};
 
+use endpoint_testkit::{TestResult, SAFETY};
 use endpoints::{Address, ConnectionInfo};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;

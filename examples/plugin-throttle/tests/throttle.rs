@@ -1,9 +1,9 @@
 //! The plugin's layer is found by depending on the crate, and it really limits bandwidth.
 //! Time is paused, so the measured time is virtual and exact on any machine.
 
-use endpoint_testkit::TestResult;
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoint_throttle as _;
 use endpoints::Registry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,10 +1,10 @@
 //! Certificates made at test time with rcgen, written to a temp dir, plus small helpers.
 #![allow(dead_code)]
 
-use endpoint_testkit::TestResult;
 use std::path::Path;
 
 use endpoint_core::{Connection, Listener};
+use endpoint_testkit::TestResult;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use endpoint_testkit::TestPki as Pki;
