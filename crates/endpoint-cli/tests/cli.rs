@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::Command;
 
-use support::{echo_server, endpoint, start, TestResult, LIMIT};
+use support::{echo_server, endpoint, start, start_relay, TestResult, LIMIT};
 
 fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -211,11 +211,7 @@ async fn relay_propagates_half_close_and_stops_on_sigterm() -> TestResult {
     let (echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
 
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(
-        &["-v", "relay", "tcp:0:interface=127.0.0.1", &client],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["tcp:0:interface=127.0.0.1", &client]).await?;
     let relay_address: SocketAddr = relay.address.parse()?;
 
     let first: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
@@ -254,11 +250,7 @@ async fn relay_keeps_running_when_the_client_side_refuses() -> TestResult {
         taken.local_addr()?.port()
     };
     let client = format!("tcp:127.0.0.1:{closed_port}");
-    let relay = start(
-        &["-v", "relay", "tcp:0:interface=127.0.0.1", &client],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["tcp:0:interface=127.0.0.1", &client]).await?;
     let relay_address: SocketAddr = relay.address.parse()?;
 
     for _ in 0..2 {
@@ -294,7 +286,7 @@ async fn relay_terminates_tls() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let server = format!("ssl:0:privateKey={server_pem}:interface=127.0.0.1");
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(&["-v", "relay", &server, &client], "relaying ").await?;
+    let relay = start_relay(&[&server, &client]).await?;
     let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
 
     let tls = format!("tls:localhost:{relay_port}:trustRoots={ca_pem}");
@@ -318,11 +310,7 @@ async fn round_trip(client: &str, message: &[u8]) -> TestResult {
 async fn relay_serves_websocket_clients_websockify_style() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(
-        &["-v", "relay", "ws:0:interface=127.0.0.1:path=/ssh", &client],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["ws:0:interface=127.0.0.1:path=/ssh", &client]).await?;
     let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
     let ws = format!("ws://127.0.0.1:{relay_port}/ssh");
     round_trip(&ws, b"bytes in websocket messages").await
@@ -332,11 +320,7 @@ async fn relay_serves_websocket_clients_websockify_style() -> TestResult {
 async fn relay_lets_a_tcp_program_reach_a_websocket_server() -> TestResult {
     let (_echo, ws_port) = echo_server("ws:0:interface=127.0.0.1:path=/echo").await?;
     let upstream = format!("ws://127.0.0.1:{ws_port}/echo");
-    let relay = start(
-        &["-v", "relay", "tcp:0:interface=127.0.0.1", &upstream],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["tcp:0:interface=127.0.0.1", &upstream]).await?;
     let relay_address: SocketAddr = relay.address.parse()?;
     let back = tokio::time::timeout(
         LIMIT,
@@ -351,17 +335,7 @@ async fn relay_lets_a_tcp_program_reach_a_websocket_server() -> TestResult {
 async fn relay_once_exits_after_its_one_connection() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(
-        &[
-            "-v",
-            "relay",
-            "--once",
-            "tcp:0:interface=127.0.0.1",
-            &client,
-        ],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["--once", "tcp:0:interface=127.0.0.1", &client]).await?;
     let relay_address: SocketAddr = relay.address.parse()?;
     let back =
         tokio::time::timeout(LIMIT, echo_through(relay_address, b"just once".to_vec())).await??;

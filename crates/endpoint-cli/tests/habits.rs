@@ -5,7 +5,7 @@ mod support;
 
 use std::process::Output;
 
-use support::{endpoint, start, TestResult};
+use support::{endpoint, start_relay, TestResult};
 
 fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -131,17 +131,12 @@ async fn quiet_listen_prints_no_status_line() -> TestResult {
 #[tokio::test]
 async fn grace_takes_units() -> TestResult {
     for grace in ["250ms", "5s", "1m", "1.5", "2"] {
-        let relay = start(
-            &[
-                "-v",
-                "relay",
-                "--grace",
-                grace,
-                "tcp:0:interface=127.0.0.1",
-                "tcp:127.0.0.1:9",
-            ],
-            "relaying ",
-        )
+        let relay = start_relay(&[
+            "--grace",
+            grace,
+            "tcp:0:interface=127.0.0.1",
+            "tcp:127.0.0.1:9",
+        ])
         .await?;
         drop(relay);
     }

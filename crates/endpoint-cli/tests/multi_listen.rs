@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 
-use support::{echo_server, start, TestResult, LIMIT};
+use support::{echo_server, start, start_relay, TestResult, LIMIT};
 
 /// Sends `payload`, half-closes, and returns everything read back.
 async fn exchange<S: AsyncRead + AsyncWrite>(stream: S, payload: &[u8]) -> TestResult<Vec<u8>> {
@@ -74,11 +74,7 @@ async fn relay_forwards_from_every_server_description() -> TestResult {
     let path = dir.path().join("relay.sock");
     let unix = format!("unix:{}", path.to_str().ok_or("UTF-8 temp path")?);
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(
-        &["-v", "relay", "tcp:0:interface=127.0.0.1", &unix, &client],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["tcp:0:interface=127.0.0.1", &unix, &client]).await?;
     let tcp: SocketAddr = relay.address.parse()?;
     let (over_tcp, over_unix) = tokio::time::timeout(LIMIT, async {
         tokio::try_join!(

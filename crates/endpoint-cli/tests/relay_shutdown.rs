@@ -10,7 +10,7 @@ use endpoints::ListeningPort;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use support::{start, Running, TestResult, LIMIT};
+use support::{start_relay, Running, TestResult, LIMIT};
 
 async fn echo_server() -> TestResult<(ListeningPort, u16)> {
     let listener = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
@@ -28,18 +28,7 @@ async fn echo_server() -> TestResult<(ListeningPort, u16)> {
 
 async fn relay(echo_port: u16, grace: &str) -> TestResult<(Running, SocketAddr)> {
     let client = format!("tcp:127.0.0.1:{echo_port}");
-    let relay = start(
-        &[
-            "-v",
-            "relay",
-            "--grace",
-            grace,
-            "tcp:0:interface=127.0.0.1",
-            &client,
-        ],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["--grace", grace, "tcp:0:interface=127.0.0.1", &client]).await?;
     let address = relay.address.parse()?;
     Ok((relay, address))
 }

@@ -5,22 +5,13 @@ mod support;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use support::{echo_server, start, TestResult, LIMIT};
+use support::{echo_server, start_relay, TestResult, LIMIT};
 
 #[tokio::test]
 async fn relay_from_stdio_to_an_echo_server_and_back() -> TestResult {
     let (echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
 
-    let relay = start(
-        &[
-            "-v",
-            "relay",
-            "stdio",
-            &format!("tcp:127.0.0.1:{echo_port}"),
-        ],
-        "relaying ",
-    )
-    .await?;
+    let relay = start_relay(&["stdio", &format!("tcp:127.0.0.1:{echo_port}")]).await?;
     assert_eq!(relay.address, "stdio");
     let mut child = relay.child;
     let mut stdin = child.stdin.take().ok_or("stdin")?;

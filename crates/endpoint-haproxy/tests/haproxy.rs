@@ -1,34 +1,32 @@
 //! The `haproxy` layer over real loopback sockets: valid v1 and v2 headers, malformed,
 //! truncated, slow and untrusted ones, both description forms.
 
-use std::error::Error;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use endpoint_haproxy::ProxiedBy;
+use endpoint_testkit::TestResult;
 use endpoints::{Address, Connection, Listener};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-type Result<T = ()> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
-
 const LIMIT: Duration = Duration::from_secs(10);
 
-async fn bind(description: &str) -> Result<(Listener, SocketAddr)> {
+async fn bind(description: &str) -> TestResult<(Listener, SocketAddr)> {
     let listener = endpoints::server_from_string(description)?.bind().await?;
     let address = listener.local_address().as_inet().ok_or("an IP listener")?;
     Ok((listener, address))
 }
 
 /// Connects, sends `bytes`, and returns the stream (kept open).
-async fn send(address: SocketAddr, bytes: &[u8]) -> Result<TcpStream> {
+async fn send(address: SocketAddr, bytes: &[u8]) -> TestResult<TcpStream> {
     let mut stream = TcpStream::connect(address).await?;
     stream.write_all(bytes).await?;
     Ok(stream)
 }
 
 /// Reads until the server closes the connection; Ok(()) if it did (EOF or reset).
-async fn closed_by_server(mut stream: TcpStream) -> Result {
+async fn closed_by_server(mut stream: TcpStream) -> TestResult {
     let mut buf = [0u8; 16];
     match tokio::time::timeout(LIMIT, stream.read(&mut buf)).await? {
         Ok(0) | Err(_) => Ok(()),
@@ -64,18 +62,18 @@ fn v2_header(command: u8, source: SocketAddr, destination: SocketAddr) -> Vec<u8
     h
 }
 
-async fn accept_one(listener: &mut Listener) -> Result<Connection> {
+async fn accept_one(listener: &mut Listener) -> TestResult<Connection> {
     Ok(tokio::time::timeout(LIMIT, listener.accept()).await??)
 }
 
-async fn read_exactly(connection: &mut Connection, n: usize) -> Result<Vec<u8>> {
+async fn read_exactly(connection: &mut Connection, n: usize) -> TestResult<Vec<u8>> {
     let mut buf = vec![0; n];
     tokio::time::timeout(LIMIT, connection.read_exact(&mut buf)).await??;
     Ok(buf)
 }
 
 #[tokio::test]
-async fn v1_header_sets_the_addresses_and_keeps_the_bytes_after_it() -> Result {
+async fn v1_header_sets_the_addresses_and_keeps_the_bytes_after_it() -> TestResult {
     let (mut listener, address) = bind("haproxy+tcp:0:interface=127.0.0.1").await?;
     let (accepted, client) = tokio::join!(
         accept_one(&mut listener),
@@ -112,7 +110,7 @@ async fn v1_header_sets_the_addresses_and_keeps_the_bytes_after_it() -> Result {
 }
 
 #[tokio::test]
-async fn v2_header_in_pieces_over_ipv6_with_a_tlv() -> Result {
+async fn v2_header_in_pieces_over_ipv6_with_a_tlv() -> TestResult {
     let (mut listener, address) =
         bind("haproxy+tcp:0:interface=127.0.0.1:haproxy.version=2").await?;
     let header = v2_header(
@@ -124,7 +122,7 @@ async fn v2_header_in_pieces_over_ipv6_with_a_tlv() -> Result {
         let mut stream = send(address, &header[..10]).await?;
         stream.write_all(&header[10..]).await?;
         stream.write_all(b"payload").await?;
-        Result::Ok(stream)
+        TestResult::Ok(stream)
     };
     let (accepted, client) = tokio::join!(accept_one(&mut listener), sender);
     let (mut accepted, _client) = (accepted?, client?);
@@ -149,7 +147,7 @@ async fn v2_header_in_pieces_over_ipv6_with_a_tlv() -> Result {
 }
 
 #[tokio::test]
-async fn v2_local_keeps_the_real_addresses() -> Result {
+async fn v2_local_keeps_the_real_addresses() -> TestResult {
     let (mut listener, address) = bind("haproxy+tcp:0:interface=127.0.0.1").await?;
     let header = v2_header(0, "10.0.0.1:1".parse()?, "10.0.0.2:2".parse()?);
     let (accepted, client) = tokio::join!(accept_one(&mut listener), send(address, &header));
@@ -171,7 +169,7 @@ async fn v2_local_keeps_the_real_addresses() -> Result {
 /// A bad client is dropped, and a good client that connects after that gets through: the
 /// listener (accepting all along, which is what runs the handshakes) never ends and never
 /// hands out the bad connection.
-async fn dropped_then_good_one_passes(description: &str, bad: &[u8]) -> Result {
+async fn dropped_then_good_one_passes(description: &str, bad: &[u8]) -> TestResult {
     let (mut listener, address) = bind(description).await?;
     let clients = async {
         closed_by_server(send(address, bad).await?).await?;
@@ -184,7 +182,7 @@ async fn dropped_then_good_one_passes(description: &str, bad: &[u8]) -> Result {
 }
 
 #[tokio::test]
-async fn malformed_headers_are_dropped() -> Result {
+async fn malformed_headers_are_dropped() -> TestResult {
     let d = "haproxy+tcp:0:interface=127.0.0.1";
     dropped_then_good_one_passes(d, b"GET / HTTP/1.1\r\n\r\n").await?;
     dropped_then_good_one_passes(d, b"PROXY TCP4 300.1.1.1 1.1.1.1 1 2\r\n").await?;
@@ -202,7 +200,7 @@ async fn malformed_headers_are_dropped() -> Result {
 }
 
 #[tokio::test]
-async fn truncated_headers_are_dropped() -> Result {
+async fn truncated_headers_are_dropped() -> TestResult {
     let (mut listener, address) = bind("haproxy+tcp:0:interface=127.0.0.1").await?;
     let v2 = v2_header(1, "10.0.0.1:1".parse()?, "10.0.0.2:2".parse()?);
     let clients = async {
@@ -220,7 +218,7 @@ async fn truncated_headers_are_dropped() -> Result {
 }
 
 #[tokio::test]
-async fn a_slow_header_times_out_without_delaying_another_client() -> Result {
+async fn a_slow_header_times_out_without_delaying_another_client() -> TestResult {
     let (mut listener, address) = bind("haproxy:tcp:0:interface=127.0.0.1:timeout=0.2").await?;
     // Half a header, then silence: closed after the 0.2 s timeout.
     let slow = send(address, b"PROXY TCP4 ").await?;
@@ -240,7 +238,7 @@ async fn a_slow_header_times_out_without_delaying_another_client() -> Result {
 }
 
 #[tokio::test]
-async fn untrusted_proxies_are_refused_and_trusted_ones_accepted() -> Result {
+async fn untrusted_proxies_are_refused_and_trusted_ones_accepted() -> TestResult {
     dropped_then_good_one_passes(
         "haproxy+tcp:0:interface=127.0.0.1:trusted=127.0.0.0/8",
         b"garbage\r\n",
@@ -258,7 +256,7 @@ async fn untrusted_proxies_are_refused_and_trusted_ones_accepted() -> Result {
 }
 
 #[tokio::test]
-async fn twisted_wrapper_form_nests_and_reads_two_headers() -> Result {
+async fn twisted_wrapper_form_nests_and_reads_two_headers() -> TestResult {
     let endpoint = endpoints::server_from_string("haproxy:haproxy:tcp:0:interface=127.0.0.1")?;
     assert!(
         endpoint.to_string().starts_with("haproxy+haproxy+tcp:0:"),
@@ -282,7 +280,7 @@ async fn twisted_wrapper_form_nests_and_reads_two_headers() -> Result {
 }
 
 #[tokio::test]
-async fn over_a_unix_socket() -> Result {
+async fn over_a_unix_socket() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("p.sock");
     let quoted = endpoints::quote(&path.to_string_lossy());
@@ -294,7 +292,7 @@ async fn over_a_unix_socket() -> Result {
         let mut c = client.connect().await?;
         c.write_all(b"PROXY TCP6 2001:db8::5 2001:db8::6 5 6\r\n")
             .await?;
-        Result::Ok(c)
+        TestResult::Ok(c)
     });
     let _sent = sent?;
     let accepted = accepted?;
@@ -307,7 +305,7 @@ async fn over_a_unix_socket() -> Result {
 }
 
 #[test]
-fn descriptions_and_errors() -> Result {
+fn descriptions_and_errors() -> TestResult {
     let e = endpoints::server_from_string("haproxy+tcp:80")?;
     assert_eq!(
         e.to_string(),
@@ -347,7 +345,7 @@ fn descriptions_and_errors() -> Result {
 /// `trusted=` uses core's one CIDR list parser: host bits are cleared, an address alone is one
 /// host, and a bad item is named in the error.
 #[test]
-fn trusted_networks_follow_the_one_cidr_rule() -> Result {
+fn trusted_networks_follow_the_one_cidr_rule() -> TestResult {
     let e = endpoints::server_from_string("haproxy+tcp:80:trusted=192.168.1.77/24, 10.0.0.1")?;
     assert!(
         e.to_string()

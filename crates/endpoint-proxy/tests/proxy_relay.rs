@@ -10,11 +10,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn socks5_over_a_unix_socket_and_a_zero_copy_relay_through_it() -> TestResult {
-    let Some(binary) = tool("microsocks") else {
+    let Some(binary) = endpoint_testkit::require_tool("microsocks") else {
         return Ok(());
     };
     let socks = microsocks(&binary, None).await?;
-    let target = echo_server("127.0.0.1".parse()?).await?;
+    let target = endpoint_testkit::tcp_echo_server().await?;
 
     // The proxy as a unix socket: each connection is relayed to microsocks.
     let dir = tempfile::tempdir()?;

@@ -25,7 +25,7 @@ fn echo_each(mut listener: endpoints::Listener) {
 
 #[tokio::test]
 async fn tls_over_socks5_verifies_the_target() -> TestResult {
-    let Some(binary) = tool("microsocks") else {
+    let Some(binary) = endpoint_testkit::require_tool("microsocks") else {
         return Ok(());
     };
     let pki = TestPki::new();

@@ -4,6 +4,7 @@
 
 mod support;
 
+use endpoint_testkit::{require_tool, tcp_echo_server};
 use endpoints::Registry;
 use support::*;
 
@@ -16,11 +17,11 @@ fn allowing() -> Registry {
 
 #[tokio::test]
 async fn the_password_comes_from_a_file_or_the_environment() -> TestResult {
-    let Some(binary) = tool("microsocks") else {
+    let Some(binary) = require_tool("microsocks") else {
         return Ok(());
     };
     let proxy = microsocks(&binary, Some(("alice", "s3cret-from-afar"))).await?;
-    let target = echo_server("127.0.0.1".parse()?).await?;
+    let target = tcp_echo_server().await?;
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("proxy-password");
     std::fs::write(&file, "s3cret-from-afar\n")?;

@@ -7,9 +7,9 @@ mod support;
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use endpoint_testkit::{python_server, require_python_module};
 use futures_util::future::join_all;
 use support::{client, echo_server, logs, port_of, round_trip, server, Pki, TestResult, SAFETY};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 fn script(name: &str) -> PathBuf {
@@ -18,47 +18,22 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn have_aioquic() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import aioquic"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .is_ok_and(|s| s.success());
-    // CI installs the package (.ci/run), so there a missing package is a failure, never a skip.
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "python3 with the aioquic package is required in CI"
-    );
-    if !ok {
-        println!("skipped: python3 with the aioquic package is not available");
-    }
-    ok
-}
-
 #[tokio::test]
 async fn our_client_talks_to_an_aioquic_server() -> TestResult {
-    if !have_aioquic().await {
+    if !require_python_module("aioquic") {
         return Ok(());
     }
     logs();
     let pki = Pki::new();
-    let mut python = Command::new("python3")
-        .arg(script("echo_server.py"))
-        .arg(pki.path("server-cert.pem"))
-        .arg(pki.path("server-key.pem"))
-        .arg("endpoints")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
-    let port: u16 = tokio::time::timeout(SAFETY, lines.next_line())
-        .await??
-        .ok_or("the python server printed no port")?
-        .trim()
-        .parse()?;
+    let (mut python, port) = python_server(
+        &script("echo_server.py"),
+        &[
+            pki.path("server-cert.pem").as_os_str(),
+            pki.path("server-key.pem").as_os_str(),
+            "endpoints".as_ref(),
+        ],
+    )
+    .await?;
 
     let client = client(&pki, port, "");
     let messages: Vec<Vec<u8>> = (0..20)
@@ -79,14 +54,14 @@ async fn our_client_talks_to_an_aioquic_server() -> TestResult {
     }
     assert_eq!(ids.len(), 1, "one QUIC connection for every stream");
 
-    drop(python.stdin.take());
-    tokio::time::timeout(SAFETY, python.wait()).await??;
+    drop(python.child.stdin.take());
+    tokio::time::timeout(SAFETY, python.child.wait()).await??;
     Ok(())
 }
 
 #[tokio::test]
 async fn an_aioquic_client_talks_to_our_server() -> TestResult {
-    if !have_aioquic().await {
+    if !require_python_module("aioquic") {
         return Ok(());
     }
     logs();

@@ -3,9 +3,8 @@ mod support;
 
 use endpoint_core::{Address, Registry};
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::{exchange, SAFETY};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn echo(server: &str, client_of: impl Fn(u16) -> String) -> TestResult {
     let registry = Registry::global();

@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use endpoint_core::{Error, Registry};
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::{black_hole, refusing};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn address_in_use_is_an_io_error() -> TestResult {

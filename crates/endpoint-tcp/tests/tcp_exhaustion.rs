@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use endpoint_core::{Connection, Registry};
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::SAFETY;
 use tokio::sync::mpsc;
 
@@ -55,7 +56,7 @@ fn set_soft_limit(limit: u64) -> libc::rlimit {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn emfile_backs_off_and_recovers() -> Result<(), Box<dyn std::error::Error>> {
+async fn emfile_backs_off_and_recovers() -> TestResult {
     let registry = Registry::global();
     let listener = registry
         .server("tcp:0:interface=127.0.0.1:backlog=16")?

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use endpoint_core::{BoxFuture, ClientEndpoint, Registry};
 use endpoint_tcp::{Resolve, TcpClientEndpoint};
+use endpoint_testkit::TestResult;
 use support::{black_hole, refusing, SAFETY};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Resolves every name to a fixed list of loopback addresses.
 struct Fixed(Vec<SocketAddr>);

@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Connection, Error, ServerEndpoint};
 use endpoint_tcp::{TcpClientEndpoint, TcpServerEndpoint};
+use endpoint_testkit::TestResult;
 use socket2::{SockRef, Socket};
 use tokio::net::TcpStream;
 
 use support::SAFETY;
-
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 /// What Linux reports for a buffer size asked for with `SO_RCVBUF`/`SO_SNDBUF`: twice the
 /// value, capped at twice the `max` sysctl.

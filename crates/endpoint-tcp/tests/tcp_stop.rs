@@ -5,11 +5,10 @@ use std::sync::Arc;
 
 use endpoint_core::Registry;
 use endpoint_tcp as _;
+use endpoint_testkit::TestResult;
 use support::SAFETY;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn stop_listening_frees_the_port_and_keeps_connections() -> TestResult {

@@ -209,6 +209,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod defaults;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -225,11 +226,6 @@ pub mod specs;
 mod verify;
 mod versions;
 
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-
-use rustls::crypto::CryptoProvider;
-
 pub use client::{
     ascii_host, parse_alpn, RustlsClientConfig, TlsClientEndpoint, TlsClientSettings,
 };
@@ -239,19 +235,9 @@ pub use pin::SpkiPin;
 pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
 pub use server::{TlsServerEndpoint, TlsServerSettings};
 
-/// How long a handshake may take unless `handshakeTimeout=` says otherwise (declared once, in
-/// the option spec).
-pub(crate) fn default_handshake_timeout() -> Duration {
-    endpoint_core::description::declared_default(&[specs::HANDSHAKE_TIMEOUT], "handshakeTimeout")
-}
-
-/// The crypto provider every endpoint of this crate uses (`ring`).
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
-    PROVIDER
-        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
-        .clone()
-}
+// In a leaf module, so that the modules using them do not import the crate root, which
+// imports them back (crates/endpoints/tests/module_cycles.rs).
+pub(crate) use defaults::{default_handshake_timeout, provider};
 
 /// The error for a client that needs the platform's trust roots on a machine that has none
 /// (see [`RustlsClientConfig::verifier`]).

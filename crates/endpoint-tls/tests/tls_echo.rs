@@ -2,11 +2,10 @@
 mod support;
 
 use endpoint_core::{Registry, Secured};
+use endpoint_testkit::TestResult;
 use endpoint_tls::TlsInfo;
 use endpoint_unix as _;
 use support::{echo, first_der, port_of, ssl_listener, Pki};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn ssl_server_and_ssl_client() -> TestResult {

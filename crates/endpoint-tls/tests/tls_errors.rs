@@ -2,6 +2,7 @@
 mod support;
 
 use endpoint_core::{Error, Registry};
+use endpoint_testkit::TestResult;
 use endpoint_tls::TlsProblem;
 use endpoint_tls::TlsServerSettings;
 use endpoint_unix as _;
@@ -184,7 +185,7 @@ fn assert_no_text_twice(error: &Error) {
 }
 
 #[tokio::test]
-async fn no_error_prints_its_cause_twice() -> Result<(), Box<dyn std::error::Error>> {
+async fn no_error_prints_its_cause_twice() -> TestResult {
     let pki = Pki::new();
     let r = Registry::global();
 

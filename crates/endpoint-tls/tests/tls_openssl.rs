@@ -5,12 +5,11 @@ mod support;
 use std::process::Stdio;
 
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 use endpoint_tls as _;
 use support::{port_of, Pki, SAFETY};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn openssl_s_client_talks_to_our_server() -> TestResult {
@@ -91,7 +90,9 @@ async fn our_client_talks_to_openssl_s_server() -> TestResult {
         loop {
             line.clear();
             if stdout.read_line(&mut line).await? == 0 {
-                return Err::<u16, Box<dyn std::error::Error>>("s_server exited".into());
+                return Err::<u16, Box<dyn std::error::Error + Send + Sync>>(
+                    "s_server exited".into(),
+                );
             }
             if let Some(address) = line.trim().strip_prefix("ACCEPT ") {
                 return Ok(address.rsplit(':').next().unwrap().parse()?);
@@ -111,7 +112,7 @@ async fn our_client_talks_to_openssl_s_server() -> TestResult {
         while !line.contains("hello from rust") {
             line.clear();
             if stdout.read_line(&mut line).await? == 0 {
-                return Err::<(), Box<dyn std::error::Error>>(
+                return Err::<(), Box<dyn std::error::Error + Send + Sync>>(
                     "s_server ended before the message".into(),
                 );
             }

@@ -3,11 +3,10 @@
 mod support;
 
 use endpoint_core::{Error, Listener, Registry};
+use endpoint_testkit::TestResult;
 use endpoint_tls::SpkiPin;
 use endpoint_tls::TlsProblem;
 use support::{echo, port_of, ssl_listener, Pki};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Connects `client` (with `{port}` filled in) to `listener`; the server's side of a
 /// refused handshake is polled too, and never yields a connection.

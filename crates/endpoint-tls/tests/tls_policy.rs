@@ -5,12 +5,11 @@ mod support;
 use std::time::{Duration, UNIX_EPOCH};
 
 use endpoint_core::{Error, Registry};
+use endpoint_testkit::TestResult;
 use endpoint_tls::TlsInfo;
 use endpoint_tls::TlsProblem;
 use support::{echo, first_der, port_of, ssl_listener, Pki, SAFETY};
 use tokio::io::AsyncReadExt;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::test]
 async fn sni_picks_the_certificate_for_each_name() -> TestResult {
@@ -194,10 +193,7 @@ async fn mutual_tls_accepts_a_good_client_and_rejects_others() -> TestResult {
 }
 
 /// Connects a `tls:` client trusting `trust` to an `ssl:` server using `server_cert`.
-async fn verification_error(
-    server_cert: &str,
-    trust: &str,
-) -> Result<Error, Box<dyn std::error::Error>> {
+async fn verification_error(server_cert: &str, trust: &str) -> TestResult<Error> {
     let pki = Pki::new();
     let r = Registry::global();
     let listener = ssl_listener(&pki, server_cert, "").await?;

@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 
 use endpoint_core::description::quote;
 use endpoint_core::{Connection, Listener, Registry};
+use endpoint_testkit::TestResult;
 use endpoint_testkit::{Authority, Usage};
 use endpoint_tls::TlsProblem;
 use endpoint_tls::{reload_certificates, TlsInfo};
 use support::{echo, port_of};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A CA and a temp dir: `ca.pem`, and certificates for `localhost` issued on demand.
 struct Pki {
@@ -68,10 +67,7 @@ fn presented(connected: &Connection) -> Vec<u8> {
     info.peer_certificates[0].to_vec()
 }
 
-async fn handshake(
-    listener: &mut Listener,
-    pki: &Pki,
-) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+async fn handshake(listener: &mut Listener, pki: &Pki) -> TestResult<Vec<u8>> {
     let client = pki.client(port_of(listener));
     let (_accepted, connected) = echo(listener, &*client).await?;
     Ok(presented(&connected))

@@ -5,13 +5,12 @@ mod support;
 use std::os::fd::{AsRawFd, RawFd};
 
 use endpoint_core::{Connection, Error, IoStream, OptionValue, Registry, Side};
+use endpoint_testkit::TestResult;
 use support::{echo, port_of, ssl_listener, Pki};
 use tokio::net::TcpStream;
 
 use endpoint_tcp as _;
 use endpoint_tls as _;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn int_option(fd: RawFd, level: libc::c_int, option: libc::c_int) -> std::io::Result<i32> {
     let mut value: libc::c_int = 0;
@@ -48,9 +47,7 @@ fn tcp_fd(connection: &Connection) -> Option<RawFd> {
 }
 
 /// (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_USER_TIMEOUT in ms) of the TCP socket under `connection`.
-fn keepalive_and_timeout(
-    connection: &Connection,
-) -> Result<(i32, i32, i32), Box<dyn std::error::Error>> {
+fn keepalive_and_timeout(connection: &Connection) -> TestResult<(i32, i32, i32)> {
     let fd = tcp_fd(connection).ok_or("no TCP socket under the TLS stream")?;
     Ok((
         int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE)?,

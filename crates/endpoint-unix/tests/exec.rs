@@ -1,19 +1,17 @@
 //! The `exec` client: a subprocess's stdout and stdin as the connection (`exec` feature).
 #![cfg(feature = "exec")]
 
-use std::error::Error;
 use std::time::Duration;
 
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 use endpoint_unix::ChildProcess;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
-async fn echo_through_cat() -> Result {
+async fn echo_through_cat() -> TestResult {
     let endpoint = Registry::global().client("exec:cat")?;
     assert_eq!(endpoint.to_string(), "exec:cat:stderr=inherit");
     let connection = endpoint.connect().await?;
@@ -42,7 +40,7 @@ async fn echo_through_cat() -> Result {
 }
 
 #[tokio::test]
-async fn shell_command_output_then_end_of_file() -> Result {
+async fn shell_command_output_then_end_of_file() -> TestResult {
     let mut connection = Registry::global()
         .client(r"exec:/bin/sh:-c:echo hello; echo oops >&2:stderr=null")?
         .connect()
@@ -54,7 +52,7 @@ async fn shell_command_output_then_end_of_file() -> Result {
 }
 
 #[tokio::test]
-async fn arguments_keep_their_escaped_characters() -> Result {
+async fn arguments_keep_their_escaped_characters() -> TestResult {
     let mut connection = Registry::global()
         .client(r"exec:printf:%s|%s|%s:a\:b:c\=d:e\\f")?
         .connect()
@@ -66,7 +64,7 @@ async fn arguments_keep_their_escaped_characters() -> Result {
 }
 
 #[tokio::test]
-async fn cwd_sets_the_working_directory() -> Result {
+async fn cwd_sets_the_working_directory() -> TestResult {
     let dir = tempfile::tempdir()?;
     let quoted = endpoint_core::description::quote(&dir.path().to_string_lossy());
     let mut connection = Registry::global()
@@ -88,7 +86,7 @@ fn exists(pid: u32) -> bool {
     unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
 }
 
-async fn until_gone(pid: u32) -> Result {
+async fn until_gone(pid: u32) -> TestResult {
     tokio::time::timeout(LIMIT, async {
         while exists(pid) {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -99,7 +97,7 @@ async fn until_gone(pid: u32) -> Result {
 }
 
 #[tokio::test]
-async fn dropping_the_connection_kills_and_reaps_the_child() -> Result {
+async fn dropping_the_connection_kills_and_reaps_the_child() -> TestResult {
     let connection = Registry::global()
         .client("exec:sleep:1000")?
         .connect()
@@ -116,7 +114,7 @@ async fn dropping_the_connection_kills_and_reaps_the_child() -> Result {
 }
 
 #[tokio::test]
-async fn a_child_that_exits_is_reaped_while_the_connection_lives() -> Result {
+async fn a_child_that_exits_is_reaped_while_the_connection_lives() -> TestResult {
     let mut connection = Registry::global().client("exec:true")?.connect().await?;
     let pid = connection
         .info()
@@ -131,7 +129,7 @@ async fn a_child_that_exits_is_reaped_while_the_connection_lives() -> Result {
 }
 
 #[tokio::test]
-async fn a_missing_program_fails_at_connect() -> Result {
+async fn a_missing_program_fails_at_connect() -> TestResult {
     let endpoint = Registry::global().client("exec:/nonexistent/program")?;
     let error = endpoint.connect().await.unwrap_err();
     assert_eq!(error.io_kind(), Some(std::io::ErrorKind::NotFound));

@@ -1,18 +1,16 @@
 //! Echo over a socket file and over an abstract name, parsed from descriptions.
 
-use std::error::Error;
 use std::time::Duration;
 
 use endpoint_core::{Address, Connection, Registry, UnixAddress};
+use endpoint_testkit::TestResult;
 use endpoint_unix::PeerCredentials;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
 /// Sends a message through `client`, echoes it on `server`, and checks it came back.
-async fn echo(mut server: Connection, mut client: Connection) -> Result {
+async fn echo(mut server: Connection, mut client: Connection) -> TestResult {
     let echoer = async move {
         let mut buf = [0; 64];
         let n = server.read(&mut buf).await?;
@@ -37,7 +35,7 @@ fn uid() -> u32 {
 }
 
 #[tokio::test]
-async fn echo_over_a_socket_file() -> Result {
+async fn echo_over_a_socket_file() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("echo.sock");
     let text = endpoint_core::description::quote(&path.to_string_lossy());
@@ -83,7 +81,7 @@ async fn echo_over_a_socket_file() -> Result {
 }
 
 #[tokio::test]
-async fn echo_over_an_abstract_name() -> Result {
+async fn echo_over_an_abstract_name() -> TestResult {
     let name = format!("endpoint-unix-test-{}-echo", std::process::id());
     let server = Registry::global().server(&format!("unix:@{name}"))?;
     let client = Registry::global().client(&format!("unix:@{name}"))?;
@@ -112,7 +110,7 @@ async fn echo_over_an_abstract_name() -> Result {
 }
 
 #[tokio::test]
-async fn a_leading_nul_is_an_abstract_name_too() -> Result {
+async fn a_leading_nul_is_an_abstract_name_too() -> TestResult {
     let name = format!("endpoint-unix-test-{}-nul", std::process::id());
     let server = Registry::global().server(&format!("unix:\0{name}:lockfile=0"))?;
     assert_eq!(

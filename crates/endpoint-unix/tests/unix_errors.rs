@@ -5,14 +5,13 @@ use std::io::ErrorKind;
 use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Error, Registry};
+use endpoint_testkit::TestResult;
 use endpoint_unix::UnixClientEndpoint;
 
 use endpoint_unix as _;
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
-
 #[tokio::test]
-async fn connecting_to_a_missing_path() -> Result {
+async fn connecting_to_a_missing_path() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("nobody.sock");
     let client = UnixClientEndpoint::new(&path);
@@ -31,7 +30,7 @@ async fn connecting_to_a_missing_path() -> Result {
 }
 
 #[tokio::test]
-async fn connecting_to_a_socket_nobody_listens_on() -> Result {
+async fn connecting_to_a_socket_nobody_listens_on() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("dead.sock");
     drop(std::os::unix::net::UnixListener::bind(&path)?);
@@ -44,7 +43,7 @@ async fn connecting_to_a_socket_nobody_listens_on() -> Result {
 }
 
 #[tokio::test]
-async fn a_missing_abstract_name_is_refused() -> Result {
+async fn a_missing_abstract_name_is_refused() -> TestResult {
     let name = format!("@endpoint-unix-test-{}-nobody", std::process::id());
     let err = UnixClientEndpoint::new(&name)
         .connect()
@@ -55,7 +54,7 @@ async fn a_missing_abstract_name_is_refused() -> Result {
 }
 
 #[tokio::test]
-async fn zero_timeout_fails_at_once() -> Result {
+async fn zero_timeout_fails_at_once() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("zero.sock");
     let _listener =
@@ -74,7 +73,7 @@ async fn zero_timeout_fails_at_once() -> Result {
 }
 
 #[tokio::test]
-async fn permission_denied() -> Result {
+async fn permission_denied() -> TestResult {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         // root ignores file permissions; nothing to check.

@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, ServerEndpoint};
+use endpoint_testkit::TestResult;
 use endpoint_unix::{UnixClientEndpoint, UnixServerEndpoint};
-
-type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -20,7 +19,7 @@ fn lock_of(path: &Path) -> PathBuf {
 }
 
 /// The pid of a process that has exited and been reaped.
-fn dead_pid() -> Result<u32> {
+fn dead_pid() -> TestResult<u32> {
     let mut child = std::process::Command::new("true").spawn()?;
     let pid = child.id();
     child.wait()?;
@@ -28,14 +27,14 @@ fn dead_pid() -> Result<u32> {
 }
 
 /// Leaves a socket file behind, as a server that crashed would.
-fn leftover_socket(path: &Path) -> Result {
+fn leftover_socket(path: &Path) -> TestResult {
     drop(std::os::unix::net::UnixListener::bind(path)?);
     assert!(std::fs::symlink_metadata(path)?.file_type().is_socket());
     Ok(())
 }
 
 #[tokio::test]
-async fn the_lock_names_our_pid() -> Result {
+async fn the_lock_names_our_pid() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("a.sock");
     let _listener = UnixServerEndpoint::new(&path).bind().await?;
@@ -45,7 +44,7 @@ async fn the_lock_names_our_pid() -> Result {
 }
 
 #[tokio::test]
-async fn a_second_listen_fails_while_the_first_runs() -> Result {
+async fn a_second_listen_fails_while_the_first_runs() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("b.sock");
     let server = UnixServerEndpoint::new(&path);
@@ -71,7 +70,7 @@ async fn a_second_listen_fails_while_the_first_runs() -> Result {
 }
 
 #[tokio::test]
-async fn a_stale_lock_and_socket_are_taken_over() -> Result {
+async fn a_stale_lock_and_socket_are_taken_over() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("c.sock");
     leftover_socket(&path)?;
@@ -89,7 +88,7 @@ async fn a_stale_lock_and_socket_are_taken_over() -> Result {
 }
 
 #[tokio::test]
-async fn without_a_lock_a_leftover_socket_is_kept() -> Result {
+async fn without_a_lock_a_leftover_socket_is_kept() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("d.sock");
     leftover_socket(&path)?;
@@ -115,7 +114,7 @@ async fn without_a_lock_a_leftover_socket_is_kept() -> Result {
 }
 
 #[tokio::test]
-async fn a_regular_file_is_never_deleted() -> Result {
+async fn a_regular_file_is_never_deleted() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("e.sock");
     std::fs::write(&path, "precious")?;
@@ -148,7 +147,7 @@ async fn a_regular_file_is_never_deleted() -> Result {
 }
 
 #[tokio::test]
-async fn without_lockfile_no_lock_is_made() -> Result {
+async fn without_lockfile_no_lock_is_made() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("f.sock");
     let _listener = UnixServerEndpoint::new(&path)
@@ -160,7 +159,7 @@ async fn without_lockfile_no_lock_is_made() -> Result {
 }
 
 #[tokio::test]
-async fn a_missing_directory_takes_no_lock() -> Result {
+async fn a_missing_directory_takes_no_lock() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("missing").join("g.sock");
     let err = UnixServerEndpoint::new(&path)
@@ -172,7 +171,7 @@ async fn a_missing_directory_takes_no_lock() -> Result {
 }
 
 #[tokio::test]
-async fn client_lock_check() -> Result {
+async fn client_lock_check() -> TestResult {
     let dir = tempfile::tempdir()?;
 
     // A server without a lock: a checking client refuses to connect, a plain one connects.

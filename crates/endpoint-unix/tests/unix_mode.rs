@@ -1,15 +1,13 @@
 //! A `mode=` is applied exactly, whatever the umask; without one the socket file gets what
 //! the umask gives (as `bind(2)` does), not Twisted's world-connectable 666.
 
-use std::error::Error;
 use std::os::unix::fs::PermissionsExt;
 
 use endpoint_core::{Registry, ServerEndpoint};
+use endpoint_testkit::TestResult;
 use endpoint_unix::UnixServerEndpoint;
 
 use endpoint_unix as _;
-
-type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 
 fn restrictive_umask() {
     // SAFETY: umask only swaps the process's file-creation mask. This test binary sets it
@@ -17,12 +15,12 @@ fn restrictive_umask() {
     unsafe { libc::umask(0o077) };
 }
 
-fn mode_of(path: &std::path::Path) -> Result<u32> {
+fn mode_of(path: &std::path::Path) -> TestResult<u32> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o7777)
 }
 
 #[tokio::test]
-async fn mode_600_and_660_exactly() -> Result {
+async fn mode_600_and_660_exactly() -> TestResult {
     restrictive_umask();
     let dir = tempfile::tempdir()?;
     for (mode, expected) in [("600", 0o600), ("660", 0o660), ("0666", 0o666)] {
@@ -36,7 +34,7 @@ async fn mode_600_and_660_exactly() -> Result {
 }
 
 #[tokio::test]
-async fn without_mode_the_umask_decides() -> Result {
+async fn without_mode_the_umask_decides() -> TestResult {
     restrictive_umask();
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("default.sock");
@@ -54,7 +52,7 @@ async fn without_mode_the_umask_decides() -> Result {
 }
 
 #[tokio::test]
-async fn builder_mode() -> Result {
+async fn builder_mode() -> TestResult {
     restrictive_umask();
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("built.sock");

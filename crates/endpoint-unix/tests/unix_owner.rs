@@ -6,10 +6,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use endpoint_core::description::quote;
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 
 use endpoint_unix as _;
-
-type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 
 /// A group the current user is in: a supplementary one other than the primary group if there
 /// is one, so the test changes something, else the primary group.
@@ -25,13 +24,13 @@ fn one_of_our_groups() -> u32 {
         .unwrap_or(primary)
 }
 
-fn current_user_name() -> Result<String> {
+fn current_user_name() -> TestResult<String> {
     let output = std::process::Command::new("id").arg("-un").output()?;
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
 #[tokio::test]
-async fn numeric_owner_and_group_with_mode() -> Result {
+async fn numeric_owner_and_group_with_mode() -> TestResult {
     // SAFETY: geteuid cannot fail.
     let uid = unsafe { libc::geteuid() };
     let gid = one_of_our_groups();
@@ -53,7 +52,7 @@ async fn numeric_owner_and_group_with_mode() -> Result {
 }
 
 #[tokio::test]
-async fn owner_by_name() -> Result {
+async fn owner_by_name() -> TestResult {
     // SAFETY: geteuid cannot fail.
     let uid = unsafe { libc::geteuid() };
     let dir = tempfile::tempdir()?;
@@ -67,7 +66,7 @@ async fn owner_by_name() -> Result {
 }
 
 #[tokio::test]
-async fn an_unknown_user_fails_the_bind_and_leaves_nothing() -> Result {
+async fn an_unknown_user_fails_the_bind_and_leaves_nothing() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("nobody.sock");
     let text = quote(&path.to_string_lossy());

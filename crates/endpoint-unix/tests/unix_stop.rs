@@ -1,13 +1,11 @@
 //! Stopping a listening port: accepted connections live on, the file and lock go.
 
-use std::error::Error;
 use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Connection, ServerEndpoint};
+use endpoint_testkit::TestResult;
 use endpoint_unix::{UnixClientEndpoint, UnixServerEndpoint};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -25,7 +23,7 @@ async fn echo_handler(mut connection: Connection) {
     }
 }
 
-async fn round_trip(connection: &mut Connection, message: &[u8]) -> Result {
+async fn round_trip(connection: &mut Connection, message: &[u8]) -> TestResult {
     connection.write_all(message).await?;
     let mut back = vec![0; message.len()];
     tokio::time::timeout(LIMIT, connection.read_exact(&mut back)).await??;
@@ -34,7 +32,7 @@ async fn round_trip(connection: &mut Connection, message: &[u8]) -> Result {
 }
 
 #[tokio::test]
-async fn stop_listening_keeps_connections_and_cleans_up() -> Result {
+async fn stop_listening_keeps_connections_and_cleans_up() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("stop.sock");
     let lock = dir.path().join("stop.sock.lock");
@@ -68,7 +66,7 @@ async fn stop_listening_keeps_connections_and_cleans_up() -> Result {
 }
 
 #[tokio::test]
-async fn dropping_the_listener_cleans_up() -> Result {
+async fn dropping_the_listener_cleans_up() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("drop.sock");
     let listener = UnixServerEndpoint::new(&path).bind().await?;
@@ -86,7 +84,7 @@ async fn dropping_the_listener_cleans_up() -> Result {
 }
 
 #[tokio::test]
-async fn a_replaced_socket_file_is_left_alone() -> Result {
+async fn a_replaced_socket_file_is_left_alone() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("replaced.sock");
     let listener = UnixServerEndpoint::new(&path)

@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use endpoint_core::Registry;
+use endpoint_testkit::TestResult;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -21,9 +22,7 @@ const SMALL: usize = 64;
 const BULK: usize = 64 << 20;
 const CHUNK: usize = 64 << 10;
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-async fn endpoint_round_trips() -> Result<Duration> {
+async fn endpoint_round_trips() -> TestResult<Duration> {
     let registry = Registry::global();
     let mut listener = registry.server("ws:0:interface=127.0.0.1")?.bind().await?;
     let port = listener.local_address().port().unwrap();
@@ -58,7 +57,7 @@ fn raw_config() -> WebSocketConfig {
         .max_frame_size(Some(256 << 10))
 }
 
-async fn raw_pair() -> Result<(
+async fn raw_pair() -> TestResult<(
     tokio_tungstenite::WebSocketStream<TcpStream>,
     tokio_tungstenite::WebSocketStream<TcpStream>,
 )> {
@@ -85,7 +84,7 @@ async fn raw_pair() -> Result<(
     Ok(tokio::try_join!(server, client)?)
 }
 
-async fn raw_round_trips() -> Result<Duration> {
+async fn raw_round_trips() -> TestResult<Duration> {
     let (mut server, mut client) = raw_pair().await?;
     let echo = tokio::spawn(async move {
         while let Some(Ok(m)) = server.next().await {
@@ -111,7 +110,7 @@ async fn raw_round_trips() -> Result<Duration> {
     Ok(elapsed)
 }
 
-async fn endpoint_bulk() -> Result<Duration> {
+async fn endpoint_bulk() -> TestResult<Duration> {
     let registry = Registry::global();
     let mut listener = registry.server("ws:0:interface=127.0.0.1")?.bind().await?;
     let port = listener.local_address().port().unwrap();
@@ -141,7 +140,7 @@ async fn endpoint_bulk() -> Result<Duration> {
     Ok(elapsed)
 }
 
-async fn raw_bulk() -> Result<Duration> {
+async fn raw_bulk() -> TestResult<Duration> {
     let (mut server, mut client) = raw_pair().await?;
     let sink = tokio::spawn(async move {
         let mut total = 0;
@@ -166,12 +165,12 @@ async fn raw_bulk() -> Result<Duration> {
 
 /// The best of `runs` of each, run alternately (a, b, a, b, ...) so that neither side gets
 /// a warmer machine (allocator, caches, TCP autotuning) than the other.
-async fn best_of_each<F, G, FutF, FutG>(runs: usize, a: F, b: G) -> Result<(Duration, Duration)>
+async fn best_of_each<F, G, FutF, FutG>(runs: usize, a: F, b: G) -> TestResult<(Duration, Duration)>
 where
     F: Fn() -> FutF,
     G: Fn() -> FutG,
-    FutF: std::future::Future<Output = Result<Duration>>,
-    FutG: std::future::Future<Output = Result<Duration>>,
+    FutF: std::future::Future<Output = TestResult<Duration>>,
+    FutG: std::future::Future<Output = TestResult<Duration>>,
 {
     let (mut best_a, mut best_b) = (Duration::MAX, Duration::MAX);
     for _ in 0..runs {
@@ -181,7 +180,7 @@ where
     Ok((best_a, best_b))
 }
 
-fn main() -> Result<()> {
+fn main() -> TestResult<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

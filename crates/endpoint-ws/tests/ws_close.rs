@@ -90,7 +90,7 @@ async fn a_raw_peer_sees_a_proper_close_handshake() -> TestResult {
                 seen_close = true;
             }
         }
-        Ok::<_, Box<dyn std::error::Error>>(seen_close)
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(seen_close)
     };
     let shutdown = async { server.shutdown().await.map_err(Into::into) };
     let ((), seen_close) =

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use support::{serve, TestResult, SAFETY};
 use tokio::process::Command;
 
-async fn curl(port: u16, path: &str) -> Result<Option<String>, Box<dyn std::error::Error>> {
+async fn curl(port: u16, path: &str) -> TestResult<Option<String>> {
     let output = Command::new("curl")
         .args([
             "-sS",

@@ -132,13 +132,13 @@ async fn text_and_binary_messages_read_in_order() -> TestResult {
         ws.send(Message::Ping(vec![1, 2].into())).await?;
         ws.send(Message::text("more")).await?;
         ws.close(None).await?;
-        Ok::<_, Box<dyn std::error::Error>>(ws)
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(ws)
     };
     let server = async {
         let mut c = listener.accept().await?;
         let mut all = String::new();
         c.read_to_string(&mut all).await?;
-        Ok::<_, Box<dyn std::error::Error>>(all)
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(all)
     };
     let (_ws, all) =
         tokio::time::timeout(SAFETY, async { tokio::try_join!(raw, server) }).await??;

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use endpoint_core::Registry;
+use endpoint_testkit::{python_server, require_python_module};
 use endpoint_ws::WsInfo;
 use support::{serve, TestResult, SAFETY};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 fn script(name: &str) -> PathBuf {
@@ -19,42 +20,12 @@ fn script(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn have_websockets() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import websockets"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .is_ok_and(|s| s.success());
-    // CI installs the package (.ci/run), so there a missing package is a failure, never a skip.
-    assert!(
-        ok || std::env::var_os("CI").is_none(),
-        "python3 with the websockets package is required in CI"
-    );
-    if !ok {
-        println!("skipped: python3 with the websockets package is not available");
-    }
-    ok
-}
-
 #[tokio::test]
 async fn our_client_talks_to_a_python_server() -> TestResult {
-    if !have_websockets().await {
+    if !require_python_module("websockets") {
         return Ok(());
     }
-    let mut python = Command::new("python3")
-        .arg(script("echo_server.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let mut lines = BufReader::new(python.stdout.take().unwrap()).lines();
-    let port: u16 = tokio::time::timeout(SAFETY, lines.next_line())
-        .await??
-        .ok_or("the python server printed no port")?
-        .trim()
-        .parse()?;
+    let (mut python, port) = python_server(&script("echo_server.py"), &[]).await?;
 
     let client = Registry::global().client(&format!("ws://127.0.0.1:{port}/echo?from=rust"))?;
     let mut connection = tokio::time::timeout(SAFETY, client.connect()).await??;
@@ -79,14 +50,14 @@ async fn our_client_talks_to_a_python_server() -> TestResult {
     connection.read_to_end(&mut rest).await?;
     assert!(rest.is_empty());
 
-    drop(python.stdin.take());
-    tokio::time::timeout(SAFETY, python.wait()).await??;
+    drop(python.child.stdin.take());
+    tokio::time::timeout(SAFETY, python.child.wait()).await??;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_python_client_talks_to_our_server() -> TestResult {
-    if !have_websockets().await {
+    if !require_python_module("websockets") {
         return Ok(());
     }
     let (mut accepted, port) =

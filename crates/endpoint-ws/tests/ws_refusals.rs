@@ -9,10 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Connects `client` to a listener and returns the client's error; the listener must go on
 /// accepting afterwards, which a good client then proves.
-async fn refused(
-    server: &str,
-    client: impl Fn(u16) -> String,
-) -> Result<Error, Box<dyn std::error::Error>> {
+async fn refused(server: &str, client: impl Fn(u16) -> String) -> TestResult<Error> {
     let (mut accepted, port) = serve(server).await?;
     let bad = Registry::global().client(&client(port))?;
     let error = tokio::time::timeout(SAFETY, bad.connect())
@@ -232,10 +229,7 @@ async fn a_server_that_is_not_websocket() -> TestResult {
 
 /// Runs the server side of the upgrade on one end of an in-memory pipe, writes `request`
 /// into the other and closes it, and returns the upgrade's error.
-async fn server_side_error(
-    options: WsServerSettings,
-    request: &[u8],
-) -> Result<Error, Box<dyn std::error::Error>> {
+async fn server_side_error(options: WsServerSettings, request: &[u8]) -> TestResult<Error> {
     let (ours, mut theirs) = tokio::io::duplex(4096);
     let peer: std::net::SocketAddr = "192.0.2.7:5555".parse()?;
     let local: std::net::SocketAddr = "127.0.0.1:80".parse()?;

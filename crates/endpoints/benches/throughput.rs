@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use endpoint_testkit::TestResult;
 use endpoints::{client_from_string, server_from_string, Connection};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
@@ -21,7 +22,7 @@ struct Sizes {
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> TestResult {
     let quick = std::env::args().any(|a| a == "--quick");
     let sizes = if quick {
         Sizes {
@@ -123,7 +124,7 @@ mod tls {
     use tokio::net::{TcpListener, TcpStream};
     use tokio_rustls::{TlsAcceptor, TlsConnector};
 
-    type BoxError = Box<dyn std::error::Error>;
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
     pub struct Pki {
         files: endpoint_testkit::TestPki,
@@ -254,12 +255,12 @@ async fn best_of_each<A, B, FutA, FutB>(
     rounds: usize,
     ours: A,
     raw: B,
-) -> Result<(Duration, Duration), Box<dyn std::error::Error>>
+) -> TestResult<(Duration, Duration)>
 where
     A: Fn() -> FutA,
     B: Fn() -> FutB,
-    FutA: Future<Output = Result<Duration, Box<dyn std::error::Error>>>,
-    FutB: Future<Output = Result<Duration, Box<dyn std::error::Error>>>,
+    FutA: Future<Output = TestResult<Duration>>,
+    FutB: Future<Output = TestResult<Duration>>,
 {
     let (mut best_ours, mut best_raw) = (Duration::MAX, Duration::MAX);
     for _ in 0..rounds {
@@ -290,11 +291,7 @@ fn report_rate(name: &str, count: usize, ours: Duration, raw: Duration) {
 }
 
 /// Sends `bytes` from `a` to `b` and waits until all of it has been read.
-async fn pump<A, B>(
-    mut a: A,
-    mut b: B,
-    bytes: usize,
-) -> Result<Duration, Box<dyn std::error::Error>>
+async fn pump<A, B>(mut a: A, mut b: B, bytes: usize) -> TestResult<Duration>
 where
     A: AsyncWrite + Unpin + Send + 'static,
     B: AsyncRead + Unpin,
@@ -328,9 +325,7 @@ where
     Ok(started.elapsed())
 }
 
-async fn ours_pair(
-    description: &str,
-) -> Result<(Connection, Connection), Box<dyn std::error::Error>> {
+async fn ours_pair(description: &str) -> TestResult<(Connection, Connection)> {
     let mut listener = server_from_string(description)?.bind().await?;
     // The client takes the server's extra TCP options (`nodelay=0`) too.
     let mut client = client_for(listener.local_address());
@@ -351,35 +346,26 @@ fn client_for(address: &endpoints::Address) -> String {
     }
 }
 
-async fn ours_bulk(
-    description: &str,
-    bytes: usize,
-) -> Result<Duration, Box<dyn std::error::Error>> {
+async fn ours_bulk(description: &str, bytes: usize) -> TestResult<Duration> {
     let (a, b) = ours_pair(description).await?;
     pump(a, b, bytes).await
 }
 
-async fn raw_tcp_bulk(bytes: usize) -> Result<Duration, Box<dyn std::error::Error>> {
+async fn raw_tcp_bulk(bytes: usize) -> TestResult<Duration> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (a, (b, _)) = tokio::try_join!(TcpStream::connect(address), listener.accept())?;
     pump(a, b, bytes).await
 }
 
-async fn raw_unix_bulk(
-    path: std::path::PathBuf,
-    bytes: usize,
-) -> Result<Duration, Box<dyn std::error::Error>> {
+async fn raw_unix_bulk(path: std::path::PathBuf, bytes: usize) -> TestResult<Duration> {
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
     let (a, (b, _)) = tokio::try_join!(UnixStream::connect(&path), listener.accept())?;
     pump(a, b, bytes).await
 }
 
-async fn ours_connects(
-    description: &str,
-    count: usize,
-) -> Result<Duration, Box<dyn std::error::Error>> {
+async fn ours_connects(description: &str, count: usize) -> TestResult<Duration> {
     let mut listener = server_from_string(description)?.bind().await?;
     let client = client_from_string(&client_for(listener.local_address()))?;
     let started = Instant::now();
@@ -389,7 +375,7 @@ async fn ours_connects(
     Ok(started.elapsed())
 }
 
-async fn raw_tcp_connects(count: usize) -> Result<Duration, Box<dyn std::error::Error>> {
+async fn raw_tcp_connects(count: usize) -> TestResult<Duration> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let started = Instant::now();
@@ -399,10 +385,7 @@ async fn raw_tcp_connects(count: usize) -> Result<Duration, Box<dyn std::error::
     Ok(started.elapsed())
 }
 
-async fn raw_unix_connects(
-    path: std::path::PathBuf,
-    count: usize,
-) -> Result<Duration, Box<dyn std::error::Error>> {
+async fn raw_unix_connects(path: std::path::PathBuf, count: usize) -> TestResult<Duration> {
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
     let started = Instant::now();

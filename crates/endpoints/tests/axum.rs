@@ -2,20 +2,16 @@
 //! with a real HTTP/1.1 request across the wire.
 #![cfg(feature = "axum")]
 
-use std::time::Duration;
+use endpoint_testkit::{TestResult, SAFETY};
 
 use axum::routing::get;
 use axum::Router;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const SAFETY: Duration = Duration::from_secs(20);
-
 async fn get_over(
     server: &str,
     client_of: impl Fn(&endpoints::Address) -> String,
-) -> Result<String, Box<dyn std::error::Error>> {
+) -> TestResult<String> {
     let listener = endpoints::server_from_string(server)?.bind().await?;
     let client = endpoints::client_from_string(&client_of(listener.local_address()))?;
     let app = Router::new().route("/", get(|| async { "hello from axum" }));
@@ -52,9 +48,7 @@ async fn axum_serves_over_a_unix_socket() -> TestResult {
 }
 
 /// Sends one `GET /` over `connection` and returns the whole response.
-async fn get_root(
-    mut connection: endpoints::Connection,
-) -> Result<String, Box<dyn std::error::Error>> {
+async fn get_root(mut connection: endpoints::Connection) -> TestResult<String> {
     connection
         .write_all(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
         .await?;

@@ -9,12 +9,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoints::core::{AddressClass, BoxFuture, EgressPolicy, Refusal};
 use endpoints::tcp::{Resolve, TcpClientEndpoint};
 use endpoints::{ClientEndpoint, Error, Registry};
 use tokio::net::{TcpListener, TcpStream};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SAFETY: Duration = Duration::from_secs(30);
 

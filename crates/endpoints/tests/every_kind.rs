@@ -1,10 +1,9 @@
 //! Depending on the facade alone is enough for every built-in kind to be found, and each one
 //! carries bytes over a real socket.
 
+use endpoint_testkit::TestResult;
 use endpoints::{Registry, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[test]
 fn the_facade_links_every_transport() {

@@ -1,13 +1,12 @@
 //! Inputs the fuzz targets in `fuzz/` found, each kept as a test of what went wrong (the
 //! inputs are in the fuzz corpus too). `fuzz/README.md` says how to run the targets.
 
+use endpoint_testkit::TestResult;
 use endpoints::{Registry, Side};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// What the `roundtrip` target checks: `input` parses on `side`, its canonical text parses
 /// back and prints the same, and both describe alike.
-fn round_trips(side: Side, input: &str) -> Result<String, Box<dyn std::error::Error>> {
+fn round_trips(side: Side, input: &str) -> TestResult<String> {
     let registry = Registry::global();
     let parse = |text: &str| -> endpoints::Result<String> {
         Ok(match side {

@@ -3,7 +3,7 @@
 //! description. The URI names the host and path; the description is where the bytes go.
 #![cfg(all(feature = "hyper", feature = "axum"))]
 
-use std::time::Duration;
+use endpoint_testkit::{TestResult, SAFETY};
 
 use axum::http::HeaderMap;
 use axum::routing::get;
@@ -16,10 +16,6 @@ use hyper_util::rt::TokioExecutor;
 use endpoints::hyper::Connector;
 use endpoints::{Address, ConnectionInfo};
 
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-const SAFETY: Duration = Duration::from_secs(20);
-
 /// What came back: status, body, and the client side's `ConnectionInfo` of each response.
 struct Got {
     status: u16,
@@ -29,10 +25,7 @@ struct Got {
 
 /// Serves a router that says which `Host` it was asked for and sends two GETs through a
 /// connector made from the client description.
-async fn get_twice(
-    server: &str,
-    client_of: impl Fn(&Address) -> String,
-) -> Result<Got, Box<dyn std::error::Error + Send + Sync>> {
+async fn get_twice(server: &str, client_of: impl Fn(&Address) -> String) -> TestResult<Got> {
     let listener = endpoints::server_from_string(server)?.bind().await?;
     let connector: Connector = client_of(listener.local_address()).parse()?;
     let app = Router::new().route(
@@ -87,19 +80,9 @@ async fn get_over_a_unix_socket() -> TestResult {
 #[tokio::test]
 async fn get_over_tls_over_a_unix_socket() -> TestResult {
     let pki = endpoint_testkit::TestPki::new();
-    let dir = tempfile::tempdir()?;
-    let path = endpoints::quote(&dir.path().join("https.sock").to_string_lossy());
+    let pair = pki.tls_over_unix("https.sock");
     // An http:// URI: the description's own TLS applies, verified against the test CA.
-    let got = get_twice(
-        &format!("tls+unix:{path}:certificate={}", pki.arg("server.pem")),
-        |_| {
-            format!(
-                "tls+unix:{path}:hostname=localhost:trustRoots={}",
-                pki.arg("ca.pem")
-            )
-        },
-    )
-    .await?;
+    let got = get_twice(&pair.server, |_| pair.client.clone()).await?;
     assert_eq!(got.status, 200);
     assert_eq!(
         got.bodies,

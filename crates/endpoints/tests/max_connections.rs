@@ -5,11 +5,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoints::{client_from_string, server_from_string, Error, Registry, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
-
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 const SAFETY: Duration = Duration::from_secs(30);
 

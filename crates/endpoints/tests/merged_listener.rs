@@ -1,14 +1,10 @@
 //! Several server descriptions as one listener, on real sockets: connections from each carry
 //! their source, stopping frees every port and socket file, and a failed bind leaves nothing.
 
-use std::time::Duration;
+use endpoint_testkit::{TestResult, SAFETY};
 
 use endpoints::{ListenerSource, ServerEndpoint};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const SAFETY: Duration = Duration::from_secs(20);
 
 #[tokio::test]
 async fn a_merged_port_serves_every_description_and_stopping_frees_them_all() -> TestResult {

@@ -7,14 +7,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use endpoint_testkit::TestPki;
+use endpoint_testkit::TestResult;
 use endpoints::core::description::Args;
 use endpoints::core::{BoxFuture, Kind, OptionSpec, OptionType};
 use endpoints::tls::TlsInfo;
 use endpoints::ws::WsInfo;
 use endpoints::{Authority, ClientEndpoint, Connection, Error, Registry, Result, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 /// `tunnel:PORT:name=NAME`: a plugin-style transport that reaches `NAME` (its authority) by
 /// connecting to 127.0.0.1:PORT. Nothing in the description says `tcp`, so only the
@@ -86,8 +85,7 @@ fn own_registry() -> Registry {
 /// An `ssl` server for `localhost` from the test PKI, echoing one message, and the SNI it saw.
 async fn tls_echo_server(
     pki: &TestPki,
-) -> std::result::Result<(u16, tokio::task::JoinHandle<Option<String>>), Box<dyn std::error::Error>>
-{
+) -> TestResult<(u16, tokio::task::JoinHandle<Option<String>>)> {
     let server = format!(
         "ssl:0:privateKey={}:interface=127.0.0.1",
         pki.arg("server.pem")

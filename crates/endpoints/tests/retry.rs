@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use endpoint_testkit::TestPki;
+use endpoint_testkit::TestResult;
 use endpoints::core::BoxFuture;
 use endpoints::{ClientEndpoint, Connection, Registry, Result, RetryPolicy, Retrying};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-
-type TestResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// A real client endpoint that also counts its attempts and says when one ends.
 #[derive(Debug)]

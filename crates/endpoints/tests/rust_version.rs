@@ -9,7 +9,7 @@
 
 use std::process::Command;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use endpoint_testkit::TestResult;
 
 /// `1.88`, `1.88.0` → `(1, 88, 0)`.
 fn parse(version: &str) -> Result<(u64, u64, u64), String> {

@@ -2,6 +2,7 @@
 //! load time with the parse error.
 #![cfg(feature = "serde")]
 
+use endpoint_testkit::TestResult;
 use endpoints::{ClientDescription, ServerDescription};
 
 #[derive(Debug, serde::Deserialize, serde::Serialize)]
@@ -11,7 +12,7 @@ struct Config {
 }
 
 #[test]
-fn a_config_file_holds_descriptions() -> Result<(), Box<dyn std::error::Error>> {
+fn a_config_file_holds_descriptions() -> TestResult {
     let config: Config =
         serde_json::from_str(r#"{"listen": "tcp:8080", "upstream": "unix:/run/app.sock"}"#)?;
     assert_eq!(config.listen.to_string(), "tcp:8080:interface=:backlog=50");
@@ -41,7 +42,7 @@ fn a_bad_description_fails_at_load_time() {
 }
 
 #[test]
-fn descriptions_are_typed_command_line_arguments_too() -> Result<(), Box<dyn std::error::Error>> {
+fn descriptions_are_typed_command_line_arguments_too() -> TestResult {
     // FromStr is what clap's value parser uses.
     let listen: ServerDescription = "tcp6:0:interface=\\:\\:1".parse()?;
     assert_eq!(listen.to_string(), "tcp6:0:backlog=50:interface=\\:\\:1");

@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoints::{Connection, Error, Service, ServiceGroup};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
-
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -25,7 +24,7 @@ fn a_bad_description_fails_at_construction() {
 }
 
 #[tokio::test]
-async fn start_on_an_address_in_use_is_an_error() -> Result {
+async fn start_on_an_address_in_use_is_an_error() -> TestResult {
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = taken.local_addr()?.port();
     let mut service = Service::from_description(&format!("tcp:{port}:interface=127.0.0.1"), echo)?;
@@ -37,7 +36,7 @@ async fn start_on_an_address_in_use_is_an_error() -> Result {
 }
 
 #[tokio::test]
-async fn start_serves_and_stop_refuses_new_connections() -> Result {
+async fn start_serves_and_stop_refuses_new_connections() -> TestResult {
     let mut service = Service::from_description("tcp:0:interface=127.0.0.1", echo)?;
     service.start().await?;
     service.start().await?; // already running: nothing happens
@@ -63,7 +62,7 @@ async fn start_serves_and_stop_refuses_new_connections() -> Result {
 }
 
 #[tokio::test]
-async fn a_failed_start_all_stops_the_services_it_started() -> Result {
+async fn a_failed_start_all_stops_the_services_it_started() -> TestResult {
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = taken.local_addr()?.port();
     let mut group = ServiceGroup::new();
@@ -83,7 +82,7 @@ async fn a_failed_start_all_stops_the_services_it_started() -> Result {
 }
 
 #[tokio::test]
-async fn run_until_drains_handlers_within_the_grace_period() -> Result {
+async fn run_until_drains_handlers_within_the_grace_period() -> TestResult {
     let (accepted_tx, mut accepted_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let (release_tx, release_rx) = tokio::sync::watch::channel(false);
     let mut group = ServiceGroup::new();
@@ -115,7 +114,7 @@ async fn run_until_drains_handlers_within_the_grace_period() -> Result {
         release_tx.send(true)?;
         let mut done = Vec::new();
         in_flight.read_to_end(&mut done).await?;
-        Result::Ok(done)
+        TestResult::Ok(done)
     };
     let run = group.run_until(LIMIT, async {
         let _ = stop_rx.await;

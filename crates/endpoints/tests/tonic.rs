@@ -5,8 +5,8 @@
 #![cfg(feature = "tonic")]
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use endpoint_testkit::{TestResult, SAFETY};
 use endpoints::{Address, ConnectionInfo};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
@@ -14,10 +14,6 @@ use tonic::{Code, Request, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-const SAFETY: Duration = Duration::from_secs(20);
 
 /// What one round of calls saw: the status of a known service, the error code for an unknown
 /// one, and the connect info of every request the server handled.
@@ -27,10 +23,7 @@ struct Round {
     seen: Vec<ConnectionInfo>,
 }
 
-async fn health_over(
-    server: &str,
-    client_of: impl Fn(&Address) -> String,
-) -> Result<Round, Box<dyn std::error::Error>> {
+async fn health_over(server: &str, client_of: impl Fn(&Address) -> String) -> TestResult<Round> {
     let listener = endpoints::server_from_string(server)?.bind().await?;
     let client = endpoints::client_from_string(&client_of(listener.local_address()))?;
 
@@ -71,7 +64,7 @@ async fn health_over(
             })
             .await
             .expect_err("an unknown service is NOT_FOUND");
-        Ok::<_, Box<dyn std::error::Error>>((known.status(), unknown.code()))
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((known.status(), unknown.code()))
     };
     let (status, unknown) = tokio::time::timeout(SAFETY, calls).await??;
     serving.abort();
@@ -125,18 +118,8 @@ async fn grpc_over_tcp() -> TestResult {
 #[tokio::test]
 async fn grpc_over_tls_over_a_unix_socket() -> TestResult {
     let pki = endpoint_testkit::TestPki::new();
-    let dir = tempfile::tempdir()?;
-    let path = endpoints::quote(&dir.path().join("grpcs.sock").to_string_lossy());
-    let round = health_over(
-        &format!("tls+unix:{path}:certificate={}", pki.arg("server.pem")),
-        |_| {
-            format!(
-                "tls+unix:{path}:hostname=localhost:trustRoots={}",
-                pki.arg("ca.pem")
-            )
-        },
-    )
-    .await?;
+    let pair = pki.tls_over_unix("grpcs.sock");
+    let round = health_over(&pair.server, |_| pair.client.clone()).await?;
     assert_eq!(round.status, ServingStatus::Serving);
     assert_eq!(round.unknown, Code::NotFound);
     for info in &round.seen {

@@ -3,11 +3,10 @@
 //! two described endpoints is zero-copy end to end.
 
 use endpoint_testkit::TestPki;
+use endpoint_testkit::TestResult;
 use endpoints::relay::relay;
 use endpoints::{Connection, Registry};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Binds `server`, connects `client_for(local address)` to it, returns both connections.
 async fn pair(

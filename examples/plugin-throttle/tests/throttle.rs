@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
+use endpoint_testkit::TestResult;
 use endpoint_throttle as _;
 use endpoints::Registry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 #[test]
 fn the_plugin_kind_is_registered_by_depending_on_it() {

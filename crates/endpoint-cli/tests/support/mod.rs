@@ -2,16 +2,15 @@
 // Each test file includes this module and uses a different part of it.
 #![allow(dead_code)]
 
-use std::error::Error;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::{Child, ChildStderr, Command};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 /// Errors in tests.
-pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
+pub use endpoint_testkit::TestResult;
 
 /// The safety-net limit for anything a test waits on.
 pub const LIMIT: Duration = Duration::from_secs(30);
@@ -31,7 +30,7 @@ pub struct Running {
     pub stderr: JoinHandle<String>,
 }
 
-/// Starts `endpoint ARGS` with piped stdio and waits (up to [`LIMIT`]) for the stderr line
+/// Starts `endpoint ARGS` with piped stdio and waits (up to `endpoint_testkit::SAFETY`) for the stderr line
 /// `PREFIX ADDRESS...`; the address is the first word after the prefix.
 pub async fn start(args: &[&str], prefix: &str) -> TestResult<Running> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_endpoint"));
@@ -39,44 +38,30 @@ pub async fn start(args: &[&str], prefix: &str) -> TestResult<Running> {
     start_command(command, prefix).await
 }
 
-/// Starts `command` with piped stdio and waits (up to [`LIMIT`]) for the stderr line
-/// `PREFIX ADDRESS...`, as [`start`] does.
-pub async fn start_command(mut command: Command, prefix: &str) -> TestResult<Running> {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stderr = child.stderr.take().ok_or("stderr is piped")?;
-    let mut lines = BufReader::new(stderr);
-    let mut seen = String::new();
-    let address = tokio::time::timeout(LIMIT, async {
-        loop {
-            let mut line = String::new();
-            if lines.read_line(&mut line).await? == 0 {
-                return Err(format!("endpoint exited before {prefix:?}; stderr: {seen}").into());
-            }
-            if let Some(rest) = line.strip_prefix(prefix) {
-                let address = rest.split_whitespace().next().unwrap_or_default();
-                return TestResult::Ok(address.to_owned());
-            }
-            seen.push_str(&line);
-        }
-    })
-    .await??;
-    let stderr = tokio::spawn(drain(lines));
-    Ok(Running {
-        child,
-        address,
-        stderr,
-    })
+/// Starts `endpoint -v relay ARGS` and waits for its `relaying ADDRESS` line.
+pub async fn start_relay(args: &[&str]) -> TestResult<Running> {
+    let args: Vec<&str> = ["-v", "relay"].iter().chain(args).copied().collect();
+    start(&args, "relaying ").await
 }
 
-async fn drain(mut stderr: BufReader<ChildStderr>) -> String {
-    let mut rest = String::new();
-    let _ = stderr.read_to_string(&mut rest).await;
-    rest
+/// Starts `command` with piped stdio and waits (up to `endpoint_testkit::SAFETY`) for the stderr line
+/// `PREFIX ADDRESS...`, as [`start`] does.
+pub async fn start_command(mut command: Command, prefix: &str) -> TestResult<Running> {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let ready = endpoint_testkit::spawn_ready(command, endpoint_testkit::Output::Stderr, |line| {
+        line.starts_with(prefix)
+    })
+    .await?;
+    let address = ready.line[prefix.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Running {
+        child: ready.child,
+        address,
+        stderr: ready.rest,
+    })
 }
 
 /// Starts an echo server on `description` in this process (it echoes until end of stream,

@@ -2,7 +2,6 @@
 //! targets they reach: echo servers, a closed port, a proxy that never answers.
 #![allow(dead_code)]
 
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -11,28 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 
-pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub use endpoint_testkit::TestResult;
 
-/// Only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
-
-/// The path of `tool`, or `None` (with a notice) when it is missing outside CI. Under CI
-/// (`CI` set) a missing tool fails the test: `.ci/run` installs it.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is not installed (apt-get install {name}); CI must run this test"
-        );
-        eprintln!("skipping: {name} is not installed (apt-get install {name})");
-    }
-    found
-}
+pub use endpoint_testkit::SAFETY;
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub async fn free_port() -> u16 {
@@ -61,7 +41,7 @@ impl Proxy {
 /// fixed time.
 async fn start(
     mut command: impl FnMut(u16) -> (Command, Option<tempfile::TempDir>),
-) -> Result<Proxy, Box<dyn std::error::Error>> {
+) -> TestResult<Proxy> {
     for _ in 0..5 {
         let port = free_port().await;
         let (mut cmd, dir) = command(port);
@@ -90,10 +70,7 @@ async fn start(
 }
 
 /// microsocks on 127.0.0.1, with `-u user -P password` when given.
-pub async fn microsocks(
-    binary: &PathBuf,
-    credentials: Option<(&str, &str)>,
-) -> Result<Proxy, Box<dyn std::error::Error>> {
+pub async fn microsocks(binary: &PathBuf, credentials: Option<(&str, &str)>) -> TestResult<Proxy> {
     start(|port| {
         let mut cmd = Command::new(binary);
         cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
@@ -112,7 +89,7 @@ pub async fn tinyproxy(
     binary: &PathBuf,
     ports: &[u16],
     credentials: Option<(&str, &str)>,
-) -> Result<Proxy, Box<dyn std::error::Error>> {
+) -> TestResult<Proxy> {
     start(|port| {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = format!(
@@ -131,25 +108,6 @@ pub async fn tinyproxy(
         (cmd, Some(dir))
     })
     .await
-}
-
-/// An echo server on `ip` (port chosen by the kernel), running until the test ends.
-pub async fn echo_server(ip: IpAddr) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await?;
-    let address = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                while let Ok(n @ 1..) = stream.read(&mut buf).await {
-                    if stream.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    Ok(address)
 }
 
 /// A port on 127.0.0.1 nothing listens on (bound, then released).

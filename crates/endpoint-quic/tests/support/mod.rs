@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use endpoint_core::{ClientEndpoint, Connection, Listener, Registry};
 use endpoint_quic::QuicInfo;
@@ -11,10 +10,9 @@ use tokio::sync::mpsc;
 
 pub use endpoint_testkit::TestPki as Pki;
 
-/// Only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
+pub use endpoint_testkit::SAFETY;
 
-pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+pub use endpoint_testkit::TestResult;
 
 /// The server description for `pki`'s localhost certificate on 127.0.0.1, plus `extra`.
 pub fn server_description(pki: &Pki, extra: &str) -> String {
@@ -73,7 +71,7 @@ pub fn echo_server(mut listener: Listener) -> mpsc::UnboundedReceiver<(QuicInfo,
 pub async fn round_trip(
     client: &dyn ClientEndpoint,
     message: &[u8],
-) -> Result<(Vec<u8>, Connection), Box<dyn std::error::Error + Send + Sync>> {
+) -> TestResult<(Vec<u8>, Connection)> {
     let mut stream = client.connect().await?;
     stream.write_all(message).await?;
     stream.shutdown().await?;

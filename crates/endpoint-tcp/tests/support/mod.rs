@@ -1,15 +1,13 @@
 //! Helpers shared by the TCP tests: addresses on loopback that refuse or never answer.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
 
 use endpoint_core::Connection;
 use socket2::{Domain, Socket, Type};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Generous: only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
+pub use endpoint_testkit::SAFETY;
 
 /// A loopback address that never answers: a listener whose backlog is full, so Linux drops
 /// further SYNs and a connect hangs. Keep the returned values alive while using it.
@@ -44,19 +42,4 @@ pub fn refusing() -> (Socket, SocketAddr) {
     (socket, address)
 }
 
-/// Sends `message` one way and back the other way, checking the bytes.
-pub async fn exchange(
-    a: &mut Connection,
-    b: &mut Connection,
-    message: &[u8],
-) -> std::io::Result<()> {
-    a.write_all(message).await?;
-    let mut got = vec![0; message.len()];
-    b.read_exact(&mut got).await?;
-    assert_eq!(got, message);
-    b.write_all(&got).await?;
-    let mut back = vec![0; message.len()];
-    a.read_exact(&mut back).await?;
-    assert_eq!(back, message);
-    Ok(())
-}
+pub use endpoint_testkit::exchange;

@@ -2,15 +2,14 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::time::Duration;
 
 use endpoint_core::{Connection, Listener};
+use endpoint_testkit::TestResult;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use endpoint_testkit::TestPki as Pki;
 
-/// Only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
+pub use endpoint_testkit::SAFETY;
 
 /// The DER of the first certificate in a PEM file.
 pub fn first_der(path: &Path) -> Vec<u8> {
@@ -27,7 +26,7 @@ pub fn first_der(path: &Path) -> Vec<u8> {
 pub async fn echo(
     listener: &mut Listener,
     client: &dyn endpoint_core::ClientEndpoint,
-) -> Result<(Connection, Connection), Box<dyn std::error::Error>> {
+) -> TestResult<(Connection, Connection)> {
     let (mut accepted, mut connected) = tokio::time::timeout(SAFETY, async {
         tokio::try_join!(listener.accept(), client.connect())
     })

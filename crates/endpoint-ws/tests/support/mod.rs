@@ -1,21 +1,15 @@
 //! Helpers shared by the WebSocket tests.
-#![allow(dead_code)]
-
-use std::time::Duration;
+#![allow(dead_code, unused_imports)]
 
 use endpoint_core::{Connection, Listener, Registry};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use endpoint_unix as _;
 pub use endpoint_ws as _;
 
-/// Generous: only a safety net against a hung test.
-pub const SAFETY: Duration = Duration::from_secs(20);
-
-pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub use endpoint_testkit::{TestResult, SAFETY};
 
 /// Binds `server` and returns the listener and its port.
-pub async fn bind(server: &str) -> Result<(Listener, u16), Box<dyn std::error::Error>> {
+pub async fn bind(server: &str) -> TestResult<(Listener, u16)> {
     let listener = Registry::global().server(server)?.bind().await?;
     let port = listener.local_address().port().unwrap_or(0);
     Ok((listener, port))
@@ -25,7 +19,7 @@ pub async fn bind(server: &str) -> Result<(Listener, u16), Box<dyn std::error::E
 pub async fn pair(
     server: &str,
     client_of: impl Fn(u16) -> String,
-) -> Result<(Listener, Connection, Connection), Box<dyn std::error::Error>> {
+) -> TestResult<(Listener, Connection, Connection)> {
     let (mut listener, port) = bind(server).await?;
     let client = Registry::global().client(&client_of(port))?;
     let (accepted, connected) = tokio::time::timeout(SAFETY, async {
@@ -35,24 +29,7 @@ pub async fn pair(
     Ok((listener, accepted, connected))
 }
 
-/// Sends `message` one way and back the other way, checking the bytes.
-pub async fn exchange(
-    a: &mut Connection,
-    b: &mut Connection,
-    message: &[u8],
-) -> std::io::Result<()> {
-    a.write_all(message).await?;
-    a.flush().await?;
-    let mut got = vec![0; message.len()];
-    b.read_exact(&mut got).await?;
-    assert_eq!(got, message);
-    b.write_all(&got).await?;
-    b.flush().await?;
-    let mut back = vec![0; message.len()];
-    a.read_exact(&mut back).await?;
-    assert_eq!(back, message);
-    Ok(())
-}
+pub use endpoint_testkit::exchange;
 
 /// The message of an error and all its sources, joined.
 pub fn chain(error: &dyn std::error::Error) -> String {
@@ -70,7 +47,7 @@ pub fn chain(error: &dyn std::error::Error) -> String {
 /// returned channel (the listener must be polled for handshakes to start).
 pub async fn serve(
     server: &str,
-) -> Result<(tokio::sync::mpsc::UnboundedReceiver<Connection>, u16), Box<dyn std::error::Error>> {
+) -> TestResult<(tokio::sync::mpsc::UnboundedReceiver<Connection>, u16)> {
     let (mut listener, port) = bind(server).await?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
