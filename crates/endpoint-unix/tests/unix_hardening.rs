@@ -58,8 +58,7 @@ impl Racer {
         let thread = std::thread::spawn(move || {
             let mut swaps = 0;
             while !flag.load(Ordering::Relaxed) {
-                if std::fs::symlink_metadata(&spare).is_err() && symlink(&target, &spare).is_err()
-                {
+                if std::fs::symlink_metadata(&spare).is_err() && symlink(&target, &spare).is_err() {
                     continue;
                 }
                 let is_socket = std::fs::symlink_metadata(&path)
@@ -108,7 +107,10 @@ async fn a_symlink_swapped_in_after_bind_is_never_chmodded_or_chowned() -> Resul
     let before = std::fs::metadata(&target)?;
     let path = dir.path().join("raced.sock");
 
-    let mut text = format!("unix:{}:mode=666:lockfile=0", quote(&path.to_string_lossy()));
+    let mut text = format!(
+        "unix:{}:mode=666:lockfile=0",
+        quote(&path.to_string_lossy())
+    );
     if is_root() {
         // Another user and group than the file's (root's), by number so the test does not
         // depend on the names the system gives them.
@@ -178,7 +180,10 @@ async fn mode_and_owner_land_on_the_socket_and_nothing_is_left_beside_it() -> Re
     assert_eq!(&byte, b"x");
 
     drop(listener);
-    assert!(std::fs::symlink_metadata(&path).is_err(), "socket file left");
+    assert!(
+        std::fs::symlink_metadata(&path).is_err(),
+        "socket file left"
+    );
     assert_eq!(std::fs::read_dir(dir.path())?.count(), 0, "something left");
     Ok(())
 }
@@ -195,7 +200,9 @@ fn abstract_names_refuse_mode_owner_and_group() {
         ("unix:@app:group=0", "group"),
     ] {
         match Registry::global().server(text) {
-            Err(Error::Option { option: o, reason, .. }) => {
+            Err(Error::Option {
+                option: o, reason, ..
+            }) => {
                 assert_eq!(o, option, "{text:?}");
                 assert!(
                     reason.contains("abstract") && reason.contains("no file permissions"),
@@ -260,12 +267,62 @@ async fn a_live_server_behind_a_stale_lock_keeps_its_socket() -> Result {
 
     let now = std::fs::symlink_metadata(&path)?;
     assert_eq!((now.dev(), now.ino()), (identity.dev(), identity.ino()));
-    let mut connection = tokio::time::timeout(LIMIT, UnixClientEndpoint::new(&path).connect())
-        .await??;
+    let mut connection =
+        tokio::time::timeout(LIMIT, UnixClientEndpoint::new(&path).connect()).await??;
     connection.write_all(b"still here").await?;
     let mut back = [0; 10];
     tokio::time::timeout(LIMIT, connection.read_exact(&mut back)).await??;
     assert_eq!(&back, b"still here");
     tokio::time::timeout(LIMIT, port.stop_listening()).await?;
+    Ok(())
+}
+
+/// Item 1, the edges of binding in a private directory: something already at the path fails
+/// the bind with "address in use" (it is never replaced), and nothing is left beside it.
+#[tokio::test]
+async fn with_a_mode_an_occupied_path_is_never_replaced() -> Result {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("taken.sock");
+    std::fs::write(&path, "precious")?;
+    for lockfile in [false, true] {
+        let error = UnixServerEndpoint::new(&path)
+            .mode(0o600)
+            .lockfile(lockfile)
+            .bind()
+            .await
+            .err()
+            .ok_or("bound over a regular file")?;
+        assert_eq!(error.io_kind(), Some(ErrorKind::AddrInUse), "{error}");
+        assert_eq!(std::fs::read_to_string(&path)?, "precious");
+        let names: Vec<_> = std::fs::read_dir(dir.path())?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<std::io::Result<_>>()?;
+        assert_eq!(names, ["taken.sock"], "lockfile={lockfile}");
+    }
+    Ok(())
+}
+
+/// Item 1: a path that just fits a socket address still binds with a mode, though the
+/// private directory's path would be too long (Linux reaches it through our descriptor).
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn with_a_mode_a_path_near_the_length_limit_binds() -> Result {
+    let dir = tempfile::tempdir()?;
+    // sun_path holds 107 bytes and a NUL; leave room for "/a.sock" only.
+    let room = 107 - "/a.sock".len() - dir.path().as_os_str().len() - 1;
+    let deep = dir.path().join("d".repeat(room));
+    std::fs::create_dir(&deep)?;
+    let path = deep.join("a.sock");
+    assert_eq!(path.as_os_str().len(), 107);
+    let mut listener = UnixServerEndpoint::new(&path).mode(0o600).bind().await?;
+    let meta = std::fs::symlink_metadata(&path)?;
+    assert_eq!(meta.mode() & 0o7777, 0o600);
+    let client = UnixClientEndpoint::new(&path);
+    tokio::time::timeout(LIMIT, async {
+        tokio::try_join!(listener.accept(), client.connect())
+    })
+    .await??;
+    drop(listener);
+    assert_eq!(std::fs::read_dir(&deep)?.count(), 0, "something left");
     Ok(())
 }
