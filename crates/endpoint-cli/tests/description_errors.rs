@@ -119,7 +119,7 @@ fn an_abstract_unix_name_refuses_mode_owner_and_group() -> TestResult {
         ("unix:@app:group=0", "group"),
     ] {
         bad_description(
-            &["listen", text],
+            &["describe", "--server", text],
             &[
                 &format!("option \"{option}\" of unix"),
                 "abstract sockets have no file permissions",
