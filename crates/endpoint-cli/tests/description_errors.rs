@@ -112,6 +112,24 @@ fn an_empty_unix_path_is_refused_at_parse() -> TestResult {
 }
 
 #[test]
+fn an_abstract_unix_name_refuses_mode_owner_and_group() -> TestResult {
+    for (text, option) in [
+        ("unix:@app:mode=600", "mode"),
+        ("unix:@app:owner=root", "owner"),
+        ("unix:@app:group=0", "group"),
+    ] {
+        bad_description(
+            &["describe", "--server", text],
+            &[
+                &format!("option \"{option}\" of unix"),
+                "abstract sockets have no file permissions",
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+#[test]
 fn a_key_that_is_not_the_certificates_key_names_the_option() -> TestResult {
     let pki = endpoint_testkit::TestPki::new();
     let text = format!(

@@ -75,10 +75,18 @@
 //!
 //! With the lock file on, a second server on the same path fails while the first runs, even in
 //! the same process, and a lock left by a dead process is taken over together with its socket
-//! file (only if that really is a socket). Without a lock, a leftover socket file is never
+//! file (only if that really is a socket nobody accepts connections on: a live server keeps
+//! its socket, and the second one fails with "address in use"). Without a lock, a leftover
+//! socket file is never
 //! removed and binding fails with "address in use". Stopping or dropping the listener removes
 //! the socket file and releases the lock; so does a failed bind (Twisted leaks the lock there).
-//! Abstract names have no file: no mode, no lock, nothing to remove.
+//! Abstract names have no file: no lock, nothing to remove, and `mode=`, `owner=` and
+//! `group=` are refused (an option error), since there is nothing to set them on.
+//!
+//! With `mode=`, `owner=` or `group=`, the socket is bound in a fresh private directory
+//! beside the path (`.endpoint-XXXXXX`, mode 0700), given its owner and mode there, and then
+//! renamed into place without replacing anything: it appears with its final permissions, and
+//! no `chmod` or `chown` by path can be redirected by a symbolic link swapped in after `bind`.
 //!
 //! # The `unix` client kind
 //! `unix:PATH` or `unix:path=PATH`. Canonical form: `unix:PATH:timeout=30:lockfile=0`.
@@ -134,9 +142,8 @@
 //! - A failed bind releases the lock file.
 //!
 //! # Limitations
-//! - The mode is set right after `bind`, so for a moment the file has the permissions the
-//!   umask gives (as in Twisted). Where that matters, put the socket in a directory only the
-//!   intended users can enter.
+//! - Abstract names have no access control at all: anyone on the host (in the same network
+//!   namespace) may connect. Check [`PeerCredentials`] on each connection, or use a file.
 //! - Canonical descriptions are text: a path or abstract name that is not UTF-8 prints lossily
 //!   and does not parse back to the same endpoint.
 //! - Two processes taking over the same stale lock at the same moment can race (as in
@@ -166,6 +173,7 @@ mod kinds;
 mod lockfile;
 mod owner;
 mod path;
+mod private_dir;
 mod server;
 mod specs;
 mod stdio;

@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::task::{ready, Context, Poll};
 
@@ -12,7 +12,7 @@ use endpoint_core::{
     Accept, Address, BoxFuture, Connection, ConnectionInfo, Error, Listener, Result,
     ServerEndpoint, UnixAddress,
 };
-use socket2::{Domain, Socket, Type};
+use socket2::{Domain, SockAddr, Socket, Type};
 use tokio::net::UnixListener;
 use tracing::{debug, warn};
 
@@ -20,6 +20,7 @@ use crate::credentials::PeerCredentials;
 use crate::lockfile::{lock_path, LockFile};
 use crate::owner::Principal;
 use crate::path;
+use crate::private_dir::PrivateDir;
 use crate::specs::UNIX_SERVER_OPTIONS;
 
 /// Listens on a unix-domain stream socket: a socket file, or a name in Linux's abstract
@@ -28,13 +29,20 @@ use crate::specs::UNIX_SERVER_OPTIONS;
 /// For a socket file with `mode=`, [`bind`](ServerEndpoint::bind) sets the file's mode exactly (the umask
 /// does not apply) and, with the lock file on, guards the path with `<path>.lock` in Twisted's
 /// format. Stopping or dropping the listener removes the socket file and releases the lock.
-/// Abstract names have no file: no mode, no lock, nothing to remove.
+/// Abstract names have no file: no lock, nothing to remove, and no permissions, so `mode=`,
+/// `owner=` and `group=` are refused for them.
+///
+/// With `mode=`, `owner=` or `group=` the socket is bound in a fresh private directory beside
+/// the path, given its mode and owner there, and renamed into place: it appears at the path
+/// only with its final permissions, and no `chmod`/`chown` can follow a symbolic link someone
+/// swapped in after `bind` (SECURITY.md).
 ///
 /// Parsed from `unix:ADDRESS[:MODE[:BACKLOG[:LOCKFILE]]]` or the keywords `address=`, `mode=`
 /// (octal; without it the file gets what the umask gives, as `bind(2)` does — Twisted sets
 /// `666`), `backlog=` (default 50) and `lockfile=` (default 1), and our `owner=` and `group=`
 /// (a name or a numeric id each; the socket file is `chown`ed after binding, before the mode
-/// is set; an unknown name fails the bind). `Display` prints the canonical description, every
+/// is set and before it appears at the path; an unknown name fails the bind). `Display`
+/// prints the canonical description, every
 /// default explicit (`mode=`, `owner=` and `group=` only when given).
 ///
 /// # Examples
@@ -94,8 +102,9 @@ impl UnixServerEndpoint {
         }
     }
 
-    /// Sets the socket file's permissions (e.g. `0o660`), applied exactly after binding.
-    /// Abstract names ignore it.
+    /// Sets the socket file's permissions (e.g. `0o660`), applied exactly after binding,
+    /// before the file appears at its path. An abstract name has no file: binding it with a
+    /// mode fails.
     pub fn mode(mut self, mode: u32) -> Self {
         self.mode = Some(mode);
         self
@@ -103,15 +112,15 @@ impl UnixServerEndpoint {
 
     /// Sets the user that owns the socket file (`owner=`), changed with `chown` after
     /// binding; a name is looked up at bind. Changing it to another user needs privilege
-    /// (`CAP_CHOWN`). Abstract names ignore it.
+    /// (`CAP_CHOWN`). An abstract name has no file: binding it with an owner fails.
     pub fn owner(mut self, owner: Principal) -> Self {
         self.owner = Some(owner);
         self
     }
 
     /// Sets the socket file's group (`group=`), changed with `chown` after binding; a name is
-    /// looked up at bind. Without privilege it must be one of our own groups. Abstract names
-    /// ignore it.
+    /// looked up at bind. Without privilege it must be one of our own groups. An abstract
+    /// name has no file: binding it with a group fails.
     pub fn group(mut self, group: Principal) -> Self {
         self.group = Some(group);
         self
@@ -155,7 +164,8 @@ impl UnixServerEndpoint {
     ///
     /// # Errors
     /// [`Error::Option`] for a missing address, a bad value, an argument given twice, too many
-    /// positionals, or an option the kind does not take.
+    /// positionals, an option the kind does not take, or `mode=`, `owner=` or `group=` for an
+    /// abstract name (which has no file to set them on).
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         args.at_most_positionals(4, "address, mode, backlog, lockfile")?;
         let address: String = args.get_param("address", 0)?;
@@ -169,8 +179,20 @@ impl UnixServerEndpoint {
         let owner = args.get_optional_with("owner", Principal::parse)?;
         let group = args.get_optional_with("group", Principal::parse)?;
         args.finish()?;
+        let address = path::parse(OsStr::new(&address));
+        if path::file(&address).is_none() {
+            let given = [
+                ("mode", mode.is_some()),
+                ("owner", owner.is_some()),
+                ("group", group.is_some()),
+            ];
+            if let Some((option, _)) = given.into_iter().find(|(_, given)| *given) {
+                let at = args.position_of(option);
+                return Err(args.invalid(option, at, ABSTRACT_HAS_NO_FILE.into()));
+            }
+        }
         Ok(UnixServerEndpoint {
-            address: path::parse(OsStr::new(&address)),
+            address,
             mode: mode.map(|Mode(m)| m),
             backlog,
             lockfile,
@@ -182,39 +204,54 @@ impl UnixServerEndpoint {
     fn listen_now(&self) -> Result<Listener> {
         let fail = |e| Error::io("listen on", self, e);
         let file = path::file(&self.address);
+        if file.is_none() && self.sets_file_attributes() {
+            // Built in a program (a description is refused at parse): nothing could apply.
+            return Err(fail(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                ABSTRACT_HAS_NO_FILE,
+            )));
+        }
 
         // Declared first, so it is released last: after the socket file is gone.
         let lock = match file {
             Some(file) if self.lockfile => {
                 let acquired = LockFile::acquire(lock_path(file)).map_err(fail)?;
                 if let Some(pid) = acquired.stale {
-                    remove_stale_socket(file, pid);
+                    remove_stale_socket(file, pid).map_err(fail)?;
                 }
                 Some(acquired.lock)
             }
             _ => None,
         };
 
-        let address = path::sock_addr(&self.address).map_err(fail)?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(fail)?;
-        socket.bind(&address).map_err(fail)?;
-        let socket_file = match file {
-            Some(file) => Some(SocketFile::created(file).map_err(fail)?),
-            None => None,
-        };
-        if let Some(file) = file {
-            self.change_owner(file).map_err(fail)?;
-        }
-        if let (Some(file), Some(mode)) = (file, self.mode) {
-            std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
-        }
         let backlog = i32::try_from(self.backlog).unwrap_or(i32::MAX);
-        socket.listen(backlog).map_err(fail)?;
+        let socket_file = match file {
+            Some(file) if self.sets_file_attributes() => {
+                Some(self.bind_privately(&socket, file, backlog).map_err(fail)?)
+            }
+            Some(file) => {
+                // Nothing to change after bind, so nothing that could follow a link.
+                socket
+                    .bind(&SockAddr::unix(file).map_err(fail)?)
+                    .map_err(fail)?;
+                let created = SocketFile::created(file).map_err(fail)?;
+                socket.listen(backlog).map_err(fail)?;
+                Some(created)
+            }
+            None => {
+                let address = path::sock_addr(&self.address).map_err(fail)?;
+                socket.bind(&address).map_err(fail)?;
+                socket.listen(backlog).map_err(fail)?;
+                None
+            }
+        };
         socket.set_nonblocking(true).map_err(fail)?;
         let listener = UnixListener::from_std(socket.into()).map_err(fail)?;
-        let local = match listener.local_addr() {
-            Ok(a) => path::from_tokio(&a),
-            Err(_) => self.address.clone(),
+        // A socket file was bound under a private name first: report the path it has now.
+        let local = match (file, listener.local_addr()) {
+            (Some(_), _) | (None, Err(_)) => self.address.clone(),
+            (None, Ok(a)) => path::from_tokio(&a),
         };
         debug!(endpoint = %self, local = %local, "listening");
         let accept = UnixAccept {
@@ -225,11 +262,48 @@ impl UnixServerEndpoint {
         };
         Ok(Listener::new(accept, self))
     }
+
+    /// True if the description sets something on the socket file (`mode=`, `owner=`,
+    /// `group=`).
+    fn sets_file_attributes(&self) -> bool {
+        self.mode.is_some() || self.owner.is_some() || self.group.is_some()
+    }
+
+    /// Binds in a private directory beside `file`, sets the owner and mode there, listens,
+    /// then renames the socket to `file` (never replacing anything): no path operation after
+    /// `bind` can follow a link someone swapped in (see `private_dir`).
+    fn bind_privately(&self, socket: &Socket, file: &Path, backlog: i32) -> io::Result<SocketFile> {
+        let private = PrivateDir::beside(file)?;
+        socket.bind(&private.bind_address()?)?;
+        let (dev, ino) = private.socket_identity()?;
+        self.change_owner(&private)?;
+        if let Some(mode) = self.mode {
+            private.chmod(mode).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("could not set the socket file's mode: {e}"),
+                )
+            })?;
+        }
+        socket.listen(backlog)?;
+        private.place(file)?;
+        Ok(SocketFile {
+            path: file.to_owned(),
+            dev,
+            ino,
+        })
+    }
 }
 
+/// Why an abstract name takes no `mode=`, `owner=` or `group=`.
+const ABSTRACT_HAS_NO_FILE: &str = "cannot apply to an abstract name: abstract sockets have no \
+    file permissions or owner, so anyone on the host (in this network namespace) may connect; \
+    use a socket file, or check each connection's peer credentials";
+
 impl UnixServerEndpoint {
-    /// `chown`s the socket file to `owner=` and `group=`, when given.
-    fn change_owner(&self, file: &Path) -> io::Result<()> {
+    /// `chown`s the socket file (in its private directory) to `owner=` and `group=`, when
+    /// given.
+    fn change_owner(&self, private: &PrivateDir) -> io::Result<()> {
         if self.owner.is_none() && self.group.is_none() {
             return Ok(());
         }
@@ -243,23 +317,80 @@ impl UnixServerEndpoint {
         let uid = uid.map_err(|e| named("owner", e))?;
         let gid = self.group.as_ref().map(Principal::gid).transpose();
         let gid = gid.map_err(|e| named("group", e))?;
-        std::os::unix::fs::chown(file, uid, gid).map_err(|e| named("owner and group", e))
+        private
+            .chown(uid, gid)
+            .map_err(|e| named("owner and group", e))
     }
 }
 
 /// After taking over a stale lock: the previous owner never cleaned up, so its socket file
-/// goes too, but only if it really is a socket (never a regular file).
-fn remove_stale_socket(file: &Path, pid: i32) {
+/// goes too, but only if it really is a socket (never a regular file) and only if nobody
+/// listens on it: a lock can name a dead process while a server lives (a lock planted by
+/// someone, or written from another PID namespace on a shared volume). Only a refused
+/// connection proves the socket dead.
+///
+/// # Errors
+/// `AddrInUse`, naming the path, when a server accepts connections on it.
+fn remove_stale_socket(file: &Path, pid: i32) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
     match std::fs::symlink_metadata(file) {
-        Ok(meta) if meta.file_type().is_socket() => match std::fs::remove_file(file) {
+        Ok(meta) if meta.file_type().is_socket() => {}
+        // Not a socket, or nothing there: leave it; bind reports what is wrong.
+        _ => return Ok(()),
+    }
+    match probe(file) {
+        Probe::Refused => match std::fs::remove_file(file) {
             Ok(()) => debug!(path = %file.display(), pid, "removed a stale socket file"),
             Err(e) => {
                 warn!(path = %file.display(), error = %e, "could not remove a stale socket file")
             }
         },
-        // Not a socket, or nothing there: leave it; bind reports what is wrong.
-        _ => {}
+        Probe::Live => {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!(
+                    "a server is listening on {} although its lock file named process {pid}, \
+                     which is gone; the socket is left alone",
+                    file.display()
+                ),
+            ))
+        }
+        // We cannot tell (no permission to connect, say): leave it; bind reports it in use.
+        Probe::Unknown(e) => {
+            debug!(path = %file.display(), error = %e, "left a socket file we could not probe")
+        }
+    }
+    Ok(())
+}
+
+/// What a connection attempt says about a socket file.
+enum Probe {
+    /// Refused: nobody listens.
+    Refused,
+    /// Accepted or queued (a full backlog too): a server lives.
+    Live,
+    /// Anything else.
+    Unknown(io::Error),
+}
+
+/// Tries to connect to `file` without waiting (a live server with a full backlog answers
+/// "would block" rather than making us wait).
+fn probe(file: &Path) -> Probe {
+    let attempt = || -> io::Result<()> {
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        socket.connect(&SockAddr::unix(file)?)
+    };
+    match attempt() {
+        Ok(()) => Probe::Live,
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Probe::Refused,
+        Err(e)
+            if e.kind() == io::ErrorKind::WouldBlock
+                || e.raw_os_error() == Some(libc::EINPROGRESS) =>
+        {
+            Probe::Live
+        }
+        Err(e) => Probe::Unknown(e),
     }
 }
 
@@ -273,12 +404,16 @@ impl ServerEndpoint for UnixServerEndpoint {
     /// Binds and listens.
     ///
     /// With the lock file on, takes `<path>.lock` first (taking over a stale one and removing
-    /// the dead owner's socket file), binds, sets the mode, and listens.
+    /// the dead owner's socket file if nothing accepts connections on it), binds, sets the
+    /// owner and mode (in a private directory, then renames the socket into place), and
+    /// listens.
     ///
     /// # Errors
-    /// [`Error::Io`] with the OS reason: `AddrInUse` when a live process holds the lock or
-    /// something (a leftover socket file, a regular file) is already at the path, or
-    /// `PermissionDenied`, `NotFound`. Nothing is left behind: no socket file, no lock.
+    /// [`Error::Io`] with the OS reason: `AddrInUse` when a live process holds the lock, a
+    /// server accepts connections on the path (even though its lock names a dead process),
+    /// or something (a leftover socket file, a regular file) is already at the path;
+    /// `PermissionDenied`, `NotFound`; `InvalidInput` for a mode, owner or group on an
+    /// abstract name. Nothing is left behind: no socket file, no lock.
     ///
     /// # Cancel safety
     /// The work happens in one step when first polled; dropping the future before that does
