@@ -32,9 +32,7 @@ impl ServerEndpoint for Capped {
     }
 
     fn description(&self) -> Description {
-        self.inner
-            .description()
-            .common(MAX_CONNECTIONS, self.max)
+        self.inner.description().common(MAX_CONNECTIONS, self.max)
     }
 }
 

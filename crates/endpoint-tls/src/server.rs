@@ -423,19 +423,18 @@ impl ServerEndpoint for TlsServerEndpoint {
                 dh_parameters,
                 handshake_timeout,
                 socket,
-            } => socket
-                .write(
-                    Description::new("ssl")
-                        .arg(port)
-                        .option("privateKey", private_key)
-                        .option("certKey", cert_key)
-                        .option_some("sslmethod", sslmethod.as_ref())
-                        .option("interface", interface)
-                        .option("backlog", backlog)
-                        .option_some("extraCertChain", extra_chain.as_ref())
-                        .option_some("dhParameters", dh_parameters.as_ref())
-                        .option_some("handshakeTimeout", timeout(*handshake_timeout)),
-                ),
+            } => socket.write(
+                Description::new("ssl")
+                    .arg(port)
+                    .option("privateKey", private_key)
+                    .option("certKey", cert_key)
+                    .option_some("sslmethod", sslmethod.as_ref())
+                    .option("interface", interface)
+                    .option("backlog", backlog)
+                    .option_some("extraCertChain", extra_chain.as_ref())
+                    .option_some("dhParameters", dh_parameters.as_ref())
+                    .option_some("handshakeTimeout", timeout(*handshake_timeout)),
+            ),
             Form::Directory {
                 path,
                 port,
@@ -443,15 +442,14 @@ impl ServerEndpoint for TlsServerEndpoint {
                 interface,
                 handshake_timeout,
                 socket,
-            } => socket
-                .write(
-                    Description::new("tls")
-                        .arg(path)
-                        .option("port", port)
-                        .option("backlog", backlog)
-                        .option("interface", interface)
-                        .option_some("handshakeTimeout", timeout(*handshake_timeout)),
-                ),
+            } => socket.write(
+                Description::new("tls")
+                    .arg(path)
+                    .option("port", port)
+                    .option("backlog", backlog)
+                    .option("interface", interface)
+                    .option_some("handshakeTimeout", timeout(*handshake_timeout)),
+            ),
             Form::Layer(s) => Description::layer("tls", self.inner.description())
                 .option("certificate", s.certificate.display())
                 .option_some("privateKey", s.private_key.as_ref().map(|p| p.display()))

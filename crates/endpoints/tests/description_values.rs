@@ -79,7 +79,10 @@ fn defaults_written_out_or_left_out_are_equal() -> TestResult {
         ("tcp:8080", "tcp:8080:backlog=50"),
         ("tcp:8080", "tcp:port=8080:interface=:backlog=50"),
         ("unix:/tmp/a.sock", "unix:/tmp/a.sock:backlog=50:lockfile=1"),
-        ("tcp:8080:maxConnections=5", "tcp:8080:backlog=50:maxConnections=5"),
+        (
+            "tcp:8080:maxConnections=5",
+            "tcp:8080:backlog=50:maxConnections=5",
+        ),
     ] {
         assert_eq!(server(short)?, server(long)?, "{short} vs {long}");
         assert_eq!(hash_of(&server(short)?), hash_of(&server(long)?));
@@ -124,11 +127,7 @@ fn display_debug_and_describe_still_hide_the_secret() -> TestResult {
             assert!(!shown.contains("one"), "{shown}");
             assert!(shown.contains("***"), "{shown}");
         }
-        assert!(value
-            .description()
-            .unmasked()
-            .to_string()
-            .contains("one"));
+        assert!(value.description().unmasked().to_string().contains("one"));
     }
     Ok(())
 }

@@ -6,15 +6,17 @@
 //! segment, wherever it stands. This module does no I/O and needs no runtime.
 
 mod args;
+mod host;
 mod secret;
 mod split;
 pub(crate) mod tree;
 mod value;
 
 pub use args::Args;
+pub use host::{parse_host, HostError};
 pub(crate) use secret::without_secrets;
-pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
+pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
 pub use value::{
     declared_default, format_seconds, parse_duration, parse_flag, parse_integer, parse_mode,
     parse_port, parse_seconds, FromOption, Mode,

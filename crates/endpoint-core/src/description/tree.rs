@@ -354,7 +354,10 @@ impl Description {
 
     /// The value of this part's option `key`, if written.
     pub fn option_value(&self, key: &str) -> Option<&OptionText> {
-        self.options().filter(|(k, _)| *k == key).map(|(_, v)| v).last()
+        self.options()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+            .last()
     }
 
     /// The options every server takes (`maxConnections=`), at any part.
@@ -509,7 +512,9 @@ mod tests {
 
     #[test]
     fn renders_as_canonical_text_did() {
-        let text = Description::new("unix").arg("/tmp/a:b").option("mode", "666");
+        let text = Description::new("unix")
+            .arg("/tmp/a:b")
+            .option("mode", "666");
         assert_eq!(text.to_string(), r"unix:/tmp/a\:b:mode=666");
         let text = Description::new("unix").arg("//p").arg("//q").to_string();
         assert_eq!(text, r"unix:\//p://q");
