@@ -49,7 +49,7 @@ fn a_path_starting_with_two_slashes_is_not_printed_as_a_url() -> TestResult {
 #[test]
 fn a_bracketed_host_is_an_ipv6_literal_only() -> TestResult {
     for input in [
-        "tcp:[[:\0:\01]:80",
+        "tcp:[[:\0:\x001]:80",
         "tcp:[[:a:b]:80",
         "tcp:[a:b]:80",
         "tcp:[[::1]]:80",
