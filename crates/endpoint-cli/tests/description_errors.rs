@@ -79,6 +79,29 @@ fn a_host_with_a_space_is_an_option_error() -> TestResult {
 }
 
 #[test]
+fn a_host_that_could_inject_a_header_is_a_description_error() -> TestResult {
+    // Issue 19: the tcp host goes into an HTTP CONNECT request line and Host header.
+    bad_description(
+        &[
+            "describe",
+            "--client",
+            "httpconnect+tcp:allowed.example\r\nX-Injected\\: yes\r\n\r\nGET / HTTP/1.1:80:proxy=tcp\\:127.0.0.1\\:3128",
+        ],
+        &[
+            "option \"host\" of tcp",
+            "a carriage return (U+000D) at byte 15",
+        ],
+    )?;
+    bad_description(
+        &["connect", "tcp:[a:b]:80"],
+        &[
+            "option \"host\" of tcp",
+            "brackets hold an IPv6 address only",
+        ],
+    )
+}
+
+#[test]
 fn a_pem_directory_without_certificates_is_refused_at_parse() -> TestResult {
     bad_description(
         &["listen", "tls:/nonexistent-dir:port=0"],

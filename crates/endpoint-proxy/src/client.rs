@@ -99,6 +99,21 @@ impl Common {
         Some((user, self.password.as_deref().unwrap_or("")))
     }
 
+    /// Refuses a target host that is not a DNS name or an IP literal (a target built in code,
+    /// not parsed: `Authority::new("h\r\nX: y", 80)` would put a header into the request).
+    fn check_target(&self, outer: &dyn fmt::Display) -> Result<()> {
+        endpoint_core::description::parse_host(self.authority.host())
+            .map(|_| ())
+            .map_err(|e| {
+                let reason = format!("the target host {}", e.reason());
+                Error::io(
+                    "connect through",
+                    outer,
+                    io::Error::new(io::ErrorKind::InvalidInput, reason),
+                )
+            })
+    }
+
     /// Refuses a literal target address the egress policy refuses.
     fn check_egress(&self, address: std::net::IpAddr, outer: &dyn fmt::Display) -> Result<()> {
         match &self.egress {
@@ -275,6 +290,13 @@ fn target_of(args: &Args, inner: &dyn ClientEndpoint) -> Result<Authority> {
     let authority = inner
         .authority()
         .filter(|_| inner_kind.kind() == "tcp" && inner_kind.inner().is_none());
+    // The tcp: parser has checked its host; one built otherwise is checked here, since the
+    // host goes on the wire (a CONNECT request line, a SOCKS5 name).
+    if let Some(authority) = &authority {
+        if let Err(e) = endpoint_core::description::parse_host(authority.host()) {
+            return Err(args.invalid("target", 0, e.reason().to_owned()));
+        }
+    }
     authority.ok_or_else(|| {
         args.invalid(
             "target",
@@ -663,6 +685,7 @@ impl ClientEndpoint for Socks5ClientEndpoint {
     /// Dropping the future closes the proxy connection, mid-handshake or not.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
+            self.common.check_target(self)?;
             let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
             if too_long(&self.common.user) || too_long(&self.common.password) {
                 let reason = "a SOCKS5 user name or password is longer than 255 bytes";
@@ -783,6 +806,7 @@ impl ClientEndpoint for HttpConnectClientEndpoint {
     /// Dropping the future closes the proxy connection, mid-handshake or not.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
+            self.common.check_target(self)?;
             if let Some(ip) = self.common.authority.ip() {
                 self.common.check_egress(ip, self)?;
             }

@@ -149,7 +149,7 @@ impl QuicClientEndpoint {
     /// Builds the endpoint from a `quic` client description's arguments.
     pub(crate) fn from_args(mut args: Args) -> Result<Self> {
         let authority = args.host_and_port()?;
-        let hostname: Option<String> = args.get_optional("hostname")?;
+        let hostname = args.get_host_optional("hostname")?;
         let verify = match &hostname {
             Some(name) => endpoint_tls::ascii_host(name)
                 .map_err(|reason| args.invalid("hostname", args.position_of("hostname"), reason))?,

@@ -152,7 +152,9 @@ impl TcpClientEndpoint {
         let authority = args.host_and_port()?;
         let mut endpoint = TcpClientEndpoint::new(authority.host(), authority.port());
         endpoint.timeout = args.get("timeout")?;
-        endpoint.bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
+        endpoint.bind_address = args
+            .get_optional_with("bindAddress", parse_bind_address)?
+            .flatten();
         let socket = TcpSocketSettings::from_args(&mut args)?;
         endpoint.nodelay = socket.nodelay;
         endpoint.socket = socket.options;
@@ -236,15 +238,27 @@ fn strip_brackets(host: &str) -> &str {
         .unwrap_or(host)
 }
 
-/// Parses a `bindAddress` value: an IP literal (port 0) or `IP:PORT` (`[v6]:PORT`).
+/// Parses a `bindAddress` value: an IP literal (port 0) or `IP:PORT` (`[v6]:PORT`); empty
+/// means no bind address (`None`), as in Twisted, where `bindAddress=` binds to `("", 0)`.
 ///
 /// # Errors
 /// A message saying what was expected, for [`Args::convert`].
-pub fn parse_bind_address(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(ip) = strip_brackets(text).parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 0));
+///
+/// # Examples
+/// ```
+/// use endpoint_tcp::parse_bind_address;
+/// assert_eq!(parse_bind_address("::1").unwrap(), Some("[::1]:0".parse().unwrap()));
+/// assert_eq!(parse_bind_address("").unwrap(), None);
+/// assert!(parse_bind_address("localhost").is_err());
+/// ```
+pub fn parse_bind_address(text: &str) -> Result<Option<SocketAddr>, String> {
+    if text.is_empty() {
+        return Ok(None);
     }
-    text.parse::<SocketAddr>().map_err(|_| {
+    if let Ok(ip) = strip_brackets(text).parse::<IpAddr>() {
+        return Ok(Some(SocketAddr::new(ip, 0)));
+    }
+    text.parse::<SocketAddr>().map(Some).map_err(|_| {
         format!("is not an IP address or IP:PORT: \"{text}\" (host names are not resolved here)")
     })
 }

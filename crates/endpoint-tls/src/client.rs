@@ -289,11 +289,13 @@ impl TlsClientEndpoint {
     pub(crate) fn from_ssl_args(mut args: Args) -> Result<Self> {
         let authority = args.host_and_port()?;
         let timeout = args.get("timeout")?;
-        let bind_address = args.get_optional_with("bindAddress", parse_bind_address)?;
+        let bind_address = args
+            .get_optional_with("bindAddress", parse_bind_address)?
+            .flatten();
         let cert_key: Option<String> = args.get_optional("certKey")?;
         let private_key: Option<String> = args.get_optional("privateKey")?;
         let ca_certs_dir: Option<String> = args.get_optional("caCertsDir")?;
-        let hostname: Option<String> = args.get_optional("hostname")?;
+        let hostname: Option<String> = args.get_host_optional("hostname")?;
         let socket = TcpSocketSettings::from_args(&mut args)?;
         let pins = args
             .get_optional_with("pin", parse_pins)?
@@ -359,10 +361,12 @@ impl TlsClientEndpoint {
             .get_optional_with("pin", parse_pins)?
             .unwrap_or_default();
         let bind_address = match &bind {
-            Some(v) => Some(args.convert("bindAddress", v, parse_bind_address)?),
+            Some(v) => args.convert("bindAddress", v, parse_bind_address)?,
             None => None,
         };
-        let ascii = args.convert("host", &host, ascii_host)?;
+        let host_text = args.host("host", &host)?;
+        let ascii =
+            ascii_host(&host_text).map_err(|reason| args.invalid("host", host.position, reason))?;
         let explicit_inner = match &endpoint {
             Some(e) => Some(args.registry().client(&e.text).map_err(|inner| {
                 args.invalid(
@@ -403,11 +407,7 @@ impl TlsClientEndpoint {
             ("privateKey", private_key.clone()),
         ];
         let form = Form::Tls {
-            host: host
-                .text
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
+            host: host_text,
             port,
             timeout,
             bind: bind_address.map(|b| {
@@ -448,10 +448,12 @@ fn inner_tcp(
 }
 
 /// The host to verify, in ASCII: IP literals as they are (brackets removed), names through
-/// IDNA, as the TLS clients check `hostname=` and hosts.
+/// IDNA, as the TLS clients check `hostname=` and hosts. The host is first checked by
+/// [`parse_host`](endpoint_core::description::parse_host), the one check of client hosts.
 ///
 /// # Errors
-/// A reason (for [`Args::convert`]) when `host` is empty or neither a DNS name nor an IP.
+/// A reason (for [`Args::convert`]) when `host` is empty or neither a DNS name nor an IP
+/// (naming the refused character's byte), or a name no certificate can be issued for.
 ///
 /// # Examples
 /// ```
@@ -460,14 +462,11 @@ fn inner_tcp(
 /// assert!(endpoint_tls::ascii_host("a b").is_err());
 /// ```
 pub fn ascii_host(host: &str) -> Result<String, String> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if bare.is_empty() {
-        return Err("is empty; expected a DNS name or an IP address to verify".into());
-    }
+    let bare = endpoint_core::description::parse_host(host).map_err(|e| e.reason().to_owned())?;
     if bare.parse::<std::net::IpAddr>().is_ok() {
-        return Ok(bare.to_owned());
+        return Ok(bare);
     }
-    match idna::domain_to_ascii(bare) {
+    match idna::domain_to_ascii(&bare) {
         Ok(ascii) if ServerName::try_from(ascii.clone()).is_ok() => Ok(ascii),
         _ => Err(format!(
             "is not a DNS name or an IP address: \"{host}\" (a name has letters, digits, \

@@ -264,7 +264,7 @@ impl WsClientSettings {
             }
         })?;
         let header = |t: &str| header_value(t).map(str::to_owned);
-        let host = args.get_optional_with("host", header)?;
+        let host = args.get_optional_with("host", host_header)?;
         let subprotocols = args.get_with("subprotocols", token_list)?;
         let origin = args.get_optional_with("origin", header)?;
         let mut headers = args.get_with("headers", parse_headers)?;
@@ -347,6 +347,43 @@ fn header_value(text: &str) -> Result<&str, String> {
     } else {
         Ok(text)
     }
+}
+
+/// A `host=` value, the `Host` header: a host that
+/// [`parse_host`](endpoint_core::description::parse_host) accepts, with an optional `:PORT`.
+/// An IPv6 literal is written back in brackets, as the header needs it.
+fn host_header(text: &str) -> Result<String, String> {
+    use endpoint_core::description::parse_host;
+    let bracket = |host: String| {
+        if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        }
+    };
+    let whole = match parse_host(text) {
+        Ok(host) => return Ok(bracket(host)),
+        Err(e) => e,
+    };
+    let with_port = text
+        .rsplit_once(':')
+        .filter(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    let Some((host, port)) = with_port else {
+        return Err(whole.reason().to_owned());
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(format!(
+            "is {text:?}, whose port {port:?} (from byte {}) is not a port (0 to 65535)",
+            host.len() + 1
+        ));
+    }
+    if !host.starts_with('[') && host.contains(':') {
+        return Err(format!(
+            "is {text:?}: an IPv6 address followed by a port needs brackets ([ADDRESS]:PORT)"
+        ));
+    }
+    let host = parse_host(host).map_err(|e| e.reason().to_owned())?;
+    Ok(format!("{}:{port}", bracket(host)))
 }
 
 /// A request target that can go on an HTTP request line: visible ASCII only.

@@ -39,3 +39,42 @@ fn a_path_starting_with_two_slashes_is_not_printed_as_a_url() -> TestResult {
     round_trips(Side::Client, "exec:program=//bin/cat")?;
     Ok(())
 }
+
+/// roundtrip (issue 19 item 16): a bracketed host is an IPv6 literal and nothing else.
+/// `tcp:[[:\0:\01]:80` printed as `tcp:[\:\0\:\01:80:timeout=30`, which did not parse back;
+/// `tcp:[[:a:b]:80` and `tcp:[a:b]:80` were accepted (hosts `[:a:b` and `a:b`), and
+/// `tcp:[[::1]]:80` printed text whose own canonical text differed. All are option errors
+/// about `host` now, and a real bracketed literal is a fixed point.
+#[test]
+fn a_bracketed_host_is_an_ipv6_literal_only() -> TestResult {
+    for input in [
+        "tcp:[[:\0:\x001]:80",
+        "tcp:[[:a:b]:80",
+        "tcp:[a:b]:80",
+        "tcp:[[::1]]:80",
+        "tcp:[::1]]:80",
+        "tcp:[example.com]:80",
+        "tcp:[]:80",
+        "tcp:host=[a\\:b]:port=80",
+        "ssl:[a:b]:443",
+        "tls:host=[[\\:\\:1]]:port=443",
+    ] {
+        match Registry::global().client(input) {
+            Err(endpoints::Error::Option { option, .. }) => {
+                assert_eq!(option, "host", "{input:?}")
+            }
+            Err(other) => panic!("{input:?}: not an option error: {other}"),
+            Ok(endpoint) => panic!("{input:?} is accepted, as {endpoint}"),
+        }
+    }
+    for (input, canonical) in [
+        ("tcp:[::1]:80", r"tcp:\:\:1:80:timeout=30"),
+        ("tcp:[2001:db8::1]:80", r"tcp:2001\:db8\:\:1:80:timeout=30"),
+        (r"tcp:host=[\:\:1]:port=80", r"tcp:\:\:1:80:timeout=30"),
+        (r"tcp:\:\:1:80", r"tcp:\:\:1:80:timeout=30"),
+    ] {
+        assert_eq!(round_trips(Side::Client, input)?, canonical, "{input}");
+        assert_eq!(round_trips(Side::Client, canonical)?, canonical, "{input}");
+    }
+    Ok(())
+}

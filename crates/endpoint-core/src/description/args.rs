@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::host::parse_host;
 use super::split::Value;
 use super::value::FromOption;
 use crate::authority::Authority;
@@ -308,11 +309,57 @@ impl Args {
         let host = self.required("host", host)?;
         let port = self.required("port", port)?;
         let port = self.convert("port", &port, u16::from_option)?;
-        let authority = Authority::new(host.text.as_str(), port);
-        if authority.host().is_empty() {
-            return Err(self.invalid("host", host.position, "is empty".into()));
+        let host = self.host("host", &host)?;
+        Ok(Authority::new(host, port))
+    }
+
+    /// Checks `value` as a client host with [`parse_host`] (a DNS name or an IP literal,
+    /// nothing else) and returns it normalised: an IPv6 literal without its brackets.
+    ///
+    /// # Errors
+    /// [`Error::Option`] for `name` whose reason names the refused character and its byte in
+    /// the host, with the caret on that character.
+    pub fn host(&self, name: &str, value: &Value) -> Result<String> {
+        parse_host(&value.text).map_err(|e| {
+            let at = self.raw_position(value, e.position());
+            self.invalid(name, at, e.reason().to_owned())
+        })
+    }
+
+    /// The keyword `name` checked as a client host (see [`host`](Args::host)), or `None`
+    /// when it is not given.
+    ///
+    /// # Errors
+    /// [`Error::Option`] when the value is not a host.
+    pub fn get_host_optional(&mut self, name: &str) -> Result<Option<String>> {
+        match self.keyword(name) {
+            Some(value) => self.host(name, &value).map(Some),
+            None => Ok(None),
         }
-        Ok(authority)
+    }
+
+    /// The byte offset in the input of byte `offset` of `value`'s unescaped text (escapes
+    /// skipped), for a caret on one character of a value.
+    fn raw_position(&self, value: &Value, offset: usize) -> usize {
+        let Some(raw) = self.input.get(value.position..) else {
+            return value.position.min(self.input.len());
+        };
+        let mut unescaped = 0;
+        let mut chars = raw.char_indices();
+        while let Some((at, c)) = chars.next() {
+            let (at, c) = match c {
+                '\\' => match chars.next() {
+                    Some(next) => next,
+                    None => (at, c),
+                },
+                _ => (at, c),
+            };
+            if unescaped >= offset {
+                return value.position + at;
+            }
+            unescaped += c.len_utf8();
+        }
+        self.input.len()
     }
 
     /// Fails unless at most `n` positionals follow the kind.

@@ -7,6 +7,7 @@
 
 mod args;
 pub(crate) mod cidr;
+mod host;
 mod secret;
 mod split;
 pub(crate) mod tree;
@@ -14,6 +15,7 @@ mod value;
 
 pub use args::Args;
 pub use cidr::{cidr_contains, parse_cidr, parse_cidr_list};
+pub use host::{parse_host, HostError};
 pub(crate) use secret::{mask_secret_values, scrub_values, without_secrets};
 pub use split::{quote, split, Segment, Split, Value, MAX_SEGMENTS};
 pub use tree::{Description, OptionText, Piece, Secret, Unmasked, MASK};
