@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 
-use endpoint_core::Authority;
+use endpoint_core::{printable, Authority};
 
 /// The step of a proxy handshake that failed or stalled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +130,7 @@ impl fmt::Display for ProxyProblem {
                     504 => "the proxy timed out reaching the target",
                     _ => "the proxy refused",
                 };
-                write!(f, "{meaning} ({code} {reason})")
+                write!(f, "{meaning} ({code} {})", printable(reason))
             }
             ProxyProblem::Closed => f.write_str("the proxy closed the connection"),
             ProxyProblem::Malformed(what) => write!(f, "the proxy's answer is malformed: {what}"),

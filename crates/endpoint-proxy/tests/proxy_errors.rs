@@ -5,6 +5,7 @@ mod support;
 
 use std::io::ErrorKind;
 
+use endpoint_proxy::ProxyProblem;
 use endpoints::core::EgressPolicy;
 use endpoints::{Error, Registry, Side};
 use support::*;
@@ -205,6 +206,39 @@ fn credentials_are_masked_in_display_debug_and_describe() -> TestResult {
     assert_eq!(
         client.authority(),
         Some(endpoints::Authority::new("example.com", 443))
+    );
+    Ok(())
+}
+
+/// Peer-controlled text reaches the terminal escaped (issue 19, item 10): a proxy whose
+/// reason phrase carries escape sequences and a forged line cannot recolour a terminal or
+/// forge a log line; the raw phrase stays in the evidence.
+#[tokio::test]
+async fn a_hostile_reason_phrase_is_escaped_when_printed() -> TestResult {
+    let hostile =
+        stalling_proxy(b"HTTP/1.1 403 \x1b[31mForbidden\x1b[0m\x1b]0;owned\x07\r\n\r\n").await?;
+    let text = format!(r"httpconnect+tcp:example.com:443:proxy=tcp\:127.0.0.1\:{hostile}");
+    let error = Registry::global()
+        .client(&text)?
+        .connect()
+        .await
+        .expect_err("a 403 is a refusal");
+    let mut shown = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(s) = source {
+        shown.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    assert!(
+        !shown.contains('\x1b') && !shown.contains('\x07'),
+        "{shown:?}"
+    );
+    assert!(shown.contains(r"\u{1b}[31mForbidden"), "{shown}");
+    let cause = proxy_error(&error);
+    assert!(
+        matches!(&cause.problem, ProxyProblem::Status { code: 403, reason } if reason.contains('\x1b')),
+        "the evidence keeps the raw phrase: {:?}",
+        cause.problem
     );
     Ok(())
 }

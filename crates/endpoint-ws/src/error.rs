@@ -1,7 +1,7 @@
 //! WebSocket errors: [`WsProblem`], the typed evidence of a failed WebSocket handshake (an
 //! [`Error::Handshake`] with layer `websocket`) or of a read over the size limit.
 
-use endpoint_core::Error;
+use endpoint_core::{printable, Error};
 
 /// The layer name WebSocket errors carry: their messages start `websocket handshake with`.
 pub(crate) const LAYER: &str = "websocket";
@@ -46,7 +46,11 @@ pub enum WsProblem {
         body: Option<String>,
     },
     /// This server refused a client's upgrade request and answered with `status`.
-    #[error("refused the upgrade with {}: {detail}", status_line(*status, reason))]
+    #[error(
+        "refused the upgrade with {}: {}",
+        status_line(*status, reason),
+        printable(detail)
+    )]
     RequestRefused {
         /// The HTTP status code sent, e.g. 404.
         status: u16,
@@ -124,17 +128,19 @@ impl WsProblem {
     }
 }
 
+/// The status and reason phrase, the peer's text escaped ([`printable`]).
 fn status_line(status: u16, reason: &str) -> String {
     if reason.is_empty() {
         status.to_string()
     } else {
-        format!("{status} {reason}")
+        format!("{status} {}", printable(reason))
     }
 }
 
+/// ` (TEXT)`, the peer's text escaped ([`printable`]).
 fn in_parens(text: &Option<String>) -> String {
     match text {
-        Some(t) => format!(" ({t})"),
+        Some(t) => format!(" ({})", printable(t)),
         None => String::new(),
     }
 }
@@ -164,5 +170,25 @@ mod tests {
             unoffered.to_string(),
             "the server chose a subprotocol we did not offer (offered: none)"
         );
+    }
+
+    /// A hostile server's reason phrase and body, and a hostile client's path in our own
+    /// refusal, are printed escaped (issue 19, item 10).
+    #[test]
+    fn peer_text_is_escaped_when_printed() {
+        let refused = WsProblem::UpgradeRefused {
+            status: 404,
+            reason: "Not\x1b[2J Found".into(),
+            body: Some("gone\r\nX-Forged: 1\x1b]0;t\x07".into()),
+        };
+        let shown = refused.to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.contains("\\u{1b}[2J"), "{shown}");
+        let ours = WsProblem::RequestRefused {
+            status: 404,
+            reason: "Not Found".into(),
+            detail: "no websocket at /\x1b[31mx".into(),
+        };
+        assert!(!ours.to_string().chars().any(char::is_control));
     }
 }
