@@ -275,13 +275,23 @@ async fn accept(
 /// Reads take up to one of our largest frames, 64 KiB of payload and a 14-byte header: 64 KiB
 /// reads needed two per frame and parked the reader more often, while tungstenite's default,
 /// 128 KiB, zero-fills twice as much per read (see "Why this is fast" in `stream.rs`).
+///
+/// The write buffer also has a hard bound, [`MAX_WRITE_BUFFER`] (tungstenite's default is
+/// none): a peer that floods pings and never reads would otherwise make us queue its pongs
+/// without limit (gigabytes in seconds); with a bound tungstenite keeps only the newest pong,
+/// which is all RFC 6455 asks. Our own writes never come near it (128 KiB plus one message).
 pub(crate) fn config(max_message_size: usize, max_frame_size: usize) -> WebSocketConfig {
     WebSocketConfig::default()
         .max_message_size(Some(max_message_size))
         .max_frame_size(Some(max_frame_size.min(max_message_size)))
         .write_buffer_size(128 << 10)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
         .read_buffer_size(MAX_WRITE_MESSAGE + MAX_FRAME_HEADER)
 }
+
+/// The most a connection's write buffer may hold: the 128 KiB batch, one largest message
+/// more, and room to spare.
+pub(crate) const MAX_WRITE_BUFFER: usize = 512 << 10;
 
 /// The longest WebSocket frame header: 2 bytes, 8 of length, 4 of mask.
 const MAX_FRAME_HEADER: usize = 14;
