@@ -12,7 +12,7 @@ use endpoint_core::{
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 
-use crate::socket_options::{SocketOptions, TcpSocketSettings};
+use crate::socket_options::{write_flags, SocketOptions, TcpSocketSettings};
 use crate::specs::{TCP6_SERVER_OPTIONS, TCP_SERVER_OPTIONS};
 
 /// Which kind a TCP server was written as; it decides the default interface, the positional
@@ -223,17 +223,8 @@ impl ServerEndpoint for TcpServerEndpoint {
                 .option("backlog", self.backlog)
                 .option("interface", &self.interface),
         };
-        let text = if self.reuseport {
-            text.flag("reuseport", true)
-        } else {
-            text
-        };
-        let text = if self.nodelay {
-            text
-        } else {
-            text.flag("nodelay", false)
-        };
-        self.socket.write(text)
+        self.socket
+            .write(write_flags(text, self.reuseport, self.nodelay))
     }
 }
 

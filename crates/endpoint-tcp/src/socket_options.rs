@@ -369,17 +369,23 @@ impl TcpSocketSettings {
     /// Appends the options that differ from their defaults to canonical text, in the order of
     /// their specs (`reuseport=1`, `nodelay=0`, then [`SocketOptions::write`]).
     pub fn write(&self, text: Description) -> Description {
-        let text = if self.reuseport {
-            text.flag("reuseport", true)
-        } else {
-            text
-        };
-        let text = if self.nodelay {
-            text
-        } else {
-            text.flag("nodelay", false)
-        };
-        self.options.write(text)
+        self.options
+            .write(write_flags(text, self.reuseport, self.nodelay))
+    }
+}
+
+/// Appends `reuseport=1` and `nodelay=0` when they differ from their defaults: the part of
+/// canonical text a tcp server writes before its [`SocketOptions`].
+pub(crate) fn write_flags(text: Description, reuseport: bool, nodelay: bool) -> Description {
+    let text = if reuseport {
+        text.flag("reuseport", true)
+    } else {
+        text
+    };
+    if nodelay {
+        text
+    } else {
+        text.flag("nodelay", false)
     }
 }
 
