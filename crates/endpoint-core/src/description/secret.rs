@@ -229,11 +229,8 @@ fn find_url_secrets(text: &str, raw: &[usize], regions: &mut Vec<(usize, usize)>
 /// (each as [`MASK`]; the position moved so the caret still points at the bad byte) and from
 /// its other text: parse errors quote the description, and a description may carry a password.
 pub(crate) fn without_secrets(mut error: Error, secrets: &[&str]) -> Error {
-    let hide = |text: &mut String, hidden: &[String]| {
-        for value in hidden.iter().filter(|v| v.len() >= 3) {
-            *text = text.replace(value.as_str(), MASK);
-        }
-    };
+    // Values shorter than 3 bytes would mask unrelated text in the message.
+    let hide = |text: &mut String, hidden: &[String]| hide_values(text, hidden, 3);
     match &mut error {
         Error::Parse {
             input,
@@ -282,17 +279,20 @@ pub(crate) fn without_secrets(mut error: Error, secrets: &[&str]) -> Error {
     error
 }
 
+/// Replaces every value of `values` at least `min_len` bytes long in `text` with [`MASK`].
+fn hide_values(text: &mut String, values: &[String], min_len: usize) {
+    for value in values.iter().filter(|v| v.len() >= min_len) {
+        *text = text.replace(value.as_str(), MASK);
+    }
+}
+
 /// The same error with every one of `values` (secrets read from files or the environment,
 /// which the input does not show) replaced by [`MASK`] in its text.
 pub(crate) fn scrub_values(mut error: Error, values: &[String]) -> Error {
     if values.is_empty() {
         return error;
     }
-    let hide = |text: &mut String| {
-        for value in values.iter().filter(|v| !v.is_empty()) {
-            *text = text.replace(value.as_str(), MASK);
-        }
-    };
+    let hide = |text: &mut String| hide_values(text, values, 1);
     match &mut error {
         Error::Parse {
             message,
