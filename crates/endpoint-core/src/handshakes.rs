@@ -390,7 +390,7 @@ mod tests {
     use super::*;
 
     fn source(text: &str) -> Source {
-        Source::of(&Address::Inet(format!("{text}").parse().unwrap()))
+        Source::of(&Address::Inet(text.parse().expect("a socket address")))
     }
 
     #[test]
