@@ -118,10 +118,10 @@ impl Listener {
     /// # Examples
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> endpoint_core::Result<()> {
+    /// # async fn main() -> endpoints::Result<()> {
     /// use std::time::Duration;
-    /// use endpoint_core::HandshakeLimits;
-    /// let listener = endpoint_core::server_from_string("tcp:0:interface=127.0.0.1")?
+    /// use endpoints::HandshakeLimits; // endpoint_core's, through the facade that links tcp
+    /// let listener = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
     ///     .bind()
     ///     .await?
     ///     .with_handshake_limits(
