@@ -64,7 +64,15 @@ impl Upgrade for OneByte {
 }
 
 async fn listener(upgrades: usize, limits: HandshakeLimits) -> io::Result<(Listener, u16)> {
-    let socket = TcpListener::bind("127.0.0.1:0").await?;
+    listener_on("127.0.0.1:0", upgrades, limits).await
+}
+
+async fn listener_on(
+    address: &str,
+    upgrades: usize,
+    limits: HandshakeLimits,
+) -> io::Result<(Listener, u16)> {
+    let socket = TcpListener::bind(address).await?;
     let local = socket.local_addr()?;
     let mut listener = Listener::new(Tcp(socket, local), "tcp:0").with_handshake_limits(limits);
     for _ in 0..upgrades {
@@ -155,5 +163,31 @@ async fn max_handshake_time_bounds_every_layer_together() -> TestResult {
     slow.write_all(b"x").await?; // the first layer's handshake is done; the second never is
                                  // Closed long before the second layer's own minute is up.
     assert!(closed_by_server(&mut slow).await);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_ipv6_source_is_its_slash_64() -> TestResult {
+    let limits = HandshakeLimits::default().max_per_source(1);
+    let Ok((mut listener, port)) = listener_on("[::1]:0", 1, limits).await else {
+        eprintln!("no IPv6 loopback here; skipped");
+        return Ok(());
+    };
+    let mut first = TcpStream::connect(("::1", port)).await?;
+    drive_until(&mut listener, |l| l.pending_handshakes() == 1).await?;
+    let mut rx = serve(listener);
+    let mut second = TcpStream::connect(("::1", port)).await?;
+    assert!(
+        closed_by_server(&mut first).await,
+        "the /64's oldest was left open"
+    );
+    second.write_all(b"x").await?;
+    let (address, _connection) = tokio::time::timeout(SAFETY, rx.recv())
+        .await?
+        .ok_or("the listener ended")?;
+    assert_eq!(
+        address.as_inet().ok_or("not inet")?.ip(),
+        IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
+    );
     Ok(())
 }
