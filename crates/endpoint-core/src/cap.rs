@@ -1,6 +1,7 @@
 //! A cap on a listener's live connections (`maxConnections=`): the listener stops accepting
 //! at the cap and resumes when a connection ends, so the operator, not the peers, bounds how
-//! many connections a server holds.
+//! many connections a server holds. Connections still in their handshakes are evictable: at
+//! the cap, a newcomer takes the place of one of them (see `handshakes.rs`).
 
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,6 +51,12 @@ impl Cap {
     /// How many connections are live now.
     pub(crate) fn live(&self) -> usize {
         self.live.load(Ordering::Acquire)
+    }
+
+    /// True when no other connection may be admitted without one ending (or one still in its
+    /// handshakes being closed to make room).
+    pub(crate) fn is_full(&self) -> bool {
+        self.live() >= self.max
     }
 }
 

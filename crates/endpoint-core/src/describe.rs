@@ -6,6 +6,7 @@ use crate::description::{parse_integer, parse_mode, parse_seconds, Description};
 use crate::error::Result;
 use crate::option::OptionType;
 use crate::registry::Registry;
+use crate::server_options::SERVER_OPTIONS;
 use crate::side::Side;
 
 /// A typed option value.
@@ -121,12 +122,13 @@ impl Registry {
         }
         let mut options = self.typed_options(side, base, false, whole);
         for (name, value) in description.common_options() {
-            // Every server's options (maxConnections=), after the base kind's own.
+            // Every server's options (maxConnections=, ...), after the base kind's own, typed
+            // by their specs.
             let text = value.render(whole);
-            let value = parse_integer(&text)
-                .map(OptionValue::Integer)
-                .unwrap_or(OptionValue::Text(text));
-            options.push((name.to_owned(), value));
+            let ty = (SERVER_OPTIONS.iter())
+                .find(|spec| spec.name == name)
+                .map_or(OptionType::Integer, |spec| spec.ty);
+            options.push((name.to_owned(), typed(ty, text)));
         }
         Described {
             side,

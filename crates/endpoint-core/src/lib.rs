@@ -152,7 +152,6 @@ mod authority;
 #[cfg(feature = "axum")]
 mod axum;
 mod cap;
-mod capped;
 #[cfg(feature = "clap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub mod clap;
@@ -164,6 +163,7 @@ mod egress;
 mod endpoint;
 mod error;
 mod future;
+mod handshakes;
 #[cfg(feature = "hyper")]
 mod hyper;
 mod io_class;
@@ -179,6 +179,7 @@ mod prefixed;
 mod printable;
 mod registry;
 mod secured;
+mod server_options;
 mod side;
 mod socket;
 pub mod suggest;
@@ -196,6 +197,7 @@ pub use egress::{AddressClass, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{find_in_chain, Error, Result};
 pub use future::BoxFuture;
+pub use handshakes::HandshakeLimits;
 pub use io_class::IoClass;
 pub use io_stream::{IoStream, SocketBacked};
 pub use kind::{
@@ -211,6 +213,7 @@ pub use port::ListeningPort;
 pub use printable::printable;
 pub use registry::{client_from_string, server_from_string, Registry, MAX_LAYERS};
 pub use secured::Secured;
+pub use server_options::SERVER_OPTIONS;
 pub use side::Side;
 pub use socket::{PlainSocket, SocketStream};
 pub use value::{ClientDescription, ServerDescription};

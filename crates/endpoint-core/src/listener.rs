@@ -8,14 +8,14 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use tokio::task::JoinSet;
 use tokio::time::Sleep;
-use tracing::{debug, warn, Instrument};
+use tracing::{debug, warn};
 
 use crate::address::Address;
 use crate::cap::Cap;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
+use crate::handshakes::{HandshakeLimits, Handshakes};
 use crate::io_class::IoClass;
 use crate::layer::Upgrade;
 
@@ -29,8 +29,6 @@ pub trait Accept: Send + 'static {
     fn local_address(&self) -> Address;
 }
 
-/// How many handshakes may run at once before the listener stops accepting for a while.
-const MAX_PENDING_HANDSHAKES: usize = 1024;
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
@@ -41,6 +39,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// descriptors or buffers (EMFILE, ENFILE, ENOBUFS, ENOMEM) backs off, up to a second, and
 /// retries; only other errors end the listener. [`IoClass`] says which errno is which. Dropping a listener closes its socket (and
 /// removes a unix socket file it created).
+///
+/// Layers' handshakes run in tasks of their own, in a bounded table
+/// ([`with_handshake_limits`](Listener::with_handshake_limits)): accepting never stops because
+/// handshakes are pending. When a source has too many, or the table (or
+/// [`maxConnections`](Listener::with_max_connections)) is full, a pending handshake is closed
+/// to make room for the newcomer.
 pub struct Listener {
     raw: Box<dyn Accept>,
     local: Address,
@@ -48,7 +52,7 @@ pub struct Listener {
     locals: Vec<Address>,
     description: String,
     upgrades: Vec<Arc<dyn Upgrade>>,
-    handshakes: JoinSet<Option<Connection>>,
+    handshakes: Handshakes,
     backoff: Option<Pin<Box<Sleep>>>,
     next_backoff: Duration,
     cap: Option<Arc<Cap>>,
@@ -66,7 +70,7 @@ impl Listener {
             local,
             description: description.to_string(),
             upgrades: Vec::new(),
-            handshakes: JoinSet::new(),
+            handshakes: Handshakes::new(),
             backoff: None,
             next_backoff: FIRST_BACKOFF,
             cap: None,
@@ -85,6 +89,11 @@ impl Listener {
     /// counts from accept, through its layers' handshakes, until it and its
     /// [`ConnectionInfo`](crate::ConnectionInfo) are dropped. `maxConnections=` in a server
     /// description sets this. A `max` of 0 is taken as 1.
+    ///
+    /// Connections still in their handshakes do not lock the cap: at the cap, while some
+    /// are, the listener accepts the next connection and closes a pending handshake for it
+    /// (the oldest of the source holding the most), so idle sockets that never finish a TLS
+    /// handshake cannot keep every client out. Established connections are never closed.
     pub fn with_max_connections(mut self, max: usize) -> Self {
         self.cap = Some(Cap::new(max.max(1)));
         self
@@ -93,6 +102,50 @@ impl Listener {
     /// How many connections count against the cap now, if there is one.
     pub fn live_connections(&self) -> Option<usize> {
         self.cap.as_ref().map(|c| c.live())
+    }
+
+    /// Bounds the handshakes pending at once, per source and in all, and how long one
+    /// connection may spend in them; see [`HandshakeLimits`] (default: 1024 pending, 64 per
+    /// source, each layer's own timeout). `maxHandshakes=`, `maxHandshakesPerSource=` and
+    /// `maxHandshakeTime=` in a server description set these.
+    ///
+    /// The limits never stop the listener from accepting: a newcomer from a source at its
+    /// limit closes that source's oldest pending handshake; a newcomer that finds the table
+    /// full closes the oldest pending handshake of the source holding the most. A flood from
+    /// one address thus closes its own sockets, and clients from elsewhere keep their place.
+    /// A listener without layers has no handshakes, and these limits do nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> endpoints::Result<()> {
+    /// use std::time::Duration;
+    /// use endpoints::HandshakeLimits; // endpoint_core's, through the facade that links tcp
+    /// let listener = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
+    ///     .bind()
+    ///     .await?
+    ///     .with_handshake_limits(
+    ///         HandshakeLimits::default()
+    ///             .max_per_source(8)
+    ///             .max_time(Some(Duration::from_secs(5))),
+    ///     );
+    /// assert_eq!(listener.handshake_limits().per_source(), 8);
+    /// assert_eq!(listener.pending_handshakes(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_handshake_limits(mut self, limits: HandshakeLimits) -> Self {
+        self.handshakes.set_limits(limits);
+        self
+    }
+
+    /// The limits on pending handshakes.
+    pub fn handshake_limits(&self) -> HandshakeLimits {
+        self.handshakes.limits()
+    }
+
+    /// How many accepted connections are still in their layers' handshakes.
+    pub fn pending_handshakes(&self) -> usize {
+        self.handshakes.len()
     }
 
     /// Renames the listener in errors and logs (layers call this with their description).
@@ -137,17 +190,8 @@ impl Listener {
     /// Polls for the next connection; see [`accept`](Listener::accept).
     pub fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Result<Connection>> {
         loop {
-            if !self.handshakes.is_empty() {
-                if let Poll::Ready(Some(done)) = self.handshakes.poll_join_next(cx) {
-                    match done {
-                        Ok(Some(connection)) => return Poll::Ready(Ok(connection)),
-                        Ok(None) => continue,
-                        Err(e) => {
-                            debug!(error = %e, "handshake task ended abnormally");
-                            continue;
-                        }
-                    }
-                }
+            if let Poll::Ready(connection) = self.handshakes.poll_done(cx) {
+                return Poll::Ready(Ok(connection));
             }
             if let Some(sleep) = self.backoff.as_mut() {
                 if sleep.as_mut().poll(cx).is_pending() {
@@ -155,11 +199,10 @@ impl Listener {
                 }
                 self.backoff = None;
             }
-            if self.handshakes.len() >= MAX_PENDING_HANDSHAKES {
-                return Poll::Pending;
-            }
+            // At the cap, wait for a connection to end, unless one still in its handshakes can
+            // give its place to the next one.
             if let Some(cap) = &self.cap {
-                if cap.poll_room(cx).is_pending() {
+                if self.handshakes.len() == 0 && cap.poll_room(cx).is_pending() {
                     return Poll::Pending;
                 }
             }
@@ -167,13 +210,22 @@ impl Listener {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(mut connection)) => {
                     self.next_backoff = FIRST_BACKOFF;
-                    if let Some(cap) = &self.cap {
-                        connection.info_mut().insert(cap.admit());
-                    }
                     if self.upgrades.is_empty() {
+                        if let Some(cap) = &self.cap {
+                            connection.info_mut().insert(cap.admit());
+                        }
                         return Poll::Ready(Ok(connection));
                     }
-                    self.spawn_handshake(connection);
+                    let cap_full = self.cap.as_ref().is_some_and(|cap| cap.is_full());
+                    self.handshakes
+                        .make_room(connection.peer_address(), cap_full);
+                    let admitted = self.cap.as_ref().map(|cap| cap.admit());
+                    self.handshakes.spawn(
+                        connection,
+                        admitted,
+                        self.upgrades.clone(),
+                        &self.description,
+                    );
                 }
                 Poll::Ready(Err(e)) if IoClass::of(&e) == IoClass::PerConnection => {
                     debug!(endpoint = %self.description, error = %e, "skipped a failed accept");
@@ -189,32 +241,6 @@ impl Listener {
                 }
             }
         }
-    }
-
-    fn spawn_handshake(&mut self, mut connection: Connection) {
-        let upgrades = self.upgrades.clone();
-        let span = tracing::debug_span!("handshake", endpoint = %self.description,
-            peer = %connection.peer_address());
-        self.handshakes.spawn(
-            async move {
-                for upgrade in upgrades {
-                    let limit = upgrade.timeout();
-                    match tokio::time::timeout(limit, upgrade.upgrade(connection)).await {
-                        Ok(Ok(upgraded)) => connection = upgraded,
-                        Ok(Err(e)) => {
-                            debug!(layer = upgrade.name(), error = %e, "handshake failed");
-                            return None;
-                        }
-                        Err(_) => {
-                            debug!(layer = upgrade.name(), ?limit, "handshake timed out");
-                            return None;
-                        }
-                    }
-                }
-                Some(connection)
-            }
-            .instrument(span),
-        );
     }
 }
 

@@ -2,13 +2,13 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::capped::{Capped, MAX_CONNECTIONS};
-use crate::description::{self, split, Args, FromOption, Value};
+use crate::description::{self, split, Args, Value};
 use crate::egress::EgressPolicy;
 use crate::endpoint::{ClientEndpoint, ServerEndpoint};
 use crate::error::{Error, Result};
 use crate::kind::{Builder, Kind, Shorthand, UrlForm};
 use crate::nested::InnerParser;
+use crate::server_options::ServerOptions;
 use crate::side::Side;
 use crate::suggest::closest;
 
@@ -67,8 +67,8 @@ pub(crate) struct Plan<'r> {
     pub(crate) base_args: Args,
     /// Outermost first.
     pub(crate) layers: Vec<(&'r Kind, Args)>,
-    /// A server's `maxConnections=`, which every kind takes.
-    pub(crate) max_connections: Option<usize>,
+    /// A server's options that every kind takes (`maxConnections=`, `maxHandshakes=`, ...).
+    pub(crate) server_options: ServerOptions,
     /// Secret values read from files or the environment: scrubbed from any error.
     pub(crate) sourced_secrets: Vec<String>,
 }
@@ -273,7 +273,7 @@ impl Registry {
         let Builder::Server(parse) = plan.base.builder else {
             unreachable!("plan() only picks server kinds for the server side")
         };
-        let max_connections = plan.max_connections;
+        let server_options = plan.server_options;
         let mut endpoint = parse(plan.base_args)?;
         for (layer, args) in plan.layers.into_iter().rev() {
             let Builder::ServerLayer(wrap) = layer.builder else {
@@ -281,13 +281,7 @@ impl Registry {
             };
             endpoint = wrap(args, endpoint)?;
         }
-        if let Some(max) = max_connections {
-            endpoint = Arc::new(Capped {
-                inner: endpoint,
-                max,
-            });
-        }
-        Ok(endpoint)
+        Ok(server_options.apply(endpoint))
     }
 
     /// Parses a client description into an endpoint (no I/O).
@@ -440,30 +434,13 @@ impl Registry {
 
         let mut assigned: Vec<Vec<(Value, Value)>> = vec![Vec::new(); parts.len()];
         let base_positionals = positionals.len();
-        // Every server takes `maxConnections=` (the listener applies it); the last one wins.
-        let mut max_connections = None;
+        // Every server takes `maxConnections=` and the handshake limits (the listener
+        // applies them); the last of each wins.
         let mut keywords = split.keywords;
-        if side == Side::Server {
-            for (name, value) in keywords.iter().filter(|(n, _)| n.text == MAX_CONNECTIONS) {
-                let max = u32::from_option(&value.text)
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| Error::Option {
-                        input: input.to_owned(),
-                        kind: parts.iter().map(|k| k.name).collect::<Vec<_>>().join("+"),
-                        option: name.text.clone(),
-                        position: value.position,
-                        reason: format!(
-                            "is not a number of connections above 0: \"{}\"",
-                            value.text
-                        ),
-                        accepted: vec![MAX_CONNECTIONS.to_owned()],
-                        suggestion: None,
-                    })?;
-                max_connections = Some(max as usize);
-            }
-            keywords.retain(|(n, _)| n.text != MAX_CONNECTIONS);
-        }
+        let server_options = match side {
+            Side::Server => ServerOptions::take(input, &parts, &mut keywords)?,
+            Side::Client => ServerOptions::default(),
+        };
         let mut sourced_secrets = Vec::new();
         for (name, value) in keywords {
             let (name, value) = match self.secret_source(input, &parts, &name, &value)? {
@@ -514,7 +491,7 @@ impl Registry {
                 nested,
             ),
             layers: layer_args,
-            max_connections,
+            server_options,
             sourced_secrets,
         })
     }

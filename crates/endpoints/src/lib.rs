@@ -51,8 +51,13 @@
 //!
 //! Each transport's crate docs list its forms and every option with its default. Any server
 //! description also takes `maxConnections=N` (`tcp:8080:maxConnections=1000`): at N live
-//! connections the listener stops accepting until one ends. `endpoint kinds` prints every
-//! registered kind with its options and defaults.
+//! connections the listener stops accepting until one ends (or closes a connection still in
+//! its handshakes to admit the next). Handshakes of layers (TLS, WebSocket, PROXY) are bounded
+//! by `maxHandshakes=` (1024 pending), `maxHandshakesPerSource=` (64 per IPv4 address or IPv6
+//! /64) and `maxHandshakeTime=` (seconds for all of them together): a full table closes a
+//! pending handshake rather than stop accepting, so idle sockets cannot keep clients out
+//! ([`core::SERVER_OPTIONS`], [`Listener::with_handshake_limits`]). `endpoint kinds` prints
+//! every registered kind with its options and defaults.
 //!
 //! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
 //! dependency and one line, `use the_plugin as _;`, so the linker keeps it. Writing one: the
@@ -305,9 +310,9 @@
 pub use endpoint_core::description::quote;
 pub use endpoint_core::{
     client_from_string, server_from_string, servers_from_strings, Address, Authority,
-    ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, IpNet, Listener,
-    ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result, ServerDescription,
-    ServerEndpoint, Side, UnixAddress,
+    ClientDescription, ClientEndpoint, Connection, ConnectionInfo, Error, HandshakeLimits, IpNet,
+    Listener, ListenerSource, ListeningPort, MergedServerEndpoint, Registry, Result,
+    ServerDescription, ServerEndpoint, Side, UnixAddress,
 };
 pub use endpoint_service::{shutdown_signal, RetryPolicy, Retrying, Service, ServiceGroup};
 

@@ -1,12 +1,14 @@
 //! `maxConnections=` on any server description: the listener holds the cap under a flood of
-//! connections, resumes as connections end, and serves everyone in the end.
+//! connections, resumes as connections end, and serves everyone in the end. The handshake
+//! limits (`maxHandshakes=`, `maxHandshakesPerSource=`, `maxHandshakeTime=`) are server
+//! options of the same sort; what they do is tested in `handshake_flood.rs`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use endpoint_testkit::TestResult;
-use endpoints::{client_from_string, server_from_string, Error, Registry, Side};
+use endpoints::{client_from_string, server_from_string, Error, Registry, ServerDescription, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
 
@@ -40,6 +42,63 @@ fn every_server_kind_takes_it_and_prints_it() -> TestResult {
     }
     // A client has no listener: the option is unknown there.
     assert!(registry.client("tcp:h:80:maxConnections=5").is_err());
+    Ok(())
+}
+
+#[test]
+fn handshake_limits_are_server_options_with_canonical_text() -> TestResult {
+    let registry = Registry::global();
+    let written = "tcp:0:maxHandshakeTime=2.5:maxHandshakesPerSource=8:maxHandshakes=100";
+    let canonical = "tcp:0:interface=:backlog=50:maxHandshakes=100:\
+                     maxHandshakesPerSource=8:maxHandshakeTime=2.5";
+    assert_eq!(registry.server(written)?.to_string(), canonical);
+    assert_eq!(registry.server(canonical)?.to_string(), canonical);
+    // A value: equal however written, defaults written out or left out; serde keeps it.
+    let value = |t: &str| t.parse::<ServerDescription>();
+    assert_eq!(value(written)?, value(canonical)?);
+    assert_eq!(
+        value("ws:0:maxHandshakes=1024:maxHandshakesPerSource=64")?,
+        value("ws:0")?
+    );
+    assert_ne!(value("tcp:0:maxHandshakeTime=3")?, value("tcp:0")?);
+    let json = serde_json::to_string(&value(written)?)?;
+    assert_eq!(json, format!("\"{canonical}\""));
+    assert_eq!(
+        serde_json::from_str::<ServerDescription>(&json)?,
+        value(written)?
+    );
+    // `describe` types them by their specs.
+    let described = registry.describe(Side::Server, written)?;
+    let shown: Vec<String> = (described.options.iter())
+        .filter(|(name, _)| name.starts_with("maxHandshake"))
+        .map(|(name, value)| format!("{name}={value:?}"))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "maxHandshakes=Integer(100)",
+            "maxHandshakesPerSource=Integer(8)",
+            "maxHandshakeTime=Number(2.5)"
+        ]
+    );
+    for bad in [
+        "tcp:0:maxHandshakes=0",
+        "tcp:0:maxHandshakesPerSource=many",
+        "tcp:0:maxHandshakeTime=0",
+        "tcp:0:maxHandshakeTime=-1",
+        "tcp:0:maxHandshakeTime=100000",
+    ] {
+        match registry.server(bad) {
+            Err(Error::Option {
+                option, accepted, ..
+            }) => {
+                assert!(bad.contains(&format!(":{option}=")), "{bad}: {option}");
+                assert!(accepted.contains(&"maxHandshakeTime".to_owned()));
+            }
+            other => panic!("{bad}: expected an option error, got {other:?}"),
+        }
+    }
+    assert!(registry.client("tls:h:443:maxHandshakes=5").is_err());
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use endpoints::core::suggest::closest;
-use endpoints::core::{Kind, OptionSpec, Shorthand, UrlForm};
+use endpoints::core::{Kind, OptionSpec, Shorthand, UrlForm, SERVER_OPTIONS};
 use endpoints::{Registry, Side};
 use serde::Serialize;
 
@@ -196,10 +196,25 @@ fn text(chosen: &Selection<'_>) -> String {
         .iter()
         .any(|k| k.side() == Side::Server && !k.is_layer())
     {
-        out.push_str(
-            "Every server description also takes maxConnections=N: the listener holds at most \
-             N live connections and resumes accepting as they end.\n\n",
-        );
+        out.push_str("Every server description also takes (the listener applies them):\n");
+        let name_width = (SERVER_OPTIONS.iter())
+            .map(|o| o.name.len())
+            .max()
+            .unwrap_or(0);
+        let type_width = (SERVER_OPTIONS.iter())
+            .map(|o| o.ty.to_string().len())
+            .max()
+            .unwrap_or(0);
+        for option in SERVER_OPTIONS {
+            out.push_str(&format!(
+                "    {:name_width$}  {:type_width$}  {}{}\n",
+                option.name,
+                option.ty.to_string(),
+                option.help,
+                option_notes(option)
+            ));
+        }
+        out.push('\n');
     }
     if !shorthands.is_empty() {
         out.push_str("Shorthands (every option is the chain's):\n");
