@@ -391,7 +391,12 @@ impl ServerEndpoint for TlsServerEndpoint {
         Box::pin(async move {
             if let Some(directory) = &self.directory {
                 // The files may have changed since parsing: never listen with nothing to serve.
-                if !directory.rescan_now() {
+                // The scan reads the disk, so it runs as a blocking task.
+                let scanning = directory.clone();
+                let usable = tokio::task::spawn_blocking(move || scanning.rescan_now())
+                    .await
+                    .unwrap_or(false);
+                if !usable {
                     let problem = TlsProblem::NoCertificate {
                         path: directory.path().to_owned(),
                         role: "tls certificate directory".into(),
