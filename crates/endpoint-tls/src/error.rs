@@ -73,6 +73,7 @@ pub(crate) fn blame_option(args: &Args, options: &[(&str, Option<String>)], erro
         TlsProblem::Unreadable { .. } => {
             format!("names \"{}\", which cannot be read", path.display())
         }
+        TlsProblem::NoCaInDirectory { .. } => format!("names an unusable directory: {problem}"),
         other => format!("names an unusable file: {other}"),
     };
     if let Some(source) = source {

@@ -48,7 +48,11 @@ fn tls_client_layer(
 ) -> Result<Arc<dyn ClientEndpoint>> {
     let settings = TlsClientSettings::from_args(&mut args, &*inner)?;
     args.finish()?;
-    Ok(Arc::new(settings.layer(inner)?))
+    let files = settings.files();
+    let layered = settings
+        .layer(inner)
+        .map_err(|e| error::blame_option(&args, &files, e))?;
+    Ok(Arc::new(layered))
 }
 
 static SSL_SERVER: Kind = Kind::server(
