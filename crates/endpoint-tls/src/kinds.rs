@@ -89,7 +89,7 @@ static TLS_CLIENT: Kind = Kind::client(
 
 static TLS_SERVER_LAYER: Kind = Kind::server_layer(
     "tls",
-    "TLS over any server endpoint (certificate, mutual TLS with clientCA, ALPN)",
+    "TLS over any server endpoint (certificate, mutual TLS with clientCA and clientSubjects, ALPN)",
     TLS_SERVER_LAYER_OPTIONS,
     tls_server_layer,
 );
