@@ -248,7 +248,7 @@ pub use info::TlsInfo;
 pub use pin::SpkiPin;
 pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
 pub use server::{TlsServerEndpoint, TlsServerSettings};
-pub use subjects::ClientSubject;
+pub use subjects::{parse_client_subjects, ClientSubject};
 
 // In a leaf module, so that the modules using them do not import the crate root, which
 // imports them back (crates/endpoints/tests/module_cycles.rs).

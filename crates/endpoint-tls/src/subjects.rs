@@ -77,8 +77,26 @@ impl FromStr for ClientSubject {
     }
 }
 
-/// Reads `clientSubjects=`: a comma-separated list of [`ClientSubject`]s.
-pub(crate) fn parse_client_subjects(text: &str) -> Result<Vec<ClientSubject>, String> {
+/// Reads `clientSubjects=`: a comma-separated list of [`ClientSubject`]s (for kinds that
+/// take the option from [`specs::CLIENT_SUBJECTS`](crate::specs::CLIENT_SUBJECTS) and set
+/// [`TlsServerSettings::client_subjects`](crate::TlsServerSettings::client_subjects)).
+///
+/// # Errors
+/// A sentence naming the entry that is not `dns:NAME`, `uri:URI` or `cn:NAME`.
+///
+/// # Examples
+/// ```
+/// use endpoint_tls::{parse_client_subjects, ClientSubject};
+/// assert_eq!(
+///     parse_client_subjects("dns:api.internal,cn:billing").unwrap(),
+///     [
+///         ClientSubject::Dns("api.internal".into()),
+///         ClientSubject::CommonName("billing".into())
+///     ]
+/// );
+/// assert!(parse_client_subjects("api.internal").is_err());
+/// ```
+pub fn parse_client_subjects(text: &str) -> Result<Vec<ClientSubject>, String> {
     text.split(',').map(str::parse).collect()
 }
 
