@@ -165,3 +165,42 @@ fn a_key_that_is_not_the_certificates_key_names_the_option() -> TestResult {
         &["option \"privateKey\" of tls", "does not match"],
     )
 }
+
+/// Issue 19 item 13: a stray file in a CA directory is skipped; a directory with nothing
+/// usable is a description error naming the option (it was a run-time failure, exit 1,
+/// naming the stray file).
+#[test]
+fn a_ca_directory_with_no_usable_certificate_names_the_option() -> TestResult {
+    let pki = endpoint_testkit::TestPki::new();
+    std::fs::write(pki.path("cas/garbage.pem"), "this is not PEM\n")?;
+    let (code, stderr) = run(&[
+        "describe",
+        "--client",
+        &format!("ssl:example.com:443:caCertsDir={}", pki.arg("cas")),
+    ])?;
+    assert_eq!(code, Some(0), "{stderr}");
+    std::fs::remove_file(pki.path("cas/ca.pem"))?;
+    for text in [
+        format!("ssl:example.com:443:caCertsDir={}", pki.arg("cas")),
+        format!("tls:example.com:443:trustRoots={}", pki.arg("cas")),
+    ] {
+        let option = if text.starts_with("ssl") {
+            "option \"caCertsDir\" of ssl"
+        } else {
+            "option \"trustRoots\" of tls"
+        };
+        bad_description(
+            &["describe", "--client", &text],
+            &[option, "no usable CA certificate", "1 .pem file(s)"],
+        )?;
+    }
+    // Issue 19 item 14: caCertsDir= names a directory, as in Twisted.
+    bad_description(
+        &[
+            "describe",
+            "--client",
+            &format!("ssl:example.com:443:caCertsDir={}", pki.arg("ca.pem")),
+        ],
+        &["option \"caCertsDir\" of ssl", "not a directory"],
+    )
+}

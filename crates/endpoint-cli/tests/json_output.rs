@@ -44,7 +44,7 @@ const UNCHANGED: &[(&str, &str, &str)] = &[
     ("server", r#"ssl:8443:privateKey=@PKI@/server-key.pem:certKey=@PKI@/server-cert.pem:interface=127.0.0.1:extraCertChain=@PKI@/ca.pem"#, r#"{"side":"server","kind":"ssl","layers":[],"port":8443,"privateKey":"@PKI@/server-key.pem","certKey":"@PKI@/server-cert.pem","sslmethod":null,"interface":"127.0.0.1","backlog":50,"extraCertChain":"@PKI@/ca.pem","dhParameters":null}"#),
     ("server", r#"tls:@PKI@/sni"#, r#"{"side":"server","kind":"tls","layers":[],"path":"@PKI@/sni","port":443,"backlog":50,"interface":"::"}"#),
     ("server", r#"tls:@PKI@/sni:port=8443:handshakeTimeout=3"#, r#"{"side":"server","kind":"tls","layers":[],"path":"@PKI@/sni","port":8443,"backlog":50,"interface":"::","handshakeTimeout":3}"#),
-    ("server", r#"tls+tcp:443:certificate=@PKI@/server.pem"#, r#"{"side":"server","kind":"tcp","layers":[{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"alpn":null,"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#),
+    ("server", r#"tls+tcp:443:certificate=@PKI@/server.pem"#, r#"{"side":"server","kind":"tcp","layers":[{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":null,"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#),
     ("server", r#"throttle+tcp:8080:rate=1000"#, r#"{"side":"server","kind":"tcp","layers":[{"kind":"throttle","rate":1000,"burst":1000}],"port":8080,"interface":"","backlog":50}"#),
     ("server", r#"throttle+tcp:8080:rate=1000:burst=10"#, r#"{"side":"server","kind":"tcp","layers":[{"kind":"throttle","rate":1000,"burst":10}],"port":8080,"interface":"","backlog":50}"#),
     ("client", r#"tcp:example.com:443"#, r#"{"side":"client","kind":"tcp","layers":[],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#),
@@ -129,14 +129,14 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"tls+tcp:443:certificate=@PKI@/server.pem:alpn=h2,http/1.1:clientCA=@PKI@/ca.pem"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":"@PKI@/ca.pem","alpn":"h2,http/1.1","handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":"@PKI@/ca.pem","alpn":["h2","http/1.1"],"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":"@PKI@/ca.pem","clientSubjects":null,"alpn":"h2,http/1.1","handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":"@PKI@/ca.pem","clientSubjects":null,"alpn":["h2","http/1.1"],"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
     ),
     (
         "server",
         r#"tls+unix:/run/a.sock:certificate=@PKI@/server-cert.pem:privateKey=@PKI@/server-key.pem:alpn=h2"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"alpn":"h2","handshakeTimeout":10}],"address":"/run/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"alpn":["h2"],"handshakeTimeout":10}],"address":"/run/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":"h2","handshakeTimeout":10}],"address":"/run/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"tls","certificate":"@PKI@/server-cert.pem","privateKey":"@PKI@/server-key.pem","extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":["h2"],"handshakeTimeout":10}],"address":"/run/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
     ),
     (
         "server",
@@ -153,8 +153,8 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"ws+tls+tcp:443:certificate=@PKI@/server.pem:tls.alpn=http/1.1:ws.path=/chat"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"alpn":"http/1.1","handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"alpn":["http/1.1"],"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":"http/1.1","handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":["http/1.1"],"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
     ),
     (
         "client",

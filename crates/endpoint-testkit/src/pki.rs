@@ -73,6 +73,27 @@ impl Authority {
         self.issue_with(common_name, names, usage, |_| {})
     }
 
+    /// A leaf certificate whose subjectAltName holds `names` (DNS names or IP literals) and
+    /// `uris` (a SPIFFE ID such as `spiffe://example.org/api`), for testing who a server
+    /// admits by identity.
+    ///
+    /// # Panics
+    /// If a name is not a valid DNS name or IP address, or a URI is not ASCII.
+    pub fn issue_with_uris(
+        &self,
+        common_name: &str,
+        names: &[&str],
+        uris: &[&str],
+        usage: Usage,
+    ) -> Issued {
+        self.issue_with(common_name, names, usage, |p| {
+            for uri in uris {
+                let uri = rcgen::Ia5String::try_from(*uri).expect("an ASCII URI");
+                p.subject_alt_names.push(rcgen::SanType::URI(uri));
+            }
+        })
+    }
+
     /// A leaf certificate that expired in 2002.
     ///
     /// # Panics

@@ -124,6 +124,16 @@ impl TlsClientSettings {
         Ok(settings)
     }
 
+    /// The options that name files, with the paths given, so a file error blames its option.
+    pub(crate) fn files(&self) -> [(&'static str, Option<String>); 3] {
+        let text = |p: &PathBuf| p.to_string_lossy().into_owned();
+        [
+            ("trustRoots", self.trust_roots.as_ref().map(text)),
+            ("certificate", self.certificate.as_ref().map(text)),
+            ("privateKey", self.private_key.as_ref().map(text)),
+        ]
+    }
+
     /// The rustls configuration these settings describe, for transports that run the TLS
     /// handshake themselves (QUIC): the trust roots (or the platform's), the verifier that
     /// reports a mismatching certificate's names, the client certificate and ALPN, with the
@@ -313,6 +323,17 @@ impl TlsClientEndpoint {
             tracing::warn!("ssl: privateKey= without certKey= is ignored (as in Twisted)");
         }
         let private_key = private_key.filter(|_| cert_key.is_some());
+        if let Some(dir) = &ca_certs_dir {
+            // Twisted lists it as a directory; one PEM file is trustRoots= (tls:, tls+).
+            if std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+                let reason = format!(
+                    "names \"{dir}\", which is not a directory: caCertsDir= names a directory \
+                     of .pem CA files (as in Twisted); put the file in one, or use tls: with \
+                     trustRoots=, which also takes a single PEM file"
+                );
+                return Err(args.invalid("caCertsDir", args.position_of("caCertsDir"), reason));
+            }
+        }
         let verify = match &hostname {
             Some(name) => ascii_host(name)
                 .map_err(|reason| args.invalid("hostname", args.position_of("hostname"), reason))?,

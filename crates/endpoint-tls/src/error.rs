@@ -73,6 +73,7 @@ pub(crate) fn blame_option(args: &Args, options: &[(&str, Option<String>)], erro
         TlsProblem::Unreadable { .. } => {
             format!("names \"{}\", which cannot be read", path.display())
         }
+        TlsProblem::NoCaInDirectory { .. } => format!("names an unusable directory: {problem}"),
         other => format!("names an unusable file: {other}"),
     };
     if let Some(source) = source {
@@ -125,7 +126,8 @@ fn problem(error: &rustls::Error, verify_name: Option<&str>, alpn: &[String]) ->
             | AlertDescription::UnsupportedCertificate
             | AlertDescription::CertificateRevoked
             | AlertDescription::CertificateExpired
-            | AlertDescription::CertificateUnknown => TlsProblem::PeerRejectedOurCertificate {
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::AccessDenied => TlsProblem::PeerRejectedOurCertificate {
                 alert: alert_name(*alert),
             },
             AlertDescription::NoApplicationProtocol => TlsProblem::NoSharedAlpn {
@@ -212,7 +214,10 @@ fn certificate(error: &CertificateError, verify_name: Option<&str>) -> TlsProble
             rejected("it is signed with an algorithm the verifier does not support")
         }
         C::InvalidOcspResponse => rejected("its OCSP response is invalid"),
-        C::ApplicationVerificationFailure => rejected("the application refused it"),
+        // Only clientSubjects= refuses this way here.
+        C::ApplicationVerificationFailure => {
+            rejected("it carries none of the subjects clientSubjects= allows")
+        }
         C::Other(other) if other.0.is::<TlsProblem>() => {
             match other.0.downcast_ref::<TlsProblem>() {
                 Some(problem) => problem.clone(),

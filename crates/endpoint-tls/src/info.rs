@@ -3,6 +3,8 @@
 use rustls::CommonState;
 use rustls_pki_types::CertificateDer;
 
+use crate::subjects::ClientSubject;
+
 /// The outcome of a TLS handshake: read it with `connection.info().get::<TlsInfo>()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -17,6 +19,9 @@ pub struct TlsInfo {
     pub server_name: Option<String>,
     /// The peer's certificate chain, leaf first (empty when the peer sent none).
     pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// On a server with `clientSubjects=`: the allowed identity the client's certificate
+    /// carries (the first of the list it matched). `None` elsewhere.
+    pub client_subject: Option<ClientSubject>,
 }
 
 impl TlsInfo {
@@ -38,6 +43,7 @@ impl TlsInfo {
                 .peer_certificates()
                 .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
                 .unwrap_or_default(),
+            client_subject: None,
         }
     }
 }

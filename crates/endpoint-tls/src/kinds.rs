@@ -48,7 +48,11 @@ fn tls_client_layer(
 ) -> Result<Arc<dyn ClientEndpoint>> {
     let settings = TlsClientSettings::from_args(&mut args, &*inner)?;
     args.finish()?;
-    Ok(Arc::new(settings.layer(inner)?))
+    let files = settings.files();
+    let layered = settings
+        .layer(inner)
+        .map_err(|e| error::blame_option(&args, &files, e))?;
+    Ok(Arc::new(layered))
 }
 
 static SSL_SERVER: Kind = Kind::server(
@@ -85,7 +89,7 @@ static TLS_CLIENT: Kind = Kind::client(
 
 static TLS_SERVER_LAYER: Kind = Kind::server_layer(
     "tls",
-    "TLS over any server endpoint (certificate, mutual TLS with clientCA, ALPN)",
+    "TLS over any server endpoint (certificate, mutual TLS with clientCA and clientSubjects, ALPN)",
     TLS_SERVER_LAYER_OPTIONS,
     tls_server_layer,
 );

@@ -6,6 +6,7 @@
 //! | `ssl:443:privateKey=key.pem:certKey=cert.pem` | server | Twisted's `ssl:` (`privateKey` defaults to `server.pem`) |
 //! | `tls:/etc/certs:port=443` | server | a directory of PEM files, certificate chosen by SNI |
 //! | `tls+unix:/run/a.sock:certificate=c.pem:clientCA=ca.pem` | server | TLS over anything; mutual TLS |
+//! | `tls+tcp:8443:certificate=c.pem:clientCA=ca.pem:clientSubjects=uri\:spiffe\://example.org/api` | server | mutual TLS admitting one client identity ([`ClientSubject`]) |
 //! | `ssl:example.com:443` | client | Twisted's `ssl:`, **verifying** `example.com` (Twisted does not) |
 //! | `tls:example.com:443:trustRoots=/etc/my-cas` | client | Twisted's `tls:`, over Happy-Eyeballs TCP |
 //! | `tls:api:443:endpoint=unix\:/run/a.sock` | client | TLS over an inner endpoint, verifying `api` |
@@ -56,7 +57,8 @@
 //! `tls` directory server (`tls:PATH`, Twisted's): a directory of PEM files whose keys are
 //! paired with certificates by public key, each pair served for its DNS names by SNI (the first
 //! for an unknown name); options `port` (`443`), `interface` (`::`), `backlog` (`50`),
-//! `handshakeTimeout` (`10`).
+//! `handshakeTimeout` (`10`). Subdirectories are read down to 8 levels; links to files are
+//! followed (certbot's `live/`), links to directories are not.
 //!
 //! `tls+` server layer, over any server endpoint:
 //!
@@ -65,7 +67,8 @@
 //! | `certificate` | required | certificate chain PEM (may hold the key) |
 //! | `privateKey` | in `certificate` | the key |
 //! | `extraCertChain` | none | chain certificates to send |
-//! | `clientCA` | none | require client certificates from these CAs (mutual TLS) |
+//! | `clientCA` | none | require client certificates from these CAs (mutual TLS): a PEM file, or a directory of `.pem` files |
+//! | `clientSubjects` | any | with `clientCA`: admit only certificates carrying one of these identities, comma-separated `dns:NAME`, `uri:URI` (a SPIFFE ID), `cn:NAME` (colons escaped: `uri\:spiffe\://example.org/api`); others are refused during the handshake (`access_denied`); the one matched is [`TlsInfo::client_subject`] |
 //! | `alpn` | none | protocols to accept, e.g. `h2,http/1.1` |
 //! | `handshakeTimeout` | `10` | seconds for each handshake |
 //!
@@ -76,7 +79,7 @@
 //! | `host`, `port`, `timeout`, `bindAddress` | `timeout=30` | as for the `tcp` client (`tls:`, `ssl:`) |
 //! | `endpoint` | none | `tls:` only: an escaped inner client description; host and port are then only verified |
 //! | `hostname` | the host | name to send as SNI and verify (`ssl:`, `tls+`) |
-//! | `trustRoots` / `caCertsDir` | platform roots | a CA directory or PEM file (`caCertsDir` is `ssl:`'s name) |
+//! | `trustRoots` / `caCertsDir` | platform roots | a CA directory or (`trustRoots` only) one PEM file; `caCertsDir` is `ssl:`'s name and, as in Twisted, takes a directory only |
 //! | `pin` | none | accept only servers with these keys (`sha256/BASE64`, comma-separated) |
 //! | `certificate` / `certKey`, `privateKey` | none | a client certificate and its key |
 //! | `alpn` | none | `tls+`: protocols to offer, preferred first |
@@ -109,6 +112,15 @@
 //!   reads them again; [`reload_certificates`] does it at once (the CLI calls it on
 //!   `SIGHUP`). Established connections are untouched; unusable new files keep the old
 //!   certificate, with a warning naming the file and the reason.
+//! - **CA directories** (`caCertsDir=`, `trustRoots=`, `clientCA=`) read their `.pem` files
+//!   only; a file there that is unreadable, not PEM or not a certificate is skipped (logged
+//!   at debug level), as OpenSSL's certificate directories skip it and Twisted's loader means
+//!   to. A directory left with no usable certificate is a description error naming the
+//!   option ([`TlsProblem::NoCaInDirectory`]).
+//! - **A `tls:` directory is read off the async runtime.** A handshake only notices that a
+//!   second has passed and starts a look at the directory in a blocking task; handshakes go
+//!   on with the certificates they have until the task swaps in the new scan, so a directory
+//!   of thousands of pairs never stalls the process's other connections and timers.
 //! - `connect` returns after the handshake (Twisted returns before it), so a failed
 //!   verification is an error from `connect` that says what failed (unknown issuer, name
 //!   mismatch, expired certificate, no shared protocol), never a dropped connection later.
@@ -116,7 +128,8 @@
 //!   client never delays another.
 //!
 //! The outcome of each handshake is stored in the connection: `connection.info().get::<TlsInfo>()`
-//! (version, cipher suite, ALPN, SNI name, peer certificates).
+//! (version, cipher suite, ALPN, SNI name, peer certificates, and on a server with
+//! `clientSubjects=` the identity the client was admitted as).
 //!
 //! # Limitations
 //! - `dhParameters=` is accepted and checked to exist but unused (rustls has no finite-field
@@ -223,6 +236,7 @@ mod roots;
 mod server;
 mod sni;
 pub mod specs;
+mod subjects;
 mod verify;
 mod versions;
 
@@ -234,6 +248,7 @@ pub use info::TlsInfo;
 pub use pin::SpkiPin;
 pub use reload::{reload_certificates, ReloadOutcome, ReloadingCertResolver};
 pub use server::{TlsServerEndpoint, TlsServerSettings};
+pub use subjects::{parse_client_subjects, ClientSubject};
 
 // In a leaf module, so that the modules using them do not import the crate root, which
 // imports them back (crates/endpoints/tests/module_cycles.rs).

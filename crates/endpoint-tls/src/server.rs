@@ -19,6 +19,7 @@ use crate::client::parse_alpn;
 use crate::info::TlsInfo;
 use crate::reload::ReloadingCertResolver;
 use crate::sni::PemDirectory;
+use crate::subjects::{admitted, parse_client_subjects, ClientSubject, SubjectVerifier};
 use crate::{default_handshake_timeout, error, provider, roots, versions};
 
 /// A TLS server's identity and policy. Build an endpoint over any server endpoint with
@@ -34,6 +35,10 @@ pub struct TlsServerSettings {
     pub extra_chain: Option<PathBuf>,
     /// When set, clients must present a certificate issued by these CAs (mutual TLS).
     pub client_ca: Option<PathBuf>,
+    /// With `client_ca`: when not empty, a client's certificate must also carry one of these
+    /// identities (`clientSubjects=`), so a server admits chosen services, not every holder
+    /// of a certificate from the CA. The one it matched is in [`TlsInfo::client_subject`].
+    pub client_subjects: Vec<ClientSubject>,
     /// ALPN protocols the server accepts, in preference order.
     pub alpn: Vec<String>,
     /// How long each connection's handshake may take.
@@ -48,6 +53,7 @@ impl TlsServerSettings {
             private_key: None,
             extra_chain: None,
             client_ca: None,
+            client_subjects: Vec::new(),
             alpn: Vec::new(),
             handshake_timeout: default_handshake_timeout(),
         }
@@ -66,6 +72,7 @@ impl TlsServerSettings {
             form: Form::Layer(self.clone()),
             acceptor,
             handshake_timeout: self.handshake_timeout,
+            client_subjects: self.client_subjects.clone().into(),
             directory: None,
             resolver: Some(resolver),
         })
@@ -81,14 +88,23 @@ impl TlsServerSettings {
     }
 
     /// Reads the `tls+` server layer's options: `certificate`, `privateKey`,
-    /// `extraCertChain`, `clientCA`, `alpn`, `handshakeTimeout` (the parser then finishes
-    /// the arguments and calls [`layer`](Self::layer)).
+    /// `extraCertChain`, `clientCA`, `clientSubjects`, `alpn`, `handshakeTimeout` (the
+    /// parser then finishes the arguments and calls [`layer`](Self::layer)).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let certificate: String = args.get("certificate")?;
         let mut settings = TlsServerSettings::new(certificate);
         settings.private_key = args.get_optional("privateKey")?;
         settings.extra_chain = args.get_optional("extraCertChain")?;
         settings.client_ca = args.get_optional("clientCA")?;
+        settings.client_subjects = args
+            .get_optional_with("clientSubjects", parse_client_subjects)?
+            .unwrap_or_default();
+        if !settings.client_subjects.is_empty() && settings.client_ca.is_none() {
+            let reason = "needs clientCA=: the subjects are checked in client certificates \
+                          that CA issued"
+                .to_owned();
+            return Err(args.invalid("clientSubjects", args.position_of("clientSubjects"), reason));
+        }
         settings.alpn = args
             .get_optional_with("alpn", parse_alpn)?
             .unwrap_or_default();
@@ -150,7 +166,19 @@ impl TlsServerSettings {
                                 format!("clientCA \"{}\" cannot verify clients", path.display());
                             error::setup_caused(TlsProblem::Setup(what), e)
                         })?;
-                builder.with_client_cert_verifier(verifier)
+                if self.client_subjects.is_empty() {
+                    builder.with_client_cert_verifier(verifier)
+                } else {
+                    builder.with_client_cert_verifier(SubjectVerifier::new(
+                        verifier,
+                        self.client_subjects.clone(),
+                    ))
+                }
+            }
+            None if !self.client_subjects.is_empty() => {
+                let what = "clientSubjects needs clientCA: the subjects are checked in client \
+                            certificates that CA issued";
+                return Err(error::setup(TlsProblem::Setup(what.to_owned())));
             }
             None => builder.with_no_client_auth(),
         };
@@ -203,6 +231,8 @@ pub struct TlsServerEndpoint {
     form: Form,
     acceptor: TlsAcceptor,
     handshake_timeout: Duration,
+    /// `clientSubjects=`: the identity each client was admitted as goes in its `TlsInfo`.
+    client_subjects: Arc<[ClientSubject]>,
     /// The `tls:` PEM directory, checked again at bind.
     directory: Option<Arc<PemDirectory>>,
     /// The one certificate of `ssl:` and `tls+`, re-read at bind when its files changed.
@@ -283,6 +313,7 @@ impl TlsServerEndpoint {
             },
             acceptor,
             handshake_timeout,
+            client_subjects: Arc::new([]),
             directory: None,
             resolver: Some(resolver),
         })
@@ -337,6 +368,7 @@ impl TlsServerEndpoint {
             },
             acceptor: TlsAcceptor::from(Arc::new(config)),
             handshake_timeout,
+            client_subjects: Arc::new([]),
             directory: Some(resolver),
             resolver: None,
         })
@@ -347,6 +379,7 @@ impl TlsServerEndpoint {
 struct Handshake {
     acceptor: TlsAcceptor,
     timeout: Duration,
+    client_subjects: Arc<[ClientSubject]>,
 }
 
 impl Upgrade for Handshake {
@@ -360,6 +393,7 @@ impl Upgrade for Handshake {
 
     fn upgrade(&self, connection: Connection) -> BoxFuture<'static, Result<Connection>> {
         let acceptor = self.acceptor.clone();
+        let client_subjects = self.client_subjects.clone();
         Box::pin(async move {
             let (io, mut info) = connection.into_parts();
             let peer = info.peer.to_string();
@@ -375,7 +409,15 @@ impl Upgrade for Handshake {
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
             info.insert(Secured::new(connection.alpn_protocol().map(<[u8]>::to_vec)));
-            info.insert(TlsInfo::from_state(connection, sni));
+            let mut tls = TlsInfo::from_state(connection, sni);
+            if !client_subjects.is_empty() {
+                // The verifier admitted it for one of them; which one is for the application.
+                tls.client_subject = tls
+                    .peer_certificates
+                    .first()
+                    .and_then(|leaf| admitted(leaf, &client_subjects));
+            }
+            info.insert(tls);
             info.stack.push("tls");
             Ok(Connection::new(stream, info))
         })
@@ -391,7 +433,12 @@ impl ServerEndpoint for TlsServerEndpoint {
         Box::pin(async move {
             if let Some(directory) = &self.directory {
                 // The files may have changed since parsing: never listen with nothing to serve.
-                if !directory.rescan_now() {
+                // The scan reads the disk, so it runs as a blocking task.
+                let scanning = directory.clone();
+                let usable = tokio::task::spawn_blocking(move || scanning.rescan_now())
+                    .await
+                    .unwrap_or(false);
+                if !usable {
                     let problem = TlsProblem::NoCertificate {
                         path: directory.path().to_owned(),
                         role: "tls certificate directory".into(),
@@ -406,6 +453,7 @@ impl ServerEndpoint for TlsServerEndpoint {
             let handshake = Handshake {
                 acceptor: self.acceptor.clone(),
                 timeout: self.handshake_timeout,
+                client_subjects: self.client_subjects.clone(),
             };
             Ok(self
                 .inner
@@ -468,6 +516,14 @@ impl ServerEndpoint for TlsServerEndpoint {
                     s.extra_chain.as_ref().map(|p| p.display()),
                 )
                 .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
+                .option_some(
+                    "clientSubjects",
+                    (!s.client_subjects.is_empty()).then(|| {
+                        let subjects: Vec<String> =
+                            s.client_subjects.iter().map(ToString::to_string).collect();
+                        subjects.join(",")
+                    }),
+                )
                 .option_some("alpn", (!s.alpn.is_empty()).then(|| s.alpn.join(",")))
                 .seconds("handshakeTimeout", s.handshake_timeout),
         }

@@ -44,6 +44,14 @@ pub const CLIENT_CA: OptionSpec = OptionSpec::new(
     OptionType::Path,
     "require client certificates from these CAs (mutual TLS)",
 );
+/// `clientSubjects=dns:NAME,uri:URI,cn:NAME`: with `clientCA=`, the client identities a
+/// server admits.
+pub const CLIENT_SUBJECTS: OptionSpec = OptionSpec::new(
+    "clientSubjects",
+    OptionType::List,
+    "with clientCA: admit only client certificates carrying one of these (dns:NAME, \
+     uri:URI such as a SPIFFE ID, cn:NAME; escape colons as \\:)",
+);
 
 /// `hostname=NAME` of a client layer: the name sent (SNI) and verified.
 pub const HOSTNAME: OptionSpec = OptionSpec::new(
@@ -198,7 +206,13 @@ pub(crate) static TLS_CLIENT_OPTIONS: &[OptionSpec] = option_table![
 
 pub(crate) static TLS_SERVER_LAYER_OPTIONS: &[OptionSpec] = option_table![
     SERVER_IDENTITY,
-    &[EXTRA_CERT_CHAIN, CLIENT_CA, ALPN, HANDSHAKE_TIMEOUT],
+    &[
+        EXTRA_CERT_CHAIN,
+        CLIENT_CA,
+        CLIENT_SUBJECTS,
+        ALPN,
+        HANDSHAKE_TIMEOUT
+    ],
 ];
 
 pub(crate) static TLS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = option_table![

@@ -329,3 +329,77 @@ async fn a_silent_client_does_not_delay_others_and_times_out() -> TestResult {
     assert_eq!(n, 0);
     Ok(())
 }
+
+/// A `MakeWriter` into a shared buffer, to read what was logged.
+#[derive(Clone, Default)]
+struct Logged(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logged {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logged {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Issue 19 item 23: a name the client chose and the directory has no certificate for is
+/// logged at debug level, not as a warning on every handshake.
+#[test]
+fn an_unknown_sni_is_not_a_warning() -> TestResult {
+    let pki = Pki::new();
+    let logged = Logged::default();
+    let writer = logged.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // The runtime runs on this thread, so the listener's handshake tasks log here.
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let r = Registry::global();
+            let mut listener = r
+                .server(&format!(
+                    "tls:{}:port=0:interface=127.0.0.1",
+                    pki.arg("sni")
+                ))?
+                .bind()
+                .await?;
+            let port = port_of(&listener);
+            // The default certificate is not valid for the name: the client refuses it,
+            // after the server has chosen it.
+            let client = r.client(&format!(
+                "tls:unknown.example.net:443:trustRoots={}:endpoint=tcp\\:127.0.0.1\\:{port}",
+                pki.arg("cas")
+            ))?;
+            let accepting = tokio::spawn(async move { listener.accept().await.map(|_| ()) });
+            let refused = tokio::time::timeout(SAFETY, client.connect()).await?;
+            assert!(refused.is_err(), "the default certificate was accepted");
+            accepting.abort();
+            TestResult::Ok(())
+        })
+    })?;
+    let text = logged.text();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("no certificate for the requested name"))
+        .collect();
+    assert!(!lines.is_empty(), "not logged: {text}");
+    for line in lines {
+        assert!(line.contains("DEBUG"), "{line}");
+        assert!(line.contains("unknown.example.net"), "{line}");
+    }
+    Ok(())
+}

@@ -239,3 +239,45 @@ async fn bind_serves_files_renewed_since_parsing() -> TestResult {
     assert_eq!(handshake(&mut listener, &pki).await?, renewed);
     Ok(())
 }
+
+/// Issue 19 item 22: a broken first file of a `tls:` directory does not hand its place as
+/// the default certificate (served to clients without SNI, an IP literal here) to the next
+/// pair.
+#[tokio::test]
+async fn a_broken_first_file_keeps_the_default_certificate() -> TestResult {
+    let pki = Pki::new();
+    for (file, name) in [("certs/a.pem", "a.test"), ("certs/b.pem", "b.test")] {
+        let issued = pki.ca.issue(name, &[name, "127.0.0.1"], Usage::Server);
+        replace(&pki.path(file), &issued.combined());
+    }
+    let first = support::first_der(&pki.path("certs/a.pem"));
+    let mut listener = Registry::global()
+        .server(&format!(
+            "tls:{}:port=0:interface=127.0.0.1",
+            pki.arg("certs")
+        ))?
+        .bind()
+        .await?;
+    // An IP literal: no SNI, so the default certificate.
+    let client = Registry::global().client(&format!(
+        "tls+tcp:127.0.0.1:{}:trustRoots={}",
+        port_of(&listener),
+        pki.arg("ca.pem")
+    ))?;
+    let (_accepted, connected) = echo(&mut listener, &*client).await?;
+    assert_eq!(presented(&connected), first);
+
+    replace(&pki.path("certs/a.pem"), "garbage\n");
+    let outcome = reload_certificates();
+    let dir = pki.path("certs");
+    assert!(
+        outcome
+            .kept
+            .iter()
+            .any(|e| e.to_string().contains(&*dir.to_string_lossy())),
+        "{outcome:?}"
+    );
+    let (_accepted, connected) = echo(&mut listener, &*client).await?;
+    assert_eq!(presented(&connected), first);
+    Ok(())
+}

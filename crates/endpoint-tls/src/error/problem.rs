@@ -184,6 +184,22 @@ pub enum TlsProblem {
         /// What it is for, e.g. `certificate file`, `extraCertChain file`.
         role: String,
     },
+    /// A CA directory (`caCertsDir=`, `trustRoots=`, `clientCA=`) holds no usable CA
+    /// certificate: no `.pem` file, or only files that are unreadable, not PEM or not
+    /// certificates (each skipped, with a debug log).
+    #[error(
+        "no usable CA certificate in the directory \"{}\"{}",
+        path.display(),
+        skipped_files(*skipped)
+    )]
+    NoCaInDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The option it was given with, e.g. `caCertsDir`.
+        role: String,
+        /// How many `.pem` files were skipped.
+        skipped: usize,
+    },
     /// The key file (or the certificate file, which may also hold the key) holds no private
     /// key.
     #[error("no private key found in \"{}\"", path.display())]
@@ -238,6 +254,7 @@ impl TlsProblem {
             TlsProblem::Unreadable { path, .. }
             | TlsProblem::NotPem { path, .. }
             | TlsProblem::NoCertificate { path, .. }
+            | TlsProblem::NoCaInDirectory { path, .. }
             | TlsProblem::NoPrivateKey { path }
             | TlsProblem::NotACa { path, .. }
             | TlsProblem::KeyMismatch { key: path, .. } => Some(path),
@@ -322,6 +339,16 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let year = yoe + era * 400 + i64::from(month <= 2);
     // Both are in range by construction: day 1..=31, month 1..=12.
     (year, month as u32, day as u32)
+}
+
+/// `; N .pem file(s) there were skipped ...`, or nothing for none.
+fn skipped_files(skipped: usize) -> String {
+    match skipped {
+        0 => String::new(),
+        n => format!(
+            "; {n} .pem file(s) there were skipped (unreadable, not PEM, or not a certificate)"
+        ),
+    }
 }
 
 #[cfg(test)]
