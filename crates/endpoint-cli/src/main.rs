@@ -107,7 +107,7 @@ use endpoint_throttle as _;
 fn main() -> ExitCode {
     // Before parsing: parsing builds the endpoints, and their parsers may log warnings.
     let (verbosity, quiet) = logging::prescan(std::env::args_os());
-    logging::init(verbosity, quiet);
+    logging::init(verbosity, quiet, logging::prescan_json(std::env::args_os()));
     // The operator writes the descriptions given here, so secrets may come from files and
     // the environment (`passwordFile=`, `passwordEnv=`): a command line is visible to every
     // local user through `ps`. Set before anything parses.
