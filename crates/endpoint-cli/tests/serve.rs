@@ -304,6 +304,17 @@ fn check_locates_every_mistake_and_never_quotes_a_secret() -> TestResult {
     let output = endpoint().arg("serve").arg("--check").arg(&good).output()?;
     assert!(output.status.success(), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 relay valid"));
+    // The example the README points to stays valid (its secret comes from the environment).
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/serve/relays.toml"
+    );
+    let output = endpoint()
+        .args(["serve", "--check", example])
+        .env("RELAY_PROXY_PASSWORD", "from the environment")
+        .output()?;
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("3 relays valid"));
     Ok(())
 }
 
