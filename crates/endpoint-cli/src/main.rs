@@ -85,6 +85,8 @@
 //! to = "tcp:127.0.0.1:3000"                   # a client description
 //! retry = "30s"                               # as relay --retry (optional)
 //! grace = "10s"                               # open connections' time to finish (default 5s)
+//! idleTimeout = "5m"                          # close a pair silent both ways that long (off)
+//! maxLifetime = "1h"                          # close a pair that old, busy or not (off)
 //! ```
 //!
 //! - A mistake in the file exits 2 with `FILE:LINE:COLUMN`, the relay's name and, for a
@@ -101,7 +103,7 @@
 //!   and is reported on stderr. Certificates are re-read too.
 //! - Metrics (OpenMetrics text, which Prometheus scrapes), per relay: connections accepted,
 //!   active and finished, bytes each way, errors by class (upstream refused, upstream timeout,
-//!   upstream failed, reset), upstream connect time and pair duration as histograms, whether
+//!   upstream failed, reset, idle_timeout, max_lifetime), upstream connect time and pair duration as histograms, whether
 //!   it listens; reloads by outcome. `/healthz` answers 200 while every relay listens.
 //! - With `NOTIFY_SOCKET` set (systemd `Type=notify` or `notify-reload`): `READY=1` once every
 //!   listener is bound, `RELOADING=1` … `READY=1` around a reload, `STOPPING=1`, `STATUS=`

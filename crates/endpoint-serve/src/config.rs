@@ -59,6 +59,12 @@ pub struct RelayConfig {
     pub retry: Option<Duration>,
     /// How long open connections may finish when the relay stops (`grace = "5s"`).
     pub grace: Duration,
+    /// Close a pair when nothing moved either way for this long (`idleTimeout = "5m"`); off
+    /// by default.
+    pub idle_timeout: Option<Duration>,
+    /// Close a pair this long after it began (`maxLifetime = "1h"`, ghostunnel's
+    /// `--max-conn-lifetime`); off by default.
+    pub max_lifetime: Option<Duration>,
 }
 
 impl RelayConfig {
@@ -70,6 +76,8 @@ impl RelayConfig {
             to,
             retry: None,
             grace: DEFAULT_GRACE,
+            idle_timeout: None,
+            max_lifetime: None,
         }
     }
 }
@@ -199,12 +207,22 @@ impl ServeConfig {
                 .map(|g| at.duration(&g, named))
                 .transpose()?
                 .unwrap_or(DEFAULT_GRACE);
+            let idle_timeout = table
+                .idle_timeout
+                .map(|d| at.duration(&d, named))
+                .transpose()?;
+            let max_lifetime = table
+                .max_lifetime
+                .map(|d| at.duration(&d, named))
+                .transpose()?;
             relays.push(RelayConfig {
                 name,
                 listen,
                 to,
                 retry,
                 grace,
+                idle_timeout,
+                max_lifetime,
             });
         }
         Ok(ServeConfig { metrics, relays })
@@ -232,6 +250,10 @@ struct RawRelay {
     to: Spanned<String>,
     retry: Option<Spanned<toml::Value>>,
     grace: Option<Spanned<toml::Value>>,
+    #[serde(rename = "idleTimeout")]
+    idle_timeout: Option<Spanned<toml::Value>>,
+    #[serde(rename = "maxLifetime")]
+    max_lifetime: Option<Spanned<toml::Value>>,
 }
 
 /// `listen = "tcp:80"` or `listen = ["tcp:80", "unix:/run/a.sock"]`, each with its span.

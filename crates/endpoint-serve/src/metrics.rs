@@ -38,7 +38,20 @@ pub enum ErrorClass {
     upstream_failed,
     /// The relayed pair ended with a reset or another I/O error.
     reset,
+    /// The pair was closed after `idleTimeout` of silence both ways.
+    idle_timeout,
+    /// The pair was closed at its `maxLifetime`.
+    max_lifetime,
 }
+
+const ERROR_CLASSES: [ErrorClass; 6] = [
+    ErrorClass::upstream_refused,
+    ErrorClass::upstream_timeout,
+    ErrorClass::upstream_failed,
+    ErrorClass::reset,
+    ErrorClass::idle_timeout,
+    ErrorClass::max_lifetime,
+];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ErrorLabels {
@@ -176,10 +189,7 @@ impl Metrics {
             active: self.active.get_or_create(&label).clone(),
             finished: self.finished.get_or_create(&label).clone(),
             listening: self.listening.get_or_create(&label).clone(),
-            refused: error(ErrorClass::upstream_refused),
-            timeout: error(ErrorClass::upstream_timeout),
-            failed: error(ErrorClass::upstream_failed),
-            reset: error(ErrorClass::reset),
+            errors: ERROR_CLASSES.map(error),
             connect_seconds: self.connect_seconds.get_or_create(&label).clone(),
             pair_seconds: self.pair_seconds.get_or_create(&label).clone(),
         }))
@@ -196,12 +206,7 @@ impl Metrics {
         self.listening.remove(&label);
         self.connect_seconds.remove(&label);
         self.pair_seconds.remove(&label);
-        for class in [
-            ErrorClass::upstream_refused,
-            ErrorClass::upstream_timeout,
-            ErrorClass::upstream_failed,
-            ErrorClass::reset,
-        ] {
+        for class in ERROR_CLASSES {
             self.errors.remove(&ErrorLabels {
                 relay: name.to_string(),
                 class,
@@ -234,10 +239,8 @@ struct Handles {
     active: Gauge,
     finished: Counter,
     listening: Gauge,
-    refused: Counter,
-    timeout: Counter,
-    failed: Counter,
-    reset: Counter,
+    /// One counter per class, in `ERROR_CLASSES` order.
+    errors: [Counter; 6],
     connect_seconds: Histogram,
     pair_seconds: Histogram,
 }
@@ -263,13 +266,8 @@ impl RelayMetrics {
 
     /// A pair failed for `class`.
     pub fn failed(&self, class: ErrorClass) {
-        match class {
-            ErrorClass::upstream_refused => &self.0.refused,
-            ErrorClass::upstream_timeout => &self.0.timeout,
-            ErrorClass::upstream_failed => &self.0.failed,
-            ErrorClass::reset => &self.0.reset,
-        }
-        .inc();
+        let index = ERROR_CLASSES.iter().position(|c| *c == class).unwrap_or(0);
+        self.0.errors[index].inc();
     }
 
     /// Whether every listener of the relay is bound.

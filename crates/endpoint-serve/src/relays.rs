@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use endpoint_core::{
     Address, ClientEndpoint, Connection, Error, MergedServerEndpoint, ServerEndpoint,
 };
-use endpoint_relay::{forward, ForwardError, Traffic};
+use endpoint_relay::{forward, ForwardError, LimitReached, Limits, Traffic};
 use endpoint_service::{RetryPolicy, Retrying, Service};
+use futures_util::future::Either;
 use futures_util::FutureExt;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn, Instrument};
@@ -47,7 +48,7 @@ pub struct Relays {
 
 struct Running {
     config: RelayConfig,
-    route: Arc<RwLock<Arc<dyn ClientEndpoint>>>,
+    route: Arc<RwLock<Arc<Route>>>,
     service: Service,
     metrics: RelayMetrics,
     traffic: Arc<Traffic>,
@@ -124,11 +125,11 @@ impl Relays {
         }
         for config in &plan.retarget {
             if let Some(running) = self.running.get_mut(&config.name) {
-                let client = route(config);
+                let new = Arc::new(Route::of(config));
                 *running
                     .route
                     .write()
-                    .unwrap_or_else(PoisonError::into_inner) = client;
+                    .unwrap_or_else(PoisonError::into_inner) = new;
                 running.config = config.clone();
                 info!(relay = %config.name, "relay updated; its listeners stay bound");
             }
@@ -211,7 +212,7 @@ impl Relays {
     ) -> Result<Running, StartError> {
         let traffic = traffic.unwrap_or_default();
         let metrics = self.metrics.relay(&config.name, &traffic);
-        let route = Arc::new(RwLock::new(route(config)));
+        let route = Arc::new(RwLock::new(Arc::new(Route::of(config))));
         let server: Arc<dyn ServerEndpoint> = match &config.listen[..] {
             [one] => Arc::clone(one.endpoint()),
             several => Arc::new(MergedServerEndpoint::new(
@@ -224,8 +225,8 @@ impl Relays {
             let traffic = Arc::clone(&traffic);
             let name: Arc<str> = Arc::from(config.name.as_str());
             move |accepted: Connection| {
-                let client = Arc::clone(&route.read().unwrap_or_else(PoisonError::into_inner));
-                relay_one(accepted, client, &traffic, &metrics, &name)
+                let route = Arc::clone(&route.read().unwrap_or_else(PoisonError::into_inner));
+                relay_one(accepted, &route, &traffic, &metrics, &name)
             }
         };
         let mut service = Service::new(server, handler);
@@ -272,19 +273,31 @@ async fn stop_listening(running: &Running) {
     }
 }
 
-/// The client endpoint new connections of `config` go to: `to`, retried when asked.
-fn route(config: &RelayConfig) -> Arc<dyn ClientEndpoint> {
-    let client = Arc::clone(config.to.endpoint());
-    match config.retry {
-        Some(limit) => Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit))),
-        None => client,
+/// Where new connections of a relay go and how long they may live: swapped whole on reload.
+struct Route {
+    /// `to`, retried when asked.
+    client: Arc<dyn ClientEndpoint>,
+    limits: Limits,
+}
+
+impl Route {
+    fn of(config: &RelayConfig) -> Route {
+        let client = Arc::clone(config.to.endpoint());
+        let client: Arc<dyn ClientEndpoint> = match config.retry {
+            Some(limit) => Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit))),
+            None => client,
+        };
+        Route {
+            client,
+            limits: Limits::new(config.idle_timeout, config.max_lifetime),
+        }
     }
 }
 
 /// Connects upstream and relays one accepted connection, counting it.
 fn relay_one(
     accepted: Connection,
-    client: Arc<dyn ClientEndpoint>,
+    route: &Route,
     traffic: &Arc<Traffic>,
     metrics: &RelayMetrics,
     name: &Arc<str>,
@@ -297,11 +310,30 @@ fn relay_one(
     let name = Arc::clone(name);
     let metrics = metrics.clone();
     let timed = Timed {
-        inner: client,
+        inner: Arc::clone(&route.client),
         metrics: metrics.clone(),
     };
-    forward(accepted, Arc::new(timed), Some(Arc::clone(traffic)))
+    let forwarding = forward(accepted, Arc::new(timed), Some(Arc::clone(traffic)));
+    // No limit, no wrapper: an idle pair then costs what `endpoint relay`'s does.
+    let limited = if route.limits.is_off() {
+        Either::Left(forwarding.map(Ok))
+    } else {
+        Either::Right(route.limits.apply(forwarding))
+    };
+    limited
         .map(move |outcome| {
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(limit) => {
+                    metrics.failed(match limit {
+                        LimitReached::Idle => ErrorClass::idle_timeout,
+                        _ => ErrorClass::max_lifetime,
+                    });
+                    debug!(relay = %name, %limit, "closed a relayed pair");
+                    metrics.closed(began.elapsed());
+                    return;
+                }
+            };
             match outcome {
                 Ok(relayed) => debug!(
                     sent = relayed.a_to_b, received = relayed.b_to_a,

@@ -112,3 +112,85 @@ async fn apply_starts_retargets_rebinds_and_stops() -> TestResult {
     relays.shutdown().await;
     Ok(())
 }
+
+/// An upstream that echoes every connection until it ends.
+async fn echo_upstream() -> TestResult<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut reader, mut writer) = stream.split();
+                let _ = tokio::io::copy(&mut reader, &mut writer).await;
+            });
+        }
+    });
+    Ok(port)
+}
+
+async fn limited_relay(limits: &str) -> TestResult<(Relays, u16)> {
+    let upstream = echo_upstream().await?;
+    let mut relays = Relays::new(Arc::new(Metrics::new()));
+    let file = config(&format!(
+        "[[relay]]\nname = \"limited\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{upstream}\"\n{limits}\n"
+    ));
+    relays.apply(&file.relays).await?;
+    let port = relays.local_addresses("limited")[0]
+        .port()
+        .ok_or("a port")?;
+    Ok((relays, port))
+}
+
+async fn round_trip(stream: &mut TcpStream) -> TestResult {
+    stream.write_all(b"x").await?;
+    let mut one = [0u8; 1];
+    tokio::time::timeout(LIMIT, stream.read_exact(&mut one)).await??;
+    Ok(())
+}
+
+/// Reads until the relay closes the connection; true when it did (EOF or reset).
+async fn closed_by_relay(stream: &mut TcpStream) -> TestResult<bool> {
+    let mut buf = [0u8; 16];
+    match tokio::time::timeout(LIMIT, stream.read(&mut buf)).await? {
+        Ok(0) | Err(_) => Ok(true),
+        Ok(_) => Ok(false),
+    }
+}
+
+#[tokio::test]
+async fn an_idle_pair_is_closed_and_a_busy_one_is_not() -> TestResult {
+    let idle = Duration::from_millis(400);
+    let (relays, port) = limited_relay("idleTimeout = \"400ms\"").await?;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    // Busy for longer than the idle time, in small steps: stays open.
+    let busy = tokio::time::Instant::now();
+    let mut last = busy;
+    while busy.elapsed() < idle * 3 {
+        round_trip(&mut stream).await?;
+        last = tokio::time::Instant::now();
+        tokio::time::sleep(idle / 8).await;
+    }
+    // Then silent: closed, and not before the idle time passed since the last byte.
+    assert!(closed_by_relay(&mut stream).await?);
+    assert!(last.elapsed() >= idle, "closed after {:?}", last.elapsed());
+    relays.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_busy_pair_is_closed_at_its_maximum_lifetime() -> TestResult {
+    let lifetime = Duration::from_millis(500);
+    let (relays, port) = limited_relay("maxLifetime = \"500ms\"").await?;
+    let began = tokio::time::Instant::now();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    let ended = loop {
+        if round_trip(&mut stream).await.is_err() {
+            break began.elapsed();
+        }
+        assert!(began.elapsed() < LIMIT, "never closed");
+        tokio::time::sleep(lifetime / 10).await;
+    };
+    assert!(ended >= lifetime, "closed after {ended:?}");
+    relays.shutdown().await;
+    Ok(())
+}
