@@ -149,6 +149,7 @@ async fn three_relays_serve_and_a_reload_adds_removes_and_keeps_connections() ->
     let mut serving = Serving::start(&file, &[], &[]).await?;
     let plain = serving.port_of("plain").await?;
     let secure = serving.port_of("secure").await?;
+    eprintln!("DEBUG secure={secure} seen={:?}", serving.seen);
     let web = serving.port_of("web").await?;
 
     tcp_echoes(plain, b"plain bytes").await?;
@@ -327,21 +328,30 @@ async fn metrics_count_the_traffic_and_a_real_parser_reads_them() -> TestResult 
     let dir = tempfile::tempdir()?;
     let metrics_socket = dir.path().join("metrics.sock");
     let (_refuser, refusing) = refusing_port()?;
+    let pki = TestPki::new();
     let file = write(
         &dir.path().join("m.toml"),
         &format!(
-            "metrics = 'unix:{}'\n[[relay]]\nname = \"counted\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"nowhere\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n",
+            "metrics = 'unix:{}'\n[[relay]]\nname = \"counted\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"nowhere\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"secure\"\nlisten = 'ssl:0:interface=127.0.0.1:privateKey={}'\nto = \"tcp:127.0.0.1:{}\"\n",
             metrics_socket.display(),
             backend.port(),
             refusing,
+            pki.arg("server.pem"),
+            backend.port(),
         ),
     )?;
     let mut serving = Serving::start(&file, &[], &[]).await?;
     let counted = serving.port_of("counted").await?;
     let nowhere = serving.port_of("nowhere").await?;
+    let secure = serving.port_of("secure").await?;
     serving
         .line(|l| l.starts_with("metrics listening on"))
         .await?;
+    let tls = endpoints::client_from_string(&format!(
+        "tls:localhost:{secure}:trustRoots={}",
+        pki.arg("ca.pem")
+    ))?;
+    echoes(&mut tls.connect().await?, b"counted by version").await?;
     for _ in 0..3 {
         tcp_echoes(counted, &[7u8; 1000]).await?;
     }
@@ -389,6 +399,8 @@ assert get("endpoint_relay_errors_total", {"relay": "nowhere", "class": "upstrea
 assert get("endpoint_relay_upstream_connect_seconds_count", counted) == 3
 assert get("endpoint_relay_pair_duration_seconds_count", counted) == 3
 assert get("endpoint_relay_listening", counted) == 1
+assert get("endpoint_relay_tls_handshakes_total", {"relay": "secure", "version": "TLSv1.3"}) == 1
+assert get("endpoint_relay_tls_handshakes_total", {"relay": "counted", "version": "TLSv1.3"}) == 0
 print("parsed", len(values))
 "#;
     let mut python = std::process::Command::new("python3")

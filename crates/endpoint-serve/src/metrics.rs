@@ -44,6 +44,9 @@ pub enum ErrorClass {
     max_lifetime,
 }
 
+/// The versions a handshake can agree on, as `Secured::protocol` names them.
+const TLS_VERSIONS: [&str; 2] = ["TLSv1.3", "TLSv1.2"];
+
 const ERROR_CLASSES: [ErrorClass; 6] = [
     ErrorClass::upstream_refused,
     ErrorClass::upstream_timeout,
@@ -52,6 +55,12 @@ const ERROR_CLASSES: [ErrorClass; 6] = [
     ErrorClass::idle_timeout,
     ErrorClass::max_lifetime,
 ];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TlsLabels {
+    relay: String,
+    version: String,
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ErrorLabels {
@@ -91,6 +100,7 @@ pub struct Metrics {
     connect_seconds: Family<RelayLabel, Histogram, fn() -> Histogram>,
     pair_seconds: Family<RelayLabel, Histogram, fn() -> Histogram>,
     reloads: Family<ReloadLabels, Counter>,
+    tls: Family<TlsLabels, Counter>,
     bytes: Arc<BytesCollector>,
 }
 
@@ -112,6 +122,7 @@ impl Metrics {
         let connect_seconds = Family::new_with_constructor(seconds_histogram as fn() -> Histogram);
         let pair_seconds = Family::new_with_constructor(seconds_histogram as fn() -> Histogram);
         let reloads = Family::<ReloadLabels, Counter>::default();
+        let tls = Family::<TlsLabels, Counter>::default();
         let bytes = Arc::new(BytesCollector::default());
         registry.register(
             "relay_connections_accepted",
@@ -155,6 +166,11 @@ impl Metrics {
             "Configuration reloads, by outcome",
             reloads.clone(),
         );
+        registry.register(
+            "relay_tls_handshakes",
+            "Accepted connections that completed a TLS (or QUIC) handshake, by protocol version",
+            tls.clone(),
+        );
         registry.register_collector(Box::new(Arc::clone(&bytes)));
         Metrics {
             registry,
@@ -166,6 +182,7 @@ impl Metrics {
             connect_seconds,
             pair_seconds,
             reloads,
+            tls,
             bytes,
         }
     }
@@ -192,6 +209,14 @@ impl Metrics {
             errors: ERROR_CLASSES.map(error),
             connect_seconds: self.connect_seconds.get_or_create(&label).clone(),
             pair_seconds: self.pair_seconds.get_or_create(&label).clone(),
+            tls: TLS_VERSIONS.map(|version| {
+                self.tls
+                    .get_or_create(&TlsLabels {
+                        relay: name.to_string(),
+                        version: version.to_string(),
+                    })
+                    .clone()
+            }),
         }))
     }
 
@@ -210,6 +235,12 @@ impl Metrics {
             self.errors.remove(&ErrorLabels {
                 relay: name.to_string(),
                 class,
+            });
+        }
+        for version in TLS_VERSIONS {
+            self.tls.remove(&TlsLabels {
+                relay: name.to_string(),
+                version: version.to_string(),
             });
         }
         self.bytes.remove(name);
@@ -243,6 +274,8 @@ struct Handles {
     errors: [Counter; 6],
     connect_seconds: Histogram,
     pair_seconds: Histogram,
+    /// One counter per version, in `TLS_VERSIONS` order.
+    tls: [Counter; 2],
 }
 
 impl RelayMetrics {
@@ -250,6 +283,13 @@ impl RelayMetrics {
     pub fn opened(&self) {
         self.0.accepted.inc();
         self.0.active.inc();
+    }
+
+    /// An accepted connection's handshake agreed on `protocol` (`TLSv1.3`).
+    pub fn handshake(&self, protocol: &str) {
+        if let Some(index) = TLS_VERSIONS.iter().position(|v| *v == protocol) {
+            self.0.tls[index].inc();
+        }
     }
 
     /// The pair ended after `lived`.

@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use endpoint_core::{
-    Address, ClientEndpoint, Connection, Error, MergedServerEndpoint, ServerEndpoint,
+    Address, ClientEndpoint, Connection, Error, MergedServerEndpoint, Secured, ServerEndpoint,
 };
 use endpoint_relay::{forward, ForwardError, LimitReached, Limits, Traffic};
 use endpoint_service::{RetryPolicy, Retrying, Service};
@@ -303,6 +303,9 @@ fn relay_one(
     name: &Arc<str>,
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
     metrics.opened();
+    if let Some(protocol) = accepted.info().get::<Secured>().and_then(|s| s.protocol) {
+        metrics.handshake(protocol);
+    }
     let began = Instant::now();
     // Warnings name the relay and the peer themselves (they are seen at the default level,
     // where this span is off); the span gives debug events the same fields.

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Description, FromOption};
-use endpoint_core::{
-    BoxFuture, Connection, Error, Listener, Result, Secured, ServerEndpoint, Upgrade,
-};
+use endpoint_core::{BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade};
 use endpoint_tcp::{TcpServerEndpoint, TcpSocketSettings};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
@@ -374,7 +372,10 @@ impl Upgrade for Handshake {
             })?;
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
-            info.insert(Secured::new(connection.alpn_protocol().map(<[u8]>::to_vec)));
+            info.insert(crate::info::secured(
+                connection.alpn_protocol(),
+                connection.protocol_version(),
+            ));
             info.insert(TlsInfo::from_state(connection, sni));
             info.stack.push("tls");
             Ok(Connection::new(stream, info))
