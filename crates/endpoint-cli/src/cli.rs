@@ -1,6 +1,6 @@
 //! The command line, as clap types.
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Parser, ValueEnum};
 
 use crate::commands::Command;
 
@@ -24,7 +24,22 @@ pub struct Cli {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    /// How log lines look: `text` for people, `json` for collectors (one object a line:
+    /// time, level, target, message, and the fields of the spans, such as the relay's name
+    /// and the peer).
+    #[arg(long, value_enum, global = true, default_value = "text")]
+    pub log_format: LogFormat,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The format of log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people: one line per event.
+    Text,
+    /// For collectors: one JSON object per line.
+    Json,
 }

@@ -30,6 +30,9 @@ pub enum Failure {
     /// The command line is wrong in a way clap cannot see (an unknown kind name for `kinds`,
     /// a side `describe` must be told): exit status 2, as for clap's own errors.
     Usage(String),
+    /// Something failed at run time that is not one endpoint's error (a relay of
+    /// `serve` that could not bind, named): exit status 1.
+    Runtime(Box<dyn StdError + Send + Sync>),
     /// Copying bytes failed (a reset connection, a closed stdout).
     Copy {
         /// What was being copied, e.g. `stdin to the connection`.
@@ -122,6 +125,7 @@ impl fmt::Display for Failure {
             Failure::Copy { what, .. } => write!(f, "could not copy {what}"),
             Failure::Exited(status) => write!(f, "the program {status}"),
             Failure::Usage(message) => f.write_str(message),
+            Failure::Runtime(error) => error.fmt(f),
         }
     }
 }
@@ -131,6 +135,7 @@ impl StdError for Failure {
         match self {
             Failure::Endpoint(error) | Failure::Noted { error, .. } => error.source(),
             Failure::Copy { source, .. } => Some(source),
+            Failure::Runtime(error) => error.source(),
             Failure::Exited(_) | Failure::Usage(_) => None,
         }
     }

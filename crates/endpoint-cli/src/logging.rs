@@ -16,17 +16,34 @@ use tracing_subscriber::util::SubscriberInitExt;
 ///
 /// Called before the command line is parsed (with [`prescan`]'s counts), because parsing
 /// builds the endpoints and a parser may warn (`privateKey= without certKey= is ignored`).
-pub fn init(verbosity: u8, quiet: bool) {
+///
+/// With `json`, each event is one JSON object on a line (time, level, target, the message
+/// and its fields, and the fields of the spans it happened in: relay name, peer, endpoint);
+/// secrets are masked there as in every log line, because descriptions are logged by
+/// `Display`.
+pub fn init(verbosity: u8, quiet: bool, json: bool) {
     record(verbosity, quiet);
     let rust_log = std::env::var("RUST_LOG").ok();
     let (filter, problem) = filter(verbosity, quiet, rust_log.as_deref());
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_max_level(LevelFilter::TRACE)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .finish()
-        .with(filter)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(true)
+            .finish()
+            .with(filter)
+            .init();
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .finish()
+            .with(filter)
+            .init();
+    }
     if let Some(problem) = problem {
         tracing::warn!(%problem, "RUST_LOG is not understood; using -v/-q");
     }
@@ -101,6 +118,27 @@ pub fn prescan(args: impl IntoIterator<Item = OsString>) -> (u8, bool) {
     (verbosity, quiet)
 }
 
+/// True when the command line asks for `--log-format json` (or `--log-format=json`), found
+/// before clap parses it, as [`prescan`] does for `-v`.
+pub fn prescan_json(args: impl IntoIterator<Item = OsString>) -> bool {
+    let mut json = false;
+    let mut value_next = false;
+    for arg in args.into_iter().skip(1) {
+        let Some(arg) = arg.to_str() else { continue };
+        if value_next {
+            json = arg == "json";
+            value_next = false;
+        } else if arg == "--" {
+            break;
+        } else if arg == "--log-format" {
+            value_next = true;
+        } else if let Some(value) = arg.strip_prefix("--log-format=") {
+            json = value == "json";
+        }
+    }
+    json
+}
+
 static VERBOSITY: AtomicU8 = AtomicU8::new(0);
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -150,6 +188,17 @@ mod tests {
         let (targets, problem) = filter(1, false, Some("endpoint=loud"));
         assert_eq!(targets.default_level(), Some(LevelFilter::INFO));
         assert!(problem.is_some_and(|p| p.contains("endpoint=loud")));
+    }
+
+    #[test]
+    fn prescan_finds_the_log_format() {
+        let words = |line: &str| line.split(' ').map(OsString::from).collect::<Vec<_>>();
+        assert!(prescan_json(words("endpoint --log-format json serve f")));
+        assert!(prescan_json(words("endpoint serve --log-format=json f")));
+        assert!(!prescan_json(words("endpoint serve --log-format text f")));
+        assert!(!prescan_json(words(
+            "endpoint describe -- --log-format=json"
+        )));
     }
 
     #[test]

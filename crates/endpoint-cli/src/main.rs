@@ -73,9 +73,48 @@
 //! and `Service` / `ServiceGroup::run_until_signal` (Twisted's `strports.service`) run a
 //! server until a signal.
 //!
+//! # `serve`
+//! `serve FILE` runs every `[[relay]]` table of a TOML file in one process:
+//!
+//! ```toml
+//! metrics = "tcp:9100:interface=127.0.0.1"   # GET /metrics and /healthz (or --metrics SERVER)
+//!
+//! [[relay]]
+//! name = "web"                                # unique; the `relay` label of its metrics
+//! listen = ["tcp:8080", "unix:/run/web.sock"] # one server description or a list
+//! to = "tcp:127.0.0.1:3000"                   # a client description
+//! retry = "30s"                               # as relay --retry (optional)
+//! grace = "10s"                               # open connections' time to finish (default 5s)
+//! idleTimeout = "5m"                          # close a pair silent both ways that long (off)
+//! maxLifetime = "1h"                          # close a pair that old, busy or not (off)
+//! ```
+//!
+//! - A mistake in the file exits 2 with `FILE:LINE:COLUMN`, the relay's name and, for a
+//!   description, its caret: an unknown key, a duplicate name, a bad duration or description.
+//!   `serve --check FILE` validates and exits without binding (for CI pipelines); secrets
+//!   named by `passwordFile=`/`passwordEnv=` are read, so run it where the service runs.
+//! - `SIGHUP` reads the file again and compares it with what runs, relay by relay, by value
+//!   (a changed password is a change; `tcp:80` and `tcp:80:backlog=50` are the same): new
+//!   relays start; removed ones stop listening and let their connections finish within their
+//!   `grace`; a relay whose listeners are unchanged keeps its sockets and sends new
+//!   connections to the new `to` at once (no connection attempt is refused); a relay whose
+//!   listeners changed binds the new ones first, or, on the same address, closes the old
+//!   socket and binds again right away. A file that fails to parse or to bind changes nothing
+//!   and is reported on stderr. Certificates are re-read too.
+//! - Metrics (OpenMetrics text, which Prometheus scrapes), per relay: connections accepted,
+//!   active and finished, bytes each way, errors by class (upstream refused, upstream timeout,
+//!   upstream failed, reset, idle_timeout, max_lifetime), upstream connect time and pair duration as histograms, whether
+//!   it listens; reloads by outcome. `/healthz` answers 200 while every relay listens.
+//! - With `NOTIFY_SOCKET` set (systemd `Type=notify` or `notify-reload`): `READY=1` once every
+//!   listener is bound, `RELOADING=1` … `READY=1` around a reload, `STOPPING=1`, `STATUS=`
+//!   lines, and `WATCHDOG=1` at half of `WATCHDOG_USEC`.
+//! - SIGINT/SIGTERM: every relay stops listening and its connections get its grace.
+//!
 //! # Logging and output
 //! Logging goes to stderr: warnings by default, `-v`/`-vv`/`-vvv` for info/debug/trace, `-q`
-//! for errors only (no notes, no `listening on` line). A non-empty `RUST_LOG` overrides both,
+//! for errors only (no notes, no `listening on` line); `--log-format json` writes one JSON
+//! object a line (timestamp, level, target, message, fields such as `relay` and `peer`).
+//! A non-empty `RUST_LOG` overrides both,
 //! in `target=level` directives (`RUST_LOG=debug`, `RUST_LOG=endpoint_tls=trace,warn`);
 //! `EnvFilter`'s span and field filters are not supported. `--help` of `listen`, `connect`
 //! and `relay` lists the kinds of each side. Output cut short by the reader
@@ -107,7 +146,7 @@ use endpoint_throttle as _;
 fn main() -> ExitCode {
     // Before parsing: parsing builds the endpoints, and their parsers may log warnings.
     let (verbosity, quiet) = logging::prescan(std::env::args_os());
-    logging::init(verbosity, quiet);
+    logging::init(verbosity, quiet, logging::prescan_json(std::env::args_os()));
     // The operator writes the descriptions given here, so secrets may come from files and
     // the environment (`passwordFile=`, `passwordEnv=`): a command line is visible to every
     // local user through `ps`. Set before anything parses.

@@ -24,12 +24,24 @@ pub struct Secured {
     /// The application protocol the peers agreed on by ALPN (`h2`, `http/1.1`), as sent on
     /// the wire; `None` when none was negotiated.
     pub alpn: Option<Vec<u8>>,
+    /// The protocol version agreed on, as operators name it (`TLSv1.3`, `TLSv1.2`), when the
+    /// layer says: `endpoint serve` counts handshakes by it.
+    pub protocol: Option<&'static str>,
 }
 
 impl Secured {
     /// The mark for a connection whose handshake agreed on `alpn` (or on none).
     pub fn new(alpn: Option<Vec<u8>>) -> Self {
-        Secured { alpn }
+        Secured {
+            alpn,
+            protocol: None,
+        }
+    }
+
+    /// The same mark, saying which protocol version was agreed on (`TLSv1.3`).
+    pub fn with_protocol(mut self, protocol: &'static str) -> Self {
+        self.protocol = Some(protocol);
+        self
     }
 
     /// True when ALPN agreed on HTTP/2 (`h2`).

@@ -72,6 +72,7 @@ pub(crate) fn insert(
     stream_id: u64,
     verified_name: Option<&str>,
 ) {
-    info.insert(Secured::new(alpn(connection)));
+    // QUIC always carries TLS 1.3 (RFC 9001).
+    info.insert(Secured::new(alpn(connection)).with_protocol("TLSv1.3"));
     info.insert(QuicInfo::new(connection, stream_id, verified_name));
 }

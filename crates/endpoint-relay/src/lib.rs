@@ -54,6 +54,7 @@
 
 mod copy;
 mod forward;
+mod limits;
 mod pair;
 mod pool;
 #[cfg(target_os = "linux")]
@@ -61,5 +62,6 @@ mod splice;
 mod traffic;
 
 pub use forward::{forward, Forward, ForwardError};
+pub use limits::{LimitReached, Limited, Limits};
 pub use pair::{relay, relay_counted, Relay};
 pub use traffic::{Relayed, Traffic};

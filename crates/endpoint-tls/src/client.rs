@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Description};
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Secured};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
 use endpoint_tcp::{parse_bind_address, TcpClientEndpoint, TcpSocketSettings};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
@@ -546,7 +546,10 @@ impl ClientEndpoint for TlsClientEndpoint {
                 _ => None,
             };
             let state = stream.get_ref().1;
-            info.insert(Secured::new(state.alpn_protocol().map(<[u8]>::to_vec)));
+            info.insert(crate::info::secured(
+                state.alpn_protocol(),
+                state.protocol_version(),
+            ));
             info.insert(TlsInfo::from_state(state, sni));
             info.stack.push("tls");
             tracing::debug!(endpoint = %self, "tls handshake done");

@@ -47,3 +47,17 @@ impl TlsInfo {
         }
     }
 }
+
+/// The [`Secured`](endpoint_core::Secured) mark of a finished handshake: its ALPN and its
+/// protocol version as operators name it.
+pub(crate) fn secured(
+    alpn: Option<&[u8]>,
+    version: Option<rustls::ProtocolVersion>,
+) -> endpoint_core::Secured {
+    let mark = endpoint_core::Secured::new(alpn.map(<[u8]>::to_vec));
+    match version {
+        Some(rustls::ProtocolVersion::TLSv1_3) => mark.with_protocol("TLSv1.3"),
+        Some(rustls::ProtocolVersion::TLSv1_2) => mark.with_protocol("TLSv1.2"),
+        _ => mark,
+    }
+}

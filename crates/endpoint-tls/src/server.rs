@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Description, FromOption};
-use endpoint_core::{
-    BoxFuture, Connection, Error, Listener, Result, Secured, ServerEndpoint, Upgrade,
-};
+use endpoint_core::{BoxFuture, Connection, Error, Listener, Result, ServerEndpoint, Upgrade};
 use endpoint_tcp::{TcpServerEndpoint, TcpSocketSettings};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{ServerConfig, SupportedProtocolVersion};
@@ -408,7 +406,10 @@ impl Upgrade for Handshake {
             })?;
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
-            info.insert(Secured::new(connection.alpn_protocol().map(<[u8]>::to_vec)));
+            info.insert(crate::info::secured(
+                connection.alpn_protocol(),
+                connection.protocol_version(),
+            ));
             let mut tls = TlsInfo::from_state(connection, sni);
             if !client_subjects.is_empty() {
                 // The verifier admitted it for one of them; which one is for the application.

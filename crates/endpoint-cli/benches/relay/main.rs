@@ -17,6 +17,9 @@
 //! - connections per second: connect, 1-byte echo, close, from several clients at once;
 //! - 64-byte round trips per second over one connection;
 //! - memory (RSS) and descriptors per idle relayed pair, at 1,000 and 5,000 idle pairs.
+//!
+//! `endpoint serve` with its metrics on runs as one more contender, so the cost of counting
+//! is a ratio against `endpoint relay` (no metrics) from the same run.
 
 mod bare;
 mod load;
@@ -64,6 +67,8 @@ async fn serve_bare(role: &str, listen: &str, target: String) {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Relay {
     Endpoint,
+    /// `endpoint serve` with one relay and `/metrics` on.
+    ServeMetrics,
     BareSplice,
     BareTokio,
     Socat,
@@ -73,6 +78,7 @@ impl Relay {
     fn name(self) -> &'static str {
         match self {
             Relay::Endpoint => "endpoint relay",
+            Relay::ServeMetrics => "serve+metrics",
             Relay::BareSplice => "bare splice",
             Relay::BareTokio => "bare tokio",
             Relay::Socat => "socat",
@@ -84,6 +90,8 @@ impl Relay {
 struct Running {
     child: Child,
     address: String,
+    /// The configuration file of `serve`, removed with the process.
+    _config: Option<tempfile::TempDir>,
 }
 
 impl Drop for Running {
@@ -94,7 +102,28 @@ impl Drop for Running {
 }
 
 async fn start(relay: Relay, target: &str) -> Running {
+    let mut config = None;
     let mut command = match relay {
+        Relay::ServeMetrics => {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let file = dir.path().join("bench.toml");
+            let metrics = dir.path().join("metrics.sock");
+            std::fs::write(
+                &file,
+                format!(
+                    "metrics = 'unix:{}'\n[[relay]]\nname = \"bench\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:{target}\"\n",
+                    metrics.display()
+                ),
+            )
+            .expect("write the configuration");
+            let mut c = Command::new(env!("CARGO_BIN_EXE_endpoint"));
+            c.args(["-v", "serve"])
+                .arg(&file)
+                .stderr(Stdio::piped())
+                .stdout(Stdio::null());
+            config = Some(dir);
+            c
+        }
         Relay::Endpoint => {
             let mut c = Command::new(env!("CARGO_BIN_EXE_endpoint"));
             c.args(["-v", "relay", "tcp:0:interface=127.0.0.1"])
@@ -128,13 +157,23 @@ async fn start(relay: Relay, target: &str) -> Running {
             let child = c.spawn().expect("socat");
             let address = format!("127.0.0.1:{port}");
             wait_listening(&address).await;
-            return Running { child, address };
+            return Running {
+                child,
+                address,
+                _config: None,
+            };
         }
     };
     let mut child = command.spawn().expect("relay process");
     let address = match relay {
-        Relay::Endpoint => {
-            // `-v` prints `relaying ADDRESS -> CLIENT` once listening.
+        Relay::Endpoint | Relay::ServeMetrics => {
+            // `-v` prints `relaying ADDRESS -> CLIENT` (relay) or `relay bench listening on
+            // ADDRESS` (serve) once listening.
+            let prefix = if relay == Relay::Endpoint {
+                "relaying "
+            } else {
+                "relay bench listening on "
+            };
             let stderr = child.stderr.take().expect("stderr");
             let stderr = tokio::process::ChildStderr::from_std(stderr).expect("async stderr");
             let mut lines = BufReader::new(stderr).lines();
@@ -144,7 +183,7 @@ async fn start(relay: Relay, target: &str) -> Running {
                     .await
                     .expect("relay stderr")
                     .expect("ready line");
-                if let Some(rest) = line.strip_prefix("relaying ") {
+                if let Some(rest) = line.strip_prefix(prefix) {
                     break rest.split(' ').next().expect("address").to_string();
                 }
             };
@@ -163,7 +202,11 @@ async fn start(relay: Relay, target: &str) -> Running {
                 .expect("address line")
         }
     };
-    Running { child, address }
+    Running {
+        child,
+        address,
+        _config: config,
+    }
 }
 
 async fn free_port() -> u16 {
@@ -208,7 +251,12 @@ async fn bench() {
     let quick = std::env::var_os("RELAY_BENCH_QUICK").is_some();
     let settings = load::Settings::new(quick);
     let upstreams = Upstreams::start().await;
-    let mut relays = vec![Relay::Endpoint, Relay::BareSplice, Relay::BareTokio];
+    let mut relays = vec![
+        Relay::Endpoint,
+        Relay::ServeMetrics,
+        Relay::BareSplice,
+        Relay::BareTokio,
+    ];
     if socat_installed() {
         relays.push(Relay::Socat);
     } else {
@@ -314,6 +362,18 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
             endpoint.round_trips_per_s / m.round_trips_per_s,
             endpoint.cpu_us_per_round_trip / m.cpu_us_per_round_trip,
             endpoint.idle_ratio(m),
+        );
+    }
+    if let Some(serve) = of(Relay::ServeMetrics) {
+        let check = |ok: bool| if ok { "met" } else { "NOT met" };
+        let rtt = serve.round_trips_per_s / endpoint.round_trips_per_s;
+        let cps = serve.connections_per_s / endpoint.connections_per_s;
+        println!();
+        println!("the cost of metrics (issue 20), serve+metrics ÷ endpoint relay:");
+        println!(
+            "  round trips/s {rtt:.2}× — {}; connections/s {cps:.2}× — {} (target ≥ 0.97×)",
+            check(rtt >= 0.97),
+            check(cps >= 0.97)
         );
     }
     println!();

@@ -5,6 +5,7 @@ pub mod describe;
 pub mod kinds;
 pub mod listen;
 pub mod relay;
+pub mod serve;
 pub mod tls;
 
 use clap::Subcommand;
@@ -24,6 +25,8 @@ pub enum Command {
     Connect(connect::ConnectArgs),
     /// Forward every accepted connection to a new client connection (like socat).
     Relay(relay::RelayArgs),
+    /// Run every relay of a TOML file; SIGHUP reloads it; metrics and readiness.
+    Serve(serve::ServeArgs),
     /// TLS helpers: `tls pin FILE|DESCRIPTION` prints a certificate's pin for `pin=`.
     Tls(tls::TlsArgs),
 }
@@ -39,6 +42,7 @@ pub async fn run(command: Command) -> Result<(), Failure> {
         Command::Listen(args) => listen::run(&args).await,
         Command::Connect(args) => connect::run(&args).await,
         Command::Relay(args) => relay::run(&args).await,
+        Command::Serve(args) => serve::run(&args).await,
         Command::Tls(args) => tls::run(&args).await,
     }
 }

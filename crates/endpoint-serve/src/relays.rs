@@ -1,0 +1,406 @@
+//! The relays that run, and how a new configuration is applied to them.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use endpoint_core::{
+    Address, ClientEndpoint, Connection, Error, MergedServerEndpoint, Secured, ServerEndpoint,
+};
+use endpoint_relay::{forward, ForwardError, LimitReached, Limits, Traffic};
+use endpoint_service::{RetryPolicy, Retrying, Service};
+use futures_util::future::Either;
+use futures_util::FutureExt;
+use tokio::task::JoinSet;
+use tracing::{debug, info, warn, Instrument};
+
+use crate::config::RelayConfig;
+use crate::metrics::{ErrorClass, Metrics, RelayMetrics};
+use crate::plan::Plan;
+
+/// A relay that could not start: which one, and the bind error (address in use, permission
+/// denied, ...).
+#[derive(Debug, thiserror::Error)]
+#[error("relay {relay:?}: {error}")]
+#[non_exhaustive]
+pub struct StartError {
+    /// The relay's name.
+    pub relay: String,
+    /// Why its listener could not be bound.
+    #[source]
+    pub error: Error,
+}
+
+/// The running relays of a process, by name.
+///
+/// [`apply`](Relays::apply) takes them to a new configuration: new relays start, removed ones
+/// stop listening and let their connections finish within their grace, relays whose
+/// listeners are unchanged keep them bound (new connections take the new `to` at once: no
+/// connection attempt is refused), and relays whose listeners changed bind the new ones
+/// before the old ones stop — unless the address is the same, in which case the old socket
+/// is closed first and the new one bound right after.
+pub struct Relays {
+    running: BTreeMap<String, Running>,
+    metrics: Arc<Metrics>,
+    draining: JoinSet<()>,
+}
+
+struct Running {
+    config: RelayConfig,
+    route: Arc<RwLock<Arc<Route>>>,
+    service: Service,
+    metrics: RelayMetrics,
+    traffic: Arc<Traffic>,
+}
+
+impl Relays {
+    /// No relays yet; their metrics go to `metrics`.
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Relays {
+            running: BTreeMap::new(),
+            metrics,
+            draining: JoinSet::new(),
+        }
+    }
+
+    /// The configurations of the running relays, by name.
+    pub fn configs(&self) -> Vec<RelayConfig> {
+        self.running.values().map(|r| r.config.clone()).collect()
+    }
+
+    /// How many relays run.
+    pub fn len(&self) -> usize {
+        self.running.len()
+    }
+
+    /// True when no relay runs.
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// The addresses a relay is bound to.
+    pub fn local_addresses(&self, name: &str) -> Vec<Address> {
+        self.running
+            .get(name)
+            .and_then(|r| r.service.port())
+            .map(|port| port.local_addresses().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// True when every relay is listening (what `GET /healthz` reports).
+    pub fn all_listening(&self) -> bool {
+        self.running.values().all(|r| r.service.is_running())
+    }
+
+    /// Takes the running relays to `wanted`; returns what was done.
+    ///
+    /// Nothing is stopped before everything new is bound: when a new listener cannot be
+    /// bound, the relays started by this call are stopped again and the error is returned,
+    /// with the relays that ran before still running.
+    ///
+    /// # Errors
+    /// The first relay that could not bind.
+    pub async fn apply(&mut self, wanted: &[RelayConfig]) -> Result<Plan, StartError> {
+        let plan = Plan::between(&self.configs(), wanted);
+        let mut started: Vec<Running> = Vec::new();
+        for config in &plan.start {
+            match self.start(config, None).await {
+                Ok(running) => started.push(running),
+                Err(error) => {
+                    for mut undo in started {
+                        undo.service.stop().await;
+                        self.metrics.remove(&undo.config.name);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        for running in started {
+            info!(relay = %running.config.name, "relay started");
+            self.running.insert(running.config.name.clone(), running);
+        }
+        for config in &plan.rebind {
+            self.rebind(config).await?;
+        }
+        for config in &plan.retarget {
+            if let Some(running) = self.running.get_mut(&config.name) {
+                let new = Arc::new(Route::of(config));
+                *running
+                    .route
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = new;
+                running.config = config.clone();
+                info!(relay = %config.name, "relay updated; its listeners stay bound");
+            }
+        }
+        for name in &plan.stop {
+            if let Some(running) = self.running.remove(name) {
+                // Closed before this returns: the address is free for whoever wants it.
+                stop_listening(&running).await;
+                running.metrics.set_listening(false);
+                info!(relay = %name, "relay removed; letting its connections finish");
+                self.drain(running);
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Stops every relay, lets each one's connections finish within its grace, and waits.
+    pub async fn shutdown(mut self) {
+        let names: Vec<String> = self.running.keys().cloned().collect();
+        for name in names {
+            if let Some(running) = self.running.remove(&name) {
+                self.drain(running);
+            }
+        }
+        while self.draining.join_next().await.is_some() {}
+    }
+
+    async fn rebind(&mut self, config: &RelayConfig) -> Result<(), StartError> {
+        let traffic = self
+            .running
+            .get(&config.name)
+            .map(|r| Arc::clone(&r.traffic));
+        match self.start(config, traffic.clone()).await {
+            Ok(new) => {
+                if let Some(old) = self.running.insert(config.name.clone(), new) {
+                    stop_listening(&old).await;
+                    self.drain_keeping_metrics(old);
+                }
+                info!(relay = %config.name, "relay rebound to its new listeners");
+                Ok(())
+            }
+            Err(error) if error.error.io_kind() == Some(io::ErrorKind::AddrInUse) => {
+                // The same address (or another relay's): close the old socket, bind again.
+                let Some(old) = self.running.remove(&config.name) else {
+                    return Err(error);
+                };
+                stop_listening(&old).await;
+                let outcome = match self.start(config, traffic.clone()).await {
+                    Ok(new) => {
+                        self.running.insert(config.name.clone(), new);
+                        info!(relay = %config.name, "relay rebound on the same address");
+                        Ok(())
+                    }
+                    Err(error) => {
+                        warn!(relay = %config.name, %error, "could not rebind; binding the old listeners again");
+                        match self.start(&old.config, traffic).await {
+                            Ok(again) => {
+                                self.running.insert(config.name.clone(), again);
+                            }
+                            Err(again) => {
+                                warn!(relay = %config.name, error = %again, "could not bind the old listeners again");
+                            }
+                        }
+                        Err(error)
+                    }
+                };
+                // Its open connections finish within its grace either way.
+                self.drain_keeping_metrics(old);
+                outcome
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Binds a relay's listeners; `traffic` carries a rebound relay's byte counts over.
+    async fn start(
+        &self,
+        config: &RelayConfig,
+        traffic: Option<Arc<Traffic>>,
+    ) -> Result<Running, StartError> {
+        let traffic = traffic.unwrap_or_default();
+        let metrics = self.metrics.relay(&config.name, &traffic);
+        let route = Arc::new(RwLock::new(Arc::new(Route::of(config))));
+        let server: Arc<dyn ServerEndpoint> = match &config.listen[..] {
+            [one] => Arc::clone(one.endpoint()),
+            several => Arc::new(MergedServerEndpoint::new(
+                several.iter().map(|d| Arc::clone(d.endpoint())).collect(),
+            )),
+        };
+        let handler = {
+            let route = Arc::clone(&route);
+            let metrics = metrics.clone();
+            let traffic = Arc::clone(&traffic);
+            let name: Arc<str> = Arc::from(config.name.as_str());
+            move |accepted: Connection| {
+                let route = Arc::clone(&route.read().unwrap_or_else(PoisonError::into_inner));
+                relay_one(accepted, &route, &traffic, &metrics, &name)
+            }
+        };
+        let mut service = Service::new(server, handler);
+        service.start().await.map_err(|error| StartError {
+            relay: config.name.clone(),
+            error,
+        })?;
+        metrics.set_listening(true);
+        Ok(Running {
+            config: config.clone(),
+            route,
+            service,
+            metrics,
+            traffic,
+        })
+    }
+
+    fn drain(&mut self, running: Running) {
+        let metrics = Arc::clone(&self.metrics);
+        let name = running.config.name.clone();
+        self.drain_then(running, move || metrics.remove(&name));
+    }
+
+    fn drain_keeping_metrics(&mut self, running: Running) {
+        self.drain_then(running, || {});
+    }
+
+    fn drain_then(&mut self, mut running: Running, after: impl FnOnce() + Send + 'static) {
+        let grace = running.config.grace;
+        self.draining.spawn(async move {
+            let cut = running.service.shutdown(grace).await;
+            if cut > 0 {
+                warn!(relay = %running.config.name, cut, ?grace, "cut connections still open after the grace period");
+            }
+            after();
+        });
+    }
+}
+
+/// Closes a relay's listening sockets now; its open connections go on.
+async fn stop_listening(running: &Running) {
+    if let Some(port) = running.service.port() {
+        port.stop_listening().await;
+    }
+}
+
+/// Where new connections of a relay go and how long they may live: swapped whole on reload.
+struct Route {
+    /// `to`, retried when asked.
+    client: Arc<dyn ClientEndpoint>,
+    limits: Limits,
+}
+
+impl Route {
+    fn of(config: &RelayConfig) -> Route {
+        let client = Arc::clone(config.to.endpoint());
+        let client: Arc<dyn ClientEndpoint> = match config.retry {
+            Some(limit) => Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit))),
+            None => client,
+        };
+        Route {
+            client,
+            limits: Limits::new(config.idle_timeout, config.max_lifetime),
+        }
+    }
+}
+
+/// Connects upstream and relays one accepted connection, counting it.
+fn relay_one(
+    accepted: Connection,
+    route: &Route,
+    traffic: &Arc<Traffic>,
+    metrics: &RelayMetrics,
+    name: &Arc<str>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    metrics.opened();
+    if let Some(protocol) = accepted.info().get::<Secured>().and_then(|s| s.protocol) {
+        metrics.handshake(protocol);
+    }
+    let began = Instant::now();
+    // Warnings name the relay and the peer themselves (they are seen at the default level,
+    // where this span is off); the span gives debug events the same fields.
+    let span = tracing::debug_span!("relay", relay = %name, peer = %accepted.peer_address());
+    let name = Arc::clone(name);
+    let metrics = metrics.clone();
+    let timed = Timed {
+        inner: Arc::clone(&route.client),
+        metrics: metrics.clone(),
+    };
+    let forwarding = forward(accepted, Arc::new(timed), Some(Arc::clone(traffic)));
+    // No limit, no wrapper: an idle pair then costs what `endpoint relay`'s does.
+    let limited = if route.limits.is_off() {
+        Either::Left(forwarding.map(Ok))
+    } else {
+        Either::Right(route.limits.apply(forwarding))
+    };
+    limited
+        .map(move |outcome| {
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(limit) => {
+                    metrics.failed(match limit {
+                        LimitReached::Idle => ErrorClass::idle_timeout,
+                        _ => ErrorClass::max_lifetime,
+                    });
+                    debug!(relay = %name, %limit, "closed a relayed pair");
+                    metrics.closed(began.elapsed());
+                    return;
+                }
+            };
+            match outcome {
+                Ok(relayed) => debug!(
+                    sent = relayed.a_to_b, received = relayed.b_to_a,
+                    zero_copy = relayed.zero_copy, "relayed connection finished"
+                ),
+                Err(ForwardError::Connect { error, accepted }) => {
+                    metrics.failed(classify_connect(&error));
+                    let peer = accepted.peer_address();
+                    warn!(relay = %name, %peer, %error, "could not connect upstream; closing the accepted connection");
+                }
+                Err(ForwardError::Relay(error)) => {
+                    metrics.failed(ErrorClass::reset);
+                    debug!(%error, "relayed connection failed");
+                }
+            }
+            metrics.closed(began.elapsed());
+        })
+        .instrument(span)
+}
+
+fn classify_connect(error: &Error) -> ErrorClass {
+    match error {
+        Error::Timeout { .. } => ErrorClass::upstream_timeout,
+        _ if error.io_kind() == Some(io::ErrorKind::ConnectionRefused) => {
+            ErrorClass::upstream_refused
+        }
+        _ => ErrorClass::upstream_failed,
+    }
+}
+
+/// A client endpoint that records how long each successful connect took.
+#[derive(Debug)]
+struct Timed {
+    inner: Arc<dyn ClientEndpoint>,
+    metrics: RelayMetrics,
+}
+
+impl std::fmt::Display for Timed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl ClientEndpoint for Timed {
+    fn connect(&self) -> endpoint_core::BoxFuture<'_, endpoint_core::Result<Connection>> {
+        let began = Instant::now();
+        Box::pin(self.inner.connect().map(move |connected| {
+            if connected.is_ok() {
+                self.metrics.connected(began.elapsed());
+            }
+            connected
+        }))
+    }
+
+    fn description(&self) -> endpoint_core::description::Description {
+        self.inner.description()
+    }
+
+    fn authority(&self) -> Option<endpoint_core::Authority> {
+        self.inner.authority()
+    }
+}
+
+/// How long `shutdown` may take at most: the longest grace of the relays.
+pub fn longest_grace(relays: &[RelayConfig]) -> Duration {
+    relays.iter().map(|r| r.grace).max().unwrap_or_default()
+}
