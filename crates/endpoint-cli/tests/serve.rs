@@ -200,40 +200,61 @@ async fn three_relays_serve_and_a_reload_adds_removes_and_keeps_connections() ->
 
 #[tokio::test]
 async fn a_reload_that_keeps_the_address_refuses_no_connection() -> TestResult {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use std::sync::Arc;
     let first = tcp_echo_server().await?;
     let second = tcp_echo_server().await?;
     let dir = tempfile::tempdir()?;
-    let file_for = |port: u16| {
-        format!("[[relay]]\nname = \"steady\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{port}\"\n")
+    let file_for = |listen: &str, to: u16| {
+        format!(
+            "[[relay]]\nname = \"steady\"\nlisten = \"{listen}\"\nto = \"tcp:127.0.0.1:{to}\"\n"
+        )
     };
-    let file = write(&dir.path().join("r.toml"), &file_for(first.port()))?;
+    let file = write(
+        &dir.path().join("r.toml"),
+        &file_for("tcp:0:interface=127.0.0.1", first.port()),
+    )?;
     let mut serving = Serving::start(&file, &[], &[]).await?;
     let port = serving.port_of("steady").await?;
+    // From now on the address is fixed; the listener's description changes on odd rounds.
+    let fixed = |backlog: u32| format!("tcp:{port}:interface=127.0.0.1:backlog={backlog}");
+    write(&file, &file_for(&fixed(50), first.port()))?;
+    serving.signal(libc::SIGHUP)?;
+    serving.line(|l| l.starts_with("reloaded ")).await?;
 
-    // A client looping connections while the relay is retargeted, back and forth.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A client looping connections while the relay is retargeted and rebound.
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU32::new(0));
     let looping = {
-        let stop = std::sync::Arc::clone(&stop);
+        let (stop, done) = (Arc::clone(&stop), Arc::clone(&done));
         tokio::spawn(async move {
-            let mut done = 0u32;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
                 echoes(&mut stream, b"ping").await?;
-                done += 1;
+                done.fetch_add(1, Ordering::Relaxed);
             }
-            TestResult::Ok(done)
+            TestResult::Ok(())
         })
     };
-    for round in 0..4 {
-        let backend = if round % 2 == 0 { &second } else { &first };
-        write(&file, &file_for(backend.port()))?;
+    for round in 0..8u32 {
+        // Some connections go through between two reloads.
+        let before = done.load(Ordering::Relaxed);
+        endpoint_testkit::eventually(LIMIT, || done.load(Ordering::Relaxed) >= before + 3).await?;
+        // Even rounds change `to` (the listener stays), odd rounds the backlog (rebound).
+        let backend = if round % 4 < 2 { &second } else { &first };
+        let backlog = if (round + 1) % 4 < 2 { 50 } else { 64 };
+        write(&file, &file_for(&fixed(backlog), backend.port()))?;
         serving.signal(libc::SIGHUP)?;
         let line = serving.line(|l| l.starts_with("reloaded ")).await?;
-        assert!(line.contains("1 updated"), "{line}");
+        let expected = if round % 2 == 0 {
+            "1 updated"
+        } else {
+            "1 rebound"
+        };
+        assert!(line.contains(expected), "round {round}: {line}");
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let done = looping.await??;
-    assert!(done > 0);
+    stop.store(true, Ordering::Relaxed);
+    looping.await??;
     Ok(())
 }
 

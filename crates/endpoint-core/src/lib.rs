@@ -163,6 +163,7 @@ mod egress;
 mod endpoint;
 mod error;
 mod future;
+pub mod handover;
 mod handshakes;
 #[cfg(feature = "hyper")]
 mod hyper;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -27,6 +28,13 @@ pub trait Accept: Send + 'static {
 
     /// The address actually bound (with the real port when `0` was asked for).
     fn local_address(&self) -> Address;
+
+    /// The listening sockets with their addresses, for [handing over](crate::handover) to
+    /// the next listener on the same address. Empty (the default) when the transport has
+    /// none to give; `tcp` gives its socket, a merged listener those of its parts.
+    fn listening_sockets(&self) -> Vec<(std::net::SocketAddr, BorrowedFd<'_>)> {
+        Vec::new()
+    }
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
@@ -169,6 +177,22 @@ impl Listener {
     pub(crate) fn with_local_addresses(mut self, locals: Vec<Address>) -> Self {
         self.locals = locals;
         self
+    }
+
+    /// Duplicates of the listening sockets, with their addresses: what a
+    /// [`ListeningPort`](crate::ListeningPort) keeps to hand its sockets over
+    /// ([`handover`](crate::handover)).
+    pub(crate) fn duplicate_sockets(&self) -> Vec<(std::net::SocketAddr, OwnedFd)> {
+        self.raw
+            .listening_sockets()
+            .into_iter()
+            .filter_map(|(address, fd)| fd.try_clone_to_owned().ok().map(|fd| (address, fd)))
+            .collect()
+    }
+
+    /// The listening sockets of the transport, for a merged listener's parts.
+    pub(crate) fn listening_sockets(&self) -> Vec<(std::net::SocketAddr, BorrowedFd<'_>)> {
+        self.raw.listening_sockets()
     }
 
     /// The description of the endpoint that made this listener.

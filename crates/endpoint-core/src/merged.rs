@@ -80,6 +80,13 @@ impl Accept for Merged {
             .map(|p| p.source.local.clone())
             .unwrap_or_else(|| Address::Other("nothing".into()))
     }
+
+    fn listening_sockets(&self) -> Vec<(std::net::SocketAddr, std::os::fd::BorrowedFd<'_>)> {
+        self.parts
+            .iter()
+            .flat_map(|part| part.listener.listening_sockets())
+            .collect()
+    }
 }
 
 impl Listener {

@@ -2,6 +2,9 @@
 
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -46,6 +49,9 @@ pub struct ListeningPort {
     abort: CancellationToken,
     stopped: watch::Receiver<bool>,
     task: Option<JoinHandle<usize>>,
+    /// Duplicates of the listening sockets, kept to [hand over](ListeningPort::hand_over);
+    /// closed when the port stops, so a stopped port frees its address.
+    sockets: Mutex<Vec<(SocketAddr, OwnedFd)>>,
 }
 
 impl Listener {
@@ -73,6 +79,7 @@ impl ListeningPort {
     {
         let local = listener.local_address().clone();
         let locals = listener.local_addresses().to_vec();
+        let sockets = Mutex::new(listener.duplicate_sockets());
         let description = listener.description().to_owned();
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
@@ -123,6 +130,7 @@ impl ListeningPort {
             abort,
             stopped,
             task: Some(task),
+            sockets,
         }
     }
 
@@ -168,6 +176,30 @@ impl ListeningPort {
     pub async fn stop_listening(&self) {
         self.stop.cancel();
         self.stopped().await;
+        self.sockets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Stops accepting, but keeps the listening sockets open and [offers](crate::handover::offer)
+    /// them to the next bind of the same address: connections waiting in their backlog are
+    /// then accepted by the new listener, and no connection attempt is refused in between.
+    /// Returns the addresses offered; [`withdraw`](crate::handover::withdraw) what the new
+    /// bind did not take. Transports without a socket to give (unix paths, processes) offer
+    /// nothing and simply stop.
+    ///
+    /// # Cancel safety
+    /// Dropping the future after the sockets were offered leaves them offered.
+    pub async fn hand_over(&self) -> Vec<SocketAddr> {
+        let sockets =
+            std::mem::take(&mut *self.sockets.lock().unwrap_or_else(PoisonError::into_inner));
+        let addresses = sockets.iter().map(|(address, _)| *address).collect();
+        for (address, socket) in sockets {
+            crate::handover::offer(address, socket);
+        }
+        self.stop_listening().await;
+        addresses
     }
 
     /// Stops listening, then waits up to `grace` for running handlers; the rest are aborted.

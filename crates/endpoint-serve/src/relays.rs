@@ -157,51 +157,44 @@ impl Relays {
         while self.draining.join_next().await.is_some() {}
     }
 
+    /// Replaces a relay whose listeners changed. The old listening sockets are handed over
+    /// (`endpoint_core::handover`): a new listener on the same address takes the bound socket
+    /// and its backlog, so no connection attempt is refused; listeners on new addresses bind
+    /// fresh, and old addresses nobody takes are closed.
     async fn rebind(&mut self, config: &RelayConfig) -> Result<(), StartError> {
-        let traffic = self
-            .running
-            .get(&config.name)
-            .map(|r| Arc::clone(&r.traffic));
-        match self.start(config, traffic.clone()).await {
+        let Some(old) = self.running.remove(&config.name) else {
+            return Ok(());
+        };
+        let offered = match old.service.port() {
+            Some(port) => port.hand_over().await,
+            None => Vec::new(),
+        };
+        let traffic = Some(Arc::clone(&old.traffic));
+        let outcome = match self.start(config, traffic.clone()).await {
             Ok(new) => {
-                if let Some(old) = self.running.insert(config.name.clone(), new) {
-                    stop_listening(&old).await;
-                    self.drain_keeping_metrics(old);
-                }
+                self.running.insert(config.name.clone(), new);
                 info!(relay = %config.name, "relay rebound to its new listeners");
                 Ok(())
             }
-            Err(error) if error.error.io_kind() == Some(io::ErrorKind::AddrInUse) => {
-                // The same address (or another relay's): close the old socket, bind again.
-                let Some(old) = self.running.remove(&config.name) else {
-                    return Err(error);
-                };
-                stop_listening(&old).await;
-                let outcome = match self.start(config, traffic.clone()).await {
-                    Ok(new) => {
-                        self.running.insert(config.name.clone(), new);
-                        info!(relay = %config.name, "relay rebound on the same address");
-                        Ok(())
+            Err(error) => {
+                warn!(relay = %config.name, %error, "could not bind the new listeners; keeping the old ones");
+                match self.start(&old.config, traffic).await {
+                    Ok(again) => {
+                        self.running.insert(config.name.clone(), again);
                     }
-                    Err(error) => {
-                        warn!(relay = %config.name, %error, "could not rebind; binding the old listeners again");
-                        match self.start(&old.config, traffic).await {
-                            Ok(again) => {
-                                self.running.insert(config.name.clone(), again);
-                            }
-                            Err(again) => {
-                                warn!(relay = %config.name, error = %again, "could not bind the old listeners again");
-                            }
-                        }
-                        Err(error)
+                    Err(again) => {
+                        warn!(relay = %config.name, error = %again, "could not bind the old listeners again");
                     }
-                };
-                // Its open connections finish within its grace either way.
-                self.drain_keeping_metrics(old);
-                outcome
+                }
+                Err(error)
             }
-            Err(error) => Err(error),
+        };
+        for address in offered {
+            endpoint_core::handover::withdraw(address);
         }
+        // Its open connections finish within its grace either way.
+        self.drain_keeping_metrics(old);
+        outcome
     }
 
     /// Binds a relay's listeners; `traffic` carries a rebound relay's byte counts over.

@@ -167,6 +167,24 @@ impl TcpServerEndpoint {
     }
 
     fn listen_socket(&self, address: SocketAddr) -> io::Result<TcpListener> {
+        if let Some(handed) = endpoint_core::handover::take(address) {
+            // A listener on this address is being replaced: keep its socket (and the
+            // connections in its backlog); only the options may have changed.
+            let socket = Socket::from(handed);
+            if self.reuseport {
+                socket.set_reuse_port(true)?;
+            }
+            self.socket
+                .apply_to_bound_listener(&socket, address.is_ipv6())?;
+            if NODELAY_INHERITED {
+                socket.set_nodelay(self.nodelay)?;
+            }
+            // Listening again sets the new backlog.
+            socket.listen(i32::try_from(self.backlog).unwrap_or(i32::MAX))?;
+            socket.set_nonblocking(true)?;
+            tracing::debug!(%address, "took over a handed-over listening socket");
+            return TcpListener::from_std(socket.into());
+        }
         let socket = Socket::new(
             Domain::for_address(address),
             Type::STREAM,
@@ -271,6 +289,11 @@ impl Accept for TcpAccept {
 
     fn local_address(&self) -> Address {
         Address::Inet(self.local)
+    }
+
+    fn listening_sockets(&self) -> Vec<(SocketAddr, std::os::fd::BorrowedFd<'_>)> {
+        use std::os::fd::AsFd;
+        vec![(self.local, self.listener.as_fd())]
     }
 }
 

@@ -271,6 +271,28 @@ impl SocketOptions {
         Ok(())
     }
 
+    /// Sets the options on a listening socket handed over from a listener it replaces
+    /// (`endpoint_core::handover`): as [`apply_to_listener`](Self::apply_to_listener), but
+    /// `v6only`, fixed at bind, can only stay what it is.
+    ///
+    /// # Errors
+    /// A changed `v6only`, or the first option the system refuses.
+    pub fn apply_to_bound_listener(&self, socket: &Socket, ipv6: bool) -> io::Result<()> {
+        if let (Some(v6only), true) = (self.v6only, ipv6) {
+            if socket.only_v6()? != v6only {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "v6only cannot change while the address stays bound",
+                ));
+            }
+        }
+        self.apply_common(socket)?;
+        if let Some(queue) = self.fast_open {
+            named("fastOpen", set_fast_open(socket, queue))?;
+        }
+        Ok(())
+    }
+
     /// Sets the options on a client's socket before it connects (`fastOpen` as
     /// `TCP_FASTOPEN_CONNECT`; `v6only` does not apply).
     ///
