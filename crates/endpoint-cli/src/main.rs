@@ -98,8 +98,9 @@
 //!   relays start; removed ones stop listening and let their connections finish within their
 //!   `grace`; a relay whose listeners are unchanged keeps its sockets and sends new
 //!   connections to the new `to` at once (no connection attempt is refused); a relay whose
-//!   listeners changed binds the new ones first, or, on the same address, closes the old
-//!   socket and binds again right away. A file that fails to parse or to bind changes nothing
+//!   listeners changed binds the new ones, and a TCP listener on the same address takes over
+//!   the old bound socket with its backlog, so no connection attempt is refused there either
+//!   (a unix socket path is bound afresh, with a short window). A file that fails to parse or to bind changes nothing
 //!   and is reported on stderr. Certificates are re-read too.
 //! - Metrics (OpenMetrics text, which Prometheus scrapes), per relay: connections accepted,
 //!   active and finished, bytes each way, errors by class (upstream refused, upstream timeout,

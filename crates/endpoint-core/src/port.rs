@@ -4,10 +4,9 @@ use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, Instrument};
@@ -49,9 +48,9 @@ pub struct ListeningPort {
     abort: CancellationToken,
     stopped: watch::Receiver<bool>,
     task: Option<JoinHandle<usize>>,
-    /// Duplicates of the listening sockets, kept to [hand over](ListeningPort::hand_over);
-    /// closed when the port stops, so a stopped port frees its address.
-    sockets: Mutex<Vec<(SocketAddr, OwnedFd)>>,
+    /// Asks the accepting task for duplicates of its listening sockets, then to stop
+    /// ([`hand_over`](ListeningPort::hand_over)); nothing is duplicated until asked.
+    handover: mpsc::Sender<oneshot::Sender<Vec<(SocketAddr, OwnedFd)>>>,
 }
 
 impl Listener {
@@ -79,7 +78,8 @@ impl ListeningPort {
     {
         let local = listener.local_address().clone();
         let locals = listener.local_addresses().to_vec();
-        let sockets = Mutex::new(listener.duplicate_sockets());
+        let (handover, mut handover_rx) =
+            mpsc::channel::<oneshot::Sender<Vec<(SocketAddr, OwnedFd)>>>(1);
         let description = listener.description().to_owned();
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
@@ -93,6 +93,11 @@ impl ListeningPort {
                     tokio::select! {
                         biased;
                         _ = stop_rx.cancelled() => break,
+                        Some(reply) = handover_rx.recv() => {
+                            // Duplicated before the listener closes: the sockets stay bound.
+                            let _ = reply.send(listener.duplicate_sockets());
+                            break;
+                        }
                         Some(_) = handlers.join_next(), if !handlers.is_empty() => {}
                         accepted = listener.accept() => match accepted {
                             Ok(connection) => {
@@ -130,7 +135,7 @@ impl ListeningPort {
             abort,
             stopped,
             task: Some(task),
-            sockets,
+            handover,
         }
     }
 
@@ -176,10 +181,6 @@ impl ListeningPort {
     pub async fn stop_listening(&self) {
         self.stop.cancel();
         self.stopped().await;
-        self.sockets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
     }
 
     /// Stops accepting, but keeps the listening sockets open and [offers](crate::handover::offer)
@@ -192,8 +193,12 @@ impl ListeningPort {
     /// # Cancel safety
     /// Dropping the future after the sockets were offered leaves them offered.
     pub async fn hand_over(&self) -> Vec<SocketAddr> {
-        let sockets =
-            std::mem::take(&mut *self.sockets.lock().unwrap_or_else(PoisonError::into_inner));
+        let (reply, sockets) = oneshot::channel();
+        let sockets = match self.handover.send(reply).await {
+            Ok(()) => sockets.await.unwrap_or_default(),
+            // The task has ended: the sockets are closed already.
+            Err(_) => Vec::new(),
+        };
         let addresses = sockets.iter().map(|(address, _)| *address).collect();
         for (address, socket) in sockets {
             crate::handover::offer(address, socket);
