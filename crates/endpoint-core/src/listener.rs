@@ -27,6 +27,22 @@ pub trait Accept: Send + 'static {
 
     /// The address actually bound (with the real port when `0` was asked for).
     fn local_address(&self) -> Address;
+
+    /// Takes over `maxConnections=` for a transport whose connections are not what it yields
+    /// (QUIC yields streams, many to one QUIC connection, and must also count handshakes
+    /// that never yield anything): the transport then holds at most `max` of its own
+    /// connections, and the [`Listener`] does not count what it yields. The default, `false`,
+    /// leaves the counting to the listener.
+    fn limit_connections(&mut self, max: usize) -> bool {
+        let _ = max;
+        false
+    }
+
+    /// How many of its own connections count against the cap a transport took with
+    /// [`limit_connections`](Accept::limit_connections) (`None` when it took none).
+    fn live_connections(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// How many handshakes may run at once before the listener stops accepting for a while.
@@ -84,15 +100,21 @@ impl Listener {
     /// kernel queues new connections in the backlog) and resumes when one ends. A connection
     /// counts from accept, through its layers' handshakes, until it and its
     /// [`ConnectionInfo`](crate::ConnectionInfo) are dropped. `maxConnections=` in a server
-    /// description sets this. A `max` of 0 is taken as 1.
+    /// description sets this. A `max` of 0 is taken as 1. A transport may count its own
+    /// connections instead ([`Accept::limit_connections`]): a `quic` listener counts QUIC
+    /// connections, handshakes included, and refuses new ones at the cap.
     pub fn with_max_connections(mut self, max: usize) -> Self {
-        self.cap = Some(Cap::new(max.max(1)));
+        let max = max.max(1);
+        self.cap = (!self.raw.limit_connections(max)).then(|| Cap::new(max));
         self
     }
 
     /// How many connections count against the cap now, if there is one.
     pub fn live_connections(&self) -> Option<usize> {
-        self.cap.as_ref().map(|c| c.live())
+        match &self.cap {
+            Some(cap) => Some(cap.live()),
+            None => self.raw.live_connections(),
+        }
     }
 
     /// Renames the listener in errors and logs (layers call this with their description).
