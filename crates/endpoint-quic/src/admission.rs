@@ -12,6 +12,12 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use endpoint_core::description::{declared_default, Args, Description, FromOption};
+use endpoint_core::Result;
+
+use crate::specs::{above_zero, QUIC_SERVER_OPTIONS};
 
 /// When an attempt must prove its address with a Retry round trip (`retry=`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -36,7 +42,7 @@ impl Retry {
         }
     }
 
-    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> std::result::Result<Self, String> {
         match text {
             "auto" => Ok(Retry::Auto),
             "always" => Ok(Retry::Always),
@@ -46,12 +52,59 @@ impl Retry {
     }
 }
 
-/// The limits an attempt is judged by (besides `maxConnections`, which the listener sets).
+/// The limits an attempt is judged by (besides `maxConnections`, which the listener sets),
+/// and how long its handshake may take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {
+    /// `handshakeTimeout=`.
+    pub(crate) handshake_timeout: Duration,
+    /// `maxHandshakes=`.
     pub(crate) max_handshakes: usize,
+    /// `maxHandshakesPerAddress=`.
     pub(crate) per_address: usize,
+    /// `retry=`.
     pub(crate) retry: Retry,
+}
+
+impl Limits {
+    /// The declared defaults.
+    pub(crate) fn defaults() -> Self {
+        let options = QUIC_SERVER_OPTIONS;
+        Limits {
+            handshake_timeout: declared_default(options, "handshakeTimeout"),
+            max_handshakes: declared_default(options, "maxHandshakes"),
+            per_address: declared_default(options, "maxHandshakesPerAddress"),
+            retry: Retry::parse(&declared_default::<String>(options, "retry")).unwrap_or_default(),
+        }
+    }
+
+    /// Reads `handshakeTimeout=`, `maxHandshakes=`, `maxHandshakesPerAddress=`, `retry=`.
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        Ok(Limits {
+            handshake_timeout: args.get_with("handshakeTimeout", |text| {
+                let timeout = Duration::from_option(text)?;
+                above_zero(timeout, timeout.is_zero())
+            })?,
+            max_handshakes: args.get_with("maxHandshakes", count)?,
+            per_address: args.get_with("maxHandshakesPerAddress", count)?,
+            retry: args.get_with("retry", Retry::parse)?,
+        })
+    }
+
+    /// Writes the options into a server's description.
+    pub(crate) fn describe(&self, description: Description) -> Description {
+        description
+            .seconds("handshakeTimeout", self.handshake_timeout)
+            .option("maxHandshakes", self.max_handshakes)
+            .option("maxHandshakesPerAddress", self.per_address)
+            .option("retry", self.retry.as_str())
+    }
+}
+
+/// A count above 0.
+fn count(text: &str) -> std::result::Result<usize, String> {
+    let n = usize::from_option(text)?;
+    above_zero(n, n == 0)
 }
 
 /// What to do with one attempt.
@@ -204,6 +257,7 @@ mod tests {
             max_handshakes,
             per_address,
             retry,
+            ..Limits::defaults()
         })
     }
 

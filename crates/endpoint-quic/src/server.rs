@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::admission::{Admission, Limits, Retry, Slot, Verdict};
+use crate::admission::{Admission, Limits, Slot, Verdict};
 use crate::info;
 use crate::specs::QUIC_SERVER_OPTIONS;
 use crate::stream::QuicStream;
@@ -92,7 +92,6 @@ pub struct QuicServerEndpoint {
     settings: TlsServerSettings,
     idle_timeout: Duration,
     max_streams: u32,
-    handshake_timeout: Duration,
     limits: Limits,
     windows: Windows,
 }
@@ -112,12 +111,7 @@ impl QuicServerEndpoint {
             settings,
             idle_timeout: declared_default(QUIC_SERVER_OPTIONS, "idleTimeout"),
             max_streams: declared_default(QUIC_SERVER_OPTIONS, "maxStreams"),
-            handshake_timeout: declared_default(QUIC_SERVER_OPTIONS, "handshakeTimeout"),
-            limits: Limits {
-                max_handshakes: declared_default(QUIC_SERVER_OPTIONS, "maxHandshakes"),
-                per_address: declared_default(QUIC_SERVER_OPTIONS, "maxHandshakesPerAddress"),
-                retry: Retry::default(),
-            },
+            limits: Limits::defaults(),
             windows: Windows::defaults(),
         })
     }
@@ -144,19 +138,8 @@ impl QuicServerEndpoint {
         let alpn = args.get_with("alpn", endpoint_tls::parse_alpn)?;
         let idle_timeout = args.get("idleTimeout")?;
         let max_streams = args.get("maxStreams")?;
-        let handshake_timeout = args.get_with("handshakeTimeout", |text| {
-            endpoint_core::description::FromOption::from_option(text)
-                .and_then(|d: Duration| above_zero(d, d.is_zero()))
-        })?;
-        let limits = Limits {
-            max_handshakes: args.get_with("maxHandshakes", count)?,
-            per_address: args.get_with("maxHandshakesPerAddress", count)?,
-            retry: args.get_with("retry", Retry::parse)?,
-        };
-        let windows = Windows {
-            connection: args.get_with("receiveWindow", window)?,
-            stream: args.get_with("streamReceiveWindow", window)?,
-        };
+        let limits = Limits::from_args(&mut args)?;
+        let windows = Windows::from_args(&mut args)?;
         args.finish()?;
         let Some(certificate) = certificate else {
             let reason = "is required: QUIC always runs TLS (write certificate=cert.pem)".into();
@@ -180,7 +163,6 @@ impl QuicServerEndpoint {
             settings,
             idle_timeout,
             max_streams,
-            handshake_timeout,
             limits,
             windows,
         })
@@ -255,7 +237,7 @@ impl ServerEndpoint for QuicServerEndpoint {
             let server = Server {
                 endpoint: endpoint.clone(),
                 admission: Arc::clone(&admission),
-                handshake_timeout: self.handshake_timeout,
+                handshake_timeout: self.limits.handshake_timeout,
                 sender,
                 local,
             };
@@ -273,7 +255,7 @@ impl ServerEndpoint for QuicServerEndpoint {
 
     fn description(&self) -> Description {
         let s = &self.settings;
-        Description::new("quic")
+        let description = Description::new("quic")
             .arg(self.port)
             .option("interface", &self.interface)
             .option("certificate", s.certificate.display())
@@ -281,38 +263,8 @@ impl ServerEndpoint for QuicServerEndpoint {
             .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
             .option("alpn", s.alpn.join(","))
             .seconds("idleTimeout", self.idle_timeout)
-            .option("maxStreams", self.max_streams)
-            .seconds("handshakeTimeout", self.handshake_timeout)
-            .option("maxHandshakes", self.limits.max_handshakes)
-            .option("maxHandshakesPerAddress", self.limits.per_address)
-            .option("retry", self.limits.retry.as_str())
-            .option("receiveWindow", self.windows.connection)
-            .option("streamReceiveWindow", self.windows.stream)
-    }
-}
-
-/// A count above 0 (`maxHandshakes=`, `maxHandshakesPerAddress=`).
-fn count(text: &str) -> std::result::Result<usize, String> {
-    let n: usize = endpoint_core::description::FromOption::from_option(text)?;
-    above_zero(n, n == 0)
-}
-
-/// A window in bytes, above 0 and small enough for QUIC (below 2^62).
-fn window(text: &str) -> std::result::Result<u64, String> {
-    let bytes: u64 = endpoint_core::description::FromOption::from_option(text)?;
-    if quinn::VarInt::from_u64(bytes).is_err() {
-        return Err(format!(
-            "is too large for QUIC (at most 2^62 - 1): \"{text}\""
-        ));
-    }
-    above_zero(bytes, bytes == 0)
-}
-
-fn above_zero<T>(value: T, zero: bool) -> std::result::Result<T, String> {
-    if zero {
-        Err("must be above 0".to_owned())
-    } else {
-        Ok(value)
+            .option("maxStreams", self.max_streams);
+        self.windows.describe(self.limits.describe(description))
     }
 }
 
@@ -336,10 +288,11 @@ impl Server {
                 incoming = self.endpoint.accept() => match incoming {
                     Some(incoming) => {
                         let peer = incoming.remote_address();
-                        let Some(admitted) = self.admit(incoming) else { continue };
+                        let Some((slot, connecting)) = self.admit(incoming) else { continue };
                         let span = tracing::debug_span!("connection", %peer);
                         let serve = accept_streams(
-                            admitted,
+                            slot,
+                            connecting,
                             self.handshake_timeout,
                             self.sender.clone(),
                             self.local,
@@ -388,7 +341,8 @@ impl Server {
 /// Completes one handshake within `limit`, then hands each stream the peer opens to the
 /// listener; the slot counts the connection until it ends.
 async fn accept_streams(
-    (mut slot, connecting): (Slot, quinn::Connecting),
+    mut slot: Slot,
+    connecting: quinn::Connecting,
     limit: Duration,
     sender: mpsc::Sender<Connection>,
     local: SocketAddr,

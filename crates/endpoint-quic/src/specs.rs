@@ -114,3 +114,12 @@ pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
         .default("30"),
     ],
 ];
+
+/// A checked option value above zero; `zero` says whether `value` is zero.
+pub(crate) fn above_zero<T>(value: T, zero: bool) -> Result<T, String> {
+    if zero {
+        Err("must be above 0".to_owned())
+    } else {
+        Ok(value)
+    }
+}

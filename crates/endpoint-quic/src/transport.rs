@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::Args;
+use endpoint_core::description::{declared_default, Args, Description, FromOption};
 use endpoint_core::{Error, Result};
 use endpoint_tls::TlsProblem;
+
+use crate::specs::{above_zero, QUIC_SERVER_OPTIONS};
 
 /// The longest gap between keep-alive PINGs a client sends while it has streams open.
 pub(crate) const MAX_KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -24,13 +26,38 @@ pub(crate) struct Windows {
 impl Windows {
     /// The server kind's defaults, which the client uses too.
     pub(crate) fn defaults() -> Self {
-        use endpoint_core::description::declared_default;
-        let options = crate::specs::QUIC_SERVER_OPTIONS;
+        let options = QUIC_SERVER_OPTIONS;
         Windows {
             connection: declared_default(options, "receiveWindow"),
             stream: declared_default(options, "streamReceiveWindow"),
         }
     }
+
+    /// Reads `receiveWindow=` and `streamReceiveWindow=`.
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        Ok(Windows {
+            connection: args.get_with("receiveWindow", window)?,
+            stream: args.get_with("streamReceiveWindow", window)?,
+        })
+    }
+
+    /// Writes the options into a server's description.
+    pub(crate) fn describe(&self, description: Description) -> Description {
+        description
+            .option("receiveWindow", self.connection)
+            .option("streamReceiveWindow", self.stream)
+    }
+}
+
+/// A window in bytes: above 0, and below 2^62 (QUIC's largest integer).
+fn window(text: &str) -> std::result::Result<u64, String> {
+    let bytes = u64::from_option(text)?;
+    if quinn::VarInt::from_u64(bytes).is_err() {
+        return Err(format!(
+            "is too large for QUIC (at most 2^62 - 1): \"{text}\""
+        ));
+    }
+    above_zero(bytes, bytes == 0)
 }
 
 /// The transport settings: `idle` (zero: no idle timeout), the streams a peer may open
