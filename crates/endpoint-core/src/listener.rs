@@ -35,6 +35,22 @@ pub trait Accept: Send + 'static {
     fn listening_sockets(&self) -> Vec<(std::net::SocketAddr, BorrowedFd<'_>)> {
         Vec::new()
     }
+
+    /// Takes over `maxConnections=` for a transport whose connections are not what it yields
+    /// (QUIC yields streams, many to one QUIC connection, and must also count handshakes
+    /// that never yield anything): the transport then holds at most `max` of its own
+    /// connections, and the [`Listener`] does not count what it yields. The default, `false`,
+    /// leaves the counting to the listener.
+    fn limit_connections(&mut self, max: usize) -> bool {
+        let _ = max;
+        false
+    }
+
+    /// How many of its own connections count against the cap a transport took with
+    /// [`limit_connections`](Accept::limit_connections) (`None` when it took none).
+    fn live_connections(&self) -> Option<usize> {
+        None
+    }
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
@@ -96,20 +112,26 @@ impl Listener {
     /// kernel queues new connections in the backlog) and resumes when one ends. A connection
     /// counts from accept, through its layers' handshakes, until it and its
     /// [`ConnectionInfo`](crate::ConnectionInfo) are dropped. `maxConnections=` in a server
-    /// description sets this. A `max` of 0 is taken as 1.
+    /// description sets this. A `max` of 0 is taken as 1. A transport may count its own
+    /// connections instead ([`Accept::limit_connections`]): a `quic` listener counts QUIC
+    /// connections, handshakes included, and refuses new ones at the cap.
     ///
     /// Connections still in their handshakes do not lock the cap: at the cap, while some
     /// are, the listener accepts the next connection and closes a pending handshake for it
     /// (the oldest of the source holding the most), so idle sockets that never finish a TLS
     /// handshake cannot keep every client out. Established connections are never closed.
     pub fn with_max_connections(mut self, max: usize) -> Self {
-        self.cap = Some(Cap::new(max.max(1)));
+        let max = max.max(1);
+        self.cap = (!self.raw.limit_connections(max)).then(|| Cap::new(max));
         self
     }
 
     /// How many connections count against the cap now, if there is one.
     pub fn live_connections(&self) -> Option<usize> {
-        self.cap.as_ref().map(|c| c.live())
+        match &self.cap {
+            Some(cap) => Some(cap.live()),
+            None => self.raw.live_connections(),
+        }
     }
 
     /// Bounds the handshakes pending at once, per source and in all, and how long one

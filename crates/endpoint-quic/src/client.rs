@@ -129,7 +129,12 @@ impl QuicClientEndpoint {
         let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(rustls)
             .map_err(|e| transport::setup_error("the TLS settings cannot run QUIC", e))?;
         let mut config = quinn::ClientConfig::new(Arc::new(crypto));
-        config.transport_config(transport::config(idle_timeout, None, true)?);
+        config.transport_config(transport::config(
+            idle_timeout,
+            None,
+            true,
+            transport::Windows::defaults(),
+        )?);
         Ok(QuicClientEndpoint {
             host,
             port,

@@ -7,6 +7,7 @@
 //! | `quic:4433:certificate=cert.pem:privateKey=key.pem` | server | UDP 4433, every IPv4 address, ALPN `endpoints` |
 //! | `quic:4433:interface=\:\::certificate=c.pem:alpn=h3,endpoints` | server | IPv6 (dual-stack), offering two protocols |
 //! | `quic:443:certificate=c.pem:clientCA=ca.pem:idleTimeout=10:maxStreams=1000` | server | mutual TLS, a 10 s idle timeout, 1000 streams per peer |
+//! | `quic:443:certificate=c.pem:maxConnections=10000:retry=always` | server | at most 10000 QUIC connections, every client's address validated first |
 //! | `quic:example.com:4433` | client | verifies `example.com` against the platform's roots |
 //! | `quic:10.0.0.5:4433:hostname=api:trustRoots=ca.pem` | client | verifies `api` against `ca.pem` |
 //! | `quic:h:4433:certificate=me.pem:privateKey=me.key:alpn=h3:idleTimeout=5:timeout=3` | client | a client certificate, ALPN `h3`, a 5 s idle timeout |
@@ -47,6 +48,40 @@
 //! - **ALPN is required.** QUIC needs the peers to agree on a protocol, so both kinds offer
 //!   `endpoints` unless `alpn=` says otherwise.
 //! - **Half-close works**: `shutdown` finishes the stream's sending half.
+//!
+//! # What a peer can make the server hold
+//! A server answers connection attempts before it knows who sends them, so these options
+//! bound what peers cost it (the defaults are safe for a public port):
+//!
+//! | option | default | bounds |
+//! |---|---|---|
+//! | `maxConnections=` | none | QUIC connections, each from its first packet (handshake included) until it ends; at the cap new attempts are refused at once. A connection's streams do not count: a peer has at most `maxStreams` |
+//! | `handshakeTimeout=` | `10` | seconds a handshake may take; a stalled one is dropped even with `idleTimeout=0` |
+//! | `maxHandshakes=` | `256` | handshakes in progress at once; more are refused |
+//! | `maxHandshakesPerAddress=` | `16` | handshakes in progress from one source address (an IPv6 address counts by its /64) |
+//! | `retry=` | `auto` | address validation by a Retry round trip, which costs the server no state: `auto` once half of `maxHandshakes` are in progress, `always`, or `never` |
+//! | `receiveWindow=` | `4194304` | bytes a peer may send on one connection, all streams together, ahead of what the application reads (also bounds this side's unacknowledged sends) |
+//! | `streamReceiveWindow=` | `1048576` | bytes a peer may send on one stream ahead of what the application reads |
+//!
+//! Datagrams (RFC 9221) are off on both kinds: nothing reads them. So a flood of handshakes
+//! that never complete holds at most `maxHandshakes` of them, each for at most
+//! `handshakeTimeout`, and a connection nobody reads holds at most `receiveWindow` bytes. The
+//! client uses the same windows (they are not options there).
+//!
+//! ```
+//! use endpoint_quic::QuicServerEndpoint;
+//! # let pki = endpoint_testkit::TestPki::new();
+//! # let cert = pki.path("server.pem");
+//! let text = format!(
+//!     "quic:4433:certificate={}:handshakeTimeout=5:retry=always:receiveWindow=1048576",
+//!     cert.display()
+//! );
+//! let e: QuicServerEndpoint = text.parse().unwrap();
+//! assert!(e.to_string().ends_with(
+//!     ":handshakeTimeout=5:maxHandshakes=256:maxHandshakesPerAddress=16:retry=always:\
+//!      receiveWindow=1048576:streamReceiveWindow=1048576"
+//! ));
+//! ```
 //!
 //! Each stream's [`ConnectionInfo`](endpoint_core::ConnectionInfo) has the stack `["quic"]`,
 //! the UDP addresses, and a [`QuicInfo`] (ALPN, peer certificates, the QUIC connection's
@@ -107,9 +142,15 @@
 //!   kinds are tested; `endpoint relay` copies QUIC bytes through user space (no splice).
 //! - Stopping a `quic` listener refuses new connections but leaves accepted streams running;
 //!   the UDP port is released when the last one ends.
+//! - Established QUIC connections are bounded only by `maxConnections=` (none by default, as
+//!   for every kind). Without a Retry (`retry=never`, or `auto` before half of
+//!   `maxHandshakes` are in progress) a peer that spoofs another host's address can take that
+//!   address's `maxHandshakesPerAddress` places for `handshakeTimeout`; `retry=always`
+//!   closes that at the cost of a round trip per connection.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod admission;
 mod client;
 mod error;
 mod info;

@@ -17,14 +17,23 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use crate::admission::{Admission, Limits, Slot, Verdict};
 use crate::info;
 use crate::specs::QUIC_SERVER_OPTIONS;
 use crate::stream::QuicStream;
-use crate::transport;
+use crate::transport::{self, Windows};
 
 /// How many accepted streams wait for the application before their connections stop
 /// accepting more (the peers are then held back by QUIC's stream limit).
 const QUEUE: usize = 64;
+
+/// Connection attempts quinn queues for the accept loop; more are dropped unanswered. The
+/// loop judges each at once, so this fills only when the process cannot keep up.
+const MAX_INCOMING: usize = 1024;
+/// Bytes quinn buffers for one attempt (packets after its first) until it is judged, and for
+/// all of them together; a judged attempt's bytes are freed or become its connection's.
+const INCOMING_BUFFER: u64 = 64 << 10;
+const INCOMING_BUFFER_TOTAL: u64 = 8 << 20;
 
 /// Listens for QUIC on a UDP port
 /// (`quic:PORT:certificate=cert.pem:privateKey=key.pem:alpn=endpoints`).
@@ -36,6 +45,18 @@ const QUEUE: usize = 64;
 /// other peers. A peer may keep `maxStreams` streams open at once; `idleTimeout` closes a
 /// connection that has been silent that long. 0-RTT is refused: every stream's first bytes
 /// arrive after a complete handshake, so they cannot be replayed.
+///
+/// **What a peer can make the server hold.** A QUIC connection counts against
+/// `maxConnections=` from its first packet until it ends, whatever number of streams it
+/// carries (so the server runs at most `maxConnections × maxStreams` streams); at the cap new
+/// attempts are refused. `handshakeTimeout` (10 s) drops a handshake that has not completed,
+/// even with `idleTimeout=0`. At most `maxHandshakes` (256) handshakes run at once, and
+/// `maxHandshakesPerAddress` (16) from one source; past them attempts are refused. With
+/// `retry=auto` an attempt must first prove its address with a Retry round trip once half of
+/// `maxHandshakes` are in progress (`always`: every attempt; `never`: none), so a flood from
+/// spoofed addresses costs no state. A peer may send `streamReceiveWindow` (1 MiB) on a
+/// stream and `receiveWindow` (4 MiB) on its connection ahead of what the application reads.
+/// Datagrams are off.
 ///
 /// The files are read while parsing, as the TLS kinds do (a bad file is an error naming the
 /// option), and again at each `bind`, so a renewed certificate is used.
@@ -55,7 +76,9 @@ const QUEUE: usize = 64;
 /// assert_eq!(
 ///     e.to_string(),
 ///     format!(
-///         "quic:4433:interface=:certificate={}:privateKey={}:alpn=endpoints:idleTimeout=30:maxStreams=100",
+///         "quic:4433:interface=:certificate={}:privateKey={}:alpn=endpoints:idleTimeout=30:maxStreams=100:\
+///          handshakeTimeout=10:maxHandshakes=256:maxHandshakesPerAddress=16:retry=auto:\
+///          receiveWindow=4194304:streamReceiveWindow=1048576",
 ///         cert.display(),
 ///         key.display()
 ///     )
@@ -69,6 +92,8 @@ pub struct QuicServerEndpoint {
     settings: TlsServerSettings,
     idle_timeout: Duration,
     max_streams: u32,
+    limits: Limits,
+    windows: Windows,
 }
 
 impl QuicServerEndpoint {
@@ -86,6 +111,8 @@ impl QuicServerEndpoint {
             settings,
             idle_timeout: declared_default(QUIC_SERVER_OPTIONS, "idleTimeout"),
             max_streams: declared_default(QUIC_SERVER_OPTIONS, "maxStreams"),
+            limits: Limits::defaults(),
+            windows: Windows::defaults(),
         })
     }
 
@@ -111,6 +138,8 @@ impl QuicServerEndpoint {
         let alpn = args.get_with("alpn", endpoint_tls::parse_alpn)?;
         let idle_timeout = args.get("idleTimeout")?;
         let max_streams = args.get("maxStreams")?;
+        let limits = Limits::from_args(&mut args)?;
+        let windows = Windows::from_args(&mut args)?;
         args.finish()?;
         let Some(certificate) = certificate else {
             let reason = "is required: QUIC always runs TLS (write certificate=cert.pem)".into();
@@ -134,6 +163,8 @@ impl QuicServerEndpoint {
             settings,
             idle_timeout,
             max_streams,
+            limits,
+            windows,
         })
     }
 
@@ -159,11 +190,16 @@ impl QuicServerEndpoint {
         let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(rustls)
             .map_err(|e| transport::setup_error("the TLS settings cannot run QUIC", e))?;
         let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
-        config.transport_config(transport::config(
-            self.idle_timeout,
-            Some(self.max_streams),
-            false,
-        )?);
+        config
+            .transport_config(transport::config(
+                self.idle_timeout,
+                Some(self.max_streams),
+                false,
+                self.windows,
+            )?)
+            .max_incoming(MAX_INCOMING)
+            .incoming_buffer_size(INCOMING_BUFFER)
+            .incoming_buffer_size_total(INCOMING_BUFFER_TOTAL);
         Ok(config)
     }
 }
@@ -197,12 +233,20 @@ impl ServerEndpoint for QuicServerEndpoint {
             tracing::debug!(endpoint = %self, %local, "listening");
             let (sender, receiver) = mpsc::channel(QUEUE);
             let span = tracing::debug_span!("quic", endpoint = %self);
-            let task =
-                tokio::spawn(accept_connections(endpoint.clone(), sender, local).instrument(span));
+            let admission = Admission::new(self.limits);
+            let server = Server {
+                endpoint: endpoint.clone(),
+                admission: Arc::clone(&admission),
+                handshake_timeout: self.limits.handshake_timeout,
+                sender,
+                local,
+            };
+            let task = tokio::spawn(server.accept_connections().instrument(span));
             let accept = QuicAccept {
                 endpoint,
                 receiver,
                 local,
+                admission,
                 task,
             };
             Ok(Listener::new(accept, self))
@@ -211,7 +255,7 @@ impl ServerEndpoint for QuicServerEndpoint {
 
     fn description(&self) -> Description {
         let s = &self.settings;
-        Description::new("quic")
+        let description = Description::new("quic")
             .arg(self.port)
             .option("interface", &self.interface)
             .option("certificate", s.certificate.display())
@@ -219,46 +263,104 @@ impl ServerEndpoint for QuicServerEndpoint {
             .option_some("clientCA", s.client_ca.as_ref().map(|p| p.display()))
             .option("alpn", s.alpn.join(","))
             .seconds("idleTimeout", self.idle_timeout)
-            .option("maxStreams", self.max_streams)
+            .option("maxStreams", self.max_streams);
+        self.windows.describe(self.limits.describe(description))
     }
 }
 
-/// Accepts QUIC connections, each served by its own task; ends when the listener is dropped.
-async fn accept_connections(
+/// The accept loop's state: the endpoint, the counts attempts are judged by, and the queue
+/// of accepted streams.
+struct Server {
     endpoint: quinn::Endpoint,
+    admission: Arc<Admission>,
+    handshake_timeout: Duration,
     sender: mpsc::Sender<Connection>,
     local: SocketAddr,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            incoming = endpoint.accept() => match incoming {
-                Some(incoming) => {
-                    let peer = incoming.remote_address();
-                    let span = tracing::debug_span!("connection", %peer);
-                    connections.spawn(accept_streams(incoming, sender.clone(), local).instrument(span));
+}
+
+impl Server {
+    /// Judges each connection attempt and serves the accepted ones, each in its own task;
+    /// ends when the listener is dropped.
+    async fn accept_connections(self) {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                incoming = self.endpoint.accept() => match incoming {
+                    Some(incoming) => {
+                        let peer = incoming.remote_address();
+                        let Some((slot, connecting)) = self.admit(incoming) else { continue };
+                        let span = tracing::debug_span!("connection", %peer);
+                        let serve = accept_streams(
+                            slot,
+                            connecting,
+                            self.handshake_timeout,
+                            self.sender.clone(),
+                            self.local,
+                        );
+                        connections.spawn(serve.instrument(span));
+                    }
+                    None => return,
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                () = self.sender.closed() => return,
+            }
+        }
+    }
+
+    /// Answers an attempt the admission refuses or wants validated; returns the accepted
+    /// one's slot and connecting handshake.
+    fn admit(&self, incoming: quinn::Incoming) -> Option<(Slot, quinn::Connecting)> {
+        let peer = incoming.remote_address();
+        let validated = incoming.remote_address_validated();
+        match self.admission.judge(peer.ip(), validated) {
+            Verdict::Accept(slot) => match incoming.accept() {
+                Ok(connecting) => Some((slot, connecting)),
+                Err(error) => {
+                    tracing::debug!(%peer, %error, "quic attempt failed at once");
+                    None
                 }
-                None => return,
             },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            () = sender.closed() => return,
+            Verdict::Retry => {
+                tracing::trace!(%peer, "asking a quic attempt to validate its address");
+                // Only an attempt that already carries a Retry token cannot be retried, and
+                // such an attempt is validated, so never asked: refuse it should it happen.
+                if let Err(error) = incoming.retry() {
+                    error.into_incoming().refuse();
+                }
+                None
+            }
+            Verdict::Refuse(reason) => {
+                tracing::debug!(%peer, reason, "refusing a quic attempt");
+                incoming.refuse();
+                None
+            }
         }
     }
 }
 
-/// Completes one handshake, then hands each stream the peer opens to the listener.
+/// Completes one handshake within `limit`, then hands each stream the peer opens to the
+/// listener; the slot counts the connection until it ends.
 async fn accept_streams(
-    incoming: quinn::Incoming,
+    mut slot: Slot,
+    connecting: quinn::Connecting,
+    limit: Duration,
     sender: mpsc::Sender<Connection>,
     local: SocketAddr,
 ) {
-    let connection = match incoming.await {
-        Ok(connection) => connection,
-        Err(error) => {
+    // Dropping `connecting` on timeout closes the connection: quinn's idle timeout does not
+    // bound a handshake when it is off (`idleTimeout=0`), this does.
+    let connection = match tokio::time::timeout(limit, connecting).await {
+        Ok(Ok(connection)) => connection,
+        Ok(Err(error)) => {
             tracing::debug!(%error, "quic handshake failed");
             return;
         }
+        Err(_) => {
+            tracing::debug!(?limit, "quic handshake timed out");
+            return;
+        }
     };
+    slot.established();
     tracing::debug!(id = connection.stable_id(), "quic connection up");
     let peer = canonical(connection.remote_address());
     let local = SocketAddr::new(connection.local_ip().unwrap_or(local.ip()), local.port());
@@ -285,6 +387,7 @@ struct QuicAccept {
     endpoint: quinn::Endpoint,
     receiver: mpsc::Receiver<Connection>,
     local: SocketAddr,
+    admission: Arc<Admission>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -297,6 +400,18 @@ impl Accept for QuicAccept {
 
     fn local_address(&self) -> Address {
         Address::Inet(self.local)
+    }
+
+    /// A QUIC connection, not a stream, counts against `maxConnections=`: from its first
+    /// packet, through its handshake, until it ends (its streams are bounded by
+    /// `maxStreams`).
+    fn limit_connections(&mut self, max: usize) -> bool {
+        self.admission.limit_connections(max);
+        true
+    }
+
+    fn live_connections(&self) -> Option<usize> {
+        self.admission.live_connections()
     }
 }
 

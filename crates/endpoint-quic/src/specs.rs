@@ -38,6 +38,56 @@ pub(crate) static QUIC_SERVER_OPTIONS: &[OptionSpec] = option_table![
         )
         .default("100"),
     ],
+    ADMISSION,
+    WINDOWS,
+];
+
+/// Who gets a handshake, and for how long (`admission.rs` applies them).
+const ADMISSION: &[OptionSpec] = &[
+    OptionSpec::new(
+        "handshakeTimeout",
+        OptionType::Seconds,
+        "drop a QUIC handshake not complete this long after its first packet (above 0; \
+         applies even with idleTimeout=0)",
+    )
+    .default("10"),
+    OptionSpec::new(
+        "maxHandshakes",
+        OptionType::Integer,
+        "QUIC handshakes in progress at once (above 0); more are refused",
+    )
+    .default("256"),
+    OptionSpec::new(
+        "maxHandshakesPerAddress",
+        OptionType::Integer,
+        "QUIC handshakes in progress from one source address (above 0; an IPv6 address \
+         counts by its /64); more are refused",
+    )
+    .default("16"),
+    OptionSpec::new(
+        "retry",
+        OptionType::Text,
+        "address validation by a Retry round trip: auto (once half of maxHandshakes are in \
+         progress), always, or never",
+    )
+    .default("auto"),
+];
+
+/// Flow-control windows: what a peer may make this side buffer (`transport.rs`).
+const WINDOWS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "receiveWindow",
+        OptionType::Integer,
+        "bytes a peer may send on one QUIC connection, all streams together, ahead of what \
+         the application has read (above 0); also bounds this side's unacknowledged sends",
+    )
+    .default("4194304"),
+    OptionSpec::new(
+        "streamReceiveWindow",
+        OptionType::Integer,
+        "bytes a peer may send on one stream ahead of what the application has read (above 0)",
+    )
+    .default("1048576"),
 ];
 
 pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
@@ -64,3 +114,12 @@ pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
         .default("30"),
     ],
 ];
+
+/// A checked option value above zero; `zero` says whether `value` is zero.
+pub(crate) fn above_zero<T>(value: T, zero: bool) -> Result<T, String> {
+    if zero {
+        Err("must be above 0".to_owned())
+    } else {
+        Ok(value)
+    }
+}

@@ -3,21 +3,82 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::Args;
+use endpoint_core::description::{declared_default, Args, Description, FromOption};
 use endpoint_core::{Error, Result};
 use endpoint_tls::TlsProblem;
+
+use crate::specs::{above_zero, QUIC_SERVER_OPTIONS};
 
 /// The longest gap between keep-alive PINGs a client sends while it has streams open.
 pub(crate) const MAX_KEEP_ALIVE: Duration = Duration::from_secs(10);
 
+/// How much a peer may make this side buffer: its flow-control credit, per connection (all
+/// streams together) and per stream, in bytes. quinn's defaults bound only the stream
+/// (1.25 MB each, so 100 streams could hold 125 MB of one connection unread).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Windows {
+    /// `receiveWindow=`; also the most of this side's own unacknowledged sends kept.
+    pub(crate) connection: u64,
+    /// `streamReceiveWindow=`.
+    pub(crate) stream: u64,
+}
+
+impl Windows {
+    /// The server kind's defaults, which the client uses too.
+    pub(crate) fn defaults() -> Self {
+        let options = QUIC_SERVER_OPTIONS;
+        Windows {
+            connection: declared_default(options, "receiveWindow"),
+            stream: declared_default(options, "streamReceiveWindow"),
+        }
+    }
+
+    /// Reads `receiveWindow=` and `streamReceiveWindow=`.
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        Ok(Windows {
+            connection: args.get_with("receiveWindow", window)?,
+            stream: args.get_with("streamReceiveWindow", window)?,
+        })
+    }
+
+    /// Writes the options into a server's description.
+    pub(crate) fn describe(&self, description: Description) -> Description {
+        description
+            .option("receiveWindow", self.connection)
+            .option("streamReceiveWindow", self.stream)
+    }
+}
+
+/// A window in bytes: above 0, and below 2^62 (QUIC's largest integer).
+fn window(text: &str) -> std::result::Result<u64, String> {
+    let bytes = u64::from_option(text)?;
+    if quinn::VarInt::from_u64(bytes).is_err() {
+        return Err(format!(
+            "is too large for QUIC (at most 2^62 - 1): \"{text}\""
+        ));
+    }
+    above_zero(bytes, bytes == 0)
+}
+
 /// The transport settings: `idle` (zero: no idle timeout), the streams a peer may open
-/// (`None` for a client, which accepts none), and keep-alive PINGs on a client.
+/// (`None` for a client, which accepts none), keep-alive PINGs on a client, and the
+/// flow-control windows. Datagrams are off: nothing reads them, and quinn would otherwise
+/// buffer up to 1.25 MB of them per connection.
 pub(crate) fn config(
     idle: Duration,
     max_streams: Option<u32>,
     keep_alive: bool,
+    windows: Windows,
 ) -> Result<Arc<quinn::TransportConfig>> {
     let mut transport = quinn::TransportConfig::default();
+    let window = |bytes: u64, what: &str| {
+        quinn::VarInt::from_u64(bytes).map_err(|e| setup_error(&format!("{what} is too large"), e))
+    };
+    transport
+        .datagram_receive_buffer_size(None)
+        .receive_window(window(windows.connection, "receiveWindow")?)
+        .stream_receive_window(window(windows.stream, "streamReceiveWindow")?)
+        .send_window(windows.connection);
     if idle.is_zero() {
         transport.max_idle_timeout(None);
     } else {

@@ -78,7 +78,11 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
         "{text}"
     );
     assert!(
-        text.ends_with(":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100"),
+        text.ends_with(
+            ":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100:handshakeTimeout=10:\
+             maxHandshakes=256:maxHandshakesPerAddress=16:retry=auto:receiveWindow=4194304:\
+             streamReceiveWindow=1048576"
+        ),
         "{text}"
     );
     assert_eq!(text.parse::<QuicServerEndpoint>()?, server);
@@ -96,6 +100,46 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     );
     assert_eq!(text.parse::<QuicClientEndpoint>()?, client);
     assert_eq!(client.hostname(), "::1");
+    Ok(())
+}
+
+#[test]
+fn admission_and_window_options_are_checked() -> TestResult {
+    let pki = Pki::new();
+    let given = server_description(
+        &pki,
+        ":handshakeTimeout=2.5:maxHandshakes=8:maxHandshakesPerAddress=1:retry=always:\
+         receiveWindow=65536:streamReceiveWindow=16384",
+    );
+    let server: QuicServerEndpoint = given.parse()?;
+    let text = server.to_string();
+    assert!(
+        text.ends_with(
+            ":handshakeTimeout=2.5:maxHandshakes=8:maxHandshakesPerAddress=1:retry=always:\
+             receiveWindow=65536:streamReceiveWindow=16384"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.parse::<QuicServerEndpoint>()?, server);
+    for (bad, option) in [
+        (":handshakeTimeout=0", "handshakeTimeout"),
+        (":maxHandshakes=0", "maxHandshakes"),
+        (":maxHandshakesPerAddress=0", "maxHandshakesPerAddress"),
+        (":retry=sometimes", "retry"),
+        (":receiveWindow=0", "receiveWindow"),
+        (
+            ":streamReceiveWindow=4611686018427387904",
+            "streamReceiveWindow",
+        ),
+    ] {
+        let error = Registry::global()
+            .server(&server_description(&pki, bad))
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Option { option: o, .. } if o == option),
+            "{bad}: {error}"
+        );
+    }
     Ok(())
 }
 

@@ -14,6 +14,8 @@ pub use endpoint_testkit::SAFETY;
 
 pub use endpoint_testkit::TestResult;
 
+pub mod wire;
+
 /// The server description for `pki`'s localhost certificate on 127.0.0.1, plus `extra`.
 pub fn server_description(pki: &Pki, extra: &str) -> String {
     format!(
@@ -65,6 +67,59 @@ pub fn echo_server(mut listener: Listener) -> mpsc::UnboundedReceiver<(QuicInfo,
         }
     });
     receiver
+}
+
+/// Echoes one stream until its end of file, in a task of its own.
+pub fn echo(mut stream: Connection) {
+    tokio::spawn(async move {
+        let mut data = Vec::new();
+        stream.read_to_end(&mut data).await?;
+        stream.write_all(&data).await?;
+        stream.shutdown().await?;
+        Ok::<_, std::io::Error>(())
+    });
+}
+
+/// An echo server that also says how many connections its listener counts against
+/// `maxConnections=` ([`Listener::live_connections`]) while it accepts.
+pub struct Counted {
+    requests: mpsc::UnboundedSender<tokio::sync::oneshot::Sender<Option<usize>>>,
+}
+
+impl Counted {
+    /// Echoes every stream `listener` accepts; the listener needs a `maxConnections=`.
+    pub fn echo(mut listener: Listener) -> Self {
+        let (requests, mut asked) =
+            mpsc::unbounded_channel::<tokio::sync::oneshot::Sender<Option<usize>>>();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    // Cancel safe: a connection is never lost by dropping `accept`.
+                    accepted = listener.accept() => match accepted {
+                        Ok(stream) => echo(stream),
+                        Err(_) => return,
+                    },
+                    request = asked.recv() => match request {
+                        Some(reply) => {
+                            let _ = reply.send(listener.live_connections());
+                        }
+                        None => return,
+                    },
+                }
+            }
+        });
+        Counted { requests }
+    }
+
+    /// The listener's count now.
+    pub async fn live(&self) -> usize {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.requests.send(reply).expect("the echo server ended");
+        answer
+            .await
+            .expect("the echo server ended")
+            .expect("the listener has no maxConnections")
+    }
 }
 
 /// Sends `message` on a new stream, ends it, and returns what came back.
