@@ -36,6 +36,17 @@ pub trait Accept: Send + 'static {
         Vec::new()
     }
 
+    /// Takes over the `maxHandshakes=`/`maxHandshakesPerSource=`/`maxHandshakeTime=` limits
+    /// for a transport whose handshakes the [`Listener`] does not run (QUIC's happen inside
+    /// the transport, before it yields anything). Returns `true` when it applies them; the
+    /// default, `false`, leaves them to the listener's handshake table. Only the limits a
+    /// description set differ from [`HandshakeLimits::default`]; a transport may keep its
+    /// own defaults for the others.
+    fn limit_handshakes(&mut self, limits: HandshakeLimits) -> bool {
+        let _ = limits;
+        false
+    }
+
     /// Takes over `maxConnections=` for a transport whose connections are not what it yields
     /// (QUIC yields streams, many to one QUIC connection, and must also count handshakes
     /// that never yield anything): the transport then holds at most `max` of its own
@@ -164,6 +175,8 @@ impl Listener {
     /// # Ok(()) }
     /// ```
     pub fn with_handshake_limits(mut self, limits: HandshakeLimits) -> Self {
+        // A transport with handshakes of its own (QUIC) applies them there as well.
+        self.raw.limit_handshakes(limits);
         self.handshakes.set_limits(limits);
         self
     }

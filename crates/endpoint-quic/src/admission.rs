@@ -5,7 +5,7 @@
 //! ends. So each attempt is judged first, from counts held here: at `maxConnections` it is
 //! refused; under pressure (or always) an address that has not proved it receives our packets
 //! gets a Retry, which costs us nothing; past `maxHandshakes`, or past
-//! `maxHandshakesPerAddress` from one source, it is refused. An accepted attempt holds a
+//! `maxHandshakesPerSource` from one source, it is refused. An accepted attempt holds a
 //! [`Slot`] until its connection ends.
 
 use std::collections::HashMap;
@@ -58,9 +58,10 @@ impl Retry {
 pub(crate) struct Limits {
     /// `handshakeTimeout=`.
     pub(crate) handshake_timeout: Duration,
-    /// `maxHandshakes=`.
+    /// `maxHandshakes=` (the server option every kind takes), QUIC's default
+    /// [`MAX_HANDSHAKES`] when not given.
     pub(crate) max_handshakes: usize,
-    /// `maxHandshakesPerAddress=`.
+    /// `maxHandshakesPerSource=`, QUIC's default [`PER_SOURCE`] when not given.
     pub(crate) per_address: usize,
     /// `retry=`.
     pub(crate) retry: Retry,
@@ -72,21 +73,22 @@ impl Limits {
         let options = QUIC_SERVER_OPTIONS;
         Limits {
             handshake_timeout: declared_default(options, "handshakeTimeout"),
-            max_handshakes: declared_default(options, "maxHandshakes"),
-            per_address: declared_default(options, "maxHandshakesPerAddress"),
+            max_handshakes: MAX_HANDSHAKES,
+            per_address: PER_SOURCE,
             retry: Retry::parse(&declared_default::<String>(options, "retry")).unwrap_or_default(),
         }
     }
 
-    /// Reads `handshakeTimeout=`, `maxHandshakes=`, `maxHandshakesPerAddress=`, `retry=`.
+    /// Reads `handshakeTimeout=` and `retry=` (the handshake counts come from the server
+    /// options, through [`Admission::limit_handshakes`]).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         Ok(Limits {
             handshake_timeout: args.get_with("handshakeTimeout", |text| {
                 let timeout = Duration::from_option(text)?;
                 above_zero(timeout, timeout.is_zero())
             })?,
-            max_handshakes: args.get_with("maxHandshakes", count)?,
-            per_address: args.get_with("maxHandshakesPerAddress", count)?,
+            max_handshakes: MAX_HANDSHAKES,
+            per_address: PER_SOURCE,
             retry: args.get_with("retry", Retry::parse)?,
         })
     }
@@ -95,17 +97,16 @@ impl Limits {
     pub(crate) fn describe(&self, description: Description) -> Description {
         description
             .seconds("handshakeTimeout", self.handshake_timeout)
-            .option("maxHandshakes", self.max_handshakes)
-            .option("maxHandshakesPerAddress", self.per_address)
             .option("retry", self.retry.as_str())
     }
 }
 
-/// A count above 0.
-fn count(text: &str) -> std::result::Result<usize, String> {
-    let n = usize::from_option(text)?;
-    above_zero(n, n == 0)
-}
+/// QUIC handshakes in progress at once when `maxHandshakes=` is not given: fewer than the
+/// listener's 1024 for TLS, because each holds a QUIC connection's state (about 40 KB).
+pub(crate) const MAX_HANDSHAKES: usize = 256;
+
+/// QUIC handshakes in progress from one source when `maxHandshakesPerSource=` is not given.
+pub(crate) const PER_SOURCE: usize = 16;
 
 /// What to do with one attempt.
 #[derive(Debug)]
@@ -121,7 +122,7 @@ pub(crate) enum Verdict {
 /// The counts of one server endpoint's live connections and handshakes.
 #[derive(Debug)]
 pub(crate) struct Admission {
-    limits: Limits,
+    limits: Mutex<Limits>,
     /// `maxConnections`, once the listener hands it over (`usize::MAX`: none).
     max_connections: AtomicUsize,
     counts: Mutex<Counts>,
@@ -140,10 +141,32 @@ struct Counts {
 impl Admission {
     pub(crate) fn new(limits: Limits) -> Arc<Self> {
         Arc::new(Admission {
-            limits,
+            limits: Mutex::new(limits),
             max_connections: AtomicUsize::new(usize::MAX),
             counts: Mutex::new(Counts::default()),
         })
+    }
+
+    /// Applies the handshake limits a description set (those equal to the listener's
+    /// defaults were not set, and QUIC keeps its own): `maxHandshakes=`,
+    /// `maxHandshakesPerSource=`, and `maxHandshakeTime=` as a bound on `handshakeTimeout`.
+    pub(crate) fn limit_handshakes(&self, set: endpoint_core::HandshakeLimits) {
+        let listener = endpoint_core::HandshakeLimits::default();
+        let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+        if set.pending() != listener.pending() {
+            limits.max_handshakes = set.pending();
+        }
+        if set.per_source() != listener.per_source() {
+            limits.per_address = set.per_source();
+        }
+        if let Some(time) = set.time() {
+            limits.handshake_timeout = limits.handshake_timeout.min(time);
+        }
+    }
+
+    /// The limits now.
+    pub(crate) fn limits(&self) -> Limits {
+        *self.limits.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Holds at most `max` connections from now on.
@@ -160,7 +183,7 @@ impl Admission {
     /// Judges an attempt from `source`; `validated` when it carries a Retry token that
     /// proves the address.
     pub(crate) fn judge(self: &Arc<Self>, source: IpAddr, validated: bool) -> Verdict {
-        let limits = self.limits;
+        let limits = self.limits();
         let mut counts = self.counts();
         if counts.live >= self.max_connections.load(Ordering::Acquire) {
             return Verdict::Refuse("maxConnections reached");
@@ -180,7 +203,7 @@ impl Admission {
         let key = source_key(source);
         let from_source = counts.by_source.entry(key).or_default();
         if *from_source >= limits.per_address {
-            return Verdict::Refuse("maxHandshakesPerAddress reached");
+            return Verdict::Refuse("maxHandshakesPerSource reached");
         }
         *from_source += 1;
         counts.pending += 1;

@@ -57,8 +57,8 @@
 //! |---|---|---|
 //! | `maxConnections=` | none | QUIC connections, each from its first packet (handshake included) until it ends; at the cap new attempts are refused at once. A connection's streams do not count: a peer has at most `maxStreams` |
 //! | `handshakeTimeout=` | `10` | seconds a handshake may take; a stalled one is dropped even with `idleTimeout=0` |
-//! | `maxHandshakes=` | `256` | handshakes in progress at once; more are refused |
-//! | `maxHandshakesPerAddress=` | `16` | handshakes in progress from one source address (an IPv6 address counts by its /64) |
+//! | `maxHandshakes=` | `256` | handshakes in progress at once; more are refused (the server option every kind takes, whose default elsewhere is 1024: a QUIC handshake holds a connection's state) |
+//! | `maxHandshakesPerSource=` | `16` | handshakes in progress from one source address (an IPv6 address counts by its /64); the server option every kind takes (elsewhere 64) |
 //! | `retry=` | `auto` | address validation by a Retry round trip, which costs the server no state: `auto` once half of `maxHandshakes` are in progress, `always`, or `never` |
 //! | `receiveWindow=` | `4194304` | bytes a peer may send on one connection, all streams together, ahead of what the application reads (also bounds this side's unacknowledged sends) |
 //! | `streamReceiveWindow=` | `1048576` | bytes a peer may send on one stream ahead of what the application reads |
@@ -78,8 +78,7 @@
 //! );
 //! let e: QuicServerEndpoint = text.parse().unwrap();
 //! assert!(e.to_string().ends_with(
-//!     ":handshakeTimeout=5:maxHandshakes=256:maxHandshakesPerAddress=16:retry=always:\
-//!      receiveWindow=1048576:streamReceiveWindow=1048576"
+//!     ":handshakeTimeout=5:retry=always:receiveWindow=1048576:streamReceiveWindow=1048576"
 //! ));
 //! ```
 //!
@@ -145,7 +144,7 @@
 //! - Established QUIC connections are bounded only by `maxConnections=` (none by default, as
 //!   for every kind). Without a Retry (`retry=never`, or `auto` before half of
 //!   `maxHandshakes` are in progress) a peer that spoofs another host's address can take that
-//!   address's `maxHandshakesPerAddress` places for `handshakeTimeout`; `retry=always`
+//!   address's `maxHandshakesPerSource` places for `handshakeTimeout`; `retry=always`
 //!   closes that at the cost of a round trip per connection.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -50,8 +50,9 @@ const INCOMING_BUFFER_TOTAL: u64 = 8 << 20;
 /// `maxConnections=` from its first packet until it ends, whatever number of streams it
 /// carries (so the server runs at most `maxConnections × maxStreams` streams); at the cap new
 /// attempts are refused. `handshakeTimeout` (10 s) drops a handshake that has not completed,
-/// even with `idleTimeout=0`. At most `maxHandshakes` (256) handshakes run at once, and
-/// `maxHandshakesPerAddress` (16) from one source; past them attempts are refused. With
+/// even with `idleTimeout=0`. At most `maxHandshakes` (256 for QUIC) handshakes run at once,
+/// and `maxHandshakesPerSource` (16 for QUIC) from one source; past them attempts are refused
+/// (both are the server options every kind takes, applied here by the transport). With
 /// `retry=auto` an attempt must first prove its address with a Retry round trip once half of
 /// `maxHandshakes` are in progress (`always`: every attempt; `never`: none), so a flood from
 /// spoofed addresses costs no state. A peer may send `streamReceiveWindow` (1 MiB) on a
@@ -77,8 +78,7 @@ const INCOMING_BUFFER_TOTAL: u64 = 8 << 20;
 ///     e.to_string(),
 ///     format!(
 ///         "quic:4433:interface=:certificate={}:privateKey={}:alpn=endpoints:idleTimeout=30:maxStreams=100:\
-///          handshakeTimeout=10:maxHandshakes=256:maxHandshakesPerAddress=16:retry=auto:\
-///          receiveWindow=4194304:streamReceiveWindow=1048576",
+///          handshakeTimeout=10:retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576",
 ///         cert.display(),
 ///         key.display()
 ///     )
@@ -237,7 +237,6 @@ impl ServerEndpoint for QuicServerEndpoint {
             let server = Server {
                 endpoint: endpoint.clone(),
                 admission: Arc::clone(&admission),
-                handshake_timeout: self.limits.handshake_timeout,
                 sender,
                 local,
             };
@@ -273,7 +272,6 @@ impl ServerEndpoint for QuicServerEndpoint {
 struct Server {
     endpoint: quinn::Endpoint,
     admission: Arc<Admission>,
-    handshake_timeout: Duration,
     sender: mpsc::Sender<Connection>,
     local: SocketAddr,
 }
@@ -293,7 +291,7 @@ impl Server {
                         let serve = accept_streams(
                             slot,
                             connecting,
-                            self.handshake_timeout,
+                            self.admission.limits().handshake_timeout,
                             self.sender.clone(),
                             self.local,
                         );
@@ -407,6 +405,14 @@ impl Accept for QuicAccept {
     /// `maxStreams`).
     fn limit_connections(&mut self, max: usize) -> bool {
         self.admission.limit_connections(max);
+        true
+    }
+
+    /// QUIC's handshakes happen here, not in the listener: `maxHandshakes=`,
+    /// `maxHandshakesPerSource=` and `maxHandshakeTime=` bound them (with QUIC's own
+    /// defaults, 256 and 16, for those not given).
+    fn limit_handshakes(&mut self, limits: endpoint_core::HandshakeLimits) -> bool {
+        self.admission.limit_handshakes(limits);
         true
     }
 

@@ -52,19 +52,6 @@ const ADMISSION: &[OptionSpec] = &[
     )
     .default("10"),
     OptionSpec::new(
-        "maxHandshakes",
-        OptionType::Integer,
-        "QUIC handshakes in progress at once (above 0); more are refused",
-    )
-    .default("256"),
-    OptionSpec::new(
-        "maxHandshakesPerAddress",
-        OptionType::Integer,
-        "QUIC handshakes in progress from one source address (above 0; an IPv6 address \
-         counts by its /64); more are refused",
-    )
-    .default("16"),
-    OptionSpec::new(
         "retry",
         OptionType::Text,
         "address validation by a Retry round trip: auto (once half of maxHandshakes are in \

@@ -45,7 +45,7 @@ async fn a_flood_from_one_address_gets_its_share_of_handshakes_and_no_more() -> 
         answers,
     } = flood(loopback(2), target, &sent).await?;
     println!("200 stalled attempts from one address: {answers:?}");
-    // maxHandshakesPerAddress=16 by default: the rest are refused, statelessly.
+    // maxHandshakesPerSource=16 by default: the rest are refused, statelessly.
     assert!(answers.handshakes <= 16, "{answers:?}");
     assert_eq!(answers.handshakes + answers.refusals, 200, "{answers:?}");
     let live = counted.live().await;
@@ -67,7 +67,7 @@ async fn under_pressure_unvalidated_attempts_must_retry_and_a_good_client_still_
     let pki = Pki::new();
     let listener = server(
         &pki,
-        ":maxHandshakes=16:maxHandshakesPerAddress=2:handshakeTimeout=120:maxConnections=100000",
+        ":maxHandshakes=16:maxHandshakesPerSource=2:handshakeTimeout=120:maxConnections=100000",
     )
     .await?;
     let port = port_of(&listener);
@@ -126,7 +126,7 @@ async fn retry_never_refuses_attempts_past_max_handshakes() -> TestResult {
     let pki = Pki::new();
     let listener = server(
         &pki,
-        ":retry=never:maxHandshakes=4:maxHandshakesPerAddress=2:handshakeTimeout=120",
+        ":retry=never:maxHandshakes=4:maxHandshakesPerSource=2:handshakeTimeout=120",
     )
     .await?;
     let port = port_of(&listener);

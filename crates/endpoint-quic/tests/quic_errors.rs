@@ -80,8 +80,7 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     assert!(
         text.ends_with(
             ":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100:handshakeTimeout=10:\
-             maxHandshakes=256:maxHandshakesPerAddress=16:retry=auto:receiveWindow=4194304:\
-             streamReceiveWindow=1048576"
+             retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576"
         ),
         "{text}"
     );
@@ -108,23 +107,32 @@ fn admission_and_window_options_are_checked() -> TestResult {
     let pki = Pki::new();
     let given = server_description(
         &pki,
-        ":handshakeTimeout=2.5:maxHandshakes=8:maxHandshakesPerAddress=1:retry=always:\
-         receiveWindow=65536:streamReceiveWindow=16384",
+        ":handshakeTimeout=2.5:retry=always:receiveWindow=65536:streamReceiveWindow=16384",
     );
     let server: QuicServerEndpoint = given.parse()?;
     let text = server.to_string();
     assert!(
         text.ends_with(
-            ":handshakeTimeout=2.5:maxHandshakes=8:maxHandshakesPerAddress=1:retry=always:\
-             receiveWindow=65536:streamReceiveWindow=16384"
+            ":handshakeTimeout=2.5:retry=always:receiveWindow=65536:streamReceiveWindow=16384"
         ),
         "{text}"
     );
     assert_eq!(text.parse::<QuicServerEndpoint>()?, server);
+    // The handshake counts are the server options every kind takes; QUIC applies them.
+    let limited = Registry::global().server(&server_description(
+        &pki,
+        ":maxHandshakes=8:maxHandshakesPerSource=1",
+    ))?;
+    assert!(
+        limited
+            .to_string()
+            .ends_with(":maxHandshakes=8:maxHandshakesPerSource=1"),
+        "{limited}"
+    );
     for (bad, option) in [
         (":handshakeTimeout=0", "handshakeTimeout"),
         (":maxHandshakes=0", "maxHandshakes"),
-        (":maxHandshakesPerAddress=0", "maxHandshakesPerAddress"),
+        (":maxHandshakesPerSource=0", "maxHandshakesPerSource"),
         (":retry=sometimes", "retry"),
         (":receiveWindow=0", "receiveWindow"),
         (
