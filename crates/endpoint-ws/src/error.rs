@@ -111,6 +111,19 @@ pub enum WsProblem {
         /// The stream's `maxFrameSize`.
         max_frame_size: usize,
     },
+    /// The WebSocket connections of this process that share a message budget
+    /// (`messageBudget`) held more than it in messages still arriving, and this connection
+    /// held the most: the read fails and the stream sends a Close frame with code 1009.
+    #[error(
+        "the websocket connections of this process hold over messageBudget={budget} bytes \
+         of messages still arriving, and this one held the most ({held} bytes)"
+    )]
+    MessageBudgetSpent {
+        /// What this connection held when it was picked, in bytes.
+        held: usize,
+        /// The budget its pool shares, in bytes.
+        budget: usize,
+    },
     /// Any other handshake failure, in words; the library's error is the source.
     #[error("{0}")]
     Protocol(String),

@@ -145,6 +145,7 @@
 // The `ws:` shorthands build `ws+tcp:`: keep the tcp kinds linked wherever this crate is.
 use endpoint_tcp as _;
 
+mod budget;
 mod client;
 mod error;
 mod info;
@@ -153,8 +154,10 @@ mod server;
 mod settings;
 mod specs;
 mod stream;
+mod transport;
 mod url;
 
+pub use budget::held_message_bytes;
 pub use client::WsClientEndpoint;
 pub use error::WsProblem;
 pub use info::WsInfo;

@@ -53,6 +53,12 @@ pub struct WsServerSettings {
     /// at all arrived for two intervals. Zero (the default) turns keepalive off.
     #[doc(alias = "pingInterval")]
     pub ping_interval: Duration,
+    /// `messageBudget`: the bytes all WebSocket connections of this process with the same
+    /// budget may hold together in messages still arriving (default 64 MiB; 0: no shared
+    /// bound). When a read takes them over it, the connections holding the most are closed
+    /// with 1009 until they are back within it. See [`message_budget`](Self::message_budget).
+    #[doc(alias = "messageBudget")]
+    pub message_budget: usize,
 }
 
 impl Default for WsServerSettings {
@@ -65,6 +71,7 @@ impl Default for WsServerSettings {
             max_frame_size: declared_default(WS_SERVER_LAYER_OPTIONS, "maxFrameSize"),
             handshake_timeout: declared_default(WS_SERVER_LAYER_OPTIONS, "handshakeTimeout"),
             ping_interval: declared_default(WS_SERVER_LAYER_OPTIONS, "pingInterval"),
+            message_budget: declared_default(WS_SERVER_LAYER_OPTIONS, "messageBudget"),
         }
     }
 }
@@ -112,6 +119,19 @@ impl WsServerSettings {
         self
     }
 
+    /// Sets `messageBudget` (zero: no shared bound).
+    ///
+    /// The budget is shared by the connections of every WebSocket endpoint in the process,
+    /// servers and clients, whose budget has this same value: endpoints left at the default
+    /// share 64 MiB between them all, and an endpoint with a budget of its own shares it
+    /// only with endpoints given the same value. Counted are the bytes each connection has
+    /// read since its last whole message: an unfinished fragmented message, a frame still
+    /// arriving, what the read buffer holds.
+    pub fn message_budget(mut self, bytes: usize) -> Self {
+        self.message_budget = bytes;
+        self
+    }
+
     /// Reads the server settings from a layer's arguments (the parser then finishes them).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let path = args.get_with("path", |t| {
@@ -134,6 +154,7 @@ impl WsServerSettings {
             max_frame_size: common.max_frame_size,
             handshake_timeout: common.handshake_timeout,
             ping_interval: common.ping_interval,
+            message_budget: common.message_budget,
         })
     }
 }
@@ -179,6 +200,10 @@ pub struct WsClientSettings {
     /// `pingInterval`: as on the server; zero (the default) is off.
     #[doc(alias = "pingInterval")]
     pub ping_interval: Duration,
+    /// `messageBudget`: as on the server, and shared with the servers of the process that
+    /// have the same budget (default 64 MiB; 0: no shared bound).
+    #[doc(alias = "messageBudget")]
+    pub message_budget: usize,
 }
 
 impl Default for WsClientSettings {
@@ -193,6 +218,7 @@ impl Default for WsClientSettings {
             max_frame_size: declared_default(WS_CLIENT_LAYER_OPTIONS, "maxFrameSize"),
             handshake_timeout: declared_default(WS_CLIENT_LAYER_OPTIONS, "handshakeTimeout"),
             ping_interval: declared_default(WS_CLIENT_LAYER_OPTIONS, "pingInterval"),
+            message_budget: declared_default(WS_CLIENT_LAYER_OPTIONS, "messageBudget"),
         }
     }
 }
@@ -252,6 +278,19 @@ impl WsClientSettings {
         self
     }
 
+    /// Sets `messageBudget` (zero: no shared bound).
+    ///
+    /// The budget is shared by the connections of every WebSocket endpoint in the process,
+    /// servers and clients, whose budget has this same value: endpoints left at the default
+    /// share 64 MiB between them all, and an endpoint with a budget of its own shares it
+    /// only with endpoints given the same value. Counted are the bytes each connection has
+    /// read since its last whole message: an unfinished fragmented message, a frame still
+    /// arriving, what the read buffer holds.
+    pub fn message_budget(mut self, bytes: usize) -> Self {
+        self.message_budget = bytes;
+        self
+    }
+
     /// Reads the client settings from a layer's arguments (the parser then finishes them).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let path = args.get_with("path", |t| {
@@ -282,6 +321,7 @@ impl WsClientSettings {
             max_frame_size: common.max_frame_size,
             handshake_timeout: common.handshake_timeout,
             ping_interval: common.ping_interval,
+            message_budget: common.message_budget,
         })
     }
 }
@@ -292,6 +332,7 @@ struct Common {
     max_frame_size: usize,
     handshake_timeout: Duration,
     ping_interval: Duration,
+    message_budget: usize,
 }
 
 impl Common {
@@ -308,11 +349,13 @@ impl Common {
                 d => Ok(d),
             })?;
         let ping_interval = args.get("pingInterval")?;
+        let message_budget = args.get("messageBudget")?;
         Ok(Common {
             max_message_size,
             max_frame_size,
             handshake_timeout,
             ping_interval,
+            message_budget,
         })
     }
 }
@@ -389,6 +432,13 @@ fn host_header(text: &str) -> Result<String, String> {
 /// A request target that can go on an HTTP request line: visible ASCII only.
 fn valid_target(text: &str) -> bool {
     text.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// `messageBudget` as description text: `None` for the default, which descriptions leave
+/// out.
+pub(crate) fn message_budget_text(budget: usize) -> Option<usize> {
+    let default: usize = declared_default(WS_SERVER_LAYER_OPTIONS, "messageBudget");
+    (budget != default).then_some(budget)
 }
 
 /// Writes a list back as description text; `None` for an empty list.
@@ -478,6 +528,7 @@ impl std::fmt::Debug for WsClientSettings {
             .field("max_frame_size", &self.max_frame_size)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("ping_interval", &self.ping_interval)
+            .field("message_budget", &self.message_budget)
             .finish()
     }
 }

@@ -45,6 +45,14 @@ const PING_INTERVAL: OptionSpec = OptionSpec::new(
     "send pings this often and end the connection after two silent intervals (0: off)",
 )
 .default("0");
+const MESSAGE_BUDGET: OptionSpec = OptionSpec::new(
+    "messageBudget",
+    OptionType::Integer,
+    "bytes that all connections of the process with this same messageBudget may hold \
+     together in messages still arriving; when spent, the one holding the most is closed \
+     with 1009 (0: no shared bound)",
+)
+.default("67108864");
 const CLIENT_PATH: OptionSpec = OptionSpec::new(
     "path",
     OptionType::Text,
@@ -85,6 +93,7 @@ pub(crate) static WS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,
     PING_INTERVAL,
+    MESSAGE_BUDGET,
 ];
 
 pub(crate) static WS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
@@ -98,4 +107,5 @@ pub(crate) static WS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,
     PING_INTERVAL,
+    MESSAGE_BUDGET,
 ];

@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use crate::error::WsProblem;
 
 use crate::settings::MAX_WRITE_MESSAGE;
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
+use crate::transport::Control;
 
 /// A byte stream over a WebSocket: what the `ws` layer's connections carry.
 ///
@@ -39,16 +41,24 @@ use crate::specs::WS_SERVER_LAYER_OPTIONS;
 ///   [`ping_interval`](WsStream::ping_interval) the stream also sends pings and fails the read
 ///   with [`io::ErrorKind::TimedOut`] when nothing at all arrived for two intervals.
 /// - **A message over the limit** fails the read with [`io::ErrorKind::InvalidData`] carrying
-///   a [`WsProblem::MessageTooLarge`] (the sizes and limits); the frame is refused from its header, before its payload is allocated, and a
-///   Close frame with code 1009 (message too big) is sent.
+///   a [`WsProblem::MessageTooLarge`] (the sizes and limits); the frame is refused from its
+///   header, before its payload is allocated, and a Close frame with code 1009 (message too
+///   big) is sent. So does a connection picked when the process's message budget is spent
+///   ([`WsProblem::MessageBudgetSpent`]; see `messageBudget` in the [crate] docs).
 /// - **The peer's Close frame** is end of file; the stream answers it.
 ///
 /// # Half-close
-/// WebSocket has no half-close. `poll_shutdown` sends a Close frame, then waits (up to the
-/// close timeout, by default the handshake timeout) for the peer's Close, and shuts the
-/// transport down. Data the peer sent before it saw our Close is kept and can still be read
-/// after the shutdown; after that the peer can no longer send. A peer that shuts down makes
-/// our reads end (EOF), and it stops reading once our Close answers its own.
+/// WebSocket has no half-close. `poll_shutdown` sends a Close frame, waits for the peer's
+/// Close, and shuts the transport down, all within the close timeout (by default the
+/// handshake timeout). Data the peer sent before it saw our Close is kept and can still be
+/// read after the shutdown; after that the peer can no longer send. A peer that shuts down
+/// makes our reads end (EOF), and it stops reading once our Close answers its own.
+///
+/// When the close timeout expires (the peer never answers, or never reads our Close), the
+/// connection underneath is closed outright, not just shut down for writing, and reads end
+/// after what was already received: a relay over the stream ends, and the peer sees its
+/// connection closed. (A stream built with `WsStream::new` from a tungstenite stream cannot
+/// close what it does not own: it shuts the transport down and ends its reads.)
 pub struct WsStream<S = Box<dyn IoStream>> {
     ws: WebSocketStream<S>,
     pending: VecDeque<Bytes>,
@@ -64,6 +74,10 @@ pub struct WsStream<S = Box<dyn IoStream>> {
     keepalive: Option<Keepalive>,
     close_timeout: Duration,
     shutdown: Shutdown,
+    /// The close timeout, running from the start of `poll_shutdown`.
+    close_timer: Option<Pin<Box<Sleep>>>,
+    /// What the stream shares with the transport under tungstenite (our endpoints' streams).
+    control: Option<Arc<Control>>,
 }
 
 struct Keepalive {
@@ -74,9 +88,14 @@ struct Keepalive {
 
 enum Shutdown {
     Open,
+    /// Sending our Close frame.
     Sending,
-    Draining(Pin<Box<Sleep>>),
+    /// Reading until the peer's Close.
+    Draining,
+    /// Shutting the transport down.
     Closing,
+    /// The close timeout expired.
+    Expired,
     Done,
 }
 
@@ -115,7 +134,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 "handshakeTimeout",
             ),
             shutdown: Shutdown::Open,
+            close_timer: None,
+            control: None,
         }
+    }
+
+    /// Joins the stream to its transport (see `transport.rs`): its deliveries are counted
+    /// against the message budget, and the close timeout closes the connection.
+    pub(crate) fn control(mut self, control: Arc<Control>) -> Self {
+        self.control = Some(control);
+        self
     }
 
     /// Sets the keepalive interval (zero: off): send a ping when the interval passes, and
@@ -130,7 +158,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         self
     }
 
-    /// Sets how long `poll_shutdown` waits for the peer's Close frame.
+    /// Sets how long `poll_shutdown` may take: sending our Close, waiting for the peer's, and
+    /// shutting the transport down. When it expires the connection is closed.
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
         self
@@ -160,12 +189,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
             Some(Err(e)) => {
                 self.eof = true;
-                return Poll::Ready(Err(self.read_error(e)));
+                return Poll::Ready(Err(self.read_error(e, cx)));
             }
             Some(Ok(message)) => message,
         };
         if let Some(k) = self.keepalive.as_mut() {
             k.last_seen = Instant::now();
+        }
+        if let Some(control) = &self.control {
+            match &message {
+                Message::Ping(payload) | Message::Pong(payload) => {
+                    control.control_delivered(payload.len());
+                }
+                _ => control.message_delivered(),
+            }
         }
         match message {
             Message::Binary(data) => self.push(data),
@@ -197,16 +234,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         }
     }
 
-    fn read_error(&mut self, e: WsError) -> io::Error {
+    fn read_error(&mut self, e: WsError, cx: &mut Context<'_>) -> io::Error {
         match e {
-            WsError::Io(e) => e,
+            WsError::Io(e) => {
+                let over_budget = e
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<WsProblem>())
+                    .is_some_and(|p| matches!(p, WsProblem::MessageBudgetSpent { .. }));
+                if over_budget {
+                    self.close_too_big(cx);
+                }
+                e
+            }
             WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-                let close = CloseFrame {
-                    code: CloseCode::Size,
-                    reason: "message too big".into(),
-                };
-                // Best effort: the connection ends either way.
-                let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(close)));
+                self.close_too_big(cx);
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     WsProblem::MessageTooLarge {
@@ -225,6 +266,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 io::ErrorKind::InvalidData,
                 format!("websocket protocol error: {other}"),
             ),
+        }
+    }
+
+    /// Sends Close 1009 (message too big) and shuts the transport down, as far as that can
+    /// go without waiting: the connection ends either way.
+    fn close_too_big(&mut self, cx: &mut Context<'_>) {
+        let close = CloseFrame {
+            code: CloseCode::Size,
+            reason: "message too big".into(),
+        };
+        if Pin::new(&mut self.ws)
+            .start_send(Message::Close(Some(close)))
+            .is_ok()
+        {
+            if let Poll::Ready(Ok(())) = Pin::new(&mut self.ws).poll_flush(cx) {
+                let _ = Pin::new(self.ws.get_mut()).poll_shutdown(cx);
+            }
         }
     }
 
@@ -451,8 +509,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
+            // The close timeout covers the whole close: our Close frame going out (a peer
+            // that never reads keeps it from going), the peer's answer, the transport's own
+            // shutdown (TLS sends close_notify).
+            if matches!(
+                this.shutdown,
+                Shutdown::Sending | Shutdown::Draining | Shutdown::Closing
+            ) {
+                if let Some(timer) = this.close_timer.as_mut() {
+                    if timer.as_mut().poll(cx).is_ready() {
+                        this.close_timer = None;
+                        this.shutdown = Shutdown::Expired;
+                    }
+                }
+            }
             match &mut this.shutdown {
-                Shutdown::Open => this.shutdown = Shutdown::Sending,
+                Shutdown::Open => {
+                    this.close_timer = Some(Box::pin(tokio::time::sleep(this.close_timeout)));
+                    this.shutdown = Shutdown::Sending;
+                }
                 Shutdown::Sending => {
                     match ready!(Pin::new(&mut this.ws).poll_close(cx)) {
                         Ok(()) | Err(WsError::AlreadyClosed | WsError::ConnectionClosed) => {}
@@ -461,18 +536,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
                             return Poll::Ready(Err(write_error(e)));
                         }
                     }
-                    let timer = Box::pin(tokio::time::sleep(this.close_timeout));
-                    this.shutdown = Shutdown::Draining(timer);
+                    this.shutdown = Shutdown::Draining;
                 }
-                Shutdown::Draining(timer) => {
+                Shutdown::Draining => {
                     // Bounded: stop waiting once a message's worth is buffered unread.
                     if this.eof || this.buffered > this.max_message_size {
-                        this.shutdown = Shutdown::Closing;
-                        this.wake_reader();
-                        continue;
-                    }
-                    if timer.as_mut().poll(cx).is_ready() {
-                        debug!(timeout = ?this.close_timeout, "peer did not answer our close");
                         this.shutdown = Shutdown::Closing;
                         this.wake_reader();
                         continue;
@@ -490,6 +558,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
                     if let Err(e) = result {
                         debug!(error = %e, "shutting the transport down after close");
                     }
+                }
+                Shutdown::Expired => {
+                    debug!(timeout = ?this.close_timeout, "the close did not complete in time");
+                    // Nothing more is coming: reads end after what was received.
+                    this.eof = true;
+                    this.wake_reader();
+                    let Some(control) = &this.control else {
+                        // Not ours to close: shut it down, however long that takes.
+                        this.shutdown = Shutdown::Closing;
+                        continue;
+                    };
+                    // Closed outright: the transport drops the connection when polled, and
+                    // is then done at once.
+                    control.abort();
+                    let _ = Pin::new(this.ws.get_mut()).poll_shutdown(cx);
+                    this.shutdown = Shutdown::Done;
                 }
                 Shutdown::Done => return Poll::Ready(Ok(())),
             }
