@@ -16,12 +16,15 @@ use crate::budget::Pool;
 use crate::error::WsProblem;
 use crate::info::WsInfo;
 use crate::server::config;
-use crate::settings::{format_headers, format_list, message_budget_text, WsClientSettings};
+use crate::settings::{
+    format_headers, format_list, message_budget_text, Messages, WsClientSettings,
+};
 use crate::stream::WsStream;
 use crate::transport::Transport;
 
 /// `ws+CLIENT`: connects with the inner endpoint, then performs the WebSocket handshake and
-/// carries the connection's bytes in binary messages (see [`WsStream`]).
+/// carries the connection's bytes in binary messages, or lines in text messages with
+/// `messages=text` (see [`WsStream`]).
 ///
 /// # Errors
 /// `connect` fails with [`Error::Handshake`] (layer `websocket`) when the handshake fails; its [`WsProblem`]
@@ -163,7 +166,8 @@ impl ClientEndpoint for WsClientEndpoint {
             let stream = WsStream::wrap(ws)
                 .control(control)
                 .ping_interval(o.ping_interval)
-                .close_timeout(o.handshake_timeout);
+                .close_timeout(o.handshake_timeout)
+                .messages(o.messages);
             Ok(Connection::new(stream, info))
         })
     }
@@ -187,6 +191,10 @@ impl ClientEndpoint for WsClientEndpoint {
             .seconds("handshakeTimeout", o.handshake_timeout)
             .seconds("pingInterval", o.ping_interval)
             .option_some("messageBudget", message_budget_text(o.message_budget))
+            .option_some(
+                "messages",
+                (o.messages != Messages::Binary).then_some(o.messages),
+            )
     }
 }
 

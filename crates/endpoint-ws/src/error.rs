@@ -124,6 +124,28 @@ pub enum WsProblem {
         /// The budget its pool shares, in bytes.
         budget: usize,
     },
+    /// A line written to a text-mode stream (`messages=text`) is not UTF-8, which a text
+    /// message must be: the write fails and the line is dropped, never changed.
+    #[error(
+        "a line written to a text-mode websocket (messages=text) is not UTF-8: its bytes \
+         are valid up to {valid_up_to} of {length}"
+    )]
+    NotUtf8 {
+        /// The line's valid first bytes.
+        valid_up_to: usize,
+        /// The line's length in bytes, without its newline.
+        length: usize,
+    },
+    /// A line written to a text-mode stream (`messages=text`) grew past the largest message,
+    /// `maxMessageSize`, before its newline: the write fails and the line is dropped.
+    #[error(
+        "a line written to a text-mode websocket (messages=text) is over maxMessageSize={limit} \
+         bytes, the largest message"
+    )]
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// Any other handshake failure, in words; the library's error is the source.
     #[error("{0}")]
     Protocol(String),

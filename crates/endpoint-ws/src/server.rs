@@ -18,7 +18,9 @@ use endpoint_core::{
 use crate::budget::Pool;
 use crate::error::WsProblem;
 use crate::info::WsInfo;
-use crate::settings::{format_list, message_budget_text, WsServerSettings, MAX_WRITE_MESSAGE};
+use crate::settings::{
+    format_list, message_budget_text, Messages, WsServerSettings, MAX_WRITE_MESSAGE,
+};
 use crate::stream::WsStream;
 use crate::transport::{Control, Transport};
 
@@ -28,7 +30,8 @@ const MAX_REQUEST: usize = 16 << 10;
 const MAX_HEADERS: usize = 64;
 
 /// `ws+SERVER`: listens with the inner endpoint and upgrades every accepted connection to
-/// WebSocket, carrying its bytes in binary messages (see [`WsStream`]).
+/// WebSocket, carrying its bytes in binary messages, or lines in text messages with
+/// `messages=text` (see [`WsStream`]).
 ///
 /// Upgrades run in the [`Listener`]'s handshake tasks under `handshakeTimeout`, so a slow,
 /// malformed or refused upgrade never delays other clients. A refused upgrade gets a proper
@@ -103,6 +106,10 @@ impl ServerEndpoint for WsServerEndpoint {
             .seconds("handshakeTimeout", o.handshake_timeout)
             .seconds("pingInterval", o.ping_interval)
             .option_some("messageBudget", message_budget_text(o.message_budget))
+            .option_some(
+                "messages",
+                (o.messages != Messages::Binary).then_some(o.messages),
+            )
     }
 }
 
@@ -177,7 +184,8 @@ impl Upgrade for WsUpgrade {
             let stream = WsStream::wrap(ws)
                 .control(control)
                 .ping_interval(options.ping_interval)
-                .close_timeout(options.handshake_timeout);
+                .close_timeout(options.handshake_timeout)
+                .messages(options.messages);
             Ok(Connection::new(stream, info))
         })
     }

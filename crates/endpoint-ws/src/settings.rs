@@ -11,6 +11,60 @@ use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 /// The largest binary message one write sends: 64 KiB.
 pub const MAX_WRITE_MESSAGE: usize = 64 << 10;
 
+/// How a `ws` connection's bytes map to WebSocket messages: `messages=binary` (the default)
+/// or `messages=text`.
+///
+/// # Examples
+/// ```
+/// use endpoint_ws::{Messages, WsClientSettings};
+/// let settings = WsClientSettings::default().messages(Messages::Text);
+/// assert_eq!(settings.messages.to_string(), "text");
+/// assert_eq!("binary".parse::<Messages>(), Ok(Messages::Binary));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Messages {
+    /// `binary`: a byte stream. Writes become binary messages (of at most 64 KiB, cut
+    /// wherever the writes fall); reads yield the payloads of binary and text messages back
+    /// to back.
+    #[default]
+    Binary,
+    /// `text`: a conversation in lines, as websocat's. Each line written, up to its `\n`
+    /// (which is not sent), becomes one text message: it must be UTF-8 (a line that is not
+    /// is an [`io::ErrorKind::InvalidData`](std::io::ErrorKind::InvalidData) error, never
+    /// changed) and at most `maxMessageSize` bytes. A line is sent when its newline is
+    /// written, not at `flush`; a last line without a newline is sent at shutdown. Each
+    /// message received, text or binary, is read as its payload followed by `\n`.
+    Text,
+}
+
+impl std::fmt::Display for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Messages::Binary => "binary",
+            Messages::Text => "text",
+        })
+    }
+}
+
+impl std::str::FromStr for Messages {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "binary" => Ok(Messages::Binary),
+            "text" => Ok(Messages::Text),
+            _ => Err(format!("must be \"binary\" or \"text\", not \"{text}\"")),
+        }
+    }
+}
+
+impl FromOption for Messages {
+    fn from_option(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
 /// Settings of a WebSocket server (`ws+SERVER`, `ws:PORT`, `wss:PORT`); put the layer over
 /// any server endpoint with [`layer`](WsServerSettings::layer).
 ///
@@ -53,6 +107,9 @@ pub struct WsServerSettings {
     /// at all arrived for two intervals. Zero (the default) turns keepalive off.
     #[doc(alias = "pingInterval")]
     pub ping_interval: Duration,
+    /// `messages`: binary messages carrying a byte stream (the default) or text messages
+    /// carrying lines; see [`Messages`].
+    pub messages: Messages,
     /// `messageBudget`: the bytes all WebSocket connections of this process with the same
     /// budget may hold together in messages still arriving (default 64 MiB; 0: no shared
     /// bound). When a read takes them over it, the connections holding the most are closed
@@ -72,6 +129,7 @@ impl Default for WsServerSettings {
             handshake_timeout: declared_default(WS_SERVER_LAYER_OPTIONS, "handshakeTimeout"),
             ping_interval: declared_default(WS_SERVER_LAYER_OPTIONS, "pingInterval"),
             message_budget: declared_default(WS_SERVER_LAYER_OPTIONS, "messageBudget"),
+            messages: declared_default(WS_SERVER_LAYER_OPTIONS, "messages"),
         }
     }
 }
@@ -119,6 +177,12 @@ impl WsServerSettings {
         self
     }
 
+    /// Sets `messages` (binary or text).
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
+    }
+
     /// Sets `messageBudget` (zero: no shared bound).
     ///
     /// The budget is shared by the connections of every WebSocket endpoint in the process,
@@ -155,6 +219,7 @@ impl WsServerSettings {
             handshake_timeout: common.handshake_timeout,
             ping_interval: common.ping_interval,
             message_budget: common.message_budget,
+            messages: common.messages,
         })
     }
 }
@@ -200,6 +265,9 @@ pub struct WsClientSettings {
     /// `pingInterval`: as on the server; zero (the default) is off.
     #[doc(alias = "pingInterval")]
     pub ping_interval: Duration,
+    /// `messages`: binary messages carrying a byte stream (the default) or text messages
+    /// carrying lines; see [`Messages`].
+    pub messages: Messages,
     /// `messageBudget`: as on the server, and shared with the servers of the process that
     /// have the same budget (default 64 MiB; 0: no shared bound).
     #[doc(alias = "messageBudget")]
@@ -219,6 +287,7 @@ impl Default for WsClientSettings {
             handshake_timeout: declared_default(WS_CLIENT_LAYER_OPTIONS, "handshakeTimeout"),
             ping_interval: declared_default(WS_CLIENT_LAYER_OPTIONS, "pingInterval"),
             message_budget: declared_default(WS_CLIENT_LAYER_OPTIONS, "messageBudget"),
+            messages: declared_default(WS_CLIENT_LAYER_OPTIONS, "messages"),
         }
     }
 }
@@ -278,6 +347,12 @@ impl WsClientSettings {
         self
     }
 
+    /// Sets `messages` (binary or text).
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
+    }
+
     /// Sets `messageBudget` (zero: no shared bound).
     ///
     /// The budget is shared by the connections of every WebSocket endpoint in the process,
@@ -322,6 +397,7 @@ impl WsClientSettings {
             handshake_timeout: common.handshake_timeout,
             ping_interval: common.ping_interval,
             message_budget: common.message_budget,
+            messages: common.messages,
         })
     }
 }
@@ -333,6 +409,7 @@ struct Common {
     handshake_timeout: Duration,
     ping_interval: Duration,
     message_budget: usize,
+    messages: Messages,
 }
 
 impl Common {
@@ -350,12 +427,14 @@ impl Common {
             })?;
         let ping_interval = args.get("pingInterval")?;
         let message_budget = args.get("messageBudget")?;
+        let messages = args.get("messages")?;
         Ok(Common {
             max_message_size,
             max_frame_size,
             handshake_timeout,
             ping_interval,
             message_budget,
+            messages,
         })
     }
 }
@@ -529,6 +608,7 @@ impl std::fmt::Debug for WsClientSettings {
             .field("handshake_timeout", &self.handshake_timeout)
             .field("ping_interval", &self.ping_interval)
             .field("message_budget", &self.message_budget)
+            .field("messages", &self.messages)
             .finish()
     }
 }

@@ -13,7 +13,8 @@ use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
@@ -23,7 +24,7 @@ use endpoint_core::IoStream;
 
 use crate::error::WsProblem;
 
-use crate::settings::MAX_WRITE_MESSAGE;
+use crate::settings::{Messages, MAX_WRITE_MESSAGE};
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
 use crate::transport::Control;
 
@@ -46,6 +47,10 @@ use crate::transport::Control;
 ///   big) is sent. So does a connection picked when the process's message budget is spent
 ///   ([`WsProblem::MessageBudgetSpent`]; see `messageBudget` in the [crate] docs).
 /// - **The peer's Close frame** is end of file; the stream answers it.
+/// - **In text mode** ([`Messages::Text`], `messages=text`) the stream carries lines: each
+///   line written (up to `\n`, not sent) is one text message, checked to be UTF-8 and sent
+///   when its newline is written (not at `flush`; a last line without a newline goes at
+///   shutdown), and each message received is read as its payload followed by `\n`.
 ///
 /// # Half-close
 /// WebSocket has no half-close. `poll_shutdown` sends a Close frame, waits for the peer's
@@ -78,6 +83,11 @@ pub struct WsStream<S = Box<dyn IoStream>> {
     close_timer: Option<Pin<Box<Sleep>>>,
     /// What the stream shares with the transport under tungstenite (our endpoints' streams).
     control: Option<Arc<Control>>,
+    messages: Messages,
+    /// Text mode: the line being written, until its newline.
+    line: Vec<u8>,
+    /// Text mode: the frames of the last line, waiting for room to be sent.
+    outbox: VecDeque<Message>,
 }
 
 struct Keepalive {
@@ -136,7 +146,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             shutdown: Shutdown::Open,
             close_timer: None,
             control: None,
+            messages: Messages::Binary,
+            line: Vec::new(),
+            outbox: VecDeque::new(),
         }
+    }
+
+    /// Sets how bytes map to messages: a byte stream in binary messages (the default), or
+    /// lines in text messages (see [`Messages::Text`]).
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
     }
 
     /// Joins the stream to its transport (see `transport.rs`): its deliveries are counted
@@ -205,8 +225,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
         }
         match message {
-            Message::Binary(data) => self.push(data),
-            Message::Text(text) => self.push(text.into()),
+            Message::Binary(data) => self.deliver(data),
+            Message::Text(text) => self.deliver(text.into()),
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
                 trace!("control frame");
             }
@@ -225,6 +245,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Files a message's payload for reading; in text mode, as a line.
+    fn deliver(&mut self, data: Bytes) {
+        self.push(data);
+        if self.messages == Messages::Text {
+            self.push(Bytes::from_static(b"\n"));
+        }
     }
 
     fn push(&mut self, data: Bytes) {
@@ -267,6 +295,84 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 format!("websocket protocol error: {other}"),
             ),
         }
+    }
+
+    /// Text mode: takes bytes up to the end of a line, and queues the line once it is whole.
+    fn poll_write_line(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        ready!(self.poll_outbox(cx))?;
+        let (part, whole) = match buf.iter().position(|&b| b == b'\n') {
+            Some(end) => (&buf[..end], true),
+            None => (buf, false),
+        };
+        if self.line.len() + part.len() > self.max_message_size {
+            self.line = Vec::new();
+            let problem = WsProblem::LineTooLong {
+                limit: self.max_message_size,
+            };
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, problem)));
+        }
+        self.line.extend_from_slice(part);
+        if !whole {
+            return Poll::Ready(Ok(part.len()));
+        }
+        self.queue_line()?;
+        // Under way at once; what cannot go now goes at the next write or flush.
+        if let Poll::Ready(Err(e)) = self.poll_outbox(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(part.len() + 1))
+    }
+
+    /// Text mode: the line written so far as one text message, in frames the peer's limits
+    /// take (as binary messages are), queued in the outbox.
+    fn queue_line(&mut self) -> io::Result<()> {
+        let line = std::mem::take(&mut self.line);
+        let length = line.len();
+        let text = String::from_utf8(line).map_err(|e| {
+            let valid_up_to = e.utf8_error().valid_up_to();
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                WsProblem::NotUtf8 {
+                    valid_up_to,
+                    length,
+                },
+            )
+        })?;
+        if text.len() <= self.write_chunk {
+            self.outbox.push_back(Message::text(text));
+            return Ok(());
+        }
+        // Fragments of a text message need not end on a character boundary: the message is
+        // checked whole.
+        let bytes = Bytes::from(text.into_bytes());
+        let count = bytes.len().div_ceil(self.write_chunk);
+        for i in 0..count {
+            let end = ((i + 1) * self.write_chunk).min(bytes.len());
+            let piece = bytes.slice(i * self.write_chunk..end);
+            let opcode = if i == 0 { Data::Text } else { Data::Continue };
+            let frame = Frame::message(piece, OpCode::Data(opcode), i + 1 == count);
+            self.outbox.push_back(Message::Frame(frame));
+        }
+        Ok(())
+    }
+
+    /// Sends what the outbox holds, as far as the WebSocket takes it.
+    fn poll_outbox(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.outbox.is_empty() {
+            match Pin::new(&mut self.ws).poll_ready(cx) {
+                Poll::Pending => {
+                    self.writer = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Poll::Ready(ready) => ready.map_err(write_error)?,
+            }
+            if let Some(message) = self.outbox.pop_front() {
+                Pin::new(&mut self.ws)
+                    .start_send(message)
+                    .map_err(write_error)?;
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// Sends Close 1009 (message too big) and shuts the transport down, as far as that can
@@ -480,6 +586,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        if this.messages == Messages::Text {
+            return this.poll_write_line(cx, buf);
+        }
         if let Poll::Ready(ready) = Pin::new(&mut this.ws).poll_ready(cx) {
             ready.map_err(write_error)?;
         } else {
@@ -496,6 +605,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        ready!(this.poll_outbox(cx))?;
         let Poll::Ready(result) = Pin::new(&mut this.ws).poll_flush(cx) else {
             this.writer = Some(cx.waker().clone());
             return Poll::Pending;
@@ -525,10 +635,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
             }
             match &mut this.shutdown {
                 Shutdown::Open => {
+                    // Text mode: a last line without its newline is still a line.
+                    if !this.line.is_empty() {
+                        this.queue_line()?;
+                    }
                     this.close_timer = Some(Box::pin(tokio::time::sleep(this.close_timeout)));
                     this.shutdown = Shutdown::Sending;
                 }
                 Shutdown::Sending => {
+                    if let Err(e) = ready!(this.poll_outbox(cx)) {
+                        this.shutdown = Shutdown::Done;
+                        return Poll::Ready(Err(e));
+                    }
                     match ready!(Pin::new(&mut this.ws).poll_close(cx)) {
                         Ok(()) | Err(WsError::AlreadyClosed | WsError::ConnectionClosed) => {}
                         Err(e) => {
