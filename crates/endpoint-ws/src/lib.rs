@@ -128,8 +128,9 @@
 //! With `messages=text` the connection carries lines, as websocat does: each line written
 //! (without its newline) is one text message, which must be UTF-8 (a line that is not fails
 //! the write with [`WsProblem::NotUtf8`]; nothing is ever changed); each message received,
-//! text or binary, is read as its payload and a newline. A line is sent when its newline is
-//! written (a last line without one, at shutdown).
+//! text or binary, is read as its payload and a newline. A line becomes a message when its
+//! newline is written and goes out with the next flush, as binary messages do; a flush never
+//! sends a partial line (a last line without newline goes at shutdown).
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {

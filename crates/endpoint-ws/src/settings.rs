@@ -32,8 +32,10 @@ pub enum Messages {
     /// `text`: a conversation in lines, as websocat's. Each line written, up to its `\n`
     /// (which is not sent), becomes one text message: it must be UTF-8 (a line that is not
     /// is an [`io::ErrorKind::InvalidData`](std::io::ErrorKind::InvalidData) error, never
-    /// changed) and at most `maxMessageSize` bytes. A line is sent when its newline is
-    /// written, not at `flush`; a last line without a newline is sent at shutdown. Each
+    /// changed) and at most `maxMessageSize` bytes. A line becomes a message when its
+    /// newline is written and goes out with the next flush; a flush never sends a partial
+    /// line (relays flush whenever a read would wait), and a last line without a newline is
+    /// sent at shutdown. Each
     /// message received, text or binary, is read as its payload followed by `\n`.
     Text,
 }

@@ -48,9 +48,10 @@ use crate::transport::Control;
 ///   ([`WsProblem::MessageBudgetSpent`]; see `messageBudget` in the [crate] docs).
 /// - **The peer's Close frame** is end of file; the stream answers it.
 /// - **In text mode** ([`Messages::Text`], `messages=text`) the stream carries lines: each
-///   line written (up to `\n`, not sent) is one text message, checked to be UTF-8 and sent
-///   when its newline is written (not at `flush`; a last line without a newline goes at
-///   shutdown), and each message received is read as its payload followed by `\n`.
+///   line written (up to `\n`, not sent) is one text message, checked to be UTF-8 and made
+///   when its newline is written (it goes out with the next flush; a flush never sends a
+///   partial line, and a last line without a newline goes at shutdown), and each message
+///   received is read as its payload followed by `\n`.
 ///
 /// # Half-close
 /// WebSocket has no half-close. `poll_shutdown` sends a Close frame, waits for the peer's
