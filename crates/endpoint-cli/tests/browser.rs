@@ -19,6 +19,10 @@
 //!   So the page compares bytes, not messages: it accumulates echoed bytes until it has as
 //!   many as it sent, and reports the types of the messages they came in (the tests assert
 //!   they were all binary).
+//! - **Text mode** (`messages=text`) is the other way to carry bytes: lines in text
+//!   messages. With `mode=lines` in its query the page sends lines as text messages (and one
+//!   as a binary message), and reports every message it gets back with its type; the test
+//!   asserts that each line came back as exactly one text message.
 //! - **`wss:`** trusts the test certificate by its SPKI hash (Chromium's
 //!   `--ignore-certificate-errors-spki-list`, computed here from the server certificate), not
 //!   by turning checks off: the same page also opens a second `wss:` server whose certificate
@@ -81,6 +85,8 @@ const PAGE: &str = r#"<!doctype html>
 <script>
 "use strict";
 const STEP_LIMIT_MS = 30000;
+const LINES = ["first line", ""];
+const BINARY_LINE = "a line in a binary message";
 
 async function runCase(url, protocols, text, binary) {
   const result = { url };
@@ -157,6 +163,55 @@ async function runCase(url, protocols, text, binary) {
   return result;
 }
 
+// Text mode: sends each of `lines` as a text message and `binaryLine` as a binary one, and
+// reports every message that comes back, with its type, until as many came back.
+async function runLines(url, lines, binaryLine) {
+  const result = { url, messages: [] };
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  let closed = null, failed = false, wake = () => {};
+  ws.onopen = () => wake();
+  ws.onerror = () => { failed = true; wake(); };
+  ws.onclose = (e) => {
+    closed = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+    wake();
+  };
+  ws.onmessage = (e) => {
+    const isText = typeof e.data === "string";
+    const data = isText ? e.data : new TextDecoder().decode(e.data);
+    result.messages.push({ type: isText ? "text" : "binary", data });
+    wake();
+  };
+  const until = (ready, what) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      wake = () => {};
+      reject(new Error(what + ": still waiting after " + STEP_LIMIT_MS + " ms"));
+    }, STEP_LIMIT_MS);
+    const check = () => {
+      if (ready()) {
+        clearTimeout(timer);
+        resolve();
+      } else if (closed) {
+        clearTimeout(timer);
+        reject(new Error(what + ": " + (failed ? "websocket error, " : "") + "closed with code " + closed.code));
+      } else wake = check;
+    };
+    check();
+  });
+  try {
+    await until(() => ws.readyState === WebSocket.OPEN, "opening");
+    for (const line of lines) ws.send(line);
+    ws.send(new TextEncoder().encode(binaryLine));
+    await until(() => result.messages.length >= lines.length + 1, "waiting for the lines");
+    ws.close(1000, "done");
+    await until(() => closed !== null, "closing");
+  } catch (e) {
+    result.error = String(e);
+  }
+  result.close = closed;
+  return result;
+}
+
 async function main() {
   const params = new URLSearchParams(location.search);
   const report = { userAgent: navigator.userAgent, results: [] };
@@ -164,7 +219,11 @@ async function main() {
     const text = await (await fetch("/text")).text();
     const binary = new Uint8Array(await (await fetch("/payload")).arrayBuffer());
     for (const url of params.getAll("ws")) {
-      report.results.push(await runCase(url, params.getAll("protocol"), text, binary));
+      if (params.get("mode") === "lines") {
+        report.results.push(await runLines(url, LINES.concat([text]), BINARY_LINE));
+      } else {
+        report.results.push(await runCase(url, params.getAll("protocol"), text, binary));
+      }
     }
   } catch (e) {
     report.error = String(e);
@@ -201,7 +260,17 @@ struct CaseResult {
     text_echo_types: Vec<String>,
     binary_echo: Vec<u8>,
     binary_echo_types: Vec<String>,
+    /// Text mode: the messages that came back.
+    messages: Vec<PageMessage>,
     close: Option<Close>,
+}
+
+/// A message the page received in text mode.
+#[derive(Debug, PartialEq, Deserialize)]
+struct PageMessage {
+    #[serde(rename = "type")]
+    kind: String,
+    data: String,
 }
 
 /// The browser's `CloseEvent`.
@@ -224,6 +293,7 @@ impl std::fmt::Debug for CaseResult {
             .field("text_echo_types", &self.text_echo_types)
             .field("binary_echo.len", &self.binary_echo.len())
             .field("binary_echo_types", &self.binary_echo_types)
+            .field("messages", &self.messages)
             .field("close", &self.close)
             .finish()
     }
@@ -655,6 +725,61 @@ async fn chromium_echoes_through_the_relay_to_tcp() -> TestResult {
     assert_eq!(result.protocol, "");
 
     next_seen(&mut tcp_seen).await?;
+    tcp_task.abort();
+    Ok(())
+}
+
+/// Text mode through the relay, the websocat way: Chromium sends lines as text messages (and
+/// one as a binary message) to `endpoint relay 'ws:...:messages=text' tcp:...`, whose TCP
+/// side is a byte echo server. Asserted: the TCP server received each message as a line
+/// (`first line\n\nTEXT\na line in a binary message\n`), and each line came back to the
+/// browser as exactly one *text* message, the empty one included; the close is clean.
+#[tokio::test]
+async fn chromium_sends_and_gets_lines_through_a_text_mode_relay() -> TestResult {
+    if !have_chromium() {
+        return Ok(());
+    }
+    let mut page = PageServer::start().await?;
+    let tcp = TcpListener::bind("127.0.0.1:0").await?;
+    let tcp_port = tcp.local_addr()?.port();
+    let (tx, mut tcp_seen) = mpsc::unbounded_channel();
+    let tcp_task = tokio::spawn(async move {
+        while let Ok((stream, _)) = tcp.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(echo_and_record(stream, None).await);
+            });
+        }
+    });
+    let client = format!("tcp:127.0.0.1:{tcp_port}");
+    let relay = start_relay(&[
+        "ws:0:interface=127.0.0.1:path=/lines:messages=text",
+        &client,
+    ])
+    .await?;
+    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+
+    let query = format!("mode=lines&ws=ws://127.0.0.1:{relay_port}/lines");
+    let report = browse(&mut page, &query, &[]).await?;
+    let [result] = &report.results[..] else {
+        return Err(format!("one result expected: {report:?}").into());
+    };
+    assert!(result.error.is_none(), "{result:?}");
+    let text = |data: &str| PageMessage {
+        kind: "text".into(),
+        data: data.into(),
+    };
+    let lines = ["first line", "", TEXT, "a line in a binary message"];
+    let back: Vec<PageMessage> = lines.iter().map(|l| text(l)).collect();
+    assert_eq!(result.messages, back, "{result:?}");
+    let close = result.close.as_ref().ok_or("closed")?;
+    assert!(close.was_clean && close.code == 1000, "{result:?}");
+
+    let seen = tokio::time::timeout(LIMIT, tcp_seen.recv())
+        .await?
+        .ok_or("the TCP server saw no connection")?;
+    let expected: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert_eq!(String::from_utf8_lossy(&seen.received), expected);
     tcp_task.abort();
     Ok(())
 }

@@ -457,3 +457,53 @@ fn describe_masks_secrets_unless_asked() -> TestResult {
     );
     Ok(())
 }
+
+/// Text mode, websocat's everyday use (issue 23): `endpoint connect 'ws://...:messages=text'`
+/// sends each line typed as one text message and prints each message received on its own
+/// line; the last line, without a newline, goes when stdin ends.
+#[tokio::test]
+async fn connect_ws_in_text_mode_sends_lines_and_prints_messages() -> TestResult {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut listener = endpoints::server_from_string("ws:0:interface=127.0.0.1:messages=text")?
+        .bind()
+        .await?;
+    let port = listener.local_address().port().ok_or("no port")?;
+    // The server answers each line in capitals, and reports the lines it read.
+    let server = tokio::spawn(async move {
+        let connection = listener.accept().await?;
+        let (reader, mut writer) = tokio::io::split(connection);
+        let mut lines = BufReader::new(reader).lines();
+        let mut read = Vec::new();
+        while let Some(line) = lines.next_line().await? {
+            // The answer may find the connection closing after the last line: no matter.
+            let _ = writer
+                .write_all(format!("{}\n", line.to_uppercase()).as_bytes())
+                .await;
+            let _ = writer.flush().await;
+            read.push(line);
+        }
+        TestResult::Ok(read)
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["connect", &format!("ws://127.0.0.1:{port}/:messages=text")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdin = child.stdin.take().ok_or("stdin")?;
+    let mut stdout = BufReader::new(child.stdout.take().ok_or("stdout")?).lines();
+    stdin.write_all("hello\nwörld\n".as_bytes()).await?;
+    stdin.flush().await?;
+    for expected in ["HELLO", "WÖRLD"] {
+        let line = tokio::time::timeout(LIMIT, stdout.next_line()).await??;
+        assert_eq!(line.as_deref(), Some(expected));
+    }
+    stdin.write_all(b"last").await?;
+    drop(stdin);
+    let status = tokio::time::timeout(LIMIT, child.wait()).await??;
+    assert!(status.success(), "{status}");
+    let read = tokio::time::timeout(LIMIT, server).await???;
+    assert_eq!(read, ["hello", "wörld", "last"]);
+    Ok(())
+}

@@ -75,38 +75,38 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"ws:8080"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
     ),
     (
         "server",
         r#"ws:8080:subprotocols=chat,v2.chat:origins=https\://a.example,https\://b.example"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"chat,v2.chat","origins":"https://a.example,https://b.example","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":["chat","v2.chat"],"origins":["https://a.example","https://b.example"],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"chat,v2.chat","origins":"https://a.example,https://b.example","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":["chat","v2.chat"],"origins":["https://a.example","https://b.example"],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
     ),
     (
         "server",
         r#"ws:8080:subprotocols= a , b ,,c"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"a,b,c","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":["a","b","c"],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"a,b,c","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":["a","b","c"],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
     ),
     (
         "server",
         r#"ws:8080:pingInterval=1.5:handshakeTimeout=0.25:maxMessageSize=100"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":100,"maxFrameSize":262144,"handshakeTimeout":0.25,"pingInterval":1.5}],"port":8080,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":100,"maxFrameSize":262144,"handshakeTimeout":0.25,"pingInterval":1.5}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":100,"maxFrameSize":262144,"handshakeTimeout":0.25,"pingInterval":1.5,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":100,"maxFrameSize":262144,"handshakeTimeout":0.25,"pingInterval":1.5,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
     ),
     (
         "server",
         r#"ws+unix:/a.sock:path=/chat"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
     ),
     (
         "server",
         r#"ws+tcp:80:interface=127.0.0.1:ws.path=*"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"*","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":80,"interface":"127.0.0.1","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"*","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":80,"interface":"127.0.0.1","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"*","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":80,"interface":"127.0.0.1","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"*","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":80,"interface":"127.0.0.1","backlog":50}"#,
     ),
     (
         "server",
@@ -123,8 +123,8 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"haproxy+ws+unix:/a.sock"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
-        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
+        r#"{"side":"server","kind":"unix","layers":[{"kind":"haproxy","timeout":10,"trusted":null,"version":"any"},{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"address":"/a.sock","mode":null,"backlog":50,"lockfile":true}"#,
     ),
     (
         "server",
@@ -141,98 +141,98 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"wss:443:privateKey=@PKI@/server.pem"#,
-        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
-        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
+        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
+        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
     ),
     (
         "server",
         r#"wss:443:privateKey=@PKI@/server.pem:subprotocols=chat:origins=https\://x"#,
-        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":"chat","origins":"https://x","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
-        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":["chat"],"origins":["https://x"],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
+        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":"chat","origins":"https://x","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
+        r#"{"side":"server","kind":"ssl","layers":[{"kind":"ws","path":"/","subprotocols":["chat"],"origins":["https://x"],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":443,"privateKey":"@PKI@/server.pem","certKey":"@PKI@/server.pem","sslmethod":null,"interface":"","backlog":50,"extraCertChain":null,"dhParameters":null}"#,
     ),
     (
         "server",
         r#"ws+tls+tcp:443:certificate=@PKI@/server.pem:tls.alpn=http/1.1:ws.path=/chat"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":"http/1.1","handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":["http/1.1"],"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":"http/1.1","handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/chat","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"},{"kind":"tls","certificate":"@PKI@/server.pem","privateKey":null,"extraCertChain":null,"clientCA":null,"clientSubjects":null,"alpn":["http/1.1"],"handshakeTimeout":10}],"port":443,"interface":"","backlog":50}"#,
     ),
     (
         "client",
         r#"ws:example.com:80"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:example.com:80:path=/x"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/x","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/x","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/x","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/x","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws://h:1/p?q=1"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/p?q=1","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/p?q=1","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/p?q=1","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/p?q=1","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws://example.com/chat"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"wss://example.com/chat"#,
-        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
-        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
+        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
+        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:subprotocols=a,b:headers=X-Token=abc,Accept=a, b,X-Empty="#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"a,b","origin":null,"headers":"X-Token=***,Accept=***,X-Empty=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":["a","b"],"origin":null,"headers":["X-Token=***","Accept=***","X-Empty=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"a,b","origin":null,"headers":"X-Token=***,Accept=***,X-Empty=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":["a","b"],"origin":null,"headers":["X-Token=***","Accept=***","X-Empty=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:headers=Authorization=Bearer secret"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"Authorization=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["Authorization=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"Authorization=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["Authorization=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:header=X-One=1"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-One=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-One=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-One=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-One=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:headers=X-A=1:header=X-B=2"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-A=***,X-B=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-A=***","X-B=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"X-A=***,X-B=***","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":["X-A=***","X-B=***"],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws:h:80:origin=https\://o.example:ws.host=virt.example"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":"virt.example","subprotocols":"","origin":"https://o.example","headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":"virt.example","subprotocols":[],"origin":"https://o.example","headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":"virt.example","subprotocols":"","origin":"https://o.example","headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":"virt.example","subprotocols":[],"origin":"https://o.example","headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"ws+unix:/a.sock:path=/chat"#,
-        r#"{"side":"client","kind":"unix","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"path":"/a.sock","timeout":30,"lockfile":false,"checkPID":null}"#,
-        r#"{"side":"client","kind":"unix","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"path":"/a.sock","timeout":30,"lockfile":false,"checkPID":null}"#,
+        r#"{"side":"client","kind":"unix","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"path":"/a.sock","timeout":30,"lockfile":false,"checkPID":null}"#,
+        r#"{"side":"client","kind":"unix","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"path":"/a.sock","timeout":30,"lockfile":false,"checkPID":null}"#,
     ),
     (
         "client",
         r#"ws+tls+tcp:example.com:443:path=/chat"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":null,"handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":null,"handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":null,"handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/chat","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":null,"handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"tls:example.com:443:endpoint=ws+tcp\:h\:80"#,
-        r#"{"side":"client","kind":"tls","layers":[],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}}"#,
-        r#"{"side":"client","kind":"tls","layers":[],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":80,"timeout":30,"bindAddress":null}}"#,
+        r#"{"side":"client","kind":"tls","layers":[],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}}"#,
+        r#"{"side":"client","kind":"tls","layers":[],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":80,"timeout":30,"bindAddress":null}}"#,
     ),
     (
         "client",
@@ -249,20 +249,20 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     (
         "client",
         r#"wss:example.com:443"#,
-        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
-        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
+        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
+        r#"{"side":"client","kind":"tls","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":[],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"example.com","port":443,"timeout":30,"bindAddress":null,"certificate":null,"privateKey":null,"trustRoots":null,"endpoint":null}"#,
     ),
     (
         "client",
         r#"ws+tls+tcp:example.com:443:alpn=http/1.1:subprotocols=chat"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"chat","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":"http/1.1","handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":["chat"],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":["http/1.1"],"handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":"chat","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":"http/1.1","handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"ws","path":"/","host":null,"subprotocols":["chat"],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"},{"kind":"tls","hostname":"example.com","trustRoots":null,"pin":null,"certificate":null,"privateKey":null,"alpn":["http/1.1"],"handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}"#,
     ),
     (
         "client",
         r#"throttle+ws+tcp:h:1:rate=100:subprotocols=x"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"throttle","rate":100,"burst":100},{"kind":"ws","path":"/","host":null,"subprotocols":"x","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
-        r#"{"side":"client","kind":"tcp","layers":[{"kind":"throttle","rate":100,"burst":100},{"kind":"ws","path":"/","host":null,"subprotocols":["x"],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"throttle","rate":100,"burst":100},{"kind":"ws","path":"/","host":null,"subprotocols":"x","origin":null,"headers":"","header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
+        r#"{"side":"client","kind":"tcp","layers":[{"kind":"throttle","rate":100,"burst":100},{"kind":"ws","path":"/","host":null,"subprotocols":["x"],"origin":null,"headers":[],"header":null,"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":10,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"host":"h","port":1,"timeout":30,"bindAddress":null}"#,
     ),
 ];
 
@@ -280,14 +280,14 @@ const SPELLING: &[(&str, &str, &str, &str)] = &[
     (
         "server",
         r#"ws:8080:handshakeTimeout=0.000001"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":0.000001,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":1e-6,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":0.000001,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":1e-6,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
     ),
     (
         "server",
         r#"ws:8080:handshakeTimeout=0.0000001"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":0.0000001,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
-        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":1e-7,"pingInterval":0}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":"","origins":"","maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":0.0000001,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
+        r#"{"side":"server","kind":"tcp","layers":[{"kind":"ws","path":"/","subprotocols":[],"origins":[],"maxMessageSize":1048576,"maxFrameSize":262144,"handshakeTimeout":1e-7,"pingInterval":0,"messageBudget":67108864,"messages":"binary"}],"port":8080,"interface":"","backlog":50}"#,
     ),
 ];
 
@@ -410,12 +410,12 @@ const KINDS_BEFORE_AND_AFTER: &[&str] = &[
     KIND_TCP_SERVER,
     KIND_WS_CLIENT_LAYER,
     KIND_TLS_CLIENT,
-    r#"{"scheme":"ws","summary":"ws://HOST[:PORT]/PATH?QUERY = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY (port 80)"}"#,
+    r#"{"scheme":"ws","summary":"ws://HOST[:PORT]/PATH?QUERY[:OPTIONS] = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY[:OPTIONS] (port 80)"}"#,
 ];
 
 const KIND_TCP_SERVER: &str = r#"{"name":"tcp","side":"server","layer":false,"summary":"TCP server; the interface's family decides IPv4 or IPv6","usage":"tcp:PORT","positional":["port"],"options":[{"name":"port","type":"port","default":null,"help":"port to listen on (0: any)","extension":false},{"name":"interface","type":"text","default":"","help":"address to listen on (\"\": every IPv4 address; an IPv6 literal switches to IPv6)","extension":false},{"name":"backlog","type":"integer","default":"50","help":"listen backlog","extension":false},{"name":"reuseport","type":"flag","default":"0","help":"set SO_REUSEPORT so several sockets share the port","extension":true},{"name":"nodelay","type":"flag","default":"1","help":"set TCP_NODELAY (0 turns Nagle's algorithm back on)","extension":true},{"name":"keepalive","type":"integers","default":null,"help":"SO_KEEPALIVE: IDLE[,INTERVAL[,COUNT]] (whole seconds, seconds, probes), 0 for off (absent: the system's)","extension":true},{"name":"rcvbuf","type":"integer","default":null,"help":"SO_RCVBUF in bytes (Linux reports twice the value)","extension":true},{"name":"sndbuf","type":"integer","default":null,"help":"SO_SNDBUF in bytes (Linux reports twice the value)","extension":true},{"name":"v6only","type":"flag","default":null,"help":"IPV6_V6ONLY on an IPv6 socket: 1 takes IPv6 only, 0 IPv4 too (absent: the system's)","extension":true},{"name":"userTimeout","type":"seconds","default":null,"help":"TCP_USER_TIMEOUT: drop the connection when sent data stays unacknowledged this long (Linux)","extension":true},{"name":"bindToDevice","type":"text","default":null,"help":"SO_BINDTODEVICE: use only this network interface, like eth0 (Linux)","extension":true},{"name":"fastOpen","type":"integer","default":null,"help":"TCP_FASTOPEN: queue length for TCP Fast Open connections (Linux)","extension":true}]}"#;
 
-const KIND_WS_CLIENT_LAYER: &str = r#"{"name":"ws","side":"client","layer":true,"summary":"WebSocket client layer: upgrades the connection, bytes in binary messages","usage":"ws+...","positional":[],"options":[{"name":"path","type":"text","default":"/","help":"request path, with an optional ?query","extension":false},{"name":"host","type":"text","default":null,"help":"Host header (default: the inner endpoint's host[:port], else localhost)","extension":false},{"name":"subprotocols","type":"list","default":"","help":"subprotocols to offer, preferred first; the server must choose one","extension":false},{"name":"origin","type":"text","default":null,"help":"Origin header to send","extension":false},{"name":"headers","type":"list","default":"","help":"extra request headers as Name=value,Name=value (a comma followed by Name= starts the next)","extension":false},{"name":"header","type":"text","default":null,"help":"one extra request header, Name=value (added to headers=; the grammar keeps only the last of a repeated keyword)","extension":false},{"name":"maxMessageSize","type":"integer","default":"1048576","help":"largest incoming message in bytes; a bigger one ends the connection","extension":false},{"name":"maxFrameSize","type":"integer","default":"262144","help":"largest incoming frame payload in bytes, refused from its header","extension":false},{"name":"handshakeTimeout","type":"seconds","default":"10","help":"deadline for the upgrade, and for the peer's Close on shutdown","extension":false},{"name":"pingInterval","type":"seconds","default":"0","help":"send pings this often and end the connection after two silent intervals (0: off)","extension":false}]}"#;
+const KIND_WS_CLIENT_LAYER: &str = r#"{"name":"ws","side":"client","layer":true,"summary":"WebSocket client layer: upgrades the connection, bytes in binary messages (or lines in text messages: messages=text)","usage":"ws+...","positional":[],"options":[{"name":"path","type":"text","default":"/","help":"request path, with an optional ?query","extension":false},{"name":"host","type":"text","default":null,"help":"Host header (default: the inner endpoint's host[:port], else localhost)","extension":false},{"name":"subprotocols","type":"list","default":"","help":"subprotocols to offer, preferred first; the server must choose one","extension":false},{"name":"origin","type":"text","default":null,"help":"Origin header to send","extension":false},{"name":"headers","type":"list","default":"","help":"extra request headers as Name=value,Name=value (a comma followed by Name= starts the next)","extension":false},{"name":"header","type":"text","default":null,"help":"one extra request header, Name=value (added to headers=; the grammar keeps only the last of a repeated keyword)","extension":false},{"name":"maxMessageSize","type":"integer","default":"1048576","help":"largest incoming message in bytes; a bigger one ends the connection","extension":false},{"name":"maxFrameSize","type":"integer","default":"262144","help":"largest incoming frame payload in bytes, refused from its header","extension":false},{"name":"handshakeTimeout","type":"seconds","default":"10","help":"deadline for the upgrade, and for the close handshake on shutdown (then the connection is closed)","extension":false},{"name":"pingInterval","type":"seconds","default":"0","help":"send pings this often and end the connection after two silent intervals (0: off)","extension":false},{"name":"messageBudget","type":"integer","default":"67108864","help":"bytes that all connections of the process with this same messageBudget may hold together in messages still arriving; when spent, the one holding the most is closed with 1009 (0: no shared bound)","extension":false},{"name":"messages","type":"text","default":"binary","help":"binary: writes become binary messages and reads yield payloads back to back; text: each line written (up to a newline, which is not sent) is one text message and must be UTF-8, a last line without newline is sent at shutdown, and each message received (text or binary) is read as its payload and a newline","extension":false}]}"#;
 
 const KIND_TLS_CLIENT: &str = r#"{"name":"tls","side":"client","layer":false,"summary":"TLS client over Happy-Eyeballs TCP or an inner endpoint=, always verifying host","usage":"tls:HOST:PORT","positional":["host","port"],"options":[{"name":"host","type":"text","default":null,"help":"host name or IP literal to connect to","extension":false},{"name":"port","type":"port","default":null,"help":"port to connect to","extension":false},{"name":"timeout","type":"seconds","default":"30","help":"deadline for the TCP connection","extension":false},{"name":"bindAddress","type":"text","default":null,"help":"local address to connect from","extension":false},{"name":"certificate","type":"path","default":null,"help":"client certificate PEM (may hold the key)","extension":false},{"name":"privateKey","type":"path","default":null,"help":"the client certificate's key","extension":false},{"name":"trustRoots","type":"path","default":null,"help":"directory of .pem CA files (default: platform roots)","extension":false},{"name":"endpoint","type":"description","default":null,"help":"escaped inner client description (host and port are then only verified)","extension":false},{"name":"nodelay","type":"flag","default":"1","help":"set TCP_NODELAY (0 turns Nagle's algorithm back on)","extension":true},{"name":"keepalive","type":"integers","default":null,"help":"SO_KEEPALIVE: IDLE[,INTERVAL[,COUNT]] (whole seconds, seconds, probes), 0 for off (absent: the system's)","extension":true},{"name":"rcvbuf","type":"integer","default":null,"help":"SO_RCVBUF in bytes (Linux reports twice the value)","extension":true},{"name":"sndbuf","type":"integer","default":null,"help":"SO_SNDBUF in bytes (Linux reports twice the value)","extension":true},{"name":"userTimeout","type":"seconds","default":null,"help":"TCP_USER_TIMEOUT: drop the connection when sent data stays unacknowledged this long (Linux)","extension":true},{"name":"bindToDevice","type":"text","default":null,"help":"SO_BINDTODEVICE: use only this network interface, like eth0 (Linux)","extension":true},{"name":"fastOpen","type":"flag","default":null,"help":"TCP_FASTOPEN_CONNECT: send the first data with the SYN when the server allows (Linux)","extension":true},{"name":"pin","type":"list","default":null,"help":"accept only servers with these keys (sha256/BASE64, printed by `endpoint tls pin`)","extension":true}]}"#;
 

@@ -12,14 +12,19 @@ use tracing::debug;
 use endpoint_core::description::Description;
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result, Side};
 
+use crate::budget::Pool;
 use crate::error::WsProblem;
 use crate::info::WsInfo;
 use crate::server::config;
-use crate::settings::{format_headers, format_list, WsClientSettings};
+use crate::settings::{
+    format_headers, format_list, message_budget_text, Messages, WsClientSettings,
+};
 use crate::stream::WsStream;
+use crate::transport::Transport;
 
 /// `ws+CLIENT`: connects with the inner endpoint, then performs the WebSocket handshake and
-/// carries the connection's bytes in binary messages (see [`WsStream`]).
+/// carries the connection's bytes in binary messages, or lines in text messages with
+/// `messages=text` (see [`WsStream`]).
 ///
 /// # Errors
 /// `connect` fails with [`Error::Handshake`] (layer `websocket`) when the handshake fails; its [`WsProblem`]
@@ -43,6 +48,8 @@ pub struct WsClientEndpoint {
     options: WsClientSettings,
     /// The `Host` header when the options name none.
     default_host: String,
+    /// The message budget its connections share (none when it is off).
+    pool: Option<Arc<Pool>>,
 }
 
 impl WsClientEndpoint {
@@ -51,6 +58,7 @@ impl WsClientEndpoint {
         let default_host = default_host(&*inner);
         WsClientEndpoint {
             inner,
+            pool: Pool::for_budget(options.message_budget),
             options,
             default_host,
         }
@@ -113,6 +121,7 @@ impl ClientEndpoint for WsClientEndpoint {
         Box::pin(async move {
             let request = self.request()?;
             let (io, mut info) = self.inner.connect().await?.into_parts();
+            let (io, control) = Transport::wrap(io, self.pool.as_ref(), false);
             let o = &self.options;
             let handshake = tokio_tungstenite::client_async_with_config(
                 request,
@@ -127,6 +136,9 @@ impl ClientEndpoint for WsClientEndpoint {
                     after: o.handshake_timeout,
                 })?
                 .map_err(|e| self.handshake_error(e))?;
+            // The answer's head was read through the transport: it is no message. (Frames
+            // that came in the same read are forgotten too: at most one read's worth.)
+            control.message_delivered();
             let (path, query) = WsInfo::split_target(&o.path);
             let headers: Vec<(String, String)> = response
                 .headers()
@@ -152,8 +164,10 @@ impl ClientEndpoint for WsClientEndpoint {
             });
             info.stack.push("ws");
             let stream = WsStream::wrap(ws)
+                .control(control)
                 .ping_interval(o.ping_interval)
-                .close_timeout(o.handshake_timeout);
+                .close_timeout(o.handshake_timeout)
+                .messages(o.messages);
             Ok(Connection::new(stream, info))
         })
     }
@@ -176,6 +190,11 @@ impl ClientEndpoint for WsClientEndpoint {
             .option("maxFrameSize", o.max_frame_size)
             .seconds("handshakeTimeout", o.handshake_timeout)
             .seconds("pingInterval", o.ping_interval)
+            .option_some("messageBudget", message_budget_text(o.message_budget))
+            .option_some(
+                "messages",
+                (o.messages != Messages::Binary).then_some(o.messages),
+            )
     }
 }
 

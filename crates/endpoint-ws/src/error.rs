@@ -111,6 +111,41 @@ pub enum WsProblem {
         /// The stream's `maxFrameSize`.
         max_frame_size: usize,
     },
+    /// The WebSocket connections of this process that share a message budget
+    /// (`messageBudget`) held more than it in messages still arriving, and this connection
+    /// held the most: the read fails and the stream sends a Close frame with code 1009.
+    #[error(
+        "the websocket connections of this process hold over messageBudget={budget} bytes \
+         of messages still arriving, and this one held the most ({held} bytes)"
+    )]
+    MessageBudgetSpent {
+        /// What this connection held when it was picked, in bytes.
+        held: usize,
+        /// The budget its pool shares, in bytes.
+        budget: usize,
+    },
+    /// A line written to a text-mode stream (`messages=text`) is not UTF-8, which a text
+    /// message must be: the write fails and the line is dropped, never changed.
+    #[error(
+        "a line written to a text-mode websocket (messages=text) is not UTF-8: its bytes \
+         are valid up to {valid_up_to} of {length}"
+    )]
+    NotUtf8 {
+        /// The line's valid first bytes.
+        valid_up_to: usize,
+        /// The line's length in bytes, without its newline.
+        length: usize,
+    },
+    /// A line written to a text-mode stream (`messages=text`) grew past the largest message,
+    /// `maxMessageSize`, before its newline: the write fails and the line is dropped.
+    #[error(
+        "a line written to a text-mode websocket (messages=text) is over maxMessageSize={limit} \
+         bytes, the largest message"
+    )]
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// Any other handshake failure, in words; the library's error is the source.
     #[error("{0}")]
     Protocol(String),

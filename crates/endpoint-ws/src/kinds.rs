@@ -10,14 +10,14 @@ use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 
 static WS_SERVER_LAYER: Kind = Kind::server_layer(
     "ws",
-    "WebSocket server layer: upgrades every accepted connection, bytes in binary messages",
+    "WebSocket server layer: upgrades every accepted connection, bytes in binary messages (or lines in text messages: messages=text)",
     WS_SERVER_LAYER_OPTIONS,
     server_layer,
 );
 
 static WS_CLIENT_LAYER: Kind = Kind::client_layer(
     "ws",
-    "WebSocket client layer: upgrades the connection, bytes in binary messages",
+    "WebSocket client layer: upgrades the connection, bytes in binary messages (or lines in text messages: messages=text)",
     WS_CLIENT_LAYER_OPTIONS,
     client_layer,
 );

@@ -98,8 +98,10 @@
 //! | `origins` | (any) | comma list of allowed `Origin` values; a missing or other origin gets `403 Forbidden` |
 //! | `maxMessageSize` | `1048576` | largest incoming message (tungstenite's default is 64 MiB) |
 //! | `maxFrameSize` | `262144` | largest incoming frame, refused from its header before any allocation |
-//! | `handshakeTimeout` | `10` | seconds for the upgrade ([`Upgrade::timeout`](endpoint_core::Upgrade::timeout)), and for the peer's Close on shutdown |
+//! | `handshakeTimeout` | `10` | seconds for the upgrade ([`Upgrade::timeout`](endpoint_core::Upgrade::timeout)), and for the close handshake on shutdown, after which the connection is closed |
 //! | `pingInterval` | `0` | seconds between pings; two silent intervals end the connection (0: off) |
+//! | `messageBudget` | `67108864` | bytes all connections of the process with this same budget may hold together in messages still arriving; when spent, the connection holding the most is closed with 1009 (0: no shared bound; see [`WsServerSettings::message_budget`]) |
+//! | `messages` | `binary` | `text`: each line written is one text message, each message received is read as a line (see [`Messages`]) |
 //!
 //! Client (`ws+CLIENT`, `ws:HOST:PORT`, `wss:HOST:PORT`, URLs):
 //!
@@ -110,13 +112,44 @@
 //! | `subprotocols` | (none) | comma list to offer, preferred first; the server must choose one |
 //! | `origin` | (none) | `Origin` header |
 //! | `headers` | (none) | extra headers: `Name=value,Name=value`; a comma starts a new header only where `Name=` follows, so values may contain commas. Values are secret: `Display`, `Debug`, `describe` and logs show `***` (the whole text only from `description().unmasked()` and serde) |
-//! | `maxMessageSize`, `maxFrameSize`, `handshakeTimeout`, `pingInterval` | as above | as above |
+//! | `maxMessageSize`, `maxFrameSize`, `handshakeTimeout`, `pingInterval`, `messageBudget`, `messages` | as above | as above |
+//!
+//! Options may follow a URL form, Twisted-style, after its path and query:
+//! `ws://example.com/chat:messages=text` (a `:` in the path or query that is followed by
+//! `NAME=` must then be written `%3A`).
 //!
 //! # The byte stream
 //! Writes become binary messages of at most 64 KiB (less when the limits are smaller); reads
 //! yield binary and text payloads in order; pings are answered; shutdown sends a Close frame
 //! and waits for the peer's; the peer's Close is end of file. WebSocket has no half-close:
 //! see [`WsStream`] for how shutdown maps.
+//!
+//! # Text mode
+//! With `messages=text` the connection carries lines, as websocat does: each line written
+//! (without its newline) is one text message, which must be UTF-8 (a line that is not fails
+//! the write with [`WsProblem::NotUtf8`]; nothing is ever changed); each message received,
+//! text or binary, is read as its payload and a newline. A line becomes a message when its
+//! newline is written and goes out with the next flush, as binary messages do; a flush never
+//! sends a partial line (a last line without newline goes at shutdown).
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use endpoint_core::Registry;
+//! use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+//! # use endpoint_ws as _;
+//!
+//! let registry = Registry::global();
+//! let mut listener = registry.server("ws:0:interface=127.0.0.1:messages=text")?.bind().await?;
+//! let port = listener.local_address().port().unwrap();
+//! let client = registry.client(&format!("ws://127.0.0.1:{port}/:messages=text"))?;
+//! let (accepted, mut connected) = tokio::try_join!(listener.accept(), client.connect())?;
+//! connected.write_all(b"hello\nworld\n").await?; // two text messages
+//! connected.flush().await?;
+//! let mut lines = BufReader::new(accepted).lines();
+//! assert_eq!(lines.next_line().await?.as_deref(), Some("hello"));
+//! assert_eq!(lines.next_line().await?.as_deref(), Some("world"));
+//! # Ok(()) }
+//! ```
 //!
 //! # Connection info
 //! Each connection's [`ConnectionInfo`](endpoint_core::ConnectionInfo) holds a [`WsInfo`]
@@ -129,7 +162,8 @@
 //! (`server refused the upgrade: 404 Not Found (no websocket at /x ...)` with the status, a
 //! missing upgrade header, a refused subprotocol with the ones offered); a message over the
 //! limit ends that connection with an `io::Error` carrying a
-//! [`WsProblem::MessageTooLarge`].
+//! [`WsProblem::MessageTooLarge`] (or [`WsProblem::MessageBudgetSpent`] for the connection
+//! holding the most when the process's `messageBudget` is spent).
 //!
 //! # Feature flags
 #![doc = document_features::document_features!()]
@@ -145,6 +179,7 @@
 // The `ws:` shorthands build `ws+tcp:`: keep the tcp kinds linked wherever this crate is.
 use endpoint_tcp as _;
 
+mod budget;
 mod client;
 mod error;
 mod info;
@@ -153,12 +188,14 @@ mod server;
 mod settings;
 mod specs;
 mod stream;
+mod transport;
 mod url;
 
+pub use budget::held_message_bytes;
 pub use client::WsClientEndpoint;
 pub use error::WsProblem;
 pub use info::WsInfo;
-pub use settings::{WsClientSettings, WsServerSettings, MAX_WRITE_MESSAGE};
+pub use settings::{Messages, WsClientSettings, WsServerSettings, MAX_WRITE_MESSAGE};
 
 /// The old name of [`WsClientSettings`].
 #[deprecated(since = "0.1.0", note = "renamed WsClientSettings")]

@@ -15,10 +15,14 @@ use endpoint_core::{
     BoxFuture, Connection, IoStream, Listener, Result, ServerEndpoint, Side, Upgrade,
 };
 
+use crate::budget::Pool;
 use crate::error::WsProblem;
 use crate::info::WsInfo;
-use crate::settings::{format_list, WsServerSettings, MAX_WRITE_MESSAGE};
+use crate::settings::{
+    format_list, message_budget_text, Messages, WsServerSettings, MAX_WRITE_MESSAGE,
+};
 use crate::stream::WsStream;
+use crate::transport::{Control, Transport};
 
 /// The most a request head may take (request line and headers).
 const MAX_REQUEST: usize = 16 << 10;
@@ -26,7 +30,8 @@ const MAX_REQUEST: usize = 16 << 10;
 const MAX_HEADERS: usize = 64;
 
 /// `ws+SERVER`: listens with the inner endpoint and upgrades every accepted connection to
-/// WebSocket, carrying its bytes in binary messages (see [`WsStream`]).
+/// WebSocket, carrying its bytes in binary messages, or lines in text messages with
+/// `messages=text` (see [`WsStream`]).
 ///
 /// Upgrades run in the [`Listener`]'s handshake tasks under `handshakeTimeout`, so a slow,
 /// malformed or refused upgrade never delays other clients. A refused upgrade gets a proper
@@ -47,7 +52,7 @@ const MAX_HEADERS: usize = 64;
 #[derive(Debug)]
 pub struct WsServerEndpoint {
     inner: Arc<dyn ServerEndpoint>,
-    options: Arc<WsServerSettings>,
+    upgrade: WsUpgrade,
 }
 
 impl WsServerEndpoint {
@@ -55,19 +60,19 @@ impl WsServerEndpoint {
     pub fn new(inner: Arc<dyn ServerEndpoint>, options: WsServerSettings) -> Self {
         WsServerEndpoint {
             inner,
-            options: Arc::new(options),
+            upgrade: WsUpgrade::new(options),
         }
     }
 
     /// The settings.
     pub fn settings(&self) -> &WsServerSettings {
-        &self.options
+        &self.upgrade.options
     }
 
     /// The settings (the old name of [`settings`](Self::settings)).
     #[deprecated(since = "0.1.0", note = "renamed settings")]
     pub fn options(&self) -> &WsServerSettings {
-        &self.options
+        &self.upgrade.options
     }
 
     /// The endpoint underneath.
@@ -84,17 +89,14 @@ impl ServerEndpoint for WsServerEndpoint {
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let listener = self.inner.bind().await?;
-            let upgrade = WsUpgrade {
-                options: self.options.clone(),
-            };
             Ok(listener
-                .with_upgrade(Arc::new(upgrade))
+                .with_upgrade(Arc::new(self.upgrade.clone()))
                 .with_description(self))
         })
     }
 
     fn description(&self) -> Description {
-        let o = &self.options;
+        let o = &self.upgrade.options;
         Description::layer("ws", self.inner.description())
             .option("path", &o.path)
             .option_some("subprotocols", format_list(&o.subprotocols))
@@ -103,6 +105,11 @@ impl ServerEndpoint for WsServerEndpoint {
             .option("maxFrameSize", o.max_frame_size)
             .seconds("handshakeTimeout", o.handshake_timeout)
             .seconds("pingInterval", o.ping_interval)
+            .option_some("messageBudget", message_budget_text(o.message_budget))
+            .option_some(
+                "messages",
+                (o.messages != Messages::Binary).then_some(o.messages),
+            )
     }
 }
 
@@ -126,12 +133,15 @@ impl fmt::Display for WsServerEndpoint {
 #[derive(Clone, Debug)]
 pub struct WsUpgrade {
     options: Arc<WsServerSettings>,
+    /// The message budget its connections share (none when it is off).
+    pool: Option<Arc<Pool>>,
 }
 
 impl WsUpgrade {
     /// An upgrade with these options.
     pub fn new(options: WsServerSettings) -> Self {
         WsUpgrade {
+            pool: Pool::for_budget(options.message_budget),
             options: Arc::new(options),
         }
     }
@@ -148,10 +158,12 @@ impl Upgrade for WsUpgrade {
 
     fn upgrade(&self, connection: Connection) -> BoxFuture<'static, Result<Connection>> {
         let options = self.options.clone();
+        let pool = self.pool.clone();
         Box::pin(async move {
             let (io, mut info) = connection.into_parts();
             let peer = info.peer.to_string();
-            let (ws, ws_info) = accept(io, &options).await.map_err(|e| match e {
+            let accepted = accept(io, &options, pool.as_ref()).await;
+            let (ws, control, ws_info) = accepted.map_err(|e| match e {
                 Refusal::Io(e) => {
                     WsProblem::ConnectionLost.into_error(Some(peer), Some(Box::new(e)))
                 }
@@ -170,8 +182,10 @@ impl Upgrade for WsUpgrade {
             info.insert(ws_info);
             info.stack.push("ws");
             let stream = WsStream::wrap(ws)
+                .control(control)
                 .ping_interval(options.ping_interval)
-                .close_timeout(options.handshake_timeout);
+                .close_timeout(options.handshake_timeout)
+                .messages(options.messages);
             Ok(Connection::new(stream, info))
         })
     }
@@ -221,11 +235,16 @@ impl Head {
     }
 }
 
-/// Reads the request head, checks it against `options`, answers, and upgrades.
+/// The WebSocket a server upgrade made, with its transport's control.
+type Accepted = (WebSocketStream<Box<dyn IoStream>>, Arc<Control>, WsInfo);
+
+/// Reads the request head, checks it against `options`, answers, and upgrades; the
+/// connection's reads count against `pool`.
 async fn accept(
     mut io: Box<dyn IoStream>,
     options: &WsServerSettings,
-) -> std::result::Result<(WebSocketStream<Box<dyn IoStream>>, WsInfo), Refusal> {
+    pool: Option<&Arc<Pool>>,
+) -> std::result::Result<Accepted, Refusal> {
     let head = match read_head(&mut io).await {
         Ok(head) => head,
         Err(Refusal::Http { status, detail }) => {
@@ -265,8 +284,11 @@ async fn accept(
             .collect(),
     };
     let config = config(options.max_message_size, options.max_frame_size);
+    let (io, control) = Transport::wrap(io, pool, true);
+    // Early frames, read with the head, are held as any others.
+    control.add(head.tail.len());
     let ws = WebSocketStream::from_partially_read(io, head.tail, Role::Server, Some(config)).await;
-    Ok((ws, info))
+    Ok((ws, control, info))
 }
 
 /// The tungstenite configuration for our limits: frames are refused from their header (the

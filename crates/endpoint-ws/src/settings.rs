@@ -11,6 +11,62 @@ use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
 /// The largest binary message one write sends: 64 KiB.
 pub const MAX_WRITE_MESSAGE: usize = 64 << 10;
 
+/// How a `ws` connection's bytes map to WebSocket messages: `messages=binary` (the default)
+/// or `messages=text`.
+///
+/// # Examples
+/// ```
+/// use endpoint_ws::{Messages, WsClientSettings};
+/// let settings = WsClientSettings::default().messages(Messages::Text);
+/// assert_eq!(settings.messages.to_string(), "text");
+/// assert_eq!("binary".parse::<Messages>(), Ok(Messages::Binary));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Messages {
+    /// `binary`: a byte stream. Writes become binary messages (of at most 64 KiB, cut
+    /// wherever the writes fall); reads yield the payloads of binary and text messages back
+    /// to back.
+    #[default]
+    Binary,
+    /// `text`: a conversation in lines, as websocat's. Each line written, up to its `\n`
+    /// (which is not sent), becomes one text message: it must be UTF-8 (a line that is not
+    /// is an [`io::ErrorKind::InvalidData`](std::io::ErrorKind::InvalidData) error, never
+    /// changed) and at most `maxMessageSize` bytes. A line becomes a message when its
+    /// newline is written and goes out with the next flush; a flush never sends a partial
+    /// line (relays flush whenever a read would wait), and a last line without a newline is
+    /// sent at shutdown. Each
+    /// message received, text or binary, is read as its payload followed by `\n`.
+    Text,
+}
+
+impl std::fmt::Display for Messages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Messages::Binary => "binary",
+            Messages::Text => "text",
+        })
+    }
+}
+
+impl std::str::FromStr for Messages {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "binary" => Ok(Messages::Binary),
+            "text" => Ok(Messages::Text),
+            _ => Err(format!("must be \"binary\" or \"text\", not \"{text}\"")),
+        }
+    }
+}
+
+impl FromOption for Messages {
+    fn from_option(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
 /// Settings of a WebSocket server (`ws+SERVER`, `ws:PORT`, `wss:PORT`); put the layer over
 /// any server endpoint with [`layer`](WsServerSettings::layer).
 ///
@@ -53,6 +109,15 @@ pub struct WsServerSettings {
     /// at all arrived for two intervals. Zero (the default) turns keepalive off.
     #[doc(alias = "pingInterval")]
     pub ping_interval: Duration,
+    /// `messages`: binary messages carrying a byte stream (the default) or text messages
+    /// carrying lines; see [`Messages`].
+    pub messages: Messages,
+    /// `messageBudget`: the bytes all WebSocket connections of this process with the same
+    /// budget may hold together in messages still arriving (default 64 MiB; 0: no shared
+    /// bound). When a read takes them over it, the connections holding the most are closed
+    /// with 1009 until they are back within it. See [`message_budget`](Self::message_budget).
+    #[doc(alias = "messageBudget")]
+    pub message_budget: usize,
 }
 
 impl Default for WsServerSettings {
@@ -65,6 +130,8 @@ impl Default for WsServerSettings {
             max_frame_size: declared_default(WS_SERVER_LAYER_OPTIONS, "maxFrameSize"),
             handshake_timeout: declared_default(WS_SERVER_LAYER_OPTIONS, "handshakeTimeout"),
             ping_interval: declared_default(WS_SERVER_LAYER_OPTIONS, "pingInterval"),
+            message_budget: declared_default(WS_SERVER_LAYER_OPTIONS, "messageBudget"),
+            messages: declared_default(WS_SERVER_LAYER_OPTIONS, "messages"),
         }
     }
 }
@@ -112,6 +179,25 @@ impl WsServerSettings {
         self
     }
 
+    /// Sets `messages` (binary or text).
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
+    }
+
+    /// Sets `messageBudget` (zero: no shared bound).
+    ///
+    /// The budget is shared by the connections of every WebSocket endpoint in the process,
+    /// servers and clients, whose budget has this same value: endpoints left at the default
+    /// share 64 MiB between them all, and an endpoint with a budget of its own shares it
+    /// only with endpoints given the same value. Counted are the bytes each connection has
+    /// read since its last whole message: an unfinished fragmented message, a frame still
+    /// arriving, what the read buffer holds.
+    pub fn message_budget(mut self, bytes: usize) -> Self {
+        self.message_budget = bytes;
+        self
+    }
+
     /// Reads the server settings from a layer's arguments (the parser then finishes them).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let path = args.get_with("path", |t| {
@@ -134,6 +220,8 @@ impl WsServerSettings {
             max_frame_size: common.max_frame_size,
             handshake_timeout: common.handshake_timeout,
             ping_interval: common.ping_interval,
+            message_budget: common.message_budget,
+            messages: common.messages,
         })
     }
 }
@@ -179,6 +267,13 @@ pub struct WsClientSettings {
     /// `pingInterval`: as on the server; zero (the default) is off.
     #[doc(alias = "pingInterval")]
     pub ping_interval: Duration,
+    /// `messages`: binary messages carrying a byte stream (the default) or text messages
+    /// carrying lines; see [`Messages`].
+    pub messages: Messages,
+    /// `messageBudget`: as on the server, and shared with the servers of the process that
+    /// have the same budget (default 64 MiB; 0: no shared bound).
+    #[doc(alias = "messageBudget")]
+    pub message_budget: usize,
 }
 
 impl Default for WsClientSettings {
@@ -193,6 +288,8 @@ impl Default for WsClientSettings {
             max_frame_size: declared_default(WS_CLIENT_LAYER_OPTIONS, "maxFrameSize"),
             handshake_timeout: declared_default(WS_CLIENT_LAYER_OPTIONS, "handshakeTimeout"),
             ping_interval: declared_default(WS_CLIENT_LAYER_OPTIONS, "pingInterval"),
+            message_budget: declared_default(WS_CLIENT_LAYER_OPTIONS, "messageBudget"),
+            messages: declared_default(WS_CLIENT_LAYER_OPTIONS, "messages"),
         }
     }
 }
@@ -252,6 +349,25 @@ impl WsClientSettings {
         self
     }
 
+    /// Sets `messages` (binary or text).
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
+    }
+
+    /// Sets `messageBudget` (zero: no shared bound).
+    ///
+    /// The budget is shared by the connections of every WebSocket endpoint in the process,
+    /// servers and clients, whose budget has this same value: endpoints left at the default
+    /// share 64 MiB between them all, and an endpoint with a budget of its own shares it
+    /// only with endpoints given the same value. Counted are the bytes each connection has
+    /// read since its last whole message: an unfinished fragmented message, a frame still
+    /// arriving, what the read buffer holds.
+    pub fn message_budget(mut self, bytes: usize) -> Self {
+        self.message_budget = bytes;
+        self
+    }
+
     /// Reads the client settings from a layer's arguments (the parser then finishes them).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let path = args.get_with("path", |t| {
@@ -282,6 +398,8 @@ impl WsClientSettings {
             max_frame_size: common.max_frame_size,
             handshake_timeout: common.handshake_timeout,
             ping_interval: common.ping_interval,
+            message_budget: common.message_budget,
+            messages: common.messages,
         })
     }
 }
@@ -292,6 +410,8 @@ struct Common {
     max_frame_size: usize,
     handshake_timeout: Duration,
     ping_interval: Duration,
+    message_budget: usize,
+    messages: Messages,
 }
 
 impl Common {
@@ -308,11 +428,15 @@ impl Common {
                 d => Ok(d),
             })?;
         let ping_interval = args.get("pingInterval")?;
+        let message_budget = args.get("messageBudget")?;
+        let messages = args.get("messages")?;
         Ok(Common {
             max_message_size,
             max_frame_size,
             handshake_timeout,
             ping_interval,
+            message_budget,
+            messages,
         })
     }
 }
@@ -389,6 +513,13 @@ fn host_header(text: &str) -> Result<String, String> {
 /// A request target that can go on an HTTP request line: visible ASCII only.
 fn valid_target(text: &str) -> bool {
     text.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// `messageBudget` as description text: `None` for the default, which descriptions leave
+/// out.
+pub(crate) fn message_budget_text(budget: usize) -> Option<usize> {
+    let default: usize = declared_default(WS_SERVER_LAYER_OPTIONS, "messageBudget");
+    (budget != default).then_some(budget)
 }
 
 /// Writes a list back as description text; `None` for an empty list.
@@ -478,6 +609,8 @@ impl std::fmt::Debug for WsClientSettings {
             .field("max_frame_size", &self.max_frame_size)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("ping_interval", &self.ping_interval)
+            .field("message_budget", &self.message_budget)
+            .field("messages", &self.messages)
             .finish()
     }
 }

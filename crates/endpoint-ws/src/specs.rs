@@ -36,7 +36,7 @@ const MAX_FRAME_SIZE: OptionSpec = OptionSpec::new(
 const HANDSHAKE_TIMEOUT: OptionSpec = OptionSpec::new(
     "handshakeTimeout",
     OptionType::Seconds,
-    "deadline for the upgrade, and for the peer's Close on shutdown",
+    "deadline for the upgrade, and for the close handshake on shutdown (then the connection is closed)",
 )
 .default("10");
 const PING_INTERVAL: OptionSpec = OptionSpec::new(
@@ -45,6 +45,23 @@ const PING_INTERVAL: OptionSpec = OptionSpec::new(
     "send pings this often and end the connection after two silent intervals (0: off)",
 )
 .default("0");
+const MESSAGE_BUDGET: OptionSpec = OptionSpec::new(
+    "messageBudget",
+    OptionType::Integer,
+    "bytes that all connections of the process with this same messageBudget may hold \
+     together in messages still arriving; when spent, the one holding the most is closed \
+     with 1009 (0: no shared bound)",
+)
+.default("67108864");
+const MESSAGES: OptionSpec = OptionSpec::new(
+    "messages",
+    OptionType::Text,
+    "binary: writes become binary messages and reads yield payloads back to back; text: \
+     each line written (up to a newline, which is not sent) is one text message and must be \
+     UTF-8, a last line without newline is sent at shutdown, and each message received \
+     (text or binary) is read as its payload and a newline",
+)
+.default("binary");
 const CLIENT_PATH: OptionSpec = OptionSpec::new(
     "path",
     OptionType::Text,
@@ -85,6 +102,8 @@ pub(crate) static WS_SERVER_LAYER_OPTIONS: &[OptionSpec] = &[
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,
     PING_INTERVAL,
+    MESSAGE_BUDGET,
+    MESSAGES,
 ];
 
 pub(crate) static WS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
@@ -98,4 +117,6 @@ pub(crate) static WS_CLIENT_LAYER_OPTIONS: &[OptionSpec] = &[
     MAX_FRAME_SIZE,
     HANDSHAKE_TIMEOUT,
     PING_INTERVAL,
+    MESSAGE_BUDGET,
+    MESSAGES,
 ];

@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
@@ -12,7 +13,8 @@ use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
@@ -22,8 +24,9 @@ use endpoint_core::IoStream;
 
 use crate::error::WsProblem;
 
-use crate::settings::MAX_WRITE_MESSAGE;
+use crate::settings::{Messages, MAX_WRITE_MESSAGE};
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
+use crate::transport::Control;
 
 /// A byte stream over a WebSocket: what the `ws` layer's connections carry.
 ///
@@ -39,16 +42,29 @@ use crate::specs::WS_SERVER_LAYER_OPTIONS;
 ///   [`ping_interval`](WsStream::ping_interval) the stream also sends pings and fails the read
 ///   with [`io::ErrorKind::TimedOut`] when nothing at all arrived for two intervals.
 /// - **A message over the limit** fails the read with [`io::ErrorKind::InvalidData`] carrying
-///   a [`WsProblem::MessageTooLarge`] (the sizes and limits); the frame is refused from its header, before its payload is allocated, and a
-///   Close frame with code 1009 (message too big) is sent.
+///   a [`WsProblem::MessageTooLarge`] (the sizes and limits); the frame is refused from its
+///   header, before its payload is allocated, and a Close frame with code 1009 (message too
+///   big) is sent. So does a connection picked when the process's message budget is spent
+///   ([`WsProblem::MessageBudgetSpent`]; see `messageBudget` in the [crate] docs).
 /// - **The peer's Close frame** is end of file; the stream answers it.
+/// - **In text mode** ([`Messages::Text`], `messages=text`) the stream carries lines: each
+///   line written (up to `\n`, not sent) is one text message, checked to be UTF-8 and made
+///   when its newline is written (it goes out with the next flush; a flush never sends a
+///   partial line, and a last line without a newline goes at shutdown), and each message
+///   received is read as its payload followed by `\n`.
 ///
 /// # Half-close
-/// WebSocket has no half-close. `poll_shutdown` sends a Close frame, then waits (up to the
-/// close timeout, by default the handshake timeout) for the peer's Close, and shuts the
-/// transport down. Data the peer sent before it saw our Close is kept and can still be read
-/// after the shutdown; after that the peer can no longer send. A peer that shuts down makes
-/// our reads end (EOF), and it stops reading once our Close answers its own.
+/// WebSocket has no half-close. `poll_shutdown` sends a Close frame, waits for the peer's
+/// Close, and shuts the transport down, all within the close timeout (by default the
+/// handshake timeout). Data the peer sent before it saw our Close is kept and can still be
+/// read after the shutdown; after that the peer can no longer send. A peer that shuts down
+/// makes our reads end (EOF), and it stops reading once our Close answers its own.
+///
+/// When the close timeout expires (the peer never answers, or never reads our Close), the
+/// connection underneath is closed outright, not just shut down for writing, and reads end
+/// after what was already received: a relay over the stream ends, and the peer sees its
+/// connection closed. (A stream built with `WsStream::new` from a tungstenite stream cannot
+/// close what it does not own: it shuts the transport down and ends its reads.)
 pub struct WsStream<S = Box<dyn IoStream>> {
     ws: WebSocketStream<S>,
     pending: VecDeque<Bytes>,
@@ -64,6 +80,15 @@ pub struct WsStream<S = Box<dyn IoStream>> {
     keepalive: Option<Keepalive>,
     close_timeout: Duration,
     shutdown: Shutdown,
+    /// The close timeout, running from the start of `poll_shutdown`.
+    close_timer: Option<Pin<Box<Sleep>>>,
+    /// What the stream shares with the transport under tungstenite (our endpoints' streams).
+    control: Option<Arc<Control>>,
+    messages: Messages,
+    /// Text mode: the line being written, until its newline.
+    line: Vec<u8>,
+    /// Text mode: the frames of the last line, waiting for room to be sent.
+    outbox: VecDeque<Message>,
 }
 
 struct Keepalive {
@@ -74,9 +99,14 @@ struct Keepalive {
 
 enum Shutdown {
     Open,
+    /// Sending our Close frame.
     Sending,
-    Draining(Pin<Box<Sleep>>),
+    /// Reading until the peer's Close.
+    Draining,
+    /// Shutting the transport down.
     Closing,
+    /// The close timeout expired.
+    Expired,
     Done,
 }
 
@@ -115,7 +145,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 "handshakeTimeout",
             ),
             shutdown: Shutdown::Open,
+            close_timer: None,
+            control: None,
+            messages: Messages::Binary,
+            line: Vec::new(),
+            outbox: VecDeque::new(),
         }
+    }
+
+    /// Sets how bytes map to messages: a byte stream in binary messages (the default), or
+    /// lines in text messages (see [`Messages::Text`]).
+    pub fn messages(mut self, messages: Messages) -> Self {
+        self.messages = messages;
+        self
+    }
+
+    /// Joins the stream to its transport (see `transport.rs`): its deliveries are counted
+    /// against the message budget, and the close timeout closes the connection.
+    pub(crate) fn control(mut self, control: Arc<Control>) -> Self {
+        self.control = Some(control);
+        self
     }
 
     /// Sets the keepalive interval (zero: off): send a ping when the interval passes, and
@@ -130,7 +179,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         self
     }
 
-    /// Sets how long `poll_shutdown` waits for the peer's Close frame.
+    /// Sets how long `poll_shutdown` may take: sending our Close, waiting for the peer's, and
+    /// shutting the transport down. When it expires the connection is closed.
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
         self
@@ -160,16 +210,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
             Some(Err(e)) => {
                 self.eof = true;
-                return Poll::Ready(Err(self.read_error(e)));
+                return Poll::Ready(Err(self.read_error(e, cx)));
             }
             Some(Ok(message)) => message,
         };
         if let Some(k) = self.keepalive.as_mut() {
             k.last_seen = Instant::now();
         }
+        if let Some(control) = &self.control {
+            match &message {
+                Message::Ping(payload) | Message::Pong(payload) => {
+                    control.control_delivered(payload.len());
+                }
+                _ => control.message_delivered(),
+            }
+        }
         match message {
-            Message::Binary(data) => self.push(data),
-            Message::Text(text) => self.push(text.into()),
+            Message::Binary(data) => self.deliver(data),
+            Message::Text(text) => self.deliver(text.into()),
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
                 trace!("control frame");
             }
@@ -190,6 +248,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         Poll::Ready(Ok(()))
     }
 
+    /// Files a message's payload for reading; in text mode, as a line.
+    fn deliver(&mut self, data: Bytes) {
+        self.push(data);
+        if self.messages == Messages::Text {
+            self.push(Bytes::from_static(b"\n"));
+        }
+    }
+
     fn push(&mut self, data: Bytes) {
         if !data.is_empty() {
             self.buffered += data.len();
@@ -197,16 +263,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
         }
     }
 
-    fn read_error(&mut self, e: WsError) -> io::Error {
+    fn read_error(&mut self, e: WsError, cx: &mut Context<'_>) -> io::Error {
         match e {
-            WsError::Io(e) => e,
+            WsError::Io(e) => {
+                let over_budget = e
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<WsProblem>())
+                    .is_some_and(|p| matches!(p, WsProblem::MessageBudgetSpent { .. }));
+                if over_budget {
+                    self.close_too_big(cx);
+                }
+                e
+            }
             WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-                let close = CloseFrame {
-                    code: CloseCode::Size,
-                    reason: "message too big".into(),
-                };
-                // Best effort: the connection ends either way.
-                let _ = Pin::new(&mut self.ws).start_send(Message::Close(Some(close)));
+                self.close_too_big(cx);
                 io::Error::new(
                     io::ErrorKind::InvalidData,
                     WsProblem::MessageTooLarge {
@@ -225,6 +295,101 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 io::ErrorKind::InvalidData,
                 format!("websocket protocol error: {other}"),
             ),
+        }
+    }
+
+    /// Text mode: takes bytes up to the end of a line, and queues the line once it is whole.
+    fn poll_write_line(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        ready!(self.poll_outbox(cx))?;
+        let (part, whole) = match buf.iter().position(|&b| b == b'\n') {
+            Some(end) => (&buf[..end], true),
+            None => (buf, false),
+        };
+        if self.line.len() + part.len() > self.max_message_size {
+            self.line = Vec::new();
+            let problem = WsProblem::LineTooLong {
+                limit: self.max_message_size,
+            };
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, problem)));
+        }
+        self.line.extend_from_slice(part);
+        if !whole {
+            return Poll::Ready(Ok(part.len()));
+        }
+        self.queue_line()?;
+        // Under way at once; what cannot go now goes at the next write or flush.
+        if let Poll::Ready(Err(e)) = self.poll_outbox(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(part.len() + 1))
+    }
+
+    /// Text mode: the line written so far as one text message, in frames the peer's limits
+    /// take (as binary messages are), queued in the outbox.
+    fn queue_line(&mut self) -> io::Result<()> {
+        let line = std::mem::take(&mut self.line);
+        let length = line.len();
+        let text = String::from_utf8(line).map_err(|e| {
+            let valid_up_to = e.utf8_error().valid_up_to();
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                WsProblem::NotUtf8 {
+                    valid_up_to,
+                    length,
+                },
+            )
+        })?;
+        if text.len() <= self.write_chunk {
+            self.outbox.push_back(Message::text(text));
+            return Ok(());
+        }
+        // Fragments of a text message need not end on a character boundary: the message is
+        // checked whole.
+        let bytes = Bytes::from(text.into_bytes());
+        let count = bytes.len().div_ceil(self.write_chunk);
+        for i in 0..count {
+            let end = ((i + 1) * self.write_chunk).min(bytes.len());
+            let piece = bytes.slice(i * self.write_chunk..end);
+            let opcode = if i == 0 { Data::Text } else { Data::Continue };
+            let frame = Frame::message(piece, OpCode::Data(opcode), i + 1 == count);
+            self.outbox.push_back(Message::Frame(frame));
+        }
+        Ok(())
+    }
+
+    /// Sends what the outbox holds, as far as the WebSocket takes it.
+    fn poll_outbox(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.outbox.is_empty() {
+            match Pin::new(&mut self.ws).poll_ready(cx) {
+                Poll::Pending => {
+                    self.writer = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Poll::Ready(ready) => ready.map_err(write_error)?,
+            }
+            if let Some(message) = self.outbox.pop_front() {
+                Pin::new(&mut self.ws)
+                    .start_send(message)
+                    .map_err(write_error)?;
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Sends Close 1009 (message too big) and shuts the transport down, as far as that can
+    /// go without waiting: the connection ends either way.
+    fn close_too_big(&mut self, cx: &mut Context<'_>) {
+        let close = CloseFrame {
+            code: CloseCode::Size,
+            reason: "message too big".into(),
+        };
+        if Pin::new(&mut self.ws)
+            .start_send(Message::Close(Some(close)))
+            .is_ok()
+        {
+            if let Poll::Ready(Ok(())) = Pin::new(&mut self.ws).poll_flush(cx) {
+                let _ = Pin::new(self.ws.get_mut()).poll_shutdown(cx);
+            }
         }
     }
 
@@ -422,6 +587,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        if this.messages == Messages::Text {
+            return this.poll_write_line(cx, buf);
+        }
         if let Poll::Ready(ready) = Pin::new(&mut this.ws).poll_ready(cx) {
             ready.map_err(write_error)?;
         } else {
@@ -438,6 +606,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        ready!(this.poll_outbox(cx))?;
         let Poll::Ready(result) = Pin::new(&mut this.ws).poll_flush(cx) else {
             this.writer = Some(cx.waker().clone());
             return Poll::Pending;
@@ -451,9 +620,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
+            // The close timeout covers the whole close: our Close frame going out (a peer
+            // that never reads keeps it from going), the peer's answer, the transport's own
+            // shutdown (TLS sends close_notify).
+            if matches!(
+                this.shutdown,
+                Shutdown::Sending | Shutdown::Draining | Shutdown::Closing
+            ) {
+                if let Some(timer) = this.close_timer.as_mut() {
+                    if timer.as_mut().poll(cx).is_ready() {
+                        this.close_timer = None;
+                        this.shutdown = Shutdown::Expired;
+                    }
+                }
+            }
             match &mut this.shutdown {
-                Shutdown::Open => this.shutdown = Shutdown::Sending,
+                Shutdown::Open => {
+                    // Text mode: a last line without its newline is still a line.
+                    if !this.line.is_empty() {
+                        this.queue_line()?;
+                    }
+                    this.close_timer = Some(Box::pin(tokio::time::sleep(this.close_timeout)));
+                    this.shutdown = Shutdown::Sending;
+                }
                 Shutdown::Sending => {
+                    if let Err(e) = ready!(this.poll_outbox(cx)) {
+                        this.shutdown = Shutdown::Done;
+                        return Poll::Ready(Err(e));
+                    }
                     match ready!(Pin::new(&mut this.ws).poll_close(cx)) {
                         Ok(()) | Err(WsError::AlreadyClosed | WsError::ConnectionClosed) => {}
                         Err(e) => {
@@ -461,18 +655,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
                             return Poll::Ready(Err(write_error(e)));
                         }
                     }
-                    let timer = Box::pin(tokio::time::sleep(this.close_timeout));
-                    this.shutdown = Shutdown::Draining(timer);
+                    this.shutdown = Shutdown::Draining;
                 }
-                Shutdown::Draining(timer) => {
+                Shutdown::Draining => {
                     // Bounded: stop waiting once a message's worth is buffered unread.
                     if this.eof || this.buffered > this.max_message_size {
-                        this.shutdown = Shutdown::Closing;
-                        this.wake_reader();
-                        continue;
-                    }
-                    if timer.as_mut().poll(cx).is_ready() {
-                        debug!(timeout = ?this.close_timeout, "peer did not answer our close");
                         this.shutdown = Shutdown::Closing;
                         this.wake_reader();
                         continue;
@@ -490,6 +677,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsStream<S> {
                     if let Err(e) = result {
                         debug!(error = %e, "shutting the transport down after close");
                     }
+                }
+                Shutdown::Expired => {
+                    debug!(timeout = ?this.close_timeout, "the close did not complete in time");
+                    // Nothing more is coming: reads end after what was received.
+                    this.eof = true;
+                    this.wake_reader();
+                    let Some(control) = &this.control else {
+                        // Not ours to close: shut it down, however long that takes.
+                        this.shutdown = Shutdown::Closing;
+                        continue;
+                    };
+                    // Closed outright: the transport drops the connection when polled, and
+                    // is then done at once.
+                    control.abort();
+                    let _ = Pin::new(this.ws.get_mut()).poll_shutdown(cx);
+                    this.shutdown = Shutdown::Done;
                 }
                 Shutdown::Done => return Poll::Ready(Ok(())),
             }

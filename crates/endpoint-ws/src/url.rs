@@ -1,14 +1,15 @@
-//! The `ws://` and `wss://` URL forms.
+//! The `ws://` and `wss://` URL forms, and the options that may follow them
+//! (`ws://host/chat:messages=text`).
 
 use endpoint_core::description::quote;
 use endpoint_core::{Error, Result, Side, UrlForm};
 
 endpoint_core::inventory::submit! {
-    UrlForm::new("ws", "ws://HOST[:PORT]/PATH?QUERY = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY (port 80)", rewrite_ws)
+    UrlForm::new("ws", "ws://HOST[:PORT]/PATH?QUERY[:OPTIONS] = ws+tcp:HOST:PORT:ws.path=/PATH?QUERY[:OPTIONS] (port 80)", rewrite_ws)
 }
 
 endpoint_core::inventory::submit! {
-    UrlForm::new("wss", "wss://HOST[:PORT]/PATH?QUERY = ws+tls:HOST:PORT:ws.path=... (port 443; clients only)", rewrite_wss)
+    UrlForm::new("wss", "wss://HOST[:PORT]/PATH?QUERY[:OPTIONS] = ws+tls:HOST:PORT:ws.path=...[:OPTIONS] (port 443; clients only)", rewrite_wss)
 }
 
 /// A URL split into what the descriptions need.
@@ -88,14 +89,54 @@ pub(crate) fn parse(url: &str, default_port: u16) -> Result<Url> {
     })
 }
 
+/// Splits a URL from the options written after it, Twisted-style: the URL ends at the
+/// first `:` after its host that is followed by `NAME=` (`ws://h/chat:messages=text`). A `:`
+/// in a path or query that is followed by `NAME=` must be written `%3A` to stay in the URL
+/// (otherwise the options are an unknown option, an error, never a silent change). A URL with
+/// userinfo is left whole, for [`parse`] to refuse.
+fn split_options(url: &str) -> (&str, Option<&str>) {
+    let Some((_, rest)) = url.split_once("://") else {
+        return (url, None);
+    };
+    let start = url.len() - rest.len();
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[..authority_end].contains('@') {
+        return (url, None);
+    }
+    // Past a bracketed IPv6 host, whose colons are its own.
+    let from = match rest.strip_prefix('[').and_then(|r| r.find(']')) {
+        Some(close) => start + close + 2,
+        None => start,
+    };
+    for (i, _) in url[from..].match_indices(':') {
+        let at = from + i;
+        let after = &url[at + 1..];
+        let name = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+            .unwrap_or(after.len());
+        let starts_name = after.starts_with(|c: char| c.is_ascii_alphabetic());
+        if starts_name && after[name..].starts_with('=') {
+            return (&url[..at], Some(after));
+        }
+    }
+    (url, None)
+}
+
+/// `:OPTIONS` to append to the rewritten description, or nothing.
+fn tail(options: Option<&str>) -> String {
+    options.map(|o| format!(":{o}")).unwrap_or_default()
+}
+
 fn rewrite_ws(url: &str, side: Side) -> Result<String> {
+    let (url, options) = split_options(url);
     let u = parse(url, 80)?;
     match side {
         Side::Client => Ok(format!(
-            "ws+tcp:{}:{}:ws.path={}",
+            "ws+tcp:{}:{}:ws.path={}{}",
             quote(&u.host),
             u.port,
-            quote(&u.target)
+            quote(&u.target),
+            tail(options)
         )),
         Side::Server => {
             if u.target.contains('?') {
@@ -106,23 +147,26 @@ fn rewrite_ws(url: &str, side: Side) -> Result<String> {
                 ));
             }
             Ok(format!(
-                "ws+tcp:{}:interface={}:ws.path={}",
+                "ws+tcp:{}:interface={}:ws.path={}{}",
                 u.port,
                 quote(&u.host),
-                quote(&u.target)
+                quote(&u.target),
+                tail(options)
             ))
         }
     }
 }
 
 fn rewrite_wss(url: &str, side: Side) -> Result<String> {
+    let (url, options) = split_options(url);
     let u = parse(url, 443)?;
     match side {
         Side::Client => Ok(format!(
-            "ws+tls:{}:{}:ws.path={}",
+            "ws+tls:{}:{}:ws.path={}{}",
             quote(&u.host),
             u.port,
-            quote(&u.target)
+            quote(&u.target),
+            tail(options)
         )),
         Side::Server => Err(bad(
             url,
@@ -165,6 +209,37 @@ mod tests {
         );
         assert!(rewrite_ws("ws://0.0.0.0:8080/p?q", Side::Server).is_err());
         assert!(rewrite_wss("wss://0.0.0.0/p", Side::Server).is_err());
+    }
+
+    #[test]
+    fn options_follow_the_url() {
+        assert_eq!(
+            rewrite_ws("ws://h:8080/chat?x=1:messages=text", Side::Client).unwrap(),
+            r"ws+tcp:h:8080:ws.path=/chat?x\=1:messages=text"
+        );
+        assert_eq!(
+            rewrite_ws("ws://h:messages=text:timeout=5", Side::Client).unwrap(),
+            "ws+tcp:h:80:ws.path=/:messages=text:timeout=5"
+        );
+        assert_eq!(
+            rewrite_ws("ws://[::1]:9/p:messages=text", Side::Client).unwrap(),
+            r"ws+tcp:\:\:1:9:ws.path=/p:messages=text"
+        );
+        assert_eq!(
+            rewrite_ws("ws://0.0.0.0:8080/chat:messages=text", Side::Server).unwrap(),
+            "ws+tcp:8080:interface=0.0.0.0:ws.path=/chat:messages=text"
+        );
+        assert_eq!(
+            rewrite_wss("wss://h/p:messages=text", Side::Client).unwrap(),
+            "ws+tls:h:443:ws.path=/p:messages=text"
+        );
+        // A colon not followed by NAME= stays in the URL.
+        assert_eq!(
+            rewrite_ws("ws://h/v1/x:stream?t=12:30", Side::Client).unwrap(),
+            r"ws+tcp:h:80:ws.path=/v1/x\:stream?t\=12\:30"
+        );
+        // Userinfo is refused, not taken for options.
+        assert!(rewrite_ws("ws://u:pass=1@h/", Side::Client).is_err());
     }
 
     #[test]

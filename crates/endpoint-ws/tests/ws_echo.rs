@@ -194,6 +194,8 @@ async fn describe_lists_the_ws_layer_with_defaults() -> TestResult {
             ("maxFrameSize".into(), OptionValue::Integer(262144)),
             ("handshakeTimeout".into(), OptionValue::Integer(10)),
             ("pingInterval".into(), OptionValue::Integer(0)),
+            ("messageBudget".into(), OptionValue::Integer(64 << 20)),
+            ("messages".into(), text("binary")),
         ]
     );
     let described = Registry::global().describe(Side::Client, "ws://h:1/p")?;

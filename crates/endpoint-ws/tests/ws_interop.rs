@@ -11,7 +11,7 @@ use endpoint_core::Registry;
 use endpoint_testkit::{python_server, require_python_module};
 use endpoint_ws::WsInfo;
 use support::{serve, TestResult, SAFETY};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 fn script(name: &str) -> PathBuf {
@@ -91,6 +91,79 @@ async fn a_python_client_talks_to_our_server() -> TestResult {
         server.shutdown().await
     };
     tokio::time::timeout(SAFETY, echo).await??;
+    let output = tokio::time::timeout(SAFETY, python.wait_with_output()).await??;
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+    Ok(())
+}
+
+/// The next line, within the safety timeout.
+async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut tokio::io::Lines<R>,
+) -> TestResult<String> {
+    let line = tokio::time::timeout(SAFETY, lines.next_line()).await??;
+    Ok(line.ok_or("end of stream")?)
+}
+
+/// Issue 23: text mode against an independent implementation. Python names the frame type
+/// of each message we send; we read its text and binary messages as lines.
+#[tokio::test]
+async fn our_text_mode_client_sends_and_reads_text_frames_with_python() -> TestResult {
+    if !require_python_module("websockets") {
+        return Ok(());
+    }
+    let (mut python, port) = python_server(&script("text_server.py"), &[]).await?;
+    let client = Registry::global().client(&format!("ws://127.0.0.1:{port}/:messages=text"))?;
+    let connection = tokio::time::timeout(SAFETY, client.connect()).await??;
+    let (reader, mut writer) = tokio::io::split(connection);
+    let mut lines = tokio::io::BufReader::new(reader).lines();
+    // Python's text and binary messages, each read as a line.
+    assert_eq!(next_line(&mut lines).await?, "hello from python");
+    assert_eq!(next_line(&mut lines).await?, "binary from python");
+    // Each line we write is one text message; an empty line is an empty one.
+    writer
+        .write_all("héllo\nsecond line\n\n".as_bytes())
+        .await?;
+    writer.flush().await?;
+    assert_eq!(next_line(&mut lines).await?, "text:héllo");
+    assert_eq!(next_line(&mut lines).await?, "text:second line");
+    assert_eq!(next_line(&mut lines).await?, "text:");
+    tokio::time::timeout(SAFETY, writer.shutdown()).await??;
+
+    drop(python.child.stdin.take());
+    tokio::time::timeout(SAFETY, python.child.wait()).await??;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_python_client_gets_text_frames_from_our_text_mode_server() -> TestResult {
+    if !require_python_module("websockets") {
+        return Ok(());
+    }
+    let (mut accepted, port) = serve("ws:0:interface=127.0.0.1:messages=text").await?;
+    let python = Command::new("python3")
+        .arg(script("text_client.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let server = tokio::time::timeout(SAFETY, accepted.recv())
+        .await?
+        .ok_or("no connection")?;
+    let (reader, mut writer) = tokio::io::split(server);
+    let mut lines = tokio::io::BufReader::new(reader).lines();
+    let mut read = Vec::new();
+    // Echo each line until the Python client closes.
+    let echo = async {
+        while let Some(line) = lines.next_line().await? {
+            writer.write_all(format!("{line}\n").as_bytes()).await?;
+            writer.flush().await?;
+            read.push(line);
+        }
+        writer.shutdown().await
+    };
+    tokio::time::timeout(SAFETY, echo).await??;
+    assert_eq!(read, ["one", "twö", "three"]);
     let output = tokio::time::timeout(SAFETY, python.wait_with_output()).await??;
     assert!(output.status.success(), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");

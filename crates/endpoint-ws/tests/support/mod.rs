@@ -59,3 +59,25 @@ pub async fn serve(
     });
     Ok((rx, port))
 }
+
+/// A raw TCP peer that has completed a client upgrade to `port` (path `/`), and does nothing
+/// else unless the test makes it: no reads, no answers.
+pub async fn raw_client(port: u16) -> TestResult<tokio::net::TcpStream> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    tcp.write_all(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+    .await?;
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(SAFETY, tcp.read_exact(&mut byte)).await??;
+        head.push(byte[0]);
+    }
+    if !head.starts_with(b"HTTP/1.1 101") {
+        return Err(format!("not upgraded: {}", String::from_utf8_lossy(&head)).into());
+    }
+    Ok(tcp)
+}
