@@ -1,9 +1,11 @@
 //! One module per subcommand; each has its clap arguments and a `run` function.
 
+pub mod completions;
 pub mod connect;
 pub mod describe;
 pub mod kinds;
 pub mod listen;
+pub mod man;
 pub mod relay;
 pub mod tls;
 
@@ -26,6 +28,10 @@ pub enum Command {
     Relay(relay::RelayArgs),
     /// TLS helpers: `tls pin FILE|DESCRIPTION` prints a certificate's pin for `pin=`.
     Tls(tls::TlsArgs),
+    /// Print a shell completion script: `source <(endpoint completions bash)`.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `endpoint man | man -l -`.
+    Man(man::ManArgs),
 }
 
 /// Runs one subcommand to completion.
@@ -40,5 +46,7 @@ pub async fn run(command: Command) -> Result<(), Failure> {
         Command::Connect(args) => connect::run(&args).await,
         Command::Relay(args) => relay::run(&args).await,
         Command::Tls(args) => tls::run(&args).await,
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
