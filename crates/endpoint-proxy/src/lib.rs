@@ -108,12 +108,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod env;
 mod error;
 mod http;
 mod info;
 mod kinds;
+mod route;
 mod socks5;
 mod specs;
+mod url;
 
 pub use client::{
     HttpConnectClientEndpoint, HttpConnectSettings, Resolve, Socks5ClientEndpoint, Socks5Settings,
