@@ -104,3 +104,96 @@ impl Route {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use endpoint_core::{EgressPolicy, Registry};
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn hop(registry: Registry, pairs: &[(&str, &str)]) -> Result<Hop> {
+        let route = Route::Environment(Arc::new(registry));
+        route.hop(
+            &Authority::new("example.com", 443),
+            Scheme::Socks5h,
+            Some(("own".into(), "own-pw".into())),
+            &"socks5+tcp:example.com:443:proxy=env",
+            &env(pairs),
+        )
+    }
+
+    /// The environment's proxy is parsed by the registry that parsed the layer, so its
+    /// egress policy refuses a loopback proxy at connect as it would a nested one.
+    #[tokio::test]
+    async fn the_environment_s_proxy_obeys_the_egress_guard() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut registry = Registry::from_inventory();
+        registry.guard_egress(EgressPolicy::public_only());
+        let proxy = format!("socks5h://127.0.0.1:{port}");
+        let Ok(Hop::Proxy { proxy, .. }) = hop(registry, &[("ALL_PROXY", &proxy)]) else {
+            panic!("expected a proxy");
+        };
+        let error = proxy.connect().await.expect_err("refused by the guard");
+        assert_eq!(
+            error.io_kind(),
+            Some(io::ErrorKind::PermissionDenied),
+            "{error}"
+        );
+    }
+
+    /// A registry whose allow-list leaves `tcp` out refuses the proxy's `tcp:` description.
+    #[test]
+    fn the_environment_s_proxy_obeys_the_allow_list() {
+        let mut registry = Registry::from_inventory();
+        registry.allow_only(&["socks5", "unix"]);
+        let error = match hop(registry, &[("https_proxy", "http://127.0.0.1:3128")]) {
+            Err(error) => error,
+            Ok(_) => panic!("tcp: is not allowed"),
+        };
+        assert!(error.to_string().contains("https_proxy"), "{error}");
+    }
+
+    #[test]
+    fn credentials_come_from_the_url_else_from_the_layer() {
+        let registry = Registry::from_inventory;
+        let Ok(Hop::Proxy {
+            scheme,
+            credentials,
+            ..
+        }) = hop(registry(), &[("all_proxy", "socks5://u:p@127.0.0.1:1080")])
+        else {
+            panic!("expected a proxy");
+        };
+        assert_eq!(scheme, Scheme::Socks5);
+        assert_eq!(credentials, Some(("u".into(), "p".into())));
+        let Ok(Hop::Proxy {
+            scheme,
+            credentials,
+            ..
+        }) = hop(registry(), &[("https_proxy", "127.0.0.1:3128")])
+        else {
+            panic!("expected a proxy");
+        };
+        assert_eq!(scheme, Scheme::Http);
+        assert_eq!(credentials, Some(("own".into(), "own-pw".into())));
+        assert!(matches!(
+            hop(
+                registry(),
+                &[("all_proxy", "socks5://h"), ("no_proxy", "*")]
+            ),
+            Ok(Hop::Direct)
+        ));
+        assert!(matches!(hop(registry(), &[]), Ok(Hop::Direct)));
+    }
+}
