@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use endpoint_core::description::{declared_default, Args, Description, Secret, Value};
 use endpoint_core::{
-    Address, Authority, BoxFuture, ClientEndpoint, Connection, EgressPolicy, Error, Result,
+    Address, Authority, BoxFuture, ClientEndpoint, Connection, EgressPolicy, Error, InnerParser,
+    Registry, Result,
 };
 use endpoint_tcp::TcpClientEndpoint;
 
@@ -443,6 +444,17 @@ struct Shared {
 }
 
 impl Shared {
+    /// `proxy=env` with `registry` parsing the proxy and its egress policy for targets.
+    fn environment(registry: &Registry) -> Self {
+        Shared {
+            route: Route::Environment(Arc::new(registry.clone())),
+            user: None,
+            password: None,
+            handshake_timeout: default_handshake_timeout(),
+            egress: InnerParser::egress(registry).cloned(),
+        }
+    }
+
     fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
         Shared {
             route: Route::Fixed(proxy),
@@ -575,6 +587,31 @@ impl Socks5Settings {
         }
     }
 
+    /// Through the proxy the environment names at each connect, as `proxy=env` (see the
+    /// crate docs): its URL's scheme decides the protocol and who resolves names, and
+    /// `registry` parses the proxy's `tcp:` description (its allow-list and egress policy
+    /// apply).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use endpoint_core::Registry;
+    /// use endpoint_proxy::Socks5Settings;
+    /// use endpoint_tcp::TcpClientEndpoint;
+    ///
+    /// let client = Socks5Settings::from_environment(Registry::global())
+    ///     .layer(Arc::new(TcpClientEndpoint::new("example.com", 443)))?;
+    /// assert!(client.proxy().is_none());
+    /// assert!(client.to_string().contains(":socks5.proxy=env:"));
+    /// # Ok::<(), endpoint_core::Error>(())
+    /// ```
+    pub fn from_environment(registry: &Registry) -> Self {
+        Socks5Settings {
+            shared: Shared::environment(registry),
+            resolve: Resolve::Remote,
+        }
+    }
+
     /// Authenticates with `user` and `password` (RFC 1929; each at most 255 bytes, else
     /// `connect` fails).
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
@@ -665,6 +702,14 @@ impl HttpConnectSettings {
     pub fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
         HttpConnectSettings {
             shared: Shared::new(proxy),
+        }
+    }
+
+    /// Through the proxy the environment names at each connect, as `proxy=env` (see the
+    /// crate docs and [`Socks5Settings::from_environment`]).
+    pub fn from_environment(registry: &Registry) -> Self {
+        HttpConnectSettings {
+            shared: Shared::environment(registry),
         }
     }
 
