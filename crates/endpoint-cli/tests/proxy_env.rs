@@ -8,7 +8,7 @@ mod support;
 use std::process::{Output, Stdio};
 
 use endpoint_testkit::{free_port, microsocks, require_tool, tcp_echo_server, tinyproxy};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 use support::{TestResult, LIMIT};
@@ -28,7 +28,9 @@ const PROXY_VARIABLES: &[&str] = &[
     "RUST_LOG",
 ];
 
-/// `endpoint -vv connect DESC` with exactly the proxy variables `env`, "hello\n" on stdin.
+/// `endpoint -vv connect DESC` with exactly the proxy variables `env`: writes "hello\n",
+/// waits for the echo (or the end of stdout), and only then closes stdin. (microsocks closes
+/// both directions when a client half-closes, so closing at once would race the echo.)
 async fn connect(description: &str, env: &[(&str, String)]) -> TestResult<Output> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_endpoint"));
     command.args(["-vv", "connect", description]);
@@ -45,9 +47,32 @@ async fn connect(description: &str, env: &[(&str, String)]) -> TestResult<Output
         .kill_on_drop(true)
         .spawn()?;
     let mut stdin = child.stdin.take().ok_or("stdin is piped")?;
-    stdin.write_all(b"hello\n").await?;
+    let mut stdout = child.stdout.take().ok_or("stdout is piped")?;
+    let stderr = child.stderr.take().ok_or("stderr is piped")?;
+    let stderr = tokio::spawn(async move {
+        let mut text = Vec::new();
+        let mut stderr = stderr;
+        let _ = stderr.read_to_end(&mut text).await;
+        text
+    });
+    // A failed connect may close stdin before this write: that is the child's outcome.
+    let _ = stdin.write_all(b"hello\n").await;
+    let mut echoed = Vec::new();
+    let mut buf = [0u8; 64];
+    while echoed.len() < 6 {
+        match tokio::time::timeout(LIMIT, stdout.read(&mut buf)).await?? {
+            0 => break,
+            n => echoed.extend_from_slice(&buf[..n]),
+        }
+    }
     drop(stdin);
-    Ok(tokio::time::timeout(LIMIT, child.wait_with_output()).await??)
+    stdout.read_to_end(&mut echoed).await?;
+    let status = tokio::time::timeout(LIMIT, child.wait()).await??;
+    Ok(Output {
+        status,
+        stdout: echoed,
+        stderr: stderr.await?,
+    })
 }
 
 /// Checks the run echoed, went through a proxy or not as `proxied` says, and printed no

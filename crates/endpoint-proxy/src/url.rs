@@ -192,6 +192,9 @@ fn percent_decode(text: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = text.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -252,6 +255,8 @@ mod tests {
             "http://u:s3cret@h\r\n:80",
             "http://u:s3cret@[::1:80",
             "http://u:s3cret%zz@h:80",
+            "http://u:s3cret%+f@h:80",
+            "http://u:s3cret%é@h:80",
             "http://u:s3cret@:80",
         ] {
             let error = ProxyUrl::parse(text, true).expect_err(text);
