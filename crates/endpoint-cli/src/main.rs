@@ -109,6 +109,8 @@ mod stats;
 
 use std::process::ExitCode;
 
+use clap::CommandFactory;
+
 use crate::cli::Cli;
 
 // A third-party kind is one dependency and this one line: the linker then keeps the plugin
@@ -138,7 +140,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(commands::run(cli.command));
+    let outcome = runtime.block_on(commands::run(cli.command, Cli::command));
     // Reading stdin blocks a thread that cannot be interrupted; do not wait for it.
     runtime.shutdown_background();
     match outcome {

@@ -34,11 +34,13 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
-/// Runs one subcommand to completion.
+/// Runs one subcommand to completion. `definition` builds the whole command line's clap
+/// definition, which `completions` and `man` render (passed in, since the `Cli` type holds
+/// these commands).
 ///
 /// # Errors
 /// Whatever the subcommand fails with; [`Failure::report`] turns it into an exit status.
-pub async fn run(command: Command) -> Result<(), Failure> {
+pub async fn run(command: Command, definition: fn() -> clap::Command) -> Result<(), Failure> {
     match command {
         Command::Describe(args) => describe::run(&args),
         Command::Kinds(args) => kinds::run(&args),
@@ -46,7 +48,7 @@ pub async fn run(command: Command) -> Result<(), Failure> {
         Command::Connect(args) => connect::run(&args).await,
         Command::Relay(args) => relay::run(&args).await,
         Command::Tls(args) => tls::run(&args).await,
-        Command::Completions(args) => completions::run(&args),
-        Command::Man(args) => man::run(&args),
+        Command::Completions(args) => completions::run(&args, definition()),
+        Command::Man(args) => man::run(&args, definition()),
     }
 }
