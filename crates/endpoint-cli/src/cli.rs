@@ -1,6 +1,6 @@
 //! The command line, as clap types.
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::commands::Command;
 
@@ -42,4 +42,19 @@ pub enum LogFormat {
     Text,
     /// For collectors: one JSON object per line.
     Json,
+}
+
+impl Cli {
+    /// Parses the process's arguments as [`Parser::parse`] does, with `--version` showing
+    /// what this build links (kinds, layers, features: [`crate::build_info::long_version`]);
+    /// `-V` stays one line. Exits on a usage error, `--help` or `--version`.
+    pub fn parse_with_build_info() -> Self {
+        let command = || {
+            Cli::command().long_version(crate::build_info::long_version(
+                endpoints::Registry::global(),
+            ))
+        };
+        let mut matches = command().get_matches();
+        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut command()).exit())
+    }
 }

@@ -26,6 +26,9 @@
 //! endpoint relay quic:4433:certificate=server.pem tcp:localhost:8080 # each QUIC stream to a TCP connection
 //! endpoint tls pin cert.pem            # sha256/... for a client's pin=
 //! endpoint tls pin tls:localhost:8443  # the pin of the key a live server presents
+//! source <(endpoint completions bash)  # also zsh, fish, powershell, elvish
+//! endpoint man | man -l -              # the man page; `endpoint man connect` a subcommand's
+//! endpoint --version                   # the version, features, kinds and layers built in
 //! ```
 //!
 //! # `describe`
@@ -110,6 +113,15 @@
 //!   listener is bound, `RELOADING=1` … `READY=1` around a reload, `STOPPING=1`, `STATUS=`
 //!   lines, and `WATCHDOG=1` at half of `WATCHDOG_USEC`.
 //! - SIGINT/SIGTERM: every relay stops listening and its connections get its grace.
+//! # Completions, man pages, version
+//! `completions SHELL` prints a script for bash, zsh, fish, PowerShell or elvish, generated
+//! by clap_complete from the command's own definition; description arguments complete to
+//! the kinds this binary links, with what follows each (`tcp:`, `tls+`, `ws://`), on the
+//! argument's side (`listen` offers `haproxy+`, `connect` offers `socks5+`). The script is
+//! static: it offers where a description starts, not its options. `man` prints `endpoint(1)`
+//! (roff, by clap_mangen), and `man SUBCOMMAND` the page `endpoint-SUBCOMMAND(1)` it refers
+//! to. `--version` prints the version, then the features, kinds, layers, shorthands and URL
+//! forms linked in, for bug reports; `-V` only the version.
 //!
 //! # Logging and output
 //! Logging goes to stderr: warnings by default, `-v`/`-vv`/`-vvv` for info/debug/trace, `-q`
@@ -124,6 +136,7 @@
 //! Durations with units (`5s`, `250ms`, `1m`) are for flags; options inside descriptions
 //! (`timeout=`) take seconds, as in Twisted.
 
+mod build_info;
 mod cli;
 mod commands;
 mod failure;
@@ -135,7 +148,7 @@ mod stats;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::CommandFactory;
 
 use crate::cli::Cli;
 
@@ -154,7 +167,7 @@ fn main() -> ExitCode {
     let mut registry = endpoints::Registry::from_inventory();
     registry.allow_secret_sources();
     let _ = endpoints::Registry::set_global(registry);
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_build_info();
     logging::record(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -166,7 +179,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(commands::run(cli.command));
+    let outcome = runtime.block_on(commands::run(cli.command, Cli::command));
     // Reading stdin blocks a thread that cannot be interrupted; do not wait for it.
     runtime.shutdown_background();
     match outcome {

@@ -7,15 +7,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use endpoint_core::description::{declared_default, Args, Description, Secret};
+use endpoint_core::description::{declared_default, Args, Description, Secret, Value};
 use endpoint_core::{
-    Address, Authority, BoxFuture, ClientEndpoint, Connection, EgressPolicy, Error, Result,
+    Address, Authority, BoxFuture, ClientEndpoint, Connection, EgressPolicy, Error, InnerParser,
+    Registry, Result,
 };
 use endpoint_tcp::TcpClientEndpoint;
 
 use crate::error::{Failure, ProxyError, ProxyProblem, Stage};
 use crate::info::ProxiedThrough;
+use crate::route::{Hop, Route};
 use crate::specs::SOCKS5_CLIENT_LAYER_OPTIONS;
+use crate::url::{is_proxy_url, ProxyUrl, Scheme};
 use crate::{http, socks5};
 
 /// Who resolves a SOCKS5 target's host name (`resolve=`).
@@ -46,6 +49,14 @@ impl Resolve {
             _ => Err(format!("is not remote or local: \"{text}\"")),
         }
     }
+
+    /// The URL scheme that means it: `socks5h://` (remote) or `socks5://` (local).
+    fn scheme(self) -> Scheme {
+        match self {
+            Resolve::Remote => Scheme::Socks5h,
+            Resolve::Local => Scheme::Socks5,
+        }
+    }
 }
 
 /// What both layers share: the target, the proxy, credentials and the deadline.
@@ -53,7 +64,7 @@ struct Common {
     /// The inner endpoint: only its authority is used; it is never connected.
     target: Arc<dyn ClientEndpoint>,
     authority: Authority,
-    proxy: Arc<dyn ClientEndpoint>,
+    route: Route,
     user: Option<String>,
     password: Option<String>,
     handshake_timeout: Duration,
@@ -66,7 +77,7 @@ impl Common {
         Common {
             target: Arc::new(target),
             authority,
-            proxy,
+            route: Route::Fixed(proxy),
             user: None,
             password: None,
             handshake_timeout: default_handshake_timeout(),
@@ -86,7 +97,7 @@ impl Common {
         Ok(Common {
             target,
             authority,
-            proxy: shared.proxy,
+            route: shared.route,
             user: shared.user,
             password: shared.password,
             handshake_timeout: shared.handshake_timeout,
@@ -94,9 +105,113 @@ impl Common {
         })
     }
 
-    fn credentials(&self) -> Option<(&str, &str)> {
-        let user = self.user.as_deref()?;
-        Some((user, self.password.as_deref().unwrap_or("")))
+    fn credentials(&self) -> Option<(String, String)> {
+        let user = self.user.clone()?;
+        Some((user, self.password.clone().unwrap_or_default()))
+    }
+
+    /// Connects to the target through the proxy the route names for it (or directly, when
+    /// `proxy=env` and the environment says so), speaking `own` (the layer's protocol) with
+    /// a fixed proxy and the protocol of the environment's URL with `proxy=env`.
+    async fn connect(&self, outer: &(dyn fmt::Display + Sync), own: Scheme) -> Result<Connection> {
+        self.check_target(outer)?;
+        let lookup = |name: &str| std::env::var(name).ok();
+        let hop = self
+            .route
+            .hop(&self.authority, own, self.credentials(), outer, &lookup)?;
+        let (proxy, scheme, credentials) = match hop {
+            Hop::Direct => {
+                tracing::debug!(endpoint = %outer, target = %self.authority, "no proxy for the target: connecting directly");
+                return self.target.connect().await;
+            }
+            Hop::Proxy {
+                proxy,
+                scheme,
+                credentials,
+            } => (proxy, scheme, credentials),
+        };
+        let via = Via {
+            proxy: &proxy,
+            credentials: credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
+        };
+        match scheme {
+            Scheme::Http => {
+                if let Some(ip) = self.authority.ip() {
+                    self.check_egress(ip, outer)?;
+                }
+                let request = http::request(&self.authority.to_string(), via.credentials);
+                let peer = self.target_address();
+                self.run(outer, &via, Handshake::HttpConnect(request), peer)
+                    .await
+            }
+            Scheme::Socks5 | Scheme::Socks5h => {
+                let too_long = |s: &str| s.len() > 255;
+                if via
+                    .credentials
+                    .is_some_and(|(u, p)| too_long(u) || too_long(p))
+                {
+                    let reason = "a SOCKS5 user name or password is longer than 255 bytes";
+                    return Err(Error::io(
+                        "connect through",
+                        outer,
+                        io::Error::new(io::ErrorKind::InvalidInput, reason),
+                    ));
+                }
+                let resolve = match scheme {
+                    Scheme::Socks5 => Resolve::Local,
+                    _ => Resolve::Remote,
+                };
+                let destination = self.destination(resolve, outer).await?;
+                let peer = match &destination {
+                    socks5::Destination::Ip(address) => Address::Inet(*address),
+                    socks5::Destination::Name(..) => self.target_address(),
+                };
+                self.run(outer, &via, Handshake::Socks5(destination), peer)
+                    .await
+            }
+        }
+    }
+
+    /// The SOCKS5 destination to send: an address, or the name when the proxy resolves it.
+    async fn destination(
+        &self,
+        resolve: Resolve,
+        outer: &(dyn fmt::Display + Sync),
+    ) -> Result<socks5::Destination> {
+        let a = &self.authority;
+        if let Some(ip) = a.ip() {
+            self.check_egress(ip, outer)?;
+            return Ok(socks5::Destination::Ip(SocketAddr::new(ip, a.port())));
+        }
+        if resolve == Resolve::Remote {
+            if a.host().len() > 255 {
+                let reason = "the target's host name is longer than 255 bytes";
+                return Err(Error::io(
+                    "connect through",
+                    outer,
+                    io::Error::new(io::ErrorKind::InvalidInput, reason),
+                ));
+            }
+            return Ok(socks5::Destination::Name(a.host().to_owned(), a.port()));
+        }
+        let addresses = tokio::net::lookup_host((a.host(), a.port()))
+            .await
+            .map_err(|e| Error::io("resolve", outer, e))?;
+        let mut refused = None;
+        for address in addresses {
+            match self.check_egress(address.ip(), outer) {
+                Ok(()) => return Ok(socks5::Destination::Ip(address)),
+                Err(e) => refused = Some(e),
+            }
+        }
+        Err(refused.unwrap_or_else(|| {
+            let reason = format!("host {:?} has no addresses", a.host());
+            Error::io(
+                "resolve",
+                outer,
+                io::Error::new(io::ErrorKind::NotFound, reason),
+            )
+        }))
     }
 
     /// Refuses a target host that is not a DNS name or an IP literal (a target built in code,
@@ -134,27 +249,28 @@ impl Common {
     async fn run(
         &self,
         outer: &(dyn fmt::Display + Sync),
+        via: &Via<'_>,
         handshake: Handshake,
         peer: Address,
     ) -> Result<Connection> {
         let protocol = handshake.protocol();
-        let mut connection = self.proxy.connect().await?;
+        let mut connection = via.proxy.connect().await?;
         let mut stage = Stage::Greeting;
         let limit = self.handshake_timeout;
         let outcome = tokio::time::timeout(
             limit,
-            self.handshake(&mut connection, &mut stage, &handshake),
+            Self::handshake(&mut connection, &mut stage, &handshake, via.credentials),
         )
         .await;
         let (unread, bound) = match outcome {
             Err(_) => {
                 return Err(Error::Timeout {
                     action: timeout_action(protocol, stage),
-                    endpoint: self.proxy.to_string(),
+                    endpoint: via.proxy.to_string(),
                     after: limit,
                 })
             }
-            Ok(Err(failure)) => return Err(self.failure(protocol, stage, failure, outer)),
+            Ok(Err(failure)) => return Err(self.failure(via, protocol, stage, failure, outer)),
             Ok(Ok(done)) => done,
         };
         tracing::debug!(endpoint = %outer, target = %self.authority, "proxy handshake done");
@@ -164,7 +280,7 @@ impl Common {
         info.stack.push(protocol);
         info.insert(ProxiedThrough {
             protocol,
-            proxy: self.proxy.to_string(),
+            proxy: via.proxy.to_string(),
             proxy_address,
             target: self.authority.clone(),
             bound,
@@ -173,22 +289,21 @@ impl Common {
     }
 
     async fn handshake(
-        &self,
         connection: &mut Connection,
         stage: &mut Stage,
         handshake: &Handshake,
+        credentials: Option<(&str, &str)>,
     ) -> std::result::Result<(Vec<u8>, Option<String>), Failure> {
         match handshake {
             Handshake::Socks5(destination) => {
-                let credentials = self
-                    .credentials()
-                    .map(|(user, password)| socks5::Credentials { user, password });
+                let credentials =
+                    credentials.map(|(user, password)| socks5::Credentials { user, password });
                 let bound = socks5::handshake(connection, destination, credentials, stage).await?;
                 Ok((Vec::new(), Some(bound)))
             }
             Handshake::HttpConnect(request) => {
                 *stage = Stage::ConnectRequest;
-                let unread = http::handshake(connection, request, self.user.is_some())
+                let unread = http::handshake(connection, request, credentials.is_some())
                     .await
                     .inspect_err(|f| {
                         if let Failure::Problem(
@@ -206,6 +321,7 @@ impl Common {
     /// A failed handshake as the `Error::Io` `connect` returns, its source a [`ProxyError`].
     fn failure(
         &self,
+        via: &Via<'_>,
         protocol: &'static str,
         stage: Stage,
         failure: Failure,
@@ -219,7 +335,7 @@ impl Common {
         tracing::debug!(endpoint = %outer, %stage, %problem, "proxy handshake failed");
         let error = ProxyError {
             protocol,
-            proxy: self.proxy.to_string(),
+            proxy: via.proxy.to_string(),
             target: self.authority.clone(),
             stage,
             problem,
@@ -240,13 +356,19 @@ impl Common {
     /// (socks5's `resolve`); the proxy as a nested value, the credentials as secrets.
     fn description(&self, layer: &str, resolve: Option<Resolve>) -> Description {
         let secret = |value: &Option<String>| value.as_deref().map(Secret::new);
-        Description::layer(layer, self.target.description())
-            .nested("proxy", self.proxy.description())
+        self.route
+            .describe(Description::layer(layer, self.target.description()))
             .secret_some("user", secret(&self.user).as_ref())
             .secret_some("password", secret(&self.password).as_ref())
             .option_some("resolve", resolve.map(Resolve::as_str))
             .seconds("handshakeTimeout", self.handshake_timeout)
     }
+}
+
+/// The proxy one connect goes through, and the credentials it gets.
+struct Via<'a> {
+    proxy: &'a Arc<dyn ClientEndpoint>,
+    credentials: Option<(&'a str, &'a str)>,
 }
 
 /// One handshake's input.
@@ -314,7 +436,7 @@ fn target_of(args: &Args, inner: &dyn ClientEndpoint) -> Result<Authority> {
 /// What the settings of both layers hold.
 #[derive(Clone, Debug)]
 struct Shared {
-    proxy: Arc<dyn ClientEndpoint>,
+    route: Route,
     user: Option<String>,
     password: Option<String>,
     handshake_timeout: Duration,
@@ -322,9 +444,20 @@ struct Shared {
 }
 
 impl Shared {
+    /// `proxy=env` with `registry` parsing the proxy and its egress policy for targets.
+    fn environment(registry: &Registry) -> Self {
+        Shared {
+            route: Route::Environment(Arc::new(registry.clone())),
+            user: None,
+            password: None,
+            handshake_timeout: default_handshake_timeout(),
+            egress: InnerParser::egress(registry).cloned(),
+        }
+    }
+
     fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
         Shared {
-            proxy,
+            route: Route::Fixed(proxy),
             user: None,
             password: None,
             handshake_timeout: default_handshake_timeout(),
@@ -333,33 +466,89 @@ impl Shared {
     }
 
     /// The options both layers take, read from `args`; `inner` names the target (checked
-    /// here, where the error can point at the description).
-    fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<(Self, Authority)> {
+    /// here, where the error can point at the description). Also returns the URL `proxy=`
+    /// was written as, if it was one, whose scheme the layer then checks.
+    fn from_args(
+        args: &mut Args,
+        inner: &dyn ClientEndpoint,
+    ) -> Result<(Self, Authority, Option<ProxyUrl>)> {
         let authority = target_of(args, inner)?;
         let given = args.keyword("proxy");
         let given = args.required("proxy", given)?;
-        let proxy = args.registry().client(&given.text).map_err(|e| {
-            args.invalid(
-                "proxy",
-                given.position,
-                format!("is not a usable client description: {e}"),
-            )
-        })?;
-        let user: Option<String> = args.get_optional("user")?;
-        let password: Option<String> = args.get_optional("password")?;
+        let (route, url) = proxy_route(args, &given)?;
+        let mut user: Option<String> = args.get_optional("user")?;
+        let mut password: Option<String> = args.get_optional("password")?;
+        if let Some(url) = url.as_ref().filter(|url| url.user.is_some()) {
+            for (name, given) in [("user", user.is_some()), ("password", password.is_some())] {
+                if given {
+                    let at = args.position_of(name);
+                    let reason = "is given twice: in the proxy URL and as an option".to_owned();
+                    return Err(args.invalid(name, at, reason));
+                }
+            }
+            user.clone_from(&url.user);
+            password.clone_from(&url.password);
+        }
         if password.is_some() && user.is_none() {
             let at = args.position_of("password");
             return Err(args.invalid("password", at, "needs user= as well".into()));
         }
         let handshake_timeout = args.get("handshakeTimeout")?;
         let shared = Shared {
-            proxy,
+            route,
             user,
             password,
             handshake_timeout,
             egress: args.registry().egress().cloned(),
         };
-        Ok((shared, authority))
+        Ok((shared, authority, url))
+    }
+}
+
+/// `proxy=`'s value as a route: `env`; a proxy URL, standing for the nested `tcp:` description
+/// of its address (its credentials and scheme go to the layer's options); or a nested client
+/// description. Either way the proxy is parsed by the registry that is parsing.
+fn proxy_route(args: &Args, given: &Value) -> Result<(Route, Option<ProxyUrl>)> {
+    if given.text == "env" {
+        return Ok((Route::Environment(args.registry_handle()), None));
+    }
+    let url = if is_proxy_url(&given.text) {
+        // The reason never quotes the URL, which may hold a password.
+        Some(args.convert("proxy", given, |text| ProxyUrl::parse(text, false))?)
+    } else {
+        None
+    };
+    let text = url
+        .as_ref()
+        .map_or(given.text.clone(), ProxyUrl::description);
+    let proxy = args.registry().client(&text).map_err(|e| {
+        args.invalid(
+            "proxy",
+            given.position,
+            format!("is not a usable client description: {e}"),
+        )
+    })?;
+    Ok((Route::Fixed(proxy), url))
+}
+
+/// Refuses a proxy URL whose scheme another layer speaks (`http://` under `socks5+`).
+fn check_scheme(args: &Args, url: Option<&ProxyUrl>) -> Result<()> {
+    let layer = args.kind().to_owned();
+    match url {
+        Some(url) if url.scheme.layer() != layer => {
+            let takes = if layer == "socks5" {
+                "socks5:// or socks5h://"
+            } else {
+                "http://"
+            };
+            let reason = format!(
+                "is a proxy URL for the {} layer (scheme {}); the {layer} layer takes {takes}",
+                url.scheme.layer(),
+                url.scheme,
+            );
+            Err(args.invalid("proxy", args.position_of("proxy"), reason))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -394,6 +583,31 @@ impl Socks5Settings {
     pub fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
         Socks5Settings {
             shared: Shared::new(proxy),
+            resolve: Resolve::Remote,
+        }
+    }
+
+    /// Through the proxy the environment names at each connect, as `proxy=env` (see the
+    /// crate docs): its URL's scheme decides the protocol and who resolves names, and
+    /// `registry` parses the proxy's `tcp:` description (its allow-list and egress policy
+    /// apply).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use endpoint_core::Registry;
+    /// use endpoint_proxy::Socks5Settings;
+    /// use endpoint_tcp::TcpClientEndpoint;
+    ///
+    /// let client = Socks5Settings::from_environment(Registry::global())
+    ///     .layer(Arc::new(TcpClientEndpoint::new("example.com", 443)))?;
+    /// assert!(client.proxy().is_none());
+    /// assert!(client.to_string().contains(":socks5.proxy=env:"));
+    /// # Ok::<(), endpoint_core::Error>(())
+    /// ```
+    pub fn from_environment(registry: &Registry) -> Self {
+        Socks5Settings {
+            shared: Shared::environment(registry),
             resolve: Resolve::Remote,
         }
     }
@@ -441,8 +655,34 @@ impl Socks5Settings {
     /// `handshakeTimeout`) and checks them against the SOCKS5 wire limits; `inner` is the
     /// target. The parser then finishes the arguments and calls [`layer`](Self::layer).
     pub(crate) fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<Self> {
-        let (shared, authority) = Shared::from_args(args, inner)?;
-        let resolve = args.get_with("resolve", Resolve::parse)?;
+        let (shared, authority, url) = Shared::from_args(args, inner)?;
+        check_scheme(args, url.as_ref())?;
+        let written = args.has_keyword("resolve");
+        let mut resolve = args.get_with("resolve", Resolve::parse)?;
+        // A URL's scheme says who resolves (socks5:// here, socks5h:// the proxy); with
+        // proxy=env the environment's URL says it at each connect.
+        let implied = match (&shared.route, &url) {
+            (Route::Environment(_), _) => Some(("the URL proxy=env reads", None)),
+            (_, Some(url)) => Some((
+                "the proxy URL",
+                Some(match url.scheme {
+                    Scheme::Socks5 => Resolve::Local,
+                    _ => Resolve::Remote,
+                }),
+            )),
+            _ => None,
+        };
+        if let Some((source, implied)) = implied {
+            if written && implied != Some(resolve) {
+                let at = args.position_of("resolve");
+                let reason = format!(
+                    "is decided by {source}: its scheme says who resolves names \
+                     (socks5:// here, socks5h:// the proxy)"
+                );
+                return Err(args.invalid("resolve", at, reason));
+            }
+            resolve = implied.unwrap_or(resolve);
+        }
         check_socks5(args, &shared, &authority, resolve)?;
         Ok(Socks5Settings { shared, resolve })
     }
@@ -462,6 +702,14 @@ impl HttpConnectSettings {
     pub fn new(proxy: Arc<dyn ClientEndpoint>) -> Self {
         HttpConnectSettings {
             shared: Shared::new(proxy),
+        }
+    }
+
+    /// Through the proxy the environment names at each connect, as `proxy=env` (see the
+    /// crate docs and [`Socks5Settings::from_environment`]).
+    pub fn from_environment(registry: &Registry) -> Self {
+        HttpConnectSettings {
+            shared: Shared::environment(registry),
         }
     }
 
@@ -499,7 +747,8 @@ impl HttpConnectSettings {
     /// is the target. The parser then finishes the arguments and calls
     /// [`layer`](Self::layer).
     pub(crate) fn from_args(args: &mut Args, inner: &dyn ClientEndpoint) -> Result<Self> {
-        let (shared, _) = Shared::from_args(args, inner)?;
+        let (shared, _, url) = Shared::from_args(args, inner)?;
+        check_scheme(args, url.as_ref())?;
         if shared.user.as_ref().is_some_and(|u| u.contains(':')) {
             let at = args.position_of("user");
             let reason = "contains a colon, which Basic credentials cannot carry".to_owned();
@@ -634,47 +883,10 @@ impl Socks5ClientEndpoint {
         self
     }
 
-    /// The proxy's endpoint.
-    pub fn proxy(&self) -> &Arc<dyn ClientEndpoint> {
-        &self.common.proxy
-    }
-
-    /// The destination to send: an address, or the name when the proxy resolves it.
-    async fn destination(&self) -> Result<socks5::Destination> {
-        let a = &self.common.authority;
-        if let Some(ip) = a.ip() {
-            self.common.check_egress(ip, self)?;
-            return Ok(socks5::Destination::Ip(SocketAddr::new(ip, a.port())));
-        }
-        if self.resolve == Resolve::Remote {
-            if a.host().len() > 255 {
-                let reason = "the target's host name is longer than 255 bytes";
-                return Err(Error::io(
-                    "connect through",
-                    self,
-                    io::Error::new(io::ErrorKind::InvalidInput, reason),
-                ));
-            }
-            return Ok(socks5::Destination::Name(a.host().to_owned(), a.port()));
-        }
-        let addresses = tokio::net::lookup_host((a.host(), a.port()))
-            .await
-            .map_err(|e| Error::io("resolve", self, e))?;
-        let mut refused = None;
-        for address in addresses {
-            match self.common.check_egress(address.ip(), self) {
-                Ok(()) => return Ok(socks5::Destination::Ip(address)),
-                Err(e) => refused = Some(e),
-            }
-        }
-        Err(refused.unwrap_or_else(|| {
-            let reason = format!("host {:?} has no addresses", a.host());
-            Error::io(
-                "resolve",
-                self,
-                io::Error::new(io::ErrorKind::NotFound, reason),
-            )
-        }))
+    /// The proxy's endpoint; `None` with `proxy=env`, where each connect reads it from the
+    /// environment.
+    pub fn proxy(&self) -> Option<&Arc<dyn ClientEndpoint>> {
+        self.common.route.fixed()
     }
 }
 
@@ -684,26 +896,7 @@ impl ClientEndpoint for Socks5ClientEndpoint {
     /// # Cancel safety
     /// Dropping the future closes the proxy connection, mid-handshake or not.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
-        Box::pin(async move {
-            self.common.check_target(self)?;
-            let too_long = |s: &Option<String>| s.as_ref().is_some_and(|s| s.len() > 255);
-            if too_long(&self.common.user) || too_long(&self.common.password) {
-                let reason = "a SOCKS5 user name or password is longer than 255 bytes";
-                return Err(Error::io(
-                    "connect through",
-                    self,
-                    io::Error::new(io::ErrorKind::InvalidInput, reason),
-                ));
-            }
-            let destination = self.destination().await?;
-            let peer = match &destination {
-                socks5::Destination::Ip(address) => Address::Inet(*address),
-                socks5::Destination::Name(..) => self.common.target_address(),
-            };
-            self.common
-                .run(self, Handshake::Socks5(destination), peer)
-                .await
-        })
+        Box::pin(self.common.connect(self, self.resolve.scheme()))
     }
 
     /// The target, not the proxy: `tls+socks5+tcp:HOST:...` verifies `HOST`.
@@ -712,7 +905,9 @@ impl ClientEndpoint for Socks5ClientEndpoint {
     }
 
     fn description(&self) -> Description {
-        self.common.description("socks5", Some(self.resolve))
+        // With proxy=env the URL's scheme decides who resolves (socks5:// or socks5h://).
+        let resolve = self.common.route.fixed().map(|_| self.resolve);
+        self.common.description("socks5", resolve)
     }
 }
 
@@ -792,9 +987,10 @@ impl HttpConnectClientEndpoint {
         self
     }
 
-    /// The proxy's endpoint.
-    pub fn proxy(&self) -> &Arc<dyn ClientEndpoint> {
-        &self.common.proxy
+    /// The proxy's endpoint; `None` with `proxy=env`, where each connect reads it from the
+    /// environment.
+    pub fn proxy(&self) -> Option<&Arc<dyn ClientEndpoint>> {
+        self.common.route.fixed()
     }
 }
 
@@ -805,20 +1001,7 @@ impl ClientEndpoint for HttpConnectClientEndpoint {
     /// # Cancel safety
     /// Dropping the future closes the proxy connection, mid-handshake or not.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
-        Box::pin(async move {
-            self.common.check_target(self)?;
-            if let Some(ip) = self.common.authority.ip() {
-                self.common.check_egress(ip, self)?;
-            }
-            let request = http::request(
-                &self.common.authority.to_string(),
-                self.common.credentials(),
-            );
-            let peer = self.common.target_address();
-            self.common
-                .run(self, Handshake::HttpConnect(request), peer)
-                .await
-        })
+        Box::pin(self.common.connect(self, Scheme::Http))
     }
 
     /// The target, not the proxy: `tls+httpconnect+tcp:HOST:...` verifies `HOST`.

@@ -28,14 +28,14 @@ fn httpconnect_client_layer(
 
 static SOCKS5_CLIENT_LAYER: Kind = Kind::client_layer(
     "socks5",
-    "reaches the inner tcp: target through a SOCKS5 proxy (proxy=), the proxy resolving names",
+    "reaches the inner tcp: target through a SOCKS5 proxy (proxy=: a description, socks5h://, socks5:// or env), the proxy resolving names",
     SOCKS5_CLIENT_LAYER_OPTIONS,
     socks5_client_layer,
 );
 
 static HTTPCONNECT_CLIENT_LAYER: Kind = Kind::client_layer(
     "httpconnect",
-    "reaches the inner tcp: target through an HTTP proxy (proxy=) with CONNECT",
+    "reaches the inner tcp: target through an HTTP proxy (proxy=: a description, http:// or env) with CONNECT",
     HTTPCONNECT_CLIENT_LAYER_OPTIONS,
     httpconnect_client_layer,
 );

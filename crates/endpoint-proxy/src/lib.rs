@@ -52,7 +52,7 @@
 //!
 //! | option | default | meaning |
 //! |---|---|---|
-//! | `proxy` | required | escaped client description of the proxy: `tcp\:127.0.0.1\:1080`, `unix\:/run/socks.sock`, `tls+tcp\:proxy.example\:3129` |
+//! | `proxy` | required | escaped client description of the proxy: `tcp\:127.0.0.1\:1080`, `unix\:/run/socks.sock`, `tls+tcp\:proxy.example\:3129`; or a proxy URL, or `env` (below) |
 //! | `user`, `password` | none | credentials (secret: `***` in `Display`, `describe` and logs) |
 //! | `resolve` | `remote` | socks5 only: `remote` sends the name to the proxy (`socks5h`); `local` resolves here and sends an address |
 //! | `handshakeTimeout` | `10` | seconds the proxy may take to answer, once reached; a stall is a timeout naming the proxy and the stage |
@@ -73,6 +73,40 @@
 //! // The target must be a tcp client: TLS goes above the proxy layer.
 //! assert!(endpoints::client_from_string(r"socks5+tls+tcp:example.com:443:proxy=tcp\:p\:1080").is_err());
 //! ```
+//!
+//! # Proxy URLs
+//! `proxy=` also takes the URLs curl takes, escaped like any value:
+//! `socks5h\://USER\:PASSWORD@HOST\:PORT` (the proxy resolves names), `socks5\://...` (this
+//! machine resolves them, as curl means it) and `http\://...` (for `httpconnect+`). A URL
+//! is the nested description it stands for, the same value with the same canonical text:
+//! `tcp:HOST:PORT` as `proxy=`, its user and password (percent-decoded) as the secret
+//! `user=`/`password=`, its scheme as `resolve=`. A missing port is 1080 (curl's default).
+//! A scheme the layer does not speak (`http://` under `socks5+`), `https://`, `socks4://`, a
+//! path, or credentials given twice are description errors that never quote the password.
+//!
+//! ```
+//! let text = |s: &str| endpoints::client_from_string(s).unwrap().to_string();
+//! assert_eq!(
+//!     text(r"socks5+tcp:example.com:443:proxy=socks5h\://me\:pw@127.0.0.1\:1080"),
+//!     text(r"socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=me:password=pw"),
+//! );
+//! assert!(endpoints::client_from_string(r"socks5+tcp:h:443:proxy=http\://p\:3128").is_err());
+//! ```
+//!
+//! # `proxy=env`
+//! The proxy comes from the environment **at each connect**, as curl reads it; the
+//! description stays `proxy=env` (its canonical text does not depend on the environment).
+//! A target on port 80 reads `http_proxy` (lowercase only, as curl); any other port
+//! `https_proxy`, then `HTTPS_PROXY`; then `all_proxy`, `ALL_PROXY`. The variable holds a
+//! proxy URL (no scheme means `http://`), and its scheme decides the protocol and who
+//! resolves names, whichever of the two layers was written; its credentials, else the
+//! layer's `user=`/`password=`, are sent. `no_proxy` (else `NO_PROXY`) lists targets reached
+//! **directly**, through the inner `tcp:` endpoint: `*`, host names (matching subdomains
+//! too; a leading dot is optional), IP addresses and CIDR blocks (`10.0.0.0/8`) for IP
+//! targets; names are not resolved to match. No variable set: directly too. The proxy's
+//! `tcp:HOST:PORT` is parsed by the registry that parsed the layer, so its allow-list and
+//! egress policy hold for it. A variable that is not a proxy URL fails the connect,
+//! naming the variable, never its value.
 //!
 //! # What is connected, and what is checked
 //! - Only the proxy is connected, with its own description (its `timeout=`, its TLS, its
@@ -96,8 +130,10 @@
 //! - The target must be written as a `tcp:` client (only its host and port are used; it is
 //!   never connected); an IPv6 target is `tcp:[2001:db8::1]:443`.
 //! - SOCKS5 `CONNECT` only (no `BIND`, no UDP, no SOCKS4); HTTP `CONNECT` over HTTP/1.1 with
-//!   Basic credentials only (no Digest or NTLM); no `socks5://` or `http://` proxy URL forms
-//!   yet.
+//!   Basic credentials only (no Digest or NTLM); no `https://` proxies (write
+//!   `proxy=tls+tcp\:...` instead).
+//! - `proxy=env` does not read `socks5_proxy`-style or per-scheme variables other than
+//!   curl's three, and `no_proxy` entries with ports are not supported (as in curl).
 //! - Credentials travel as the protocols send them, in clear text: reach the proxy over TLS
 //!   (`proxy=tls+tcp\:proxy.example\:3129`) on an untrusted network.
 //!
@@ -108,12 +144,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod env;
 mod error;
 mod http;
 mod info;
 mod kinds;
+mod route;
 mod socks5;
 mod specs;
+mod url;
 
 pub use client::{
     HttpConnectClientEndpoint, HttpConnectSettings, Resolve, Socks5ClientEndpoint, Socks5Settings,

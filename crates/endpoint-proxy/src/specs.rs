@@ -6,7 +6,9 @@ use endpoint_core::{OptionSpec, OptionType, Side};
 const PROXY: OptionSpec = OptionSpec::new(
     "proxy",
     OptionType::Description(Side::Client),
-    "escaped client description of the proxy itself (tcp\\:HOST\\:PORT, unix\\:PATH, tls+tcp\\:...)",
+    "the proxy: an escaped client description (tcp\\:HOST\\:PORT, unix\\:PATH, tls+tcp\\:...), a URL \
+     standing for one (socks5\\://, socks5h\\://, http\\://[USER\\:PASSWORD@]HOST\\:PORT), or env \
+     (ALL_PROXY, HTTPS_PROXY, http_proxy and NO_PROXY at each connect, as curl reads them)",
 );
 const USER: OptionSpec = OptionSpec::new(
     "user",

@@ -10,7 +10,8 @@
 //!   missing, except under CI, where that is a failure;
 //! - [`eventually`] and [`eventually_blocking`]: bounded polling for a condition, never a
 //!   sleep standing in for synchronisation;
-//! - [`spawn_ready`]: start a child process and wait for the line that says it is ready.
+//! - [`spawn_ready`]: start a child process and wait for the line that says it is ready;
+//! - [`microsocks`] and [`tinyproxy`]: independent proxies on free loopback ports.
 //!
 //! ```
 //! let pki = endpoint_testkit::TestPki::new();
@@ -24,6 +25,7 @@ mod echo;
 mod exchange;
 mod pki;
 mod process;
+mod proxies;
 mod tools;
 mod wait;
 
@@ -34,5 +36,6 @@ pub use echo::{
 pub use exchange::exchange;
 pub use pki::{Authority, Issued, TestPki, TlsOverUnix, Usage};
 pub use process::{python_server, spawn_ready, Output, ReadyChild};
+pub use proxies::{free_port, microsocks, tinyproxy, Proxy};
 pub use tools::{require, require_python_module, require_tool};
 pub use wait::{eventually, eventually_async, eventually_blocking, NotYet};

@@ -316,6 +316,8 @@ pub use endpoint_core::{
 };
 pub use endpoint_service::{shutdown_signal, RetryPolicy, Retrying, Service, ServiceGroup};
 
+pub use features::features;
+
 /// Services and the retrying client (the `endpoint-service` crate): [`Service`],
 /// [`ServiceGroup`], [`Retrying`], and [`service::is_transient`], the errors worth another try.
 pub use endpoint_service as service;
@@ -347,6 +349,8 @@ pub use endpoint_tls as tls;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use endpoint_ws as ws;
+
+mod features;
 
 #[cfg(feature = "clap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "clap")))]

@@ -1,9 +1,11 @@
 //! One module per subcommand; each has its clap arguments and a `run` function.
 
+pub mod completions;
 pub mod connect;
 pub mod describe;
 pub mod kinds;
 pub mod listen;
+pub mod man;
 pub mod relay;
 pub mod serve;
 pub mod tls;
@@ -29,13 +31,19 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// TLS helpers: `tls pin FILE|DESCRIPTION` prints a certificate's pin for `pin=`.
     Tls(tls::TlsArgs),
+    /// Print a shell completion script: `source <(endpoint completions bash)`.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `endpoint man | man -l -`.
+    Man(man::ManArgs),
 }
 
-/// Runs one subcommand to completion.
+/// Runs one subcommand to completion. `definition` builds the whole command line's clap
+/// definition, which `completions` and `man` render (passed in, since the `Cli` type holds
+/// these commands).
 ///
 /// # Errors
 /// Whatever the subcommand fails with; [`Failure::report`] turns it into an exit status.
-pub async fn run(command: Command) -> Result<(), Failure> {
+pub async fn run(command: Command, definition: fn() -> clap::Command) -> Result<(), Failure> {
     match command {
         Command::Describe(args) => describe::run(&args),
         Command::Kinds(args) => kinds::run(&args),
@@ -44,5 +52,7 @@ pub async fn run(command: Command) -> Result<(), Failure> {
         Command::Relay(args) => relay::run(&args).await,
         Command::Serve(args) => serve::run(&args).await,
         Command::Tls(args) => tls::run(&args).await,
+        Command::Completions(args) => completions::run(&args, definition()),
+        Command::Man(args) => man::run(&args, definition()),
     }
 }

@@ -83,6 +83,14 @@ impl Args {
         &*self.registry
     }
 
+    /// The registry that is parsing, to keep: for an endpoint that parses a description only
+    /// when it connects (a proxy layer's `proxy=env` learns the proxy's address from the
+    /// environment then), so that description obeys the same kinds, allow-list and egress
+    /// policy as one nested in the text.
+    pub fn registry_handle(&self) -> Arc<dyn InnerParser> {
+        Arc::clone(&self.registry)
+    }
+
     /// The spec of option `name`, as the kind declares it.
     pub fn spec(&self, name: &str) -> Option<&'static OptionSpec> {
         self.options.iter().find(|o| o.name == name)
