@@ -353,7 +353,7 @@ async fn metrics_count_the_traffic_and_a_real_parser_reads_them() -> TestResult 
     let file = write(
         &dir.path().join("m.toml"),
         &format!(
-            "metrics = 'unix:{}'\n[[relay]]\nname = \"counted\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"nowhere\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"secure\"\nlisten = 'ssl:0:interface=127.0.0.1:privateKey={}'\nto = \"tcp:127.0.0.1:{}\"\n",
+            "metrics = 'unix:{}'\n[[relay]]\nname = \"counted\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"nowhere\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n\n[[relay]]\nname = \"secure\"\nlisten = 'ssl:0:interface=127.0.0.1:privateKey={}:maxHandshakesPerSource=1'\nto = \"tcp:127.0.0.1:{}\"\n",
             metrics_socket.display(),
             backend.port(),
             refusing,
@@ -445,6 +445,30 @@ print("parsed", len(values))
     );
     let health = http_get_unix(&metrics_socket, "/healthz").await?;
     assert!(health.ends_with("ok\n"), "{health}");
+
+    // Connections that never reach the relay count too: a handshake that fails...
+    let mut garbage = TcpStream::connect(("127.0.0.1", secure)).await?;
+    garbage.write_all(b"this is not a TLS ClientHello\r\n\r\n").await?;
+    let _ = tokio::time::timeout(LIMIT, garbage.read(&mut buf)).await?;
+    // ...and a pending handshake closed to make room (maxHandshakesPerSource=1).
+    let mut first_idle = TcpStream::connect(("127.0.0.1", secure)).await?;
+    let _second_idle = TcpStream::connect(("127.0.0.1", secure)).await?;
+    assert!(matches!(
+        tokio::time::timeout(LIMIT, first_idle.read(&mut buf)).await?,
+        Ok(0) | Err(_)
+    ));
+    let socket = metrics_socket.clone();
+    endpoint_testkit::eventually_async(LIMIT, move || {
+        let socket = socket.clone();
+        async move {
+            let body = http_get_unix(&socket, "/metrics").await.unwrap_or_default();
+            body.contains("endpoint_relay_errors_total{relay=\"secure\",class=\"handshake_failed\"} 1")
+                && body.contains(
+                    "endpoint_relay_errors_total{relay=\"secure\",class=\"admission_refused\"} 1",
+                )
+        }
+    })
+    .await?;
     Ok(())
 }
 
@@ -568,5 +592,36 @@ async fn a_supervisor_hears_ready_reloading_and_stopping_in_order() -> TestResul
         "{messages:?}"
     );
     assert!(messages[1].contains("MONOTONIC_USEC="), "{messages:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_watchdog_is_fed_when_the_supervisor_asks() -> TestResult {
+    let backend = tcp_echo_server().await?;
+    let dir = tempfile::tempdir()?;
+    let notify_path = dir.path().join("notify.sock");
+    let notify = tokio::net::UnixDatagram::bind(&notify_path)?;
+    let file = write(
+        &dir.path().join("w.toml"),
+        &format!(
+            "[[relay]]\nname = \"w\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:127.0.0.1:{}\"\n",
+            backend.port()
+        ),
+    )?;
+    let path = notify_path.to_string_lossy().to_string();
+    // 200 ms: the service must say WATCHDOG=1 at least every 100 ms.
+    let _serving = Serving::start(
+        &file,
+        &[],
+        &[("NOTIFY_SOCKET", &path), ("WATCHDOG_USEC", "200000")],
+    )
+    .await?;
+    let mut seen = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    while seen.iter().filter(|m: &&String| m.as_str() == "WATCHDOG=1").count() < 2 {
+        let n = tokio::time::timeout(LIMIT, notify.recv(&mut buf)).await??;
+        seen.push(String::from_utf8_lossy(&buf[..n]).to_string());
+    }
+    assert!(seen[0].starts_with("READY=1"), "{seen:?}");
     Ok(())
 }

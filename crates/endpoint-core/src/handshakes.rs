@@ -22,6 +22,7 @@ use tracing::{debug, Instrument};
 use crate::address::Address;
 use crate::cap::Admitted;
 use crate::connection::Connection;
+use crate::events::ListenerEvents;
 use crate::layer::Upgrade;
 
 /// Limits on a listener's pending handshakes: how many may run at once, how many of them one
@@ -180,6 +181,7 @@ pub(crate) struct Handshakes {
     len: usize,
     next: u64,
     limits: HandshakeLimits,
+    events: Option<Arc<dyn ListenerEvents>>,
 }
 
 impl Handshakes {
@@ -191,7 +193,12 @@ impl Handshakes {
             len: 0,
             next: 0,
             limits: HandshakeLimits::default(),
+            events: None,
         }
+    }
+
+    pub(crate) fn set_events(&mut self, events: Arc<dyn ListenerEvents>) {
+        self.events = Some(events);
     }
 
     pub(crate) fn set_limits(&mut self, limits: HandshakeLimits) {
@@ -229,6 +236,9 @@ impl Handshakes {
                             connection.info_mut().insert(admitted);
                         }
                         return Poll::Ready(connection);
+                    }
+                    if let Some(events) = &self.events {
+                        events.handshake_failed();
                     }
                 }
                 // Aborted tasks were taken out of the table when they were closed.
@@ -348,6 +358,9 @@ impl Handshakes {
         };
         if let Some(entry) = self.remove(source, seq) {
             entry.task.abort();
+            if let Some(events) = &self.events {
+                events.handshake_closed();
+            }
             debug!(%source, why, "closed the oldest pending handshake to accept a newcomer");
         }
     }

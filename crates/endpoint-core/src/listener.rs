@@ -181,6 +181,13 @@ impl Listener {
         self
     }
 
+    /// Tells `events` about connections that end before they are yielded: failed handshakes,
+    /// and pending handshakes closed to make room (for metrics; see [`ListenerEvents`]).
+    pub fn with_events(mut self, events: Arc<dyn crate::ListenerEvents>) -> Self {
+        self.handshakes.set_events(events);
+        self
+    }
+
     /// The limits on pending handshakes.
     pub fn handshake_limits(&self) -> HandshakeLimits {
         self.handshakes.limits()

@@ -42,18 +42,25 @@ pub enum ErrorClass {
     idle_timeout,
     /// The pair was closed at its `maxLifetime`.
     max_lifetime,
+    /// A layer's handshake failed or timed out (TLS, WebSocket, PROXY), before the relay.
+    handshake_failed,
+    /// A pending handshake was closed to make room (`maxHandshakesPerSource=`, a full
+    /// handshake table, `maxConnections=`).
+    admission_refused,
 }
 
 /// The versions a handshake can agree on, as `Secured::protocol` names them.
 const TLS_VERSIONS: [&str; 2] = ["TLSv1.3", "TLSv1.2"];
 
-const ERROR_CLASSES: [ErrorClass; 6] = [
+const ERROR_CLASSES: [ErrorClass; 8] = [
     ErrorClass::upstream_refused,
     ErrorClass::upstream_timeout,
     ErrorClass::upstream_failed,
     ErrorClass::reset,
     ErrorClass::idle_timeout,
     ErrorClass::max_lifetime,
+    ErrorClass::handshake_failed,
+    ErrorClass::admission_refused,
 ];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -146,7 +153,7 @@ impl Metrics {
         );
         registry.register(
             "relay_errors",
-            "Relayed connections that failed, by class",
+            "Connections that failed, by class (handshakes included)",
             errors.clone(),
         );
         registry.register_with_unit(
@@ -271,7 +278,7 @@ struct Handles {
     finished: Counter,
     listening: Gauge,
     /// One counter per class, in `ERROR_CLASSES` order.
-    errors: [Counter; 6],
+    errors: [Counter; 8],
     connect_seconds: Histogram,
     pair_seconds: Histogram,
     /// One counter per version, in `TLS_VERSIONS` order.
@@ -379,5 +386,16 @@ impl Collector for BytesCollector {
             }
         }
         Ok(())
+    }
+}
+
+/// Failed and closed handshakes count as errors of the relay.
+impl endpoint_core::ListenerEvents for RelayMetrics {
+    fn handshake_failed(&self) {
+        self.failed(ErrorClass::handshake_failed);
+    }
+
+    fn handshake_closed(&self) {
+        self.failed(ErrorClass::admission_refused);
     }
 }

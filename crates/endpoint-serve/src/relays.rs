@@ -222,7 +222,7 @@ impl Relays {
                 relay_one(accepted, &route, &traffic, &metrics, &name)
             }
         };
-        let mut service = Service::new(server, handler);
+        let mut service = Service::new(server, handler).with_events(Arc::new(metrics.clone()));
         service.start().await.map_err(|error| StartError {
             relay: config.name.clone(),
             error,

@@ -11,6 +11,7 @@ use tracing::{debug, error, info, warn};
 use endpoint_core::Address;
 use endpoint_core::BoxFuture;
 use endpoint_core::Connection;
+use endpoint_core::ListenerEvents;
 use endpoint_core::ListeningPort;
 use endpoint_core::ServerEndpoint;
 use endpoint_core::{Error, Result};
@@ -58,6 +59,7 @@ pub struct Service {
     endpoint: Arc<dyn ServerEndpoint>,
     handler: Handler,
     port: Option<ListeningPort>,
+    events: Option<Arc<dyn ListenerEvents>>,
 }
 
 impl Service {
@@ -72,7 +74,15 @@ impl Service {
             endpoint,
             handler: Arc::new(move |connection| Box::pin(handler(connection))),
             port: None,
+            events: None,
         }
+    }
+
+    /// Tells `events` about the connections each listener of this service ends before they
+    /// reach the handler (failed handshakes, handshakes closed to make room).
+    pub fn with_events(mut self, events: Arc<dyn ListenerEvents>) -> Self {
+        self.events = Some(events);
+        self
     }
 
     /// Parses a server description with every kind linked into the program (see
@@ -130,7 +140,10 @@ impl Service {
         if self.port.is_some() {
             return Ok(());
         }
-        let listener = self.endpoint.bind().await?;
+        let mut listener = self.endpoint.bind().await?;
+        if let Some(events) = &self.events {
+            listener = listener.with_events(Arc::clone(events));
+        }
         let handler = Arc::clone(&self.handler);
         let port = listener.listen(move |connection| handler(connection));
         info!(endpoint = %self.endpoint, local = %port.local_address(), "service started");
