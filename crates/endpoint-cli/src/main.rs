@@ -73,6 +73,14 @@
 //! and `Service` / `ServiceGroup::run_until_signal` (Twisted's `strports.service`) run a
 //! server until a signal.
 //!
+//! # Guarding what descriptions reach
+//! `connect` and `relay` take `--egress public` (refuse loopback, private, link-local,
+//! unique-local, multicast, unspecified, cloud-metadata and reserved addresses, after name
+//! resolution; `--egress loopback,private` refuses just those classes) with exceptions
+//! `--egress-allow 10.1.0.0/16,fd12::/16`, and `--allow-kinds tcp,tls,ws`, which refuses every
+//! other kind, nested descriptions included (exit 2). A refused address fails the connect
+//! (exit 1; in `relay`, the accepted connection is closed and the upstream never dialled).
+//!
 //! # Logging and output
 //! Logging goes to stderr: warnings by default, `-v`/`-vv`/`-vvv` for info/debug/trace, `-q`
 //! for errors only (no notes, no `listening on` line). A non-empty `RUST_LOG` overrides both,
@@ -87,6 +95,7 @@
 mod cli;
 mod commands;
 mod failure;
+mod guard;
 mod limits;
 mod logging;
 mod output;
@@ -113,6 +122,12 @@ fn main() -> ExitCode {
     // local user through `ps`. Set before anything parses.
     let mut registry = endpoints::Registry::from_inventory();
     registry.allow_secret_sources();
+    // `--egress` and `--allow-kinds` restrict what every description may reach, so they
+    // too are read before clap builds the endpoints. A value that does not parse leaves the
+    // registry as it is, and clap then refuses the command line.
+    if let Some(guard) = guard::prescan(std::env::args_os()) {
+        guard.apply(&mut registry);
+    }
     let _ = endpoints::Registry::set_global(registry);
     let cli = Cli::parse();
     logging::record(cli.verbose, cli.quiet);

@@ -63,6 +63,9 @@ pub struct RelayArgs {
     /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub stats_interval: Duration,
+    /// What the descriptions may reach (read before clap runs, by `guard::prescan`).
+    #[command(flatten)]
+    pub guard: crate::guard::GuardArgs,
 }
 
 /// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr (with `-v`), and splices
