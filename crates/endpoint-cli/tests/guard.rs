@@ -1,5 +1,5 @@
 //! `--egress` and `--allow-kinds` on `connect` and `relay`: what the operator's guard lets
-//! a description reach. Only loopback is ever dialled (the other classes are checked as
+//! a description reach; and the warning for a `haproxy` listener that believes any peer. Only loopback is ever dialled (the other classes are checked as
 //! addresses in `endpoint-core`'s unit tests and in the CLI's `guard` unit tests), and a
 //! refused attempt is shown to have sent nothing: the listener's first connection is a later,
 //! deliberate one.
@@ -116,5 +116,37 @@ async fn allow_kinds_refuses_other_kinds_nested_ones_included() -> TestResult {
     let stderr = String::from_utf8_lossy(&typo.stderr);
     assert_eq!(typo.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no kind is named \"tpc\""), "{stderr}");
+    Ok(())
+}
+
+/// Starts `endpoint listen DESC` and returns what it logged before `listening on`.
+async fn logged_before_listening(description: &str) -> TestResult<String> {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_endpoint"));
+    command.args(["listen", description]).stdin(Stdio::piped());
+    let ready = endpoint_testkit::spawn_ready(command, endpoint_testkit::Output::Stderr, |l| {
+        l.starts_with("listening on ")
+    })
+    .await?;
+    Ok(ready.before)
+}
+
+#[tokio::test]
+async fn a_haproxy_listener_open_to_other_machines_without_trusted_warns() -> TestResult {
+    const WARNING: &str = "PROXY headers are believed from any peer";
+    // Bound on every interface for the moment it takes to read the line; nothing connects.
+    let open = logged_before_listening("haproxy:tcp:0:interface=0.0.0.0").await?;
+    assert!(
+        open.contains(WARNING) && open.contains("trusted="),
+        "{open}"
+    );
+    for quiet in [
+        "haproxy:tcp:0:interface=127.0.0.1",
+        "haproxy+tcp6:0:interface=\\:\\:1",
+        "haproxy:tcp:0:interface=0.0.0.0:trusted=any",
+        "haproxy:tcp:0:interface=0.0.0.0:trusted=10.0.0.0/8",
+    ] {
+        let logged = logged_before_listening(quiet).await?;
+        assert!(!logged.contains(WARNING), "{quiet}: {logged}");
+    }
     Ok(())
 }
