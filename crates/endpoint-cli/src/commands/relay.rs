@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use endpoints::core::description::parse_duration;
 use endpoints::relay::{forward, ForwardError};
+use endpoints::service::TooManyPending;
 use endpoints::{
     ClientDescription, ClientEndpoint, Connection, MergedServerEndpoint, RetryPolicy, Retrying,
     ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
@@ -60,6 +61,12 @@ pub struct RelayArgs {
     /// does not verify) close it at once.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub retry: Option<Duration>,
+    /// With `--retry`: at most this many accepted connections wait for the client side at
+    /// once; more are closed at once (counted in `--stats`). A waiting connection whose
+    /// client leaves (closes or resets) stops waiting at once, retry or not.
+    #[arg(long, value_name = "N", default_value_t = 512, requires = "retry",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub retry_max_pending: u32,
     /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub stats_interval: Duration,
@@ -80,7 +87,10 @@ pub struct RelayArgs {
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let mut client = Arc::clone(args.client.endpoint());
     if let Some(limit) = args.retry {
-        client = Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit)));
+        client = Arc::new(
+            Retrying::new(client, RetryPolicy::for_up_to(limit))
+                .max_pending(args.retry_max_pending as usize),
+        );
     }
     match raise_descriptor_limit() {
         Ok(Some((from, to))) if crate::logging::verbosity() >= 1 => {
@@ -183,6 +193,22 @@ fn relay_one(
                 %peer, sent = relayed.a_to_b, received = relayed.b_to_a,
                 zero_copy = relayed.zero_copy, "relayed connection finished"
             ),
+            Err(ForwardError::Connect { error, accepted })
+                if error.find::<TooManyPending>().is_some() =>
+            {
+                let peer = accepted.peer_address();
+                if stats.turned_away() == 1 {
+                    warn!(%peer, %error, "closing connections at once while --retry-max-pending \
+                        connects wait for the client side (counted in --stats)");
+                } else {
+                    debug!(%peer, %error, "closing the accepted connection");
+                }
+            }
+            Err(ForwardError::Departed(error)) => {
+                stats.departed();
+                let error = error.map(|e| e.to_string()).unwrap_or_default();
+                debug!(%peer, %error, "the client left before the client side answered; attempt cancelled");
+            }
             Err(ForwardError::Connect { error, accepted }) => {
                 stats.failed();
                 let error = chain(&error);
