@@ -255,6 +255,7 @@ async fn accept_streams(
     let connection = match incoming.await {
         Ok(connection) => connection,
         Err(error) => {
+            let error = endpoint_core::printable(&error.to_string()).into_owned();
             tracing::debug!(%error, "quic handshake failed");
             return;
         }
@@ -266,6 +267,8 @@ async fn accept_streams(
         let (send, recv) = match connection.accept_bi().await {
             Ok(stream) => stream,
             Err(error) => {
+                // A peer's close reason is its own text.
+                let error = endpoint_core::printable(&error.to_string()).into_owned();
                 tracing::debug!(%error, "quic connection ended");
                 return;
             }

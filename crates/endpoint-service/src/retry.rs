@@ -183,7 +183,9 @@ impl ClientEndpoint for Retrying {
                 if !is_transient(&error) || Instant::now() + wait >= deadline {
                     return Err(error);
                 }
-                tracing::debug!(endpoint = %self.inner, attempt, %error, ?wait, "connect failed; retrying");
+                // The far end's text may be in it (a proxy's reason phrase).
+                let shown = endpoint_core::printable(&error.to_string()).into_owned();
+                tracing::debug!(endpoint = %self.inner, attempt, error = %shown, ?wait, "connect failed; retrying");
                 tokio::time::sleep(wait).await;
                 delay = (delay * 2).min(self.policy.max_delay);
                 attempt += 1;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_duration;
+use endpoints::core::printable;
 use endpoints::relay::{forward, ForwardError};
 use endpoints::service::TooManyPending;
 use endpoints::{
@@ -197,6 +198,7 @@ fn relay_one(
                 if error.find::<TooManyPending>().is_some() =>
             {
                 let peer = accepted.peer_address();
+                let error = printable(&error.to_string()).into_owned();
                 if stats.turned_away() == 1 {
                     warn!(%peer, %error, "closing connections at once while --retry-max-pending \
                         connects wait for the client side (counted in --stats)");
@@ -211,12 +213,14 @@ fn relay_one(
             }
             Err(ForwardError::Connect { error, accepted }) => {
                 stats.failed();
-                let error = chain(&error);
+                // The upstream's text may be in it (a proxy's or WebSocket server's answer).
+                let error = printable(&chain(&error)).into_owned();
                 let peer = accepted.peer_address();
                 warn!(%peer, %error, "could not connect; closing the accepted connection");
             }
             Err(ForwardError::Relay(error)) => {
                 stats.failed();
+                let error = printable(&error.to_string()).into_owned();
                 debug!(%peer, %error, "relayed connection failed");
             }
         }
