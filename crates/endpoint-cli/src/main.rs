@@ -64,7 +64,8 @@
 //!   out) with back-off for up to 30 seconds while the accepted connection waits, instead of
 //!   dropping it at the first refusal; a certificate that does not verify is not retried.
 //!   At most `--retry-max-pending` (512) connections wait at once; more are closed at once.
-//!   A waiting client that leaves (closes without sending, or resets) cancels its attempt.
+//!   A waiting client that leaves (closes without sending, or resets) cancels its attempt;
+//!   what it sent meanwhile is relayed first once connected.
 //! - `--once` relays one connection and exits (automatic for `stdio`, so
 //!   `endpoint relay stdio tcp:backend:80` works from inetd).
 //! - `SIGHUP` re-reads every renewed certificate at once (servers also notice changed files

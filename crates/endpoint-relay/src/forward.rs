@@ -1,6 +1,6 @@
 //! Connect, then relay: what a relay does with each accepted connection. While the client
-//! connection is being made (which may take long: a slow upstream, a retrying client), the
-//! accepted connection is watched, so a client that leaves cancels the attempt at once.
+//! connection is being made (which may take long: a retrying client), the accepted
+//! connection can be watched, so a client that leaves cancels the attempt at once.
 
 use std::fmt;
 use std::future::Future;
@@ -49,13 +49,8 @@ pub enum ForwardError {
 /// [`relay`](crate::relay)); `traffic`, when given, counts the bytes. A failed connect
 /// hands `accepted` back in the error.
 ///
-/// While connecting, `accepted` is read: bytes it sends are kept (up to 64 KiB) and relayed
-/// first once connected; when it closes without having sent anything, or is reset, the
-/// connect is cancelled (its sockets closed) and [`ForwardError::Departed`] returned, so a
-/// client that gave up costs nothing more and the upstream never sees a connection for
-/// nobody. A client that sends, then closes its sending side (`nc -N`), still waits for its
-/// answer. A client that closes its sending side without sending a byte looks the same as
-/// one that left, and is treated as gone.
+/// For a connect that may take long, [`watch_accepted`](Forward::watch_accepted) cancels it
+/// when the client leaves meanwhile.
 ///
 /// ```no_run
 /// # async fn run(listener: &mut endpoint_core::Listener, client: std::sync::Arc<dyn endpoint_core::ClientEndpoint>) -> endpoint_core::Result<()> {
@@ -77,15 +72,18 @@ pub fn forward(
         accepted: Some(accepted),
         connect,
         traffic,
-        early: Early::default(),
+        early: Early {
+            bytes: Vec::new(),
+            done: true,
+        },
     })
 }
 
 /// What the accepted connection sent while the client connection was being made.
-#[derive(Default)]
 struct Early {
     bytes: Vec<u8>,
-    /// Set once it is no longer read: it ended after sending, or sent [`EARLY_LIMIT`].
+    /// Set while it is not read: not watched, or it ended after sending, or it sent
+    /// [`EARLY_LIMIT`].
     done: bool,
 }
 
@@ -142,6 +140,23 @@ enum Stage {
 }
 
 impl Forward {
+    /// Reads `accepted` while connecting: bytes it sends are kept (up to 64 KiB) and relayed
+    /// first once connected; when it closes without having sent anything, or is reset, the
+    /// connect is cancelled (its sockets closed) and [`ForwardError::Departed`] returned, so a
+    /// client that gave up costs nothing more and the upstream never sees a connection for
+    /// nobody. For connects that may wait long (a [retrying] client). A client that sends,
+    /// then closes its sending side (`nc -N`), still waits for its answer; one that closes
+    /// its sending side without sending a byte looks the same as one that left, and is let
+    /// go, which is why this is not the default (a fast connect would race it).
+    ///
+    /// [retrying]: https://docs.rs/endpoint-service
+    pub fn watch_accepted(mut self) -> Self {
+        if let Stage::Connecting { early, .. } = &mut self.0 {
+            early.done = false;
+        }
+        self
+    }
+
     /// The accepted connection, while the client connection is still being made (for logs).
     pub fn accepted(&self) -> Option<&Connection> {
         match &self.0 {

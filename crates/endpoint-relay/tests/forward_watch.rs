@@ -1,5 +1,6 @@
-//! `forward` watches the accepted connection while it connects: a client that leaves cancels
-//! the attempt at once, and what a client sends early is relayed first.
+//! `forward(...).watch_accepted()` watches the accepted connection while it connects: a
+//! client that leaves cancels the attempt at once, and what a client sends early is relayed
+//! first. Unwatched, the connect goes on.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,7 +67,8 @@ impl ClientEndpoint for Gate {
 async fn a_client_that_leaves_cancels_the_connect() -> std::io::Result<()> {
     let (accepted, client) = UnixStream::pair()?;
     let gate = Arc::new(Gate::default());
-    let forwarding = tokio::spawn(forward(connection(accepted), gate.clone(), None));
+    let forwarding =
+        tokio::spawn(forward(connection(accepted), gate.clone(), None).watch_accepted());
     drop(client);
     let outcome = tokio::time::timeout(LIMIT, forwarding).await??;
     assert!(
@@ -86,7 +88,8 @@ async fn early_bytes_and_a_half_close_are_relayed_once_connected() -> std::io::R
     let (upstream_end, mut upstream) = UnixStream::pair()?;
     let gate = Arc::new(Gate::default());
     *gate.upstream.lock().unwrap() = Some(upstream_end);
-    let forwarding = tokio::spawn(forward(connection(accepted), gate.clone(), None));
+    let forwarding =
+        tokio::spawn(forward(connection(accepted), gate.clone(), None).watch_accepted());
     // Sent and half-closed while the connect waits: the client still wants its answer.
     client.write_all(b"early").await?;
     client.shutdown().await?;
@@ -101,5 +104,27 @@ async fn early_bytes_and_a_half_close_are_relayed_once_connected() -> std::io::R
     assert_eq!(answer, b"answer");
     let relayed = tokio::time::timeout(LIMIT, forwarding).await??;
     assert!(relayed.is_ok(), "{relayed:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn unwatched_the_connect_goes_on_for_a_client_that_half_closed() -> std::io::Result<()> {
+    let (accepted, client) = UnixStream::pair()?;
+    let (upstream_end, mut upstream) = UnixStream::pair()?;
+    let gate = Arc::new(Gate::default());
+    *gate.upstream.lock().unwrap() = Some(upstream_end);
+    let forwarding = tokio::spawn(forward(connection(accepted), gate.clone(), None));
+    drop(client);
+    gate.open.notify_one();
+    // The upstream is reached and sees the end of the stream.
+    let mut got = Vec::new();
+    tokio::time::timeout(LIMIT, upstream.read_to_end(&mut got)).await??;
+    assert!(got.is_empty());
+    drop(upstream);
+    let outcome = tokio::time::timeout(LIMIT, forwarding).await?;
+    assert!(
+        !matches!(outcome, Ok(Err(ForwardError::Departed(_)))),
+        "{outcome:?}"
+    );
     Ok(())
 }

@@ -108,6 +108,8 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             _ => false,
         };
     let forward_to = Arc::clone(&client);
+    // A retried connect may wait its whole window: let a client that leaves meanwhile go.
+    let watch = args.retry.is_some();
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
@@ -124,7 +126,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
         }
         let finished = once.then(|| Arc::clone(&finished));
-        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted));
+        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted, watch));
         // No `async` block: it would keep a second copy of the relay's state for the pair's
         // whole life, and an idle relayed pair should cost little more than its sockets.
         futures_util::future::OptionFuture::from(relaying).map(move |_| {
@@ -179,6 +181,7 @@ fn relay_one(
     accepted: Connection,
     client: &Arc<dyn ClientEndpoint>,
     stats: &Arc<RelayStats>,
+    watch: bool,
 ) -> impl Future<Output = ()> {
     let open = stats.opened();
     let stats = Arc::clone(stats);
@@ -187,7 +190,13 @@ fn relay_one(
         .then(|| accepted.peer_address().to_string())
         .unwrap_or_default();
     let traffic = Some(Arc::clone(&stats.traffic));
-    forward(accepted, Arc::clone(client), traffic).map(move |outcome| {
+    let forwarding = forward(accepted, Arc::clone(client), traffic);
+    let forwarding = if watch {
+        forwarding.watch_accepted()
+    } else {
+        forwarding
+    };
+    forwarding.map(move |outcome| {
         drop(open);
         match outcome {
             Ok(relayed) => debug!(
