@@ -44,7 +44,8 @@ pub struct Refusal {
     /// The class it is in.
     pub class: AddressClass,
     /// The IPv4 address it carries and was judged as (`64:ff9b::a9fe:a9fe` carries
-    /// `169.254.169.254`; see [`carried_ipv4`]), if any.
+    /// `169.254.169.254`; see [`carried_ipv4`]), if any; `None` for an IPv4-mapped address
+    /// (`::ffff:127.0.0.1`), whose text shows it.
     pub carried: Option<Ipv4Addr>,
 }
 
@@ -131,9 +132,10 @@ impl EgressPolicy {
             Some(class) => Err(Refusal {
                 address,
                 class,
+                // `::ffff:127.0.0.1` says what it carries already.
                 carried: match address {
-                    IpAddr::V6(ip) => carried_ipv4(ip),
-                    IpAddr::V4(_) => None,
+                    IpAddr::V6(ip) if ip.to_ipv4_mapped().is_none() => carried_ipv4(ip),
+                    _ => None,
                 },
             }),
             None => Ok(()),
@@ -306,6 +308,11 @@ mod tests {
             refused.to_string(),
             "64:ff9b::a9fe:a9fe (carrying 169.254.169.254) is a cloud metadata address, which \
              the egress policy refuses"
+        );
+        let mapped = policy.check("::ffff:127.0.0.1".parse().unwrap()).unwrap_err();
+        assert_eq!(
+            mapped.to_string(),
+            "::ffff:127.0.0.1 is a loopback address, which the egress policy refuses"
         );
         for public in ["64:ff9b::808:808", "2002:808:808::1", "2606:4700::1111"] {
             assert!(policy.check(public.parse().unwrap()).is_ok(), "{public}");
