@@ -309,7 +309,9 @@ mod tests {
             "64:ff9b::a9fe:a9fe (carrying 169.254.169.254) is a cloud metadata address, which \
              the egress policy refuses"
         );
-        let mapped = policy.check("::ffff:127.0.0.1".parse().unwrap()).unwrap_err();
+        let mapped = policy
+            .check("::ffff:127.0.0.1".parse().unwrap())
+            .unwrap_err();
         assert_eq!(
             mapped.to_string(),
             "::ffff:127.0.0.1 is a loopback address, which the egress policy refuses"
