@@ -100,7 +100,8 @@ impl Failure {
             }
             ExitCode::from(BAD_DESCRIPTION)
         } else {
-            eprintln!("endpoint: {}", chain(self));
+            // A peer's text may be anywhere in the chain (a third-party error quoting it).
+            eprintln!("endpoint: {}", endpoints::core::printable(&chain(self)));
             ExitCode::from(RUNTIME)
         }
     }

@@ -66,6 +66,9 @@
 //! - `--retry 30` keeps trying an upstream that refuses (or resets, is unreachable, times
 //!   out) with back-off for up to 30 seconds while the accepted connection waits, instead of
 //!   dropping it at the first refusal; a certificate that does not verify is not retried.
+//!   At most `--retry-max-pending` (512) connections wait at once; more are closed at once.
+//!   A waiting client that leaves (closes without sending, or resets) cancels its attempt;
+//!   what it sent meanwhile is relayed first once connected.
 //! - `--once` relays one connection and exits (automatic for `stdio`, so
 //!   `endpoint relay stdio tcp:backend:80` works from inetd).
 //! - `SIGHUP` re-reads every renewed certificate at once (servers also notice changed files
@@ -113,6 +116,7 @@
 //!   listener is bound, `RELOADING=1` … `READY=1` around a reload, `STOPPING=1`, `STATUS=`
 //!   lines, and `WATCHDOG=1` at half of `WATCHDOG_USEC`.
 //! - SIGINT/SIGTERM: every relay stops listening and its connections get its grace.
+//!
 //! # Completions, man pages, version
 //! `completions SHELL` prints a script for bash, zsh, fish, PowerShell or elvish, generated
 //! by clap_complete from the command's own definition; description arguments complete to
@@ -122,6 +126,14 @@
 //! (roff, by clap_mangen), and `man SUBCOMMAND` the page `endpoint-SUBCOMMAND(1)` it refers
 //! to. `--version` prints the version, then the features, kinds, layers, shorthands and URL
 //! forms linked in, for bug reports; `-V` only the version.
+//!
+//! # Guarding what descriptions reach
+//! `connect` and `relay` take `--egress public` (refuse loopback, private, link-local,
+//! unique-local, multicast, unspecified, cloud-metadata and reserved addresses, after name
+//! resolution; `--egress loopback,private` refuses just those classes) with exceptions
+//! `--egress-allow 10.1.0.0/16,fd12::/16`, and `--allow-kinds tcp,tls,ws`, which refuses every
+//! other kind, nested descriptions included (exit 2). A refused address fails the connect
+//! (exit 1; in `relay`, the accepted connection is closed and the upstream never dialled).
 //!
 //! # Logging and output
 //! Logging goes to stderr: warnings by default, `-v`/`-vv`/`-vvv` for info/debug/trace, `-q`
@@ -140,6 +152,7 @@ mod build_info;
 mod cli;
 mod commands;
 mod failure;
+mod guard;
 mod limits;
 mod logging;
 mod output;
@@ -166,6 +179,12 @@ fn main() -> ExitCode {
     // local user through `ps`. Set before anything parses.
     let mut registry = endpoints::Registry::from_inventory();
     registry.allow_secret_sources();
+    // `--egress` and `--allow-kinds` restrict what every description may reach, so they
+    // too are read before clap builds the endpoints. A value that does not parse leaves the
+    // registry as it is, and clap then refuses the command line.
+    if let Some(guard) = guard::prescan(std::env::args_os()) {
+        guard.apply(&mut registry);
+    }
     let _ = endpoints::Registry::set_global(registry);
     let cli = Cli::parse_with_build_info();
     logging::record(cli.verbose, cli.quiet);

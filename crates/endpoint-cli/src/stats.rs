@@ -14,6 +14,8 @@ pub struct RelayStats {
     open: AtomicU64,
     total: AtomicU64,
     errors: AtomicU64,
+    departed: AtomicU64,
+    turned_away: AtomicU64,
     /// Bytes from accepted connections to the client side, and back.
     pub traffic: Arc<Traffic>,
 }
@@ -40,6 +42,18 @@ impl RelayStats {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts an accepted connection that ended before its client connection was made
+    /// (the attempt was cancelled).
+    pub fn departed(&self) {
+        self.departed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an accepted connection closed at once because too many connects were
+    /// pending; returns how many so far.
+    pub fn turned_away(&self) -> u64 {
+        self.turned_away.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// One line: `2 open, 17 in all, 1.5 MiB to the client side, 300 B back, 0 errors`.
     pub fn line(&self) -> String {
         let mut line = String::new();
@@ -52,6 +66,14 @@ impl RelayStats {
             bytes(self.traffic.b_to_a()),
             self.errors.load(Ordering::Relaxed),
         );
+        let departed = self.departed.load(Ordering::Relaxed);
+        if departed > 0 {
+            let _ = write!(line, ", {departed} left before the upstream answered");
+        }
+        let turned_away = self.turned_away.load(Ordering::Relaxed);
+        if turned_away > 0 {
+            let _ = write!(line, ", {turned_away} turned away (--retry-max-pending)");
+        }
         line
     }
 

@@ -235,3 +235,144 @@ async fn retry_reaches_an_upstream_that_starts_late() -> TestResult {
     assert_eq!(&back, b"late");
     Ok(())
 }
+
+/// A port owned by a socket that is bound but not listening: connecting is refused (as to a
+/// stopped upstream) and nothing else can take the port, until [`listen`] turns it on.
+fn refusing_port() -> TestResult<(socket2::Socket, u16)> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+    let port = socket
+        .local_addr()?
+        .as_socket()
+        .ok_or("an IP socket")?
+        .port();
+    Ok((socket, port))
+}
+
+/// Starts listening on a [`refusing_port`]'s socket.
+fn listen(socket: socket2::Socket) -> TestResult<tokio::net::TcpListener> {
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(tokio::net::TcpListener::from_std(socket.into())?)
+}
+
+/// How many descriptors process `pid` has open.
+fn open_descriptors(pid: u32) -> TestResult<usize> {
+    Ok(std::fs::read_dir(format!("/proc/{pid}/fd"))?.count())
+}
+
+/// Reads `lines` until a `relay: ` statistics line `wanted` accepts; returns it.
+async fn stats_line(
+    lines: &mut Lines<BufReader<ChildStderr>>,
+    wanted: impl Fn(&str) -> bool,
+) -> TestResult<String> {
+    tokio::time::timeout(LIMIT, async {
+        let mut last = String::new();
+        while let Some(line) = lines.next_line().await? {
+            if line.starts_with("relay: ") {
+                if wanted(&line) {
+                    return TestResult::Ok(line);
+                }
+                last = line;
+            }
+        }
+        Err(format!("stderr ended; the last stats line: {last}").into())
+    })
+    .await
+    .map_err(|_| "no such stats line within the safety limit")?
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_forgets_clients_that_left_and_never_dials_for_them() -> TestResult {
+    const CLIENTS: usize = 200;
+    let (upstream, port) = refusing_port()?;
+    let extra = ["--retry", "120", "--stats", "--stats-interval", "0.1"];
+    let (relay, mut lines, address, _) =
+        relay_limited_to(4096, 4096, &extra, &format!("tcp:127.0.0.1:{port}")).await?;
+    let pid = relay.id().ok_or("running")?;
+    let baseline = open_descriptors(pid)?;
+    let started = std::time::Instant::now();
+    for _ in 0..CLIENTS {
+        drop(TcpStream::connect(&address).await?);
+    }
+    // Every client was accepted, and none is left open: each attempt was cancelled when its
+    // client left, long before the 120 s retry window ends.
+    let line = stats_line(&mut lines, |line| {
+        line.starts_with(&format!("relay: 0 open, {CLIENTS} in all"))
+    })
+    .await?;
+    let emptied = started.elapsed();
+    assert!(line.contains(&format!("{CLIENTS} left before")), "{line}");
+    let held = open_descriptors(pid)?;
+    assert!(
+        held <= baseline + 4,
+        "{held} descriptors open, {baseline} before"
+    );
+    eprintln!(
+        "{CLIENTS} departed clients let go of in {emptied:?}; descriptors {baseline} -> {held}"
+    );
+
+    // A client that stays: when the upstream comes up, its connection is the first (and only)
+    // one the upstream sees.
+    let mut stays = TcpStream::connect(&address).await?;
+    stays.write_all(b"hello").await?;
+    stats_line(&mut lines, |line| line.contains("1 open")).await?;
+    let upstream = listen(upstream)?;
+    let (mut first, _) = tokio::time::timeout(LIMIT, upstream.accept()).await??;
+    let mut hello = [0u8; 5];
+    tokio::time::timeout(LIMIT, first.read_exact(&mut hello)).await??;
+    assert_eq!(
+        &hello, b"hello",
+        "the upstream's first connection is the client that stayed"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_max_pending_turns_away_the_excess_at_once() -> TestResult {
+    let (upstream, port) = refusing_port()?;
+    let extra = [
+        "--retry",
+        "120",
+        "--retry-max-pending",
+        "3",
+        "--stats",
+        "--stats-interval",
+        "0.1",
+    ];
+    let (_relay, mut lines, address, _) =
+        relay_limited_to(1024, 1024, &extra, &format!("tcp:127.0.0.1:{port}")).await?;
+    let mut waiting = Vec::new();
+    for byte in 0..3u8 {
+        let mut stream = TcpStream::connect(&address).await?;
+        stream.write_all(&[byte]).await?;
+        waiting.push(stream);
+    }
+    stats_line(&mut lines, |line| line.contains("3 open, 3 in all")).await?;
+    // A fourth is closed at once, not kept for the retry window.
+    let mut fourth = TcpStream::connect(&address).await?;
+    let mut rest = Vec::new();
+    tokio::time::timeout(LIMIT, fourth.read_to_end(&mut rest)).await??;
+    assert!(rest.is_empty());
+    stats_line(&mut lines, |line| line.contains("1 turned away")).await?;
+    // The three waiting ones are relayed once the upstream is up, their early bytes first.
+    let upstream = listen(upstream)?;
+    let mut seen = Vec::new();
+    let mut upstream_side = Vec::new();
+    for _ in 0..3 {
+        let (mut connection, _) = tokio::time::timeout(LIMIT, upstream.accept()).await??;
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(LIMIT, connection.read_exact(&mut byte)).await??;
+        seen.push(byte[0]);
+        connection.write_all(b"!").await?;
+        upstream_side.push(connection);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [0, 1, 2]);
+    for stream in &mut waiting {
+        let mut bang = [0u8; 1];
+        tokio::time::timeout(LIMIT, stream.read_exact(&mut bang)).await??;
+        assert_eq!(&bang, b"!");
+    }
+    Ok(())
+}

@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::printable;
+
 /// Where one end of a connection is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,7 +63,7 @@ impl fmt::Display for Address {
         match self {
             Address::Inet(a) => write!(f, "{a}"),
             Address::Unix(u) => write!(f, "{u}"),
-            Address::Other(s) => f.write_str(s),
+            Address::Other(s) => f.write_str(&printable(s)),
         }
     }
 }
@@ -69,9 +71,28 @@ impl fmt::Display for Address {
 impl fmt::Display for UnixAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UnixAddress::Path(p) => write!(f, "{}", p.display()),
-            UnixAddress::Abstract(name) => write!(f, "@{}", String::from_utf8_lossy(name)),
+            UnixAddress::Path(p) => f.write_str(&printable(&p.to_string_lossy())),
+            UnixAddress::Abstract(name) => {
+                write!(f, "@{}", printable(&String::from_utf8_lossy(name)))
+            }
             UnixAddress::Unnamed => f.write_str("(unnamed)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A unix address can come from a peer (a PROXY v2 header), and addresses go to logs:
+    /// control characters are shown escaped.
+    #[test]
+    fn unix_addresses_display_escaped() {
+        let path = Address::Unix(UnixAddress::Path("/tmp/\u{1b}[31mx\r\ny".into()));
+        assert_eq!(path.to_string(), r"/tmp/\u{1b}[31mx\r\ny");
+        let name = Address::Unix(UnixAddress::Abstract(b"a\x1b]0;t\x07".to_vec()));
+        assert_eq!(name.to_string(), r"@a\u{1b}]0;t\u{7}");
+        let plain = Address::Unix(UnixAddress::Path("/run/app.sock".into()));
+        assert_eq!(plain.to_string(), "/run/app.sock");
     }
 }

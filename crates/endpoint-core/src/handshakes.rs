@@ -386,7 +386,10 @@ async fn run(mut connection: Connection, upgrades: Vec<Arc<dyn Upgrade>>) -> Opt
         match tokio::time::timeout(limit, upgrade.upgrade(connection)).await {
             Ok(Ok(upgraded)) => connection = upgraded,
             Ok(Err(e)) => {
-                debug!(layer = upgrade.name(), error = %e, "handshake failed");
+                // A handshake error may quote the peer (a PROXY header, a request line):
+                // escaped, as all peer text in logs.
+                let error = crate::printable(&e.to_string()).into_owned();
+                debug!(layer = upgrade.name(), %error, "handshake failed");
                 return None;
             }
             Err(_) => {

@@ -195,7 +195,7 @@ pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo};
 pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
-pub use egress::{AddressClass, EgressPolicy, Refusal};
+pub use egress::{carried_ipv4, AddressClass, EgressPolicy, Refusal};
 pub use endpoint::{ClientEndpoint, ServerEndpoint};
 pub use error::{find_in_chain, Error, Result};
 pub use events::ListenerEvents;

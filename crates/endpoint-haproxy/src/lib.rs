@@ -42,7 +42,7 @@
 //! | option | default | meaning |
 //! |---|---|---|
 //! | `timeout` | `10` | seconds a client may take to send the whole header; slower connections are closed |
-//! | `trusted` | any peer | comma-separated CIDRs (`10.0.0.0/8,::1/128`); a connection from elsewhere is closed unread |
+//! | `trusted` | any peer, with a warning | comma-separated CIDRs (`10.0.0.0/8,::1/128`); a connection from elsewhere is closed unread. `any` accepts every peer on purpose |
 //! | `version` | `any` | `1` (text), `2` (binary) or `any` |
 //!
 //! Canonical text qualifies them: `haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.version=any`.
@@ -55,6 +55,19 @@
 //! assert_eq!(
 //!     canonical("haproxy+tcp:8080:trusted=10.0.0.0/8:version=2"),
 //!     "haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.trusted=10.0.0.0/8:haproxy.version=2"
+//! );
+//! ```
+//!
+//! Without `trusted=`, any peer's header is believed, as in Twisted, so a client that
+//! reaches the port directly can claim any address: binding on an address that is not
+//! loopback logs a warning. Name the proxies (`trusted=10.0.0.0/8`), or write
+//! `trusted=any` when something else (a firewall) keeps other peers out:
+//!
+//! ```
+//! let canonical = |text: &str| endpoints::server_from_string(text).unwrap().to_string();
+//! assert_eq!(
+//!     canonical("haproxy:tcp:8080:trusted=ANY"),
+//!     "haproxy+tcp:8080:interface=:backlog=50:haproxy.timeout=10:haproxy.trusted=any:haproxy.version=any"
 //! );
 //! ```
 //!

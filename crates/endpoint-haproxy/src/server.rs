@@ -10,7 +10,7 @@ use endpoint_core::description::{
 use endpoint_core::{
     Address, BoxFuture, Connection, Error, IpNet, Listener, Result, ServerEndpoint, Upgrade,
 };
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::header;
 use crate::options::Versions;
@@ -46,9 +46,13 @@ pub struct ProxiedBy {
 /// closed before a byte is read (a non-IP peer, such as a unix socket's, is outside every
 /// network). Bytes after the header reach the application untouched.
 ///
+/// Without `trusted=` any peer may send a header, as in Twisted, so a client that reaches the
+/// port directly can claim any address: binding such a listener on an address other than
+/// loopback logs a warning. `trusted=any` states that intent and silences it.
+///
 /// Options (written `haproxy.NAME=` in canonical text): `timeout` (seconds, default 10),
-/// `trusted` (comma-separated CIDRs, default: any peer), `version` (`1`, `2` or `any`,
-/// default `any`).
+/// `trusted` (comma-separated CIDRs, or `any`; default: any peer, with a warning),
+/// `version` (`1`, `2` or `any`, default `any`).
 ///
 /// # Examples
 /// ```
@@ -87,8 +91,57 @@ pub struct HaproxyServerEndpoint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HaproxySettings {
     timeout: Duration,
-    trusted: Option<Vec<IpNet>>,
+    trusted: Trust,
     versions: Versions,
+}
+
+/// Which peers may send a PROXY header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Trust {
+    /// Any peer, because nothing was said (Twisted's default): warned about at bind when the
+    /// listener is reachable from other machines.
+    Unstated,
+    /// Any peer, on purpose (`trusted=any`).
+    Any,
+    /// Peers in these networks only.
+    Only(Vec<IpNet>),
+}
+
+impl Trust {
+    /// `trusted=`'s value: `any`, or comma-separated CIDRs.
+    fn parse(text: &str) -> std::result::Result<Trust, String> {
+        if text.trim().eq_ignore_ascii_case("any") {
+            Ok(Trust::Any)
+        } else {
+            parse_cidr_list(text)
+                .map(Trust::Only)
+                .map_err(|e| format!("{e}; or any, to accept every peer on purpose"))
+        }
+    }
+
+    /// The canonical text of `trusted=`, `None` when unstated.
+    fn text(&self) -> Option<String> {
+        match self {
+            Trust::Unstated => None,
+            Trust::Any => Some("any".into()),
+            Trust::Only(list) => Some(
+                list.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        }
+    }
+}
+
+/// True when `address` can be reached from other machines: an IP address that is not
+/// loopback (the unspecified address included). Unix sockets are this machine's alone.
+fn reachable_from_elsewhere(address: &Address) -> bool {
+    match address {
+        Address::Inet(a) => !a.ip().to_canonical().is_loopback(),
+        Address::Unix(_) => false,
+        _ => true,
+    }
 }
 
 impl Default for HaproxySettings {
@@ -96,7 +149,7 @@ impl Default for HaproxySettings {
     fn default() -> Self {
         HaproxySettings {
             timeout: declared_default(HAPROXY_OPTIONS, "timeout"),
-            trusted: None,
+            trusted: Trust::Unstated,
             versions: declared_default(HAPROXY_OPTIONS, "version"),
         }
     }
@@ -109,11 +162,22 @@ impl HaproxySettings {
         self
     }
 
-    /// Accepts headers only from peers in these networks (`None`: from any peer). Host bits
-    /// are cleared (`10.1.2.3/8` is `10.0.0.0/8`), as `trusted=` clears them; an IPv4-mapped
-    /// peer address counts as the IPv4 address it carries.
+    /// Accepts headers only from peers in these networks (`None`: from any peer, unstated,
+    /// so binding on a non-loopback address warns; see [`trust_any`](Self::trust_any)).
+    /// Host bits are cleared (`10.1.2.3/8` is `10.0.0.0/8`), as `trusted=` clears them; an
+    /// IPv4-mapped peer address counts as the IPv4 address it carries.
     pub fn trusted(mut self, trusted: Option<Vec<IpNet>>) -> Self {
-        self.trusted = trusted.map(|list| list.into_iter().map(|net| net.trunc()).collect());
+        self.trusted = match trusted {
+            Some(list) => Trust::Only(list.into_iter().map(|net| net.trunc()).collect()),
+            None => Trust::Unstated,
+        };
+        self
+    }
+
+    /// Accepts headers from any peer, on purpose (`trusted=any`): for a port only the proxy
+    /// can reach (a firewall does the filtering). No warning at bind.
+    pub fn trust_any(mut self) -> Self {
+        self.trusted = Trust::Any;
         self
     }
 
@@ -136,12 +200,15 @@ impl HaproxySettings {
     /// the arguments and calls [`layer`](Self::layer).
     pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
         let timeout = args.get("timeout")?;
-        let trusted = args.get_optional_with("trusted", parse_cidr_list)?;
+        let trusted = args.get_optional_with("trusted", Trust::parse)?;
         let versions = args.get("version")?;
-        Ok(HaproxySettings::default()
-            .timeout(timeout)
-            .trusted(trusted)
-            .versions(versions))
+        let settings = HaproxySettings::default().timeout(timeout);
+        let settings = match trusted {
+            None => settings,
+            Some(Trust::Only(list)) => settings.trusted(Some(list)),
+            Some(_) => settings.trust_any(),
+        };
+        Ok(settings.versions(versions))
     }
 }
 
@@ -158,11 +225,18 @@ impl HaproxyServerEndpoint {
         self
     }
 
-    /// Accepts headers only from peers in these networks (`None`: from any peer). Host bits
-    /// are cleared (`10.1.2.3/8` is `10.0.0.0/8`), as `trusted=` clears them; an IPv4-mapped
-    /// peer address counts as the IPv4 address it carries.
+    /// Accepts headers only from peers in these networks (`None`: from any peer, unstated,
+    /// so binding on a non-loopback address warns). Host bits are cleared (`10.1.2.3/8` is
+    /// `10.0.0.0/8`), as `trusted=` clears them; an IPv4-mapped peer address counts as the
+    /// IPv4 address it carries.
     pub fn trusted(mut self, trusted: Option<Vec<IpNet>>) -> Self {
         self.settings = Arc::new((*self.settings).clone().trusted(trusted));
+        self
+    }
+
+    /// Accepts headers from any peer, on purpose (`trusted=any`; no warning at bind).
+    pub fn trust_any(mut self) -> Self {
+        self.settings = Arc::new((*self.settings).clone().trust_any());
         self
     }
 
@@ -186,6 +260,9 @@ impl fmt::Display for HaproxyServerEndpoint {
 
 impl ServerEndpoint for HaproxyServerEndpoint {
     /// Binds the inner endpoint and adds the header reading to every accepted connection.
+    /// Without `trusted=`, a listener reachable from other machines (bound on an address
+    /// that is not loopback) logs a warning: any client that connects directly can claim
+    /// any address.
     ///
     /// # Errors
     /// The inner endpoint's bind error.
@@ -195,6 +272,20 @@ impl ServerEndpoint for HaproxyServerEndpoint {
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let listener = self.inner.bind().await?;
+            if self.settings.trusted == Trust::Unstated {
+                let exposed = listener
+                    .local_addresses()
+                    .iter()
+                    .find(|a| reachable_from_elsewhere(a));
+                if let Some(local) = exposed {
+                    warn!(
+                        endpoint = %self, %local,
+                        "PROXY headers are believed from any peer, so a client that connects \
+                         directly can claim any address; set trusted= to the proxies' networks \
+                         (or trusted=any if a firewall does that)"
+                    );
+                }
+            }
             Ok(listener
                 .with_upgrade(Arc::new(HeaderUpgrade(Arc::clone(&self.settings))))
                 .with_description(self))
@@ -205,15 +296,7 @@ impl ServerEndpoint for HaproxyServerEndpoint {
         let s = &self.settings;
         Description::layer("haproxy", self.inner.description())
             .seconds("timeout", s.timeout)
-            .option_some(
-                "trusted",
-                s.trusted.as_ref().map(|list| {
-                    list.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(",")
-                }),
-            )
+            .option_some("trusted", s.trusted.text())
             .option("version", s.versions)
     }
 }
@@ -236,7 +319,7 @@ impl Upgrade for HeaderUpgrade {
                 message,
                 source: None,
             };
-            if let Some(trusted) = &settings.trusted {
+            if let Trust::Only(trusted) = &settings.trusted {
                 let peer = connection.peer_address();
                 let allowed = peer
                     .as_inet()

@@ -12,7 +12,7 @@ pub(crate) static HAPROXY_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "trusted",
         OptionType::List,
-        "proxies allowed to connect, as CIDRs (10.0.0.0/8,::1/128); others are closed (default: any)",
+        "proxies allowed to connect, as CIDRs (10.0.0.0/8,::1/128), others closed; or any (default: any, with a warning at bind unless loopback)",
     ),
     OptionSpec::new(
         "version",

@@ -326,8 +326,24 @@ fn descriptions_and_errors() -> TestResult {
         endpoints::server_from_string(&e.to_string())?.to_string(),
         e.to_string()
     );
+    // `trusted=any` states that any peer may send a header: it round-trips, and it is a
+    // different endpoint from one that says nothing.
+    let any = endpoints::server_from_string("haproxy:tcp:80:trusted=Any")?;
+    assert_eq!(
+        any.to_string(),
+        "haproxy+tcp:80:interface=:backlog=50:haproxy.timeout=10:haproxy.trusted=any:haproxy.version=any"
+    );
+    assert_eq!(
+        endpoints::server_from_string(&any.to_string())?.to_string(),
+        any.to_string()
+    );
+    assert_ne!(
+        endpoints::server_from_string("haproxy:tcp:80")?.description(),
+        any.description()
+    );
     for (bad, option) in [
         ("haproxy+tcp:80:trusted=10.0.0.0/33", "trusted"),
+        ("haproxy+tcp:80:trusted=any,10.0.0.0/8", "trusted"),
         ("haproxy+tcp:80:trusted=", "trusted"),
         ("haproxy+tcp:80:version=3", "version"),
         ("haproxy+tcp:80:timeout=-1", "timeout"),

@@ -330,7 +330,8 @@ impl QuicClientEndpoint {
                     return Ok(Connection::new(stream, info));
                 }
                 Err(e) if !retried => {
-                    tracing::debug!(endpoint = %self, error = %e, "connection closed; reconnecting");
+                    let error = endpoint_core::printable(&e.to_string()).into_owned();
+                    tracing::debug!(endpoint = %self, %error, "connection closed; reconnecting");
                     retried = true;
                 }
                 Err(e) => return Err(Error::io("open a stream to", self, io::Error::from(e))),

@@ -350,6 +350,7 @@ async fn accept_streams(
     let connection = match tokio::time::timeout(limit, connecting).await {
         Ok(Ok(connection)) => connection,
         Ok(Err(error)) => {
+            let error = endpoint_core::printable(&error.to_string()).into_owned();
             tracing::debug!(%error, "quic handshake failed");
             return;
         }
@@ -366,6 +367,8 @@ async fn accept_streams(
         let (send, recv) = match connection.accept_bi().await {
             Ok(stream) => stream,
             Err(error) => {
+                // A peer's close reason is its own text.
+                let error = endpoint_core::printable(&error.to_string()).into_owned();
                 tracing::debug!(%error, "quic connection ended");
                 return;
             }

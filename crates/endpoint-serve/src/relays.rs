@@ -266,23 +266,32 @@ async fn stop_listening(running: &Running) {
     }
 }
 
+/// Connects waiting for a retried upstream at once, per relay, as `endpoint relay
+/// --retry-max-pending`'s default: more are closed at once.
+const RETRY_MAX_PENDING: usize = 512;
+
 /// Where new connections of a relay go and how long they may live: swapped whole on reload.
 struct Route {
     /// `to`, retried when asked.
     client: Arc<dyn ClientEndpoint>,
     limits: Limits,
+    /// Watch the accepted connection while connecting (with `retry`).
+    watch: bool,
 }
 
 impl Route {
     fn of(config: &RelayConfig) -> Route {
         let client = Arc::clone(config.to.endpoint());
         let client: Arc<dyn ClientEndpoint> = match config.retry {
-            Some(limit) => Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit))),
+            Some(limit) => Arc::new(
+                Retrying::new(client, RetryPolicy::for_up_to(limit)).max_pending(RETRY_MAX_PENDING),
+            ),
             None => client,
         };
         Route {
             client,
             limits: Limits::new(config.idle_timeout, config.max_lifetime),
+            watch: config.retry.is_some(),
         }
     }
 }
@@ -310,6 +319,13 @@ fn relay_one(
         metrics: metrics.clone(),
     };
     let forwarding = forward(accepted, Arc::new(timed), Some(Arc::clone(traffic)));
+    // A retried connect can take long: a client that leaves meanwhile cancels it (as
+    // `endpoint relay --retry` does).
+    let forwarding = if route.watch {
+        forwarding.watch_accepted()
+    } else {
+        forwarding
+    };
     // No limit, no wrapper: an idle pair then costs what `endpoint relay`'s does.
     let limited = if route.limits.is_off() {
         Either::Left(forwarding.map(Ok))
@@ -339,6 +355,9 @@ fn relay_one(
                     metrics.failed(classify_connect(&error));
                     let peer = accepted.peer_address();
                     warn!(relay = %name, %peer, %error, "could not connect upstream; closing the accepted connection");
+                }
+                Err(ForwardError::Departed(_)) => {
+                    debug!(relay = %name, "the client left before the upstream answered; attempt cancelled");
                 }
                 Err(ForwardError::Relay(error)) => {
                     metrics.failed(ErrorClass::reset);

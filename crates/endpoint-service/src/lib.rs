@@ -4,8 +4,9 @@
 //!   plus a handler, started and stopped as a unit; a group runs until SIGINT/SIGTERM
 //!   ([`shutdown_signal`]), then stops accepting and drains.
 //! - [`Retrying`] with its [`RetryPolicy`]: a client endpoint that retries a refused or
-//!   timed-out connect with back-off, within a bounded time; [`is_transient`] says which
-//!   errors are worth another try.
+//!   timed-out connect with back-off, within a bounded time, and at most
+//!   [`max_pending`](Retrying::max_pending) at once; [`is_transient`] says which errors are
+//!   worth another try.
 //!
 //! Applications reach these through the `endpoints` facade (`endpoints::Service`,
 //! `endpoints::Retrying`, ...). They are built only on `endpoint-core`'s public API (the
@@ -16,5 +17,5 @@
 mod retry;
 mod service;
 
-pub use retry::{is_transient, RetryPolicy, Retrying};
+pub use retry::{is_transient, RetryPolicy, Retrying, TooManyPending};
 pub use service::{shutdown_signal, Service, ServiceGroup};

@@ -9,6 +9,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use endpoint_core::description::Description;
@@ -66,12 +67,58 @@ impl RetryPolicy {
 pub struct Retrying {
     inner: Arc<dyn ClientEndpoint>,
     policy: RetryPolicy,
+    /// At most this many connects at once, when set (see [`Retrying::max_pending`]).
+    pending: Option<(usize, Arc<Semaphore>)>,
 }
+
+/// Why a [`Retrying`] client refused to start a connect: [`max_pending`](Retrying::max_pending)
+/// connects were already running. In the connect error's source chain
+/// (`error.find::<TooManyPending>()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TooManyPending {
+    /// The limit that was reached.
+    pub limit: usize,
+}
+
+impl fmt::Display for TooManyPending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} connects are already pending, the most allowed",
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for TooManyPending {}
 
 impl Retrying {
     /// Wraps `inner`.
     pub fn new(inner: Arc<dyn ClientEndpoint>, policy: RetryPolicy) -> Self {
-        Retrying { inner, policy }
+        Retrying {
+            inner,
+            policy,
+            pending: None,
+        }
+    }
+
+    /// Runs at most `limit` connects at once: a connect asked for beyond that fails at once
+    /// with [`TooManyPending`] in its source chain, and starts nothing. While the far end is
+    /// down every connect waits up to the policy's time, so without a limit each caller
+    /// waiting (a relay's accepted connection, its descriptor) piles up for that long.
+    ///
+    /// ```
+    /// # fn wrap(backend: std::sync::Arc<dyn endpoint_core::ClientEndpoint>) {
+    /// use std::time::Duration;
+    /// use endpoint_service::{RetryPolicy, Retrying};
+    /// let backend = Retrying::new(backend, RetryPolicy::for_up_to(Duration::from_secs(30)))
+    ///     .max_pending(512);
+    /// # }
+    /// ```
+    pub fn max_pending(mut self, limit: usize) -> Self {
+        self.pending = Some((limit, Arc::new(Semaphore::new(limit))));
+        self
     }
 
     /// The endpoint tried.
@@ -100,6 +147,22 @@ impl ClientEndpoint for Retrying {
 
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
+            // Held until this connect ends, however it ends (dropped included).
+            let _permit = match &self.pending {
+                None => None,
+                Some((limit, semaphore)) => match Arc::clone(semaphore).try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) => {
+                        return Err(Error::Other {
+                            message: format!(
+                                "did not try to connect to \"{}\": too many connects pending",
+                                self.inner
+                            ),
+                            source: Some(Box::new(TooManyPending { limit: *limit })),
+                        })
+                    }
+                },
+            };
             let deadline = Instant::now() + self.policy.give_up_after;
             let mut delay = self.policy.first_delay;
             let mut attempt = 1u32;
@@ -120,7 +183,9 @@ impl ClientEndpoint for Retrying {
                 if !is_transient(&error) || Instant::now() + wait >= deadline {
                     return Err(error);
                 }
-                tracing::debug!(endpoint = %self.inner, attempt, %error, ?wait, "connect failed; retrying");
+                // The far end's text may be in it (a proxy's reason phrase).
+                let shown = endpoint_core::printable(&error.to_string()).into_owned();
+                tracing::debug!(endpoint = %self.inner, attempt, error = %shown, ?wait, "connect failed; retrying");
                 tokio::time::sleep(wait).await;
                 delay = (delay * 2).min(self.policy.max_delay);
                 attempt += 1;

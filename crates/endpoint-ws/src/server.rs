@@ -178,7 +178,7 @@ impl Upgrade for WsUpgrade {
                     problem.into_error(Some(peer), None)
                 }
             })?;
-            debug!(path = %ws_info.path, subprotocol = ?ws_info.subprotocol, "websocket upgraded");
+            debug!(path = %endpoint_core::printable(&ws_info.path), subprotocol = ?ws_info.subprotocol, "websocket upgraded");
             info.insert(ws_info);
             info.stack.push("ws");
             let stream = WsStream::wrap(ws)

@@ -232,7 +232,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
                 trace!("control frame");
             }
             Message::Close(frame) => {
-                debug!(?frame, "peer closed the websocket");
+                debug!(code = ?frame.as_ref().map(|f| f.code), reason = %endpoint_core::printable(frame.as_ref().map_or("", |f| f.reason.as_str())), "peer closed the websocket");
                 self.eof = true;
                 // Send tungstenite's answer to the Close now, then end the transport: the
                 // handshake is complete and nothing more can be sent (the server closes

@@ -17,6 +17,10 @@ pub struct ConnectArgs {
         Side::Client,
     ))]
     pub description: ClientDescription,
+
+    /// What the description may reach (read before clap runs, by `guard::prescan`).
+    #[command(flatten)]
+    pub guard: crate::guard::GuardArgs,
 }
 
 /// Connects and joins the connection to stdin/stdout until both directions end. For

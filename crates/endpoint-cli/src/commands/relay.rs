@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use clap::Args;
 use endpoints::core::description::parse_duration;
+use endpoints::core::printable;
 use endpoints::relay::{forward, ForwardError};
+use endpoints::service::TooManyPending;
 use endpoints::{
     ClientDescription, ClientEndpoint, Connection, MergedServerEndpoint, RetryPolicy, Retrying,
     ServerDescription, ServerEndpoint, Service, ServiceGroup, Side,
@@ -60,9 +62,18 @@ pub struct RelayArgs {
     /// does not verify) close it at once.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub retry: Option<Duration>,
+    /// With `--retry`: at most this many accepted connections wait for the client side at
+    /// once; more are closed at once (counted in `--stats`). A waiting connection whose
+    /// client leaves (closes or resets) stops waiting at once, retry or not.
+    #[arg(long, value_name = "N", default_value_t = 512, requires = "retry",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub retry_max_pending: u32,
     /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub stats_interval: Duration,
+    /// What the descriptions may reach (read before clap runs, by `guard::prescan`).
+    #[command(flatten)]
+    pub guard: crate::guard::GuardArgs,
 }
 
 /// Starts a [`Service`] on SERVER, prints `relaying ADDRESS -> CLIENT` to stderr (with `-v`), and splices
@@ -77,7 +88,10 @@ pub struct RelayArgs {
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let mut client = Arc::clone(args.client.endpoint());
     if let Some(limit) = args.retry {
-        client = Arc::new(Retrying::new(client, RetryPolicy::for_up_to(limit)));
+        client = Arc::new(
+            Retrying::new(client, RetryPolicy::for_up_to(limit))
+                .max_pending(args.retry_max_pending as usize),
+        );
     }
     match raise_descriptor_limit() {
         Ok(Some((from, to))) if crate::logging::verbosity() >= 1 => {
@@ -94,6 +108,8 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             _ => false,
         };
     let forward_to = Arc::clone(&client);
+    // A retried connect may wait its whole window: let a client that leaves meanwhile go.
+    let watch = args.retry.is_some();
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
@@ -110,7 +126,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
         }
         let finished = once.then(|| Arc::clone(&finished));
-        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted));
+        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted, watch));
         // No `async` block: it would keep a second copy of the relay's state for the pair's
         // whole life, and an idle relayed pair should cost little more than its sockets.
         futures_util::future::OptionFuture::from(relaying).map(move |_| {
@@ -165,6 +181,7 @@ fn relay_one(
     accepted: Connection,
     client: &Arc<dyn ClientEndpoint>,
     stats: &Arc<RelayStats>,
+    watch: bool,
 ) -> impl Future<Output = ()> {
     let open = stats.opened();
     let stats = Arc::clone(stats);
@@ -173,21 +190,46 @@ fn relay_one(
         .then(|| accepted.peer_address().to_string())
         .unwrap_or_default();
     let traffic = Some(Arc::clone(&stats.traffic));
-    forward(accepted, Arc::clone(client), traffic).map(move |outcome| {
+    let forwarding = forward(accepted, Arc::clone(client), traffic);
+    let forwarding = if watch {
+        forwarding.watch_accepted()
+    } else {
+        forwarding
+    };
+    forwarding.map(move |outcome| {
         drop(open);
         match outcome {
             Ok(relayed) => debug!(
                 %peer, sent = relayed.a_to_b, received = relayed.b_to_a,
                 zero_copy = relayed.zero_copy, "relayed connection finished"
             ),
+            Err(ForwardError::Connect { error, accepted })
+                if error.find::<TooManyPending>().is_some() =>
+            {
+                let peer = accepted.peer_address();
+                let error = printable(&error.to_string()).into_owned();
+                if stats.turned_away() == 1 {
+                    warn!(%peer, %error, "closing connections at once while --retry-max-pending \
+                        connects wait for the client side (counted in --stats)");
+                } else {
+                    debug!(%peer, %error, "closing the accepted connection");
+                }
+            }
+            Err(ForwardError::Departed(error)) => {
+                stats.departed();
+                let error = error.map(|e| e.to_string()).unwrap_or_default();
+                debug!(%peer, %error, "the client left before the client side answered; attempt cancelled");
+            }
             Err(ForwardError::Connect { error, accepted }) => {
                 stats.failed();
-                let error = chain(&error);
+                // The upstream's text may be in it (a proxy's or WebSocket server's answer).
+                let error = printable(&chain(&error)).into_owned();
                 let peer = accepted.peer_address();
                 warn!(%peer, %error, "could not connect; closing the accepted connection");
             }
             Err(ForwardError::Relay(error)) => {
                 stats.failed();
+                let error = printable(&error.to_string()).into_owned();
                 debug!(%peer, %error, "relayed connection failed");
             }
         }

@@ -1,100 +1,16 @@
 //! An egress guard: which addresses a client may connect to, checked after name resolution
 //! (so a name that resolves to a guarded address — DNS rebinding included — is refused too).
 
+mod class;
+
 use ipnet::IpNet;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
+use std::str::FromStr;
 
 use crate::description::cidr::cidr_contains;
 
-/// A class of addresses an [`EgressPolicy`] can refuse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddressClass {
-    /// `127.0.0.0/8`, `::1`: this machine.
-    Loopback,
-    /// `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`, `100.64.0.0/10` (carrier-grade NAT).
-    Private,
-    /// `169.254.0.0/16`, `fe80::/10`.
-    LinkLocal,
-    /// `fc00::/7`: IPv6's private networks.
-    UniqueLocal,
-    /// `224.0.0.0/4`, `255.255.255.255`, `ff00::/8`.
-    Multicast,
-    /// `0.0.0.0/8`, `::`: "this host" (connecting to it reaches the machine itself).
-    Unspecified,
-    /// `169.254.169.254` and `fd00:ec2::254`: cloud instance metadata (credentials).
-    CloudMetadata,
-}
-
-impl AddressClass {
-    /// Every class, for a policy that allows public addresses only.
-    pub const ALL: [AddressClass; 7] = [
-        AddressClass::Loopback,
-        AddressClass::Private,
-        AddressClass::LinkLocal,
-        AddressClass::UniqueLocal,
-        AddressClass::Multicast,
-        AddressClass::Unspecified,
-        AddressClass::CloudMetadata,
-    ];
-
-    /// True when `address` is in this class. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`)
-    /// are judged as the IPv4 address they carry.
-    pub fn contains(self, address: IpAddr) -> bool {
-        match canonical(address) {
-            IpAddr::V4(ip) => self.contains_v4(ip),
-            IpAddr::V6(ip) => self.contains_v6(ip),
-        }
-    }
-
-    fn contains_v4(self, ip: Ipv4Addr) -> bool {
-        let [a, b, ..] = ip.octets();
-        match self {
-            AddressClass::Loopback => ip.is_loopback(),
-            AddressClass::Private => ip.is_private() || (a == 100 && (64..128).contains(&b)),
-            AddressClass::LinkLocal => ip.is_link_local(),
-            AddressClass::UniqueLocal => false,
-            AddressClass::Multicast => ip.is_multicast() || ip.is_broadcast(),
-            AddressClass::Unspecified => a == 0,
-            AddressClass::CloudMetadata => ip == Ipv4Addr::new(169, 254, 169, 254),
-        }
-    }
-
-    fn contains_v6(self, ip: Ipv6Addr) -> bool {
-        let first = ip.segments()[0];
-        match self {
-            AddressClass::Loopback => ip.is_loopback(),
-            AddressClass::Private => false,
-            AddressClass::LinkLocal => first & 0xffc0 == 0xfe80,
-            AddressClass::UniqueLocal => first & 0xfe00 == 0xfc00,
-            AddressClass::Multicast => ip.is_multicast(),
-            AddressClass::Unspecified => ip.is_unspecified(),
-            AddressClass::CloudMetadata => ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254),
-        }
-    }
-
-    /// The class's name in errors and logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            AddressClass::Loopback => "loopback",
-            AddressClass::Private => "private",
-            AddressClass::LinkLocal => "link-local",
-            AddressClass::UniqueLocal => "unique-local",
-            AddressClass::Multicast => "multicast",
-            AddressClass::Unspecified => "unspecified",
-            AddressClass::CloudMetadata => "cloud metadata",
-        }
-    }
-}
-
-/// An IPv4-mapped IPv6 address as its IPv4 address; anything else as it is.
-fn canonical(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(ip) => ip.to_ipv4_mapped().map_or(address, IpAddr::V4),
-        v4 => v4,
-    }
-}
+pub use class::{carried_ipv4, AddressClass};
 
 /// Which addresses clients may connect to: refused classes, and exceptions by CIDR.
 ///
@@ -127,14 +43,21 @@ pub struct Refusal {
     pub address: IpAddr,
     /// The class it is in.
     pub class: AddressClass,
+    /// The IPv4 address it carries and was judged as (`64:ff9b::a9fe:a9fe` carries
+    /// `169.254.169.254`; see [`carried_ipv4`]), if any; `None` for an IPv4-mapped address
+    /// (`::ffff:127.0.0.1`), whose text shows it.
+    pub carried: Option<Ipv4Addr>,
 }
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.address)?;
+        if let Some(carried) = self.carried {
+            write!(f, " (carrying {carried})")?;
+        }
         write!(
             f,
-            "{} is a {} address, which the egress policy refuses",
-            self.address,
+            " is a {} address, which the egress policy refuses",
             self.class.name()
         )
     }
@@ -206,9 +129,58 @@ impl EgressPolicy {
             .copied()
             .find(|c| self.refused.contains(c) && c.contains(address));
         match class {
-            Some(class) => Err(Refusal { address, class }),
+            Some(class) => Err(Refusal {
+                address,
+                class,
+                // `::ffff:127.0.0.1` says what it carries already.
+                carried: match address {
+                    IpAddr::V6(ip) if ip.to_ipv4_mapped().is_none() => carried_ipv4(ip),
+                    _ => None,
+                },
+            }),
             None => Ok(()),
         }
+    }
+}
+
+impl FromStr for EgressPolicy {
+    type Err = String;
+
+    /// Reads a policy as configuration writes it: `public` (refuse every class: public
+    /// addresses only), `any` (refuse nothing), or a comma-separated list of the classes to
+    /// refuse by [keyword](AddressClass::keyword) (`loopback,private,cloud-metadata`).
+    /// Exceptions are added with [`allow`](EgressPolicy::allow).
+    ///
+    /// # Errors
+    /// An empty list or item, or a word that names no class (the message lists them).
+    ///
+    /// # Examples
+    /// ```
+    /// use endpoint_core::{AddressClass, EgressPolicy};
+    /// assert_eq!("public".parse(), Ok(EgressPolicy::public_only()));
+    /// assert_eq!("any".parse(), Ok(EgressPolicy::new()));
+    /// let policy: EgressPolicy = "loopback,cloud-metadata".parse()?;
+    /// assert!(policy.check("127.0.0.1".parse().unwrap()).is_err());
+    /// assert!(policy.check("10.0.0.1".parse().unwrap()).is_ok());
+    /// # Ok::<(), String>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("public") {
+            return Ok(EgressPolicy::public_only());
+        }
+        if text.eq_ignore_ascii_case("any") {
+            return Ok(EgressPolicy::new());
+        }
+        if text.is_empty() {
+            return Err(
+                "is empty; write public, any, or classes to refuse like loopback,private".into(),
+            );
+        }
+        text.split(',')
+            .try_fold(EgressPolicy::new(), |policy, word| {
+                Ok(policy.refuse(word.parse()?))
+            })
     }
 }
 
@@ -258,6 +230,119 @@ mod tests {
             "2606:4700::1111",
         ] {
             assert_eq!(class_of(public), [], "{public}");
+        }
+    }
+
+    /// One row per special-purpose block, with an address inside it and one just outside
+    /// where that matters; IPv6 addresses that carry an IPv4 address are judged as it.
+    #[test]
+    fn every_special_range_is_classified() {
+        use AddressClass::*;
+        let metadata = [LinkLocal, CloudMetadata];
+        let table: &[(&str, &[AddressClass])] = &[
+            // NAT64's well-known prefix carries the IPv4 address in its last 32 bits.
+            ("64:ff9b::a9fe:a9fe", &metadata),
+            ("64:ff9b::169.254.169.254", &metadata),
+            ("64:ff9b::7f00:1", &[Loopback]),
+            ("64:ff9b::a00:1", &[Private]),
+            ("64:ff9b::808:808", &[]),
+            // Local-use NAT64: which IPv4 addresses it reaches is the network's choice.
+            ("64:ff9b:1::a9fe:a9fe", &[Reserved]),
+            ("64:ff9b:1:ffff::1", &[Reserved]),
+            // 6to4 carries it in bits 16 to 48.
+            ("2002:a9fe:a9fe::1", &metadata),
+            ("2002:7f00:1::", &[Loopback]),
+            ("2002:c0a8:101::1", &[Private]),
+            ("2002:808:808::1", &[]),
+            // Teredo: the client's address, inverted, in the last 32 bits.
+            ("2001:0:4136:e378:8000:63bf:5601:5601", &metadata),
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", &[Loopback]),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", &[Reserved]),
+            ("2001:0:4136:e378:8000:63bf:f7f7:f7f7", &[]),
+            // IPv4-mapped, -translated and -compatible forms.
+            ("::ffff:169.254.169.254", &metadata),
+            ("::ffff:0:a9fe:a9fe", &metadata),
+            ("::a9fe:a9fe", &metadata),
+            ("::7f00:1", &[Loopback]),
+            ("::ffff:0.0.0.0", &[Unspecified]),
+            // IPv4 special-purpose blocks.
+            ("192.0.0.8", &[Reserved]),
+            ("192.0.0.255", &[Reserved]),
+            ("192.0.1.1", &[]),
+            ("192.0.2.1", &[Reserved]),
+            ("198.51.100.7", &[Reserved]),
+            ("203.0.113.200", &[Reserved]),
+            ("198.18.0.1", &[Reserved]),
+            ("198.19.255.255", &[Reserved]),
+            ("198.17.255.255", &[]),
+            ("198.20.0.1", &[]),
+            ("240.0.0.1", &[Reserved]),
+            ("255.255.255.254", &[Reserved]),
+            ("239.255.255.255", &[Multicast]),
+            // IPv6 special-purpose blocks.
+            ("fec0::1", &[UniqueLocal]),
+            ("feff::1", &[UniqueLocal]),
+            ("2001:db8::1", &[Reserved]),
+            ("3fff:fff::1", &[Reserved]),
+            ("3fff:1000::1", &[]),
+            ("100::1", &[Reserved]),
+            ("100:0:0:1::1", &[]),
+            ("2001:2::1", &[Reserved]),
+            ("2001:db9::1", &[]),
+            ("2001:4860:4860::8888", &[]),
+        ];
+        for (address, expected) in table {
+            assert_eq!(class_of(address), *expected, "{address}");
+        }
+    }
+
+    #[test]
+    fn the_metadata_address_behind_nat64_is_refused_naming_what_it_carries() {
+        let policy = EgressPolicy::public_only();
+        let refused = policy
+            .check("64:ff9b::a9fe:a9fe".parse().unwrap())
+            .unwrap_err();
+        assert_eq!(refused.class, AddressClass::CloudMetadata);
+        assert_eq!(refused.carried, Some(Ipv4Addr::new(169, 254, 169, 254)));
+        assert_eq!(
+            refused.to_string(),
+            "64:ff9b::a9fe:a9fe (carrying 169.254.169.254) is a cloud metadata address, which \
+             the egress policy refuses"
+        );
+        let mapped = policy
+            .check("::ffff:127.0.0.1".parse().unwrap())
+            .unwrap_err();
+        assert_eq!(
+            mapped.to_string(),
+            "::ffff:127.0.0.1 is a loopback address, which the egress policy refuses"
+        );
+        for public in ["64:ff9b::808:808", "2002:808:808::1", "2606:4700::1111"] {
+            assert!(policy.check(public.parse().unwrap()).is_ok(), "{public}");
+        }
+    }
+
+    #[test]
+    fn policies_and_classes_read_from_text() {
+        use AddressClass::*;
+        for class in AddressClass::ALL {
+            assert_eq!(class.keyword().parse(), Ok(class));
+            assert_eq!(class.to_string().to_uppercase().parse(), Ok(class));
+        }
+        assert_eq!("Public".parse(), Ok(EgressPolicy::public_only()));
+        assert_eq!("any".parse(), Ok(EgressPolicy::new()));
+        assert_eq!(
+            "loopback, cloud-metadata".parse(),
+            Ok(EgressPolicy::new().refuse(Loopback).refuse(CloudMetadata))
+        );
+        for bad in [
+            "",
+            "loopback,",
+            "lo",
+            "public,loopback",
+            "metadata\u{1b}[31m",
+        ] {
+            let error = bad.parse::<EgressPolicy>().unwrap_err();
+            assert!(!error.contains('\u{1b}'), "{error}");
         }
     }
 
