@@ -448,7 +448,9 @@ print("parsed", len(values))
 
     // Connections that never reach the relay count too: a handshake that fails...
     let mut garbage = TcpStream::connect(("127.0.0.1", secure)).await?;
-    garbage.write_all(b"this is not a TLS ClientHello\r\n\r\n").await?;
+    garbage
+        .write_all(b"this is not a TLS ClientHello\r\n\r\n")
+        .await?;
     let _ = tokio::time::timeout(LIMIT, garbage.read(&mut buf)).await?;
     // ...and a pending handshake closed to make room (maxHandshakesPerSource=1).
     let mut first_idle = TcpStream::connect(("127.0.0.1", secure)).await?;
@@ -462,10 +464,11 @@ print("parsed", len(values))
         let socket = socket.clone();
         async move {
             let body = http_get_unix(&socket, "/metrics").await.unwrap_or_default();
-            body.contains("endpoint_relay_errors_total{relay=\"secure\",class=\"handshake_failed\"} 1")
-                && body.contains(
-                    "endpoint_relay_errors_total{relay=\"secure\",class=\"admission_refused\"} 1",
-                )
+            body.contains(
+                "endpoint_relay_errors_total{relay=\"secure\",class=\"handshake_failed\"} 1",
+            ) && body.contains(
+                "endpoint_relay_errors_total{relay=\"secure\",class=\"admission_refused\"} 1",
+            )
         }
     })
     .await?;
@@ -618,7 +621,9 @@ async fn the_watchdog_is_fed_when_the_supervisor_asks() -> TestResult {
     .await?;
     let mut seen = Vec::new();
     let mut buf = vec![0u8; 4096];
-    while seen.iter().filter(|m: &&String| m.as_str() == "WATCHDOG=1").count() < 2 {
+    let fed = |seen: &[String]| seen.iter().filter(|m| m.trim() == "WATCHDOG=1").count();
+    while fed(&seen) < 2 {
+        assert!(seen.len() < 100, "no WATCHDOG=1 in {seen:?}");
         let n = tokio::time::timeout(LIMIT, notify.recv(&mut buf)).await??;
         seen.push(String::from_utf8_lossy(&buf[..n]).to_string());
     }
