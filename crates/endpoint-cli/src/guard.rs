@@ -1,6 +1,6 @@
 //! What the descriptions of a command may reach: the egress guard (`--egress`,
 //! `--egress-allow`) and the kind allow-list (`--allow-kinds`). One clap struct, flattened
-//! into every command that connects (`connect`, `relay`, and a future `serve`).
+//! into every command that connects (`connect`, `relay` and `serve`).
 //!
 //! clap parses the descriptions into endpoints with the program-wide registry, so that
 //! registry must carry the guard before clap runs: [`prescan`] reads these flags out of the

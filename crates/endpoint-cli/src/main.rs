@@ -128,7 +128,7 @@
 //! forms linked in, for bug reports; `-V` only the version.
 //!
 //! # Guarding what descriptions reach
-//! `connect` and `relay` take `--egress public` (refuse loopback, private, link-local,
+//! `connect`, `relay` and `serve` take `--egress public` (refuse loopback, private, link-local,
 //! unique-local, multicast, unspecified, cloud-metadata and reserved addresses, after name
 //! resolution; `--egress loopback,private` refuses just those classes) with exceptions
 //! `--egress-allow 10.1.0.0/16,fd12::/16`, and `--allow-kinds tcp,tls,ws`, which refuses every

@@ -630,3 +630,28 @@ async fn the_watchdog_is_fed_when_the_supervisor_asks() -> TestResult {
     assert!(seen[0].starts_with("READY=1"), "{seen:?}");
     Ok(())
 }
+
+#[test]
+fn the_guard_flags_bound_what_the_file_may_describe() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let file = write(
+        &dir.path().join("g.toml"),
+        "[[relay]]\nname = \"local\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"unix:/run/app.sock\"\n",
+    )?;
+    let output = endpoint()
+        .args(["serve", "--check", "--allow-kinds", "tcp"])
+        .arg(&file)
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("g.toml:4:") && stderr.contains("unix"),
+        "{stderr}"
+    );
+    let output = endpoint()
+        .args(["serve", "--check", "--allow-kinds", "tcp,unix"])
+        .arg(&file)
+        .output()?;
+    assert!(output.status.success(), "{output:?}");
+    Ok(())
+}

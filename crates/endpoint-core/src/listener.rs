@@ -182,7 +182,7 @@ impl Listener {
     }
 
     /// Tells `events` about connections that end before they are yielded: failed handshakes,
-    /// and pending handshakes closed to make room (for metrics; see [`ListenerEvents`]).
+    /// and pending handshakes closed to make room (for metrics; see [`ListenerEvents`](crate::ListenerEvents)).
     pub fn with_events(mut self, events: Arc<dyn crate::ListenerEvents>) -> Self {
         self.handshakes.set_events(events);
         self

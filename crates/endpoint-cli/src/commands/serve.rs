@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// file's `metrics`.
     #[arg(long, value_name = "SERVER")]
     pub metrics: Option<ServerDescription>,
+
+    /// What the file's descriptions may reach (read before clap runs, by `guard::prescan`):
+    /// every relay's `listen` and `to`, and `metrics`, are parsed with it.
+    #[command(flatten)]
+    pub guard: crate::guard::GuardArgs,
 }
 
 /// Loads the file, starts every relay (exit 1 if one cannot bind, naming it), then serves
