@@ -61,6 +61,8 @@
 //!   pipe and no buffer.
 //! - It raises its open-descriptor limit to the hard limit at start, and when descriptors run
 //!   out it backs off without dropping the pairs it has.
+//! - `--metrics SERVER` serves the same `/metrics` and `/healthz` as `serve` (the relay is
+//!   labelled `relay="relay"`).
 //! - `--stats` (on at `-v`) prints a line every few seconds while anything changes
 //!   (connections open and in all, bytes each way, errors) and a summary at exit.
 //! - `--retry 30` keeps trying an upstream that refuses (or resets, is unreachable, times

@@ -655,3 +655,37 @@ fn the_guard_flags_bound_what_the_file_may_describe() -> TestResult {
     assert!(output.status.success(), "{output:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn relay_serves_the_same_metrics() -> TestResult {
+    let backend = tcp_echo_server().await?;
+    let dir = tempfile::tempdir()?;
+    let metrics_socket = dir.path().join("relay-metrics.sock");
+    let metrics = format!("unix:{}", metrics_socket.display());
+    let upstream = format!("tcp:127.0.0.1:{}", backend.port());
+    let relay = support::start_relay(&[
+        "--metrics",
+        &metrics,
+        "tcp:0:interface=127.0.0.1",
+        &upstream,
+    ])
+    .await?;
+    let port: u16 = relay.address.rsplit(':').next().ok_or("a port")?.parse()?;
+    for _ in 0..2 {
+        tcp_echoes(port, &[1u8; 500]).await?;
+    }
+    let socket = metrics_socket.clone();
+    endpoint_testkit::eventually_async(LIMIT, move || {
+        let socket = socket.clone();
+        async move {
+            let body = http_get_unix(&socket, "/metrics").await.unwrap_or_default();
+            body.contains("endpoint_relay_connections_finished_total{relay=\"relay\"} 2")
+                && body.contains(
+                    "endpoint_relay_bytes_total{relay=\"relay\",direction=\"to_upstream\"} 1000",
+                )
+                && body.contains("endpoint_relay_upstream_connect_seconds_count{relay=\"relay\"} 2")
+        }
+    })
+    .await?;
+    Ok(())
+}

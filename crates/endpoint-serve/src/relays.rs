@@ -370,12 +370,30 @@ fn relay_one(
 }
 
 fn classify_connect(error: &Error) -> ErrorClass {
-    match error {
-        Error::Timeout { .. } => ErrorClass::upstream_timeout,
-        _ if error.io_kind() == Some(io::ErrorKind::ConnectionRefused) => {
-            ErrorClass::upstream_refused
+    ErrorClass::of_connect(error)
+}
+
+impl ErrorClass {
+    /// The class of a failed upstream connect: refused, timed out, or failed otherwise.
+    pub fn of_connect(error: &Error) -> ErrorClass {
+        match error {
+            Error::Timeout { .. } => ErrorClass::upstream_timeout,
+            _ if error.io_kind() == Some(io::ErrorKind::ConnectionRefused) => {
+                ErrorClass::upstream_refused
+            }
+            _ => ErrorClass::upstream_failed,
         }
-        _ => ErrorClass::upstream_failed,
+    }
+}
+
+impl RelayMetrics {
+    /// `client`, recording how long each successful connect takes in this relay's
+    /// `relay_upstream_connect_seconds`.
+    pub fn timed(&self, client: Arc<dyn ClientEndpoint>) -> Arc<dyn ClientEndpoint> {
+        Arc::new(Timed {
+            inner: client,
+            metrics: self.clone(),
+        })
     }
 }
 

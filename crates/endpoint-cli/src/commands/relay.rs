@@ -5,11 +5,12 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
+use endpoint_serve::{metrics_service, ErrorClass, Metrics, RelayMetrics};
 use endpoints::core::description::parse_duration;
-use endpoints::core::printable;
+use endpoints::core::{printable, Secured};
 use endpoints::relay::{forward, ForwardError};
 use endpoints::service::TooManyPending;
 use endpoints::{
@@ -71,6 +72,12 @@ pub struct RelayArgs {
     /// How long between two statistics lines: `5s`, `500ms`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub stats_interval: Duration,
+    /// Serve `GET /metrics` (OpenMetrics text: connections, bytes each way, errors by class,
+    /// connect and pair times, TLS handshakes by version; the `relay` label is `relay`) and
+    /// `GET /healthz` on this server description (`tcp:9100:interface=127.0.0.1`), as
+    /// `serve` does.
+    #[arg(long, value_name = "SERVER")]
+    pub metrics: Option<ServerDescription>,
     /// What the descriptions may reach (read before clap runs, by `guard::prescan`).
     #[command(flatten)]
     pub guard: crate::guard::GuardArgs,
@@ -102,6 +109,12 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     }
     let stats = Arc::new(RelayStats::default());
     let counted = Arc::clone(&stats);
+    let metrics = args.metrics.as_ref().map(|_| Arc::new(Metrics::new()));
+    let relay_metrics = metrics.as_ref().map(|m| m.relay("relay", &stats.traffic));
+    if let Some(m) = &relay_metrics {
+        client = m.timed(client);
+    }
+    let events = relay_metrics.clone();
     let once = args.once
         || match &args.server[..] {
             [one] => is_stdio(one),
@@ -126,7 +139,15 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             debug!(peer = %accepted.peer_address(), "--once: refusing a second connection");
         }
         let finished = once.then(|| Arc::clone(&finished));
-        let relaying = (!refused).then(|| relay_one(accepted, &forward_to, &counted, watch));
+        let relaying = (!refused).then(|| {
+            relay_one(
+                accepted,
+                &forward_to,
+                &counted,
+                watch,
+                relay_metrics.clone(),
+            )
+        });
         // No `async` block: it would keep a second copy of the relay's state for the pair's
         // whole life, and an idle relayed pair should cost little more than its sockets.
         futures_util::future::OptionFuture::from(relaying).map(move |_| {
@@ -135,12 +156,31 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
             }
         })
     });
+    // Failed handshakes and handshakes closed to make room count too.
+    let service = match events {
+        Some(m) => service.with_events(Arc::new(m)),
+        None => service,
+    };
     // Installed before anything is printed, so a signal sent once the line is read counts.
     let signal = endpoints::shutdown_signal()?;
     super::tls::reload_on_sighup()?;
     let mut group = ServiceGroup::new();
     group.add(service);
     group.start_all().await?;
+    let mut metrics_listener = match (&args.metrics, &metrics) {
+        (Some(on), Some(metrics)) => {
+            // The relay ends when its listener does, so while it runs it is healthy.
+            let mut service = metrics_service(on, Arc::clone(metrics), Arc::new(|| true));
+            service.start().await?;
+            if let (Some(address), true) =
+                (service.local_address(), crate::logging::verbosity() >= 1)
+            {
+                eprintln!("metrics listening on {address}");
+            }
+            Some(service)
+        }
+        _ => None,
+    };
     if let Some(local) = group.services()[0].local_address() {
         if crate::logging::verbosity() >= 1 {
             eprintln!("relaying {local} -> {client}");
@@ -160,6 +200,9 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let reporter =
         reporting.then(|| tokio::spawn(Arc::clone(&stats).report_every(args.stats_interval)));
     let outcome = group.run_until(args.grace, until).await;
+    if let Some(listener) = metrics_listener.as_mut() {
+        listener.stop().await;
+    }
     if let Some(reporter) = reporter {
         reporter.abort();
         eprintln!("relay summary: {}", stats.line());
@@ -182,8 +225,17 @@ fn relay_one(
     client: &Arc<dyn ClientEndpoint>,
     stats: &Arc<RelayStats>,
     watch: bool,
+    metrics: Option<RelayMetrics>,
 ) -> impl Future<Output = ()> {
     let open = stats.opened();
+    let began = metrics.as_ref().map(|m| {
+        m.opened();
+        if let Some(protocol) = accepted.info().get::<Secured>().and_then(|s| s.protocol) {
+            m.handshake(protocol);
+        }
+        Instant::now()
+    });
+
     let stats = Arc::clone(stats);
     // Kept only when it will be logged.
     let peer = tracing::enabled!(tracing::Level::DEBUG)
@@ -198,11 +250,14 @@ fn relay_one(
     };
     forwarding.map(move |outcome| {
         drop(open);
-        match outcome {
-            Ok(relayed) => debug!(
-                %peer, sent = relayed.a_to_b, received = relayed.b_to_a,
-                zero_copy = relayed.zero_copy, "relayed connection finished"
-            ),
+        let class = match outcome {
+            Ok(relayed) => {
+                debug!(
+                    %peer, sent = relayed.a_to_b, received = relayed.b_to_a,
+                    zero_copy = relayed.zero_copy, "relayed connection finished"
+                );
+                None
+            }
             Err(ForwardError::Connect { error, accepted })
                 if error.find::<TooManyPending>().is_some() =>
             {
@@ -214,24 +269,35 @@ fn relay_one(
                 } else {
                     debug!(%peer, %error, "closing the accepted connection");
                 }
+                Some(ErrorClass::admission_refused)
             }
             Err(ForwardError::Departed(error)) => {
                 stats.departed();
                 let error = error.map(|e| e.to_string()).unwrap_or_default();
                 debug!(%peer, %error, "the client left before the client side answered; attempt cancelled");
+                None
             }
             Err(ForwardError::Connect { error, accepted }) => {
                 stats.failed();
+                let class = ErrorClass::of_connect(&error);
                 // The upstream's text may be in it (a proxy's or WebSocket server's answer).
                 let error = printable(&chain(&error)).into_owned();
                 let peer = accepted.peer_address();
                 warn!(%peer, %error, "could not connect; closing the accepted connection");
+                Some(class)
             }
             Err(ForwardError::Relay(error)) => {
                 stats.failed();
                 let error = printable(&error.to_string()).into_owned();
                 debug!(%peer, %error, "relayed connection failed");
+                Some(ErrorClass::reset)
             }
+        };
+        if let (Some(m), Some(began)) = (&metrics, began) {
+            if let Some(class) = class {
+                m.failed(class);
+            }
+            m.closed(began.elapsed());
         }
     })
 }
