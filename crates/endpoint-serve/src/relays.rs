@@ -125,7 +125,7 @@ impl Relays {
         }
         for config in &plan.retarget {
             if let Some(running) = self.running.get_mut(&config.name) {
-                let new = Arc::new(Route::of(config));
+                let new = Arc::new(Route::of(config, &running.metrics));
                 *running
                     .route
                     .write()
@@ -205,7 +205,7 @@ impl Relays {
     ) -> Result<Running, StartError> {
         let traffic = traffic.unwrap_or_default();
         let metrics = self.metrics.relay(&config.name, &traffic);
-        let route = Arc::new(RwLock::new(Arc::new(Route::of(config))));
+        let route = Arc::new(RwLock::new(Arc::new(Route::of(config, &metrics))));
         let server: Arc<dyn ServerEndpoint> = match &config.listen[..] {
             [one] => Arc::clone(one.endpoint()),
             several => Arc::new(MergedServerEndpoint::new(
@@ -272,7 +272,7 @@ const RETRY_MAX_PENDING: usize = 512;
 
 /// Where new connections of a relay go and how long they may live: swapped whole on reload.
 struct Route {
-    /// `to`, retried when asked.
+    /// `to`, retried when asked, its connects timed in the relay's metrics.
     client: Arc<dyn ClientEndpoint>,
     limits: Limits,
     /// Watch the accepted connection while connecting (with `retry`).
@@ -280,7 +280,7 @@ struct Route {
 }
 
 impl Route {
-    fn of(config: &RelayConfig) -> Route {
+    fn of(config: &RelayConfig, metrics: &RelayMetrics) -> Route {
         let client = Arc::clone(config.to.endpoint());
         let client: Arc<dyn ClientEndpoint> = match config.retry {
             Some(limit) => Arc::new(
@@ -289,7 +289,7 @@ impl Route {
             None => client,
         };
         Route {
-            client,
+            client: metrics.timed(client),
             limits: Limits::new(config.idle_timeout, config.max_lifetime),
             watch: config.retry.is_some(),
         }
@@ -314,11 +314,11 @@ fn relay_one(
     let span = tracing::debug_span!("relay", relay = %name, peer = %accepted.peer_address());
     let name = Arc::clone(name);
     let metrics = metrics.clone();
-    let timed = Timed {
-        inner: Arc::clone(&route.client),
-        metrics: metrics.clone(),
-    };
-    let forwarding = forward(accepted, Arc::new(timed), Some(Arc::clone(traffic)));
+    let forwarding = forward(
+        accepted,
+        Arc::clone(&route.client),
+        Some(Arc::clone(traffic)),
+    );
     // A retried connect can take long: a client that leaves meanwhile cancels it (as
     // `endpoint relay --retry` does).
     let forwarding = if route.watch {
@@ -352,7 +352,7 @@ fn relay_one(
                     zero_copy = relayed.zero_copy, "relayed connection finished"
                 ),
                 Err(ForwardError::Connect { error, accepted }) => {
-                    metrics.failed(classify_connect(&error));
+                    metrics.failed(ErrorClass::of_connect(&error));
                     let peer = accepted.peer_address();
                     warn!(relay = %name, %peer, %error, "could not connect upstream; closing the accepted connection");
                 }
@@ -367,10 +367,6 @@ fn relay_one(
             metrics.closed(began.elapsed());
         })
         .instrument(span)
-}
-
-fn classify_connect(error: &Error) -> ErrorClass {
-    ErrorClass::of_connect(error)
 }
 
 impl ErrorClass {
