@@ -90,7 +90,10 @@ impl Relays {
 
     /// True when every relay is listening (what `GET /healthz` reports).
     pub fn all_listening(&self) -> bool {
-        self.running.values().all(|r| r.service.is_running())
+        // `is_running` stays true after a listener ends on its own; the port knows.
+        self.running
+            .values()
+            .all(|r| r.service.port().is_some_and(|port| !port.is_stopped()))
     }
 
     /// Takes the running relays to `wanted`; returns what was done.
