@@ -8,6 +8,7 @@ use crate::description::tree::Description;
 use crate::error::Result;
 use crate::future::BoxFuture;
 use crate::listener::Listener;
+use crate::origin::Origin;
 
 /// Knows how to make one connection attempt.
 ///
@@ -25,6 +26,18 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Cancel safety
     /// Dropping the future cancels the attempt and closes every socket it opened.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>>;
+
+    /// Makes one connection attempt on behalf of an accepted connection (a relay's): the same
+    /// as [`connect`](ClientEndpoint::connect), with `origin` as [`Origin::current`] for
+    /// every endpoint in the stack, so `haproxy+` can name the real client in a PROXY header
+    /// and a router can pick by the server name the client asked for. Endpoints read the
+    /// origin with [`Origin::current`]; they do not override this.
+    ///
+    /// # Errors
+    /// As [`connect`](ClientEndpoint::connect).
+    fn connect_for(&self, origin: &Origin) -> BoxFuture<'_, Result<Connection>> {
+        Box::pin(origin.clone().scope(self.connect()))
+    }
 
     /// The endpoint as a description value, every default written out: equal for endpoints
     /// that mean the same thing, secrets included. Layers ask it what lies beneath them

@@ -27,6 +27,9 @@ pub struct Secured {
     /// The protocol version agreed on, as operators name it (`TLSv1.3`, `TLSv1.2`), when the
     /// layer says: `endpoint serve` counts handshakes by it.
     pub protocol: Option<&'static str>,
+    /// The server name the client asked for by SNI, when this side terminated TLS and the
+    /// client sent one: routers and `haproxy+` (a PROXY v2 TLV) pass it on.
+    pub server_name: Option<String>,
 }
 
 impl Secured {
@@ -35,12 +38,19 @@ impl Secured {
         Secured {
             alpn,
             protocol: None,
+            server_name: None,
         }
     }
 
     /// The same mark, saying which protocol version was agreed on (`TLSv1.3`).
     pub fn with_protocol(mut self, protocol: &'static str) -> Self {
         self.protocol = Some(protocol);
+        self
+    }
+
+    /// The same mark, saying which server name the client asked for (server side).
+    pub fn with_server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = Some(name.into());
         self
     }
 

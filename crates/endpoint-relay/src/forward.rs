@@ -15,6 +15,7 @@ use endpoint_core::BoxFuture;
 use endpoint_core::ClientEndpoint;
 use endpoint_core::Connection;
 use endpoint_core::Error;
+use endpoint_core::Origin;
 use tokio::io::{AsyncRead, ReadBuf};
 
 /// The most bytes kept from a client that writes before the client connection is made;
@@ -45,7 +46,7 @@ pub enum ForwardError {
     Departed(#[source] Option<io::Error>),
 }
 
-/// Connects to `client`, then relays between `accepted` and the new connection (see
+/// Connects to `client` on behalf of `accepted` ([`ClientEndpoint::connect_for`]), then relays between `accepted` and the new connection (see
 /// [`relay`](crate::relay)); `traffic`, when given, counts the bytes. A failed connect
 /// hands `accepted` back in the error.
 ///
@@ -66,8 +67,11 @@ pub fn forward(
     client: Arc<dyn ClientEndpoint>,
     traffic: Option<Arc<Traffic>>,
 ) -> Forward {
+    // The client connects on behalf of the accepted connection: `haproxy+` names its peer
+    // in a PROXY header, a router picks by the server name it asked for.
+    let origin = Origin::new(accepted.info().clone());
     let connect: BoxFuture<'static, endpoint_core::Result<Connection>> =
-        Box::pin(async move { client.connect().await });
+        Box::pin(async move { client.connect_for(&origin).await });
     Forward(Stage::Connecting {
         accepted: Some(accepted),
         connect,

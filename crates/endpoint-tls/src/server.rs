@@ -406,10 +406,12 @@ impl Upgrade for Handshake {
             })?;
             let connection = stream.get_ref().1;
             let sni = connection.server_name().map(str::to_owned);
-            info.insert(crate::info::secured(
-                connection.alpn_protocol(),
-                connection.protocol_version(),
-            ));
+            let mut secured =
+                crate::info::secured(connection.alpn_protocol(), connection.protocol_version());
+            if let Some(name) = &sni {
+                secured = secured.with_server_name(name.clone());
+            }
+            info.insert(secured);
             let mut tls = TlsInfo::from_state(connection, sni);
             if !client_subjects.is_empty() {
                 // The verifier admitted it for one of them; which one is for the application.

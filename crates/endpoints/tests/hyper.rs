@@ -253,7 +253,7 @@ async fn alpn_h2_over_tls_makes_the_client_speak_http2() -> TestResult {
     let body = tokio::time::timeout(SAFETY, response.into_body().collect()).await??;
     assert_eq!(
         String::from_utf8(body.to_bytes().to_vec())?,
-        "HTTP/2.0 Some(Secured { alpn: Some([104, 50]), protocol: Some(\"TLSv1.3\") })"
+        "HTTP/2.0 Some(Secured { alpn: Some([104, 50]), protocol: Some(\"TLSv1.3\"), server_name: Some(\"localhost\") })"
     );
     serving.abort();
     Ok(())
