@@ -36,7 +36,9 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Errors
     /// As [`connect`](ClientEndpoint::connect).
     fn connect_for(&self, origin: &Origin) -> BoxFuture<'_, Result<Connection>> {
-        Box::pin(origin.clone().scope(self.connect()))
+        // `connect()` itself runs inside the scope, so an endpoint may read the origin
+        // before its future is first polled as well as after.
+        Box::pin(origin.clone().scope(async move { self.connect().await }))
     }
 
     /// The endpoint as a description value, every default written out: equal for endpoints
