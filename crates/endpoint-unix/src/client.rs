@@ -13,7 +13,7 @@ use endpoint_core::{
 use tokio::net::UnixStream;
 use tracing::debug;
 
-use crate::credentials::PeerCredentials;
+use endpoint_core::PeerCredentials;
 use crate::lockfile::{holder, lock_path, Holder};
 use crate::path;
 use crate::specs::UNIX_CLIENT_OPTIONS;

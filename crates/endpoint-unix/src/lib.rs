@@ -166,7 +166,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod credentials;
 #[cfg(feature = "exec")]
 mod exec;
 mod kinds;
@@ -180,7 +179,9 @@ mod stdio;
 mod systemd;
 
 pub use client::UnixClientEndpoint;
-pub use credentials::PeerCredentials;
+/// Who is at the other end of a unix connection (defined in `endpoint_core`, where
+/// `allowUid=`/`allowGid=` judge it).
+pub use endpoint_core::PeerCredentials;
 #[cfg(feature = "exec")]
 #[cfg_attr(docsrs, doc(cfg(feature = "exec")))]
 pub use exec::{ChildProcess, ExecClientEndpoint, StderrMode};

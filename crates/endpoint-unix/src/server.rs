@@ -16,7 +16,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use tokio::net::UnixListener;
 use tracing::{debug, warn};
 
-use crate::credentials::PeerCredentials;
+use endpoint_core::PeerCredentials;
 use crate::lockfile::{lock_path, LockFile};
 use crate::owner::Principal;
 use crate::path;

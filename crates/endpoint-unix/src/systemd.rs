@@ -12,7 +12,7 @@ use endpoint_core::{
 use tokio::net::{TcpListener, UnixListener};
 use tracing::debug;
 
-use crate::credentials::PeerCredentials;
+use endpoint_core::PeerCredentials;
 use crate::path;
 
 /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
