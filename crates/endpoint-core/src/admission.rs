@@ -137,9 +137,8 @@ impl Admission {
         if !self.judges_credentials() {
             return true;
         }
-        credentials.is_some_and(|c| {
-            self.allow_uids.contains(&c.uid) || self.allow_gids.contains(&c.gid)
-        })
+        credentials
+            .is_some_and(|c| self.allow_uids.contains(&c.uid) || self.allow_gids.contains(&c.gid))
     }
 }
 
@@ -271,7 +270,9 @@ mod tests {
     fn credentials_need_a_listed_user_or_group() {
         let open = Admission::default();
         assert!(open.admits_credentials(None));
-        let rules = Admission::default().allow_uids(vec![1000]).allow_gids(vec![50]);
+        let rules = Admission::default()
+            .allow_uids(vec![1000])
+            .allow_gids(vec![50]);
         assert!(rules.admits_credentials(Some(&PeerCredentials::new(None, 1000, 1))));
         assert!(rules.admits_credentials(Some(&PeerCredentials::new(None, 7, 50))));
         assert!(!rules.admits_credentials(Some(&PeerCredentials::new(None, 7, 7))));
