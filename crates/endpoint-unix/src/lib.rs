@@ -143,7 +143,10 @@
 //!
 //! # Limitations
 //! - Abstract names have no access control at all: anyone on the host (in the same network
-//!   namespace) may connect. Check [`PeerCredentials`] on each connection, or use a file.
+//!   namespace) may connect. Check [`PeerCredentials`] on each connection, admit only some
+//!   users or groups with the server options `allowUid=`/`allowGid=`
+//!   (`unix:@app:allowUid=1000:allowGid=50`: a peer whose user or group is listed; unknown
+//!   credentials are refused), or use a file.
 //! - Canonical descriptions are text: a path or abstract name that is not UTF-8 prints lossily
 //!   and does not parse back to the same endpoint.
 //! - Two processes taking over the same stale lock at the same moment can race (as in
