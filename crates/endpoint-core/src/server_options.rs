@@ -102,10 +102,10 @@ pub static SERVER_OPTIONS: &[OptionSpec] = &[
         ALLOW,
         OptionType::List,
         "admit only clients in these networks (comma-separated CIDRs, e.g. \
-         10.0.0.0/8,::1); others are closed before any handshake and counted. Judged on the \
-         real client address: after a PROXY header from a trusted sender, the one it \
-         carries. IPv4-mapped IPv6 peers count as IPv4; deny= wins (default: everyone not \
-         denied)",
+         10.0.0.0/8,fd00\\:\\:/8 with IPv6 colons escaped); others are closed before any \
+         handshake and counted. Judged on the real client address: after a PROXY header from \
+         a trusted sender, the one it carries. IPv4-mapped IPv6 peers count as IPv4; deny= \
+         wins (default: everyone not denied)",
     )
     .extension(),
     OptionSpec::new(
