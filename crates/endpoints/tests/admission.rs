@@ -408,3 +408,25 @@ fn a_bad_network_names_the_option_and_its_position() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_ipv4_mapped_peer_is_judged_as_ipv4() -> TestResult {
+    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
+    let Ok((listener, refusals, port)) = bind(r"tcp6:0:interface=\:\::allow=127.0.0.2").await
+    else {
+        println!("no IPv6 on this machine: skipped");
+        return Ok(());
+    };
+    let mut seen = serve(listener);
+    let mut refused = connect_from(ONE, port).await?;
+    assert_eq!(read_until_closed(&mut refused).await?, b"");
+    let mut admitted = connect_from(TWO, port).await?;
+    greeted(&mut admitted).await?;
+    let peer = tokio::time::timeout(SAFETY, seen.recv())
+        .await?
+        .ok_or("no peer")?;
+    let ip = peer.as_inet().map(|a| a.ip()).ok_or("an IP peer")?;
+    assert_eq!(ip.to_canonical(), TWO, "{peer}");
+    assert_eq!(refusals.0.load(Ordering::Relaxed), 1);
+    Ok(())
+}
