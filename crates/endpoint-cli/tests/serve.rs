@@ -475,6 +475,50 @@ print("parsed", len(values))
     Ok(())
 }
 
+/// A client `deny=` names is closed before the relay sees it, and counted in its own class
+/// (`address_refused`, apart from `admission_refused`, a full server).
+#[tokio::test]
+async fn metrics_count_clients_refused_by_address() -> TestResult {
+    let backend = tcp_echo_server().await?;
+    let dir = tempfile::tempdir()?;
+    let metrics_socket = dir.path().join("metrics.sock");
+    let file = write(
+        &dir.path().join("a.toml"),
+        &format!(
+            "metrics = 'unix:{}'\n[[relay]]\nname = \"guarded\"\nlisten = \"tcp:0:interface=127.0.0.1:deny=127.0.0.2\"\nto = \"tcp:127.0.0.1:{}\"\n",
+            metrics_socket.display(),
+            backend.port(),
+        ),
+    )?;
+    let mut serving = Serving::start(&file, &[], &[]).await?;
+    let guarded = serving.port_of("guarded").await?;
+    serving
+        .line(|l| l.starts_with("metrics listening on"))
+        .await?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(([127, 0, 0, 2], 0).into())?;
+    let mut refused = socket.connect(([127, 0, 0, 1], guarded).into()).await?;
+    let _ = refused.write_all(b"not relayed").await;
+    let mut buf = [0u8; 16];
+    assert!(matches!(
+        tokio::time::timeout(LIMIT, refused.read(&mut buf)).await?,
+        Ok(0) | Err(_)
+    ));
+    tcp_echoes(guarded, b"relayed").await?;
+    let socket = metrics_socket.clone();
+    endpoint_testkit::eventually_async(LIMIT, move || {
+        let socket = socket.clone();
+        async move {
+            let body = http_get_unix(&socket, "/metrics").await.unwrap_or_default();
+            body.contains(
+                "endpoint_relay_errors_total{relay=\"guarded\",class=\"address_refused\"} 1",
+            )
+        }
+    })
+    .await?;
+    Ok(())
+}
+
 /// A loopback port that refuses: bound, never listening (the port stays ours while the
 /// socket lives).
 fn refusing_port() -> TestResult<(socket2::Socket, u16)> {

@@ -28,4 +28,9 @@ pub trait ListenerEvents: Send + Sync + 'static {
     /// `maxHandshakesPerSource=`, the table full, or `maxConnections=` reached): an
     /// admission refusal.
     fn handshake_closed(&self) {}
+
+    /// A connection was refused by the listener's `allow=`/`deny=` (or
+    /// `allowUid=`/`allowGid=`), before any handshake: closed on accept, right after the
+    /// layer that revealed its real address, or (QUIC) refused before its handshake began.
+    fn address_refused(&self) {}
 }

@@ -20,6 +20,7 @@ use tokio::task::{AbortHandle, JoinSet};
 use tracing::{debug, Instrument};
 
 use crate::address::Address;
+use crate::admission::Gate;
 use crate::cap::Admitted;
 use crate::connection::Connection;
 use crate::events::ListenerEvents;
@@ -161,12 +162,21 @@ struct Entry {
     admitted: Option<Admitted>,
 }
 
-/// What a handshake task returns: which entry it was, and the upgraded connection if every
-/// layer's handshake succeeded.
+/// What a handshake task returns: which entry it was, and how its handshakes ended.
 struct Finished {
     source: Source,
     seq: u64,
-    connection: Option<Connection>,
+    outcome: Outcome,
+}
+
+/// How a connection's handshakes ended.
+enum Outcome {
+    /// Every layer's handshake succeeded.
+    Upgraded(Connection),
+    /// A handshake failed or timed out.
+    Failed,
+    /// The address a layer revealed is not admitted (counted by the [`Gate`]).
+    Refused,
 }
 
 /// A listener's pending handshakes, by source and by age.
@@ -231,14 +241,19 @@ impl Handshakes {
                     let Some(entry) = self.remove(finished.source, finished.seq) else {
                         continue;
                     };
-                    if let Some(mut connection) = finished.connection {
-                        if let Some(admitted) = entry.admitted {
-                            connection.info_mut().insert(admitted);
+                    match finished.outcome {
+                        Outcome::Upgraded(mut connection) => {
+                            if let Some(admitted) = entry.admitted {
+                                connection.info_mut().insert(admitted);
+                            }
+                            return Poll::Ready(connection);
                         }
-                        return Poll::Ready(connection);
-                    }
-                    if let Some(events) = &self.events {
-                        events.handshake_failed();
+                        Outcome::Failed => {
+                            if let Some(events) = &self.events {
+                                events.handshake_failed();
+                            }
+                        }
+                        Outcome::Refused => {}
                     }
                 }
                 // Aborted tasks were taken out of the table when they were closed.
@@ -277,12 +292,14 @@ impl Handshakes {
     }
 
     /// Runs `upgrades` over `connection` in a task of its own, in order, each under its own
-    /// timeout and all under the limits' `time`.
+    /// timeout and all under the limits' `time`; with `judge`, the peer address is judged
+    /// right after the upgrade at that index (the one that revealed it).
     pub(crate) fn spawn(
         &mut self,
         connection: Connection,
         admitted: Option<Admitted>,
         upgrades: Vec<Arc<dyn Upgrade>>,
+        judge: Option<(usize, Gate)>,
         endpoint: &str,
     ) {
         let source = Source::of(connection.peer_address());
@@ -293,20 +310,20 @@ impl Handshakes {
         let total = self.limits.time;
         let task = self.tasks.spawn(
             async move {
-                let handshakes = run(connection, upgrades);
-                let connection = match total {
+                let handshakes = run(connection, upgrades, judge);
+                let outcome = match total {
                     None => handshakes.await,
                     Some(total) => tokio::time::timeout(total, handshakes)
                         .await
                         .unwrap_or_else(|_| {
                             debug!(?total, "handshakes took longer than maxHandshakeTime");
-                            None
+                            Outcome::Failed
                         }),
                 };
                 Finished {
                     source,
                     seq,
-                    connection,
+                    outcome,
                 }
             }
             .instrument(span),
@@ -379,26 +396,39 @@ impl Handshakes {
     }
 }
 
-/// Runs each layer's handshake in order, each under its own timeout.
-async fn run(mut connection: Connection, upgrades: Vec<Arc<dyn Upgrade>>) -> Option<Connection> {
-    for upgrade in upgrades {
+/// Runs each layer's handshake in order, each under its own timeout; with `judge`, judges the
+/// peer address right after the upgrade at its index, so a refused client never reaches a
+/// later layer's handshake (a TLS ServerHello, a WebSocket 101).
+async fn run(
+    mut connection: Connection,
+    upgrades: Vec<Arc<dyn Upgrade>>,
+    judge: Option<(usize, Gate)>,
+) -> Outcome {
+    for (at, upgrade) in upgrades.into_iter().enumerate() {
         let limit = upgrade.timeout();
         match tokio::time::timeout(limit, upgrade.upgrade(connection)).await {
-            Ok(Ok(upgraded)) => connection = upgraded,
+            Ok(Ok(upgraded)) => {
+                connection = upgraded;
+                if let Some((_, gate)) = judge.as_ref().filter(|(after, _)| *after == at) {
+                    if !gate.admits_address(connection.peer_address()) {
+                        return Outcome::Refused;
+                    }
+                }
+            }
             Ok(Err(e)) => {
                 // A handshake error may quote the peer (a PROXY header, a request line):
                 // escaped, as all peer text in logs.
                 let error = crate::printable(&e.to_string()).into_owned();
                 debug!(layer = upgrade.name(), %error, "handshake failed");
-                return None;
+                return Outcome::Failed;
             }
             Err(_) => {
                 debug!(layer = upgrade.name(), ?limit, "handshake timed out");
-                return None;
+                return Outcome::Failed;
             }
         }
     }
-    Some(connection)
+    Outcome::Upgraded(connection)
 }
 
 #[cfg(test)]

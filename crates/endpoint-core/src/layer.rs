@@ -23,4 +23,12 @@ pub trait Upgrade: Send + Sync + 'static {
     /// # Errors
     /// Any error drops this connection only.
     fn upgrade(&self, connection: Connection) -> BoxFuture<'static, Result<Connection>>;
+
+    /// True for a layer that replaces the connection's peer address with the real client's
+    /// (a PROXY header reader, when its sender is trusted). A listener with `allow=`/`deny=`
+    /// then judges the address right after this layer's handshake, before any later layer's,
+    /// instead of the address it accepted. The default, `false`, leaves the peer as it was.
+    fn reveals_peer(&self) -> bool {
+        false
+    }
 }

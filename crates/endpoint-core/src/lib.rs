@@ -148,6 +148,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod address;
+mod admission;
 mod authority;
 #[cfg(feature = "axum")]
 mod axum;
@@ -156,6 +157,7 @@ mod cap;
 #[cfg_attr(docsrs, doc(cfg(feature = "clap")))]
 pub mod clap;
 mod connection;
+mod credentials;
 mod deadline;
 mod describe;
 pub mod description;
@@ -191,9 +193,11 @@ mod tonic;
 mod value;
 
 pub use address::{Address, UnixAddress};
+pub use admission::{Admission, Gate};
 pub use authority::Authority;
 pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo};
+pub use credentials::PeerCredentials;
 pub use deadline::with_timeout;
 pub use describe::{Described, DescribedLayer, OptionValue};
 pub use egress::{carried_ipv4, AddressClass, EgressPolicy, Refusal};

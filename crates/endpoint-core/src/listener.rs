@@ -13,6 +13,7 @@ use tokio::time::Sleep;
 use tracing::{debug, warn};
 
 use crate::address::Address;
+use crate::admission::{Admission, Gate};
 use crate::cap::Cap;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -62,6 +63,16 @@ pub trait Accept: Send + 'static {
     fn live_connections(&self) -> Option<usize> {
         None
     }
+
+    /// Takes over judging `allow=`/`deny=` for a transport that can refuse an attempt before
+    /// it becomes a connection (QUIC judges a client's first packet, before any handshake
+    /// state is kept): the transport asks `gate` about each peer, which counts and logs the
+    /// refusals. Returns `true` when it does; the default, `false`, leaves the judging to the
+    /// [`Listener`], on accept.
+    fn admit_by_address(&mut self, gate: &Gate) -> bool {
+        let _ = gate;
+        false
+    }
 }
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
@@ -91,6 +102,11 @@ pub struct Listener {
     backoff: Option<Pin<Box<Sleep>>>,
     next_backoff: Duration,
     cap: Option<Arc<Cap>>,
+    /// `allow=`/`deny=`/`allowUid=`/`allowGid=`, when given.
+    gate: Option<Gate>,
+    /// The transport judges addresses itself ([`Accept::admit_by_address`]).
+    transport_admits: bool,
+    events: Option<Arc<dyn crate::ListenerEvents>>,
     /// A fatal accept error was returned: as a `Stream`, the listener has ended.
     ended: bool,
 }
@@ -109,6 +125,9 @@ impl Listener {
             backoff: None,
             next_backoff: FIRST_BACKOFF,
             cap: None,
+            gate: None,
+            transport_admits: false,
+            events: None,
             ended: false,
         }
     }
@@ -184,8 +203,89 @@ impl Listener {
     /// Tells `events` about connections that end before they are yielded: failed handshakes,
     /// and pending handshakes closed to make room (for metrics; see [`ListenerEvents`](crate::ListenerEvents)).
     pub fn with_events(mut self, events: Arc<dyn crate::ListenerEvents>) -> Self {
-        self.handshakes.set_events(events);
+        if let Some(gate) = &self.gate {
+            gate.set_events(Arc::clone(&events));
+        }
+        self.handshakes.set_events(Arc::clone(&events));
+        self.events = Some(events);
         self
+    }
+
+    /// Admits only the peers `admission` admits (`allow=`, `deny=`, `allowUid=`,
+    /// `allowGid=` in a server description set this). A refused connection is closed before
+    /// any handshake, never yielded, counted ([`ListenerEvents::address_refused`](crate::ListenerEvents::address_refused))
+    /// and logged at debug.
+    ///
+    /// Addresses are judged on the address accepted, unless a layer reveals the real client
+    /// behind it ([`Upgrade::reveals_peer`]: a PROXY header from a trusted sender); then right
+    /// after the last such layer's handshake, before any later layer's (TLS, WebSocket).
+    /// Unix credentials are judged on accept. A transport may judge addresses itself, before
+    /// a connection exists ([`Accept::admit_by_address`]; QUIC does).
+    ///
+    /// # Examples
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> endpoints::Result<()> {
+    /// use endpoint_core::description::parse_cidr_list;
+    /// use endpoint_core::Admission;
+    /// let admission = Admission::default().deny(parse_cidr_list("127.0.0.0/8").unwrap());
+    /// let listener = endpoints::server_from_string("tcp:0:interface=127.0.0.1")?
+    ///     .bind()
+    ///     .await?
+    ///     .with_admission(admission.clone());
+    /// assert_eq!(listener.admission(), Some(&admission));
+    /// # Ok(()) }
+    /// ```
+    pub fn with_admission(mut self, admission: Admission) -> Self {
+        if admission.is_open() {
+            self.gate = None;
+            return self;
+        }
+        let gate = Gate::new(admission, &self.description);
+        if let Some(events) = &self.events {
+            gate.set_events(Arc::clone(events));
+        }
+        self.transport_admits =
+            gate.admission().judges_addresses() && self.raw.admit_by_address(&gate);
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Who may connect, when [`with_admission`](Listener::with_admission) said.
+    pub fn admission(&self) -> Option<&Admission> {
+        self.gate.as_ref().map(Gate::admission)
+    }
+
+    /// True when some layer reveals the real client behind the accepted address (a PROXY
+    /// header reader with trusted senders): `allow=`/`deny=` then judge the revealed one.
+    pub fn reveals_peer(&self) -> bool {
+        self.upgrades.iter().any(|u| u.reveals_peer())
+    }
+
+    /// Judges a connection just accepted: its unix credentials, and its address unless the
+    /// transport did or a layer will reveal another. False when it is refused.
+    fn admit_on_accept(&self, connection: &Connection) -> bool {
+        let Some(gate) = &self.gate else {
+            return true;
+        };
+        let rules = gate.admission();
+        if rules.judges_credentials() && !gate.admits_credentials(connection.info()) {
+            return false;
+        }
+        if rules.judges_addresses() && !self.transport_admits && !self.reveals_peer() {
+            return gate.admits_address(connection.peer_address());
+        }
+        true
+    }
+
+    /// Where a layer's handshake reveals the peer to judge: after the last such upgrade.
+    fn judge_after(&self) -> Option<(usize, Gate)> {
+        let gate = self.gate.as_ref()?;
+        if !gate.admission().judges_addresses() {
+            return None;
+        }
+        let at = self.upgrades.iter().rposition(|u| u.reveals_peer())?;
+        Some((at, gate.clone()))
     }
 
     /// The limits on pending handshakes.
@@ -276,6 +376,11 @@ impl Listener {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(mut connection)) => {
                     self.next_backoff = FIRST_BACKOFF;
+                    if !self.admit_on_accept(&connection) {
+                        // Closed before any byte is read or written.
+                        drop(connection);
+                        continue;
+                    }
                     if self.upgrades.is_empty() {
                         if let Some(cap) = &self.cap {
                             connection.info_mut().insert(cap.admit());
@@ -286,10 +391,12 @@ impl Listener {
                     self.handshakes
                         .make_room(connection.peer_address(), cap_full);
                     let admitted = self.cap.as_ref().map(|cap| cap.admit());
+                    let judge = self.judge_after();
                     self.handshakes.spawn(
                         connection,
                         admitted,
                         self.upgrades.clone(),
+                        judge,
                         &self.description,
                     );
                 }

@@ -71,6 +71,12 @@
 //! );
 //! ```
 //!
+//! `allow=`/`deny=` (server options every description takes) judge the client the header
+//! names when `trusted=` is stated (the layer reveals the real peer), right after the header
+//! and before any later layer's handshake; with `trusted=` unstated they judge the accepted
+//! address, since any peer could claim any client:
+//! `tls+haproxy+tcp:443:trusted=10.0.0.0/8:allow=192.0.2.0/24:certificate=c.pem`.
+//!
 //! Both versions are read: v1 (`PROXY TCP4|TCP6|UNKNOWN ...\r\n`, at most 107 bytes) and v2
 //! (binary; `PROXY` and `LOCAL` commands; IPv4, IPv6 and unix addresses; TLVs are skipped). A
 //! header without addresses (v1 `UNKNOWN`, v2 `LOCAL`, as proxies' health checks send) keeps

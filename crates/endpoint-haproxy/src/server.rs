@@ -312,6 +312,13 @@ impl Upgrade for HeaderUpgrade {
         self.0.timeout
     }
 
+    /// True when the sender is trusted on purpose (`trusted=`, `trusted=any`): the address
+    /// the header carries is then the one `allow=`/`deny=` judge. With `trusted=` unstated,
+    /// anyone may send a header claiming any address, so the accepted address is judged.
+    fn reveals_peer(&self) -> bool {
+        self.0.trusted != Trust::Unstated
+    }
+
     fn upgrade(&self, connection: Connection) -> BoxFuture<'static, Result<Connection>> {
         let settings = Arc::clone(&self.0);
         Box::pin(async move {

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use endpoint_core::description::{declared_default, Args, Description, FromOption};
@@ -126,6 +126,9 @@ pub(crate) struct Admission {
     /// `maxConnections`, once the listener hands it over (`usize::MAX`: none).
     max_connections: AtomicUsize,
     counts: Mutex<Counts>,
+    /// `allow=`/`deny=`, once the listener hands them over: judged on an attempt's first
+    /// packet, before any other count or any handshake state.
+    gate: OnceLock<endpoint_core::Gate>,
 }
 
 #[derive(Debug, Default)]
@@ -144,7 +147,20 @@ impl Admission {
             limits: Mutex::new(limits),
             max_connections: AtomicUsize::new(usize::MAX),
             counts: Mutex::new(Counts::default()),
+            gate: OnceLock::new(),
         })
+    }
+
+    /// Judges attempts by `allow=`/`deny=` from now on (the first gate set stays).
+    pub(crate) fn admit_by_address(&self, gate: &endpoint_core::Gate) {
+        let _ = self.gate.set(gate.clone());
+    }
+
+    /// Whether `allow=`/`deny=` admit `peer` (a refusal is counted and logged by the gate).
+    pub(crate) fn admits_address(&self, peer: std::net::SocketAddr) -> bool {
+        self.gate
+            .get()
+            .is_none_or(|gate| gate.admits_address(&endpoint_core::Address::Inet(peer)))
     }
 
     /// Applies the handshake limits a description set (those equal to the listener's

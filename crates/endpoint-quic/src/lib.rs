@@ -59,6 +59,7 @@
 //! | `handshakeTimeout=` | `10` | seconds a handshake may take; a stalled one is dropped even with `idleTimeout=0` |
 //! | `maxHandshakes=` | `256` | handshakes in progress at once; more are refused (the server option every kind takes, whose default elsewhere is 1024: a QUIC handshake holds a connection's state) |
 //! | `maxHandshakesPerSource=` | `16` | handshakes in progress from one source address (an IPv6 address counts by its /64); the server option every kind takes (elsewhere 64) |
+//! | `allow=`, `deny=` | none | who may connect at all (CIDR lists, the server options every kind takes): judged on an attempt's first packet, before any other limit, Retry or handshake state; a refused address gets CONNECTION_REFUSED |
 //! | `retry=` | `auto` | address validation by a Retry round trip, which costs the server no state: `auto` once half of `maxHandshakes` are in progress, `always`, or `never` |
 //! | `receiveWindow=` | `4194304` | bytes a peer may send on one connection, all streams together, ahead of what the application reads (also bounds this side's unacknowledged sends) |
 //! | `streamReceiveWindow=` | `1048576` | bytes a peer may send on one stream ahead of what the application reads |

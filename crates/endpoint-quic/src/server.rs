@@ -309,6 +309,11 @@ impl Server {
     /// one's slot and connecting handshake.
     fn admit(&self, incoming: quinn::Incoming) -> Option<(Slot, quinn::Connecting)> {
         let peer = incoming.remote_address();
+        // Before anything else: a refused address costs no count, no Retry, no handshake.
+        if !self.admission.admits_address(peer) {
+            incoming.refuse();
+            return None;
+        }
         let validated = incoming.remote_address_validated();
         match self.admission.judge(peer.ip(), validated) {
             Verdict::Accept(slot) => match incoming.accept() {
@@ -421,6 +426,13 @@ impl Accept for QuicAccept {
 
     fn live_connections(&self) -> Option<usize> {
         self.admission.live_connections()
+    }
+
+    /// `allow=`/`deny=` are judged on an attempt's first packet, before its handshake: a
+    /// refused address gets CONNECTION_REFUSED and costs no handshake state.
+    fn admit_by_address(&mut self, gate: &endpoint_core::Gate) -> bool {
+        self.admission.admit_by_address(gate);
+        true
     }
 }
 

@@ -218,3 +218,55 @@ async fn a_stalled_handshake_ends_after_handshake_timeout_even_without_idle_time
     good_client(&pki, port).await?;
     Ok(())
 }
+
+/// Counts the listener's refusals by address (`allow=`/`deny=`).
+#[derive(Default)]
+struct AddressRefusals(std::sync::atomic::AtomicUsize);
+
+impl endpoint_core::ListenerEvents for AddressRefusals {
+    fn address_refused(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[tokio::test]
+async fn allow_refuses_other_addresses_before_any_handshake() -> TestResult {
+    logs();
+    let pki = Pki::new();
+    let refusals = std::sync::Arc::new(AddressRefusals::default());
+    let listener = server(&pki, ":allow=127.0.0.1")
+        .await?
+        .with_events(refusals.clone());
+    let port = port_of(&listener);
+    let _served = echo_server(listener);
+    let target = ([127, 0, 0, 1], port).into();
+
+    // Attempts from 127.0.0.2: every one refused (CONNECTION_REFUSED), none gets a
+    // handshake's first flight, and each is counted.
+    let sent = initials(&pki, 8).await?;
+    let Flood { answers, .. } = flood(loopback(2), target, &sent).await?;
+    println!("8 attempts from a refused address: {answers:?}");
+    assert_eq!(
+        (answers.handshakes, answers.refusals),
+        (0, 8),
+        "{answers:?}"
+    );
+    assert_eq!(refusals.0.load(std::sync::atomic::Ordering::Relaxed), 8);
+
+    // The allowed address is served.
+    good_client(&pki, port).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn deny_refuses_the_client_at_once() -> TestResult {
+    logs();
+    let pki = Pki::new();
+    let listener = server(&pki, ":deny=127.0.0.1").await?;
+    let port = port_of(&listener);
+    let _served = echo_server(listener);
+    let refused = client(&pki, port, ":timeout=10");
+    let outcome = tokio::time::timeout(SAFETY, round_trip(&*refused, b"nope")).await?;
+    assert!(outcome.is_err(), "a denied client was served");
+    Ok(())
+}

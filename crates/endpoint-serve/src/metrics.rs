@@ -47,12 +47,15 @@ pub enum ErrorClass {
     /// A pending handshake was closed to make room (`maxHandshakesPerSource=`, a full
     /// handshake table, `maxConnections=`).
     admission_refused,
+    /// A connection was refused by `allow=`/`deny=` (or `allowUid=`/`allowGid=`) before any
+    /// handshake: a client the operator did not want, not a full server.
+    address_refused,
 }
 
 /// The versions a handshake can agree on, as `Secured::protocol` names them.
 const TLS_VERSIONS: [&str; 2] = ["TLSv1.3", "TLSv1.2"];
 
-const ERROR_CLASSES: [ErrorClass; 8] = [
+const ERROR_CLASSES: [ErrorClass; 9] = [
     ErrorClass::upstream_refused,
     ErrorClass::upstream_timeout,
     ErrorClass::upstream_failed,
@@ -61,6 +64,7 @@ const ERROR_CLASSES: [ErrorClass; 8] = [
     ErrorClass::max_lifetime,
     ErrorClass::handshake_failed,
     ErrorClass::admission_refused,
+    ErrorClass::address_refused,
 ];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -278,7 +282,7 @@ struct Handles {
     finished: Counter,
     listening: Gauge,
     /// One counter per class, in `ERROR_CLASSES` order.
-    errors: [Counter; 8],
+    errors: [Counter; ERROR_CLASSES.len()],
     connect_seconds: Histogram,
     pair_seconds: Histogram,
     /// One counter per version, in `TLS_VERSIONS` order.
@@ -397,5 +401,9 @@ impl endpoint_core::ListenerEvents for RelayMetrics {
 
     fn handshake_closed(&self) {
         self.failed(ErrorClass::admission_refused);
+    }
+
+    fn address_refused(&self) {
+        self.failed(ErrorClass::address_refused);
     }
 }

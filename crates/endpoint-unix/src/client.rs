@@ -13,10 +13,10 @@ use endpoint_core::{
 use tokio::net::UnixStream;
 use tracing::debug;
 
-use crate::credentials::PeerCredentials;
 use crate::lockfile::{holder, lock_path, Holder};
 use crate::path;
 use crate::specs::UNIX_CLIENT_OPTIONS;
+use endpoint_core::PeerCredentials;
 
 /// Connects to a unix-domain stream socket: a socket file, or a name in Linux's abstract
 /// namespace (Twisted's `UNIXClientEndpoint`).

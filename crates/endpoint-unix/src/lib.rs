@@ -143,7 +143,10 @@
 //!
 //! # Limitations
 //! - Abstract names have no access control at all: anyone on the host (in the same network
-//!   namespace) may connect. Check [`PeerCredentials`] on each connection, or use a file.
+//!   namespace) may connect. Check [`PeerCredentials`] on each connection, admit only some
+//!   users or groups with the server options `allowUid=`/`allowGid=`
+//!   (`unix:@app:allowUid=1000:allowGid=50`: a peer whose user or group is listed; unknown
+//!   credentials are refused), or use a file.
 //! - Canonical descriptions are text: a path or abstract name that is not UTF-8 prints lossily
 //!   and does not parse back to the same endpoint.
 //! - Two processes taking over the same stale lock at the same moment can race (as in
@@ -166,7 +169,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod credentials;
 #[cfg(feature = "exec")]
 mod exec;
 mod kinds;
@@ -180,7 +182,9 @@ mod stdio;
 mod systemd;
 
 pub use client::UnixClientEndpoint;
-pub use credentials::PeerCredentials;
+/// Who is at the other end of a unix connection (defined in `endpoint_core`, where
+/// `allowUid=`/`allowGid=` judge it).
+pub use endpoint_core::PeerCredentials;
 #[cfg(feature = "exec")]
 #[cfg_attr(docsrs, doc(cfg(feature = "exec")))]
 pub use exec::{ChildProcess, ExecClientEndpoint, StderrMode};

@@ -16,12 +16,12 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use tokio::net::UnixListener;
 use tracing::{debug, warn};
 
-use crate::credentials::PeerCredentials;
 use crate::lockfile::{lock_path, LockFile};
 use crate::owner::Principal;
 use crate::path;
 use crate::private_dir::PrivateDir;
 use crate::specs::UNIX_SERVER_OPTIONS;
+use endpoint_core::PeerCredentials;
 
 /// Listens on a unix-domain stream socket: a socket file, or a name in Linux's abstract
 /// namespace (Twisted's `UNIXServerEndpoint`).

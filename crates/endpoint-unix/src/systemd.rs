@@ -12,8 +12,8 @@ use endpoint_core::{
 use tokio::net::{TcpListener, UnixListener};
 use tracing::debug;
 
-use crate::credentials::PeerCredentials;
 use crate::path;
+use endpoint_core::PeerCredentials;
 
 /// The first descriptor systemd passes (`SD_LISTEN_FDS_START`).
 const FIRST_FD: RawFd = 3;

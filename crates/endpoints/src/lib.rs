@@ -56,8 +56,12 @@
 //! by `maxHandshakes=` (1024 pending), `maxHandshakesPerSource=` (64 per IPv4 address or IPv6
 //! /64) and `maxHandshakeTime=` (seconds for all of them together): a full table closes a
 //! pending handshake rather than stop accepting, so idle sockets cannot keep clients out
-//! ([`core::SERVER_OPTIONS`], [`Listener::with_handshake_limits`]). `endpoint kinds` prints
-//! every registered kind with its options and defaults.
+//! ([`core::SERVER_OPTIONS`], [`Listener::with_handshake_limits`]). `allow=` and `deny=`
+//! (CIDR lists; `deny=` wins) say who may connect at all, judged on the real client address
+//! (after a PROXY header from a trusted sender, the one it names), and `allowUid=`/`allowGid=`
+//! admit unix peers by user or group: a refused client is closed before any handshake
+//! ([`core::Admission`]). `endpoint kinds` prints every registered kind with its options and
+//! defaults.
 //!
 //! Third-party kinds register themselves with `inventory`; an application adds the plugin as a
 //! dependency and one line, `use the_plugin as _;`, so the linker keeps it. Writing one: the
