@@ -33,7 +33,7 @@ pub mod notify;
 mod plan;
 mod relays;
 
-pub use config::{ConfigError, RelayConfig, ServeConfig, DEFAULT_GRACE};
+pub use config::{ConfigError, MemberConfig, PoolConfig, RelayConfig, ServeConfig, DEFAULT_GRACE};
 pub use http::{metrics_service, Health};
 pub use metrics::{ErrorClass, Metrics, RelayMetrics, ReloadOutcome};
 pub use plan::Plan;

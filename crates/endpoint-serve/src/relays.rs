@@ -284,7 +284,18 @@ struct Route {
 
 impl Route {
     fn of(config: &RelayConfig, metrics: &RelayMetrics) -> Route {
-        let client = Arc::clone(config.to.endpoint());
+        // One upstream is used as it is; several are a pool, whose state the metrics read.
+        let client: Arc<dyn ClientEndpoint> = match &config.pool {
+            Some(pool) => {
+                let pool = pool.pool();
+                metrics.set_pool(Some(pool.clone()));
+                Arc::new(pool)
+            }
+            None => {
+                metrics.set_pool(None);
+                Arc::clone(config.to.endpoint())
+            }
+        };
         let client: Arc<dyn ClientEndpoint> = match config.retry {
             Some(limit) => Arc::new(
                 Retrying::new(client, RetryPolicy::for_up_to(limit)).max_pending(RETRY_MAX_PENDING),
