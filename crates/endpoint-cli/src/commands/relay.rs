@@ -279,18 +279,16 @@ fn parse_balance(name: &str) -> Result<Balance, String> {
         .map_err(|e: endpoints::pool::UnknownBalance| e.to_string())
 }
 
-/// The servers, the client side (one description, or a pool of `--to` upstreams), and that
-/// pool, for the metrics.
-fn endpoints_of(
-    args: &RelayArgs,
-) -> Result<
-    (
-        Vec<ServerDescription>,
-        Arc<dyn ClientEndpoint>,
-        Option<Pool>,
-    ),
-    Failure,
-> {
+/// What `relay` connects between: the servers, the client side (one description, or a pool
+/// of `--to` upstreams), and that pool, for the metrics.
+type Ends = (
+    Vec<ServerDescription>,
+    Arc<dyn ClientEndpoint>,
+    Option<Pool>,
+);
+
+/// The servers and the client side of `args` (see [`Ends`]).
+fn endpoints_of(args: &RelayArgs) -> Result<Ends, Failure> {
     let mut servers = args.server.clone();
     let usage = |message: &str| Failure::Usage(format!("relay: {message}"));
     let clients: Vec<Arc<dyn ClientEndpoint>> = if args.to.is_empty() {
