@@ -58,7 +58,7 @@ async fn relay_to_several_spreads_and_no_client_sees_a_dead_one() -> TestResult 
     let (a, _a) = named_upstream("a").await?;
     let (b, _b) = named_upstream("b").await?;
     let dead = dead_port().await?;
-    let relay = start_relay(&[
+    let mut relay = start_relay(&[
         "tcp:0:interface=127.0.0.1",
         "--to",
         &to(a),
@@ -77,6 +77,15 @@ async fn relay_to_several_spreads_and_no_client_sees_a_dead_one() -> TestResult 
     let (from_a, from_b) = (seen.get("a").copied(), seen.get("b").copied());
     assert_eq!(from_a.unwrap_or(0) + from_b.unwrap_or(0), 12, "{seen:?}");
     assert!(from_a >= Some(4) && from_b >= Some(4), "{seen:?}");
+    // The dead one is logged down once, however often it was tried.
+    relay.child.kill().await?;
+    let stderr = tokio::time::timeout(LIMIT, relay.stderr).await??;
+    let down: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("upstream is down"))
+        .collect();
+    assert_eq!(down.len(), 1, "{stderr}");
+    assert!(down[0].contains(&to(dead)), "{stderr}");
     Ok(())
 }
 

@@ -44,6 +44,8 @@ struct Table {
     slots: Vec<Slot>,
     /// The masked descriptions joined, for `Display` and logs.
     name: String,
+    /// False until the first list is installed: members of the first list are not "added".
+    installed: bool,
 }
 
 struct Slot {
@@ -206,7 +208,7 @@ impl Shared {
                 Some(slot) => Slot { member, ..slot },
                 None => {
                     let label = member.endpoint.to_string();
-                    if !table.name.is_empty() || !slots.is_empty() {
+                    if table.installed {
                         info!(pool = %table.name, upstream = %label, "upstream added");
                     }
                     Slot {
@@ -228,6 +230,7 @@ impl Shared {
             .collect::<Vec<_>>()
             .join(", ");
         table.slots = slots;
+        table.installed = true;
     }
 
     /// The members to try for one connect, in order, each once: those up (or past their

@@ -437,3 +437,27 @@ fn the_description_is_the_members_merged() {
     assert_eq!(pool.description().merged_parts().len(), 2);
     assert_eq!(pool.authority(), None);
 }
+
+#[tokio::test]
+async fn a_health_check_goes_through_the_member_s_layers() {
+    // Linking endpoint-tls registers `tls:`.
+    use endpoint_tls as _;
+    let a = Backend::start("a").await;
+    // b accepts TCP but speaks no TLS: a bare connect would call it healthy.
+    let b = Backend::start("b").await;
+    let tls_b =
+        endpoint_core::client_from_string(&format!("tls:127.0.0.1:{}", b.address.port())).unwrap();
+    let pool = Pool::new(vec![a.member(), Member::new(tls_b)], Balance::RoundRobin)
+        .with_health(Health::default().check(Duration::from_millis(100), Duration::from_secs(2)));
+    let started = Instant::now();
+    // No traffic: the probe alone finds that b's TLS handshake fails.
+    while pool.members()[1].up {
+        assert!(
+            started.elapsed() < SAFETY,
+            "the TLS member was never marked down"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(pool.members()[0].up, "{:?}", pool.members());
+    assert_eq!(tally(&pool, 4).await.get("a"), Some(&4));
+}

@@ -116,10 +116,9 @@ pub struct MemberConfig {
 }
 
 impl PoolConfig {
-    /// The pool these settings describe, its health checks started on the current runtime.
-    pub fn pool(&self) -> Pool {
-        let members = self
-            .members
+    /// The members these settings describe, in file order.
+    pub fn members(&self) -> Vec<Member> {
+        self.members
             .iter()
             .enumerate()
             .map(|(at, m)| {
@@ -132,8 +131,12 @@ impl PoolConfig {
                     .weight(m.weight)
                     .priority(m.priority.unwrap_or(fallback))
             })
-            .collect();
-        Pool::new(members, self.balance).with_health(self.health)
+            .collect()
+    }
+
+    /// The pool these settings describe, its health checks started on the current runtime.
+    pub fn pool(&self) -> Pool {
+        Pool::new(self.members(), self.balance).with_health(self.health)
     }
 }
 

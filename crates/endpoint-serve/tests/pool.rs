@@ -166,3 +166,56 @@ async fn a_pooled_relay_spreads_survives_a_dead_upstream_and_reports_it() -> Tes
     relays.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_reload_that_changes_the_upstream_list_keeps_the_state_of_those_that_stay() -> TestResult
+{
+    let (a, _a) = named_upstream("a").await?;
+    let (b, _b) = named_upstream("b").await?;
+    let dead = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
+    let metrics = Arc::new(Metrics::new());
+    let mut relays = Relays::new(Arc::clone(&metrics));
+    let file = |to: &str| {
+        format!(
+            "[[relay]]\nname = \"r\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = [{to}]\nhealth = {{ backoff = \"1m\" }}\ngrace = \"1s\"\n"
+        )
+    };
+    let first = file(&format!("\"tcp:127.0.0.1:{dead}\", \"tcp:127.0.0.1:{a}\""));
+    relays
+        .apply(&ServeConfig::parse(&first, "f")?.relays)
+        .await?;
+    let port = relays.local_addresses("r")[0].port().ok_or("a port")?;
+    for _ in 0..6 {
+        assert_eq!(answer(port).await?, "a");
+    }
+    let dead_up =
+        format!("endpoint_upstream_up{{relay=\"r\",upstream=\"tcp:127.0.0.1:{dead}:timeout=30\"}}");
+    let dead_failures = format!("endpoint_upstream_connect_failures_total{{relay=\"r\",upstream=\"tcp:127.0.0.1:{dead}:timeout=30\"}}");
+    let text = metrics.encode();
+    assert!(text.contains(&format!("{dead_up} 0")), "{text}");
+    assert!(text.contains(&format!("{dead_failures} 3")), "{text}");
+
+    // b added, the list reordered: the dead upstream is still known to be down.
+    let second = file(&format!(
+        "\"tcp:127.0.0.1:{b}\", \"tcp:127.0.0.1:{dead}\", \"tcp:127.0.0.1:{a}\""
+    ));
+    let plan = relays
+        .apply(&ServeConfig::parse(&second, "f")?.relays)
+        .await?;
+    assert_eq!(plan.retarget.len(), 1);
+    let text = metrics.encode();
+    assert!(text.contains(&format!("{dead_up} 0")), "{text}");
+    assert!(text.contains(&format!("{dead_failures} 3")), "{text}");
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(answer(port).await?);
+    }
+    seen.sort();
+    assert_eq!(seen, ["a", "a", "b", "b"]);
+    assert!(
+        metrics.encode().contains(&format!("{dead_failures} 3")),
+        "the dead one was skipped"
+    );
+    relays.shutdown().await;
+    Ok(())
+}
