@@ -1,7 +1,7 @@
-//! Pools of client endpoints: several upstreams as one [`ClientEndpoint`].
+//! Pools of client endpoints: several upstreams as one [`ClientEndpoint`](endpoint_core::ClientEndpoint).
 //!
 //! A [`Pool`] is a list of [`Member`]s (client endpoints with a weight and a priority) and a
-//! [`Balance`] strategy. Each [`connect`](ClientEndpoint::connect) picks a member:
+//! [`Balance`] strategy. Each [`connect`](endpoint_core::ClientEndpoint::connect) picks a member:
 //! round-robin, weighted (smooth, interleaved), least-connections (per unit of weight), or
 //! failover (the lowest priority group with a member up). A member that fails is left at once
 //! for the next one, each member at most once per connect, so a client sees a refusal only
@@ -30,10 +30,10 @@
 //! connection out, as `maxConnections`' admission guard does for listeners.
 //!
 //! # Description
-//! A pool's [`description`](ClientEndpoint::description) is its members' descriptions as one
+//! A pool's [`description`](endpoint_core::ClientEndpoint::description) is its members' descriptions as one
 //! merged description ([`Description::merged`](endpoint_core::description::Description::merged)),
 //! in list order; `Display` joins the masked descriptions with `", "`. Its
-//! [`authority`](ClientEndpoint::authority) is the one all members share, or `None`. A layer
+//! [`authority`](endpoint_core::ClientEndpoint::authority) is the one all members share, or `None`. A layer
 //! above a pool therefore sees no single kind beneath it; put layers on the members instead
 //! (`tls+tcp:a:443`, `tls+tcp:b:443`), which is also what makes health probes handshake.
 //!
@@ -44,7 +44,7 @@
 //!
 //! # Origin
 //! The member's connect runs on the caller's task, so a relay's
-//! [`connect_for`](ClientEndpoint::connect_for) origin reaches every member's layers
+//! [`connect_for`](endpoint_core::ClientEndpoint::connect_for) origin reaches every member's layers
 //! (`haproxy+` names the real client). Health probes run on their own task, without one.
 //!
 //! # Examples
