@@ -219,3 +219,66 @@ async fn a_reload_that_changes_the_upstream_list_keeps_the_state_of_those_that_s
     relays.shutdown().await;
     Ok(())
 }
+
+/// An upstream that writes `name`, then holds the connection open until the client closes.
+async fn holding_upstream(name: &'static str) -> TestResult<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = stream.write_all(name.as_bytes()).await;
+                let mut rest = Vec::new();
+                let _ = stream.read_to_end(&mut rest).await;
+            });
+        }
+    });
+    Ok(port)
+}
+
+/// Connects through the relay and reads the one-letter name, keeping the connection open.
+async fn open(port: u16) -> TestResult<(TcpStream, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    let mut name = [0u8; 1];
+    tokio::time::timeout(LIMIT, stream.read_exact(&mut name)).await??;
+    Ok((stream, String::from_utf8_lossy(&name).into_owned()))
+}
+
+#[tokio::test]
+async fn least_connections_through_a_spliced_relay_counts_pairs_until_they_end() -> TestResult {
+    let (a, b) = (holding_upstream("a").await?, holding_upstream("b").await?);
+    let metrics = Arc::new(Metrics::new());
+    let mut relays = Relays::new(Arc::clone(&metrics));
+    let file = format!(
+        "[[relay]]\nname = \"r\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = [\"tcp:127.0.0.1:{a}\", \"tcp:127.0.0.1:{b}\"]\nbalance = \"least-connections\"\ngrace = \"1s\"\n"
+    );
+    relays
+        .apply(&ServeConfig::parse(&file, "f")?.relays)
+        .await?;
+    let port = relays.local_addresses("r")[0].port().ok_or("a port")?;
+    let (first, x) = open(port).await?;
+    let (_second, y) = open(port).await?;
+    assert_ne!(x, y, "the second pair goes to the upstream with none open");
+    let x_port = if x == "a" { a } else { b };
+    let x_active = format!(
+        "endpoint_upstream_connections_active{{relay=\"r\",upstream=\"tcp:127.0.0.1:{x_port}:timeout=30\"}}"
+    );
+    assert!(
+        metrics.encode().contains(&format!("{x_active} 1")),
+        "{}",
+        metrics.encode()
+    );
+
+    // The first pair ends: its upstream is counted out once the relay lets the sockets go
+    // (plain TCP both ways: spliced, nothing wraps the I/O).
+    drop(first);
+    let ended = Instant::now();
+    while !metrics.encode().contains(&format!("{x_active} 0")) {
+        assert!(ended.elapsed() < LIMIT, "the ended pair is still counted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (_third, z) = open(port).await?;
+    assert_eq!(z, x, "the third pair goes where none is open");
+    relays.shutdown().await;
+    Ok(())
+}
