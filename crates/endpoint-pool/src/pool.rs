@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use endpoint_core::description::Description;
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Result};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
 use tokio::sync::watch;
 use tracing::info;
 
@@ -154,7 +154,20 @@ impl Pool {
             let lease = counts.lease();
             // Awaited here, on the caller's task: the Origin task-local of a relay's
             // connect_for reaches every member's layers.
-            match endpoint.connect().await {
+            let attempt = endpoint.connect();
+            let outcome = match health.connect_timeout {
+                None => attempt.await,
+                Some(after) => tokio::time::timeout(after, attempt)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Timeout {
+                            action: "connect to",
+                            endpoint: counts.label.clone(),
+                            after,
+                        })
+                    }),
+            };
+            match outcome {
                 Ok(mut connection) => {
                     counts.succeeded(&pool, false);
                     let info = connection.info_mut();
