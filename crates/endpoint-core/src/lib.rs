@@ -191,7 +191,7 @@ mod tonic;
 mod value;
 
 pub use address::{Address, UnixAddress};
-pub use authority::Authority;
+pub use authority::{Authority, Reached};
 pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo};
 pub use deadline::with_timeout;
