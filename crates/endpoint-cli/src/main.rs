@@ -71,6 +71,13 @@
 //!   At most `--retry-max-pending` (512) connections wait at once; more are closed at once.
 //!   A waiting client that leaves (closes without sending, or resets) cancels its attempt;
 //!   what it sent meanwhile is relayed first once connected.
+//! - `--to CLIENT`, repeated, forwards to several upstreams instead of CLIENT (`relay
+//!   tcp:8080 --to tcp:a:80 --to tcp:b:80`): `--balance` picks one per connection
+//!   (`round-robin`, `weighted`, `least-connections`, `failover` down the `--to` order), a
+//!   connect that fails goes on to the next upstream at once, and an upstream that fails 3
+//!   times in a row is skipped for a back-off; `--health-interval 5s` (`--health-timeout 2s`)
+//!   also checks each one on an interval, through its layers. `--metrics` then shows
+//!   `endpoint_upstream_up` and open connections per upstream.
 //! - `--once` relays one connection and exits (automatic for `stdio`, so
 //!   `endpoint relay stdio tcp:backend:80` works from inetd).
 //! - `SIGHUP` re-reads every renewed certificate at once (servers also notice changed files
@@ -90,11 +97,18 @@
 //! [[relay]]
 //! name = "web"                                # unique; the `relay` label of its metrics
 //! listen = ["tcp:8080", "unix:/run/web.sock"] # one server description or a list
-//! to = "tcp:127.0.0.1:3000"                   # a client description
+//! to = "tcp:127.0.0.1:3000"                   # a client description, or several (below)
 //! retry = "30s"                               # as relay --retry (optional)
 //! grace = "10s"                               # open connections' time to finish (default 5s)
 //! idleTimeout = "5m"                          # close a pair silent both ways that long (off)
 //! maxLifetime = "1h"                          # close a pair that old, busy or not (off)
+//!
+//! [[relay]]
+//! name = "api"
+//! listen = "tcp:8443"
+//! to = ["tcp:10.0.0.1:80", { to = "tcp:10.0.0.2:80", weight = 3 }]  # a pool (see relay --to)
+//! balance = "weighted"                        # round-robin, least-connections, failover
+//! health = { interval = "5s", timeout = "2s" }  # active checks (passive ones always run)
 //! ```
 //!
 //! - A mistake in the file exits 2 with `FILE:LINE:COLUMN`, the relay's name and, for a

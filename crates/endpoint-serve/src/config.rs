@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use endpoint_core::description::parse_duration;
 use endpoint_core::{ClientDescription, Error, ServerDescription};
+use endpoint_pool::{Balance, Health, Member, Pool};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
@@ -52,8 +53,12 @@ pub struct RelayConfig {
     pub name: String,
     /// Where it accepts connections (`listen = "tcp:8080"` or a list).
     pub listen: Vec<ServerDescription>,
-    /// Where each accepted connection is forwarded (`to = "tcp:backend:80"`).
+    /// Where each accepted connection is forwarded (`to = "tcp:backend:80"`). With several
+    /// upstreams (`to = [..]`), the first of them; [`pool`](RelayConfig::pool) has them all.
     pub to: ClientDescription,
+    /// Several upstreams, balanced (`to = ["tcp:a:80", "tcp:b:80"]` with `balance` and
+    /// `health`); `None` with one upstream, which is then used as it is (no pool around it).
+    pub pool: Option<PoolConfig>,
     /// Keep retrying an upstream that refuses for this long (`retry = "30s"`), as
     /// `endpoint relay --retry` does.
     pub retry: Option<Duration>,
@@ -74,11 +79,64 @@ impl RelayConfig {
             name: name.into(),
             listen: vec![listen],
             to,
+            pool: None,
             retry: None,
             grace: DEFAULT_GRACE,
             idle_timeout: None,
             max_lifetime: None,
         }
+    }
+}
+
+/// A relay's upstreams when it has several: `to = [..]`, `balance`, `health`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolConfig {
+    /// The upstreams, in file order: `"tcp:a:80"` or `{ to = "tcp:a:80", weight = 3,
+    /// priority = 1 }`.
+    pub members: Vec<MemberConfig>,
+    /// How a connect picks one (`balance = "round-robin"`, the default).
+    pub balance: Balance,
+    /// When an upstream counts as down and whether it is probed (`health = { interval =
+    /// "5s", timeout = "2s" }`; passive health alone without it).
+    pub health: Health,
+}
+
+/// One upstream of a [`PoolConfig`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemberConfig {
+    /// Its description.
+    pub to: ClientDescription,
+    /// Its weight (`weight = 3`; 1 unless given).
+    pub weight: u32,
+    /// Its priority group (`priority = 1`). Unless given: 0, except under `failover`, where
+    /// it is the member's position in the list, so `to = [a, b]` fails over from a to b.
+    pub priority: Option<u32>,
+}
+
+impl PoolConfig {
+    /// The members these settings describe, in file order.
+    pub fn members(&self) -> Vec<Member> {
+        self.members
+            .iter()
+            .enumerate()
+            .map(|(at, m)| {
+                let fallback = if self.balance == Balance::Failover {
+                    u32::try_from(at).unwrap_or(u32::MAX)
+                } else {
+                    0
+                };
+                Member::new(std::sync::Arc::clone(m.to.endpoint()))
+                    .weight(m.weight)
+                    .priority(m.priority.unwrap_or(fallback))
+            })
+            .collect()
+    }
+
+    /// The pool these settings describe, its health checks started on the current runtime.
+    pub fn pool(&self) -> Pool {
+        Pool::new(self.members(), self.balance).with_health(self.health)
     }
 }
 
@@ -200,7 +258,35 @@ impl ServeConfig {
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             };
-            let to = at.description::<ClientDescription>(&table.to, named)?;
+            let to_span = table.to.span();
+            let mut members = Vec::new();
+            for one in table.to.into_inner().0 {
+                members.push(at.member(one, &to_span, named)?);
+            }
+            if members.is_empty() {
+                let mut error = at.error(
+                    Some(to_span),
+                    "`to` is empty: give at least one description".into(),
+                );
+                error.relay = Some(name);
+                return Err(error);
+            }
+            let balance = table
+                .balance
+                .map(|b| at.balance(&b, named))
+                .transpose()?
+                .unwrap_or_default();
+            let health = table
+                .health
+                .map(|h| at.health(h, named))
+                .transpose()?
+                .unwrap_or_default();
+            let to = members[0].to.clone();
+            let pool = (members.len() > 1).then(|| PoolConfig {
+                members,
+                balance,
+                health,
+            });
             let retry = table.retry.map(|r| at.duration(&r, named)).transpose()?;
             let grace = table
                 .grace
@@ -219,6 +305,7 @@ impl ServeConfig {
                 name,
                 listen,
                 to,
+                pool,
                 retry,
                 grace,
                 idle_timeout,
@@ -247,7 +334,9 @@ struct RawFile {
 struct RawRelay {
     name: Spanned<String>,
     listen: Spanned<Listen>,
-    to: Spanned<String>,
+    to: Spanned<To>,
+    balance: Option<Spanned<String>>,
+    health: Option<Spanned<RawHealth>>,
     retry: Option<Spanned<toml::Value>>,
     grace: Option<Spanned<toml::Value>>,
     #[serde(rename = "idleTimeout")]
@@ -277,6 +366,49 @@ impl<'de> Deserialize<'de> for Listen {
                     all.push(one);
                 }
                 Ok(Listen(all))
+            }
+        }
+        d.deserialize_any(OneOrMany)
+    }
+}
+
+/// `health = { interval = "5s", timeout = "2s", failures = 3, backoff = "1s", maxBackoff = "30s" }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHealth {
+    interval: Option<Spanned<toml::Value>>,
+    timeout: Option<Spanned<toml::Value>>,
+    failures: Option<Spanned<i64>>,
+    backoff: Option<Spanned<toml::Value>>,
+    #[serde(rename = "maxBackoff")]
+    max_backoff: Option<Spanned<toml::Value>>,
+}
+
+/// `to = "tcp:a:80"`, or a list of descriptions and `{ to = "..", weight = 3, priority = 1 }`
+/// tables, each with its span.
+struct To(Vec<Spanned<toml::Value>>);
+
+impl<'de> Deserialize<'de> for To {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OneOrMany;
+        impl<'de> Visitor<'de> for OneOrMany {
+            type Value = To;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a client description or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<To, E> {
+                // A lone string has no span of its own here; the field's span is used.
+                Ok(To(vec![Spanned::new(
+                    0..0,
+                    toml::Value::String(v.to_string()),
+                )]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<To, A::Error> {
+                let mut all = Vec::new();
+                while let Some(one) = seq.next_element::<Spanned<toml::Value>>()? {
+                    all.push(one);
+                }
+                Ok(To(all))
             }
         }
         d.deserialize_any(OneOrMany)
@@ -337,6 +469,159 @@ impl Locator<'_> {
             }
             _ => span,
         }
+    }
+
+    /// One entry of `to`: a description, or a table with `to`, `weight` and `priority`.
+    fn member(
+        &self,
+        one: Spanned<toml::Value>,
+        field: &Range<usize>,
+        relay: Option<&str>,
+    ) -> Result<MemberConfig, ConfigError> {
+        let span = if one.span() == (0..0) {
+            field.clone()
+        } else {
+            one.span()
+        };
+        let located = |message: String, at: Range<usize>| {
+            let mut error = self.error(Some(at), message);
+            error.relay = relay.map(str::to_string);
+            error
+        };
+        match one.into_inner() {
+            toml::Value::String(text) => Ok(MemberConfig {
+                to: self.description(&Spanned::new(span, text), relay)?,
+                weight: 1,
+                priority: None,
+            }),
+            toml::Value::Table(table) => {
+                let (mut weight, mut priority, mut to) = (1, None, None);
+                for (key, value) in table {
+                    match (key.as_str(), value) {
+                        ("to", toml::Value::String(text)) => {
+                            // The literal's own span, found in the table's text.
+                            let table_text = self.text.get(span.clone()).unwrap_or("");
+                            let literal = table_text
+                                .find(&format!("\"{text}\""))
+                                .or_else(|| table_text.find(&format!("'{text}'")))
+                                .map(|at| span.start + at..span.start + at + text.len() + 2)
+                                .unwrap_or_else(|| span.clone());
+                            to = Some(self.description(&Spanned::new(literal, text), relay)?);
+                        }
+                        ("weight", toml::Value::Integer(w)) if (1..=i64::from(u32::MAX)).contains(&w) => {
+                            weight = w as u32;
+                        }
+                        ("priority", toml::Value::Integer(p)) if (0..=i64::from(u32::MAX)).contains(&p) => {
+                            priority = Some(p as u32);
+                        }
+                        ("to" | "weight" | "priority", value) => {
+                            return Err(located(
+                                format!(
+                                    "`{key}` of an upstream is not {}: {}",
+                                    if key == "to" { "a description string" } else { "a whole number (weight at least 1)" },
+                                    match value {
+                                        toml::Value::Integer(n) => n.to_string(),
+                                        other => format!("a {}", other.type_str()),
+                                    }
+                                ),
+                                span,
+                            ))
+                        }
+                        (other, _) => {
+                            return Err(located(
+                                format!("unknown key `{other}` in an upstream (it takes: to, weight, priority)"),
+                                span,
+                            ))
+                        }
+                    }
+                }
+                match to {
+                    Some(to) => Ok(MemberConfig {
+                        to,
+                        weight,
+                        priority,
+                    }),
+                    None => Err(located("an upstream table needs `to = \"DESCRIPTION\"`".into(), span)),
+                }
+            }
+            other => Err(located(
+                format!(
+                    "an upstream is a description or a table {{ to = .., weight = .., priority = .. }}, not a {}",
+                    other.type_str()
+                ),
+                span,
+            )),
+        }
+    }
+
+    /// `balance = "round-robin"`: a known name, or an error with the closest one.
+    fn balance(
+        &self,
+        value: &Spanned<String>,
+        relay: Option<&str>,
+    ) -> Result<Balance, ConfigError> {
+        value.get_ref().parse::<Balance>().map_err(|e| {
+            let mut error = self.error(Some(value.span()), e.to_string());
+            error.relay = relay.map(str::to_string);
+            error
+        })
+    }
+
+    /// `health = { interval = "5s", timeout = "2s", ... }`.
+    fn health(
+        &self,
+        value: Spanned<RawHealth>,
+        relay: Option<&str>,
+    ) -> Result<Health, ConfigError> {
+        let span = value.span();
+        let raw = value.into_inner();
+        let mut health = Health::default();
+        if let Some(failures) = raw.failures {
+            let n = *failures.get_ref();
+            if !(1..=i64::from(u32::MAX)).contains(&n) {
+                let mut error = self.error(
+                    Some(failures.span()),
+                    format!("health `failures` is a count of at least 1, not {n}"),
+                );
+                error.relay = relay.map(str::to_string);
+                return Err(error);
+            }
+            health = health.failures(n as u32);
+        }
+        let backoff = raw.backoff.map(|b| self.duration(&b, relay)).transpose()?;
+        let max_backoff = raw
+            .max_backoff
+            .map(|b| self.duration(&b, relay))
+            .transpose()?;
+        if backoff.is_some() || max_backoff.is_some() {
+            let backoff = backoff.unwrap_or(health.backoff);
+            health = health.backoff(
+                backoff,
+                max_backoff.unwrap_or(health.max_backoff.max(backoff)),
+            );
+        }
+        let timeout = raw.timeout.map(|t| self.duration(&t, relay)).transpose()?;
+        match raw.interval.map(|i| (i.span(), self.duration(&i, relay))) {
+            Some((at, Ok(interval))) if interval.is_zero() => {
+                let mut error =
+                    self.error(Some(at), "health `interval` must be more than 0".into());
+                error.relay = relay.map(str::to_string);
+                return Err(error);
+            }
+            Some((_, interval)) => {
+                health = health.check(interval?, timeout.unwrap_or(health.timeout));
+            }
+            None if timeout.is_some() => {
+                let mut error = self.error(
+                    Some(span),
+                    "health `timeout` is for active checks: give `interval` too".into(),
+                );
+                error.relay = relay.map(str::to_string);
+                return Err(error);
+            }
+            None => {}
+        }
+        Ok(health)
     }
 
     fn duration(

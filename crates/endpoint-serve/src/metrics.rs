@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use endpoint_pool::Pool;
 use endpoint_relay::Traffic;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
@@ -109,6 +110,7 @@ pub struct Metrics {
     reloads: Family<ReloadLabels, Counter>,
     tls: Family<TlsLabels, Counter>,
     bytes: Arc<BytesCollector>,
+    upstreams: Arc<UpstreamCollector>,
 }
 
 impl Default for Metrics {
@@ -179,6 +181,8 @@ impl Metrics {
             tls.clone(),
         );
         registry.register_collector(Box::new(Arc::clone(&bytes)));
+        let upstreams = Arc::new(UpstreamCollector::default());
+        registry.register_collector(Box::new(Arc::clone(&upstreams)));
         Metrics {
             registry,
             accepted,
@@ -191,6 +195,7 @@ impl Metrics {
             reloads,
             tls,
             bytes,
+            upstreams,
         }
     }
 
@@ -209,6 +214,8 @@ impl Metrics {
                 .clone()
         };
         RelayMetrics(Arc::new(Handles {
+            name: name.to_string(),
+            upstreams: Arc::clone(&self.upstreams),
             accepted: self.accepted.get_or_create(&label).clone(),
             active: self.active.get_or_create(&label).clone(),
             finished: self.finished.get_or_create(&label).clone(),
@@ -251,6 +258,7 @@ impl Metrics {
             });
         }
         self.bytes.remove(name);
+        self.upstreams.set(name, None);
     }
 
     /// Counts a reload.
@@ -273,6 +281,9 @@ pub struct RelayMetrics(Arc<Handles>);
 
 #[derive(Debug)]
 struct Handles {
+    /// The relay's name, the `relay` label of its upstreams' series.
+    name: String,
+    upstreams: Arc<UpstreamCollector>,
     accepted: Counter,
     active: Gauge,
     finished: Counter,
@@ -320,6 +331,91 @@ impl RelayMetrics {
     /// Whether every listener of the relay is bound.
     pub fn set_listening(&self, listening: bool) {
         self.0.listening.set(i64::from(listening));
+    }
+
+    /// The pool of upstreams the relay connects through now (`to = [..]`), whose members'
+    /// state is read at each scrape (`endpoint_upstream_up`, ...); `None` for one upstream.
+    pub fn set_pool(&self, pool: Option<Pool>) {
+        self.0.upstreams.set(&self.0.name, pool);
+    }
+}
+
+/// Each pooled upstream's state per relay, read from the relays' pools at scrape time.
+#[derive(Default)]
+struct UpstreamCollector {
+    pools: Mutex<Vec<(String, Pool)>>,
+}
+
+impl fmt::Debug for UpstreamCollector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UpstreamCollector")
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamLabels {
+    relay: String,
+    /// The member's masked description.
+    upstream: String,
+}
+
+impl UpstreamCollector {
+    fn set(&self, relay: &str, pool: Option<Pool>) {
+        let mut pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
+        pools.retain(|(n, _)| n != relay);
+        if let Some(pool) = pool {
+            pools.push((relay.to_string(), pool));
+        }
+    }
+}
+
+impl Collector for UpstreamCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
+        use prometheus_client::metrics::gauge::ConstGauge;
+        use prometheus_client::metrics::MetricType;
+        let pools = self.pools.lock().unwrap_or_else(PoisonError::into_inner);
+        let states: Vec<(UpstreamLabels, endpoint_pool::MemberStatus)> = pools
+            .iter()
+            .flat_map(|(relay, pool)| {
+                pool.members().into_iter().map(move |member| {
+                    let labels = UpstreamLabels {
+                        relay: relay.clone(),
+                        upstream: member.description.clone(),
+                    };
+                    (labels, member)
+                })
+            })
+            .collect();
+        drop(pools);
+        let mut family = encoder.encode_descriptor(
+            "upstream_up",
+            "1 while a pooled upstream is up, 0 while it is marked down",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, member) in &states {
+            ConstGauge::new(i64::from(member.up)).encode(family.encode_family(labels)?)?;
+        }
+        let mut family = encoder.encode_descriptor(
+            "upstream_connections_active",
+            "Connections open to a pooled upstream now",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, member) in &states {
+            let active = i64::try_from(member.active).unwrap_or(i64::MAX);
+            ConstGauge::new(active).encode(family.encode_family(labels)?)?;
+        }
+        let mut family = encoder.encode_descriptor(
+            "upstream_connect_failures",
+            "Failed connects and health probes of a pooled upstream",
+            None,
+            MetricType::Counter,
+        )?;
+        for (labels, member) in &states {
+            ConstCounter::new(member.failures).encode(family.encode_family(labels)?)?;
+        }
+        Ok(())
     }
 }
 

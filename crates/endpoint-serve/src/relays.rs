@@ -8,14 +8,16 @@ use std::time::{Duration, Instant};
 use endpoint_core::{
     Address, ClientEndpoint, Connection, Error, MergedServerEndpoint, Secured, ServerEndpoint,
 };
+use endpoint_pool::{Balance, Health, Member, Pool};
 use endpoint_relay::{forward, ForwardError, LimitReached, Limits, Traffic};
 use endpoint_service::{RetryPolicy, Retrying, Service};
 use futures_util::future::Either;
 use futures_util::FutureExt;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn, Instrument};
 
-use crate::config::RelayConfig;
+use crate::config::{PoolConfig, RelayConfig};
 use crate::metrics::{ErrorClass, Metrics, RelayMetrics};
 use crate::plan::Plan;
 
@@ -128,11 +130,13 @@ impl Relays {
         }
         for config in &plan.retarget {
             if let Some(running) = self.running.get_mut(&config.name) {
-                let new = Arc::new(Route::of(config, &running.metrics));
-                *running
+                let mut route = running
                     .route
                     .write()
-                    .unwrap_or_else(PoisonError::into_inner) = new;
+                    .unwrap_or_else(PoisonError::into_inner);
+                let new = Arc::new(Route::of(config, &running.metrics, Some(&route)));
+                *route = new;
+                drop(route);
                 running.config = config.clone();
                 info!(relay = %config.name, "relay updated; its listeners stay bound");
             }
@@ -208,7 +212,7 @@ impl Relays {
     ) -> Result<Running, StartError> {
         let traffic = traffic.unwrap_or_default();
         let metrics = self.metrics.relay(&config.name, &traffic);
-        let route = Arc::new(RwLock::new(Arc::new(Route::of(config, &metrics))));
+        let route = Arc::new(RwLock::new(Arc::new(Route::of(config, &metrics, None))));
         let server: Arc<dyn ServerEndpoint> = match &config.listen[..] {
             [one] => Arc::clone(one.endpoint()),
             several => Arc::new(MergedServerEndpoint::new(
@@ -280,11 +284,55 @@ struct Route {
     limits: Limits,
     /// Watch the accepted connection while connecting (with `retry`).
     watch: bool,
+    /// The relay's upstreams when it has several.
+    pooled: Option<Pooled>,
+}
+
+/// A relay's pool and what feeds it its members, kept across reloads: a reload that changes
+/// only the upstream list sends the new list to the same pool, so an upstream that stays
+/// keeps its health and open-connection counts.
+#[derive(Clone)]
+struct Pooled {
+    pool: Pool,
+    members: Arc<watch::Sender<Vec<Member>>>,
+    balance: Balance,
+    health: Health,
+}
+
+impl Pooled {
+    /// The pool for `config`: `old`'s, given the new members, when its balance and health
+    /// are the same; else a new one.
+    fn of(config: &PoolConfig, old: Option<&Pooled>) -> Pooled {
+        match old.filter(|o| o.balance == config.balance && o.health == config.health) {
+            Some(old) => {
+                old.members.send_replace(config.members());
+                old.clone()
+            }
+            None => {
+                let (members, watched) = watch::channel(config.members());
+                Pooled {
+                    pool: Pool::watching(watched, config.balance).with_health(config.health),
+                    members: Arc::new(members),
+                    balance: config.balance,
+                    health: config.health,
+                }
+            }
+        }
+    }
 }
 
 impl Route {
-    fn of(config: &RelayConfig, metrics: &RelayMetrics) -> Route {
-        let client = Arc::clone(config.to.endpoint());
+    /// The route for `config`; `old` is the route it replaces on a reload, whose pool it
+    /// keeps when it can.
+    fn of(config: &RelayConfig, metrics: &RelayMetrics, old: Option<&Route>) -> Route {
+        // One upstream is used as it is; several are a pool, whose state the metrics read.
+        let pooled = (config.pool.as_ref())
+            .map(|pool| Pooled::of(pool, old.and_then(|o| o.pooled.as_ref())));
+        metrics.set_pool(pooled.as_ref().map(|p| p.pool.clone()));
+        let client: Arc<dyn ClientEndpoint> = match &pooled {
+            Some(pooled) => Arc::new(pooled.pool.clone()),
+            None => Arc::clone(config.to.endpoint()),
+        };
         let client: Arc<dyn ClientEndpoint> = match config.retry {
             Some(limit) => Arc::new(
                 Retrying::new(client, RetryPolicy::for_up_to(limit)).max_pending(RETRY_MAX_PENDING),
@@ -295,6 +343,7 @@ impl Route {
             client: metrics.timed(client),
             limits: Limits::new(config.idle_timeout, config.max_lifetime),
             watch: config.retry.is_some(),
+            pooled,
         }
     }
 }

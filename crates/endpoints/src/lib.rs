@@ -366,6 +366,13 @@ pub use endpoint_haproxy as haproxy;
 #[cfg(feature = "proxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
 pub use endpoint_proxy as proxy;
+
+/// Pools of client endpoints: [`pool::Pool`], several upstreams as one client endpoint,
+/// balanced with health (the `endpoint-pool` crate).
+#[cfg(feature = "pool")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pool")))]
+pub use endpoint_pool as pool;
+
 /// QUIC: the `quic` kinds (the `endpoint-quic` crate, on quinn; the `quic` feature).
 #[cfg(feature = "quic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "quic")))]

@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::builder::TypedValueParser;
 use clap::Args;
 use endpoint_serve::{metrics_service, ErrorClass, Metrics, RelayMetrics};
 use endpoints::core::description::parse_duration;
 use endpoints::core::{printable, Secured};
+use endpoints::pool::{Balance, Health, Member, Pool};
 use endpoints::relay::{forward, ForwardError};
 use endpoints::service::TooManyPending;
 use endpoints::{
@@ -26,25 +28,50 @@ use crate::limits::raise_descriptor_limit;
 use crate::stats::RelayStats;
 
 /// Arguments of `endpoint relay`.
+// SERVER... is optional before the required CLIENT so that `relay SERVER --to CLIENT` reads
+// its one positional as CLIENT, which `--to` then turns into a SERVER.
 #[derive(Debug, Args)]
+#[command(allow_missing_positional = true)]
 #[non_exhaustive]
 pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
     /// in the kernel's backlog).
-    #[arg(value_name = "SERVER", required = true, num_args = 1.., long_help = endpoints::clap::help(
+    #[arg(value_name = "SERVER", num_args = 1.., long_help = endpoints::clap::help(
         "Server descriptions to accept connections on (one or more, all relayed to CLIENT); end \
          one with `:maxConnections=N` to relay at most N of its connections at once (more wait \
          in the kernel's backlog).",
         Side::Server,
     ))]
     pub server: Vec<ServerDescription>,
-    /// Client description each accepted connection is forwarded to.
-    #[arg(value_name = "CLIENT", long_help = endpoints::clap::help(
-        "Client description each accepted connection is forwarded to.",
+    /// Client description each accepted connection is forwarded to. With `--to`, there is no
+    /// CLIENT here: the last positional is one more SERVER.
+    #[arg(value_name = "CLIENT", value_parser = LastParser, long_help = endpoints::clap::help(
+        "Client description each accepted connection is forwarded to. With `--to`, there is no \
+         CLIENT here: the last positional is one more SERVER.",
         Side::Client,
     ))]
-    pub client: ClientDescription,
+    pub client: Last,
+    /// A client description to forward to, instead of CLIENT; repeat it for several
+    /// upstreams, balanced by `--balance`: a connect that fails goes on to the next upstream
+    /// at once, so clients see no refusal while one is up (`relay tcp:8080 --to tcp:a:80 --to
+    /// tcp:b:80`).
+    #[arg(long = "to", value_name = "CLIENT")]
+    pub to: Vec<ClientDescription>,
+    /// How `--to` upstreams are picked: `round-robin` (the default), `weighted` (all of weight
+    /// 1 here: weights are the config file's), `least-connections` (fewest open), or
+    /// `failover` (the first `--to` while it is up, then the next).
+    #[arg(long, value_name = "NAME", value_parser = parse_balance)]
+    pub balance: Option<Balance>,
+    /// Connect to every `--to` upstream this often (through its layers: a TLS upstream
+    /// handshakes) and skip it while it fails; without it, 3 failed connects in a row mark
+    /// an upstream down for a back-off (1 s, doubling up to 30 s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub health_interval: Option<Duration>,
+    /// How long a `--health-interval` check may take before it counts as failed (`2s` unless
+    /// given).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "health_interval")]
+    pub health_timeout: Option<Duration>,
     /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
     /// `250ms`, `1m`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
@@ -93,7 +120,7 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let mut client = Arc::clone(args.client.endpoint());
+    let (servers, mut client, pool) = endpoints_of(args)?;
     if let Some(limit) = args.retry {
         client = Arc::new(
             Retrying::new(client, RetryPolicy::for_up_to(limit))
@@ -112,11 +139,12 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let metrics = args.metrics.as_ref().map(|_| Arc::new(Metrics::new()));
     let relay_metrics = metrics.as_ref().map(|m| m.relay("relay", &stats.traffic));
     if let Some(m) = &relay_metrics {
+        m.set_pool(pool);
         client = m.timed(client);
     }
     let events = relay_metrics.clone();
     let once = args.once
-        || match &args.server[..] {
+        || match &servers[..] {
             [one] => is_stdio(one),
             _ => false,
         };
@@ -126,7 +154,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
-    let server: Arc<dyn ServerEndpoint> = match &args.server[..] {
+    let server: Arc<dyn ServerEndpoint> = match &servers[..] {
         [one] => Arc::clone(one.endpoint()),
         several => Arc::new(MergedServerEndpoint::new(
             several.iter().map(|d| Arc::clone(d.endpoint())).collect(),
@@ -209,6 +237,107 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     }
     outcome?;
     Ok(())
+}
+
+/// The last positional: CLIENT, or with `--to` the last SERVER. Parsed as a client
+/// description first (clap's error, with a caret, names `<CLIENT>`); a string that is only
+/// a server description is kept as text and parsed again once `--to` is known.
+#[derive(Clone, Debug)]
+pub struct Last {
+    text: String,
+    client: Option<ClientDescription>,
+}
+
+#[derive(Clone)]
+struct LastParser;
+
+impl TypedValueParser for LastParser {
+    type Value = Last;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Last, clap::Error> {
+        let text = value.to_string_lossy().into_owned();
+        match endpoints::core::clap::ClientValueParser::new().parse_ref(cmd, arg, value) {
+            Ok(client) => Ok(Last {
+                text,
+                client: Some(client),
+            }),
+            Err(_) if endpoints::Registry::global().server(&text).is_ok() => {
+                Ok(Last { text, client: None })
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+fn parse_balance(name: &str) -> Result<Balance, String> {
+    name.parse()
+        .map_err(|e: endpoints::pool::UnknownBalance| e.to_string())
+}
+
+/// What `relay` connects between: the servers, the client side (one description, or a pool
+/// of `--to` upstreams), and that pool, for the metrics.
+type Ends = (
+    Vec<ServerDescription>,
+    Arc<dyn ClientEndpoint>,
+    Option<Pool>,
+);
+
+/// The servers and the client side of `args` (see [`Ends`]).
+fn endpoints_of(args: &RelayArgs) -> Result<Ends, Failure> {
+    let mut servers = args.server.clone();
+    let usage = |message: &str| Failure::Usage(format!("relay: {message}"));
+    let clients: Vec<Arc<dyn ClientEndpoint>> = if args.to.is_empty() {
+        if servers.is_empty() {
+            return Err(usage("give SERVER... CLIENT, or SERVER... --to CLIENT"));
+        }
+        match &args.client.client {
+            Some(client) => vec![Arc::clone(client.endpoint())],
+            // Not a client description: the client parser's own error, with its caret.
+            None => {
+                return Err(Failure::Endpoint(
+                    endpoints::Registry::global()
+                        .client(&args.client.text)
+                        .err()
+                        .unwrap_or_else(|| endpoints::Error::other("not a client description")),
+                ))
+            }
+        }
+    } else {
+        servers.push(
+            args.client
+                .text
+                .parse::<ServerDescription>()
+                .map_err(Failure::Endpoint)?,
+        );
+        args.to.iter().map(|d| Arc::clone(d.endpoint())).collect()
+    };
+    if clients.len() == 1 {
+        if args.balance.is_some() || args.health_interval.is_some() {
+            debug!("one upstream: --balance and --health-interval have nothing to choose between");
+        }
+        return Ok((servers, Arc::clone(&clients[0]), None));
+    }
+    let balance = args.balance.unwrap_or_default();
+    let members = clients
+        .into_iter()
+        .enumerate()
+        .map(|(at, endpoint)| {
+            // Failover goes down the list in the order the --to flags were given.
+            let priority = if balance == Balance::Failover { at } else { 0 };
+            Member::new(endpoint).priority(u32::try_from(priority).unwrap_or(u32::MAX))
+        })
+        .collect();
+    let mut health = Health::default();
+    if let Some(interval) = args.health_interval {
+        health = health.check(interval, args.health_timeout.unwrap_or(health.timeout));
+    }
+    let pool = Pool::new(members, balance).with_health(health);
+    Ok((servers, Arc::new(pool.clone()), Some(pool)))
 }
 
 /// True when SERVER is the `stdio` kind, which serves exactly one connection.
