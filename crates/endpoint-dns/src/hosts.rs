@@ -14,7 +14,8 @@ use crate::resolver::{Dns, Query};
 use crate::target::MemberSettings;
 
 /// Connects to one of the addresses a name has (`dns:HOST:PORT`): every A and AAAA record is
-/// a member, tried in a random order (all weigh the same) until one connects.
+/// a member (all weigh the same): connections take turns, and a connect that fails goes on to
+/// the next address (an [`endpoint_pool::Pool`] with its passive health).
 ///
 /// Where `tcp:HOST:PORT` races a name's addresses and keeps using the fastest, this spreads
 /// connections over all of them, and follows the name as its records change (looked up at
@@ -79,7 +80,7 @@ impl DnsClientEndpoint {
         self.pool
             .members()
             .iter()
-            .map(|m| m.endpoint.to_string())
+            .map(|(endpoint, _, _)| endpoint.to_string())
             .collect()
     }
 }
@@ -94,7 +95,7 @@ fn reached(query: &Query, record: &Record) -> Authority {
 
 impl ClientEndpoint for DnsClientEndpoint {
     /// Resolves the name at the first call (and in the background when the TTL ran out),
-    /// then tries its addresses in a random order until one connects.
+    /// then connects to the next address in turn, trying the others if it fails.
     ///
     /// # Errors
     /// [`Error::Io`](endpoint_core::Error::Io) "could not resolve" when the first lookup

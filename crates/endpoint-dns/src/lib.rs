@@ -41,8 +41,11 @@
 //! after 1 s, then doubling up to 30 s. Only the very first lookup failing fails a connect.
 //!
 //! Each target is a `tcp:` member connecting to the record's target and port; targets are
-//! tried in RFC 2782's order (lowest priority first; within a priority a weighted random
-//! order, a weight-0 target having a small chance) until one connects. A target named `.`
+//! chosen as RFC 2782 says: the lowest priority first, a higher one only when every target of
+//! the lower ones failed; within a priority in proportion to the weights (each priority is an
+//! [`endpoint_pool::Pool`] with the `weighted` strategy: smooth weighted round-robin rather
+//! than random, and passive health, so a target that failed 3 times running is skipped for
+//! a back-off). A weight-0 target beside weighted ones gets about 1 in 100× their share. A target named `.`
 //! ("not available here") is skipped. A member's connection carries
 //! [`Reached`](endpoint_core::Reached) with the target's name, which `tls+` verifies
 //! instead of the SRV name: `tls+srv:_https._tcp.example.com` checks that `a.example.com`'s
@@ -61,7 +64,8 @@
 //!
 //! # The `dns` client kind
 //! `dns:HOST:PORT`: every A and AAAA address of `HOST` is a member on `PORT`, all weighing
-//! the same, tried in a random order until one connects; refreshed on the TTL as `srv` is.
+//! the same (connections take turns; a failed one goes on to the next); refreshed on the TTL
+//! as `srv` is.
 //! It takes the same options as `srv` (`nameserver`, `dnsTimeout`, `timeout`, `bindAddress`,
 //! socket options). `tls+dns:h:443` verifies `h`.
 //!
@@ -89,8 +93,9 @@
 //!
 //! # Limitations
 //! - Members are `tcp:` connections; a record's target cannot name another kind.
-//! - Balancing is RFC 2782's per connection; there is no health checking of members beyond
-//!   trying the next one when a connect fails.
+//! - Within a priority the choice is smooth weighted round-robin, not random: proportions
+//!   hold per pool, not across processes (many clients starting together pick the same
+//!   first target). No active health checks (the pools' passive health only).
 //! - DNS answers are trusted as the resolver returns them (no DNSSEC validation here): with
 //!   `tls+srv:`, whoever controls the SRV records chooses which name is verified. Pin
 //!   `hostname=` when that matters.
@@ -104,7 +109,6 @@ mod discovery;
 mod hosts;
 mod kinds;
 mod nameserver;
-mod order;
 mod resolver;
 mod service;
 pub mod specs;

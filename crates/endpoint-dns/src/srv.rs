@@ -16,8 +16,10 @@ use crate::target::MemberSettings;
 /// Connects to one of the targets a name's SRV records list
 /// (`srv:_service._proto.domain`), chosen as RFC 2782 says.
 ///
-/// Targets are tried lowest priority first, and within one priority in a weighted random
-/// order, until one connects; each is a `tcp:` connection to the record's target and port,
+/// Targets are tried lowest priority first; within one priority connections are spread in
+/// proportion to the weights (an [`endpoint_pool::Pool`] per priority, smooth weighted
+/// round-robin, with its passive health), and a higher priority is used only when every
+/// target of the lower ones failed; each is a `tcp:` connection to the record's target and port,
 /// which records the target ([`Reached`](endpoint_core::Reached)) so a `tls+` layer above
 /// verifies each target by its own name. The records are looked up at the first connect and
 /// again when their TTL runs out (at least 1 s, at most 5 min apart); while DNS fails the last
@@ -106,7 +108,7 @@ impl SrvClientEndpoint {
         self.pool
             .members()
             .iter()
-            .map(|m| (m.endpoint.to_string(), m.priority, m.weight))
+            .map(|(endpoint, priority, weight)| (endpoint.to_string(), *priority, *weight))
             .collect()
     }
 }
@@ -118,7 +120,7 @@ fn reached(_: &Query, record: &Record) -> Authority {
 
 impl ClientEndpoint for SrvClientEndpoint {
     /// Resolves the SRV records at the first call (and in the background when their TTL ran
-    /// out), then tries the targets in RFC 2782's order until one connects.
+    /// out), then connects through the lowest priority whose targets can be reached.
     ///
     /// # Errors
     /// [`Error::Io`](endpoint_core::Error::Io) "could not resolve" when the first lookup
