@@ -70,6 +70,13 @@ async fn each_target_is_verified_by_its_own_name() -> TestResult {
     let mut text = String::new();
     connection.read_to_string(&mut text).await?;
     assert_eq!(text, "a");
+    // The canonical text writes the derived hostname (the SRV name) out; parsed back, it still
+    // follows each target.
+    let again = registry.client(&good.to_string())?;
+    let mut connection = tokio::time::timeout(SAFETY, again.connect()).await??;
+    let mut text = String::new();
+    connection.read_to_string(&mut text).await?;
+    assert_eq!(text, "a");
 
     // The target wrong.test presents the same certificate, not valid for wrong.test: refused.
     let wrong = client("_wrong._tcp.svc.test", "")?;
