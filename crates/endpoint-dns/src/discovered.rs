@@ -16,7 +16,8 @@ use endpoint_core::{Authority, ClientEndpoint, Connection, Error, Result};
 use endpoint_pool::{Balance, Member, Pool};
 use tokio::sync::watch;
 
-use crate::discovery::{Discovery, DiscoveryStatus, Record};
+use crate::answer::Record;
+use crate::discovery::{Discovery, DiscoveryStatus};
 use crate::resolver::{Dns, Fixed, Query};
 use crate::target::{MemberSettings, TargetEndpoint};
 

@@ -7,11 +7,11 @@
 //! and once when it answers again) and is retried after a back-off.
 
 use std::io;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::answer::Record;
 use crate::resolver::{Dns, Query};
 
 /// The shortest time an answer is kept: a TTL of 0 would otherwise mean a query per connect.
@@ -22,30 +22,6 @@ pub const TTL_CAP: Duration = Duration::from_secs(300);
 /// The longest wait between retries while DNS fails (the first retry comes after
 /// [`TTL_FLOOR`], then the wait doubles).
 pub const RETRY_CAP: Duration = Duration::from_secs(30);
-
-/// One member as a DNS answer names it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Record {
-    /// SRV priority (0 for an address record): lower is preferred.
-    pub priority: u16,
-    /// SRV weight (1 for an address record): the share within one priority.
-    pub weight: u16,
-    /// The target host name (SRV) or the IP address (A/AAAA), as text.
-    pub host: String,
-    /// The port to connect to.
-    pub port: u16,
-    /// The host's addresses, sorted, looked up with the answer: a member connects to these,
-    /// so the last good answer keeps working while DNS is down.
-    pub addresses: Vec<IpAddr>,
-}
-
-/// What a successful lookup returned: the records (sorted, so equal answers compare equal)
-/// and how long they may be kept.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub records: Vec<Record>,
-    pub ttl: Duration,
-}
 
 /// How a pool's resolution has gone so far (for logs, tests and status pages).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,8 +7,9 @@ use std::time::Duration;
 use endpoint_core::description::{Args, Description};
 use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Result};
 
+use crate::answer::Record;
 use crate::discovered::Discovered;
-use crate::discovery::{DiscoveryStatus, Record};
+use crate::discovery::DiscoveryStatus;
 use crate::nameserver::Nameservers;
 use crate::resolver::{Dns, Query};
 use crate::target::MemberSettings;

@@ -104,6 +104,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod answer;
 mod discovered;
 mod discovery;
 mod hosts;

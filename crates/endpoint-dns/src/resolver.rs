@@ -13,7 +13,7 @@ use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 use tokio::sync::OnceCell;
 
-use crate::discovery::{Answer, Record};
+use crate::answer::{Answer, Record};
 use crate::nameserver::Nameservers;
 
 /// What a pool resolves.

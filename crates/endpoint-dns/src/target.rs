@@ -12,7 +12,7 @@ use endpoint_core::{
 };
 use endpoint_tcp::{parse_bind_address, Resolve, TcpClientEndpoint, TcpSocketSettings};
 
-use crate::discovery::Record;
+use crate::answer::Record;
 
 /// What every member of one pool shares: tcp's per-connection settings and the registry's
 /// egress policy.
