@@ -76,7 +76,8 @@
 //!   (`round-robin`, `weighted`, `least-connections`, `failover` down the `--to` order), a
 //!   connect that fails goes on to the next upstream at once, and an upstream that fails 3
 //!   times in a row is skipped for a back-off; `--health-interval 5s` (`--health-timeout 2s`)
-//!   also checks each one on an interval, through its layers. `--metrics` then shows
+//!   also checks each one on an interval, through its layers, and `--connect-timeout 3s`
+//!   bounds what an upstream that goes silent costs a client. `--metrics` then shows
 //!   `endpoint_upstream_up` and open connections per upstream.
 //! - `--once` relays one connection and exits (automatic for `stdio`, so
 //!   `endpoint relay stdio tcp:backend:80` works from inetd).

@@ -1,17 +1,29 @@
 //! Active health: a task that connects to every member on an interval.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
+use endpoint_core::ClientEndpoint;
+use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 
-use tokio::task::JoinSet;
+use crate::health::Health;
+use crate::state::Counts;
 
-use crate::pool::Shared;
+/// What the checker needs of a pool (implemented by the pool's shared state, so this module
+/// does not import the pool's).
+pub(crate) trait Probed: Send + Sync + 'static {
+    /// The health settings now.
+    fn health(&self) -> Health;
+    /// The pool's name for logs.
+    fn name(&self) -> String;
+    /// Every member's counts and endpoint, after taking the latest member list.
+    fn everyone(&self) -> Vec<(Arc<Counts>, Arc<dyn ClientEndpoint>)>;
+}
 
 /// Probes every member of the pool now and then each `interval`, until the pool is dropped.
 /// The pool is held only while a round runs, so dropping the last clone ends the task at its
 /// next tick.
-pub(crate) async fn run(pool: Weak<Shared>) {
+pub(crate) async fn run<P: Probed>(pool: Weak<P>) {
     let Some(interval) = pool.upgrade().and_then(|shared| shared.health().interval) else {
         return;
     };

@@ -37,6 +37,11 @@ pub struct Health {
     pub interval: Option<Duration>,
     /// How long a probe may take before it counts as failed. Default 2 s.
     pub timeout: Duration,
+    /// How long one connect attempt to one member may take before the pool counts it as
+    /// failed and goes on to the next member. Default: none, each member's own `timeout=`
+    /// (30 s for `tcp:`), so a member that drops packets instead of refusing can hold a
+    /// client that long; set it to bound what a silent member costs.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl Default for Health {
@@ -47,6 +52,7 @@ impl Default for Health {
             max_backoff: Duration::from_secs(30),
             interval: None,
             timeout: Duration::from_secs(2),
+            connect_timeout: None,
         }
     }
 }
@@ -70,6 +76,12 @@ impl Health {
     pub fn backoff(mut self, backoff: Duration, max_backoff: Duration) -> Self {
         self.backoff = backoff;
         self.max_backoff = max_backoff.max(backoff);
+        self
+    }
+
+    /// Gives up on one member's connect attempt after `limit` and goes on to the next.
+    pub fn connect_timeout(mut self, limit: Duration) -> Self {
+        self.connect_timeout = Some(limit);
         self
     }
 

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use endpoint_core::description::Description;
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Result};
+use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
 use tokio::sync::watch;
 use tracing::info;
 
 use crate::balance::Balance;
+use crate::checks::Probed;
 use crate::exhausted::exhausted;
 use crate::health::Health;
 use crate::member::Member;
@@ -27,7 +28,7 @@ pub struct Pool {
     shared: Arc<Shared>,
 }
 
-pub(crate) struct Shared {
+struct Shared {
     balance: Balance,
     health: Mutex<Health>,
     table: Mutex<Table>,
@@ -153,7 +154,20 @@ impl Pool {
             let lease = counts.lease();
             // Awaited here, on the caller's task: the Origin task-local of a relay's
             // connect_for reaches every member's layers.
-            match endpoint.connect().await {
+            let attempt = endpoint.connect();
+            let outcome = match health.connect_timeout {
+                None => attempt.await,
+                Some(after) => tokio::time::timeout(after, attempt)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Timeout {
+                            action: "connect to",
+                            endpoint: counts.label.clone(),
+                            after,
+                        })
+                    }),
+            };
+            match outcome {
                 Ok(mut connection) => {
                     counts.succeeded(&pool, false);
                     let info = connection.info_mut();
@@ -182,7 +196,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     /// Takes the latest member list from the watched source, if it changed.
-    pub(crate) fn sync(&self) {
+    fn sync(&self) {
         let Some(source) = &self.source else { return };
         let mut source = lock(source);
         if !source.has_changed().unwrap_or(false) {
@@ -269,16 +283,21 @@ impl Shared {
         }
     }
 
-    pub(crate) fn health(&self) -> Health {
+    fn name(&self) -> String {
+        lock(&self.table).name.clone()
+    }
+}
+
+impl Probed for Shared {
+    fn health(&self) -> Health {
         *lock(&self.health)
     }
 
-    pub(crate) fn name(&self) -> String {
-        lock(&self.table).name.clone()
+    fn name(&self) -> String {
+        Shared::name(self)
     }
 
-    /// Every member's endpoint and counts, for the health checker.
-    pub(crate) fn everyone(&self) -> Vec<(Arc<Counts>, Arc<dyn ClientEndpoint>)> {
+    fn everyone(&self) -> Vec<(Arc<Counts>, Arc<dyn ClientEndpoint>)> {
         self.sync();
         lock(&self.table)
             .slots

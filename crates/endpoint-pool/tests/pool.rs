@@ -461,3 +461,46 @@ async fn a_health_check_goes_through_the_member_s_layers() {
     assert!(pool.members()[0].up, "{:?}", pool.members());
     assert_eq!(tally(&pool, 4).await.get("a"), Some(&4));
 }
+
+/// A loopback listener that drops connection attempts, as a host that went silent does: its
+/// accept queue (backlog 1) is filled and never drained. Keep the listener and the fillers.
+async fn silent_port() -> (u16, Vec<std::net::TcpStream>, TcpListener) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let address = listener.local_addr().unwrap();
+    let fillers = tokio::task::spawn_blocking(move || {
+        let mut fillers = Vec::new();
+        // Fill the accept queue until an attempt goes unanswered.
+        loop {
+            match std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
+                Ok(stream) => fillers.push(stream),
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => break,
+                Err(e) => panic!("filling the accept queue: {e}"),
+            }
+            assert!(fillers.len() < 64, "the accept queue never filled");
+        }
+        fillers
+    })
+    .await
+    .unwrap();
+    (address.port(), fillers, listener)
+}
+
+#[tokio::test]
+async fn a_silent_member_costs_a_client_at_most_the_connect_timeout() {
+    let a = Backend::start("a").await;
+    let (silent, _fillers, _listener) = silent_port().await;
+    // The silent member's own timeout is tcp's 30 s; the pool gives each attempt 300 ms.
+    let pool = Pool::new(
+        vec![Member::new(endpoint(silent)), a.member()],
+        Balance::Failover,
+    )
+    .with_health(Health::default().connect_timeout(Duration::from_millis(300)));
+    let started = Instant::now();
+    assert_eq!(who(&pool).await.unwrap(), "a");
+    let took = started.elapsed();
+    eprintln!("a client behind a silent member waited {took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(pool.members()[0].consecutive_failures, 1);
+}

@@ -98,7 +98,8 @@ pub struct PoolConfig {
     /// How a connect picks one (`balance = "round-robin"`, the default).
     pub balance: Balance,
     /// When an upstream counts as down and whether it is probed (`health = { interval =
-    /// "5s", timeout = "2s" }`; passive health alone without it).
+    /// "5s", timeout = "2s" }`; passive health alone without it), and how long one connect
+    /// attempt may take before the next upstream is tried (`connectTimeout = "3s"`).
     pub health: Health,
 }
 
@@ -372,7 +373,8 @@ impl<'de> Deserialize<'de> for Listen {
     }
 }
 
-/// `health = { interval = "5s", timeout = "2s", failures = 3, backoff = "1s", maxBackoff = "30s" }`.
+/// `health = { interval = "5s", timeout = "2s", failures = 3, backoff = "1s", maxBackoff = "30s",
+/// connectTimeout = "3s" }`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawHealth {
@@ -382,6 +384,8 @@ struct RawHealth {
     backoff: Option<Spanned<toml::Value>>,
     #[serde(rename = "maxBackoff")]
     max_backoff: Option<Spanned<toml::Value>>,
+    #[serde(rename = "connectTimeout")]
+    connect_timeout: Option<Spanned<toml::Value>>,
 }
 
 /// `to = "tcp:a:80"`, or a list of descriptions and `{ to = "..", weight = 3, priority = 1 }`
@@ -599,6 +603,9 @@ impl Locator<'_> {
                 backoff,
                 max_backoff.unwrap_or(health.max_backoff.max(backoff)),
             );
+        }
+        if let Some(limit) = raw.connect_timeout {
+            health = health.connect_timeout(self.duration(&limit, relay)?);
         }
         let timeout = raw.timeout.map(|t| self.duration(&t, relay)).transpose()?;
         match raw.interval.map(|i| (i.span(), self.duration(&i, relay))) {

@@ -30,7 +30,8 @@
 //! # Several upstreams are a pool (endpoint-pool): a failed connect goes on to the next at once.
 //! to = ["tcp:10.0.0.1:80", { to = "tcp:10.0.0.2:80", weight = 3 }, { to = "tcp:10.0.0.9:80", priority = 1 }]
 //! balance = "weighted"                          # round-robin (default), least-connections, failover
-//! health = { interval = "5s", timeout = "2s" }  # also failures = 3, backoff = "1s", maxBackoff = "30s"
+//! health = { interval = "5s", timeout = "2s" }  # also failures = 3, backoff = "1s",
+//!                                               # maxBackoff = "30s", connectTimeout = "3s"
 //! ```
 //!
 //! Under `failover`, an upstream without `priority` has its position in the list, so

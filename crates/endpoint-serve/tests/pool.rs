@@ -42,7 +42,7 @@ fn error_of(text: &str) -> String {
 
 #[test]
 fn to_lists_balance_and_health_are_read() {
-    let text = "[[relay]]\nname = \"r\"\nlisten = \"tcp:8080\"\nto = [\"tcp:a:1\", { to = \"tcp:b:2\", weight = 3 }, { to = \"tcp:c:3\", priority = 0 }]\nbalance = \"failover\"\nhealth = { interval = \"5s\", timeout = \"250ms\", failures = 2, backoff = \"2s\" }\n";
+    let text = "[[relay]]\nname = \"r\"\nlisten = \"tcp:8080\"\nto = [\"tcp:a:1\", { to = \"tcp:b:2\", weight = 3 }, { to = \"tcp:c:3\", priority = 0 }]\nbalance = \"failover\"\nhealth = { interval = \"5s\", timeout = \"250ms\", failures = 2, backoff = \"2s\", connectTimeout = \"3s\" }\n";
     let config = ServeConfig::parse(text, "f.toml").unwrap();
     let relay = &config.relays[0];
     let pool = relay.pool.as_ref().expect("several upstreams make a pool");
@@ -55,6 +55,7 @@ fn to_lists_balance_and_health_are_read() {
     assert_eq!(pool.health.timeout, Duration::from_millis(250));
     assert_eq!(pool.health.failures, 2);
     assert_eq!(pool.health.backoff, Duration::from_secs(2));
+    assert_eq!(pool.health.connect_timeout, Some(Duration::from_secs(3)));
     // Failover without priorities is the list's order; given ones stay.
     let built: Vec<u32> = pool.pool().members().iter().map(|m| m.priority).collect();
     assert_eq!(built, [0, 1, 0]);

@@ -72,6 +72,11 @@ pub struct RelayArgs {
     /// given).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "health_interval")]
     pub health_timeout: Option<Duration>,
+    /// With several `--to`: give up on one upstream's connect after this long and try the
+    /// next (each upstream's own `timeout=` otherwise, 30 s for `tcp:`), so an upstream that
+    /// goes silent instead of refusing costs a client at most this.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
     /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
     /// `250ms`, `1m`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
@@ -317,7 +322,10 @@ fn endpoints_of(args: &RelayArgs) -> Result<Ends, Failure> {
         args.to.iter().map(|d| Arc::clone(d.endpoint())).collect()
     };
     if clients.len() == 1 {
-        if args.balance.is_some() || args.health_interval.is_some() {
+        if args.balance.is_some()
+            || args.health_interval.is_some()
+            || args.connect_timeout.is_some()
+        {
             debug!("one upstream: --balance and --health-interval have nothing to choose between");
         }
         return Ok((servers, Arc::clone(&clients[0]), None));
@@ -333,6 +341,9 @@ fn endpoints_of(args: &RelayArgs) -> Result<Ends, Failure> {
         })
         .collect();
     let mut health = Health::default();
+    if let Some(limit) = args.connect_timeout {
+        health = health.connect_timeout(limit);
+    }
     if let Some(interval) = args.health_interval {
         health = health.check(interval, args.health_timeout.unwrap_or(health.timeout));
     }
