@@ -195,15 +195,16 @@ fn the_version_says_what_was_built() -> TestResult {
             .split(", ")
             .collect::<Vec<_>>()
     };
-    // The CLI's Cargo.toml turns on exec and quic beside the facade's defaults.
+    // The CLI's Cargo.toml turns on exec, quic and dns beside the facade's defaults.
     let features = line("features: ");
     for feature in [
-        "tcp", "unix", "tls", "ws", "haproxy", "proxy", "exec", "quic",
+        "tcp", "unix", "tls", "ws", "haproxy", "proxy", "exec", "quic", "dns",
     ] {
         assert!(features.contains(&feature), "{long}");
     }
     assert!(line("kinds: ").contains(&"exec"), "{long}");
     assert!(line("kinds: ").contains(&"quic"), "{long}");
+    assert!(line("kinds: ").contains(&"srv"), "{long}");
     assert!(line("layers: ").contains(&"socks5+"), "{long}");
     assert!(line("URL forms: ").contains(&"ws://"), "{long}");
     // -V stays one line.

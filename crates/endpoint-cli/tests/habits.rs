@@ -347,7 +347,7 @@ fn help_lists_the_kinds_of_each_side() -> TestResult {
     let output = endpoint().args(["connect", "--help"]).output()?;
     let help = stdout_of(&output);
     assert!(
-        help.contains("Kinds: exec, quic, ssl, tcp, tls, unix, ws, wss"),
+        help.contains("Kinds: dns, exec, quic, srv, ssl, tcp, tls, unix, ws, wss"),
         "{help}"
     );
 

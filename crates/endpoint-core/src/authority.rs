@@ -69,3 +69,23 @@ impl fmt::Display for Authority {
         }
     }
 }
+
+/// The authority one connection reached, when it differs from connection to connection: a
+/// [`ConnectionInfo`](crate::ConnectionInfo) extension.
+///
+/// An endpoint that chooses its destination per connection (an SRV pool picks one of the
+/// targets a DNS answer names) cannot report it from
+/// [`ClientEndpoint::authority`](crate::ClientEndpoint::authority), which describes the
+/// endpoint, not a connection. It records the target it reached here instead, and a layer
+/// above that would have used the endpoint's own authority (the `tls+` client verifies the
+/// name and sends it as SNI) uses this one for that connection.
+///
+/// # Examples
+/// ```
+/// use endpoint_core::{Address, Authority, ConnectionInfo, Reached};
+/// let mut info = ConnectionInfo::new("tcp", Address::Other("a".into()), Address::Other("b".into()));
+/// info.insert(Reached(Authority::new("a.example", 443)));
+/// assert_eq!(info.get::<Reached>().map(|r| r.0.host()), Some("a.example"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Reached(pub Authority);

@@ -194,7 +194,7 @@ mod value;
 
 pub use address::{Address, UnixAddress};
 pub use admission::{Admission, Gate};
-pub use authority::Authority;
+pub use authority::{Authority, Reached};
 pub use cap::Admitted;
 pub use connection::{Connection, ConnectionInfo};
 pub use credentials::PeerCredentials;

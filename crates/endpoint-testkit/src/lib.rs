@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod basics;
+mod dnsmasq;
 mod echo;
 mod exchange;
 mod pki;
@@ -30,6 +31,7 @@ mod tools;
 mod wait;
 
 pub use basics::{TestResult, SAFETY};
+pub use dnsmasq::{require_dnsmasq, Dnsmasq};
 pub use echo::{
     tcp_echo_server, tcp_echo_server_on, tls_echo_server, unix_echo_server, EchoServer,
 };

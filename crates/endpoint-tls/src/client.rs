@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use crate::TlsProblem;
 use endpoint_core::description::{Args, Description};
-use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Result};
+use endpoint_core::{
+    Authority, BoxFuture, ClientEndpoint, Connection, ConnectionInfo, Error, Reached, Result,
+};
 use endpoint_tcp::{parse_bind_address, TcpClientEndpoint, TcpSocketSettings};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::{ClientConfig, RootCertStore};
@@ -270,6 +272,9 @@ pub struct TlsClientEndpoint {
     server_name: ServerName<'static>,
     settings: TlsClientSettings,
     no_roots: bool,
+    /// The host the inner endpoint reports ([`ClientEndpoint::authority`]), in ASCII: while
+    /// `hostname` is this name, a connection's own [`Reached`] target is verified instead.
+    inner_host: Option<String>,
 }
 
 impl TlsClientEndpoint {
@@ -279,6 +284,7 @@ impl TlsClientEndpoint {
         settings: TlsClientSettings,
     ) -> Result<Self> {
         let (connector, server_name, no_roots) = settings.config()?;
+        let inner_host = inner.authority().and_then(|a| ascii_host(a.host()).ok());
         Ok(TlsClientEndpoint {
             inner,
             form,
@@ -286,7 +292,28 @@ impl TlsClientEndpoint {
             server_name,
             settings,
             no_roots,
+            inner_host,
         })
+    }
+
+    /// The name to verify and send as SNI on one connection: `hostname`, unless it is only
+    /// the inner endpoint's own authority and the connection reached a target of its own
+    /// ([`Reached`], as an SRV pool's member records its target): then that target's name.
+    /// An explicit `hostname=` other than the inner endpoint's authority always wins.
+    fn name_for(&self, info: &ConnectionInfo) -> Result<(ServerName<'static>, String)> {
+        let follows_inner = self.inner_host.as_deref() == Some(self.settings.hostname.as_str());
+        match info.get::<Reached>().filter(|_| follows_inner) {
+            Some(Reached(target)) if target.host() != self.settings.hostname => {
+                let invalid = || {
+                    let host = endpoint_core::printable(target.host()).into_owned();
+                    error::setup(TlsProblem::InvalidHostName { host })
+                };
+                let host = ascii_host(target.host()).map_err(|_| invalid())?;
+                let name = ServerName::try_from(host.clone()).map_err(|_| invalid())?;
+                Ok((name, host))
+            }
+            _ => Ok((self.server_name.clone(), self.settings.hostname.clone())),
+        }
     }
 
     /// The name verified in the server's certificate.
@@ -528,7 +555,8 @@ impl ClientEndpoint for TlsClientEndpoint {
                 return Err(roots::no_platform_roots());
             }
             let (io, mut info) = self.inner.connect().await?.into_parts();
-            let handshake = self.connector.connect(self.server_name.clone(), io);
+            let (server_name, hostname) = self.name_for(&info)?;
+            let handshake = self.connector.connect(server_name.clone(), io);
             let limit = self.settings.handshake_timeout;
             let stream = tokio::time::timeout(limit, handshake)
                 .await
@@ -537,11 +565,8 @@ impl ClientEndpoint for TlsClientEndpoint {
                     endpoint: self.to_string(),
                     after: limit,
                 })?
-                .map_err(|e| {
-                    let name = Some(self.settings.hostname.as_str());
-                    error::handshake(e, self, name, &self.settings.alpn)
-                })?;
-            let sni = match &self.server_name {
+                .map_err(|e| error::handshake(e, self, Some(&hostname), &self.settings.alpn))?;
+            let sni = match &server_name {
                 ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
                 _ => None,
             };

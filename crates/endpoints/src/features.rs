@@ -3,7 +3,7 @@
 
 /// Every feature of the facade's Cargo.toml (except `default`) and whether it is on, in the
 /// order Cargo.toml lists them; a unit test checks the list against Cargo.toml.
-const FEATURES: [(&str, bool); 15] = [
+const FEATURES: [(&str, bool); 16] = [
     ("tcp", cfg!(feature = "tcp")),
     ("unix", cfg!(feature = "unix")),
     ("tls", cfg!(feature = "tls")),
@@ -13,6 +13,7 @@ const FEATURES: [(&str, bool); 15] = [
     ("pool", cfg!(feature = "pool")),
     ("exec", cfg!(feature = "exec")),
     ("quic", cfg!(feature = "quic")),
+    ("dns", cfg!(feature = "dns")),
     ("axum", cfg!(feature = "axum")),
     ("hyper", cfg!(feature = "hyper")),
     ("tonic", cfg!(feature = "tonic")),

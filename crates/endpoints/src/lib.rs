@@ -48,6 +48,7 @@
 //! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |
 //! | `socks5+`, `httpconnect+` | client layers: reach a `tcp:` target through a SOCKS5 or HTTP proxy (`proxy=`) | [`proxy`] / `proxy` |
 //! | `quic` | server (a connection per stream a peer opens) and client (a stream per connect over one QUIC connection), verifying by default | `quic` / `quic` (opt-in) |
+//! | `srv`, `dns` | clients: pools over a name's SRV records (RFC 2782) or its every address, re-resolved on TTL | `dns` / `dns` (opt-in) |
 //!
 //! Each transport's crate docs list its forms and every option with its default. Any server
 //! description also takes `maxConnections=N` (`tcp:8080:maxConnections=1000`): at N live
@@ -380,6 +381,12 @@ pub use endpoint_pool as pool;
 #[cfg(feature = "quic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "quic")))]
 pub use endpoint_quic as quic;
+
+/// DNS service discovery: the `srv` and `dns` pool kinds (the `endpoint-dns` crate, on
+/// hickory-resolver; the `dns` feature).
+#[cfg(feature = "dns")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dns")))]
+pub use endpoint_dns as dns;
 
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]

@@ -91,3 +91,15 @@ fn the_quic_feature_links_the_quic_kinds() {
         );
     }
 }
+
+#[cfg(feature = "dns")]
+#[test]
+fn the_dns_feature_links_the_srv_and_dns_kinds() {
+    let registry = Registry::global();
+    for kind in ["srv", "dns"] {
+        assert!(
+            registry.find(kind, Side::Client, false).is_some(),
+            "client kind {kind} is missing"
+        );
+    }
+}

@@ -27,6 +27,8 @@ fn minimal(kind: &Kind, pki: &TestPki) -> Option<String> {
         ("tls", Side::Client, false) => "tls:localhost:1".to_owned(),
         ("quic", Side::Server, false) => format!("quic:0:certificate={cert}"),
         ("quic", Side::Client, false) => "quic:localhost:1".to_owned(),
+        ("srv", Side::Client, false) => "srv:_x._tcp.example.test".to_owned(),
+        ("dns", Side::Client, false) => "dns:localhost:1".to_owned(),
         ("tls", Side::Server, true) => format!("tls+tcp:0:certificate={cert}"),
         ("tls", Side::Client, true) => "tls+tcp:localhost:1".to_owned(),
         // The proxy layers need the proxy's own description.
