@@ -17,6 +17,8 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
+mod routes;
+
 /// How long a relay that stops (removed on reload, or at shutdown) lets its open connections
 /// finish before cutting them, unless its table says `grace`.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -52,7 +54,9 @@ pub struct RelayConfig {
     pub name: String,
     /// Where it accepts connections (`listen = "tcp:8080"` or a list).
     pub listen: Vec<ServerDescription>,
-    /// Where each accepted connection is forwarded (`to = "tcp:backend:80"`).
+    /// Where each accepted connection is forwarded (`to = "tcp:backend:80"`), or, from a
+    /// `routes = { "a.example" = "...", default = "..." }` table, an
+    /// [`SniRouter`](endpoint_sni::SniRouter) choosing by the server name the client asked for.
     pub to: ClientDescription,
     /// Keep retrying an upstream that refuses for this long (`retry = "30s"`), as
     /// `endpoint relay --retry` does.
@@ -200,7 +204,13 @@ impl ServeConfig {
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             };
-            let to = at.description::<ClientDescription>(&table.to, named)?;
+            let to = routes::target(
+                &at,
+                (table.to, table.routes),
+                &table.name,
+                (&listen, listen_span),
+                named,
+            )?;
             let retry = table.retry.map(|r| at.duration(&r, named)).transpose()?;
             let grace = table
                 .grace
@@ -247,7 +257,8 @@ struct RawFile {
 struct RawRelay {
     name: Spanned<String>,
     listen: Spanned<Listen>,
-    to: Spanned<String>,
+    to: Option<Spanned<String>>,
+    routes: Option<Spanned<routes::RawRoutes>>,
     retry: Option<Spanned<toml::Value>>,
     grace: Option<Spanned<toml::Value>>,
     #[serde(rename = "idleTimeout")]

@@ -32,19 +32,29 @@ pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
     /// in the kernel's backlog).
-    #[arg(value_name = "SERVER", required = true, num_args = 1.., long_help = endpoints::clap::help(
+    #[arg(value_name = "SERVER", required_unless_present = "routes", num_args = 1.., long_help = endpoints::clap::help(
         "Server descriptions to accept connections on (one or more, all relayed to CLIENT); end \
          one with `:maxConnections=N` to relay at most N of its connections at once (more wait \
          in the kernel's backlog).",
         Side::Server,
     ))]
     pub server: Vec<ServerDescription>,
-    /// Client description each accepted connection is forwarded to.
-    #[arg(value_name = "CLIENT", long_help = endpoints::clap::help(
-        "Client description each accepted connection is forwarded to.",
+    /// Client description each accepted connection is forwarded to (with `--route`: one more
+    /// SERVER).
+    #[arg(value_name = "CLIENT", value_parser = super::routes::TargetParser, long_help = endpoints::clap::help(
+        "Client description each accepted connection is forwarded to (with --route, there is \
+         no CLIENT: every positional is a SERVER).",
         Side::Client,
     ))]
-    pub client: ClientDescription,
+    pub client: super::routes::RelayTarget,
+    /// Route by the TLS server name the client asks for instead of relaying to CLIENT:
+    /// `NAME=CLIENT`, repeatable. NAME is a host name (`a.example`), a wildcard of one label
+    /// (`*.b.example`, as in certificates) or `default` (names no route matches, and clients
+    /// that send none); a name that matches nothing, with no default, is closed. The
+    /// servers must read the name: `sni+tcp:443` (the bytes go on untouched, the backends
+    /// terminate TLS) or a TLS server.
+    #[arg(long = "route", value_name = "NAME=CLIENT", value_parser = super::routes::parse_route)]
+    pub routes: Vec<(String, ClientDescription)>,
     /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
     /// `250ms`, `1m`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
@@ -93,7 +103,7 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let mut client = Arc::clone(args.client.endpoint());
+    let (servers, mut client) = super::routes::resolve(&args.server, &args.client, &args.routes)?;
     if let Some(limit) = args.retry {
         client = Arc::new(
             Retrying::new(client, RetryPolicy::for_up_to(limit))
@@ -116,7 +126,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     }
     let events = relay_metrics.clone();
     let once = args.once
-        || match &args.server[..] {
+        || match &servers[..] {
             [one] => is_stdio(one),
             _ => false,
         };
@@ -126,7 +136,7 @@ pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
     let taken = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(Notify::new());
     let first_done = Arc::clone(&finished);
-    let server: Arc<dyn ServerEndpoint> = match &args.server[..] {
+    let server: Arc<dyn ServerEndpoint> = match &servers[..] {
         [one] => Arc::clone(one.endpoint()),
         several => Arc::new(MergedServerEndpoint::new(
             several.iter().map(|d| Arc::clone(d.endpoint())).collect(),
