@@ -22,6 +22,12 @@
 //! to = "tcp:127.0.0.1:3000"
 //! retry = "30s"   # keep trying a refusing upstream that long
 //! grace = "10s"   # on reload or shutdown, open connections may finish that long
+//!
+//! [[relay]]
+//! name = "front"
+//! listen = "sni+tcp:443"   # routes need the server name: sni+ (TLS untouched) or a TLS server
+//! # In place of `to`: by the server name the client asks for (`*.` matches one label).
+//! routes = { "a.example" = "tcp:10.0.0.1:443", "*.b.example" = "tcp:10.0.0.2:443", default = "tcp:10.0.0.3:443" }
 //! ```
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -15,7 +15,11 @@ use crate::hello;
 ///
 /// # Errors
 /// The layer's message for input that is not a usable ClientHello.
-pub fn read_hello(input: &[u8], max: usize, pieces: &[usize]) -> Result<(TlsHello, Vec<u8>), String> {
+pub fn read_hello(
+    input: &[u8],
+    max: usize,
+    pieces: &[usize],
+) -> Result<(TlsHello, Vec<u8>), String> {
     let mut io = Pieces {
         data: input,
         pieces,

@@ -110,7 +110,9 @@ impl Reassembly {
                 break;
             }
             if rest[0] != HANDSHAKE {
-                return Err("a record that is not a handshake came before the ClientHello end".into());
+                return Err(
+                    "a record that is not a handshake came before the ClientHello end".into(),
+                );
             }
             if rest[1] != 3 {
                 return Err("the record's protocol version is not TLS (3.x)".into());
@@ -382,7 +384,10 @@ mod tests {
 
     #[test]
     fn the_name_and_protocols_are_read_and_the_name_lowercased() {
-        let bytes = records(&body(&[sni("A.Example"), alpn_ext(&["h2", "http/1.1"])]), 4096);
+        let bytes = records(
+            &body(&[sni("A.Example"), alpn_ext(&["h2", "http/1.1"])]),
+            4096,
+        );
         let hello = whole(&bytes).unwrap().unwrap();
         assert_eq!(hello.server_name.as_deref(), Some("a.example"));
         assert_eq!(hello.alpn, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
@@ -415,7 +420,15 @@ mod tests {
 
     #[test]
     fn invalid_names_are_refused() {
-        for bad in ["", "a..b", "a.b.", "-a.b", "a b", "é.example", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "a..b",
+            "a.b.",
+            "-a.b",
+            "a b",
+            "é.example",
+            &"a".repeat(64),
+        ] {
             let bytes = records(&body(&[sni(bad)]), 4096);
             assert!(whole(&bytes).is_err(), "{bad:?}");
         }

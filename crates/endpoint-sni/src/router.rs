@@ -89,11 +89,7 @@ impl SniRouter {
     ///
     /// # Errors
     /// A pattern that is none of those, or that a route already has (case-insensitively).
-    pub fn route(
-        mut self,
-        pattern: &str,
-        endpoint: Arc<dyn ClientEndpoint>,
-    ) -> Result<Self> {
+    pub fn route(mut self, pattern: &str, endpoint: Arc<dyn ClientEndpoint>) -> Result<Self> {
         let refused = |why: &str| {
             Err(Error::Other {
                 message: format!("route {:?}: {why}", printable(pattern)),
@@ -214,24 +210,28 @@ impl ClientEndpoint for SniRouter {
     /// # Cancel safety
     /// As the chosen endpoint's `connect`.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
-        let origin = Origin::current();
-        let name = origin.as_ref().and_then(Origin::server_name);
-        let Some(endpoint) = self.pick(name) else {
-            let message = match name {
-                Some(name) => format!(
-                    "no route for server name \"{}\" and no default route",
-                    printable(name)
-                ),
-                None => "the client asked for no server name and there is no default route"
-                    .to_string(),
+        Box::pin(async move {
+            // Read when polled, not when called: `connect_for` calls `connect()` before it
+            // enters the origin's scope.
+            let origin = Origin::current();
+            let name = origin.as_ref().and_then(Origin::server_name);
+            let Some(endpoint) = self.pick(name) else {
+                let message = match name {
+                    Some(name) => format!(
+                        "no route for server name \"{}\" and no default route",
+                        printable(name)
+                    ),
+                    None => "the client asked for no server name and there is no default route"
+                        .to_string(),
+                };
+                return Err(Error::Other {
+                    message,
+                    source: None,
+                });
             };
-            return Box::pin(std::future::ready(Err(Error::Other {
-                message,
-                source: None,
-            })));
-        };
-        debug!(server_name = name.unwrap_or(""), upstream = %endpoint, "routed by server name");
-        endpoint.connect()
+            debug!(server_name = name.unwrap_or(""), upstream = %endpoint, "routed by server name");
+            endpoint.connect().await
+        })
     }
 
     /// `sni-router:` with each route as a nested description, in a stable order (exact names,
@@ -309,7 +309,16 @@ mod tests {
                 .client("tcp:127.0.0.1:9")
                 .unwrap()
         };
-        for bad in ["", "*", "*.", "a.*.example", "**.a", "a..b", "a b", "-a.example"] {
+        for bad in [
+            "",
+            "*",
+            "*.",
+            "a.*.example",
+            "**.a",
+            "a..b",
+            "a b",
+            "-a.example",
+        ] {
             let e = SniRouter::new().route(bad, any()).unwrap_err();
             assert!(e.to_string().starts_with("route "), "{bad}: {e}");
         }

@@ -153,12 +153,13 @@ impl Upgrade for HelloUpgrade {
         let max = self.0.max_hello;
         Box::pin(async move {
             let mut connection = connection;
-            let (hello, read) = hello::read(&mut connection, max)
-                .await
-                .map_err(|message| Error::Other {
-                    message,
-                    source: None,
-                })?;
+            let (hello, read) =
+                hello::read(&mut connection, max)
+                    .await
+                    .map_err(|message| Error::Other {
+                        message,
+                        source: None,
+                    })?;
             debug!(
                 peer = %connection.peer_address(),
                 server_name = hello.server_name.as_deref().unwrap_or(""),

@@ -45,9 +45,13 @@ impl Pki {
 }
 
 /// A TLS server with `cert` that answers every connection with `tag`, then echoes.
-async fn tls_backend(pki: &Pki, cert: &str, tag: &'static str) -> TestResult<(endpoints::ListeningPort, u16)> {
+async fn tls_backend(
+    pki: &Pki,
+    cert: &str,
+    tag: &'static str,
+) -> TestResult<(endpoints::ListeningPort, u16)> {
     let description = format!(
-        "tls:0:interface=127.0.0.1:certificate={}",
+        "tls+tcp:0:interface=127.0.0.1:certificate={}",
         pki.path(cert)
     );
     let listener = endpoints::server_from_string(&description)?.bind().await?;
@@ -75,12 +79,16 @@ impl ListenerEvents for Failures {
 
 /// A relay of ours: `sni+tcp:0` forwarding through `router`; its port and its failed
 /// handshakes.
-async fn sni_relay(router: SniRouter, options: &str) -> TestResult<(u16, Arc<Failures>, tokio::task::JoinHandle<()>)> {
+async fn sni_relay(
+    router: SniRouter,
+    options: &str,
+) -> TestResult<(u16, Arc<Failures>, tokio::task::JoinHandle<()>)> {
     let failures = Arc::new(Failures::default());
-    let listener = endpoints::server_from_string(&format!("sni+tcp:0:interface=127.0.0.1{options}"))?
-        .bind()
-        .await?
-        .with_events(Arc::clone(&failures) as Arc<dyn ListenerEvents>);
+    let listener =
+        endpoints::server_from_string(&format!("sni+tcp:0:interface=127.0.0.1{options}"))?
+            .bind()
+            .await?
+            .with_events(Arc::clone(&failures) as Arc<dyn ListenerEvents>);
     let port = listener.local_address().port().ok_or("an IP listener")?;
     let router: Arc<dyn ClientEndpoint> = Arc::new(router);
     let task = tokio::spawn(async move {
@@ -99,7 +107,7 @@ async fn sni_relay(router: SniRouter, options: &str) -> TestResult<(u16, Arc<Fai
 /// backend sent and the echo of a line.
 async fn tls_client(pki: &Pki, port: u16, name: &str) -> TestResult<(String, String)> {
     let client = endpoints::client_from_string(&format!(
-        "tls:127.0.0.1:{port}:hostname={name}:trustRoots={}",
+        "tls+tcp:127.0.0.1:{port}:hostname={name}:trustRoots={}",
         pki.path("ca.pem")
     ))?;
     let mut connection = tokio::time::timeout(LIMIT, client.connect()).await??;
@@ -119,7 +127,8 @@ fn tcp(port: u16) -> Arc<dyn ClientEndpoint> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn names_reach_the_backend_with_their_certificate_and_unknown_names_are_refused() -> TestResult {
+async fn names_reach_the_backend_with_their_certificate_and_unknown_names_are_refused() -> TestResult
+{
     let pki = Pki::new();
     let (_a, a_port) = tls_backend(&pki, "a.pem", "a").await?;
     let (_b, b_port) = tls_backend(&pki, "b.pem", "b").await?;
@@ -129,8 +138,14 @@ async fn names_reach_the_backend_with_their_certificate_and_unknown_names_are_re
     let (port, _failures, _task) = sni_relay(router, "").await?;
 
     // Each handshake verifies the backend's certificate for the name: the right backend.
-    assert_eq!(tls_client(&pki, port, "a.example").await?, ("a".into(), "ping".into()));
-    assert_eq!(tls_client(&pki, port, "X.B.Example").await?, ("b".into(), "ping".into()));
+    assert_eq!(
+        tls_client(&pki, port, "a.example").await?,
+        ("a".into(), "ping".into())
+    );
+    assert_eq!(
+        tls_client(&pki, port, "X.B.Example").await?,
+        ("b".into(), "ping".into())
+    );
     // One label only under the wildcard; no default: the relay closes the client.
     for unknown in ["c.example", "y.x.b.example"] {
         let refused = tls_client(&pki, port, unknown).await;
@@ -148,9 +163,16 @@ async fn an_unknown_name_goes_to_the_default() -> TestResult {
         .route("a.example", tcp(a_port))?
         .route("default", tcp(b_port))?;
     let (port, _failures, _task) = sni_relay(router, "").await?;
+    assert_eq!(
+        tls_client(&pki, port, "a.example").await?,
+        ("a".into(), "ping".into())
+    );
     // The default backend's certificate covers *.b.example: ask for a name under it that no
     // route names.
-    assert_eq!(tls_client(&pki, port, "z.b.example").await?, ("b".into(), "ping".into()));
+    assert_eq!(
+        tls_client(&pki, port, "z.b.example").await?,
+        ("b".into(), "ping".into())
+    );
     Ok(())
 }
 
@@ -174,21 +196,34 @@ async fn accept_after(bytes: &[u8]) -> TestResult<(endpoint_core::Connection, Ve
 /// and from headless Chromium opening `https://x.b.example:PORT/` (GREASE, a post-quantum
 /// key share: 2 KiB), committed under `tests/data/` and in the fuzz corpus.
 const CAPTURED: &[(&str, &str, &[&[u8]])] = &[
-    ("openssl-client-hello.bin", "a.example", &[b"h2", b"http/1.1"]),
-    ("chromium-client-hello.bin", "x.b.example", &[b"h2", b"http/1.1"]),
+    (
+        "openssl-client-hello.bin",
+        "a.example",
+        &[b"h2", b"http/1.1"],
+    ),
+    (
+        "chromium-client-hello.bin",
+        "x.b.example",
+        &[b"h2", b"http/1.1"],
+    ),
 ];
 
 #[tokio::test]
 async fn real_client_hellos_are_read_and_replayed_untouched_on_a_plain_socket() -> TestResult {
     for (file, name, alpn) in CAPTURED {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(file);
         let hello = std::fs::read(path)?;
         let (accepted, read) = accept_after(&hello).await?;
         let seen = accepted.info().get::<TlsHello>().ok_or("no TlsHello")?;
         assert_eq!(seen.server_name.as_deref(), Some(*name), "{file}");
         let alpn: Vec<Vec<u8>> = alpn.iter().map(|p| p.to_vec()).collect();
         assert_eq!(seen.alpn, alpn, "{file}");
-        assert_eq!(read, hello, "{file}: the application reads the ClientHello as sent");
+        assert_eq!(
+            read, hello,
+            "{file}: the application reads the ClientHello as sent"
+        );
         assert_eq!(accepted.info().stack.last(), Some(&"sni"));
         // Still a plain socket: a relay to a plain socket splices.
         assert!(accepted.is_plain_socket(), "{file}");
@@ -203,11 +238,15 @@ async fn the_tls_client_of_endpoints_sends_what_the_layer_reads() -> TestResult 
         .await?;
     let port = listener.local_address().port().ok_or("an IP listener")?;
     let client = endpoints::client_from_string(&format!(
-        "tls:127.0.0.1:{port}:hostname=Mixed.Example:alpn=h2,http/1.1"
+        "tls+tcp:127.0.0.1:{port}:hostname=Mixed.Example:alpn=h2,http/1.1"
     ))?;
     let connecting = tokio::spawn(async move { client.connect().await.map(|_| ()) });
     let accepted = tokio::time::timeout(LIMIT, listener.accept()).await??;
-    let seen = accepted.info().get::<TlsHello>().ok_or("no TlsHello")?.clone();
+    let seen = accepted
+        .info()
+        .get::<TlsHello>()
+        .ok_or("no TlsHello")?
+        .clone();
     drop(accepted);
     let _ = connecting.await;
     assert_eq!(seen.server_name.as_deref(), Some("mixed.example"));
@@ -221,7 +260,8 @@ async fn non_tls_and_silent_clients_are_closed_and_counted() -> TestResult {
     let (port, failures, _task) = sni_relay(router, ":timeout=1").await?;
 
     let mut http = TcpStream::connect(("127.0.0.1", port)).await?;
-    http.write_all(b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n").await?;
+    http.write_all(b"GET / HTTP/1.1\r\nHost: a.example\r\n\r\n")
+        .await?;
     let mut buf = [0u8; 16];
     let closed = tokio::time::timeout(LIMIT, http.read(&mut buf)).await?;
     assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
@@ -236,5 +276,48 @@ async fn non_tls_and_silent_clients_are_closed_and_counted() -> TestResult {
         async move { failures.0.load(Ordering::SeqCst) == 2 }
     })
     .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_to_a_plain_upstream_splices_and_the_upstream_gets_the_hello_untouched(
+) -> TestResult {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chromium-client-hello.bin");
+    let hello = std::fs::read(path)?;
+    // The upstream keeps what it receives until the client's end closes.
+    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let upstream_port = upstream.local_addr()?.port();
+    let received = tokio::spawn(async move {
+        let (mut stream, _) = upstream.accept().await?;
+        let mut all = Vec::new();
+        stream.read_to_end(&mut all).await?;
+        stream.write_all(b"done").await?;
+        Ok::<_, std::io::Error>(all)
+    });
+
+    let mut listener = endpoints::server_from_string("sni+tcp:0:interface=127.0.0.1")?
+        .bind()
+        .await?;
+    let port = listener.local_address().port().ok_or("an IP listener")?;
+    let mut client = TcpStream::connect(("127.0.0.1", port)).await?;
+    client.write_all(&hello).await?;
+    let accepted = tokio::time::timeout(LIMIT, listener.accept()).await??;
+    let router = SniRouter::new().route("x.b.example", tcp(upstream_port))?;
+    let relaying = tokio::spawn(endpoints::relay::forward(accepted, Arc::new(router), None));
+    client.write_all(b"after the hello").await?;
+    client.shutdown().await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(LIMIT, client.read_to_end(&mut answer)).await??;
+    assert_eq!(answer, b"done");
+
+    let mut expected = hello.clone();
+    expected.extend_from_slice(b"after the hello");
+    assert_eq!(received.await??, expected);
+    let relayed = match relaying.await? {
+        Ok(relayed) => relayed,
+        Err(e) => return Err(format!("{e:?}").into()),
+    };
+    assert!(relayed.zero_copy, "spliced: {relayed:?}");
+    assert_eq!(relayed.a_to_b, expected.len() as u64);
     Ok(())
 }

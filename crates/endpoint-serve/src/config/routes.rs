@@ -74,7 +74,10 @@ pub(super) fn target(
     let span = routes.span();
     let RawRoutes(all) = routes.into_inner();
     if all.is_empty() {
-        return Err(fail(span, "`routes` is empty: give at least one route".into()));
+        return Err(fail(
+            span,
+            "`routes` is empty: give at least one route".into(),
+        ));
     }
     let mut router = SniRouter::new();
     for (key, value) in all {
