@@ -421,8 +421,10 @@ mod tests {
 
     #[test]
     fn a_relay_without_to_is_refused() {
+        // Linked for `tcp:`: the listener parses, then `to` (or `routes`) is looked for.
+        use endpoint_tcp as _;
         let error =
-            ServeConfig::parse("[[relay]]\nname = \"a\"\nlisten = \"x\"\n", "f").unwrap_err();
+            ServeConfig::parse("[[relay]]\nname = \"a\"\nlisten = \"tcp:80\"\n", "f").unwrap_err();
         assert!(error.message.contains("missing field `to`"), "{error}");
     }
 
