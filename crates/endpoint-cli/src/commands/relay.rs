@@ -28,6 +28,8 @@ use crate::stats::RelayStats;
 /// Arguments of `endpoint relay`.
 #[derive(Debug, Args)]
 #[non_exhaustive]
+// `[SERVER...] CLIENT`: with `--route` the lone positional is a SERVER (see `routes`).
+#[command(allow_missing_positional = true)]
 pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
