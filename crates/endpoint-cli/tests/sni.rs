@@ -258,6 +258,33 @@ async fn route_needs_a_server_that_reads_the_name() -> TestResult {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("route \"a..example\""), "{stderr}");
+
+    // A CLIENT as well as routes: the client is refused, and what to write instead is said.
+    let output = support::endpoint()
+        .args([
+            "relay",
+            "sni+tcp:0",
+            "tcp:127.0.0.1:9",
+            "--route",
+            "a.example=tcp:127.0.0.1:9",
+        ])
+        .output()?;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--route default=tcp:127.0.0.1:9"),
+        "{stderr}"
+    );
+    Ok(())
+}
+
+#[test]
+fn kinds_sni_documents_the_layer() -> TestResult {
+    let output = support::endpoint().args(["kinds", "sni"]).output()?;
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("ClientHello"), "{stdout}");
+    assert!(stdout.contains("timeout"), "{stdout}");
     Ok(())
 }
 
