@@ -321,3 +321,56 @@ async fn a_relay_to_a_plain_upstream_splices_and_the_upstream_gets_the_hello_unt
     assert_eq!(relayed.a_to_b, expected.len() as u64);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminating_tls_server_routes_by_the_name_it_agreed_on() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let ca = Authority::new("Test Root CA");
+    std::fs::write(dir.path().join("ca.pem"), ca.pem())?;
+    let both = ca.issue("front", &["a.example", "*.b.example"], Usage::Server);
+    std::fs::write(dir.path().join("front.pem"), both.combined())?;
+    let quoted =
+        |name: &str| endpoint_core::description::quote(&dir.path().join(name).to_string_lossy());
+    // Plain upstreams that say who they are.
+    let upstream = |tag: &'static [u8]| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let _ = stream.write_all(tag).await;
+            }
+        });
+        Ok::<_, std::io::Error>(port)
+    };
+    let router = SniRouter::new()
+        .route("a.example", tcp(upstream(b"a").await?))?
+        .route("*.b.example", tcp(upstream(b"b").await?))?;
+    let mut listener = endpoints::server_from_string(&format!(
+        "tls+tcp:0:interface=127.0.0.1:certificate={}",
+        quoted("front.pem")
+    ))?
+    .bind()
+    .await?;
+    let port = listener.local_address().port().ok_or("an IP listener")?;
+    let router: Arc<dyn ClientEndpoint> = Arc::new(router);
+    tokio::spawn(async move {
+        while let Ok(accepted) = listener.accept().await {
+            tokio::spawn(endpoints::relay::forward(
+                accepted,
+                Arc::clone(&router),
+                None,
+            ));
+        }
+    });
+    for (name, tag) in [("a.example", "a"), ("x.b.example", "b")] {
+        let client = endpoints::client_from_string(&format!(
+            "tls+tcp:127.0.0.1:{port}:hostname={name}:trustRoots={}",
+            quoted("ca.pem")
+        ))?;
+        let mut connection = tokio::time::timeout(LIMIT, client.connect()).await??;
+        let mut got = [0u8; 1];
+        connection.read_exact(&mut got).await?;
+        assert_eq!(&got, tag.as_bytes(), "{name}");
+    }
+    Ok(())
+}
