@@ -205,11 +205,10 @@ impl ServeConfig {
                     .collect::<Result<Vec<_>, _>>()?,
             };
             let to = routes::target(
-                &at,
+                &InRelay(&at, named),
                 (table.to, table.routes),
                 &table.name,
                 (&listen, listen_span),
-                named,
             )?;
             let retry = table.retry.map(|r| at.duration(&r, named)).transpose()?;
             let grace = table
@@ -370,6 +369,28 @@ impl Locator<'_> {
             error.relay = relay.map(str::to_string);
             error
         })
+    }
+}
+
+/// The locator, for one relay, as the routes table reports through it.
+struct InRelay<'a>(&'a Locator<'a>, Option<&'a str>);
+
+impl routes::Report for InRelay<'_> {
+    type Error = ConfigError;
+
+    fn client(&self, value: &Spanned<String>) -> Result<ClientDescription, ConfigError> {
+        self.0.description(value, self.1)
+    }
+
+    fn at(&self, span: Range<usize>, message: String) -> ConfigError {
+        let mut error = self.0.error(Some(span), message);
+        error.relay = self.1.map(str::to_string);
+        error
+    }
+
+    fn in_route(&self, mut error: ConfigError, key: &str) -> ConfigError {
+        error.message = format!("route {key:?}: {}", error.message);
+        error
     }
 }
 

@@ -15,7 +15,18 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{ConfigError, Locator};
+/// How the file reports a problem: the configuration module's locator, seen through what
+/// routing needs of it (so this module does not import its parent).
+pub(super) trait Report {
+    /// The error type of the file.
+    type Error;
+    /// Parses a client description written in the file, for the relay.
+    fn client(&self, value: &Spanned<String>) -> Result<ClientDescription, Self::Error>;
+    /// An error at `span`, in the relay.
+    fn at(&self, span: Range<usize>, message: String) -> Self::Error;
+    /// `error`, said to be about the route `key`.
+    fn in_route(&self, error: Self::Error, key: &str) -> Self::Error;
+}
 
 /// The `routes` table: each key (a host name, `*.` wildcard or `default`) and its client
 /// description, with their spans.
@@ -43,28 +54,19 @@ impl<'de> Deserialize<'de> for RawRoutes {
 
 /// The relay's `to`: its one description, or the router its `routes` make. Exactly one of
 /// the two must be there, and a routed relay must listen where the server name is known.
-pub(super) fn target(
-    at: &Locator<'_>,
+pub(super) fn target<R: Report>(
+    report: &R,
     (to, routes): (Option<Spanned<String>>, Option<Spanned<RawRoutes>>),
     name: &Spanned<String>,
     (listen, listen_span): (&[ServerDescription], Range<usize>),
-    relay: Option<&str>,
-) -> Result<ClientDescription, ConfigError> {
-    let fail = |span: Range<usize>, message: String| {
-        let mut error = at.error(Some(span), message);
-        error.relay = relay.map(str::to_string);
-        error
-    };
+) -> Result<ClientDescription, R::Error> {
     let routes = match (to, routes) {
-        (Some(to), None) => return at.description::<ClientDescription>(&to, relay),
+        (Some(to), None) => return report.client(&to),
         (Some(to), Some(_)) => {
-            return Err(fail(
-                to.span(),
-                "a relay has `to` or `routes`, not both".into(),
-            ))
+            return Err(report.at(to.span(), "a relay has `to` or `routes`, not both".into()))
         }
         (None, None) => {
-            return Err(fail(
+            return Err(report.at(
                 name.span(),
                 "missing field `to` (or `routes`, to route by server name)".into(),
             ))
@@ -74,26 +76,20 @@ pub(super) fn target(
     let span = routes.span();
     let RawRoutes(all) = routes.into_inner();
     if all.is_empty() {
-        return Err(fail(
-            span,
-            "`routes` is empty: give at least one route".into(),
-        ));
+        return Err(report.at(span, "`routes` is empty: give at least one route".into()));
     }
     let mut router = SniRouter::new();
     for (key, value) in all {
-        let client = at
-            .description::<ClientDescription>(&value, relay)
-            .map_err(|mut e| {
-                e.message = format!("route {:?}: {}", key.get_ref(), e.message);
-                e
-            })?;
+        let client = report
+            .client(&value)
+            .map_err(|e| report.in_route(e, key.get_ref()))?;
         let endpoint: Arc<dyn ClientEndpoint> = client.into_endpoint();
         router = router
             .route(key.get_ref(), endpoint)
-            .map_err(|e| fail(key.span(), e.to_string()))?;
+            .map_err(|e| report.at(key.span(), e.to_string()))?;
     }
     if let Some(unroutable) = listen.iter().find(|l| !routable(&l.description())) {
-        return Err(fail(
+        return Err(report.at(
             listen_span,
             format!(
                 "`routes` choose by the server name the client asks for, which {unroutable} \
