@@ -57,10 +57,6 @@ impl Origin {
 
     /// The origin of the connect running now, if its caller gave one (see
     /// [`ClientEndpoint::connect_for`](crate::ClientEndpoint::connect_for)).
-    ///
-    /// Read it inside the future `connect()` returns (when it is polled), not in the body of
-    /// `connect()` itself: `connect_for` calls `connect()` first and only then runs the
-    /// future inside the origin's scope, so a read before the `async` block sees `None`.
     pub fn current() -> Option<Origin> {
         CURRENT.try_with(Origin::clone).ok()
     }

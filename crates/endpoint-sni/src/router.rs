@@ -211,8 +211,8 @@ impl ClientEndpoint for SniRouter {
     /// As the chosen endpoint's `connect`.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
-            // Read when polled, not when called: `connect_for` calls `connect()` before it
-            // enters the origin's scope.
+            // Read when polled: the origin is in scope then, however the caller entered it
+            // (`connect_for`, or `Origin::scope` around a connect made earlier).
             let origin = Origin::current();
             let name = origin.as_ref().and_then(Origin::server_name);
             let Some(endpoint) = self.pick(name) else {
