@@ -79,6 +79,13 @@
 //!   also checks each one on an interval, through its layers, and `--connect-timeout 3s`
 //!   bounds what an upstream that goes silent costs a client. `--metrics` then shows
 //!   `endpoint_upstream_up` and open connections per upstream.
+//! - `--route NAME=CLIENT` (repeatable) routes by the TLS server name instead of relaying to
+//!   CLIENT: every positional is then a SERVER, which must read the name, `sni+tcp:443`
+//!   (the ClientHello is read, not terminated, and goes on untouched, spliced between plain
+//!   sockets, so each backend presents its own certificate) or a TLS server. NAME is a host
+//!   name, a one-label wildcard (`*.b.example` matches `x.b.example` only, as certificates
+//!   do) or `default`; an unknown name without a default is closed:
+//!   `endpoint relay sni+tcp:443 --route a.example=tcp:10.0.0.1:443 --route default=tcp:10.0.0.3:443`.
 //! - `--once` relays one connection and exits (automatic for `stdio`, so
 //!   `endpoint relay stdio tcp:backend:80` works from inetd).
 //! - `SIGHUP` re-reads every renewed certificate at once (servers also notice changed files

@@ -83,6 +83,14 @@ impl ClientDescription {
     }
 }
 
+/// A client endpoint built in code (a router, a pool) as a description value, compared by
+/// its [`Description`] like a parsed one.
+impl From<Arc<dyn ClientEndpoint>> for ClientDescription {
+    fn from(endpoint: Arc<dyn ClientEndpoint>) -> Self {
+        ClientDescription(endpoint)
+    }
+}
+
 impl FromStr for ServerDescription {
     type Err = Error;
 

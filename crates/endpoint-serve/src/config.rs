@@ -18,6 +18,8 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use toml::Spanned;
 
+mod routes;
+
 /// How long a relay that stops (removed on reload, or at shutdown) lets its open connections
 /// finish before cutting them, unless its table says `grace`.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -55,6 +57,8 @@ pub struct RelayConfig {
     pub listen: Vec<ServerDescription>,
     /// Where each accepted connection is forwarded (`to = "tcp:backend:80"`). With several
     /// upstreams (`to = [..]`), the first of them; [`pool`](RelayConfig::pool) has them all.
+    /// From a `routes = { "a.example" = "...", default = "..." }` table, an
+    /// [`SniRouter`](endpoint_sni::SniRouter) choosing by the server name the client asked for.
     pub to: ClientDescription,
     /// Several upstreams, balanced (`to = ["tcp:a:80", "tcp:b:80"]` with `balance` and
     /// `health`); `None` with one upstream, which is then used as it is (no pool around it).
@@ -259,35 +263,52 @@ impl ServeConfig {
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             };
-            let to_span = table.to.span();
-            let mut members = Vec::new();
-            for one in table.to.into_inner().0 {
-                members.push(at.member(one, &to_span, named)?);
-            }
-            if members.is_empty() {
-                let mut error = at.error(
-                    Some(to_span),
-                    "`to` is empty: give at least one description".into(),
-                );
-                error.relay = Some(name);
-                return Err(error);
-            }
-            let balance = table
-                .balance
-                .map(|b| at.balance(&b, named))
-                .transpose()?
-                .unwrap_or_default();
-            let health = table
-                .health
-                .map(|h| at.health(h, named))
-                .transpose()?
-                .unwrap_or_default();
-            let to = members[0].to.clone();
-            let pool = (members.len() > 1).then(|| PoolConfig {
-                members,
-                balance,
-                health,
-            });
+            let (to, pool) = match table.to {
+                Some(to_field) if table.routes.is_none() => {
+                let to_span = to_field.span();
+                let mut members = Vec::new();
+                for one in to_field.into_inner().0 {
+                    members.push(at.member(one, &to_span, named)?);
+                }
+                if members.is_empty() {
+                    let mut error = at.error(
+                        Some(to_span),
+                        "`to` is empty: give at least one description".into(),
+                    );
+                    error.relay = Some(name);
+                    return Err(error);
+                }
+                let balance = table
+                    .balance
+                    .map(|b| at.balance(&b, named))
+                    .transpose()?
+                    .unwrap_or_default();
+                let health = table
+                    .health
+                    .map(|h| at.health(h, named))
+                    .transpose()?
+                    .unwrap_or_default();
+                let to = members[0].to.clone();
+                let pool = (members.len() > 1).then(|| PoolConfig {
+                    members,
+                    balance,
+                    health,
+                });
+                (to, pool)
+                }
+                to_field => {
+                    // `routes` in place of `to` (the router is the relay's one client), or
+                    // neither, or both: `routes::target` says which is wrong.
+                    let to_field = to_field.map(|t| Spanned::new(t.span(), String::new()));
+                    let to = routes::target(
+                        &InRelay(&at, named),
+                        (to_field, table.routes),
+                        &table.name,
+                        (&listen, listen_span),
+                    )?;
+                    (to, None)
+                }
+            };
             let retry = table.retry.map(|r| at.duration(&r, named)).transpose()?;
             let grace = table
                 .grace
@@ -335,9 +356,10 @@ struct RawFile {
 struct RawRelay {
     name: Spanned<String>,
     listen: Spanned<Listen>,
-    to: Spanned<To>,
+    to: Option<Spanned<To>>,
     balance: Option<Spanned<String>>,
     health: Option<Spanned<RawHealth>>,
+    routes: Option<Spanned<routes::RawRoutes>>,
     retry: Option<Spanned<toml::Value>>,
     grace: Option<Spanned<toml::Value>>,
     #[serde(rename = "idleTimeout")]
@@ -654,6 +676,28 @@ impl Locator<'_> {
     }
 }
 
+/// The locator, for one relay, as the routes table reports through it.
+struct InRelay<'a>(&'a Locator<'a>, Option<&'a str>);
+
+impl routes::Report for InRelay<'_> {
+    type Error = ConfigError;
+
+    fn client(&self, value: &Spanned<String>) -> Result<ClientDescription, ConfigError> {
+        self.0.description(value, self.1)
+    }
+
+    fn at(&self, span: Range<usize>, message: String) -> ConfigError {
+        let mut error = self.0.error(Some(span), message);
+        error.relay = self.1.map(str::to_string);
+        error
+    }
+
+    fn in_route(&self, mut error: ConfigError, key: &str) -> ConfigError {
+        error.message = format!("route {key:?}: {}", error.message);
+        error
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -702,8 +746,10 @@ mod tests {
 
     #[test]
     fn a_relay_without_to_is_refused() {
+        // Linked for `tcp:`: the listener parses, then `to` (or `routes`) is looked for.
+        use endpoint_tcp as _;
         let error =
-            ServeConfig::parse("[[relay]]\nname = \"a\"\nlisten = \"x\"\n", "f").unwrap_err();
+            ServeConfig::parse("[[relay]]\nname = \"a\"\nlisten = \"tcp:80\"\n", "f").unwrap_err();
         assert!(error.message.contains("missing field `to`"), "{error}");
     }
 

@@ -32,6 +32,12 @@
 //! balance = "weighted"                          # round-robin (default), least-connections, failover
 //! health = { interval = "5s", timeout = "2s" }  # also failures = 3, backoff = "1s",
 //!                                               # maxBackoff = "30s", connectTimeout = "3s"
+//!
+//! [[relay]]
+//! name = "front"
+//! listen = "sni+tcp:443"   # routes need the server name: sni+ (TLS untouched) or a TLS server
+//! # In place of `to`: by the server name the client asks for (`*.` matches one label).
+//! routes = { "a.example" = "tcp:10.0.0.1:443", "*.b.example" = "tcp:10.0.0.2:443", default = "tcp:10.0.0.3:443" }
 //! ```
 //!
 //! Under `failover`, an upstream without `priority` has its position in the list, so

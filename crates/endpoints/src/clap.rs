@@ -48,7 +48,7 @@ pub use endpoint_core::clap::{ClientValueParser, ServerValueParser};
 ///
 /// ```text
 /// Kinds: ssl, stdio, systemd, tcp, tcp6, tls, unix, ws, wss
-/// Layers (LAYER+DESCRIPTION): haproxy+, tls+, ws+
+/// Layers (LAYER+DESCRIPTION): haproxy+, sni+, tls+, ws+
 /// URL forms: ws://, wss://
 /// ```
 ///

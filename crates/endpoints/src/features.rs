@@ -3,12 +3,13 @@
 
 /// Every feature of the facade's Cargo.toml (except `default`) and whether it is on, in the
 /// order Cargo.toml lists them; a unit test checks the list against Cargo.toml.
-const FEATURES: [(&str, bool); 16] = [
+const FEATURES: [(&str, bool); 17] = [
     ("tcp", cfg!(feature = "tcp")),
     ("unix", cfg!(feature = "unix")),
     ("tls", cfg!(feature = "tls")),
     ("ws", cfg!(feature = "ws")),
     ("haproxy", cfg!(feature = "haproxy")),
+    ("sni", cfg!(feature = "sni")),
     ("proxy", cfg!(feature = "proxy")),
     ("pool", cfg!(feature = "pool")),
     ("exec", cfg!(feature = "exec")),

@@ -44,6 +44,7 @@
 //! | `stdio` | server: stdin/stdout as one connection (inetd) | [`unix`] / `unix` |
 //! | `exec` | client: a subprocess's stdout/stdin (runs a program: opt-in) | [`unix`] / `exec` |
 //! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too) | [`haproxy`] / `haproxy` |
+//! | `sni+` | server layer: reads the TLS ClientHello (server name, ALPN) without terminating TLS, for routing | [`sni`] / `sni` |
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |
 //! | `socks5+`, `httpconnect+` | client layers: reach a `tcp:` target through a SOCKS5 or HTTP proxy (`proxy=`) | [`proxy`] / `proxy` |
@@ -365,6 +366,12 @@ pub mod clap;
 #[cfg(feature = "haproxy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "haproxy")))]
 pub use endpoint_haproxy as haproxy;
+
+/// Routing TLS by server name without terminating it: the `sni+` layer and `SniRouter` (the
+/// `endpoint-sni` crate).
+#[cfg(feature = "sni")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sni")))]
+pub use endpoint_sni as sni;
 
 /// Client proxy layers: `socks5+` and `httpconnect+` (the `endpoint-proxy` crate).
 #[cfg(feature = "proxy")]

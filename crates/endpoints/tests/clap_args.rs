@@ -87,7 +87,7 @@ fn help_lists_the_kinds() {
         assert!(kinds.contains(&kind), "{kind}: {server}");
     }
     assert!(
-        server.contains("\nLayers (LAYER+DESCRIPTION): haproxy+, tls+, ws+"),
+        server.contains("\nLayers (LAYER+DESCRIPTION): haproxy+, sni+, tls+, ws+"),
         "{server}"
     );
     assert!(server.contains("\nURL forms: ws://, wss://"), "{server}");

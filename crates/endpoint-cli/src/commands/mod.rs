@@ -7,6 +7,7 @@ pub mod kinds;
 pub mod listen;
 pub mod man;
 pub mod relay;
+pub mod routes;
 pub mod serve;
 pub mod tls;
 

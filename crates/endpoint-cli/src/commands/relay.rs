@@ -33,6 +33,8 @@ use crate::stats::RelayStats;
 #[derive(Debug, Args)]
 #[command(allow_missing_positional = true)]
 #[non_exhaustive]
+// `[SERVER...] CLIENT`: with `--route` the lone positional is a SERVER (see `routes`).
+#[command(allow_missing_positional = true)]
 pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
@@ -44,11 +46,11 @@ pub struct RelayArgs {
         Side::Server,
     ))]
     pub server: Vec<ServerDescription>,
-    /// Client description each accepted connection is forwarded to. With `--to`, there is no
-    /// CLIENT here: the last positional is one more SERVER.
+    /// Client description each accepted connection is forwarded to. With `--to` or `--route`,
+    /// there is no CLIENT here: the last positional is one more SERVER.
     #[arg(value_name = "CLIENT", value_parser = LastParser, long_help = endpoints::clap::help(
-        "Client description each accepted connection is forwarded to. With `--to`, there is no \
-         CLIENT here: the last positional is one more SERVER.",
+        "Client description each accepted connection is forwarded to. With --to or --route, \
+         there is no CLIENT here: the last positional is one more SERVER.",
         Side::Client,
     ))]
     pub client: Last,
@@ -77,6 +79,14 @@ pub struct RelayArgs {
     /// goes silent instead of refusing costs a client at most this.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub connect_timeout: Option<Duration>,
+    /// Route by the TLS server name the client asks for instead of relaying to CLIENT:
+    /// `NAME=CLIENT`, repeatable. NAME is a host name (`a.example`), a wildcard of one label
+    /// (`*.b.example`, as in certificates) or `default` (names no route matches, and clients
+    /// that send none); a name that matches nothing, with no default, is closed. The
+    /// servers must read the name: `sni+tcp:443` (the bytes go on untouched, the backends
+    /// terminate TLS) or a TLS server.
+    #[arg(long = "route", value_name = "NAME=CLIENT", value_parser = super::routes::parse_route)]
+    pub routes: Vec<(String, ClientDescription)>,
     /// How long to let open connections finish after SIGINT/SIGTERM before cutting them: `5s`,
     /// `250ms`, `1m`, or a bare number of seconds.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
@@ -125,7 +135,17 @@ pub struct RelayArgs {
 /// ending on its own (a fatal accept error). Failures of single connections are logged and do
 /// not stop the relay.
 pub async fn run(args: &RelayArgs) -> Result<(), Failure> {
-    let (servers, mut client, pool) = endpoints_of(args)?;
+    let (servers, mut client, pool) = if args.routes.is_empty() {
+        endpoints_of(args)?
+    } else if !args.to.is_empty() {
+        return Err(Failure::Usage(
+            "relay: --route and --to both say where connections go: give one".into(),
+        ));
+    } else {
+        let last = (args.client.text.as_str(), args.client.client.as_ref());
+        let (servers, client) = super::routes::resolve(&args.server, last, &args.routes)?;
+        (servers, client, None)
+    };
     if let Some(limit) = args.retry {
         client = Arc::new(
             Retrying::new(client, RetryPolicy::for_up_to(limit))
