@@ -54,22 +54,14 @@ impl Haproxy {
             .arg(&path)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()?;
-        let stdout = child.stdout.take().ok_or("stdout is piped")?;
         let log = Arc::new(Mutex::new(String::new()));
-        tokio::spawn({
-            let log = Arc::clone(&log);
-            async move {
-                let mut lines = BufReader::new(stdout).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let mut log = log.lock().expect("the log");
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            }
-        });
+        // Its log lines (stdout) and its warnings (stderr) both go into `log`, shown when an
+        // expected line never comes.
+        collect(child.stdout.take().ok_or("stdout is piped")?, &log);
+        collect(child.stderr.take().ok_or("stderr is piped")?, &log);
         // Ready when the frontend accepts (a probe that sends nothing; HAProxy drops it).
         eventually_async(SAFETY, || async move {
             tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -96,6 +88,19 @@ impl Haproxy {
             format!("HAProxy never logged {needle:?} ({e}); its log: {log:?}").into()
         })
     }
+}
+
+/// Appends each line `output` prints to `log`.
+fn collect(output: impl tokio::io::AsyncRead + Send + Unpin + 'static, log: &Arc<Mutex<String>>) {
+    let log = Arc::clone(log);
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(output).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let mut log = log.lock().expect("the log");
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
 }
 
 /// Relays every connection `front` accepts to `client`, as `endpoint relay` does.
