@@ -36,7 +36,10 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Errors
     /// As [`connect`](ClientEndpoint::connect).
     fn connect_for(&self, origin: &Origin) -> BoxFuture<'_, Result<Connection>> {
-        Box::pin(origin.clone().scope(self.connect()))
+        // The origin is current both while `connect()` builds its future and while that
+        // future runs, so an endpoint may read it in either part.
+        let future = origin.in_scope(|| self.connect());
+        Box::pin(origin.clone().scope(future))
     }
 
     /// The endpoint as a description value, every default written out: equal for endpoints

@@ -160,8 +160,8 @@ impl ClientEndpoint for HaproxyClientEndpoint {
     /// As the inner endpoint's `connect`; dropped during the write, the connection is closed.
     fn connect(&self) -> BoxFuture<'_, Result<Connection>> {
         Box::pin(async move {
-            // Read inside the future: `connect_for` scopes the origin around the future, not
-            // around this call.
+            // Read inside the future: `connect_for` covers both parts of a connect, but a
+            // caller's `Origin::scope(client.connect())` covers only the future.
             let origin = Origin::current();
             let header = send::header(self.settings.version, self.settings.tlvs, origin.as_ref());
             let mut connection = self.inner.connect().await?;
