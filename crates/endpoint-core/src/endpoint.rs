@@ -36,9 +36,10 @@ pub trait ClientEndpoint: Display + Debug + Send + Sync + 'static {
     /// # Errors
     /// As [`connect`](ClientEndpoint::connect).
     fn connect_for(&self, origin: &Origin) -> BoxFuture<'_, Result<Connection>> {
-        // `connect()` itself runs inside the scope, so an endpoint may read the origin
-        // before its future is first polled as well as after.
-        Box::pin(origin.clone().scope(async move { self.connect().await }))
+        // The origin is current both while `connect()` builds its future and while that
+        // future runs, so an endpoint may read it in either part.
+        let future = origin.in_scope(|| self.connect());
+        Box::pin(origin.clone().scope(future))
     }
 
     /// The endpoint as a description value, every default written out: equal for endpoints

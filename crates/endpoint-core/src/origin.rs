@@ -62,9 +62,18 @@ impl Origin {
     }
 
     /// Runs `future` (a connect) with this origin as [`Origin::current`]. A layer that moves
-    /// its inner connect onto another task carries the origin across with this.
+    /// its inner connect onto another task carries the origin across with this. It covers
+    /// the future only, not the `connect()` call that built it: an endpoint that reads the
+    /// origin does so inside its future (or see [`in_scope`](Self::in_scope)).
     pub fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
         CURRENT.scope(self, future)
+    }
+
+    /// Calls `f` with this origin as [`Origin::current`]: for the synchronous part of a
+    /// connect (building its future), which [`scope`](Self::scope) does not cover because the
+    /// future exists before it is scoped.
+    pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(self.clone(), f)
     }
 
     /// The accepted connection's info, extensions included.
@@ -135,6 +144,47 @@ mod tests {
         let inside = origin.scope(async { Origin::current().is_some() }).await;
         assert!(inside);
         assert!(Origin::current().is_none());
+    }
+
+    /// An endpoint that reads the origin while building its future, not inside it.
+    #[derive(Debug)]
+    struct Eager;
+
+    impl std::fmt::Display for Eager {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("eager")
+        }
+    }
+
+    impl crate::ClientEndpoint for Eager {
+        fn connect(&self) -> crate::BoxFuture<'_, crate::Result<crate::Connection>> {
+            let seen = Origin::current().is_some();
+            Box::pin(async move {
+                Err(crate::Error::Other {
+                    message: format!("seen while building: {seen}"),
+                    source: None,
+                })
+            })
+        }
+
+        fn description(&self) -> crate::description::Description {
+            crate::description::Description::new("eager")
+        }
+    }
+
+    #[tokio::test]
+    async fn connect_for_covers_the_synchronous_part_of_connect_too() {
+        use crate::ClientEndpoint;
+        let error = Eager.connect_for(&Origin::new(info())).await.unwrap_err();
+        assert!(
+            error.to_string().contains("seen while building: true"),
+            "{error}"
+        );
+        let error = Eager.connect().await.unwrap_err();
+        assert!(
+            error.to_string().contains("seen while building: false"),
+            "{error}"
+        );
     }
 
     #[test]

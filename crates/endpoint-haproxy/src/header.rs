@@ -27,6 +27,10 @@ pub(crate) struct Header {
     /// The original (source, destination), or `None` for v1 `UNKNOWN`, v2 `LOCAL` and v2
     /// unspecified families: the connection's own addresses then stand.
     pub(crate) addresses: Option<(Address, Address)>,
+    /// The v2 TLVs, in order, as (type, value): empty for v1. Read up to the first malformed
+    /// one (a TLV whose length overruns the header), which ends the list: the header stays
+    /// accepted, as it was before TLVs were read at all.
+    pub(crate) tlvs: Vec<(u8, Vec<u8>)>,
 }
 
 /// Reads exactly one header from `io`. Returns it and any bytes read past it (application
@@ -121,10 +125,16 @@ fn parse(bytes: &[u8]) -> Result<Header, String> {
         return Ok(Header {
             version: 1,
             addresses,
+            tlvs: Vec::new(),
         });
     }
     let header =
         v2::Header::try_from(bytes).map_err(|e| format!("malformed PROXY v2 header: {e}"))?;
+    let tlvs = header
+        .tlvs()
+        .map_while(Result::ok)
+        .map(|tlv| (tlv.kind, tlv.value.into_owned()))
+        .collect();
     let addresses = match (header.command, header.addresses) {
         (v2::Command::Local, _) => None,
         (v2::Command::Proxy, v2::Addresses::IPv4(a)) => Some((
@@ -149,6 +159,7 @@ fn parse(bytes: &[u8]) -> Result<Header, String> {
     Ok(Header {
         version: 2,
         addresses,
+        tlvs,
     })
 }
 
@@ -250,6 +261,19 @@ mod tests {
         )
         .await
         .unwrap();
+        assert!(h.addresses.is_some());
+        assert_eq!(h.tlvs, vec![(4, vec![0, 0])]);
+        assert_eq!(rest, b"z");
+    }
+
+    #[tokio::test]
+    async fn v2_tlvs_are_kept_up_to_a_malformed_one() {
+        // ALPN "h2", then an AUTHORITY whose length (9) overruns the header's 3 bytes left.
+        let tlvs = [&[1, 0, 2][..], b"h2", &[2, 0, 9], b"a.b"].concat();
+        let (h, rest) = read_all(&[v2_ipv4(1, &tlvs), b"z".to_vec()].concat(), Versions::Any)
+            .await
+            .unwrap();
+        assert_eq!(h.tlvs, vec![(1, b"h2".to_vec())]);
         assert!(h.addresses.is_some());
         assert_eq!(rest, b"z");
     }

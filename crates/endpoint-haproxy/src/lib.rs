@@ -1,5 +1,5 @@
 //! The PROXY protocol for `endpoints`: servers behind a load balancer (HAProxy, nginx, AWS NLB,
-//! ...) learn the real client's address.
+//! ...) learn the real client's address, and a relay tells its backends who the client is.
 //!
 //! A proxy that speaks the PROXY protocol sends one header before the client's bytes, saying
 //! who the client is. The `haproxy` server layer reads it on every accepted connection, then
@@ -78,15 +78,61 @@
 //! `tls+haproxy+tcp:443:trusted=10.0.0.0/8:allow=192.0.2.0/24:certificate=c.pem`.
 //!
 //! Both versions are read: v1 (`PROXY TCP4|TCP6|UNKNOWN ...\r\n`, at most 107 bytes) and v2
-//! (binary; `PROXY` and `LOCAL` commands; IPv4, IPv6 and unix addresses; TLVs are skipped). A
+//! (binary; `PROXY` and `LOCAL` commands; IPv4, IPv6 and unix addresses; TLVs are kept in
+//! [`ProxiedBy::tlvs`], the server name and ALPN also as a [`TlsHello`](endpoint_core::TlsHello),
+//! so a relay behind the layer passes them on). A
 //! header without addresses (v1 `UNKNOWN`, v2 `LOCAL`, as proxies' health checks send) keeps
 //! the connection's own addresses. Headers are framed here and parsed by the
 //! [`ppp`](https://docs.rs/ppp) crate.
 //!
+//! # The `haproxy+` client layer
+//! `haproxy+tcp:backend:80` connects, then sends a PROXY header first, naming the client the
+//! connection is made for, as HAProxy's `send-proxy-v2` does:
+//! `endpoint relay 'tcp:80' 'haproxy+tcp:backend:80'` tells the backend each accepted client's
+//! address. The relay connects with
+//! [`ClientEndpoint::connect_for`](endpoint_core::ClientEndpoint::connect_for), and the layer
+//! reads the [`Origin`](endpoint_core::Origin) of the connect; a program does the same (see
+//! [`HaproxyClientEndpoint`]).
+//!
+//! | option | default | meaning |
+//! |---|---|---|
+//! | `version` | `2` | `1` (text) or `2` (binary) |
+//! | `tlvs` | `1` | v2: send the client's TLS server name (`PP2_TYPE_AUTHORITY`) and ALPN (`PP2_TYPE_ALPN`) when known; `0` sends addresses only |
+//!
+//! ```
+//! let canonical = |text: &str| endpoints::client_from_string(text).unwrap().to_string();
+//! assert_eq!(
+//!     canonical("haproxy+tcp:backend:80:version=1"),
+//!     "haproxy+tcp:backend:80:timeout=30:haproxy.version=1:haproxy.tlvs=1"
+//! );
+//! ```
+//!
+//! What the header says:
+//!
+//! | the origin | v2 | v1 |
+//! |---|---|---|
+//! | none (a plain `connect()`, `endpoint connect`) | `LOCAL`, no addresses | `PROXY UNKNOWN` |
+//! | IPv4 ends (an IPv4-mapped IPv6 address counts as IPv4) | `PROXY`, `AF_INET` | `TCP4` |
+//! | IPv6 ends, or one of each (the IPv4 one mapped, as HAProxy does) | `PROXY`, `AF_INET6` | `TCP6` |
+//! | unix ends | `PROXY`, `AF_UNIX` (108-byte paths) | `PROXY UNKNOWN` |
+//! | anything else (a unix client of an IP listener, a path over 108 bytes) | `LOCAL` | `PROXY UNKNOWN` |
+//!
+//! The source is the origin's peer (the real client, when the relay itself read a trusted
+//! PROXY header), the destination the address that client connected to. A v2 header carries
+//! TLVs when the accepted connection's layers learned them: `PP2_TYPE_AUTHORITY` (the TLS
+//! server name a terminating `ssl:` server or a peeking layer saw) and `PP2_TYPE_ALPN`, as
+//! ghostunnel and HAProxy's `proxy-v2-options authority,ssl` send them.
+//!
+//! The header goes out in one write before the connection is handed back, and the
+//! connection stays the inner one, so `endpoint relay` still splices. Layers over it send
+//! their bytes after it: `tls+haproxy+tcp:` sends the header, then the TLS handshake. A
+//! backend that does not expect a header reads it as garbage: send it only to one that does.
+//!
 //! # Differences from Twisted
 //! - Twisted looks only at the first chunk of data; here the header may arrive in pieces, up
 //!   to the timeout (Twisted has none).
-//! - `timeout`, `trusted` and `version` are ours.
+//! - `timeout`, `trusted` and `version` are ours, and so is the client layer (Twisted has
+//!   none).
 //! - The inner kind is case-insensitive (`haproxy:TCP:80` works; Twisted rejects it).
 //!
 //! # Limitations
@@ -102,14 +148,17 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod client;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod header;
 mod kinds;
 mod options;
+mod send;
 mod server;
 mod specs;
 
-pub use options::Versions;
+pub use client::{HaproxyClientEndpoint, HaproxyClientSettings};
+pub use options::{HeaderVersion, Versions};
 pub use server::{HaproxyServerEndpoint, HaproxySettings, ProxiedBy};

@@ -59,6 +59,45 @@ impl FromOption for Versions {
     }
 }
 
+/// Which PROXY protocol version the `haproxy+` client layer sends (`version=1` or `2`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HeaderVersion {
+    /// The text header (`PROXY TCP4 ...\r\n`): addresses only.
+    V1,
+    /// The binary header, with TLVs (the default, as HAProxy's `send-proxy-v2`).
+    #[default]
+    V2,
+}
+
+impl fmt::Display for HeaderVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HeaderVersion::V1 => "1",
+            HeaderVersion::V2 => "2",
+        })
+    }
+}
+
+impl FromStr for HeaderVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "1" => Ok(HeaderVersion::V1),
+            "2" => Ok(HeaderVersion::V2),
+            other => Err(format!(
+                "is not a PROXY protocol version to send: \"{other}\" (use 1 or 2)"
+            )),
+        }
+    }
+}
+
+impl FromOption for HeaderVersion {
+    fn from_option(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +108,13 @@ mod tests {
         assert!(Versions::V1.accepts(1) && !Versions::V1.accepts(2));
         assert_eq!("2".parse::<Versions>(), Ok(Versions::V2));
         assert!("3".parse::<Versions>().is_err());
+    }
+
+    #[test]
+    fn header_versions() {
+        assert_eq!("1".parse::<HeaderVersion>(), Ok(HeaderVersion::V1));
+        assert_eq!(HeaderVersion::default().to_string(), "2");
+        let error = "any".parse::<HeaderVersion>().unwrap_err();
+        assert!(error.contains("use 1 or 2"), "{error}");
     }
 }

@@ -8,7 +8,8 @@ use endpoint_core::description::{
     cidr_contains, declared_default, parse_cidr_list, Args, Description,
 };
 use endpoint_core::{
-    Address, BoxFuture, Connection, Error, IpNet, Listener, Result, ServerEndpoint, Upgrade,
+    printable, Address, BoxFuture, Connection, Error, IpNet, Listener, Result, ServerEndpoint,
+    TlsHello, Upgrade,
 };
 use tracing::{debug, warn};
 
@@ -34,6 +35,61 @@ pub struct ProxiedBy {
     /// proxy's health check, or an unspecified family); `info.peer` and `info.local` are then
     /// the connection's own.
     pub carried_addresses: bool,
+    /// The v2 header's TLVs, in order, as (type, value) (empty for v1): the proxy's word on
+    /// the client's TLS (`PP2_TYPE_ALPN` 0x01, `PP2_TYPE_AUTHORITY` 0x02, `PP2_TYPE_SSL`
+    /// 0x20, ...), as trusted as the addresses. See [`alpn`](Self::alpn) and
+    /// [`authority`](Self::authority).
+    pub tlvs: Vec<(u8, Vec<u8>)>,
+}
+
+impl ProxiedBy {
+    /// The first `PP2_TYPE_ALPN` TLV: the application protocol the proxy agreed on with the
+    /// client (`h2`, `http/1.1`).
+    pub fn alpn(&self) -> Option<&[u8]> {
+        self.tlv(TLV_ALPN)
+    }
+
+    /// The first `PP2_TYPE_AUTHORITY` TLV when it is UTF-8: the host name the client asked
+    /// the proxy for (its TLS SNI). Peer-controlled text: escape it
+    /// ([`endpoint_core::printable`]) before logging it.
+    pub fn authority(&self) -> Option<&str> {
+        std::str::from_utf8(self.tlv(TLV_AUTHORITY)?).ok()
+    }
+
+    /// The value of the first TLV of type `kind`.
+    pub fn tlv(&self, kind: u8) -> Option<&[u8]> {
+        self.tlvs
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, value)| value.as_slice())
+    }
+}
+
+/// `PP2_TYPE_ALPN`.
+const TLV_ALPN: u8 = 0x01;
+/// `PP2_TYPE_AUTHORITY`.
+const TLV_AUTHORITY: u8 = 0x02;
+
+/// What the header's TLVs say the client asked for, as a [`TlsHello`], so
+/// [`Origin::server_name`](endpoint_core::Origin::server_name) and `alpn` see it and a relay
+/// behind this layer passes it on (`haproxy+` in, `haproxy+` out): the authority only when
+/// it looks like a host name (ASCII letters, digits, `-`, `.`, `_`; at most 253 bytes),
+/// lowercased.
+fn hello_of(proxied: &ProxiedBy) -> Option<TlsHello> {
+    let name = proxied.authority().filter(|name| {
+        (1..=253).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    });
+    let alpn = proxied.alpn().filter(|a| (1..=255).contains(&a.len()));
+    if name.is_none() && alpn.is_none() {
+        return None;
+    }
+    Some(TlsHello::new(
+        name.map(str::to_ascii_lowercase),
+        alpn.map(|a| vec![a.to_vec()]).unwrap_or_default(),
+    ))
 }
 
 /// Reads a PROXY protocol header (v1 or v2) on every connection the inner endpoint accepts:
@@ -347,17 +403,69 @@ impl Upgrade for HeaderUpgrade {
                 local: info.local.clone(),
                 version: header.version,
                 carried_addresses: header.addresses.is_some(),
+                tlvs: header.tlvs,
             };
             if let Some((source, destination)) = header.addresses {
                 info.peer = source;
                 info.local = destination;
             }
             debug!(proxy = %proxied.peer, peer = %info.peer, version = header.version,
+                authority = proxied.authority().map(printable).as_deref().unwrap_or("-"),
                 "PROXY header read");
+            if let Some(hello) = hello_of(&proxied) {
+                info.insert(hello);
+            }
             info.insert(proxied);
             info.stack.push("haproxy");
             // Keeps the socket spliceable: a relay behind a PROXY header is still zero-copy.
             Ok(connection.with_unread(rest))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use endpoint_core::UnixAddress;
+
+    fn proxied(tlvs: Vec<(u8, Vec<u8>)>) -> ProxiedBy {
+        let unnamed = || Address::Unix(UnixAddress::Unnamed);
+        ProxiedBy {
+            peer: unnamed(),
+            local: unnamed(),
+            version: 2,
+            carried_addresses: true,
+            tlvs,
+        }
+    }
+
+    #[test]
+    fn hello_of_accepts_host_names_only() {
+        let hello = hello_of(&proxied(vec![
+            (TLV_AUTHORITY, b"App.Example".to_vec()),
+            (TLV_ALPN, b"h2".to_vec()),
+        ]))
+        .unwrap();
+        assert_eq!(hello.server_name.as_deref(), Some("app.example"));
+        assert_eq!(hello.alpn, vec![b"h2".to_vec()]);
+        for bad in [
+            &b"evil\x1b[31m.example"[..],
+            b"a b",
+            b"",
+            b"\xff\xfe",
+            &[b'a'; 254],
+        ] {
+            let p = proxied(vec![(TLV_AUTHORITY, bad.to_vec())]);
+            assert_eq!(hello_of(&p), None, "{bad:?}");
+        }
+        // A bad name does not hide a good ALPN.
+        let p = proxied(vec![
+            (TLV_AUTHORITY, b"a b".to_vec()),
+            (TLV_ALPN, b"http/1.1".to_vec()),
+        ]);
+        let hello = hello_of(&p).unwrap();
+        assert_eq!(hello.server_name, None);
+        assert_eq!(hello.alpn, vec![b"http/1.1".to_vec()]);
+        assert_eq!(p.tlv(0x30), None);
     }
 }

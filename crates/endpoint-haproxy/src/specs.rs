@@ -21,3 +21,19 @@ pub(crate) static HAPROXY_OPTIONS: &[OptionSpec] = &[
     )
     .default("any"),
 ];
+
+/// The `haproxy+` client layer's options.
+pub(crate) static HAPROXY_CLIENT_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "version",
+        OptionType::Text,
+        "PROXY protocol version to send: 1 (text) or 2 (binary)",
+    )
+    .default("2"),
+    OptionSpec::new(
+        "tlvs",
+        OptionType::Flag,
+        "v2 only: send the client's TLS server name (PP2_TYPE_AUTHORITY) and ALPN (PP2_TYPE_ALPN) when known",
+    )
+    .default("1"),
+];

@@ -43,7 +43,7 @@
 //! | `systemd` | server: adopt a socket passed by socket activation | [`unix`] / `unix` |
 //! | `stdio` | server: stdin/stdout as one connection (inetd) | [`unix`] / `unix` |
 //! | `exec` | client: a subprocess's stdout/stdin (runs a program: opt-in) | [`unix`] / `exec` |
-//! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too) | [`haproxy`] / `haproxy` |
+//! | `haproxy+` | server layer: PROXY protocol v1/v2 (`haproxy:tcp:80` too); client layer: sends one for a relay's client | [`haproxy`] / `haproxy` |
 //! | `sni+` | server layer: reads the TLS ClientHello (server name, ALPN) without terminating TLS, for routing | [`sni`] / `sni` |
 //! | `ssl`, `tls`, `tls+` | server and client, verifying by default | [`tls`] / `tls` |
 //! | `ws+`, `ws:`/`wss:` shorthands, `ws://` URLs | WebSocket server and client | [`ws`] / `ws` |

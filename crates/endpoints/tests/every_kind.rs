@@ -23,6 +23,7 @@ fn the_facade_links_every_transport() {
     // Layers, as the default features link them.
     for (name, side) in [
         ("haproxy", Side::Server),
+        ("haproxy", Side::Client),
         ("socks5", Side::Client),
         ("httpconnect", Side::Client),
     ] {

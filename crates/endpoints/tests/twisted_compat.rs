@@ -32,6 +32,11 @@ const DIVERGENCES: &[(&str, u8, &str)] = &[
         "a tls: directory with no usable key and certificate pair is refused (Twisted serves nothing)",
     ),
     (
+        "C127",
+        0,
+        "haproxy: is a client layer too here (it sends PROXY headers); Twisted has no haproxy client",
+    ),
+    (
         "S160",
         0,
         "systemd names are looked up in LISTEN_FDNAMES at bind, not at parse (see ARCHITECTURE)",
