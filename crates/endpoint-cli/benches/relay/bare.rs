@@ -104,3 +104,70 @@ fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
         Ok(n as usize)
     }
 }
+
+/// A bare tokio-tungstenite relay, WebSocket in front and TCP behind: the floor a WebSocket
+/// relay on tungstenite can reach. Each message's payload is written to TCP as it comes; each
+/// TCP read (up to 64 KiB, the size our `ws` layer sends) goes out as one binary message,
+/// flushed at once. Tungstenite's own buffer sizes (128 KiB read, 128 KiB write batch).
+pub async fn serve_ws(listener: TcpListener, target: String) -> io::Result<()> {
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            let _ = inbound.set_nodelay(true);
+            let config = crate::front::ws_config();
+            let Ok(ws) = tokio_tungstenite::accept_async_with_config(inbound, Some(config)).await
+            else {
+                return;
+            };
+            if let Ok(outbound) = TcpStream::connect(&target).await {
+                let _ = outbound.set_nodelay(true);
+                ws_pair(ws, outbound).await;
+            }
+        });
+    }
+}
+
+async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: TcpStream) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::{Bytes, Message};
+    let (mut sink, mut stream) = ws.split();
+    let (mut from_tcp, mut to_tcp) = tcp.into_split();
+    let inward = async move {
+        while let Some(Ok(message)) = stream.next().await {
+            match message {
+                Message::Binary(data) => {
+                    if to_tcp.write_all(&data).await.is_err() {
+                        break;
+                    }
+                }
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        let _ = to_tcp.shutdown().await;
+    };
+    let outward = async move {
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            match from_tcp.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let message = Message::Binary(Bytes::copy_from_slice(&buffer[..n]));
+                    if sink.send(message).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = sink.close().await;
+    };
+    tokio::join!(inward, outward);
+}
