@@ -6,7 +6,20 @@
 //! cargo bench -p endpoint-cli --bench relay            # full: 3 rounds, 1,000 and 5,000 idle pairs
 //! RELAY_BENCH_QUICK=1 cargo bench -p endpoint-cli --bench relay   # a smoke run
 //! RELAY_BENCH_ONLY=rtt,idle cargo bench -p endpoint-cli --bench relay   # some parts only
+//! RELAY_BENCH_FRONT=ws cargo bench -p endpoint-cli --bench relay   # a ws: front (or tls)
+//! RELAY_BENCH_IDLE=1000,8000 RELAY_BENCH_ONLY=idle cargo bench -p endpoint-cli --bench relay
 //! ```
+//!
+//! More settings, all environment variables: `RELAY_BENCH_ROUNDS` (rounds), `RELAY_BENCH_RELAYS`
+//! (a comma-separated list of contender names to keep beside `endpoint relay`),
+//! `RELAY_BENCH_WEBSOCAT` (the websocat binary, if not on `PATH`), `RELAY_BENCH_BASELINE`
+//! (another `endpoint` binary, run as one more contender: a before/after ratio in one run).
+//!
+//! The fronts: `plain` (TCP; against bare tokio, bare splice, socat, `serve` with metrics),
+//! `tls` (`ssl:` with a test certificate; the client is tokio-rustls), and `ws` (`ws:` in
+//! front of TCP; the client is tokio-tungstenite sending binary messages of up to 64 KiB;
+//! against a bare tokio-tungstenite relay, websocat and websockify). Every figure is printed
+//! with the machine's load average (`/proc/loadavg`) at the time.
 //!
 //! Every relay is its own process (the bare ones are this binary, re-executed), so CPU time,
 //! memory and descriptors are read from its `/proc` entry alone. Each round runs the relays in
@@ -81,6 +94,9 @@ enum Relay {
     Websocat,
     /// `websockify` (Debian's, Python; a process per connection).
     Websockify,
+    /// Another build of `endpoint` (`RELAY_BENCH_BASELINE`), say the commit before a change,
+    /// run exactly as `endpoint relay` is: a before/after ratio from one run.
+    Baseline,
 }
 
 impl Relay {
@@ -94,6 +110,7 @@ impl Relay {
             Relay::BareWs => "bare tungstenite",
             Relay::Websocat => "websocat",
             Relay::Websockify => "websockify",
+            Relay::Baseline => "endpoint before",
         }
     }
 
@@ -162,8 +179,12 @@ async fn start(relay: Relay, target: &str, listen: &str) -> Running {
             config = Some(dir);
             c
         }
-        Relay::Endpoint => {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_endpoint"));
+        Relay::Endpoint | Relay::Baseline => {
+            let binary = match relay {
+                Relay::Baseline => std::env::var_os("RELAY_BENCH_BASELINE").expect("a baseline"),
+                _ => env!("CARGO_BIN_EXE_endpoint").into(),
+            };
+            let mut c = Command::new(binary);
             c.args(["-v", "relay", listen])
                 .arg(format!("tcp:{target}"))
                 .stderr(Stdio::piped())
@@ -220,10 +241,10 @@ async fn start(relay: Relay, target: &str, listen: &str) -> Running {
     };
     let mut child = command.spawn().expect("relay process");
     let address = match relay {
-        Relay::Endpoint | Relay::ServeMetrics => {
+        Relay::Endpoint | Relay::Baseline | Relay::ServeMetrics => {
             // `-v` prints `relaying ADDRESS -> CLIENT` (relay) or `relay bench listening on
             // ADDRESS` (serve) once listening.
-            let prefix = if relay == Relay::Endpoint {
+            let prefix = if relay != Relay::ServeMetrics {
                 "relaying "
             } else {
                 "relay bench listening on "
@@ -360,6 +381,9 @@ async fn bench() {
     };
     let upstreams = Upstreams::start().await;
     let mut relays = vec![Relay::Endpoint];
+    if std::env::var_os("RELAY_BENCH_BASELINE").is_some() {
+        relays.push(Relay::Baseline);
+    }
     match front {
         Front::Plain => {
             relays.extend([Relay::ServeMetrics, Relay::BareSplice, Relay::BareTokio]);
