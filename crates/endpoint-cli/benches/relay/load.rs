@@ -20,6 +20,8 @@ pub struct Settings {
     pub churn_workers: usize,
     pub churn_for: Duration,
     pub round_trips_for: Duration,
+    /// Connections doing round trips at once (`RELAY_BENCH_RTT_CONNECTIONS`, default 8).
+    pub round_trip_connections: usize,
     pub idle_counts: Vec<usize>,
 }
 
@@ -33,6 +35,9 @@ impl Settings {
                 .map(|c| c.trim().parse().expect("RELAY_BENCH_IDLE: counts, comma-separated"))
                 .collect();
         }
+        if let Ok(n) = std::env::var("RELAY_BENCH_RTT_CONNECTIONS") {
+            settings.round_trip_connections = n.parse().expect("RELAY_BENCH_RTT_CONNECTIONS");
+        }
         settings
     }
 
@@ -44,6 +49,7 @@ impl Settings {
                 churn_workers: 4,
                 churn_for: Duration::from_millis(300),
                 round_trips_for: Duration::from_millis(300),
+                round_trip_connections: 8,
                 idle_counts: vec![200],
             }
         } else {
@@ -53,6 +59,7 @@ impl Settings {
                 churn_workers: 8,
                 churn_for: Duration::from_millis(1500),
                 round_trips_for: Duration::from_secs(2),
+                round_trip_connections: 8,
                 idle_counts: vec![1000, 5000],
             }
         }
@@ -186,17 +193,31 @@ impl Measured {
     }
 
     pub async fn round_trips(&mut self, running: &Running, settings: &Settings, front: &Connector) {
-        let mut s = front.connect(&running.address).await.expect("connect");
-        let message = [7u8; 64];
-        let mut back = [0u8; 64];
-        let mut count = 0u64;
+        let mut connections = Vec::new();
+        for _ in 0..settings.round_trip_connections {
+            connections.push(front.connect(&running.address).await.expect("connect"));
+        }
         let cpu_before = proc_stats::cpu_seconds(pid(running));
         let started = Instant::now();
-        while started.elapsed() < settings.round_trips_for {
-            s.write_all(&message).await.expect("send");
-            s.flush().await.expect("flush");
-            s.read_exact(&mut back).await.expect("echo");
-            count += 1;
+        let until = started + settings.round_trips_for;
+        let mut workers = JoinSet::new();
+        for mut s in connections {
+            workers.spawn(async move {
+                let message = [7u8; 64];
+                let mut back = [0u8; 64];
+                let mut count = 0u64;
+                while Instant::now() < until {
+                    s.write_all(&message).await.expect("send");
+                    s.flush().await.expect("flush");
+                    s.read_exact(&mut back).await.expect("echo");
+                    count += 1;
+                }
+                count
+            });
+        }
+        let mut count = 0;
+        while let Some(done) = workers.join_next().await {
+            count += done.expect("round trips");
         }
         self.round_trips_per_s = count as f64 / started.elapsed().as_secs_f64();
         let cpu = proc_stats::cpu_seconds(pid(running)) - cpu_before;

@@ -411,17 +411,20 @@ async fn bench() {
         }
     }
     if let Ok(only) = std::env::var("RELAY_BENCH_RELAYS") {
-        relays.retain(|r| *r == Relay::Endpoint || only.split(',').any(|o| o == r.name()));
+        relays.retain(|r| {
+            matches!(r, Relay::Endpoint | Relay::Baseline) || only.split(',').any(|o| o == r.name())
+        });
     }
     let rounds = std::env::var("RELAY_BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(if quick { 1 } else { 3 });
     println!(
-        "relay bench, {} front: {rounds} round(s); {} connection(s) × {} MiB; idle pairs {:?}; load {}",
+        "relay bench, {} front: {rounds} round(s); {} connection(s) × {} MiB; round trips on {} connection(s); idle pairs {:?}; load {}",
         front.name(),
         settings.streams,
         settings.bytes_per_stream >> 20,
+        settings.round_trip_connections,
         settings.idle_counts,
         load_average()
     );
