@@ -171,3 +171,41 @@ async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: TcpStre
     };
     tokio::join!(inward, outward);
 }
+
+/// A bare tokio-rustls terminator in front of TCP: the handshake, then tokio's
+/// `copy_bidirectional` (the floor for TLS termination on rustls with `ring`).
+pub async fn serve_tls(listener: TcpListener, target: String, pem: String) -> io::Result<()> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = rustls_pki_types::CertificateDer::pem_file_iter(&pem)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(io::Error::other)?;
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_file(&pem).map_err(io::Error::other)?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(io::Error::other)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let (target, acceptor) = (target.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            let _ = inbound.set_nodelay(true);
+            let Ok(mut tls) = acceptor.accept(inbound).await else {
+                return;
+            };
+            if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                let _ = outbound.set_nodelay(true);
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut outbound).await;
+            }
+        });
+    }
+}

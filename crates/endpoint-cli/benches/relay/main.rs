@@ -74,6 +74,10 @@ async fn serve_bare(role: &str, listen: &str, target: String) {
         "tokio" => bare::serve(listener, target, bare::tokio_copy).await,
         "splice" => bare::serve(listener, target, bare::splice_pair).await,
         "ws" => bare::serve_ws(listener, target).await,
+        "tls" => {
+            let pem = std::env::var("RELAY_BENCH_PEM").expect("the certificate");
+            bare::serve_tls(listener, target, pem).await
+        }
         other => panic!("unknown role {other}"),
     };
     served.expect("serve");
@@ -94,6 +98,10 @@ enum Relay {
     Websocat,
     /// `websockify` (Debian's, Python; a process per connection).
     Websockify,
+    /// tokio-rustls in front of TCP (`bare::serve_tls`).
+    BareTls,
+    /// HAProxy, `mode tcp`, `bind … ssl crt …` (when installed).
+    Haproxy,
     /// Another build of `endpoint` (`RELAY_BENCH_BASELINE`), say the commit before a change,
     /// run exactly as `endpoint relay` is: a before/after ratio from one run.
     Baseline,
@@ -111,6 +119,8 @@ impl Relay {
             Relay::Websocat => "websocat",
             Relay::Websockify => "websockify",
             Relay::Baseline => "endpoint before",
+            Relay::BareTls => "bare rustls",
+            Relay::Haproxy => "haproxy",
         }
     }
 
@@ -156,7 +166,8 @@ impl Drop for Running {
     }
 }
 
-async fn start(relay: Relay, target: &str, listen: &str) -> Running {
+async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
+    let listen = setup.listen.as_str();
     let mut config = None;
     let mut command = match relay {
         Relay::ServeMetrics => {
@@ -191,18 +202,51 @@ async fn start(relay: Relay, target: &str, listen: &str) -> Running {
                 .stdout(Stdio::null());
             c
         }
-        Relay::BareSplice | Relay::BareTokio | Relay::BareWs => {
+        Relay::BareSplice | Relay::BareTokio | Relay::BareWs | Relay::BareTls => {
             let mut c = Command::new(std::env::current_exe().expect("this binary"));
             let role = match relay {
                 Relay::BareSplice => "splice",
                 Relay::BareWs => "ws",
+                Relay::BareTls => "tls",
                 _ => "tokio",
             };
+            c.env("RELAY_BENCH_PEM", setup.pki.path("server.pem"));
             c.env(ROLE, role)
                 .args(["127.0.0.1:0", target])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit());
             c
+        }
+        Relay::Haproxy => {
+            let port = free_port().await;
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let file = dir.path().join("haproxy.cfg");
+            std::fs::write(
+                &file,
+                format!(
+                    "global\n  maxconn 40000\n  nbthread 2\n\
+                     defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 300s\n  timeout server 300s\n\
+                     frontend bench\n  bind 127.0.0.1:{port} ssl crt {}\n  default_backend upstream\n\
+                     backend upstream\n  server up {target}\n",
+                    setup.pki.path("server.pem").display()
+                ),
+            )
+            .expect("write the configuration");
+            let child = Command::new("haproxy")
+                .arg("-db")
+                .arg("-f")
+                .arg(&file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("haproxy");
+            let address = format!("127.0.0.1:{port}");
+            wait_listening(&address).await;
+            return Running {
+                child,
+                address,
+                _config: Some(dir),
+            };
         }
         Relay::Socat | Relay::Websocat | Relay::Websockify => {
             let port = free_port().await;
@@ -364,7 +408,7 @@ fn socat_installed() -> bool {
 struct Setup {
     connector: Connector,
     listen: String,
-    _pki: endpoint_testkit::TestPki,
+    pki: endpoint_testkit::TestPki,
 }
 
 async fn bench() {
@@ -377,7 +421,7 @@ async fn bench() {
     let setup = Setup {
         connector: Connector::new(front, &pki.path("ca.pem")),
         listen: listen_description(front, &pki),
-        _pki: pki,
+        pki,
     };
     let upstreams = Upstreams::start().await;
     let mut relays = vec![Relay::Endpoint];
@@ -395,7 +439,12 @@ async fn bench() {
                 );
             }
         }
-        Front::Tls => {}
+        Front::Tls => {
+            relays.push(Relay::BareTls);
+            if Command::new("haproxy").arg("-v").stdout(Stdio::null()).status().is_ok() {
+                relays.push(Relay::Haproxy);
+            }
+        }
         Front::Ws => {
             relays.push(Relay::BareWs);
             if websocat().is_some() {
@@ -480,11 +529,11 @@ async fn measure(
     let mut measured = Measured::default();
     let connector = &setup.connector;
     if wanted("bulk") {
-        let running = start(relay, &upstreams.sink, &setup.listen).await;
+        let running = start(relay, &upstreams.sink, setup).await;
         measured.throughput(&running, settings, connector).await;
     }
     if wanted("churn") || wanted("rtt") {
-        let running = start(relay, &upstreams.echo, &setup.listen).await;
+        let running = start(relay, &upstreams.echo, setup).await;
         if wanted("churn") {
             measured.connections(&running, settings, connector).await;
         }
@@ -497,7 +546,7 @@ async fn measure(
             // A process per connection: thousands of them would measure the machine.
             continue;
         }
-        let running = start(relay, &upstreams.echo, &setup.listen).await;
+        let running = start(relay, &upstreams.echo, setup).await;
         measured.idle(&running, count, relay.forks(), connector).await;
     }
     measured
@@ -543,6 +592,20 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings, front: Front
         return;
     }
     if front == Front::Tls {
+        println!();
+        println!("TLS termination (issue 22 item 5):");
+        for peer in [Relay::BareTls, Relay::Haproxy] {
+            if let Some(m) = of(peer) {
+                println!(
+                    "  vs {}: throughput {:.2}×, CPU per GiB {:.2}×, handshakes (connections)/s {:.2}×, round trips/s {:.2}×",
+                    peer.name(),
+                    endpoint.gib_per_s / m.gib_per_s,
+                    endpoint.cpu_per_gib / m.cpu_per_gib,
+                    endpoint.connections_per_s / m.connections_per_s,
+                    endpoint.round_trips_per_s / m.round_trips_per_s
+                );
+            }
+        }
         report_scale(endpoint);
         return;
     }
