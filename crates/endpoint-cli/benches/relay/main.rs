@@ -224,7 +224,7 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
             std::fs::write(
                 &file,
                 format!(
-                    "global\n  maxconn 40000\n  nbthread 2\n\
+                    "global\n  maxconn 9000\n  nbthread 2\n\
                      defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 300s\n  timeout server 300s\n\
                      frontend bench\n  bind 127.0.0.1:{port} ssl crt {}\n  default_backend upstream\n\
                      backend upstream\n  server up {target}\n",
