@@ -134,7 +134,7 @@ pub async fn serve_ws(listener: TcpListener, target: String) -> io::Result<()> {
     }
 }
 
-async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: TcpStream) {
+pub async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: TcpStream) {
     use futures_util::{SinkExt, StreamExt};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio_tungstenite::tungstenite::{Bytes, Message};
@@ -205,6 +205,35 @@ pub async fn serve_tls(listener: TcpListener, target: String, pem: String) -> io
             if let Ok(mut outbound) = TcpStream::connect(&target).await {
                 let _ = outbound.set_nodelay(true);
                 let _ = tokio::io::copy_bidirectional(&mut tls, &mut outbound).await;
+            }
+        });
+    }
+}
+
+/// A bare relay from TCP to a tokio-tungstenite client: the floor for `tcp:` → `ws+tcp:`
+/// (the same pair loop as [`serve_ws`], the WebSocket on the other side).
+pub async fn serve_to_ws(listener: TcpListener, target: String) -> io::Result<()> {
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            let _ = inbound.set_nodelay(true);
+            let Ok(outbound) = TcpStream::connect(&target).await else {
+                return;
+            };
+            let _ = outbound.set_nodelay(true);
+            let url = format!("ws://{target}/");
+            let config = crate::front::ws_config();
+            if let Ok((ws, _)) =
+                tokio_tungstenite::client_async_with_config(url, outbound, Some(config)).await
+            {
+                ws_pair(ws, inbound).await;
             }
         });
     }

@@ -74,13 +74,44 @@ pub struct Upstreams {
 }
 
 impl Upstreams {
-    pub async fn start() -> Self {
+    /// `ws`: the sink and the echo server speak WebSocket (tokio-tungstenite, binary
+    /// messages), for relays with a `ws+tcp:` client behind them.
+    pub async fn start(ws: bool) -> Self {
         let sink = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
         let echo = TcpListener::bind("127.0.0.1:0").await.expect("bind echo");
         let addresses = Upstreams {
             sink: sink.local_addr().expect("address").to_string(),
             echo: echo.local_addr().expect("address").to_string(),
         };
+        if ws {
+            tokio::spawn(serve(sink, |s: TcpStream| async move {
+                use futures_util::StreamExt;
+                let config = crate::front::ws_config();
+                let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(s, Some(config)).await
+                else {
+                    return;
+                };
+                while let Some(Ok(_)) = ws.next().await {}
+            }));
+            tokio::spawn(serve(echo, |s: TcpStream| async move {
+                use futures_util::{SinkExt, StreamExt};
+                use tokio_tungstenite::tungstenite::Message;
+                let _ = s.set_nodelay(true);
+                let config = crate::front::ws_config();
+                let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(s, Some(config)).await
+                else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    if let Message::Binary(_) = message {
+                        if ws.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }));
+            return addresses;
+        }
         tokio::spawn(serve(sink, |mut s: TcpStream| async move {
             let mut buffer = vec![0u8; 256 * 1024];
             while let Ok(n) = s.read(&mut buffer).await {

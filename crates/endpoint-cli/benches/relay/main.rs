@@ -74,6 +74,7 @@ async fn serve_bare(role: &str, listen: &str, target: String) {
         "tokio" => bare::serve(listener, target, bare::tokio_copy).await,
         "splice" => bare::serve(listener, target, bare::splice_pair).await,
         "ws" => bare::serve_ws(listener, target).await,
+        "tows" => bare::serve_to_ws(listener, target).await,
         "tls" => {
             let pem = std::env::var("RELAY_BENCH_PEM").expect("the certificate");
             bare::serve_tls(listener, target, pem).await
@@ -98,6 +99,8 @@ enum Relay {
     Websocat,
     /// `websockify` (Debian's, Python; a process per connection).
     Websockify,
+    /// TCP in front of a tokio-tungstenite client (`bare::serve_to_ws`).
+    BareToWs,
     /// tokio-rustls in front of TCP (`bare::serve_tls`).
     BareTls,
     /// HAProxy, `mode tcp`, `bind … ssl crt …` (when installed).
@@ -120,6 +123,7 @@ impl Relay {
             Relay::Websockify => "websockify",
             Relay::Baseline => "endpoint before",
             Relay::BareTls => "bare rustls",
+            Relay::BareToWs => "bare to tungstenite",
             Relay::Haproxy => "haproxy",
         }
     }
@@ -196,18 +200,24 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
                 _ => env!("CARGO_BIN_EXE_endpoint").into(),
             };
             let mut c = Command::new(binary);
+            let to = if setup.ws_behind {
+                format!("ws:{target}")
+            } else {
+                format!("tcp:{target}")
+            };
             c.args(["-v", "relay", listen])
-                .arg(format!("tcp:{target}"))
+                .arg(to)
                 .stderr(Stdio::piped())
                 .stdout(Stdio::null());
             c
         }
-        Relay::BareSplice | Relay::BareTokio | Relay::BareWs | Relay::BareTls => {
+        Relay::BareSplice | Relay::BareTokio | Relay::BareWs | Relay::BareTls | Relay::BareToWs => {
             let mut c = Command::new(std::env::current_exe().expect("this binary"));
             let role = match relay {
                 Relay::BareSplice => "splice",
                 Relay::BareWs => "ws",
                 Relay::BareTls => "tls",
+                Relay::BareToWs => "tows",
                 _ => "tokio",
             };
             c.env("RELAY_BENCH_PEM", setup.pki.path("server.pem"));
@@ -261,9 +271,15 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
                 }
                 Relay::Websocat => {
                     let mut c = Command::new(websocat().expect("websocat"));
-                    c.arg("--binary")
-                        .arg(format!("ws-l:127.0.0.1:{port}"))
-                        .arg(format!("tcp:{target}"));
+                    if setup.ws_behind {
+                        c.arg("--binary")
+                            .arg(format!("tcp-l:127.0.0.1:{port}"))
+                            .arg(format!("ws://{target}/"));
+                    } else {
+                        c.arg("--binary")
+                            .arg(format!("ws-l:127.0.0.1:{port}"))
+                            .arg(format!("tcp:{target}"));
+                    }
                     c
                 }
                 _ => {
@@ -408,6 +424,9 @@ fn socat_installed() -> bool {
 struct Setup {
     connector: Connector,
     listen: String,
+    /// `RELAY_BENCH_BEHIND=ws`: the relay's client side is `ws+tcp:` (upstreams speak
+    /// WebSocket), the front plain TCP.
+    ws_behind: bool,
     pki: endpoint_testkit::TestPki,
 }
 
@@ -418,17 +437,29 @@ async fn bench() {
         Front::parse(&f).expect("RELAY_BENCH_FRONT: plain, tls or ws")
     });
     let pki = endpoint_testkit::TestPki::new();
+    let ws_behind = std::env::var("RELAY_BENCH_BEHIND").is_ok_and(|b| b == "ws");
+    assert!(
+        !ws_behind || front == Front::Plain,
+        "RELAY_BENCH_BEHIND=ws goes with the plain front"
+    );
     let setup = Setup {
+        ws_behind,
         connector: Connector::new(front, &pki.path("ca.pem")),
         listen: listen_description(front, &pki),
         pki,
     };
-    let upstreams = Upstreams::start().await;
+    let upstreams = Upstreams::start(ws_behind).await;
     let mut relays = vec![Relay::Endpoint];
     if std::env::var_os("RELAY_BENCH_BASELINE").is_some() {
         relays.push(Relay::Baseline);
     }
     match front {
+        Front::Plain if ws_behind => {
+            relays.push(Relay::BareToWs);
+            if websocat().is_some() {
+                relays.push(Relay::Websocat);
+            }
+        }
         Front::Plain => {
             relays.extend([Relay::ServeMetrics, Relay::BareSplice, Relay::BareTokio]);
             if socat_installed() {
@@ -469,8 +500,9 @@ async fn bench() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(if quick { 1 } else { 3 });
     println!(
-        "relay bench, {} front: {rounds} round(s); {} connection(s) × {} MiB; round trips on {} connection(s); idle pairs {:?}; load {}",
+        "relay bench, {} front{}: {rounds} round(s); {} connection(s) × {} MiB; round trips on {} connection(s); idle pairs {:?}; load {}",
         front.name(),
+        if ws_behind { ", ws+tcp behind" } else { "" },
         settings.streams,
         settings.bytes_per_stream >> 20,
         settings.round_trip_connections,
