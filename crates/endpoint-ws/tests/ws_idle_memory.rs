@@ -37,7 +37,10 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
         // SAFETY: the caller's contract, passed on.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -50,7 +53,10 @@ static ALLOCATOR: Counting = Counting;
 const PER_PAIR_LIMIT: isize = 32 << 10;
 
 /// Connects a pair and passes one byte each way, then leaves it idle.
-async fn idle_pair(listener: &mut endpoint_core::Listener, client: &str) -> TestResult<[Connection; 2]> {
+async fn idle_pair(
+    listener: &mut endpoint_core::Listener,
+    client: &str,
+) -> TestResult<[Connection; 2]> {
     let client = Registry::global().client(client)?;
     let (mut accepted, mut connected) = tokio::time::timeout(SAFETY, async {
         tokio::try_join!(listener.accept(), client.connect())

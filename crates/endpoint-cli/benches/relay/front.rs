@@ -58,8 +58,7 @@ impl Connector {
         let tls = (front == Front::Tls).then(|| {
             use rustls_pki_types::pem::PemObject;
             let mut roots = rustls::RootCertStore::empty();
-            for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca_pem).expect("ca.pem")
-            {
+            for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca_pem).expect("ca.pem") {
                 roots.add(cert.expect("a certificate")).expect("a root");
             }
             let provider = Arc::new(rustls::crypto::ring::default_provider());

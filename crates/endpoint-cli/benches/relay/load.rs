@@ -32,7 +32,11 @@ impl Settings {
         if let Ok(counts) = std::env::var("RELAY_BENCH_IDLE") {
             settings.idle_counts = counts
                 .split(',')
-                .map(|c| c.trim().parse().expect("RELAY_BENCH_IDLE: counts, comma-separated"))
+                .map(|c| {
+                    c.trim()
+                        .parse()
+                        .expect("RELAY_BENCH_IDLE: counts, comma-separated")
+                })
                 .collect();
         }
         if let Ok(n) = std::env::var("RELAY_BENCH_RTT_CONNECTIONS") {
@@ -257,7 +261,13 @@ impl Measured {
 
     /// Opens `count` relayed pairs (each passes one byte both ways, then idles) and reads what
     /// they cost the relay beyond a warmed-up baseline.
-    pub async fn idle(&mut self, running: &Running, count: usize, forking: bool, front: &Connector) {
+    pub async fn idle(
+        &mut self,
+        running: &Running,
+        count: usize,
+        forking: bool,
+        front: &Connector,
+    ) {
         let pid = pid(running);
         // Warm up: a burst of concurrent pairs fills any pools the relay keeps.
         let (warm, _) = open_pairs(&running.address, 64, front).await;

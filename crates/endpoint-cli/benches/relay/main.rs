@@ -472,7 +472,12 @@ async fn bench() {
         }
         Front::Tls => {
             relays.push(Relay::BareTls);
-            if Command::new("haproxy").arg("-v").stdout(Stdio::null()).status().is_ok() {
+            if Command::new("haproxy")
+                .arg("-v")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok()
+            {
                 relays.push(Relay::Haproxy);
             }
         }
@@ -579,7 +584,9 @@ async fn measure(
             continue;
         }
         let running = start(relay, &upstreams.echo, setup).await;
-        measured.idle(&running, count, relay.forks(), connector).await;
+        measured
+            .idle(&running, count, relay.forks(), connector)
+            .await;
     }
     measured
 }
