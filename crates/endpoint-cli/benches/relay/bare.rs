@@ -143,11 +143,7 @@ pub async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: Tcp
     let inward = async move {
         while let Some(Ok(message)) = stream.next().await {
             match message {
-                Message::Binary(data) => {
-                    if to_tcp.write_all(&data).await.is_err() {
-                        break;
-                    }
-                }
+                Message::Binary(data) if to_tcp.write_all(&data).await.is_err() => break,
                 Message::Close(_) => break,
                 _ => {}
             }
