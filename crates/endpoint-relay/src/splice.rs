@@ -265,7 +265,25 @@ impl Flow {
                 // sent straight on (read + send cost less than two splices and need no pipe);
                 // one that fills the buffer means more is waiting, and the rest is spliced.
                 let mut small = [0u8; SMALL_READ];
-                match from.try_io(Interest::READABLE, || read(from.as_raw_fd(), &mut small)) {
+                // A read shorter than the buffer drained the socket: its readiness is cleared
+                // in the same step (as tokio's own `poll_read` does), which saves the read
+                // that would only find it empty, a third of a message's system calls. Safe
+                // against bytes arriving meanwhile: tokio clears only the readiness it saw
+                // before the read, and a later arrival's event keeps it set.
+                let mut got = 0;
+                let read = from.try_io(Interest::READABLE, || {
+                    got = read(from.as_raw_fd(), &mut small)?;
+                    if got > 0 && got < SMALL_READ {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    } else {
+                        Ok(got)
+                    }
+                });
+                let read = match read {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
+                    other => other,
+                };
+                match read {
                     Ok(0) => {
                         to.shutdown_write()?;
                         self.done = true;

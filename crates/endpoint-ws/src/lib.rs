@@ -184,6 +184,7 @@ mod client;
 mod error;
 mod info;
 mod kinds;
+mod read_ahead;
 mod server;
 mod settings;
 mod specs;

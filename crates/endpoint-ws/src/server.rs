@@ -18,9 +18,7 @@ use endpoint_core::{
 use crate::budget::Pool;
 use crate::error::WsProblem;
 use crate::info::WsInfo;
-use crate::settings::{
-    format_list, message_budget_text, Messages, WsServerSettings, MAX_WRITE_MESSAGE,
-};
+use crate::settings::{format_list, message_budget_text, Messages, WsServerSettings};
 use crate::stream::WsStream;
 use crate::transport::{Control, Transport};
 
@@ -294,9 +292,12 @@ async fn accept(
 /// The tungstenite configuration for our limits: frames are refused from their header (the
 /// frame limit is never above the message limit), and writes are batched up to 128 KiB (one
 /// 64 KiB message more while the socket is full), then wait for the socket: bounded memory.
-/// Reads take up to one of our largest frames, 64 KiB of payload and a 14-byte header: 64 KiB
-/// reads needed two per frame and parked the reader more often, while tungstenite's default,
-/// 128 KiB, zero-fills twice as much per read (see "Why this is fast" in `stream.rs`).
+/// Tungstenite's read buffer is small ([`read_ahead::TUNGSTENITE_READ`]), since it keeps it,
+/// zero-filled, for the connection's life; the transport under it reads the socket up to one
+/// of our largest frames at a time (64 KiB of payload and a 14-byte header) into a buffer it
+/// borrows only while bytes are in flight (see `read_ahead.rs`). One read per frame: 64 KiB
+/// reads needed two and parked the reader more often, while tungstenite's default, 128 KiB,
+/// zero-fills twice as much per read (see "Why this is fast" in `stream.rs`).
 ///
 /// The write buffer also has a hard bound, [`MAX_WRITE_BUFFER`] (tungstenite's default is
 /// none): a peer that floods pings and never reads would otherwise make us queue its pongs
@@ -308,7 +309,7 @@ pub(crate) fn config(max_message_size: usize, max_frame_size: usize) -> WebSocke
         .max_frame_size(Some(max_frame_size.min(max_message_size)))
         .write_buffer_size(128 << 10)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .read_buffer_size(MAX_WRITE_MESSAGE + MAX_FRAME_HEADER)
+        .read_buffer_size(crate::read_ahead::TUNGSTENITE_READ)
 }
 
 /// The most a connection's write buffer may hold: the 128 KiB batch, one largest message
@@ -316,7 +317,7 @@ pub(crate) fn config(max_message_size: usize, max_frame_size: usize) -> WebSocke
 pub(crate) const MAX_WRITE_BUFFER: usize = 512 << 10;
 
 /// The longest WebSocket frame header: 2 bytes, 8 of length, 4 of mask.
-const MAX_FRAME_HEADER: usize = 14;
+pub(crate) const MAX_FRAME_HEADER: usize = 14;
 
 async fn read_head(io: &mut Box<dyn IoStream>) -> std::result::Result<Head, Refusal> {
     let mut buf = Vec::with_capacity(1024);

@@ -482,7 +482,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 
 /// Bytes copied per `memcpy` call: below glibc's `rep movsb` threshold (2112 bytes and up
 /// on the CPUs it matters for); see "Why this is fast".
-const COPY_PIECE: usize = 2048;
+pub(crate) const COPY_PIECE: usize = 2048;
 
 /// A write's bytes as a message payload, copied in `COPY_PIECE` pieces. A payload of a page
 /// or more starts in the middle of a page, away from where tungstenite's framing copy puts it

@@ -17,6 +17,8 @@ use endpoint_core::IoStream;
 
 use crate::budget::{Pool, Share};
 use crate::error::WsProblem;
+use crate::read_ahead::{self, Ahead};
+use crate::stream::COPY_PIECE;
 
 /// What a [`WsStream`](crate::WsStream) and its [`Transport`] share.
 #[derive(Debug)]
@@ -59,9 +61,23 @@ impl Control {
 }
 
 /// The connection a WebSocket runs over: reads counted, closable through its [`Control`].
+///
+/// Tungstenite asks for small reads (see [`read_ahead`]); the transport reads the socket up
+/// to a frame at a time into a borrowed buffer and hands that on, giving the buffer back as
+/// soon as it is empty, or the socket has nothing (an idle connection holds none).
 pub(crate) struct Transport {
     inner: Option<Box<dyn IoStream>>,
     control: Arc<Control>,
+    /// Bytes read from the socket, not yet handed to tungstenite.
+    ahead: Option<Ahead>,
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        if let Some(ahead) = self.ahead.take() {
+            read_ahead::give(ahead.buffer);
+        }
+    }
 }
 
 impl Transport {
@@ -81,6 +97,7 @@ impl Transport {
         let transport = Transport {
             inner: Some(inner),
             control: control.clone(),
+            ahead: None,
         };
         (Box::new(transport), control)
     }
@@ -124,9 +141,51 @@ impl AsyncRead for Transport {
         let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(Ok(()));
         };
-        let before = buf.filled().len();
-        ready!(Pin::new(inner).poll_read(cx, buf))?;
-        this.control.add(buf.filled().len() - before);
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        if this.ahead.is_none() {
+            if buf.remaining() >= read_ahead::SIZE {
+                // As large as a read-ahead: straight in.
+                let before = buf.filled().len();
+                ready!(Pin::new(inner).poll_read(cx, buf))?;
+                this.control.add(buf.filled().len() - before);
+                return Poll::Ready(Ok(()));
+            }
+            let mut buffer = read_ahead::take();
+            let mut into = ReadBuf::new(&mut buffer);
+            let read = Pin::new(inner).poll_read(cx, &mut into);
+            let end = into.filled().len();
+            match read {
+                Poll::Ready(Ok(())) if end > 0 => {
+                    this.ahead = Some(Ahead {
+                        buffer,
+                        start: 0,
+                        end,
+                    });
+                }
+                other => {
+                    // Nothing to hand on (end of file, an error, or not yet): the buffer goes
+                    // back at once.
+                    read_ahead::give(buffer);
+                    return other;
+                }
+            }
+        }
+        let Some(ahead) = this.ahead.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let n = (ahead.end - ahead.start).min(buf.remaining());
+        for piece in ahead.buffer[ahead.start..ahead.start + n].chunks(COPY_PIECE) {
+            buf.put_slice(piece);
+        }
+        ahead.start += n;
+        if ahead.start == ahead.end {
+            if let Some(ahead) = this.ahead.take() {
+                read_ahead::give(ahead.buffer);
+            }
+        }
+        this.control.add(n);
         Poll::Ready(Ok(()))
     }
 }

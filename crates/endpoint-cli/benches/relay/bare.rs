@@ -104,3 +104,133 @@ fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
         Ok(n as usize)
     }
 }
+
+/// A bare tokio-tungstenite relay, WebSocket in front and TCP behind: the floor a WebSocket
+/// relay on tungstenite can reach. Each message's payload is written to TCP as it comes; each
+/// TCP read (up to 64 KiB, the size our `ws` layer sends) goes out as one binary message,
+/// flushed at once. Tungstenite's own buffer sizes (128 KiB read, 128 KiB write batch).
+pub async fn serve_ws(listener: TcpListener, target: String) -> io::Result<()> {
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            let _ = inbound.set_nodelay(true);
+            let config = crate::front::ws_config();
+            let Ok(ws) = tokio_tungstenite::accept_async_with_config(inbound, Some(config)).await
+            else {
+                return;
+            };
+            if let Ok(outbound) = TcpStream::connect(&target).await {
+                let _ = outbound.set_nodelay(true);
+                ws_pair(ws, outbound).await;
+            }
+        });
+    }
+}
+
+pub async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: TcpStream) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::{Bytes, Message};
+    let (mut sink, mut stream) = ws.split();
+    let (mut from_tcp, mut to_tcp) = tcp.into_split();
+    let inward = async move {
+        while let Some(Ok(message)) = stream.next().await {
+            match message {
+                Message::Binary(data) if to_tcp.write_all(&data).await.is_err() => break,
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        let _ = to_tcp.shutdown().await;
+    };
+    let outward = async move {
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            match from_tcp.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let message = Message::Binary(Bytes::copy_from_slice(&buffer[..n]));
+                    if sink.send(message).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = sink.close().await;
+    };
+    tokio::join!(inward, outward);
+}
+
+/// A bare tokio-rustls terminator in front of TCP: the handshake, then tokio's
+/// `copy_bidirectional` (the floor for TLS termination on rustls with `ring`).
+pub async fn serve_tls(listener: TcpListener, target: String, pem: String) -> io::Result<()> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = rustls_pki_types::CertificateDer::pem_file_iter(&pem)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(io::Error::other)?;
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_file(&pem).map_err(io::Error::other)?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(io::Error::other)?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let (target, acceptor) = (target.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            let _ = inbound.set_nodelay(true);
+            let Ok(mut tls) = acceptor.accept(inbound).await else {
+                return;
+            };
+            if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                let _ = outbound.set_nodelay(true);
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut outbound).await;
+            }
+        });
+    }
+}
+
+/// A bare relay from TCP to a tokio-tungstenite client: the floor for `tcp:` → `ws+tcp:`
+/// (the same pair loop as [`serve_ws`], the WebSocket on the other side).
+pub async fn serve_to_ws(listener: TcpListener, target: String) -> io::Result<()> {
+    loop {
+        let (inbound, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            let _ = inbound.set_nodelay(true);
+            let Ok(outbound) = TcpStream::connect(&target).await else {
+                return;
+            };
+            let _ = outbound.set_nodelay(true);
+            let url = format!("ws://{target}/");
+            let config = crate::front::ws_config();
+            if let Ok((ws, _)) =
+                tokio_tungstenite::client_async_with_config(url, outbound, Some(config)).await
+            {
+                ws_pair(ws, inbound).await;
+            }
+        });
+    }
+}

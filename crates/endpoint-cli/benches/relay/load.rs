@@ -9,6 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+use crate::front::{Conn, Connector};
 use crate::proc_stats;
 use crate::Running;
 
@@ -19,11 +20,32 @@ pub struct Settings {
     pub churn_workers: usize,
     pub churn_for: Duration,
     pub round_trips_for: Duration,
+    /// Connections doing round trips at once (`RELAY_BENCH_RTT_CONNECTIONS`, default 8).
+    pub round_trip_connections: usize,
     pub idle_counts: Vec<usize>,
 }
 
 impl Settings {
+    /// `RELAY_BENCH_IDLE` (say `1000,8000`) sets the idle pair counts.
     pub fn new(quick: bool) -> Self {
+        let mut settings = Self::defaults(quick);
+        if let Ok(counts) = std::env::var("RELAY_BENCH_IDLE") {
+            settings.idle_counts = counts
+                .split(',')
+                .map(|c| {
+                    c.trim()
+                        .parse()
+                        .expect("RELAY_BENCH_IDLE: counts, comma-separated")
+                })
+                .collect();
+        }
+        if let Ok(n) = std::env::var("RELAY_BENCH_RTT_CONNECTIONS") {
+            settings.round_trip_connections = n.parse().expect("RELAY_BENCH_RTT_CONNECTIONS");
+        }
+        settings
+    }
+
+    fn defaults(quick: bool) -> Self {
         if quick {
             Settings {
                 streams: 2,
@@ -31,6 +53,7 @@ impl Settings {
                 churn_workers: 4,
                 churn_for: Duration::from_millis(300),
                 round_trips_for: Duration::from_millis(300),
+                round_trip_connections: 8,
                 idle_counts: vec![200],
             }
         } else {
@@ -40,6 +63,7 @@ impl Settings {
                 churn_workers: 8,
                 churn_for: Duration::from_millis(1500),
                 round_trips_for: Duration::from_secs(2),
+                round_trip_connections: 8,
                 idle_counts: vec![1000, 5000],
             }
         }
@@ -54,13 +78,44 @@ pub struct Upstreams {
 }
 
 impl Upstreams {
-    pub async fn start() -> Self {
+    /// `ws`: the sink and the echo server speak WebSocket (tokio-tungstenite, binary
+    /// messages), for relays with a `ws+tcp:` client behind them.
+    pub async fn start(ws: bool) -> Self {
         let sink = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
         let echo = TcpListener::bind("127.0.0.1:0").await.expect("bind echo");
         let addresses = Upstreams {
             sink: sink.local_addr().expect("address").to_string(),
             echo: echo.local_addr().expect("address").to_string(),
         };
+        if ws {
+            tokio::spawn(serve(sink, |s: TcpStream| async move {
+                use futures_util::StreamExt;
+                let config = crate::front::ws_config();
+                let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(s, Some(config)).await
+                else {
+                    return;
+                };
+                while let Some(Ok(_)) = ws.next().await {}
+            }));
+            tokio::spawn(serve(echo, |s: TcpStream| async move {
+                use futures_util::{SinkExt, StreamExt};
+                use tokio_tungstenite::tungstenite::Message;
+                let _ = s.set_nodelay(true);
+                let config = crate::front::ws_config();
+                let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(s, Some(config)).await
+                else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    if let Message::Binary(_) = message {
+                        if ws.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }));
+            return addresses;
+        }
         tokio::spawn(serve(sink, |mut s: TcpStream| async move {
             let mut buffer = vec![0u8; 256 * 1024];
             while let Ok(n) = s.read(&mut buffer).await {
@@ -110,15 +165,16 @@ fn pid(running: &Running) -> u32 {
 }
 
 impl Measured {
-    pub async fn throughput(&mut self, running: &Running, settings: &Settings) {
+    pub async fn throughput(&mut self, running: &Running, settings: &Settings, front: &Connector) {
         let cpu_before = proc_stats::cpu_seconds(pid(running));
         let started = Instant::now();
         let mut streams = JoinSet::new();
         for _ in 0..settings.streams {
             let address = running.address.clone();
             let bytes = settings.bytes_per_stream;
+            let front = front.clone();
             streams.spawn(async move {
-                let mut s = TcpStream::connect(&address).await.expect("connect");
+                let mut s = front.connect(&address).await.expect("connect");
                 let chunk = vec![0x5a_u8; 256 * 1024];
                 let mut left = bytes;
                 while left > 0 {
@@ -144,7 +200,7 @@ impl Measured {
         self.cpu_per_gib = (proc_stats::cpu_seconds(pid(running)) - cpu_before) / gib;
     }
 
-    pub async fn connections(&mut self, running: &Running, settings: &Settings) {
+    pub async fn connections(&mut self, running: &Running, settings: &Settings, front: &Connector) {
         let count = Arc::new(AtomicU64::new(0));
         let until = Instant::now() + settings.churn_for;
         let started = Instant::now();
@@ -152,10 +208,12 @@ impl Measured {
         for _ in 0..settings.churn_workers {
             let address = running.address.clone();
             let count = Arc::clone(&count);
+            let front = front.clone();
             workers.spawn(async move {
                 while Instant::now() < until {
-                    let mut s = TcpStream::connect(&address).await.expect("connect");
+                    let mut s = front.connect(&address).await.expect("connect");
                     s.write_all(b"x").await.expect("send");
+                    s.flush().await.expect("flush");
                     let mut back = [0u8; 1];
                     s.read_exact(&mut back).await.expect("echo");
                     count.fetch_add(1, Ordering::Relaxed);
@@ -169,18 +227,32 @@ impl Measured {
             count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
     }
 
-    pub async fn round_trips(&mut self, running: &Running, settings: &Settings) {
-        let mut s = TcpStream::connect(&running.address).await.expect("connect");
-        s.set_nodelay(true).expect("nodelay");
-        let message = [7u8; 64];
-        let mut back = [0u8; 64];
-        let mut count = 0u64;
+    pub async fn round_trips(&mut self, running: &Running, settings: &Settings, front: &Connector) {
+        let mut connections = Vec::new();
+        for _ in 0..settings.round_trip_connections {
+            connections.push(front.connect(&running.address).await.expect("connect"));
+        }
         let cpu_before = proc_stats::cpu_seconds(pid(running));
         let started = Instant::now();
-        while started.elapsed() < settings.round_trips_for {
-            s.write_all(&message).await.expect("send");
-            s.read_exact(&mut back).await.expect("echo");
-            count += 1;
+        let until = started + settings.round_trips_for;
+        let mut workers = JoinSet::new();
+        for mut s in connections {
+            workers.spawn(async move {
+                let message = [7u8; 64];
+                let mut back = [0u8; 64];
+                let mut count = 0u64;
+                while Instant::now() < until {
+                    s.write_all(&message).await.expect("send");
+                    s.flush().await.expect("flush");
+                    s.read_exact(&mut back).await.expect("echo");
+                    count += 1;
+                }
+                count
+            });
+        }
+        let mut count = 0;
+        while let Some(done) = workers.join_next().await {
+            count += done.expect("round trips");
         }
         self.round_trips_per_s = count as f64 / started.elapsed().as_secs_f64();
         let cpu = proc_stats::cpu_seconds(pid(running)) - cpu_before;
@@ -189,14 +261,20 @@ impl Measured {
 
     /// Opens `count` relayed pairs (each passes one byte both ways, then idles) and reads what
     /// they cost the relay beyond a warmed-up baseline.
-    pub async fn idle(&mut self, running: &Running, count: usize, forking: bool) {
+    pub async fn idle(
+        &mut self,
+        running: &Running,
+        count: usize,
+        forking: bool,
+        front: &Connector,
+    ) {
         let pid = pid(running);
         // Warm up: a burst of concurrent pairs fills any pools the relay keeps.
-        let (warm, _) = open_pairs(&running.address, 64).await;
+        let (warm, _) = open_pairs(&running.address, 64, front).await;
         drop(warm);
         settle(pid, |_| true).await;
         let (pss_before, fds_before) = (proc_stats::pss_bytes(pid), proc_stats::descriptors(pid));
-        let (pairs, failed) = open_pairs(&running.address, count).await;
+        let (pairs, failed) = open_pairs(&running.address, count, front).await;
         if failed > 0 {
             // Recorded as "could not": a relay that needs more descriptors than the limit.
             println!("    {count} idle pairs: {failed} failed (reset or timed out)");
@@ -283,15 +361,17 @@ impl Measured {
 
 /// Opens `count` pairs through the relay, 64 at a time, each echoing one byte; returns the
 /// pairs that worked and how many did not (a relay out of descriptors resets some).
-async fn open_pairs(address: &str, count: usize) -> (Vec<TcpStream>, usize) {
+async fn open_pairs(address: &str, count: usize, front: &Connector) -> (Vec<Box<dyn Conn>>, usize) {
     let mut pairs = Vec::with_capacity(count);
     let mut failed = 0;
     let mut batch = JoinSet::new();
     for i in 0..count {
         let address = address.to_string();
+        let front = front.clone();
         batch.spawn(async move {
-            let mut s = TcpStream::connect(&address).await?;
+            let mut s = front.connect(&address).await?;
             s.write_all(b"i").await?;
+            s.flush().await?;
             let mut back = [0u8; 1];
             tokio::time::timeout(Duration::from_secs(10), s.read_exact(&mut back)).await??;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(s)

@@ -6,7 +6,20 @@
 //! cargo bench -p endpoint-cli --bench relay            # full: 3 rounds, 1,000 and 5,000 idle pairs
 //! RELAY_BENCH_QUICK=1 cargo bench -p endpoint-cli --bench relay   # a smoke run
 //! RELAY_BENCH_ONLY=rtt,idle cargo bench -p endpoint-cli --bench relay   # some parts only
+//! RELAY_BENCH_FRONT=ws cargo bench -p endpoint-cli --bench relay   # a ws: front (or tls)
+//! RELAY_BENCH_IDLE=1000,8000 RELAY_BENCH_ONLY=idle cargo bench -p endpoint-cli --bench relay
 //! ```
+//!
+//! More settings, all environment variables: `RELAY_BENCH_ROUNDS` (rounds), `RELAY_BENCH_RELAYS`
+//! (a comma-separated list of contender names to keep beside `endpoint relay`),
+//! `RELAY_BENCH_WEBSOCAT` (the websocat binary, if not on `PATH`), `RELAY_BENCH_BASELINE`
+//! (another `endpoint` binary, run as one more contender: a before/after ratio in one run).
+//!
+//! The fronts: `plain` (TCP; against bare tokio, bare splice, socat, `serve` with metrics),
+//! `tls` (`ssl:` with a test certificate; the client is tokio-rustls), and `ws` (`ws:` in
+//! front of TCP; the client is tokio-tungstenite sending binary messages of up to 64 KiB;
+//! against a bare tokio-tungstenite relay, websocat and websockify). Every figure is printed
+//! with the machine's load average (`/proc/loadavg`) at the time.
 //!
 //! Every relay is its own process (the bare ones are this binary, re-executed), so CPU time,
 //! memory and descriptors are read from its `/proc` entry alone. Each round runs the relays in
@@ -22,6 +35,7 @@
 //! is a ratio against `endpoint relay` (no metrics) from the same run.
 
 mod bare;
+mod front;
 mod load;
 mod proc_stats;
 
@@ -31,6 +45,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 
+use crate::front::{Connector, Front};
 use crate::load::{Measured, Upstreams};
 
 /// The role a re-executed copy of this binary plays.
@@ -58,6 +73,12 @@ async fn serve_bare(role: &str, listen: &str, target: String) {
     let served = match role {
         "tokio" => bare::serve(listener, target, bare::tokio_copy).await,
         "splice" => bare::serve(listener, target, bare::splice_pair).await,
+        "ws" => bare::serve_ws(listener, target).await,
+        "tows" => bare::serve_to_ws(listener, target).await,
+        "tls" => {
+            let pem = std::env::var("RELAY_BENCH_PEM").expect("the certificate");
+            bare::serve_tls(listener, target, pem).await
+        }
         other => panic!("unknown role {other}"),
     };
     served.expect("serve");
@@ -72,6 +93,21 @@ enum Relay {
     BareSplice,
     BareTokio,
     Socat,
+    /// tokio-tungstenite in front of TCP, a few lines (`bare::serve_ws`).
+    BareWs,
+    /// `websocat --binary ws-l:… tcp:…` (when found).
+    Websocat,
+    /// `websockify` (Debian's, Python; a process per connection).
+    Websockify,
+    /// TCP in front of a tokio-tungstenite client (`bare::serve_to_ws`).
+    BareToWs,
+    /// tokio-rustls in front of TCP (`bare::serve_tls`).
+    BareTls,
+    /// HAProxy, `mode tcp`, `bind … ssl crt …` (when installed).
+    Haproxy,
+    /// Another build of `endpoint` (`RELAY_BENCH_BASELINE`), say the commit before a change,
+    /// run exactly as `endpoint relay` is: a before/after ratio from one run.
+    Baseline,
 }
 
 impl Relay {
@@ -82,7 +118,40 @@ impl Relay {
             Relay::BareSplice => "bare splice",
             Relay::BareTokio => "bare tokio",
             Relay::Socat => "socat",
+            Relay::BareWs => "bare tungstenite",
+            Relay::Websocat => "websocat",
+            Relay::Websockify => "websockify",
+            Relay::Baseline => "endpoint before",
+            Relay::BareTls => "bare rustls",
+            Relay::BareToWs => "bare to tungstenite",
+            Relay::Haproxy => "haproxy",
         }
+    }
+
+    /// A relay that forks per connection holds only this many idle pairs in the bench: more
+    /// would measure the machine, not the relay.
+    fn idle_cap(self) -> usize {
+        match self {
+            Relay::Socat => 1000,
+            Relay::Websockify => 200,
+            _ => usize::MAX,
+        }
+    }
+
+    fn forks(self) -> bool {
+        matches!(self, Relay::Socat | Relay::Websockify)
+    }
+}
+
+/// The `endpoint` listening side for a front.
+fn listen_description(front: Front, pki: &endpoint_testkit::TestPki) -> String {
+    match front {
+        Front::Plain => "tcp:0:interface=127.0.0.1".to_string(),
+        Front::Tls => format!(
+            "ssl:0:privateKey={}:interface=127.0.0.1:backlog=1024",
+            pki.arg("server.pem")
+        ),
+        Front::Ws => "ws:0:interface=127.0.0.1:backlog=1024".to_string(),
     }
 }
 
@@ -101,7 +170,8 @@ impl Drop for Running {
     }
 }
 
-async fn start(relay: Relay, target: &str) -> Running {
+async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
+    let listen = setup.listen.as_str();
     let mut config = None;
     let mut command = match relay {
         Relay::ServeMetrics => {
@@ -111,7 +181,7 @@ async fn start(relay: Relay, target: &str) -> Running {
             std::fs::write(
                 &file,
                 format!(
-                    "metrics = 'unix:{}'\n[[relay]]\nname = \"bench\"\nlisten = \"tcp:0:interface=127.0.0.1\"\nto = \"tcp:{target}\"\n",
+                    "metrics = 'unix:{}'\n[[relay]]\nname = \"bench\"\nlisten = '{listen}'\nto = \"tcp:{target}\"\n",
                     metrics.display()
                 ),
             )
@@ -124,36 +194,101 @@ async fn start(relay: Relay, target: &str) -> Running {
             config = Some(dir);
             c
         }
-        Relay::Endpoint => {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_endpoint"));
-            c.args(["-v", "relay", "tcp:0:interface=127.0.0.1"])
-                .arg(format!("tcp:{target}"))
+        Relay::Endpoint | Relay::Baseline => {
+            let binary = match relay {
+                Relay::Baseline => std::env::var_os("RELAY_BENCH_BASELINE").expect("a baseline"),
+                _ => env!("CARGO_BIN_EXE_endpoint").into(),
+            };
+            let mut c = Command::new(binary);
+            let to = if setup.ws_behind {
+                format!("ws:{target}")
+            } else {
+                format!("tcp:{target}")
+            };
+            c.args(["-v", "relay", listen])
+                .arg(to)
                 .stderr(Stdio::piped())
                 .stdout(Stdio::null());
             c
         }
-        Relay::BareSplice | Relay::BareTokio => {
+        Relay::BareSplice | Relay::BareTokio | Relay::BareWs | Relay::BareTls | Relay::BareToWs => {
             let mut c = Command::new(std::env::current_exe().expect("this binary"));
-            let role = if relay == Relay::BareSplice {
-                "splice"
-            } else {
-                "tokio"
+            let role = match relay {
+                Relay::BareSplice => "splice",
+                Relay::BareWs => "ws",
+                Relay::BareTls => "tls",
+                Relay::BareToWs => "tows",
+                _ => "tokio",
             };
+            c.env("RELAY_BENCH_PEM", setup.pki.path("server.pem"));
             c.env(ROLE, role)
                 .args(["127.0.0.1:0", target])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit());
             c
         }
-        Relay::Socat => {
+        Relay::Haproxy => {
             let port = free_port().await;
-            let mut c = Command::new("socat");
-            c.arg(format!(
-                "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=4096"
-            ))
-            .arg(format!("TCP:{target}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let file = dir.path().join("haproxy.cfg");
+            std::fs::write(
+                &file,
+                format!(
+                    "global\n  maxconn 9000\n  nbthread 2\n\
+                     defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 300s\n  timeout server 300s\n\
+                     frontend bench\n  bind 127.0.0.1:{port} ssl crt {}\n  default_backend upstream\n\
+                     backend upstream\n  server up {target}\n",
+                    setup.pki.path("server.pem").display()
+                ),
+            )
+            .expect("write the configuration");
+            let child = Command::new("haproxy")
+                .arg("-db")
+                .arg("-f")
+                .arg(&file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("haproxy");
+            let address = format!("127.0.0.1:{port}");
+            wait_listening(&address).await;
+            return Running {
+                child,
+                address,
+                _config: Some(dir),
+            };
+        }
+        Relay::Socat | Relay::Websocat | Relay::Websockify => {
+            let port = free_port().await;
+            let mut c = match relay {
+                Relay::Socat => {
+                    let mut c = Command::new("socat");
+                    c.arg(format!(
+                        "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=4096"
+                    ))
+                    .arg(format!("TCP:{target}"));
+                    c
+                }
+                Relay::Websocat => {
+                    let mut c = Command::new(websocat().expect("websocat"));
+                    if setup.ws_behind {
+                        c.arg("--binary")
+                            .arg(format!("tcp-l:127.0.0.1:{port}"))
+                            .arg(format!("ws://{target}/"));
+                    } else {
+                        c.arg("--binary")
+                            .arg(format!("ws-l:127.0.0.1:{port}"))
+                            .arg(format!("tcp:{target}"));
+                    }
+                    c
+                }
+                _ => {
+                    let mut c = Command::new("websockify");
+                    c.arg(format!("127.0.0.1:{port}")).arg(target);
+                    c
+                }
+            };
+            c.stdout(Stdio::null()).stderr(Stdio::null());
             let child = c.spawn().expect("socat");
             let address = format!("127.0.0.1:{port}");
             wait_listening(&address).await;
@@ -166,10 +301,10 @@ async fn start(relay: Relay, target: &str) -> Running {
     };
     let mut child = command.spawn().expect("relay process");
     let address = match relay {
-        Relay::Endpoint | Relay::ServeMetrics => {
+        Relay::Endpoint | Relay::Baseline | Relay::ServeMetrics => {
             // `-v` prints `relaying ADDRESS -> CLIENT` (relay) or `relay bench listening on
             // ADDRESS` (serve) once listening.
-            let prefix = if relay == Relay::Endpoint {
+            let prefix = if relay != Relay::ServeMetrics {
                 "relaying "
             } else {
                 "relay bench listening on "
@@ -184,7 +319,7 @@ async fn start(relay: Relay, target: &str) -> Running {
                     .expect("relay stderr")
                     .expect("ready line");
                 if let Some(rest) = line.strip_prefix(prefix) {
-                    break rest.split(' ').next().expect("address").to_string();
+                    break socket_address(rest.split(' ').next().expect("address"));
                 }
             };
             // Keep draining stderr so the relay never blocks on it.
@@ -207,6 +342,44 @@ async fn start(relay: Relay, target: &str) -> Running {
         address,
         _config: config,
     }
+}
+
+/// The `host:port` in a printed listening address (`127.0.0.1:80`, or a kind's form around it).
+fn socket_address(text: &str) -> String {
+    let mut rest = text;
+    loop {
+        let candidate = rest.split(['/', ' ']).next().unwrap_or(rest);
+        if candidate.parse::<std::net::SocketAddr>().is_ok() {
+            return candidate.to_string();
+        }
+        match rest.split_once(':') {
+            Some((_, tail)) => rest = tail,
+            None => panic!("no address in {text:?}"),
+        }
+    }
+}
+
+/// websocat: `RELAY_BENCH_WEBSOCAT`, or on `PATH`.
+fn websocat() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("RELAY_BENCH_WEBSOCAT") {
+        return Some(path.into());
+    }
+    Command::new("websocat")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+        .then(|| "websocat".into())
+}
+
+fn websockify_installed() -> bool {
+    Command::new("websockify")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 async fn free_port() -> u16 {
@@ -247,27 +420,99 @@ fn socat_installed() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// A bench run's setup: the front, how to reach it, the listening side `endpoint` uses.
+struct Setup {
+    connector: Connector,
+    listen: String,
+    /// `RELAY_BENCH_BEHIND=ws`: the relay's client side is `ws+tcp:` (upstreams speak
+    /// WebSocket), the front plain TCP.
+    ws_behind: bool,
+    pki: endpoint_testkit::TestPki,
+}
+
 async fn bench() {
     let quick = std::env::var_os("RELAY_BENCH_QUICK").is_some();
     let settings = load::Settings::new(quick);
-    let upstreams = Upstreams::start().await;
-    let mut relays = vec![
-        Relay::Endpoint,
-        Relay::ServeMetrics,
-        Relay::BareSplice,
-        Relay::BareTokio,
-    ];
-    if socat_installed() {
-        relays.push(Relay::Socat);
-    } else {
-        println!("(socat is not installed: `apt-get install socat` adds it to the comparison)");
+    let front = std::env::var("RELAY_BENCH_FRONT").map_or(Front::Plain, |f| {
+        Front::parse(&f).expect("RELAY_BENCH_FRONT: plain, tls or ws")
+    });
+    let pki = endpoint_testkit::TestPki::new();
+    let ws_behind = std::env::var("RELAY_BENCH_BEHIND").is_ok_and(|b| b == "ws");
+    assert!(
+        !ws_behind || front == Front::Plain,
+        "RELAY_BENCH_BEHIND=ws goes with the plain front"
+    );
+    let setup = Setup {
+        ws_behind,
+        connector: Connector::new(front, &pki.path("ca.pem")),
+        listen: listen_description(front, &pki),
+        pki,
+    };
+    let upstreams = Upstreams::start(ws_behind).await;
+    let mut relays = vec![Relay::Endpoint];
+    if std::env::var_os("RELAY_BENCH_BASELINE").is_some() {
+        relays.push(Relay::Baseline);
     }
-    let rounds = if quick { 1 } else { 3 };
+    match front {
+        Front::Plain if ws_behind => {
+            relays.push(Relay::BareToWs);
+            if websocat().is_some() {
+                relays.push(Relay::Websocat);
+            }
+        }
+        Front::Plain => {
+            relays.extend([Relay::ServeMetrics, Relay::BareSplice, Relay::BareTokio]);
+            if socat_installed() {
+                relays.push(Relay::Socat);
+            } else {
+                println!(
+                    "(socat is not installed: `apt-get install socat` adds it to the comparison)"
+                );
+            }
+        }
+        Front::Tls => {
+            relays.push(Relay::BareTls);
+            if Command::new("haproxy")
+                .arg("-v")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok()
+            {
+                relays.push(Relay::Haproxy);
+            }
+        }
+        Front::Ws => {
+            relays.push(Relay::BareWs);
+            if websocat().is_some() {
+                relays.push(Relay::Websocat);
+            } else {
+                println!("(websocat not found: set RELAY_BENCH_WEBSOCAT or put it on PATH)");
+            }
+            if websockify_installed() {
+                relays.push(Relay::Websockify);
+            } else {
+                println!("(websockify is not installed: `apt-get install websockify` adds it)");
+            }
+        }
+    }
+    if let Ok(only) = std::env::var("RELAY_BENCH_RELAYS") {
+        relays.retain(|r| {
+            matches!(r, Relay::Endpoint | Relay::Baseline) || only.split(',').any(|o| o == r.name())
+        });
+    }
+    let rounds = std::env::var("RELAY_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(if quick { 1 } else { 3 });
     println!(
-        "relay bench: {rounds} round(s); {} connection(s) × {} MiB; idle pairs {:?}",
+        "relay bench, {} front{}: {rounds} round(s); {} connection(s) × {} MiB; round trips on {} connection(s); idle pairs {:?}; load {}",
+        front.name(),
+        if ws_behind { ", ws+tcp behind" } else { "" },
         settings.streams,
         settings.bytes_per_stream >> 20,
-        settings.idle_counts
+        settings.round_trip_connections,
+        settings.idle_counts,
+        load_average()
     );
     let mut results: Vec<(Relay, Vec<Measured>)> =
         relays.iter().map(|r| (*r, Vec::new())).collect();
@@ -275,12 +520,13 @@ async fn bench() {
         let mut order = relays.clone();
         order.rotate_left(round % relays.len());
         for relay in order {
-            let measured = measure(relay, &upstreams, &settings).await;
+            let measured = measure(relay, &upstreams, &settings, &setup).await;
             println!(
-                "  round {}: {:<15} {}",
+                "  round {}: {:<16} {} [load {}]",
                 round + 1,
                 relay.name(),
-                measured.brief()
+                measured.brief(),
+                load_average()
             );
             results
                 .iter_mut()
@@ -294,7 +540,15 @@ async fn bench() {
         .into_iter()
         .map(|(relay, runs)| (relay, Measured::median(&runs)))
         .collect();
-    report(&medians, &settings);
+    report(&medians, &settings, front);
+    println!("load average at the end: {}", load_average());
+}
+
+/// The first three fields of `/proc/loadavg`: the machine's load while this ran.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// True when `RELAY_BENCH_ONLY` (a comma-separated list of `bulk`, `churn`, `rtt`, `idle`) is
@@ -303,44 +557,52 @@ fn wanted(part: &str) -> bool {
     std::env::var("RELAY_BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p == part))
 }
 
-async fn measure(relay: Relay, upstreams: &Upstreams, settings: &load::Settings) -> Measured {
+async fn measure(
+    relay: Relay,
+    upstreams: &Upstreams,
+    settings: &load::Settings,
+    setup: &Setup,
+) -> Measured {
     let mut measured = Measured::default();
+    let connector = &setup.connector;
     if wanted("bulk") {
-        let running = start(relay, &upstreams.sink).await;
-        measured.throughput(&running, settings).await;
+        let running = start(relay, &upstreams.sink, setup).await;
+        measured.throughput(&running, settings, connector).await;
     }
     if wanted("churn") || wanted("rtt") {
-        let running = start(relay, &upstreams.echo).await;
+        let running = start(relay, &upstreams.echo, setup).await;
         if wanted("churn") {
-            measured.connections(&running, settings).await;
+            measured.connections(&running, settings, connector).await;
         }
         if wanted("rtt") {
-            measured.round_trips(&running, settings).await;
+            measured.round_trips(&running, settings, connector).await;
         }
     }
     for &count in settings.idle_counts.iter().filter(|_| wanted("idle")) {
-        if relay == Relay::Socat && count > 1000 {
-            // A process per connection: 5,000 socats would measure the machine, not socat.
+        if count > relay.idle_cap() {
+            // A process per connection: thousands of them would measure the machine.
             continue;
         }
-        let running = start(relay, &upstreams.echo).await;
-        measured.idle(&running, count, relay == Relay::Socat).await;
+        let running = start(relay, &upstreams.echo, setup).await;
+        measured
+            .idle(&running, count, relay.forks(), connector)
+            .await;
     }
     measured
 }
 
-fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
+fn report(medians: &[(Relay, Measured)], settings: &load::Settings, front: Front) {
     let of = |relay: Relay| medians.iter().find(|(r, _)| *r == relay).map(|(_, m)| m);
     let endpoint = of(Relay::Endpoint).expect("endpoint measured");
     println!();
     println!("medians (rates: higher is better; costs: lower is better):");
     println!(
-        "{:<15} {:>10} {:>12} {:>10} {:>12} {:>12} idle pair: bytes, fds",
+        "{:<16} {:>10} {:>12} {:>10} {:>12} {:>12} idle pair: bytes, fds",
         "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s", "CPU µs/RTT"
     );
     for (relay, m) in medians {
         println!(
-            "{:<15} {:>10.2} {:>12.3} {:>10.0} {:>12.0} {:>12.1} {}",
+            "{:<16} {:>10.2} {:>12.3} {:>10.0} {:>12.0} {:>12.1} {}",
             relay.name(),
             m.gib_per_s,
             m.cpu_per_gib,
@@ -363,6 +625,28 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
             endpoint.cpu_us_per_round_trip / m.cpu_us_per_round_trip,
             endpoint.idle_ratio(m),
         );
+    }
+    if front == Front::Ws {
+        report_ws(endpoint, &of);
+        return;
+    }
+    if front == Front::Tls {
+        println!();
+        println!("TLS termination (issue 22 item 5):");
+        for peer in [Relay::BareTls, Relay::Haproxy] {
+            if let Some(m) = of(peer) {
+                println!(
+                    "  vs {}: throughput {:.2}×, CPU per GiB {:.2}×, handshakes (connections)/s {:.2}×, round trips/s {:.2}×",
+                    peer.name(),
+                    endpoint.gib_per_s / m.gib_per_s,
+                    endpoint.cpu_per_gib / m.cpu_per_gib,
+                    endpoint.connections_per_s / m.connections_per_s,
+                    endpoint.round_trips_per_s / m.round_trips_per_s
+                );
+            }
+        }
+        report_scale(endpoint);
+        return;
     }
     if let Some(serve) = of(Relay::ServeMetrics) {
         let check = |ok: bool| if ok { "met" } else { "NOT met" };
@@ -402,5 +686,80 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings) {
             );
         }
     }
+    report_scale(endpoint);
     let _ = settings;
+}
+
+fn check(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+/// Issue 22's targets for the WebSocket front.
+fn report_ws<'a>(endpoint: &Measured, of: &dyn Fn(Relay) -> Option<&'a Measured>) {
+    println!();
+    println!("targets (issue 22, ws: -> tcp:):");
+    if let Some(bare) = of(Relay::BareWs) {
+        let throughput = endpoint.gib_per_s / bare.gib_per_s;
+        let cpu = endpoint.cpu_per_gib / bare.cpu_per_gib;
+        println!(
+            "  throughput ≥ 0.95× bare tungstenite: {throughput:.2}× — {}",
+            check(throughput >= 0.95)
+        );
+        println!(
+            "  CPU per GiB ≤ 1.1× bare tungstenite: {cpu:.2}× — {}",
+            check(cpu <= 1.1)
+        );
+    }
+    if let Some(websocat) = of(Relay::Websocat) {
+        let rtt = endpoint.round_trips_per_s / websocat.round_trips_per_s;
+        println!(
+            "  round trips/s ≥ websocat: {rtt:.2}× — {}",
+            check(rtt >= 1.0)
+        );
+    }
+    for (count, bytes, fds) in endpoint.idle.iter().copied() {
+        println!(
+            "  idle WebSocket pair at {count}: {:.1} KiB (≤ 16) and {fds:.2} descriptors — {}",
+            bytes / 1024.0,
+            check(bytes <= 16.0 * 1024.0)
+        );
+    }
+    for tool in [Relay::Websocat, Relay::Websockify] {
+        if let Some(m) = of(tool) {
+            let ahead = endpoint.gib_per_s >= m.gib_per_s
+                && endpoint.cpu_per_gib <= m.cpu_per_gib
+                && endpoint.connections_per_s >= m.connections_per_s
+                && endpoint.round_trips_per_s >= m.round_trips_per_s;
+            println!(
+                "  ahead of {} on throughput, CPU/GiB, connections/s, round trips/s — {}",
+                tool.name(),
+                check(ahead)
+            );
+        }
+    }
+    report_scale(endpoint);
+}
+
+/// Issue 22 item 4: memory and descriptors per idle pair should not grow with the count.
+fn report_scale(endpoint: &Measured) {
+    let idle: Vec<_> = endpoint
+        .idle
+        .iter()
+        .filter(|(_, b, _)| !b.is_nan())
+        .collect();
+    if idle.len() < 2 {
+        return;
+    }
+    let (first, last) = (idle[0], idle[idle.len() - 1]);
+    println!(
+        "  scale: per idle pair at {} vs {}: memory {:.2}×, descriptors {:.2}× (linear growth: ≈ 1×)",
+        last.0,
+        first.0,
+        last.1 / first.1,
+        last.2 / first.2
+    );
 }
