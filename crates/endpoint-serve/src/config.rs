@@ -265,36 +265,36 @@ impl ServeConfig {
             };
             let (to, pool) = match table.to {
                 Some(to_field) if table.routes.is_none() => {
-                let to_span = to_field.span();
-                let mut members = Vec::new();
-                for one in to_field.into_inner().0 {
-                    members.push(at.member(one, &to_span, named)?);
-                }
-                if members.is_empty() {
-                    let mut error = at.error(
-                        Some(to_span),
-                        "`to` is empty: give at least one description".into(),
-                    );
-                    error.relay = Some(name);
-                    return Err(error);
-                }
-                let balance = table
-                    .balance
-                    .map(|b| at.balance(&b, named))
-                    .transpose()?
-                    .unwrap_or_default();
-                let health = table
-                    .health
-                    .map(|h| at.health(h, named))
-                    .transpose()?
-                    .unwrap_or_default();
-                let to = members[0].to.clone();
-                let pool = (members.len() > 1).then(|| PoolConfig {
-                    members,
-                    balance,
-                    health,
-                });
-                (to, pool)
+                    let to_span = to_field.span();
+                    let mut members = Vec::new();
+                    for one in to_field.into_inner().0 {
+                        members.push(at.member(one, &to_span, named)?);
+                    }
+                    if members.is_empty() {
+                        let mut error = at.error(
+                            Some(to_span),
+                            "`to` is empty: give at least one description".into(),
+                        );
+                        error.relay = Some(name);
+                        return Err(error);
+                    }
+                    let balance = table
+                        .balance
+                        .map(|b| at.balance(&b, named))
+                        .transpose()?
+                        .unwrap_or_default();
+                    let health = table
+                        .health
+                        .map(|h| at.health(h, named))
+                        .transpose()?
+                        .unwrap_or_default();
+                    let to = members[0].to.clone();
+                    let pool = (members.len() > 1).then(|| PoolConfig {
+                        members,
+                        balance,
+                        health,
+                    });
+                    (to, pool)
                 }
                 to_field => {
                     // `routes` in place of `to` (the router is the relay's one client), or

@@ -45,7 +45,9 @@ pub fn resolve(
              description: give its route a name (--route default={client})"
         )));
     }
-    let last = last.parse::<ServerDescription>().map_err(Failure::Endpoint)?;
+    let last = last
+        .parse::<ServerDescription>()
+        .map_err(Failure::Endpoint)?;
     let mut all = servers.to_vec();
     all.push(last);
     if let Some(server) = all.iter().find(|s| !routable(&s.description())) {
