@@ -29,12 +29,10 @@ use crate::stats::RelayStats;
 
 /// Arguments of `endpoint relay`.
 // SERVER... is optional before the required CLIENT so that `relay SERVER --to CLIENT` reads
-// its one positional as CLIENT, which `--to` then turns into a SERVER.
+// its one positional as CLIENT, which `--to` (or `--route`) then turns into a SERVER.
 #[derive(Debug, Args)]
 #[command(allow_missing_positional = true)]
 #[non_exhaustive]
-// `[SERVER...] CLIENT`: with `--route` the lone positional is a SERVER (see `routes`).
-#[command(allow_missing_positional = true)]
 pub struct RelayArgs {
     /// Server descriptions to accept connections on (one or more, all relayed to CLIENT); end
     /// one with `:maxConnections=N` to relay at most N of its connections at once (more wait
