@@ -18,7 +18,8 @@ pub(crate) const TUNGSTENITE_READ: usize = 4 << 10;
 
 /// The size of a read-ahead buffer: one of our largest frames, 64 KiB of payload and a
 /// 14-byte header (see `server::config`).
-pub(crate) const SIZE: usize = crate::settings::MAX_WRITE_MESSAGE + crate::server::MAX_FRAME_HEADER;
+pub(crate) const SIZE: usize =
+    crate::settings::MAX_WRITE_MESSAGE + crate::settings::MAX_FRAME_HEADER;
 
 /// At most this many idle buffers are kept for the next connection that reads.
 const KEEP: usize = 16;

@@ -316,9 +316,6 @@ pub(crate) fn config(max_message_size: usize, max_frame_size: usize) -> WebSocke
 /// more, and room to spare.
 pub(crate) const MAX_WRITE_BUFFER: usize = 512 << 10;
 
-/// The longest WebSocket frame header: 2 bytes, 8 of length, 4 of mask.
-pub(crate) const MAX_FRAME_HEADER: usize = 14;
-
 async fn read_head(io: &mut Box<dyn IoStream>) -> std::result::Result<Head, Refusal> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];

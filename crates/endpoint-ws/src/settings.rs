@@ -8,6 +8,14 @@ use endpoint_core::description::{
 use endpoint_core::Result;
 
 use crate::specs::{WS_CLIENT_LAYER_OPTIONS, WS_SERVER_LAYER_OPTIONS};
+
+/// The longest WebSocket frame header: 2 bytes, 8 of length, 4 of mask.
+pub(crate) const MAX_FRAME_HEADER: usize = 14;
+
+/// Bytes copied per `memcpy` call: below glibc's `rep movsb` threshold (2112 bytes and up
+/// on the CPUs it matters for); see "Why this is fast" in `stream.rs`.
+pub(crate) const COPY_PIECE: usize = 2048;
+
 /// The largest binary message one write sends: 64 KiB.
 pub const MAX_WRITE_MESSAGE: usize = 64 << 10;
 

@@ -24,7 +24,7 @@ use endpoint_core::IoStream;
 
 use crate::error::WsProblem;
 
-use crate::settings::{Messages, MAX_WRITE_MESSAGE};
+use crate::settings::{Messages, COPY_PIECE, MAX_WRITE_MESSAGE};
 use crate::specs::WS_SERVER_LAYER_OPTIONS;
 use crate::transport::Control;
 
@@ -479,10 +479,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 //   one of a page or more starts mid-page (see `payload`). Measured, not just reasoned: the
 //   endpoint side's CPU time went from 650-790 ms to 410-660 ms per 10 x 64 MiB (raw:
 //   715-765 ms, `perf stat -e task-clock`).
-
-/// Bytes copied per `memcpy` call: below glibc's `rep movsb` threshold (2112 bytes and up
-/// on the CPUs it matters for); see "Why this is fast".
-pub(crate) const COPY_PIECE: usize = 2048;
 
 /// A write's bytes as a message payload, copied in `COPY_PIECE` pieces. A payload of a page
 /// or more starts in the middle of a page, away from where tungstenite's framing copy puts it

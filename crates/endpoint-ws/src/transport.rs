@@ -18,7 +18,7 @@ use endpoint_core::IoStream;
 use crate::budget::{Pool, Share};
 use crate::error::WsProblem;
 use crate::read_ahead::{self, Ahead};
-use crate::stream::COPY_PIECE;
+use crate::settings::COPY_PIECE;
 
 /// What a [`WsStream`](crate::WsStream) and its [`Transport`] share.
 #[derive(Debug)]
