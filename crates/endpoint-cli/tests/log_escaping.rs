@@ -4,7 +4,7 @@
 
 mod support;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use support::{start, TestResult, LIMIT};
@@ -38,6 +38,10 @@ async fn peer_text_in_logs_is_escaped() -> TestResult {
     let mut bad = TcpStream::connect(&running.address).await?;
     bad.write_all(b"PROXY TCP4 \x1b[31m\x1b]0;pwned\x07 1.1.1.1 1 2\r\n")
         .await?;
+    // The listener closes it once the header fails: wait for that on the wire, so the
+    // failure is handled before the good connection (which `listen` then takes) arrives.
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(LIMIT, bad.read_to_end(&mut rest)).await?;
     let mut good = TcpStream::connect(&running.address).await?;
     good.write_all(&v2_unix_header(b"/tmp/\x1b[2J\x1b[31mFORGED\r\nline"))
         .await?;
