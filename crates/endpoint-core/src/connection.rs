@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::address::Address;
 use crate::cap::Admitted;
@@ -26,6 +26,20 @@ pub struct Connection {
     info: ConnectionInfo,
     /// How to take the plain socket back out of `io`, when its bytes are a socket's.
     plain: Option<Unwrap>,
+    /// How to borrow `io`'s own read buffer, when it keeps what it reads in buffers of its own.
+    lend: Option<Lend>,
+}
+
+/// Borrows a stream's read buffer: `io` as the [`AsyncBufRead`] it is.
+type Lend = fn(&mut dyn IoStream) -> Option<Pin<&mut dyn AsyncBufRead>>;
+
+/// Downcasts `io` to `T`, the buffered reader [`Connection::buffered`] was given.
+fn lend_as<T: IoStream + AsyncBufRead>(
+    io: &mut dyn IoStream,
+) -> Option<Pin<&mut dyn AsyncBufRead>> {
+    io.as_any_mut()
+        .downcast_mut::<T>()
+        .map(|stream| Pin::new(stream) as Pin<&mut dyn AsyncBufRead>)
 }
 
 impl Connection {
@@ -39,7 +53,54 @@ impl Connection {
             io: Box::new(io),
             info,
             plain: known_unwrap::<T>(),
+            lend: None,
         }
+    }
+
+    /// Wraps a stream that keeps what it reads in buffers of its own (an [`AsyncBufRead`],
+    /// such as a WebSocket stream holding each message's payload), so a relay can write those
+    /// bytes on from where they are (see [`buffered_reader`](Self::buffered_reader)) instead
+    /// of copying them into a buffer of its own first.
+    ///
+    /// ```
+    /// use endpoint_core::{Address, Connection, ConnectionInfo};
+    /// use tokio::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (here, mut there) = tokio::io::duplex(64);
+    /// let info = ConnectionInfo::new("duplex", Address::Other("a".into()), Address::Other("b".into()));
+    /// let mut connection = Connection::buffered(BufReader::new(here), info);
+    /// tokio::io::AsyncWriteExt::write_all(&mut there, b"hello").await?;
+    /// let mut lent = Vec::new();
+    /// std::future::poll_fn(|cx| {
+    ///     let mut reader = connection.buffered_reader().expect("built buffered");
+    ///     let bytes = std::task::ready!(reader.as_mut().poll_fill_buf(cx))?;
+    ///     lent.extend_from_slice(bytes);
+    ///     let n = bytes.len();
+    ///     reader.consume(n);
+    ///     std::task::Poll::Ready(Ok::<_, std::io::Error>(()))
+    /// })
+    /// .await?;
+    /// assert_eq!(lent, b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn buffered<T: IoStream + AsyncBufRead>(io: T, info: ConnectionInfo) -> Self {
+        Connection {
+            io: Box::new(io),
+            info,
+            plain: known_unwrap::<T>(),
+            lend: Some(lend_as::<T>),
+        }
+    }
+
+    /// The stream as the buffered reader it was built as ([`buffered`](Self::buffered)):
+    /// read with `poll_fill_buf` and `consume` to use its bytes where they lie. `None` for
+    /// other connections.
+    pub fn buffered_reader(&mut self) -> Option<Pin<&mut dyn AsyncBufRead>> {
+        let lend = self.lend?;
+        lend(&mut *self.io)
     }
 
     /// Wraps a plugin's stream type whose bytes are a plain socket's, so a relay can splice
@@ -49,6 +110,7 @@ impl Connection {
             io: Box::new(io),
             info,
             plain: Some(unwrap_backed::<T>),
+            lend: None,
         }
     }
 
@@ -65,6 +127,7 @@ impl Connection {
             io: Box::new(Prefixed::new(bytes, self.io, self.plain)),
             info: self.info,
             plain: Some(Prefixed::unwrap),
+            lend: None,
         }
     }
 
@@ -101,6 +164,7 @@ impl Connection {
                 io,
                 info: self.info,
                 plain: None,
+                lend: self.lend,
             }),
         }
     }

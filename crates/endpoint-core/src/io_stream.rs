@@ -18,6 +18,8 @@ pub trait IoStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
     /// Borrows the stream as `&dyn Any` for downcasting.
     fn as_any(&self) -> &dyn Any;
+    /// Borrows the stream as `&mut dyn Any` for downcasting.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> IoStream for T {
@@ -25,6 +27,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> IoStream for T {
         self
     }
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use endpoint_core::{Address, Connection, ConnectionInfo};
 use endpoint_relay::{relay, Relayed};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, UnixStream};
 use tokio::task::JoinHandle;
 
@@ -49,6 +49,24 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Opaque<S> {
 enum Path {
     Splice,
     Copy,
+    /// The user-space path writing from the reader's own buffer (what a WebSocket stream
+    /// lends): a small one, so bulk takes many fills and partial writes.
+    Lent,
+}
+
+/// The relay's connection over `near` for `path`.
+fn near<S: AsyncRead + AsyncWrite + Send + Unpin + 'static>(
+    near: S,
+    path: Path,
+    kind: &'static str,
+) -> Connection {
+    match path {
+        Path::Splice => Connection::new(near, info(kind)),
+        Path::Copy => Connection::new(Opaque(near), info(kind)),
+        Path::Lent => {
+            Connection::buffered(BufReader::with_capacity(1000, Opaque(near)), info(kind))
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -79,12 +97,8 @@ fn info(kind: &'static str) -> ConnectionInfo {
 async fn tcp_pair(path: Path) -> io::Result<(TcpStream, Connection)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let end = TcpStream::connect(listener.local_addr()?).await?;
-    let (near, _) = listener.accept().await?;
-    let near = match path {
-        Path::Splice => Connection::new(near, info("tcp")),
-        Path::Copy => Connection::new(Opaque(near), info("tcp")),
-    };
-    Ok((end, near))
+    let (accepted, _) = listener.accept().await?;
+    Ok((end, near(accepted, path, "tcp")))
 }
 
 /// A connected pair over a real socket: (the test's end, the relay's connection).
@@ -95,12 +109,8 @@ async fn pair(far: Far, path: Path) -> io::Result<(End, Connection)> {
             Ok((Box::new(end), near))
         }
         Far::Unix => {
-            let (end, near) = UnixStream::pair()?;
-            let near = match path {
-                Path::Splice => Connection::new(near, info("unix")),
-                Path::Copy => Connection::new(Opaque(near), info("unix")),
-            };
-            Ok((Box::new(end), near))
+            let (end, accepted) = UnixStream::pair()?;
+            Ok((Box::new(end), near(accepted, path, "unix")))
         }
     }
 }
@@ -113,6 +123,8 @@ async fn relayed(
     let (left, a) = tcp_pair(path).await?;
     let (right, b) = pair(far, path).await?;
     assert_eq!(a.is_plain_socket(), path == Path::Splice);
+    let mut a = a;
+    assert_eq!(a.buffered_reader().is_some(), path == Path::Lent);
     let task = tokio::spawn(relay(a, b));
     Ok((left, right, task))
 }
@@ -267,6 +279,8 @@ cases! {
     tcp_unix_spliced: Far::Unix, Path::Splice;
     tcp_tcp_copied: Far::Tcp, Path::Copy;
     tcp_unix_copied: Far::Unix, Path::Copy;
+    tcp_tcp_lent: Far::Tcp, Path::Lent;
+    tcp_unix_lent: Far::Unix, Path::Lent;
 }
 
 /// Bytes a layer read ahead (a PROXY header's segment) go first, and the pair is still

@@ -168,7 +168,7 @@ impl ClientEndpoint for WsClientEndpoint {
                 .ping_interval(o.ping_interval)
                 .close_timeout(o.handshake_timeout)
                 .messages(o.messages);
-            Ok(Connection::new(stream, info))
+            Ok(Connection::buffered(stream, info))
         })
     }
 

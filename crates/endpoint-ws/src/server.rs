@@ -184,7 +184,7 @@ impl Upgrade for WsUpgrade {
                 .ping_interval(options.ping_interval)
                 .close_timeout(options.handshake_timeout)
                 .messages(options.messages);
-            Ok(Connection::new(stream, info))
+            Ok(Connection::buffered(stream, info))
         })
     }
 }

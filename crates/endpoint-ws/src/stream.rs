@@ -10,7 +10,7 @@ use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_util::{Sink, Stream};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
@@ -521,6 +521,53 @@ fn write_error(e: WsError) -> io::Error {
     }
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
+    /// Waits until a payload is pending (true), or the stream ended (false), answering pings
+    /// and keeping the connection alive meanwhile.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        loop {
+            if !self.pending.is_empty() {
+                return Poll::Ready(Ok(true));
+            }
+            if let Some(e) = self.error.take() {
+                return Poll::Ready(Err(e));
+            }
+            if self.eof {
+                return Poll::Ready(Ok(false));
+            }
+            // Take in what has arrived before judging the peer dead: after a stall of this
+            // process, a pong may be waiting in the socket.
+            match self.poll_message(cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
+            self.poll_keepalive(cx)?;
+            if self.ping_unflushed {
+                if let Poll::Ready(Err(e)) = self.flush_from_reader(cx) {
+                    debug!(error = %e, "could not send a keepalive ping");
+                }
+            }
+            self.reader = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+    }
+
+    /// Marks `n` bytes of the front payload read.
+    fn advance(&mut self, n: usize) {
+        let Some(front) = self.pending.front_mut() else {
+            return;
+        };
+        let n = n.min(front.len());
+        if n == front.len() {
+            self.pending.pop_front();
+        } else {
+            *front = front.slice(n..);
+        }
+        self.buffered -= n;
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsStream<S> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -528,42 +575,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        loop {
-            if let Some(front) = this.pending.front_mut() {
-                let n = front.len().min(buf.remaining());
-                for piece in front[..n].chunks(COPY_PIECE) {
-                    buf.put_slice(piece);
-                }
-                if n == front.len() {
-                    this.pending.pop_front();
-                } else {
-                    *front = front.slice(n..);
-                }
-                this.buffered -= n;
-                return Poll::Ready(Ok(()));
-            }
-            if let Some(e) = this.error.take() {
-                return Poll::Ready(Err(e));
-            }
-            if this.eof || buf.remaining() == 0 {
-                return Poll::Ready(Ok(()));
-            }
-            // Take in what has arrived before judging the peer dead: after a stall of this
-            // process, a pong may be waiting in the socket.
-            match this.poll_message(cx) {
-                Poll::Ready(Ok(())) => continue,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => {}
-            }
-            this.poll_keepalive(cx)?;
-            if this.ping_unflushed {
-                if let Poll::Ready(Err(e)) = this.flush_from_reader(cx) {
-                    debug!(error = %e, "could not send a keepalive ping");
-                }
-            }
-            this.reader = Some(cx.waker().clone());
-            return Poll::Pending;
+        if buf.remaining() == 0 && this.pending.is_empty() {
+            return Poll::Ready(Ok(()));
         }
+        if !ready!(this.poll_pending(cx))? {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(front) = this.pending.front() {
+            let n = front.len().min(buf.remaining());
+            for piece in front[..n].chunks(COPY_PIECE) {
+                buf.put_slice(piece);
+            }
+            this.advance(n);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The payloads where they lie: a relay writes them on from here, with no copy into a buffer
+/// of its own (the `ws` endpoints build their connections with
+/// [`Connection::buffered`](endpoint_core::Connection::buffered)).
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncBufRead for WsStream<S> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if !ready!(this.poll_pending(cx))? {
+            return Poll::Ready(Ok(&[]));
+        }
+        Poll::Ready(Ok(this.pending.front().map_or(&[][..], |front| &front[..])))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.get_mut().advance(amt);
     }
 }
 

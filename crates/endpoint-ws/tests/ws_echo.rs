@@ -217,3 +217,49 @@ async fn describe_lists_the_ws_layer_with_defaults() -> TestResult {
     );
     Ok(())
 }
+
+/// Both ends lend their payloads (a relay writes them on with no copy of its own), and what
+/// is read through the lent buffer is the stream's bytes, in order, across message bounds.
+#[tokio::test]
+async fn connections_lend_their_payloads_in_order() -> TestResult {
+    use tokio::io::AsyncBufReadExt;
+    let (_l, mut accepted, mut connected) =
+        pair("ws:0:interface=127.0.0.1", |p| format!("ws:127.0.0.1:{p}")).await?;
+    assert!(connected.buffered_reader().is_some());
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    let sent = data.clone();
+    let writer = async move {
+        // Writes of odd sizes: many messages, each lent whole or in parts.
+        for piece in sent.chunks(7_919) {
+            connected.write_all(piece).await?;
+        }
+        connected.shutdown().await?;
+        Ok::<_, std::io::Error>(connected)
+    };
+    let reader = async {
+        let mut lender = accepted
+            .buffered_reader()
+            .expect("a ws connection lends its reads");
+        let mut got = Vec::new();
+        loop {
+            let lent = lender.fill_buf().await?;
+            if lent.is_empty() {
+                break;
+            }
+            // Take at most 1000 at a time: the rest stays lent for the next fill.
+            let n = lent.len().min(1000);
+            got.extend_from_slice(&lent[..n]);
+            lender.as_mut().consume(n);
+        }
+        Ok::<_, std::io::Error>(got)
+    };
+    let (_connected, got) =
+        tokio::time::timeout(SAFETY, async { tokio::try_join!(writer, reader) }).await??;
+    assert!(
+        got == data,
+        "{} bytes of {} came in order",
+        got.len(),
+        data.len()
+    );
+    Ok(())
+}
