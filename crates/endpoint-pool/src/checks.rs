@@ -15,7 +15,7 @@ pub(crate) trait Probed: Send + Sync + 'static {
     /// The health settings now.
     fn health(&self) -> Health;
     /// The pool's name for logs.
-    fn name(&self) -> String;
+    fn name(&self) -> Arc<str>;
     /// Every member's counts and endpoint, after taking the latest member list.
     fn everyone(&self) -> Vec<(Arc<Counts>, Arc<dyn ClientEndpoint>)>;
 }

@@ -44,7 +44,8 @@ struct Shared {
 struct Table {
     slots: Vec<Slot>,
     /// The masked descriptions joined, for `Display` and logs.
-    name: String,
+    /// Shared, so a connect takes it for its log lines with no copy.
+    name: Arc<str>,
     /// False until the first list is installed: members of the first list are not "added".
     installed: bool,
 }
@@ -147,8 +148,8 @@ impl Pool {
         self.shared.start_checks();
         let plan = self.shared.plan();
         let health = self.health();
-        let pool = self.to_string();
-        let mut tried = Vec::with_capacity(plan.len());
+        let pool = self.shared.name();
+        let mut tried = Vec::new();
         let mut last = None;
         for (counts, endpoint) in plan {
             let lease = counts.lease();
@@ -242,7 +243,8 @@ impl Shared {
             .iter()
             .map(|s| s.counts.label.as_str())
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(", ")
+            .into();
         table.slots = slots;
         table.installed = true;
     }
@@ -283,8 +285,8 @@ impl Shared {
         }
     }
 
-    fn name(&self) -> String {
-        lock(&self.table).name.clone()
+    fn name(&self) -> Arc<str> {
+        Arc::clone(&lock(&self.table).name)
     }
 }
 
@@ -293,7 +295,7 @@ impl Probed for Shared {
         *lock(&self.health)
     }
 
-    fn name(&self) -> String {
+    fn name(&self) -> Arc<str> {
         Shared::name(self)
     }
 

@@ -156,6 +156,9 @@ pub struct Measured {
     pub round_trips_per_s: f64,
     /// Relay CPU microseconds per 64-byte round trip (steadier than the rate on a busy machine).
     pub cpu_us_per_round_trip: f64,
+    /// Relay CPU microseconds per connection of the churn load (accept, connect, one byte
+    /// each way, close): the cost of a connection, steadier than the rate.
+    pub cpu_us_per_connection: f64,
     /// (idle pairs, bytes per pair, descriptors per pair)
     pub idle: Vec<(usize, f64, f64)>,
 }
@@ -201,6 +204,7 @@ impl Measured {
     }
 
     pub async fn connections(&mut self, running: &Running, settings: &Settings, front: &Connector) {
+        let cpu_before = proc_stats::cpu_seconds(pid(running));
         let count = Arc::new(AtomicU64::new(0));
         let until = Instant::now() + settings.churn_for;
         let started = Instant::now();
@@ -223,8 +227,10 @@ impl Measured {
         while let Some(done) = workers.join_next().await {
             done.expect("worker");
         }
-        self.connections_per_s =
-            count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+        let count = count.load(Ordering::Relaxed);
+        self.connections_per_s = count as f64 / started.elapsed().as_secs_f64();
+        let cpu = proc_stats::cpu_seconds(pid(running)) - cpu_before;
+        self.cpu_us_per_connection = cpu * 1e6 / count.max(1) as f64;
     }
 
     pub async fn round_trips(&mut self, running: &Running, settings: &Settings, front: &Connector) {
@@ -297,10 +303,11 @@ impl Measured {
 
     pub fn brief(&self) -> String {
         format!(
-            "{:.2} GiB/s, {:.3} CPU s/GiB, {:.0} conn/s, {:.0} RTT/s ({:.1} CPU µs each), idle {}",
+            "{:.2} GiB/s, {:.3} CPU s/GiB, {:.0} conn/s ({:.0} CPU µs each), {:.0} RTT/s ({:.1} CPU µs each), idle {}",
             self.gib_per_s,
             self.cpu_per_gib,
             self.connections_per_s,
+            self.cpu_us_per_connection,
             self.round_trips_per_s,
             self.cpu_us_per_round_trip,
             self.idle_summary()
@@ -354,6 +361,7 @@ impl Measured {
             connections_per_s: median(&|m| m.connections_per_s),
             round_trips_per_s: median(&|m| m.round_trips_per_s),
             cpu_us_per_round_trip: median(&|m| m.cpu_us_per_round_trip),
+            cpu_us_per_connection: median(&|m| m.cpu_us_per_connection),
             idle,
         }
     }

@@ -105,6 +105,13 @@ enum Relay {
     BareTls,
     /// HAProxy, `mode tcp`, `bind … ssl crt …` (when installed).
     Haproxy,
+    /// `endpoint relay` with an allow-list on its listening side (`allow=127.0.0.0/8`): the
+    /// cost of admission by address.
+    AllowList,
+    /// `endpoint relay … --to T --to T`: a pool of two members (both the same upstream), the
+    /// cost of choosing a member and counting its connections. (A pool of one is the plain
+    /// relay: a single `--to` is not wrapped.)
+    PoolOfTwo,
     /// Another build of `endpoint` (`RELAY_BENCH_BASELINE`), say the commit before a change,
     /// run exactly as `endpoint relay` is: a before/after ratio from one run.
     Baseline,
@@ -115,6 +122,8 @@ impl Relay {
         match self {
             Relay::Endpoint => "endpoint relay",
             Relay::ServeMetrics => "serve+metrics",
+            Relay::AllowList => "relay allow=",
+            Relay::PoolOfTwo => "relay pool of 2",
             Relay::BareSplice => "bare splice",
             Relay::BareTokio => "bare tokio",
             Relay::Socat => "socat",
@@ -194,7 +203,7 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
             config = Some(dir);
             c
         }
-        Relay::Endpoint | Relay::Baseline => {
+        Relay::Endpoint | Relay::Baseline | Relay::AllowList | Relay::PoolOfTwo => {
             let binary = match relay {
                 Relay::Baseline => std::env::var_os("RELAY_BENCH_BASELINE").expect("a baseline"),
                 _ => env!("CARGO_BIN_EXE_endpoint").into(),
@@ -205,10 +214,13 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
             } else {
                 format!("tcp:{target}")
             };
-            c.args(["-v", "relay", listen])
-                .arg(to)
-                .stderr(Stdio::piped())
-                .stdout(Stdio::null());
+            c.args(["-v", "relay"]);
+            match relay {
+                Relay::AllowList => c.arg(format!("{listen}:allow=127.0.0.0/8")).arg(to),
+                Relay::PoolOfTwo => c.args([listen, "--to", &to, "--to", &to]),
+                _ => c.args([listen, &to]),
+            };
+            c.stderr(Stdio::piped()).stdout(Stdio::null());
             c
         }
         Relay::BareSplice | Relay::BareTokio | Relay::BareWs | Relay::BareTls | Relay::BareToWs => {
@@ -301,7 +313,11 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
     };
     let mut child = command.spawn().expect("relay process");
     let address = match relay {
-        Relay::Endpoint | Relay::Baseline | Relay::ServeMetrics => {
+        Relay::Endpoint
+        | Relay::Baseline
+        | Relay::ServeMetrics
+        | Relay::AllowList
+        | Relay::PoolOfTwo => {
             // `-v` prints `relaying ADDRESS -> CLIENT` (relay) or `relay bench listening on
             // ADDRESS` (serve) once listening.
             let prefix = if relay != Relay::ServeMetrics {
@@ -461,7 +477,13 @@ async fn bench() {
             }
         }
         Front::Plain => {
-            relays.extend([Relay::ServeMetrics, Relay::BareSplice, Relay::BareTokio]);
+            relays.extend([
+                Relay::ServeMetrics,
+                Relay::AllowList,
+                Relay::PoolOfTwo,
+                Relay::BareSplice,
+                Relay::BareTokio,
+            ]);
             if socat_installed() {
                 relays.push(Relay::Socat);
             } else {
@@ -597,16 +619,17 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings, front: Front
     println!();
     println!("medians (rates: higher is better; costs: lower is better):");
     println!(
-        "{:<16} {:>10} {:>12} {:>10} {:>12} {:>12} idle pair: bytes, fds",
-        "relay", "GiB/s", "CPU s/GiB", "conn/s", "64B RTT/s", "CPU µs/RTT"
+        "{:<16} {:>10} {:>12} {:>10} {:>12} {:>12} {:>12} idle pair: bytes, fds",
+        "relay", "GiB/s", "CPU s/GiB", "conn/s", "CPU µs/conn", "64B RTT/s", "CPU µs/RTT"
     );
     for (relay, m) in medians {
         println!(
-            "{:<16} {:>10.2} {:>12.3} {:>10.0} {:>12.0} {:>12.1} {}",
+            "{:<16} {:>10.2} {:>12.3} {:>10.0} {:>12.0} {:>12.0} {:>12.1} {}",
             relay.name(),
             m.gib_per_s,
             m.cpu_per_gib,
             m.connections_per_s,
+            m.cpu_us_per_connection,
             m.round_trips_per_s,
             m.cpu_us_per_round_trip,
             m.idle_summary()
@@ -648,16 +671,30 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings, front: Front
         report_scale(endpoint);
         return;
     }
-    if let Some(serve) = of(Relay::ServeMetrics) {
-        let check = |ok: bool| if ok { "met" } else { "NOT met" };
-        let rtt = serve.round_trips_per_s / endpoint.round_trips_per_s;
-        let cps = serve.connections_per_s / endpoint.connections_per_s;
+    let features = [
+        (Relay::ServeMetrics, "metrics (serve with /metrics on)"),
+        (Relay::AllowList, "an allow-list"),
+        (Relay::PoolOfTwo, "a pool of two"),
+    ];
+    let costs: Vec<_> = features
+        .into_iter()
+        .filter_map(|(relay, what)| of(relay).map(|m| (what, m)))
+        .collect();
+    if !costs.is_empty() {
         println!();
-        println!("the cost of metrics (issue 20), serve+metrics ÷ endpoint relay:");
+        println!("the cost of each feature on the hot path (issue 22 item 4), feature ÷ endpoint relay: rates (target ≥ 0.97×) and relay CPU per round trip and per connection (≤ 1.03×; steadier on a busy machine):");
+    }
+    for (what, m) in costs {
+        let rtt = m.round_trips_per_s / endpoint.round_trips_per_s;
+        let cps = m.connections_per_s / endpoint.connections_per_s;
+        let cpu_rtt = m.cpu_us_per_round_trip / endpoint.cpu_us_per_round_trip;
+        let cpu_conn = m.cpu_us_per_connection / endpoint.cpu_us_per_connection;
         println!(
-            "  round trips/s {rtt:.2}× — {}; connections/s {cps:.2}× — {} (target ≥ 0.97×)",
+            "  {what}: round trips/s {rtt:.2}× — {}; connections/s {cps:.2}× — {}; CPU per round trip {cpu_rtt:.2}× — {}; CPU per connection {cpu_conn:.2}× — {}",
             check(rtt >= 0.97),
-            check(cps >= 0.97)
+            check(cps >= 0.97),
+            check(cpu_rtt <= 1.03),
+            check(cpu_conn <= 1.03)
         );
     }
     println!();
