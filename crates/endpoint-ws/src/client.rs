@@ -121,7 +121,7 @@ impl ClientEndpoint for WsClientEndpoint {
         Box::pin(async move {
             let request = self.request()?;
             let (io, mut info) = self.inner.connect().await?.into_parts();
-            let (io, control) = Transport::wrap(io, self.pool.as_ref(), false);
+            let (io, control) = Transport::wrap(io, self.pool.as_ref(), false, None);
             let o = &self.options;
             let handshake = tokio_tungstenite::client_async_with_config(
                 request,

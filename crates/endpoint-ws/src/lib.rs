@@ -182,6 +182,7 @@ use endpoint_tcp as _;
 mod budget;
 mod client;
 mod error;
+mod fast_lane;
 mod info;
 mod kinds;
 mod read_ahead;

@@ -48,4 +48,23 @@ pub(crate) struct Ahead {
     pub(crate) buffer: Box<[u8]>,
     pub(crate) start: usize,
     pub(crate) end: usize,
+    /// How many bytes from `start` on were already counted against the message budget
+    /// (while a frame was gathered).
+    pub(crate) counted: usize,
+}
+
+/// A buffer lent out inside a `Bytes` (a payload taken past tungstenite): back to the pool
+/// when the last reference goes.
+pub(crate) struct Lent(pub(crate) Box<[u8]>);
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        give(std::mem::take(&mut self.0));
+    }
 }

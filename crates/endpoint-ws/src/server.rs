@@ -17,6 +17,7 @@ use endpoint_core::{
 
 use crate::budget::Pool;
 use crate::error::WsProblem;
+use crate::fast_lane::Lane;
 use crate::info::WsInfo;
 use crate::settings::{format_list, message_budget_text, Messages, WsServerSettings};
 use crate::stream::WsStream;
@@ -282,7 +283,12 @@ async fn accept(
             .collect(),
     };
     let config = config(options.max_message_size, options.max_frame_size);
-    let (io, control) = Transport::wrap(io, pool, true);
+    // Whole binary frames are taken past tungstenite from where the early ones end.
+    let lane = Lane::after(
+        &head.tail,
+        options.max_frame_size.min(options.max_message_size),
+    );
+    let (io, control) = Transport::wrap(io, pool, true, lane);
     // Early frames, read with the head, are held as any others.
     control.add(head.tail.len());
     let ws = WebSocketStream::from_partially_read(io, head.tail, Role::Server, Some(config)).await;

@@ -203,7 +203,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
 
     /// Polls the WebSocket for one message and files what it carried.
     fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let message = match ready!(Pin::new(&mut self.ws).poll_next(cx)) {
+        // A payload the transport took past tungstenite comes after every frame tungstenite
+        // was given (it says it has nothing before the transport takes one).
+        if self.file_taken() {
+            return Poll::Ready(Ok(()));
+        }
+        let polled = Pin::new(&mut self.ws).poll_next(cx);
+        if polled.is_pending() && self.file_taken() {
+            return Poll::Ready(Ok(()));
+        }
+        let message = match ready!(polled) {
             None => {
                 self.eof = true;
                 return Poll::Ready(Ok(()));
@@ -246,6 +255,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsStream<S> {
             }
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Files the payload of a whole binary frame the transport took past tungstenite (see
+    /// `fast_lane.rs`), as tungstenite would have delivered it: true when there was one.
+    fn file_taken(&mut self) -> bool {
+        let Some(payload) = self.control.as_ref().and_then(|c| c.take_payload()) else {
+            return false;
+        };
+        if self.eof {
+            // Nothing is read after the end (the lane takes nothing after a Close).
+            return false;
+        }
+        if let Some(k) = self.keepalive.as_mut() {
+            k.last_seen = Instant::now();
+        }
+        if let Some(control) = &self.control {
+            control.message_delivered();
+        }
+        self.deliver(payload);
+        true
     }
 
     /// Files a message's payload for reading; in text mode, as a line.

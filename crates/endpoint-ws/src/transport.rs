@@ -8,16 +8,18 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_tungstenite::tungstenite::Bytes;
 
 use endpoint_core::IoStream;
 
 use crate::budget::{Pool, Share};
 use crate::error::WsProblem;
-use crate::read_ahead::{self, Ahead};
+use crate::fast_lane::{unmask, Header, Lane, Next};
+use crate::read_ahead::{self, Ahead, Lent};
 use crate::settings::COPY_PIECE;
 
 /// What a [`WsStream`](crate::WsStream) and its [`Transport`] share.
@@ -30,6 +32,9 @@ pub(crate) struct Control {
     /// The frame header of an incoming control frame: 2 bytes, and 4 of mask when the peer
     /// is a client.
     control_header: usize,
+    /// The payload of a whole binary frame the transport took past tungstenite
+    /// ([`fast_lane`](crate::fast_lane)), until the stream files it.
+    taken: Mutex<Option<Bytes>>,
 }
 
 impl Control {
@@ -54,6 +59,16 @@ impl Control {
         }
     }
 
+    /// The payload the transport took past tungstenite, if any: the stream files it as the
+    /// next message (every earlier frame has been read out of tungstenite by then).
+    pub(crate) fn take_payload(&self) -> Option<Bytes> {
+        lock(&self.taken).take()
+    }
+
+    fn has_payload(&self) -> bool {
+        lock(&self.taken).is_some()
+    }
+
     /// Closes the connection at its next use (the stream then polls it to make that now).
     pub(crate) fn abort(&self) {
         self.aborted.store(true, Ordering::Release);
@@ -70,6 +85,17 @@ pub(crate) struct Transport {
     control: Arc<Control>,
     /// Bytes read from the socket, not yet handed to tungstenite.
     ahead: Option<Ahead>,
+    /// The server side's frame boundaries, to take whole binary frames past tungstenite
+    /// (`None`: everything goes through tungstenite).
+    lane: Option<Lane>,
+}
+
+/// Payloads at least this large are lent in the buffer they were read into; smaller ones
+/// are copied out, so a small message never holds a frame-sized buffer.
+const LEND_FROM: usize = 16 << 10;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Drop for Transport {
@@ -83,21 +109,25 @@ impl Drop for Transport {
 impl Transport {
     /// Wraps `inner` as a boxed stream for tungstenite, counting its reads in `pool` (when
     /// there is one), and gives the control the stream keeps. `server`: this side reads a
-    /// client's (masked) frames.
+    /// client's (masked) frames. `lane`: where the frames stand after what tungstenite is
+    /// given first, to take whole binary frames past it (server side).
     pub(crate) fn wrap(
         inner: Box<dyn IoStream>,
         pool: Option<&Arc<Pool>>,
         server: bool,
+        lane: Option<Lane>,
     ) -> (Box<dyn IoStream>, Arc<Control>) {
         let control = Arc::new(Control {
             aborted: AtomicBool::new(false),
             share: pool.map(Pool::join),
             control_header: if server { 6 } else { 2 },
+            taken: Mutex::new(None),
         });
         let transport = Transport {
             inner: Some(inner),
             control: control.clone(),
             ahead: None,
+            lane,
         };
         (Box::new(transport), control)
     }
@@ -138,55 +168,202 @@ impl AsyncRead for Transport {
         if this.control.aborted.load(Ordering::Acquire) {
             this.inner = None;
         }
-        let Some(inner) = this.inner.as_mut() else {
-            return Poll::Ready(Ok(()));
-        };
-        if buf.remaining() == 0 {
+        if this.inner.is_none() || buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        if this.ahead.is_none() {
-            if buf.remaining() >= read_ahead::SIZE {
-                // As large as a read-ahead: straight in.
-                let before = buf.filled().len();
-                ready!(Pin::new(inner).poll_read(cx, buf))?;
-                this.control.add(buf.filled().len() - before);
+        if this.lane.is_some() {
+            return this.poll_read_lane(cx, buf);
+        }
+        if this.ahead.is_none() && buf.remaining() >= read_ahead::SIZE {
+            // As large as a read-ahead: straight in.
+            let Some(inner) = this.inner.as_mut() else {
                 return Poll::Ready(Ok(()));
+            };
+            let before = buf.filled().len();
+            ready!(Pin::new(inner).poll_read(cx, buf))?;
+            this.control.add(buf.filled().len() - before);
+            return Poll::Ready(Ok(()));
+        }
+        if this.ahead.is_none() && !ready!(this.poll_fill(cx, read_ahead::SIZE))? {
+            return Poll::Ready(Ok(()));
+        }
+        this.hand(buf, usize::MAX);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Transport {
+    /// Reads up to `limit` bytes from the socket into a borrowed buffer: true when some came
+    /// (they are `ahead`), false at end of file. The buffer goes back at once when nothing
+    /// came.
+    fn poll_fill(&mut self, cx: &mut Context<'_>, limit: usize) -> Poll<io::Result<bool>> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Poll::Ready(Ok(false));
+        };
+        let mut buffer = read_ahead::take();
+        let limit = limit.clamp(1, buffer.len());
+        let mut into = ReadBuf::new(&mut buffer[..limit]);
+        let read = Pin::new(inner).poll_read(cx, &mut into);
+        let end = into.filled().len();
+        match read {
+            Poll::Ready(Ok(())) if end > 0 => {
+                self.ahead = Some(Ahead {
+                    buffer,
+                    start: 0,
+                    end,
+                    counted: 0,
+                });
+                Poll::Ready(Ok(true))
             }
-            let mut buffer = read_ahead::take();
-            let mut into = ReadBuf::new(&mut buffer);
-            let read = Pin::new(inner).poll_read(cx, &mut into);
-            let end = into.filled().len();
-            match read {
-                Poll::Ready(Ok(())) if end > 0 => {
-                    this.ahead = Some(Ahead {
-                        buffer,
-                        start: 0,
-                        end,
-                    });
-                }
-                other => {
-                    // Nothing to hand on (end of file, an error, or not yet): the buffer goes
-                    // back at once.
-                    read_ahead::give(buffer);
-                    return other;
-                }
+            other => {
+                // Nothing to hand on (end of file, an error, or not yet): the buffer goes
+                // back at once.
+                read_ahead::give(buffer);
+                other.map_ok(|()| false)
             }
         }
-        let Some(ahead) = this.ahead.as_mut() else {
-            return Poll::Ready(Ok(()));
+    }
+
+    /// Hands tungstenite at most `most` of the bytes ahead, counting them against the budget
+    /// (those not counted yet); gives the buffer back once it is empty. Returns how many.
+    fn hand(&mut self, buf: &mut ReadBuf<'_>, most: usize) -> usize {
+        let Some(ahead) = self.ahead.as_mut() else {
+            return 0;
         };
-        let n = (ahead.end - ahead.start).min(buf.remaining());
+        let n = (ahead.end - ahead.start).min(buf.remaining()).min(most);
         for piece in ahead.buffer[ahead.start..ahead.start + n].chunks(COPY_PIECE) {
             buf.put_slice(piece);
         }
         ahead.start += n;
+        self.control.add(n.saturating_sub(ahead.counted));
+        ahead.counted = ahead.counted.saturating_sub(n);
         if ahead.start == ahead.end {
-            if let Some(ahead) = this.ahead.take() {
+            if let Some(ahead) = self.ahead.take() {
                 read_ahead::give(ahead.buffer);
             }
         }
-        this.control.add(n);
-        Poll::Ready(Ok(()))
+        n
+    }
+
+    /// The read with a [`Lane`]: whole binary frames are taken past tungstenite, the rest is
+    /// handed to it frame by frame.
+    fn poll_read_lane(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            if self.control.has_payload() {
+                // The stream files the taken payload as soon as tungstenite says it has
+                // nothing (this), then reads on: no wake-up is needed.
+                return Poll::Pending;
+            }
+            let Some(left) = self.lane.as_ref().map(Lane::left) else {
+                return Poll::Ready(Ok(()));
+            };
+            if self.ahead.is_none() {
+                // Within a frame, read no further than its end: the next read starts at a
+                // frame, where a whole one can be taken.
+                let limit = match left {
+                    0 => read_ahead::SIZE,
+                    left => usize::try_from(left).unwrap_or(usize::MAX),
+                };
+                if !ready!(self.poll_fill(cx, limit))? {
+                    return Poll::Ready(Ok(()));
+                }
+            }
+            let (Some(ahead), Some(lane)) = (self.ahead.as_ref(), self.lane.as_ref()) else {
+                continue;
+            };
+            let bytes = &ahead.buffer[ahead.start..ahead.end];
+            let starts = if left == 0 { Header::read(bytes) } else { None };
+            match lane.next(bytes) {
+                Next::Pass(n) => {
+                    if let (Some(header), Some(lane)) = (starts, self.lane.as_mut()) {
+                        lane.enter(&header);
+                    }
+                    let most = usize::try_from(n).unwrap_or(usize::MAX);
+                    let handed = self.hand(buf, most);
+                    if let Some(lane) = self.lane.as_mut() {
+                        lane.passed(handed);
+                    }
+                    return Poll::Ready(Ok(()));
+                }
+                Next::Gather(_) => {
+                    if !ready!(self.poll_gather(cx))? {
+                        // The peer ended inside a frame: tungstenite sees what came, then the
+                        // end, and says what is wrong.
+                        self.lane = None;
+                        self.hand(buf, usize::MAX);
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+                Next::Take(header) => self.take(header),
+            }
+        }
+    }
+
+    /// Reads more of the frame at the front of the bytes ahead into the same buffer (moved
+    /// to its start first), counting what is held against the budget: false at end of file.
+    fn poll_gather(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let (Some(ahead), Some(inner)) = (self.ahead.as_mut(), self.inner.as_mut()) else {
+            return Poll::Ready(Ok(false));
+        };
+        if ahead.start > 0 {
+            ahead.buffer.copy_within(ahead.start..ahead.end, 0);
+            ahead.end -= ahead.start;
+            ahead.start = 0;
+        }
+        // Held while the rest comes: count it (once).
+        self.control.add(ahead.end - ahead.counted);
+        ahead.counted = ahead.end;
+        let mut into = ReadBuf::new(&mut ahead.buffer[ahead.end..]);
+        ready!(Pin::new(inner).poll_read(cx, &mut into))?;
+        let n = into.filled().len();
+        ahead.end += n;
+        self.control.add(n);
+        ahead.counted += n;
+        Poll::Ready(Ok(n > 0))
+    }
+
+    /// Takes the whole frame at the front of the bytes ahead, unmasked in place. A large
+    /// payload goes to the stream in the buffer it was read into (bytes after it move to a
+    /// buffer of their own); a small one is copied out, and the buffer stays ahead.
+    fn take(&mut self, header: Header) {
+        let Some(mut ahead) = self.ahead.take() else {
+            return;
+        };
+        let frame = header.frame_len() as usize;
+        let (start, end) = (ahead.start, ahead.end);
+        let payload = start + header.len..start + frame;
+        if let Some(mask) = header.mask {
+            unmask(&mut ahead.buffer[payload.clone()], mask);
+        }
+        if payload.len() < LEND_FROM {
+            let bytes = Bytes::copy_from_slice(&ahead.buffer[payload]);
+            *lock(&self.control.taken) = Some(bytes);
+            ahead.start += frame;
+            ahead.counted = ahead.counted.saturating_sub(frame);
+            if ahead.start < ahead.end {
+                self.ahead = Some(ahead);
+            } else {
+                read_ahead::give(ahead.buffer);
+            }
+            return;
+        }
+        if start + frame < end {
+            let mut next = read_ahead::take();
+            let rest = end - start - frame;
+            next[..rest].copy_from_slice(&ahead.buffer[start + frame..end]);
+            self.ahead = Some(Ahead {
+                buffer: next,
+                start: 0,
+                end: rest,
+                counted: ahead.counted.saturating_sub(frame),
+            });
+        }
+        let bytes = Bytes::from_owner(Lent(ahead.buffer)).slice(payload);
+        *lock(&self.control.taken) = Some(bytes);
     }
 }
 
