@@ -73,11 +73,10 @@ async fn send_cut(cut: usize, with_request: usize) -> TestResult {
     let client = async move {
         let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
         tcp.set_nodelay(true)?;
-        let mut first = format!(
-            "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-        )
-        .into_bytes();
+        let mut first = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\
+            Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            .to_vec();
         // Frame bytes in the request's own write: the server reads them with the head.
         first.extend_from_slice(&wire[..with_request]);
         tcp.write_all(&first).await?;
