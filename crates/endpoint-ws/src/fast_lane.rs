@@ -74,7 +74,9 @@ impl Header {
 
     /// The whole frame's length, header and payload.
     pub(crate) fn frame_len(&self) -> u64 {
-        self.len as u64 + self.payload
+        // A hostile header may claim 2^64 - 1 bytes: tungstenite refuses it, this must not
+        // overflow on the way.
+        (self.len as u64).saturating_add(self.payload)
     }
 }
 
@@ -261,6 +263,29 @@ mod tests {
         let small = Lane::after(&[], 2).expect("a lane");
         let bytes = frame(0x82, b"abc", MASK);
         assert_eq!(small.next(&bytes), Next::Pass(bytes.len() as u64));
+    }
+
+    #[test]
+    fn any_bytes_are_read_without_panic() {
+        // The largest claimed length, and a run of pseudo-random headers and tails.
+        let huge = [
+            0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4,
+        ];
+        let lane = Lane::after(&[], 1 << 20).expect("a lane");
+        assert_eq!(lane.next(&huge), Next::Pass(u64::MAX));
+        let mut lane = Lane::after(&[], 1 << 20).expect("a lane");
+        lane.enter(&Header::read(&huge).expect("a header"));
+        lane.passed(usize::MAX);
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let bytes = seed.to_le_bytes();
+            let len = (seed >> 59) as usize % 9;
+            let _ = Lane::after(&bytes[..len], (seed >> 40) as usize);
+            let _ = lane.next(&bytes[..len]);
+        }
     }
 
     #[test]

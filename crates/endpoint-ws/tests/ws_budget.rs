@@ -160,3 +160,45 @@ async fn the_largest_unfinished_message_is_closed_with_1009_when_the_budget_is_s
     assert_eq!(held_message_bytes(BUDGET), held(12 + 6));
     Ok(())
 }
+
+/// A whole binary frame the server gathers to take past tungstenite (see `fast_lane.rs`) is
+/// held as a message still arriving is: a peer that sends most of a 64 KiB frame and stalls
+/// spends a small budget, and is closed with 1009, as tungstenite's reads were.
+#[tokio::test]
+async fn a_frame_gathered_past_tungstenite_counts_against_the_budget() -> TestResult {
+    /// A budget no other test here uses, below one gathered frame.
+    const SMALL: usize = 40_000;
+    let (mut accepted, port) =
+        serve(&format!("ws:0:interface=127.0.0.1:messageBudget={SMALL}")).await?;
+    let mut tcp = raw_client(port).await?;
+    let mut connection = tokio::time::timeout(SAFETY, accepted.recv())
+        .await?
+        .ok_or("no connection")?;
+    let server = tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            if connection.read(&mut buf).await? == 0 {
+                return Ok::<_, io::Error>(());
+            }
+        }
+    });
+    // A small whole frame first (taken and delivered), then 60,000 bytes of a 64 KiB one.
+    tcp.write_all(&frame(0x82, b"hello")).await?;
+    let big = frame(0x82, &vec![9u8; FRAGMENT]);
+    tcp.write_all(&big[..60_000]).await?;
+    let (opcode, payload) = tokio::time::timeout(SAFETY, read_frame(&mut tcp)).await??;
+    assert_eq!(opcode, 0x08, "a Close frame");
+    assert_eq!(payload[..2], 1009u16.to_be_bytes(), "code 1009");
+    let error = tokio::time::timeout(SAFETY, server)
+        .await??
+        .expect_err("the read fails");
+    let problem = error.get_ref().and_then(|e| e.downcast_ref::<WsProblem>());
+    assert!(
+        matches!(
+            problem,
+            Some(WsProblem::MessageBudgetSpent { budget: SMALL, .. })
+        ),
+        "{error}"
+    );
+    Ok(())
+}
