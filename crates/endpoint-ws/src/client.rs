@@ -20,7 +20,7 @@ use crate::settings::{
     format_headers, format_list, message_budget_text, Messages, WsClientSettings,
 };
 use crate::stream::WsStream;
-use crate::transport::Transport;
+use crate::transport::{ResponseEnd, Transport};
 
 /// `ws+CLIENT`: connects with the inner endpoint, then performs the WebSocket handshake and
 /// carries the connection's bytes in binary messages, or lines in text messages with
@@ -121,8 +121,12 @@ impl ClientEndpoint for WsClientEndpoint {
         Box::pin(async move {
             let request = self.request()?;
             let (io, mut info) = self.inner.connect().await?.into_parts();
-            let (io, control) = Transport::wrap(io, self.pool.as_ref(), false, None);
             let o = &self.options;
+            // Whole binary frames are taken past tungstenite once the upgrade response has
+            // gone by (see `fast_lane.rs`).
+            let response = ResponseEnd::new(o.max_frame_size.min(o.max_message_size));
+            let (io, control) =
+                Transport::wrap(io, self.pool.as_ref(), false, None, Some(response));
             let handshake = tokio_tungstenite::client_async_with_config(
                 request,
                 io,

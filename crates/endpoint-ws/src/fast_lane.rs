@@ -5,8 +5,8 @@
 //! such frames.
 //!
 //! Only what cannot change tungstenite's view of the connection is taken: a complete,
-//! unfragmented (FIN) binary frame with no reserved bits, masked (the server side reads a
-//! client), within the size limits, outside any fragmented message, found at a frame
+//! unfragmented (FIN) binary frame with no reserved bits, masked as the peer's role asks (a
+//! client's frames are masked, a server's are not), within the size limits, outside any fragmented message, found at a frame
 //! boundary with every earlier frame handed to tungstenite and read out of it. Everything
 //! else (text, control frames, fragments, frames over a limit, protocol errors) goes to
 //! tungstenite, which answers it as before. So the transport follows the frame boundaries
@@ -24,6 +24,8 @@ pub(crate) struct Lane {
     /// The largest payload taken: the frame and message limits, and what a read-ahead
     /// buffer holds.
     max_payload: usize,
+    /// The peer is a client: its frames are masked (a server's are not).
+    from_client: bool,
 }
 
 /// A frame's header, as far as the lane cares.
@@ -97,7 +99,18 @@ impl Lane {
     /// read with the upgrade request, which tungstenite is given first). `None` when `tail`
     /// ends inside a frame header (rare; the connection then goes through tungstenite).
     pub(crate) fn after(tail: &[u8], max_payload: usize) -> Option<Lane> {
+        Self::following(tail, max_payload, true)
+    }
+
+    /// A lane for a client reading a server's (unmasked) frames, starting after `tail`, the
+    /// frame bytes that came with the upgrade response.
+    pub(crate) fn after_response(tail: &[u8], max_payload: usize) -> Option<Lane> {
+        Self::following(tail, max_payload, false)
+    }
+
+    fn following(tail: &[u8], max_payload: usize, from_client: bool) -> Option<Lane> {
         let mut lane = Lane {
+            from_client,
             left: 0,
             fragmented: false,
             closed: false,
@@ -139,7 +152,7 @@ impl Lane {
         header.fin
             && !header.reserved
             && header.opcode == 2
-            && header.mask.is_some()
+            && header.mask.is_some() == self.from_client
             && !self.fragmented
             && !self.closed
             && header.payload > 0
@@ -238,6 +251,15 @@ mod tests {
             unmask(&mut b[h.len..], h.mask.expect("masked"));
             assert_eq!(&b[h.len..], &payload[..n], "{n}");
         }
+    }
+
+    #[test]
+    fn a_client_takes_a_servers_unmasked_frames_only() {
+        let lane = Lane::after_response(&[], 1 << 20).expect("a lane");
+        let plain = frame(0x82, &[5; 20_000], None);
+        assert!(matches!(lane.next(&plain), Next::Take(h) if h.len == 4 && h.mask.is_none()));
+        let masked = frame(0x82, &[5; 20_000], MASK);
+        assert_eq!(lane.next(&masked), Next::Pass(masked.len() as u64));
     }
 
     #[test]

@@ -288,7 +288,7 @@ async fn accept(
         &head.tail,
         options.max_frame_size.min(options.max_message_size),
     );
-    let (io, control) = Transport::wrap(io, pool, true, lane);
+    let (io, control) = Transport::wrap(io, pool, true, lane, None);
     // Early frames, read with the head, are held as any others.
     control.add(head.tail.len());
     let ws = WebSocketStream::from_partially_read(io, head.tail, Role::Server, Some(config)).await;

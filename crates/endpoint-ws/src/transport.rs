@@ -85,9 +85,49 @@ pub(crate) struct Transport {
     control: Arc<Control>,
     /// Bytes read from the socket, not yet handed to tungstenite.
     ahead: Option<Ahead>,
-    /// The server side's frame boundaries, to take whole binary frames past tungstenite
-    /// (`None`: everything goes through tungstenite).
+    /// The frame boundaries, to take whole binary frames past tungstenite (`None`:
+    /// everything goes through tungstenite).
     lane: Option<Lane>,
+    /// Client side, until the upgrade response has gone by to tungstenite: where its end
+    /// stands, after which the lane starts.
+    response: Option<ResponseEnd>,
+}
+
+/// The end of an HTTP response head (its blank line) in the bytes handed to tungstenite.
+#[derive(Debug)]
+pub(crate) struct ResponseEnd {
+    /// How many bytes of `\r\n\r\n` were just seen.
+    matched: usize,
+    /// The lane's payload limit.
+    max_payload: usize,
+}
+
+impl ResponseEnd {
+    /// Watches for the end of the upgrade response; frames after it are taken with payloads
+    /// up to `max_payload`.
+    pub(crate) fn new(max_payload: usize) -> Self {
+        ResponseEnd {
+            matched: 0,
+            max_payload,
+        }
+    }
+
+    /// Follows `handed`; at the response's end, the lane for the frames after it (`Err` when
+    /// the bytes after it end inside a frame header).
+    fn follow(&mut self, handed: &[u8]) -> Option<Result<Lane, ()>> {
+        const END: &[u8] = b"\r\n\r\n";
+        for (i, &byte) in handed.iter().enumerate() {
+            self.matched = match (byte == END[self.matched], byte == b'\r') {
+                (true, _) => self.matched + 1,
+                (false, true) => 1,
+                (false, false) => 0,
+            };
+            if self.matched == END.len() {
+                return Some(Lane::after_response(&handed[i + 1..], self.max_payload).ok_or(()));
+            }
+        }
+        None
+    }
 }
 
 /// Payloads at least this large are lent in the buffer they were read into; smaller ones
@@ -110,12 +150,14 @@ impl Transport {
     /// Wraps `inner` as a boxed stream for tungstenite, counting its reads in `pool` (when
     /// there is one), and gives the control the stream keeps. `server`: this side reads a
     /// client's (masked) frames. `lane`: where the frames stand after what tungstenite is
-    /// given first, to take whole binary frames past it (server side).
+    /// given first, to take whole binary frames past it (server side); `response`: where it
+    /// starts instead (client side: after the upgrade response).
     pub(crate) fn wrap(
         inner: Box<dyn IoStream>,
         pool: Option<&Arc<Pool>>,
         server: bool,
         lane: Option<Lane>,
+        response: Option<ResponseEnd>,
     ) -> (Box<dyn IoStream>, Arc<Control>) {
         let control = Arc::new(Control {
             aborted: AtomicBool::new(false),
@@ -128,6 +170,7 @@ impl Transport {
             control: control.clone(),
             ahead: None,
             lane,
+            response,
         };
         (Box::new(transport), control)
     }
@@ -231,8 +274,15 @@ impl Transport {
             return 0;
         };
         let n = (ahead.end - ahead.start).min(buf.remaining()).min(most);
-        for piece in ahead.buffer[ahead.start..ahead.start + n].chunks(COPY_PIECE) {
+        let handed = &ahead.buffer[ahead.start..ahead.start + n];
+        for piece in handed.chunks(COPY_PIECE) {
             buf.put_slice(piece);
+        }
+        if let Some(end) = self.response.as_mut() {
+            if let Some(lane) = end.follow(handed) {
+                self.lane = lane.ok();
+                self.response = None;
+            }
         }
         ahead.start += n;
         self.control.add(n.saturating_sub(ahead.counted));
