@@ -183,6 +183,9 @@ mod budget;
 mod client;
 mod error;
 mod fast_lane;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod info;
 mod kinds;
 mod read_ahead;
