@@ -134,6 +134,7 @@ impl QuicClientEndpoint {
             None,
             true,
             transport::Windows::defaults(),
+            transport::Packets::defaults(),
         )?);
         Ok(QuicClientEndpoint {
             host,

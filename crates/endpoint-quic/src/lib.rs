@@ -79,7 +79,7 @@
 //! );
 //! let e: QuicServerEndpoint = text.parse().unwrap();
 //! assert!(e.to_string().ends_with(
-//!     ":handshakeTimeout=5:retry=always:receiveWindow=1048576:streamReceiveWindow=1048576"
+//!     ":handshakeTimeout=5:retry=always:receiveWindow=1048576:streamReceiveWindow=1048576:maxUdpPayload=1452"
 //! ));
 //! ```
 //!

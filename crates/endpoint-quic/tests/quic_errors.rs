@@ -80,7 +80,8 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     assert!(
         text.ends_with(
             ":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100:handshakeTimeout=10:\
-             retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576"
+             retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576:\
+             maxUdpPayload=1452"
         ),
         "{text}"
     );
