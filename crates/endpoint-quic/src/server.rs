@@ -57,7 +57,9 @@ const INCOMING_BUFFER_TOTAL: u64 = 8 << 20;
 /// `maxHandshakes` are in progress (`always`: every attempt; `never`: none), so a flood from
 /// spoofed addresses costs no state. A peer may send `streamReceiveWindow` (1 MiB) on a
 /// stream and `receiveWindow` (4 MiB) on its connection ahead of what the application reads.
-/// Datagrams are off.
+/// Datagrams are off. `maxUdpPayload=` (1452) bounds the packet sizes MTU discovery reaches;
+/// raise it on links known to carry more (loopback 65527, jumbo frames 8972): fewer, larger
+/// packets cost less CPU per byte (see the crate's "Packet sizes").
 ///
 /// The files are read while parsing, as the TLS kinds do (a bad file is an error naming the
 /// option), and again at each `bind`, so a renewed certificate is used.

@@ -79,16 +79,14 @@ const WINDOWS: &[OptionSpec] = &[
 ];
 
 /// Packet sizes: how large this side's UDP datagrams may grow (`transport.rs`).
-const PACKETS: &[OptionSpec] = &[
-    OptionSpec::new(
-        "maxUdpPayload",
-        OptionType::Integer,
-        "largest UDP payload in bytes MTU discovery raises this side's packets to, and (above \
+const PACKETS: &[OptionSpec] = &[OptionSpec::new(
+    "maxUdpPayload",
+    OptionType::Integer,
+    "largest UDP payload in bytes MTU discovery raises this side's packets to, and (above \
          1472) the largest the peer may send (1200 to 65527; 65527 on loopback, 8972 with \
          jumbo frames: fewer, larger packets cost less CPU per byte)",
-    )
-    .default("1452"),
-];
+)
+.default("1452")];
 
 pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
     &[

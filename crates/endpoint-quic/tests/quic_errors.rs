@@ -114,7 +114,8 @@ fn admission_and_window_options_are_checked() -> TestResult {
     let text = server.to_string();
     assert!(
         text.ends_with(
-            ":handshakeTimeout=2.5:retry=always:receiveWindow=65536:streamReceiveWindow=16384"
+            ":handshakeTimeout=2.5:retry=always:receiveWindow=65536:streamReceiveWindow=16384:\
+             maxUdpPayload=1452"
         ),
         "{text}"
     );

@@ -42,7 +42,9 @@ impl Tuning {
             max_streams: 100,
         };
         for option in text.split(':').filter(|o| !o.is_empty()) {
-            let (name, value) = option.split_once('=').expect("RELAY_BENCH_QUIC: name=value");
+            let (name, value) = option
+                .split_once('=')
+                .expect("RELAY_BENCH_QUIC: name=value");
             let value: u16 = value.parse().expect("RELAY_BENCH_QUIC: a number");
             match name {
                 "maxStreams" => tuning.max_streams = value.into(),

@@ -505,7 +505,8 @@ async fn bench() {
         connector: Connector::new(front, &pki.path("ca.pem")),
         listen: listen_description(front, &pki),
         tls_listen: listen_description(Front::Tls, &pki),
-        tls_connector: (front == Front::Quic).then(|| Connector::new(Front::Tls, &pki.path("ca.pem"))),
+        tls_connector: (front == Front::Quic)
+            .then(|| Connector::new(Front::Tls, &pki.path("ca.pem"))),
         pki,
     };
     let upstreams = Upstreams::start(ws_behind).await;
@@ -817,30 +818,43 @@ fn report_ws<'a>(endpoint: &Measured, of: &dyn Fn(Relay) -> Option<&'a Measured>
     report_scale(endpoint);
 }
 
+/// A figure of the QUIC report: its name, how to read it, and whether higher is better.
+type Figure<'a> = (&'a str, &'a dyn Fn(&Measured) -> f64, bool);
+
 /// Issue 22 item 2: QUIC against bare quinn (the floor) and against our own TCP+TLS relay.
 fn report_quic<'a>(endpoint: &Measured, of: &dyn Fn(Relay) -> Option<&'a Measured>) {
     let idle = |m: &Measured| m.idle.first().map_or(f64::NAN, |(_, bytes, _)| *bytes);
-    let figures: [(&str, &dyn Fn(&Measured) -> f64, bool); 10] = [
+    let figures: [Figure; 10] = [
         ("bulk, one stream (GiB/s)", &|m| m.gib_per_s, true),
         ("  relay CPU s per GiB", &|m| m.cpu_per_gib, false),
         ("bulk, 8 streams (GiB/s)", &|m| m.parallel_gib_per_s, true),
         ("  relay CPU s per GiB", &|m| m.parallel_cpu_per_gib, false),
         ("new connections/s", &|m| m.connections_per_s, true),
-        ("  relay CPU µs per conn", &|m| m.cpu_us_per_connection, false),
+        (
+            "  relay CPU µs per conn",
+            &|m| m.cpu_us_per_connection,
+            false,
+        ),
         ("new streams/s, 1 conn", &|m| m.new_streams_per_s, true),
         ("64 B round trips/s", &|m| m.round_trips_per_s, true),
-        ("  relay CPU µs per RTT", &|m| m.cpu_us_per_round_trip, false),
+        (
+            "  relay CPU µs per RTT",
+            &|m| m.cpu_us_per_round_trip,
+            false,
+        ),
         ("idle bytes per conn", &idle, false),
     ];
     let (bare, tls) = (of(Relay::BareQuic), of(Relay::EndpointTls));
-    let ratio = |a: Option<&Measured>, b: Option<&Measured>, f: &dyn Fn(&Measured) -> f64| {
-        match (a, b) {
+    let ratio =
+        |a: Option<&Measured>, b: Option<&Measured>, f: &dyn Fn(&Measured) -> f64| match (a, b) {
             (Some(a), Some(b)) if f(b) > 0.0 && f(a) > 0.0 => format!("{:.2}×", f(a) / f(b)),
             _ => "—".to_string(),
-        }
-    };
+        };
     println!();
-    println!("QUIC (issue 22 item 2), ratios from this run [load {}]:", load_average());
+    println!(
+        "QUIC (issue 22 item 2), ratios from this run [load {}]:",
+        load_average()
+    );
     println!(
         "{:<26} {:>10} {:>10} {:>10} {:>13} {:>13} {:>13}",
         "figure", "quic", "bare", "ssl", "quic ÷ bare", "quic ÷ ssl", "bare ÷ ssl"
@@ -864,7 +878,11 @@ fn report_quic<'a>(endpoint: &Measured, of: &dyn Fn(Relay) -> Option<&'a Measure
             if ours.is_nan() || theirs.is_nan() || theirs == 0.0 {
                 continue;
             }
-            let ok = if higher { ours >= 0.95 * theirs } else { ours <= theirs / 0.95 };
+            let ok = if higher {
+                ours >= 0.95 * theirs
+            } else {
+                ours <= theirs / 0.95
+            };
             println!("  {}: ≥ 0.95× bare quinn — {}", name.trim(), check(ok));
         }
     }
