@@ -37,7 +37,7 @@ fn describe_json_shows_every_quic_option() -> TestResult {
     assert_eq!(
         described,
         format!(
-            r#"{{"side":"server","kind":"quic","layers":[],"port":4433,"interface":"","certificate":{path},"privateKey":null,"clientCA":null,"alpn":["h3","endpoints"],"idleTimeout":30,"maxStreams":100,"handshakeTimeout":10,"retry":"auto","receiveWindow":4194304,"streamReceiveWindow":1048576}}"#
+            r#"{{"side":"server","kind":"quic","layers":[],"port":4433,"interface":"","certificate":{path},"privateKey":null,"clientCA":null,"alpn":["h3","endpoints"],"idleTimeout":30,"maxStreams":100,"handshakeTimeout":10,"retry":"auto","receiveWindow":4194304,"streamReceiveWindow":1048576,"maxUdpPayload":1452}}"#
         )
     );
     // A server without a certificate is a description error (exit 2).
