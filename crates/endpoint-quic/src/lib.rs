@@ -19,8 +19,8 @@
 //! use endpoint_quic as _;
 //!
 //! let canonical = |text: &str| Registry::global().client(text).unwrap().to_string();
-//! assert_eq!(canonical("quic:example.com:4433"), "quic:example.com:4433:alpn=endpoints:idleTimeout=30:timeout=30");
-//! assert_eq!(canonical("quic:h:4433:alpn=h3:idleTimeout=5:timeout=3"), "quic:h:4433:alpn=h3:idleTimeout=5:timeout=3");
+//! assert_eq!(canonical("quic:example.com:4433"), "quic:example.com:4433:alpn=endpoints:idleTimeout=30:timeout=30:maxUdpPayload=1452");
+//! assert_eq!(canonical("quic:h:4433:alpn=h3:idleTimeout=5:timeout=3:maxUdpPayload=65527"), "quic:h:4433:alpn=h3:idleTimeout=5:timeout=3:maxUdpPayload=65527");
 //! ```
 //!
 //! TLS options are spelled as for `tls+`: `trustRoots=` (a CA directory or PEM file;
@@ -81,7 +81,8 @@
 //! lost probes, not lost data. Above 6550 bytes quinn's batches of 10 packets per GSO send
 //! would not fit one 64 KiB send, so batching is off (such packets need none). quinn's
 //! receive buffer grows with it (virtual memory, about 128 MiB per socket at `65527`; only
-//! what arrives is touched). The client keeps quinn's bound.
+//! what arrives is touched). The client takes the same option for its own packets and what it
+//! lets the server send.
 //!
 //! ```
 //! use endpoint_quic::QuicServerEndpoint;

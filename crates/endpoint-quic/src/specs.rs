@@ -111,6 +111,7 @@ pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
         )
         .default("30"),
     ],
+    PACKETS,
 ];
 
 /// A checked option value above zero; `zero` says whether `value` is zero.

@@ -95,7 +95,7 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     let text = client.to_string();
     assert!(text.starts_with(r"quic:\:\:1:4433:trustRoots="), "{text}");
     assert!(
-        text.ends_with(":alpn=h3:idleTimeout=30:timeout=3"),
+        text.ends_with(":alpn=h3:idleTimeout=30:timeout=3:maxUdpPayload=1452"),
         "{text}"
     );
     assert_eq!(text.parse::<QuicClientEndpoint>()?, client);

@@ -142,3 +142,49 @@ async fn a_payload_bound_that_still_batches_carries_bytes() -> TestResult {
     assert!(server > 1452 && server <= 4096, "{server}");
     Ok(())
 }
+
+#[tokio::test]
+async fn the_client_takes_max_udp_payload_too() -> TestResult {
+    logs();
+    let text = "quic:h:4433:maxUdpPayload=9000";
+    let parsed = Registry::global().client(text)?;
+    assert!(
+        parsed.to_string().ends_with(":maxUdpPayload=9000"),
+        "{parsed}"
+    );
+    let bad = "quic:h:4433:maxUdpPayload=100";
+    match Registry::global().client(bad) {
+        Err(Error::Option {
+            option, position, ..
+        }) => {
+            assert_eq!(option, "maxUdpPayload");
+            let at = bad.find("maxUdpPayload=").expect("the option");
+            assert!((at..=at + "maxUdpPayload=".len()).contains(&position));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Our client and server both at 65527: an upload goes in large packets.
+    let pki = Pki::new();
+    let mut listener = server(&pki, ":maxUdpPayload=65527").await?;
+    let client = support::client(&pki, port_of(&listener), ":maxUdpPayload=65527");
+    let mut stream = client.connect().await?;
+    let bytes = 16usize << 20;
+    let writer = tokio::spawn(async move {
+        let chunk = vec![0x33_u8; 64 << 10];
+        for _ in 0..bytes / chunk.len() {
+            stream.write_all(&chunk).await?;
+        }
+        stream.shutdown().await?;
+        Ok::<_, std::io::Error>(stream)
+    });
+    let mut accepted = tokio::time::timeout(SAFETY, listener.accept()).await??;
+    let mut received = Vec::with_capacity(bytes);
+    tokio::time::timeout(SAFETY * 4, accepted.read_to_end(&mut received)).await??;
+    assert_eq!(received.len(), bytes);
+    let stream = writer.await??;
+    let mtu = quic(&stream).connection.stats().path.current_mtu;
+    println!("our client's path MTU after 16 MiB: {mtu}");
+    assert!(mtu > 1472, "{mtu}");
+    Ok(())
+}
