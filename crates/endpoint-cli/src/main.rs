@@ -14,7 +14,7 @@
 //! endpoint describe --client 'socks5+tcp:example.com:443:proxy=tcp\:127.0.0.1\:1080:user=me:password=pw' --json
 //! #  {"side":"client","kind":"tcp","layers":[{"kind":"socks5","proxy":{"side":"client","kind":"tcp","layers":[],"host":"127.0.0.1","port":1080,"timeout":30,"bindAddress":null},"user":"***","password":"***","resolve":"remote","handshakeTimeout":10}],"host":"example.com","port":443,"timeout":30,"bindAddress":null}
 //! endpoint describe --client quic:example.com:4433 --json
-//! #  {"side":"client","kind":"quic","layers":[],"host":"example.com","port":4433,"hostname":null,"trustRoots":null,"certificate":null,"privateKey":null,"alpn":["endpoints"],"idleTimeout":30,"timeout":30}
+//! #  {"side":"client","kind":"quic","layers":[],"host":"example.com","port":4433,"hostname":null,"trustRoots":null,"certificate":null,"privateKey":null,"alpn":["endpoints"],"idleTimeout":30,"timeout":30,"maxUdpPayload":1452}
 //! endpoint kinds                       # every kind, its options and defaults
 //! endpoint kinds tcp ws                # only those (kinds --json NAME too)
 //! endpoint listen tcp:9000             # like nc -l: one connection <-> stdin/stdout

@@ -25,7 +25,7 @@ fn describe_json(side: &str, description: &str) -> TestResult<String> {
 fn describe_json_shows_every_quic_option() -> TestResult {
     assert_eq!(
         describe_json("client", "quic:example.com:4433")?,
-        r#"{"side":"client","kind":"quic","layers":[],"host":"example.com","port":4433,"hostname":null,"trustRoots":null,"certificate":null,"privateKey":null,"alpn":["endpoints"],"idleTimeout":30,"timeout":30}"#
+        r#"{"side":"client","kind":"quic","layers":[],"host":"example.com","port":4433,"hostname":null,"trustRoots":null,"certificate":null,"privateKey":null,"alpn":["endpoints"],"idleTimeout":30,"timeout":30,"maxUdpPayload":1452}"#
     );
     let pki = TestPki::new();
     let cert = pki.arg("server.pem");
@@ -37,7 +37,7 @@ fn describe_json_shows_every_quic_option() -> TestResult {
     assert_eq!(
         described,
         format!(
-            r#"{{"side":"server","kind":"quic","layers":[],"port":4433,"interface":"","certificate":{path},"privateKey":null,"clientCA":null,"alpn":["h3","endpoints"],"idleTimeout":30,"maxStreams":100,"handshakeTimeout":10,"retry":"auto","receiveWindow":4194304,"streamReceiveWindow":1048576}}"#
+            r#"{{"side":"server","kind":"quic","layers":[],"port":4433,"interface":"","certificate":{path},"privateKey":null,"clientCA":null,"alpn":["h3","endpoints"],"idleTimeout":30,"maxStreams":100,"handshakeTimeout":10,"retry":"auto","receiveWindow":4194304,"streamReceiveWindow":1048576,"maxUdpPayload":1452}}"#
         )
     );
     // A server without a certificate is a description error (exit 2).

@@ -44,9 +44,9 @@ use crate::transport;
 /// ```
 /// use endpoint_quic::QuicClientEndpoint;
 /// let e: QuicClientEndpoint = "quic:example.com:4433".parse().unwrap();
-/// assert_eq!(e.to_string(), "quic:example.com:4433:alpn=endpoints:idleTimeout=30:timeout=30");
+/// assert_eq!(e.to_string(), "quic:example.com:4433:alpn=endpoints:idleTimeout=30:timeout=30:maxUdpPayload=1452");
 /// let e: QuicClientEndpoint = "quic:[::1]:443:hostname=api:alpn=h3:idleTimeout=5".parse().unwrap();
-/// assert_eq!(e.to_string(), r"quic:\:\:1:443:hostname=api:alpn=h3:idleTimeout=5:timeout=30");
+/// assert_eq!(e.to_string(), r"quic:\:\:1:443:hostname=api:alpn=h3:idleTimeout=5:timeout=30:maxUdpPayload=1452");
 /// ```
 #[derive(Clone)]
 pub struct QuicClientEndpoint {
@@ -58,6 +58,7 @@ pub struct QuicClientEndpoint {
     idle_timeout: Duration,
     timeout: Duration,
     egress: Option<Arc<EgressPolicy>>,
+    packets: transport::Packets,
     shared: Arc<Shared>,
 }
 
@@ -101,24 +102,24 @@ impl QuicClientEndpoint {
         let mut settings = TlsClientSettings::new(name);
         settings.alpn = declared_default(QUIC_CLIENT_OPTIONS, "alpn");
         Self::assemble(
-            host,
-            port,
-            None,
+            (host, port, None),
             settings,
             declared_default(QUIC_CLIENT_OPTIONS, "idleTimeout"),
             declared_default(QUIC_CLIENT_OPTIONS, "timeout"),
             None,
+            transport::Packets::defaults(),
         )
     }
 
+    /// Builds the endpoint from the host, the port and the `hostname=` written (one tuple),
+    /// and the settings parsed or defaulted.
     fn assemble(
-        host: String,
-        port: u16,
-        hostname: Option<String>,
+        (host, port, hostname): (String, u16, Option<String>),
         settings: TlsClientSettings,
         idle_timeout: Duration,
         timeout: Duration,
         egress: Option<Arc<EgressPolicy>>,
+        packets: transport::Packets,
     ) -> Result<Self> {
         let tls = settings.rustls_config()?;
         let mut rustls = tls.config;
@@ -134,6 +135,7 @@ impl QuicClientEndpoint {
             None,
             true,
             transport::Windows::defaults(),
+            packets,
         )?);
         Ok(QuicClientEndpoint {
             host,
@@ -143,6 +145,7 @@ impl QuicClientEndpoint {
             idle_timeout,
             timeout,
             egress,
+            packets,
             shared: Arc::new(Shared {
                 config,
                 verifier,
@@ -172,6 +175,7 @@ impl QuicClientEndpoint {
         let idle_timeout = args.get("idleTimeout")?;
         let timeout = args.get("timeout")?;
         let egress = args.registry().egress().cloned().map(Arc::new);
+        let packets = transport::Packets::from_args(&mut args)?;
         args.finish()?;
         if private_key.is_some() && certificate.is_none() {
             let reason = "needs certificate= (the key of which certificate?)".to_owned();
@@ -183,13 +187,12 @@ impl QuicClientEndpoint {
             ("privateKey", private_key),
         ];
         Self::assemble(
-            authority.host().to_owned(),
-            authority.port(),
-            hostname,
+            (authority.host().to_owned(), authority.port(), hostname),
             settings,
             idle_timeout,
             timeout,
             egress,
+            packets,
         )
         .map_err(|e| transport::blame_option(&args, &files, e))
     }
@@ -263,7 +266,11 @@ impl QuicClientEndpoint {
         let endpoint = match socket {
             Some(endpoint) => endpoint.clone(),
             None => {
-                let endpoint = quinn::Endpoint::client(SocketAddr::new(any_ip(address), 0))
+                let config = self.packets.endpoint_config()?;
+                let endpoint = std::net::UdpSocket::bind(SocketAddr::new(any_ip(address), 0))
+                    .and_then(|socket| {
+                        quinn::Endpoint::new(config, None, socket, Arc::new(quinn::TokioRuntime))
+                    })
                     .map_err(|e| Error::io("open a UDP socket for", self, e))?;
                 socket.insert(endpoint).clone()
             }
@@ -420,6 +427,7 @@ impl ClientEndpoint for QuicClientEndpoint {
             .option("alpn", s.alpn.join(","))
             .seconds("idleTimeout", self.idle_timeout)
             .seconds("timeout", self.timeout)
+            .option("maxUdpPayload", self.packets.max)
     }
 }
 

@@ -21,7 +21,7 @@ use crate::admission::{Admission, Limits, Slot, Verdict};
 use crate::info;
 use crate::specs::QUIC_SERVER_OPTIONS;
 use crate::stream::QuicStream;
-use crate::transport::{self, Windows};
+use crate::transport::{self, Packets, Windows};
 
 /// How many accepted streams wait for the application before their connections stop
 /// accepting more (the peers are then held back by QUIC's stream limit).
@@ -57,7 +57,9 @@ const INCOMING_BUFFER_TOTAL: u64 = 8 << 20;
 /// `maxHandshakes` are in progress (`always`: every attempt; `never`: none), so a flood from
 /// spoofed addresses costs no state. A peer may send `streamReceiveWindow` (1 MiB) on a
 /// stream and `receiveWindow` (4 MiB) on its connection ahead of what the application reads.
-/// Datagrams are off.
+/// Datagrams are off. `maxUdpPayload=` (1452) bounds the packet sizes MTU discovery reaches;
+/// raise it on links known to carry more (loopback 65527, jumbo frames 8972): fewer, larger
+/// packets cost less CPU per byte (see the crate's "Packet sizes").
 ///
 /// The files are read while parsing, as the TLS kinds do (a bad file is an error naming the
 /// option), and again at each `bind`, so a renewed certificate is used.
@@ -78,7 +80,7 @@ const INCOMING_BUFFER_TOTAL: u64 = 8 << 20;
 ///     e.to_string(),
 ///     format!(
 ///         "quic:4433:interface=:certificate={}:privateKey={}:alpn=endpoints:idleTimeout=30:maxStreams=100:\
-///          handshakeTimeout=10:retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576",
+///          handshakeTimeout=10:retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576:maxUdpPayload=1452",
 ///         cert.display(),
 ///         key.display()
 ///     )
@@ -94,6 +96,7 @@ pub struct QuicServerEndpoint {
     max_streams: u32,
     limits: Limits,
     windows: Windows,
+    packets: Packets,
 }
 
 impl QuicServerEndpoint {
@@ -113,6 +116,7 @@ impl QuicServerEndpoint {
             max_streams: declared_default(QUIC_SERVER_OPTIONS, "maxStreams"),
             limits: Limits::defaults(),
             windows: Windows::defaults(),
+            packets: Packets::defaults(),
         })
     }
 
@@ -140,6 +144,7 @@ impl QuicServerEndpoint {
         let max_streams = args.get("maxStreams")?;
         let limits = Limits::from_args(&mut args)?;
         let windows = Windows::from_args(&mut args)?;
+        let packets = Packets::from_args(&mut args)?;
         args.finish()?;
         let Some(certificate) = certificate else {
             let reason = "is required: QUIC always runs TLS (write certificate=cert.pem)".into();
@@ -165,6 +170,7 @@ impl QuicServerEndpoint {
             max_streams,
             limits,
             windows,
+            packets,
         })
     }
 
@@ -196,6 +202,7 @@ impl QuicServerEndpoint {
                 Some(self.max_streams),
                 false,
                 self.windows,
+                self.packets,
             )?)
             .max_incoming(MAX_INCOMING)
             .incoming_buffer_size(INCOMING_BUFFER)
@@ -213,6 +220,7 @@ impl ServerEndpoint for QuicServerEndpoint {
     fn bind(&self) -> BoxFuture<'_, Result<Listener>> {
         Box::pin(async move {
             let config = self.server_config()?;
+            let endpoint_config = self.packets.endpoint_config()?;
             let address = self
                 .address()
                 .await
@@ -220,7 +228,7 @@ impl ServerEndpoint for QuicServerEndpoint {
             let endpoint = std::net::UdpSocket::bind(address)
                 .and_then(|socket| {
                     quinn::Endpoint::new(
-                        quinn::EndpointConfig::default(),
+                        endpoint_config,
                         Some(config),
                         socket,
                         Arc::new(quinn::TokioRuntime),
@@ -263,7 +271,8 @@ impl ServerEndpoint for QuicServerEndpoint {
             .option("alpn", s.alpn.join(","))
             .seconds("idleTimeout", self.idle_timeout)
             .option("maxStreams", self.max_streams);
-        self.windows.describe(self.limits.describe(description))
+        let description = self.windows.describe(self.limits.describe(description));
+        self.packets.describe(description)
     }
 }
 

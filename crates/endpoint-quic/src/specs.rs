@@ -40,6 +40,7 @@ pub(crate) static QUIC_SERVER_OPTIONS: &[OptionSpec] = option_table![
     ],
     ADMISSION,
     WINDOWS,
+    PACKETS,
 ];
 
 /// Who gets a handshake, and for how long (`admission.rs` applies them).
@@ -77,6 +78,16 @@ const WINDOWS: &[OptionSpec] = &[
     .default("1048576"),
 ];
 
+/// Packet sizes: how large this side's UDP datagrams may grow (`transport.rs`).
+const PACKETS: &[OptionSpec] = &[OptionSpec::new(
+    "maxUdpPayload",
+    OptionType::Integer,
+    "largest UDP payload in bytes MTU discovery raises this side's packets to, and (above \
+         1472) the largest the peer may send (1200 to 65527; 65527 on loopback, 8972 with \
+         jumbo frames: fewer, larger packets cost less CPU per byte)",
+)
+.default("1452")];
+
 pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
     &[
         OptionSpec::new(
@@ -100,6 +111,7 @@ pub(crate) static QUIC_CLIENT_OPTIONS: &[OptionSpec] = option_table![
         )
         .default("30"),
     ],
+    PACKETS,
 ];
 
 /// A checked option value above zero; `zero` says whether `value` is zero.

@@ -49,6 +49,76 @@ impl Windows {
     }
 }
 
+/// How large this side's UDP datagrams may grow: MTU discovery's upper bound
+/// (`maxUdpPayload=`). quinn's default (1452) suits any Internet path; a link known to carry
+/// more (loopback's MTU is 65536, jumbo frames 9000) moves the same bytes in far fewer
+/// packets, and QUIC's cost is per packet (encryption, acknowledgements, a share of a system
+/// call): on loopback 65527 halves the relay's CPU per GiB (ARCHITECTURE.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Packets {
+    /// `maxUdpPayload=`: MTU discovery's upper bound, and (above quinn's 1472) the largest
+    /// payload the peer is told this side accepts.
+    pub(crate) max: u16,
+}
+
+/// The smallest UDP payload QUIC allows (RFC 9000 §14) and the largest UDP carries.
+const MIN_UDP_PAYLOAD: u16 = 1200;
+const MAX_UDP_PAYLOAD: u16 = 65527;
+/// quinn's own limit on the payloads an endpoint accepts (what it tells peers by default).
+const QUINN_ACCEPTS: u16 = 1472;
+/// quinn hands the socket up to 10 packets as one GSO send, which the kernel takes only
+/// while they fit one UDP datagram's 64 KiB: above this payload size a batch could not, and
+/// the kernel would refuse (and quinn-udp silently drop) whole batches.
+const GSO_BATCH: usize = 10;
+const GSO_LIMIT: usize = 65507;
+
+impl Packets {
+    /// The kinds' defaults.
+    pub(crate) fn defaults() -> Self {
+        Packets {
+            max: declared_default(QUIC_SERVER_OPTIONS, "maxUdpPayload"),
+        }
+    }
+
+    /// Reads `maxUdpPayload=`.
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        Ok(Packets {
+            max: args.get_with("maxUdpPayload", udp_payload)?,
+        })
+    }
+
+    /// Writes the option into a description.
+    pub(crate) fn describe(&self, description: Description) -> Description {
+        description.option("maxUdpPayload", self.max)
+    }
+
+    /// The endpoint's settings: the largest payload it accepts (told to peers).
+    pub(crate) fn endpoint_config(&self) -> Result<quinn::EndpointConfig> {
+        let mut config = quinn::EndpointConfig::default();
+        config
+            .max_udp_payload_size(self.max.max(QUINN_ACCEPTS))
+            .map_err(|e| setup_error("maxUdpPayload is out of range", e))?;
+        Ok(config)
+    }
+
+    /// Whether quinn may batch packets into one GSO send: only while a full batch of the
+    /// largest packets fits one UDP datagram (large packets need no batching).
+    fn segmentation_offload(&self) -> bool {
+        usize::from(self.max) * GSO_BATCH <= GSO_LIMIT
+    }
+}
+
+/// A UDP payload size in bytes: 1200 to 65527.
+fn udp_payload(text: &str) -> std::result::Result<u16, String> {
+    let bytes = u64::from_option(text)?;
+    match u16::try_from(bytes) {
+        Ok(bytes) if (MIN_UDP_PAYLOAD..=MAX_UDP_PAYLOAD).contains(&bytes) => Ok(bytes),
+        _ => Err(format!(
+            "must be a UDP payload size from {MIN_UDP_PAYLOAD} (QUIC's least) to {MAX_UDP_PAYLOAD}: \"{text}\""
+        )),
+    }
+}
+
 /// A window in bytes: above 0, and below 2^62 (QUIC's largest integer).
 fn window(text: &str) -> std::result::Result<u64, String> {
     let bytes = u64::from_option(text)?;
@@ -62,13 +132,14 @@ fn window(text: &str) -> std::result::Result<u64, String> {
 
 /// The transport settings: `idle` (zero: no idle timeout), the streams a peer may open
 /// (`None` for a client, which accepts none), keep-alive PINGs on a client, and the
-/// flow-control windows. Datagrams are off: nothing reads them, and quinn would otherwise
+/// flow-control windows and packet sizes. Datagrams are off: nothing reads them, and quinn would otherwise
 /// buffer up to 1.25 MB of them per connection.
 pub(crate) fn config(
     idle: Duration,
     max_streams: Option<u32>,
     keep_alive: bool,
     windows: Windows,
+    packets: Packets,
 ) -> Result<Arc<quinn::TransportConfig>> {
     let mut transport = quinn::TransportConfig::default();
     let window = |bytes: u64, what: &str| {
@@ -79,6 +150,11 @@ pub(crate) fn config(
         .receive_window(window(windows.connection, "receiveWindow")?)
         .stream_receive_window(window(windows.stream, "streamReceiveWindow")?)
         .send_window(windows.connection);
+    let mut discovery = quinn::MtuDiscoveryConfig::default();
+    discovery.upper_bound(packets.max);
+    transport
+        .mtu_discovery_config(Some(discovery))
+        .enable_segmentation_offload(packets.segmentation_offload());
     if idle.is_zero() {
         transport.max_idle_timeout(None);
     } else {

@@ -80,7 +80,8 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     assert!(
         text.ends_with(
             ":alpn=h3,endpoints:idleTimeout=2.5:maxStreams=100:handshakeTimeout=10:\
-             retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576"
+             retry=auto:receiveWindow=4194304:streamReceiveWindow=1048576:\
+             maxUdpPayload=1452"
         ),
         "{text}"
     );
@@ -94,7 +95,7 @@ fn descriptions_print_canonically_and_parse_back() -> TestResult {
     let text = client.to_string();
     assert!(text.starts_with(r"quic:\:\:1:4433:trustRoots="), "{text}");
     assert!(
-        text.ends_with(":alpn=h3:idleTimeout=30:timeout=3"),
+        text.ends_with(":alpn=h3:idleTimeout=30:timeout=3:maxUdpPayload=1452"),
         "{text}"
     );
     assert_eq!(text.parse::<QuicClientEndpoint>()?, client);
@@ -113,7 +114,8 @@ fn admission_and_window_options_are_checked() -> TestResult {
     let text = server.to_string();
     assert!(
         text.ends_with(
-            ":handshakeTimeout=2.5:retry=always:receiveWindow=65536:streamReceiveWindow=16384"
+            ":handshakeTimeout=2.5:retry=always:receiveWindow=65536:streamReceiveWindow=16384:\
+             maxUdpPayload=1452"
         ),
         "{text}"
     );

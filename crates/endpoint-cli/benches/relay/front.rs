@@ -24,6 +24,8 @@ pub enum Front {
     Plain,
     Tls,
     Ws,
+    /// QUIC (`quic:`): each connection a new QUIC connection with one stream.
+    Quic,
 }
 
 impl Front {
@@ -32,6 +34,7 @@ impl Front {
             Front::Plain => "plain",
             Front::Tls => "tls",
             Front::Ws => "ws",
+            Front::Quic => "quic",
         }
     }
 
@@ -40,6 +43,7 @@ impl Front {
             "plain" | "tcp" => Some(Front::Plain),
             "tls" | "ssl" => Some(Front::Tls),
             "ws" => Some(Front::Ws),
+            "quic" => Some(Front::Quic),
             _ => None,
         }
     }
@@ -50,6 +54,7 @@ impl Front {
 pub struct Connector {
     pub front: Front,
     tls: Option<tokio_rustls::TlsConnector>,
+    quic: Option<crate::bare_quic::QuicClient>,
 }
 
 impl Connector {
@@ -69,11 +74,20 @@ impl Connector {
                 .with_no_client_auth();
             tokio_rustls::TlsConnector::from(Arc::new(config))
         });
-        Connector { front, tls }
+        let quic = (front == Front::Quic).then(|| crate::bare_quic::QuicClient::new(ca_pem));
+        Connector { front, tls, quic }
+    }
+
+    /// The QUIC client (the `quic` front only).
+    pub fn quic(&self) -> Option<&crate::bare_quic::QuicClient> {
+        self.quic.as_ref()
     }
 
     /// Connects and completes the front's handshake (TLS, or the WebSocket upgrade).
     pub async fn connect(&self, address: &str) -> io::Result<Box<dyn Conn>> {
+        if let Some(quic) = &self.quic {
+            return quic.connect(address).await;
+        }
         let tcp = TcpStream::connect(address).await?;
         tcp.set_nodelay(true)?;
         Ok(match self.front {
@@ -83,6 +97,7 @@ impl Connector {
                 let tls = self.tls.as_ref().expect("a TLS connector");
                 Box::new(tls.connect(name, tcp).await?)
             }
+            Front::Quic => unreachable!("QUIC connects above"),
             Front::Ws => {
                 let (ws, _) = tokio_tungstenite::client_async_with_config(
                     format!("ws://{address}/"),

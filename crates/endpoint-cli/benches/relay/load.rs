@@ -161,6 +161,12 @@ pub struct Measured {
     pub cpu_us_per_connection: f64,
     /// (idle pairs, bytes per pair, descriptors per pair)
     pub idle: Vec<(usize, f64, f64)>,
+    /// Bulk over 8 parallel streams (the QUIC front: on one QUIC connection; others: 8
+    /// connections), and the relay's CPU per GiB there.
+    pub parallel_gib_per_s: f64,
+    pub parallel_cpu_per_gib: f64,
+    /// New streams per second on one QUIC connection (open, 1-byte echo, close).
+    pub new_streams_per_s: f64,
 }
 
 fn pid(running: &Running) -> u32 {
@@ -201,6 +207,92 @@ impl Measured {
         // Reaped children's time (socat) lands in the parent once it waits for them.
         tokio::time::sleep(Duration::from_millis(200)).await;
         self.cpu_per_gib = (proc_stats::cpu_seconds(pid(running)) - cpu_before) / gib;
+    }
+
+    /// Bulk over `PARALLEL` streams at once, `bytes_per_stream` in all: on one QUIC
+    /// connection for the QUIC front, else over as many connections.
+    pub async fn parallel(&mut self, running: &Running, settings: &Settings, front: &Connector) {
+        const PARALLEL: usize = 8;
+        let quic = match front.quic() {
+            Some(client) => Some(client.connection(&running.address).await.expect("connect")),
+            None => None,
+        };
+        let each = settings.bytes_per_stream / PARALLEL as u64;
+        let cpu_before = proc_stats::cpu_seconds(pid(running));
+        let started = Instant::now();
+        let mut streams = JoinSet::new();
+        for _ in 0..PARALLEL {
+            let address = running.address.clone();
+            let front = front.clone();
+            let quic = quic.clone();
+            streams.spawn(async move {
+                let mut s: Box<dyn Conn> = match &quic {
+                    Some(connection) => Box::new(
+                        crate::bare_quic::QuicConn::open(connection, false)
+                            .await
+                            .expect("a stream"),
+                    ),
+                    None => front.connect(&address).await.expect("connect"),
+                };
+                let chunk = vec![0x5a_u8; 256 * 1024];
+                let mut left = each;
+                while left > 0 {
+                    let n = left.min(chunk.len() as u64) as usize;
+                    s.write_all(&chunk[..n]).await.expect("send");
+                    left -= n as u64;
+                }
+                s.shutdown().await.expect("shutdown");
+                let mut rest = Vec::new();
+                s.read_to_end(&mut rest).await.expect("end");
+            });
+        }
+        while let Some(done) = streams.join_next().await {
+            done.expect("stream");
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let gib = (PARALLEL as u64 * each) as f64 / (1u64 << 30) as f64;
+        self.parallel_gib_per_s = gib / elapsed;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.parallel_cpu_per_gib = (proc_stats::cpu_seconds(pid(running)) - cpu_before) / gib;
+        if let Some(connection) = quic {
+            connection.close(0u32.into(), b"");
+        }
+    }
+
+    /// New streams per second on one QUIC connection (the QUIC front only): open, 1-byte
+    /// echo, close, from several tasks at once.
+    pub async fn new_streams(&mut self, running: &Running, settings: &Settings, front: &Connector) {
+        let Some(client) = front.quic() else {
+            return;
+        };
+        let connection = client.connection(&running.address).await.expect("connect");
+        let count = Arc::new(AtomicU64::new(0));
+        let until = Instant::now() + settings.churn_for;
+        let started = Instant::now();
+        let mut workers = JoinSet::new();
+        for _ in 0..settings.churn_workers {
+            let count = Arc::clone(&count);
+            let connection = connection.clone();
+            workers.spawn(async move {
+                while Instant::now() < until {
+                    let mut s = crate::bare_quic::QuicConn::open(&connection, false)
+                        .await
+                        .expect("a stream");
+                    s.write_all(b"x").await.expect("send");
+                    s.shutdown().await.expect("finish");
+                    let mut back = Vec::new();
+                    s.read_to_end(&mut back).await.expect("echo");
+                    assert_eq!(back, b"x");
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        while let Some(done) = workers.join_next().await {
+            done.expect("worker");
+        }
+        self.new_streams_per_s =
+            count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+        connection.close(0u32.into(), b"");
     }
 
     pub async fn connections(&mut self, running: &Running, settings: &Settings, front: &Connector) {
@@ -287,7 +379,9 @@ impl Measured {
             self.idle.push((count, f64::NAN, f64::NAN));
             return;
         }
-        let wanted = fds_before + 2 * count as u64;
+        // A QUIC pair holds one descriptor (its upstream): the UDP socket is shared.
+        let per_pair = if front.quic().is_some() { 1 } else { 2 };
+        let wanted = fds_before + per_pair * count as u64;
         if !forking {
             settle(pid, |_| proc_stats::descriptors(pid) >= wanted).await;
         }
@@ -363,6 +457,9 @@ impl Measured {
             cpu_us_per_round_trip: median(&|m| m.cpu_us_per_round_trip),
             cpu_us_per_connection: median(&|m| m.cpu_us_per_connection),
             idle,
+            parallel_gib_per_s: median(&|m| m.parallel_gib_per_s),
+            parallel_cpu_per_gib: median(&|m| m.parallel_cpu_per_gib),
+            new_streams_per_s: median(&|m| m.new_streams_per_s),
         }
     }
 }
@@ -388,7 +485,12 @@ async fn open_pairs(address: &str, count: usize, front: &Connector) -> (Vec<Box<
             while let Some(s) = batch.join_next().await {
                 match s.expect("pair task") {
                     Ok(s) => pairs.push(s),
-                    Err(_) => failed += 1,
+                    Err(e) => {
+                        if failed == 0 {
+                            println!("    first failure: {e}");
+                        }
+                        failed += 1
+                    }
                 }
             }
         }

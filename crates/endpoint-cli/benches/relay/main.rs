@@ -15,6 +15,14 @@
 //! `RELAY_BENCH_WEBSOCAT` (the websocat binary, if not on `PATH`), `RELAY_BENCH_BASELINE`
 //! (another `endpoint` binary, run as one more contender: a before/after ratio in one run).
 //!
+//! `RELAY_BENCH_FRONT=quic`: `endpoint relay quic:… tcp:…` against a bare quinn relay and
+//! against `endpoint relay ssl:… tcp:…` (driven by a TLS client in the same run). Each load
+//! connection is a new QUIC connection (full handshake) with one stream; bulk runs on one
+//! stream and on 8 streams of one connection, and new streams per second on one connection
+//! are counted. `RELAY_BENCH_QUIC` (say `:maxUdpPayload=65527`) adds options to the `quic:`
+//! description, and the bare relay and the client take the same (`bare_quic.rs`).
+//! `RELAY_BENCH_ONLY` also takes `parallel` and `streams`.
+//!
 //! The fronts: `plain` (TCP; against bare tokio, bare splice, socat, `serve` with metrics),
 //! `tls` (`ssl:` with a test certificate; the client is tokio-rustls), and `ws` (`ws:` in
 //! front of TCP; the client is tokio-tungstenite sending binary messages of up to 64 KiB;
@@ -35,6 +43,7 @@
 //! is a ratio against `endpoint relay` (no metrics) from the same run.
 
 mod bare;
+mod bare_quic;
 mod front;
 mod load;
 mod proc_stats;
@@ -59,6 +68,14 @@ fn main() {
         .expect("tokio runtime");
     if let Ok(role) = std::env::var(ROLE) {
         let mut args = std::env::args().skip(1);
+        if role == "quic" {
+            let (listen, target) = (args.next().expect("listen"), args.next().expect("target"));
+            let pem = std::env::var("RELAY_BENCH_PEM").expect("the certificate");
+            runtime
+                .block_on(bare_quic::serve(&listen, target, pem))
+                .expect("serve");
+            return;
+        }
         let (listen, target) = (args.next().expect("listen"), args.next().expect("target"));
         runtime.block_on(serve_bare(&role, &listen, target));
         return;
@@ -112,6 +129,11 @@ enum Relay {
     /// cost of choosing a member and counting its connections. (A pool of one is the plain
     /// relay: a single `--to` is not wrapped.)
     PoolOfTwo,
+    /// quinn in front of TCP, a stream per relayed pair (`bare_quic::serve`).
+    BareQuic,
+    /// `endpoint relay ssl:… tcp:…` in a QUIC-front run (driven by a TLS client): QUIC's
+    /// figures against our own TCP+TLS relay's, from one run.
+    EndpointTls,
     /// Another build of `endpoint` (`RELAY_BENCH_BASELINE`), say the commit before a change,
     /// run exactly as `endpoint relay` is: a before/after ratio from one run.
     Baseline,
@@ -134,6 +156,8 @@ impl Relay {
             Relay::BareTls => "bare rustls",
             Relay::BareToWs => "bare to tungstenite",
             Relay::Haproxy => "haproxy",
+            Relay::BareQuic => "bare quinn",
+            Relay::EndpointTls => "endpoint ssl",
         }
     }
 
@@ -161,6 +185,13 @@ fn listen_description(front: Front, pki: &endpoint_testkit::TestPki) -> String {
             pki.arg("server.pem")
         ),
         Front::Ws => "ws:0:interface=127.0.0.1:backlog=1024".to_string(),
+        Front::Quic => format!(
+            // The idle load opens 64 at a time from one address; the kind's default for one
+            // source is 16. (128: a value equal to the generic default, 64, reads as unset.)
+            "quic:0:interface=127.0.0.1:certificate={}:maxHandshakesPerSource=128{}",
+            pki.arg("server.pem"),
+            bare_quic::Tuning::description()
+        ),
     }
 }
 
@@ -203,7 +234,15 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
             config = Some(dir);
             c
         }
-        Relay::Endpoint | Relay::Baseline | Relay::AllowList | Relay::PoolOfTwo => {
+        Relay::Endpoint
+        | Relay::Baseline
+        | Relay::AllowList
+        | Relay::PoolOfTwo
+        | Relay::EndpointTls => {
+            let listen = match relay {
+                Relay::EndpointTls => setup.tls_listen.as_str(),
+                _ => listen,
+            };
             let binary = match relay {
                 Relay::Baseline => std::env::var_os("RELAY_BENCH_BASELINE").expect("a baseline"),
                 _ => env!("CARGO_BIN_EXE_endpoint").into(),
@@ -223,13 +262,19 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
             c.stderr(Stdio::piped()).stdout(Stdio::null());
             c
         }
-        Relay::BareSplice | Relay::BareTokio | Relay::BareWs | Relay::BareTls | Relay::BareToWs => {
+        Relay::BareSplice
+        | Relay::BareTokio
+        | Relay::BareWs
+        | Relay::BareTls
+        | Relay::BareToWs
+        | Relay::BareQuic => {
             let mut c = Command::new(std::env::current_exe().expect("this binary"));
             let role = match relay {
                 Relay::BareSplice => "splice",
                 Relay::BareWs => "ws",
                 Relay::BareTls => "tls",
                 Relay::BareToWs => "tows",
+                Relay::BareQuic => "quic",
                 _ => "tokio",
             };
             c.env("RELAY_BENCH_PEM", setup.pki.path("server.pem"));
@@ -317,7 +362,8 @@ async fn start(relay: Relay, target: &str, setup: &Setup) -> Running {
         | Relay::Baseline
         | Relay::ServeMetrics
         | Relay::AllowList
-        | Relay::PoolOfTwo => {
+        | Relay::PoolOfTwo
+        | Relay::EndpointTls => {
             // `-v` prints `relaying ADDRESS -> CLIENT` (relay) or `relay bench listening on
             // ADDRESS` (serve) once listening.
             let prefix = if relay != Relay::ServeMetrics {
@@ -444,14 +490,31 @@ struct Setup {
     /// WebSocket), the front plain TCP.
     ws_behind: bool,
     pki: endpoint_testkit::TestPki,
+    /// The QUIC front's second front: `endpoint relay ssl:…` and the TLS client driving it.
+    tls_listen: String,
+    tls_connector: Option<Connector>,
+}
+
+impl Setup {
+    /// The client that speaks `relay`'s front.
+    fn connector(&self, relay: Relay) -> &Connector {
+        match (relay, &self.tls_connector) {
+            (Relay::EndpointTls, Some(tls)) => tls,
+            _ => &self.connector,
+        }
+    }
 }
 
 async fn bench() {
     let quick = std::env::var_os("RELAY_BENCH_QUICK").is_some();
-    let settings = load::Settings::new(quick);
+    let mut settings = load::Settings::new(quick);
     let front = std::env::var("RELAY_BENCH_FRONT").map_or(Front::Plain, |f| {
-        Front::parse(&f).expect("RELAY_BENCH_FRONT: plain, tls or ws")
+        Front::parse(&f).expect("RELAY_BENCH_FRONT: plain, tls, ws or quic")
     });
+    if front == Front::Quic {
+        // Issue 22 item 2: bulk on one stream (and on 8, `Measured::parallel`).
+        settings.streams = 1;
+    }
     let pki = endpoint_testkit::TestPki::new();
     let ws_behind = std::env::var("RELAY_BENCH_BEHIND").is_ok_and(|b| b == "ws");
     assert!(
@@ -462,6 +525,9 @@ async fn bench() {
         ws_behind,
         connector: Connector::new(front, &pki.path("ca.pem")),
         listen: listen_description(front, &pki),
+        tls_listen: listen_description(Front::Tls, &pki),
+        tls_connector: (front == Front::Quic)
+            .then(|| Connector::new(Front::Tls, &pki.path("ca.pem"))),
         pki,
     };
     let upstreams = Upstreams::start(ws_behind).await;
@@ -503,6 +569,7 @@ async fn bench() {
                 relays.push(Relay::Haproxy);
             }
         }
+        Front::Quic => relays.extend([Relay::BareQuic, Relay::EndpointTls]),
         Front::Ws => {
             relays.push(Relay::BareWs);
             if websocat().is_some() {
@@ -586,10 +653,18 @@ async fn measure(
     setup: &Setup,
 ) -> Measured {
     let mut measured = Measured::default();
-    let connector = &setup.connector;
+    let connector = setup.connector(relay);
     if wanted("bulk") {
         let running = start(relay, &upstreams.sink, setup).await;
         measured.throughput(&running, settings, connector).await;
+    }
+    if wanted("parallel") || (wanted("bulk") && setup.connector.front == Front::Quic) {
+        let running = start(relay, &upstreams.sink, setup).await;
+        measured.parallel(&running, settings, connector).await;
+    }
+    if wanted("streams") || (wanted("churn") && setup.connector.front == Front::Quic) {
+        let running = start(relay, &upstreams.echo, setup).await;
+        measured.new_streams(&running, settings, connector).await;
     }
     if wanted("churn") || wanted("rtt") {
         let running = start(relay, &upstreams.echo, setup).await;
@@ -651,6 +726,10 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings, front: Front
     }
     if front == Front::Ws {
         report_ws(endpoint, &of);
+        return;
+    }
+    if front == Front::Quic {
+        report_quic(endpoint, &of);
         return;
     }
     if front == Front::Tls {
@@ -779,6 +858,95 @@ fn report_ws<'a>(endpoint: &Measured, of: &dyn Fn(Relay) -> Option<&'a Measured>
         }
     }
     report_scale(endpoint);
+}
+
+/// A figure of the QUIC report: its name, how to read it, and whether higher is better.
+type Figure<'a> = (&'a str, &'a dyn Fn(&Measured) -> f64, bool);
+
+/// Issue 22 item 2: QUIC against bare quinn (the floor) and against our own TCP+TLS relay.
+fn report_quic<'a>(endpoint: &Measured, of: &dyn Fn(Relay) -> Option<&'a Measured>) {
+    let idle = |m: &Measured| m.idle.first().map_or(f64::NAN, |(_, bytes, _)| *bytes);
+    let figures: [Figure; 10] = [
+        ("bulk, one stream (GiB/s)", &|m| m.gib_per_s, true),
+        ("  relay CPU s per GiB", &|m| m.cpu_per_gib, false),
+        ("bulk, 8 streams (GiB/s)", &|m| m.parallel_gib_per_s, true),
+        ("  relay CPU s per GiB", &|m| m.parallel_cpu_per_gib, false),
+        ("new connections/s", &|m| m.connections_per_s, true),
+        (
+            "  relay CPU µs per conn",
+            &|m| m.cpu_us_per_connection,
+            false,
+        ),
+        ("new streams/s, 1 conn", &|m| m.new_streams_per_s, true),
+        ("64 B round trips/s", &|m| m.round_trips_per_s, true),
+        (
+            "  relay CPU µs per RTT",
+            &|m| m.cpu_us_per_round_trip,
+            false,
+        ),
+        ("idle bytes per conn", &idle, false),
+    ];
+    let (bare, tls) = (of(Relay::BareQuic), of(Relay::EndpointTls));
+    let ratio =
+        |a: Option<&Measured>, b: Option<&Measured>, f: &dyn Fn(&Measured) -> f64| match (a, b) {
+            (Some(a), Some(b)) if f(b) > 0.0 && f(a) > 0.0 => format!("{:.2}×", f(a) / f(b)),
+            _ => "—".to_string(),
+        };
+    println!();
+    println!(
+        "QUIC (issue 22 item 2), ratios from this run [load {}]:",
+        load_average()
+    );
+    println!(
+        "{:<26} {:>10} {:>10} {:>10} {:>13} {:>13} {:>13}",
+        "figure", "quic", "bare", "ssl", "quic ÷ bare", "quic ÷ ssl", "bare ÷ ssl"
+    );
+    for (name, f, _) in figures {
+        let value = |m: Option<&Measured>| m.map_or(f64::NAN, f);
+        println!(
+            "{name:<26} {:>10.3} {:>10.3} {:>10.3} {:>13} {:>13} {:>13}",
+            f(endpoint),
+            value(bare),
+            value(tls),
+            ratio(Some(endpoint), bare, f),
+            ratio(Some(endpoint), tls, f),
+            ratio(bare, tls, f)
+        );
+    }
+    println!("targets:");
+    if let Some(bare) = bare {
+        for (name, f, higher) in figures {
+            let (ours, theirs) = (f(endpoint), f(bare));
+            if ours.is_nan() || theirs.is_nan() || theirs == 0.0 {
+                continue;
+            }
+            let ok = if higher {
+                ours >= 0.95 * theirs
+            } else {
+                ours <= theirs / 0.95
+            };
+            println!("  {}: ≥ 0.95× bare quinn — {}", name.trim(), check(ok));
+        }
+    }
+    if let Some(tls) = tls {
+        let bulk = endpoint.gib_per_s / tls.gib_per_s;
+        let handshakes = endpoint.connections_per_s / tls.connections_per_s;
+        println!(
+            "  bulk ≥ 0.75× endpoint ssl: {bulk:.2}× — {}",
+            check(bulk >= 0.75)
+        );
+        println!(
+            "  handshakes ≥ 0.75× endpoint ssl: {handshakes:.2}× — {}",
+            check(handshakes >= 0.75)
+        );
+    }
+    for (count, bytes, _) in endpoint.idle.iter().copied() {
+        println!(
+            "  idle QUIC connection at {count}: {:.1} KiB (≤ 16) — {}",
+            bytes / 1024.0,
+            check(bytes <= 16.0 * 1024.0)
+        );
+    }
 }
 
 /// Issue 22 item 4: memory and descriptors per idle pair should not grow with the count.
