@@ -51,6 +51,10 @@ pub struct HandshakeLimits {
     pending: usize,
     per_source: usize,
     time: Option<Duration>,
+    /// Which limits were set, not left at the defaults: a transport with defaults of its own
+    /// (QUIC) takes only those, even a value equal to the generic default.
+    pending_given: bool,
+    per_source_given: bool,
 }
 
 impl HandshakeLimits {
@@ -65,6 +69,7 @@ impl HandshakeLimits {
     /// goes on: the oldest handshake of the source holding the most is closed instead.
     pub fn max_pending(mut self, max: usize) -> Self {
         self.pending = max.max(1);
+        self.pending_given = true;
         self
     }
 
@@ -72,6 +77,7 @@ impl HandshakeLimits {
     /// that connects again loses its own oldest pending handshake.
     pub fn max_per_source(mut self, max: usize) -> Self {
         self.per_source = max.max(1);
+        self.per_source_given = true;
         self
     }
 
@@ -96,6 +102,18 @@ impl HandshakeLimits {
     pub fn time(&self) -> Option<Duration> {
         self.time
     }
+
+    /// The table's limit when it was set ([`max_pending`](Self::max_pending)), even to the
+    /// default's value; `None` when left at the default.
+    pub fn pending_given(&self) -> Option<usize> {
+        self.pending_given.then_some(self.pending)
+    }
+
+    /// The limit per source when it was set ([`max_per_source`](Self::max_per_source)), even
+    /// to the default's value; `None` when left at the default.
+    pub fn per_source_given(&self) -> Option<usize> {
+        self.per_source_given.then_some(self.per_source)
+    }
 }
 
 impl Default for HandshakeLimits {
@@ -104,6 +122,8 @@ impl Default for HandshakeLimits {
             pending: Self::DEFAULT_MAX_PENDING,
             per_source: Self::DEFAULT_MAX_PER_SOURCE,
             time: None,
+            pending_given: false,
+            per_source_given: false,
         }
     }
 }

@@ -163,17 +163,16 @@ impl Admission {
             .is_none_or(|gate| gate.admits_address(&endpoint_core::Address::Inet(peer)))
     }
 
-    /// Applies the handshake limits a description set (those equal to the listener's
-    /// defaults were not set, and QUIC keeps its own): `maxHandshakes=`,
+    /// Applies the handshake limits a description set (those it did not set keep QUIC's own
+    /// defaults, even where a value given equals the generic default): `maxHandshakes=`,
     /// `maxHandshakesPerSource=`, and `maxHandshakeTime=` as a bound on `handshakeTimeout`.
     pub(crate) fn limit_handshakes(&self, set: endpoint_core::HandshakeLimits) {
-        let listener = endpoint_core::HandshakeLimits::default();
         let mut limits = self.limits.lock().unwrap_or_else(|p| p.into_inner());
-        if set.pending() != listener.pending() {
-            limits.max_handshakes = set.pending();
+        if let Some(pending) = set.pending_given() {
+            limits.max_handshakes = pending;
         }
-        if set.per_source() != listener.per_source() {
-            limits.per_address = set.per_source();
+        if let Some(per_source) = set.per_source_given() {
+            limits.per_address = per_source;
         }
         if let Some(time) = set.time() {
             limits.handshake_timeout = limits.handshake_timeout.min(time);

@@ -270,3 +270,26 @@ async fn deny_refuses_the_client_at_once() -> TestResult {
     assert!(outcome.is_err(), "a denied client was served");
     Ok(())
 }
+
+/// A limit given in the description applies even when its value is the generic default
+/// (64 per source for other kinds): QUIC's own default of 16 applies only when none is given.
+#[tokio::test]
+async fn a_per_source_limit_equal_to_the_generic_default_is_still_applied() -> TestResult {
+    logs();
+    let pki = Pki::new();
+    let listener = server(&pki, ":maxConnections=100000:maxHandshakesPerSource=64").await?;
+    let port = port_of(&listener);
+    let _counted = Counted::echo(listener);
+    let target = ([127, 0, 0, 1], port).into();
+    let sent = initials(&pki, 40).await?;
+    let Flood {
+        socket: _held,
+        answers,
+    } = flood(loopback(3), target, &sent).await?;
+    println!("40 stalled attempts from one address, 64 allowed: {answers:?}");
+    // Under half of maxHandshakes (1024 for QUIC: 256) no Retry either: every one is a
+    // handshake. Before, the 64 was taken for "not given" and 24 were refused.
+    assert_eq!(answers.refusals, 0, "{answers:?}");
+    assert!(answers.handshakes > 16, "{answers:?}");
+    Ok(())
+}
