@@ -78,6 +78,24 @@ async fn read_frame(tcp: &mut TcpStream) -> io::Result<(u8, Vec<u8>)> {
     Ok((head[0] & 0x0f, payload))
 }
 
+/// Takes the next accepted connection and reads it to its end, as any application does;
+/// the task ends with the read's error, if any.
+async fn read_all(
+    accepted: &mut tokio::sync::mpsc::UnboundedReceiver<endpoint_core::Connection>,
+) -> TestResult<JoinHandle<io::Result<()>>> {
+    let mut connection = tokio::time::timeout(SAFETY, accepted.recv())
+        .await?
+        .ok_or("no connection")?;
+    Ok(tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            if connection.read(&mut buf).await? == 0 {
+                return Ok(());
+            }
+        }
+    }))
+}
+
 /// The bytes `fragments` fragments hold.
 fn held(fragments: usize) -> usize {
     fragments * (FRAGMENT + FRAGMENT_HEADER)
@@ -91,18 +109,7 @@ async fn the_largest_unfinished_message_is_closed_with_1009_when_the_budget_is_s
     let mut peers = Vec::new();
     for _ in 0..4 {
         let tcp = raw_client(port).await?;
-        let mut connection = tokio::time::timeout(SAFETY, accepted.recv())
-            .await?
-            .ok_or("no connection")?;
-        // The server reads its connections as any application does.
-        let server = tokio::spawn(async move {
-            let mut buf = vec![0u8; 4096];
-            loop {
-                if connection.read(&mut buf).await? == 0 {
-                    return Ok(());
-                }
-            }
-        });
+        let server = read_all(&mut accepted).await?;
         peers.push(Peer {
             tcp,
             fragments: 0,
@@ -171,17 +178,7 @@ async fn a_frame_gathered_past_tungstenite_counts_against_the_budget() -> TestRe
     let (mut accepted, port) =
         serve(&format!("ws:0:interface=127.0.0.1:messageBudget={SMALL}")).await?;
     let mut tcp = raw_client(port).await?;
-    let mut connection = tokio::time::timeout(SAFETY, accepted.recv())
-        .await?
-        .ok_or("no connection")?;
-    let server = tokio::spawn(async move {
-        let mut buf = vec![0u8; 4096];
-        loop {
-            if connection.read(&mut buf).await? == 0 {
-                return Ok::<_, io::Error>(());
-            }
-        }
-    });
+    let server = read_all(&mut accepted).await?;
     // A small whole frame first (taken and delivered), then 60,000 bytes of a 64 KiB one.
     tcp.write_all(&frame(0x82, b"hello")).await?;
     let big = frame(0x82, &vec![9u8; FRAGMENT]);

@@ -169,6 +169,21 @@ pub struct Measured {
     pub new_streams_per_s: f64,
 }
 
+/// Sends `bytes` through `s` to the sink, in 256 KiB writes, then waits for the end: the sink
+/// closes once it has everything, and the relay passes that on.
+async fn send_to_sink(mut s: Box<dyn Conn>, bytes: u64) {
+    let chunk = vec![0x5a_u8; 256 * 1024];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        s.write_all(&chunk[..n]).await.expect("send");
+        left -= n as u64;
+    }
+    s.shutdown().await.expect("shutdown");
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).await.expect("end");
+}
+
 fn pid(running: &Running) -> u32 {
     running.child.id()
 }
@@ -183,18 +198,8 @@ impl Measured {
             let bytes = settings.bytes_per_stream;
             let front = front.clone();
             streams.spawn(async move {
-                let mut s = front.connect(&address).await.expect("connect");
-                let chunk = vec![0x5a_u8; 256 * 1024];
-                let mut left = bytes;
-                while left > 0 {
-                    let n = left.min(chunk.len() as u64) as usize;
-                    s.write_all(&chunk[..n]).await.expect("send");
-                    left -= n as u64;
-                }
-                s.shutdown().await.expect("shutdown");
-                // The sink closes once it has everything; the relay passes that on.
-                let mut rest = Vec::new();
-                s.read_to_end(&mut rest).await.expect("end");
+                let s = front.connect(&address).await.expect("connect");
+                send_to_sink(s, bytes).await;
             });
         }
         while let Some(done) = streams.join_next().await {
@@ -226,7 +231,7 @@ impl Measured {
             let front = front.clone();
             let quic = quic.clone();
             streams.spawn(async move {
-                let mut s: Box<dyn Conn> = match &quic {
+                let s: Box<dyn Conn> = match &quic {
                     Some(connection) => Box::new(
                         crate::bare_quic::QuicConn::open(connection, false)
                             .await
@@ -234,16 +239,7 @@ impl Measured {
                     ),
                     None => front.connect(&address).await.expect("connect"),
                 };
-                let chunk = vec![0x5a_u8; 256 * 1024];
-                let mut left = each;
-                while left > 0 {
-                    let n = left.min(chunk.len() as u64) as usize;
-                    s.write_all(&chunk[..n]).await.expect("send");
-                    left -= n as u64;
-                }
-                s.shutdown().await.expect("shutdown");
-                let mut rest = Vec::new();
-                s.read_to_end(&mut rest).await.expect("end");
+                send_to_sink(s, each).await;
             });
         }
         while let Some(done) = streams.join_next().await {
