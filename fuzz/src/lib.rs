@@ -189,3 +189,74 @@ fn guard_client_layer(
     };
     parse(args, inner)
 }
+
+/// A reader that hands out `data` in pieces of the given sizes (a zero counts as one; after
+/// the last size the rest comes at once), then end of stream: how the targets of the byte
+/// readers (PROXY headers, ClientHellos) check that the outcome does not depend on how the
+/// bytes arrive.
+pub struct Pieces<'a> {
+    data: &'a [u8],
+    pieces: &'a [usize],
+}
+
+impl<'a> Pieces<'a> {
+    /// `data`, arriving in pieces of `pieces` bytes.
+    pub fn new(data: &'a [u8], pieces: &'a [usize]) -> Self {
+        Pieces { data, pieces }
+    }
+
+    /// What has not been read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.data
+    }
+}
+
+impl tokio::io::AsyncRead for Pieces<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let size = match self.pieces.split_first() {
+            Some((&size, rest)) => {
+                self.pieces = rest;
+                size.max(1)
+            }
+            None => usize::MAX,
+        };
+        let n = size.min(buf.remaining()).min(self.data.len());
+        let (now, later) = self.data.split_at(n);
+        buf.put_slice(now);
+        self.data = later;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// The `sni` layer's ClientHello reader on `input` arriving in `pieces`.
+///
+/// # Errors
+/// The layer's message for input that is not a usable ClientHello.
+pub fn read_hello(
+    input: &[u8],
+    max: usize,
+    pieces: &[usize],
+) -> std::result::Result<(endpoints::core::TlsHello, Vec<u8>), String> {
+    endpoint_sni::fuzzing::read_hello(&mut Pieces::new(input, pieces), max)
+}
+
+/// The `haproxy` layer's PROXY header reader on `input` arriving in `pieces`; the outcome's
+/// bytes are all those after the header, read ahead by the layer or not.
+///
+/// # Errors
+/// The layer's message for a missing, refused, malformed or truncated header.
+pub fn read_header(
+    input: &[u8],
+    versions: endpoint_haproxy::Versions,
+    pieces: &[usize],
+) -> std::result::Result<endpoint_haproxy::fuzzing::Outcome, String> {
+    let mut io = Pieces::new(input, pieces);
+    let (version, addresses, mut after) =
+        endpoint_haproxy::fuzzing::read_header(&mut io, versions)?;
+    after.extend_from_slice(io.rest());
+    Ok((version, addresses, after))
+}
