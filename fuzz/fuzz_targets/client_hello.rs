@@ -27,18 +27,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(a, b, "whole vs byte by byte");
             assert_eq!(a, c, "whole vs pieces of {size}");
             for read in [read_a, read_b, read_c] {
-                assert!(
-                    input.starts_with(read),
-                    "replayed bytes are not the input's start"
-                );
+                assert!(input.starts_with(read), "replayed bytes are not the input's start");
             }
             // Byte by byte stops at the hello's last byte: the records read.
             assert!(read_b.len() <= read_a.len() && read_b.len() <= read_c.len());
-            assert!(
-                read_b.len() <= 2 * max,
-                "{} bytes read for a bound of {max}",
-                read_b.len()
-            );
+            assert!(read_b.len() <= 2 * max, "{} bytes read for a bound of {max}", read_b.len());
             if let Some(name) = &a.server_name {
                 assert!(!name.is_empty() && name.len() <= 253, "{name:?}");
                 assert!(

@@ -8,8 +8,8 @@
 //! on fewer bytes).
 #![no_main]
 
-use endpoint_haproxy::Versions;
 use endpoints_fuzz::read_header;
+use endpoint_haproxy::Versions;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
