@@ -15,21 +15,31 @@ where
     F: Fn(TcpStream, TcpStream) -> Fut + Copy + Send + 'static,
     Fut: std::future::Future<Output = io::Result<()>> + Send + 'static,
 {
-    loop {
-        let (inbound, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                // Out of descriptors, say: wait and try again, as any real relay must.
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                continue;
-            }
-        };
+    accept_each(listener, move |inbound| {
         let target = target.clone();
-        tokio::spawn(async move {
+        async move {
             if let Ok(outbound) = TcpStream::connect(&target).await {
                 let _ = relay(inbound, outbound).await;
             }
-        });
+        }
+    })
+    .await
+}
+
+/// Accepts forever, each connection handled on a task of its own. Out of descriptors, say,
+/// it waits and tries again, as any real relay must.
+async fn accept_each<F, Fut>(listener: TcpListener, handle: F) -> io::Result<()>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match listener.accept().await {
+            Ok((inbound, _)) => {
+                tokio::spawn(handle(inbound));
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+        }
     }
 }
 
@@ -110,16 +120,9 @@ fn splice(from: RawFd, to: RawFd, len: usize) -> io::Result<usize> {
 /// TCP read (up to 64 KiB, the size our `ws` layer sends) goes out as one binary message,
 /// flushed at once. Tungstenite's own buffer sizes (128 KiB read, 128 KiB write batch).
 pub async fn serve_ws(listener: TcpListener, target: String) -> io::Result<()> {
-    loop {
-        let (inbound, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                continue;
-            }
-        };
+    accept_each(listener, move |inbound| {
         let target = target.clone();
-        tokio::spawn(async move {
+        async move {
             let _ = inbound.set_nodelay(true);
             let config = crate::front::ws_config();
             let Ok(ws) = tokio_tungstenite::accept_async_with_config(inbound, Some(config)).await
@@ -130,8 +133,9 @@ pub async fn serve_ws(listener: TcpListener, target: String) -> io::Result<()> {
                 let _ = outbound.set_nodelay(true);
                 ws_pair(ws, outbound).await;
             }
-        });
-    }
+        }
+    })
+    .await
 }
 
 pub async fn ws_pair(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tcp: TcpStream) {
@@ -184,16 +188,9 @@ pub async fn serve_tls(listener: TcpListener, target: String, pem: String) -> io
         .with_single_cert(certs, key)
         .map_err(io::Error::other)?;
     let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    loop {
-        let (inbound, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                continue;
-            }
-        };
+    accept_each(listener, move |inbound| {
         let (target, acceptor) = (target.clone(), acceptor.clone());
-        tokio::spawn(async move {
+        async move {
             let _ = inbound.set_nodelay(true);
             let Ok(mut tls) = acceptor.accept(inbound).await else {
                 return;
@@ -202,23 +199,17 @@ pub async fn serve_tls(listener: TcpListener, target: String, pem: String) -> io
                 let _ = outbound.set_nodelay(true);
                 let _ = tokio::io::copy_bidirectional(&mut tls, &mut outbound).await;
             }
-        });
-    }
+        }
+    })
+    .await
 }
 
 /// A bare relay from TCP to a tokio-tungstenite client: the floor for `tcp:` → `ws+tcp:`
 /// (the same pair loop as [`serve_ws`], the WebSocket on the other side).
 pub async fn serve_to_ws(listener: TcpListener, target: String) -> io::Result<()> {
-    loop {
-        let (inbound, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                continue;
-            }
-        };
+    accept_each(listener, move |inbound| {
         let target = target.clone();
-        tokio::spawn(async move {
+        async move {
             let _ = inbound.set_nodelay(true);
             let Ok(outbound) = TcpStream::connect(&target).await else {
                 return;
@@ -231,6 +222,7 @@ pub async fn serve_to_ws(listener: TcpListener, target: String) -> io::Result<()
             {
                 ws_pair(ws, inbound).await;
             }
-        });
-    }
+        }
+    })
+    .await
 }
