@@ -714,7 +714,7 @@ async fn chromium_echoes_through_the_relay_to_tcp() -> TestResult {
     });
     let client = format!("tcp:127.0.0.1:{tcp_port}");
     let relay = start_relay(&["ws:0:interface=127.0.0.1:path=/relay", &client]).await?;
-    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+    let relay_port = relay.port()?;
 
     let query = format!("ws=ws://127.0.0.1:{relay_port}/relay");
     let report = browse(&mut page, &query, &[]).await?;
@@ -757,7 +757,7 @@ async fn chromium_sends_and_gets_lines_through_a_text_mode_relay() -> TestResult
         &client,
     ])
     .await?;
-    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+    let relay_port = relay.port()?;
 
     let query = format!("mode=lines&ws=ws://127.0.0.1:{relay_port}/lines");
     let report = browse(&mut page, &query, &[]).await?;

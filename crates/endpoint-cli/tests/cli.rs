@@ -287,7 +287,7 @@ async fn relay_terminates_tls() -> TestResult {
     let server = format!("ssl:0:privateKey={server_pem}:interface=127.0.0.1");
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start_relay(&[&server, &client]).await?;
-    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+    let relay_port = relay.port()?;
 
     let tls = format!("tls:localhost:{relay_port}:trustRoots={ca_pem}");
     round_trip(&tls, b"through TLS and back").await
@@ -311,7 +311,7 @@ async fn relay_serves_websocket_clients_websockify_style() -> TestResult {
     let (_echo, echo_port) = echo_server("tcp:0:interface=127.0.0.1").await?;
     let client = format!("tcp:127.0.0.1:{echo_port}");
     let relay = start_relay(&["ws:0:interface=127.0.0.1:path=/ssh", &client]).await?;
-    let relay_port = relay.address.rsplit(':').next().ok_or("a port")?;
+    let relay_port = relay.port()?;
     let ws = format!("ws://127.0.0.1:{relay_port}/ssh");
     round_trip(&ws, b"bytes in websocket messages").await
 }

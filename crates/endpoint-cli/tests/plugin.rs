@@ -51,7 +51,7 @@ async fn listen_and_connect_through_the_plugin_layer() -> TestResult {
         "listening on ",
     )
     .await?;
-    let port = listening.address.rsplit(':').next().ok_or("a port")?;
+    let port = listening.port()?;
     let mut connect = tokio::process::Command::new(env!("CARGO_BIN_EXE_endpoint"))
         .args([
             "connect",

@@ -31,7 +31,7 @@ async fn relay_sends_a_v1_header_naming_the_client_then_relays() -> TestResult {
     let mut user = connect_from_127_0_0_2(&relay.address).await?;
     user.write_all(b"ping").await?;
     let (mut received, _) = tokio::time::timeout(LIMIT, backend.accept()).await??;
-    let relay_port = relay.address.rsplit(':').next().unwrap_or_default();
+    let relay_port = relay.port()?;
     let expected = format!(
         "PROXY TCP4 127.0.0.2 127.0.0.1 {} {relay_port}\r\nping",
         user.local_addr()?.port()

@@ -714,7 +714,7 @@ async fn relay_serves_the_same_metrics() -> TestResult {
         &upstream,
     ])
     .await?;
-    let port: u16 = relay.address.rsplit(':').next().ok_or("a port")?.parse()?;
+    let port = relay.port()?;
     for _ in 0..2 {
         tcp_echoes(port, &[1u8; 500]).await?;
     }

@@ -146,12 +146,7 @@ async fn relay_route_sends_each_name_to_its_own_tls_backend() -> TestResult {
         &route_b,
     ])
     .await?;
-    let port: u16 = relay
-        .address
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .parse()?;
+    let port = relay.port()?;
     reaches(dir.path(), port, "a.example", "a", "a.example").await?;
     reaches(dir.path(), port, "x.b.example", "b", "wild.b.example").await?;
     reaches(dir.path(), port, "A.Example", "a", "a.example").await?;
@@ -170,12 +165,7 @@ async fn relay_route_sends_each_name_to_its_own_tls_backend() -> TestResult {
         &default,
     ])
     .await?;
-    let port: u16 = relay
-        .address
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .parse()?;
+    let port = relay.port()?;
     reaches(dir.path(), port, "a.example", "a", "a.example").await?;
     // The default backend's certificate covers *.b.example; no route names z.b.example.
     reaches(dir.path(), port, "z.b.example", "b", "wild.b.example").await?;
@@ -209,12 +199,7 @@ async fn clients_that_send_no_client_hello_are_closed_and_counted() -> TestResul
         "default=tcp:127.0.0.1:9",
     ])
     .await?;
-    let port: u16 = relay
-        .address
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .parse()?;
+    let port = relay.port()?;
     let mut buf = [0u8; 64];
 
     let mut http = TcpStream::connect(("127.0.0.1", port)).await?;
@@ -307,12 +292,7 @@ async fn serve_routes_table_sends_each_name_to_its_own_tls_backend() -> TestResu
     )?;
     let file = file.to_string_lossy().into_owned();
     let serving = start(&["-v", "serve", &file], "relay front listening on ").await?;
-    let port: u16 = serving
-        .address
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .parse()?;
+    let port = serving.port()?;
     reaches(dir.path(), port, "a.example", "a", "a.example").await?;
     reaches(dir.path(), port, "x.b.example", "b", "wild.b.example").await?;
     refused(dir.path(), port, "c.example").await?;

@@ -30,6 +30,13 @@ pub struct Running {
     pub stderr: JoinHandle<String>,
 }
 
+impl Running {
+    /// The port of the announced address (`ADDRESS` ends `:PORT`).
+    pub fn port(&self) -> TestResult<u16> {
+        Ok(self.address.rsplit(':').next().ok_or("a port")?.parse()?)
+    }
+}
+
 /// Starts `endpoint ARGS` with piped stdio and waits (up to `endpoint_testkit::SAFETY`) for the stderr line
 /// `PREFIX ADDRESS...`; the address is the first word after the prefix.
 pub async fn start(args: &[&str], prefix: &str) -> TestResult<Running> {
