@@ -85,54 +85,49 @@ async fn greeted(stream: &mut (impl AsyncReadExt + Unpin)) -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn allow_admits_the_listed_address_and_closes_others_before_any_byte() -> TestResult {
-    let (listener, refusals, port) = bind("tcp:0:interface=127.0.0.1:allow=127.0.0.2/32").await?;
+/// Serves `listener`, connects from `refused` (closed before any byte) and then from
+/// `admitted` (greeted), and checks that the accept loop saw the admitted client only and
+/// one refusal was counted; returns the IP the accept loop saw, as IPv4 when mapped.
+async fn refuses_then_admits(
+    (listener, refusals, port): (Listener, Arc<Refusals>, u16),
+    refused: IpAddr,
+    admitted: IpAddr,
+) -> TestResult<IpAddr> {
     let mut seen = serve(listener);
-
-    let mut refused = connect_from(ONE, port).await?;
+    let mut refused = connect_from(refused, port).await?;
     assert_eq!(read_until_closed(&mut refused).await?, b"");
-
-    let mut admitted = connect_from(TWO, port).await?;
+    let mut admitted = connect_from(admitted, port).await?;
     greeted(&mut admitted).await?;
     let peer = tokio::time::timeout(SAFETY, seen.recv())
         .await?
         .ok_or("no peer")?;
-    // The accept loop only ever saw the admitted client.
-    assert_eq!(peer.as_inet().map(|a| a.ip()), Some(TWO));
-    assert!(seen.try_recv().is_err());
+    assert!(
+        seen.try_recv().is_err(),
+        "the accept loop saw another client"
+    );
     assert_eq!(refusals.0.load(Ordering::Relaxed), 1);
+    let ip = peer.as_inet().map(|a| a.ip()).ok_or("an IP peer")?;
+    Ok(ip.to_canonical())
+}
+
+#[tokio::test]
+async fn allow_admits_the_listed_address_and_closes_others_before_any_byte() -> TestResult {
+    let bound = bind("tcp:0:interface=127.0.0.1:allow=127.0.0.2/32").await?;
+    assert_eq!(refuses_then_admits(bound, ONE, TWO).await?, TWO);
     Ok(())
 }
 
 #[tokio::test]
 async fn deny_closes_the_listed_address_and_admits_others() -> TestResult {
-    let (listener, refusals, port) = bind("tcp:0:interface=127.0.0.1:deny=127.0.0.2").await?;
-    let mut seen = serve(listener);
-
-    let mut refused = connect_from(TWO, port).await?;
-    assert_eq!(read_until_closed(&mut refused).await?, b"");
-
-    let mut admitted = connect_from(ONE, port).await?;
-    greeted(&mut admitted).await?;
-    let peer = tokio::time::timeout(SAFETY, seen.recv())
-        .await?
-        .ok_or("no peer")?;
-    assert_eq!(peer.as_inet().map(|a| a.ip()), Some(ONE));
-    assert_eq!(refusals.0.load(Ordering::Relaxed), 1);
+    let bound = bind("tcp:0:interface=127.0.0.1:deny=127.0.0.2").await?;
+    assert_eq!(refuses_then_admits(bound, TWO, ONE).await?, ONE);
     Ok(())
 }
 
 #[tokio::test]
 async fn deny_wins_over_allow() -> TestResult {
-    let (listener, refusals, port) =
-        bind("tcp:0:interface=127.0.0.1:allow=127.0.0.0/8:deny=127.0.0.2").await?;
-    let _seen = serve(listener);
-    let mut refused = connect_from(TWO, port).await?;
-    assert_eq!(read_until_closed(&mut refused).await?, b"");
-    let mut admitted = connect_from(ONE, port).await?;
-    greeted(&mut admitted).await?;
-    assert_eq!(refusals.0.load(Ordering::Relaxed), 1);
+    let bound = bind("tcp:0:interface=127.0.0.1:allow=127.0.0.0/8:deny=127.0.0.2").await?;
+    assert_eq!(refuses_then_admits(bound, TWO, ONE).await?, ONE);
     Ok(())
 }
 
@@ -412,21 +407,10 @@ fn a_bad_network_names_the_option_and_its_position() {
 #[tokio::test]
 async fn an_ipv4_mapped_peer_is_judged_as_ipv4() -> TestResult {
     // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
-    let Ok((listener, refusals, port)) = bind(r"tcp6:0:interface=\:\::allow=127.0.0.2").await
-    else {
+    let Ok(bound) = bind(r"tcp6:0:interface=\:\::allow=127.0.0.2").await else {
         println!("no IPv6 on this machine: skipped");
         return Ok(());
     };
-    let mut seen = serve(listener);
-    let mut refused = connect_from(ONE, port).await?;
-    assert_eq!(read_until_closed(&mut refused).await?, b"");
-    let mut admitted = connect_from(TWO, port).await?;
-    greeted(&mut admitted).await?;
-    let peer = tokio::time::timeout(SAFETY, seen.recv())
-        .await?
-        .ok_or("no peer")?;
-    let ip = peer.as_inet().map(|a| a.ip()).ok_or("an IP peer")?;
-    assert_eq!(ip.to_canonical(), TWO, "{peer}");
-    assert_eq!(refusals.0.load(Ordering::Relaxed), 1);
+    assert_eq!(refuses_then_admits(bound, ONE, TWO).await?, TWO);
     Ok(())
 }
