@@ -100,21 +100,24 @@ async fn tally(pool: &Pool, connects: usize) -> HashMap<String, usize> {
     seen
 }
 
+/// Backends "a", "b" and "c", and a pool of the three balanced by `balance`.
+async fn three(balance: Balance) -> ([Backend; 3], Pool) {
+    let backends = [
+        Backend::start("a").await,
+        Backend::start("b").await,
+        Backend::start("c").await,
+    ];
+    let pool = Pool::new(backends.iter().map(Backend::member).collect(), balance);
+    (backends, pool)
+}
+
 fn count(seen: &HashMap<String, usize>, name: &str) -> usize {
     seen.get(name).copied().unwrap_or(0)
 }
 
 #[tokio::test]
 async fn round_robin_spreads_evenly() {
-    let backends = [
-        Backend::start("a").await,
-        Backend::start("b").await,
-        Backend::start("c").await,
-    ];
-    let pool = Pool::new(
-        backends.iter().map(Backend::member).collect(),
-        Balance::RoundRobin,
-    );
+    let (_backends, pool) = three(Balance::RoundRobin).await;
     let seen = tally(&pool, 30).await;
     assert_eq!(
         [count(&seen, "a"), count(&seen, "b"), count(&seen, "c")],
@@ -172,15 +175,7 @@ async fn failover_uses_the_lowest_priority_group_and_moves_up_only_when_it_is_do
 
 #[tokio::test]
 async fn least_connections_picks_the_member_with_fewest_open() {
-    let backends = [
-        Backend::start("a").await,
-        Backend::start("b").await,
-        Backend::start("c").await,
-    ];
-    let pool = Pool::new(
-        backends.iter().map(Backend::member).collect(),
-        Balance::LeastConnections,
-    );
+    let (_backends, pool) = three(Balance::LeastConnections).await;
     let mut open = Vec::new();
     let mut names = Vec::new();
     for _ in 0..3 {
@@ -295,16 +290,8 @@ async fn when_every_member_is_down_a_connect_tries_them_anyway() {
 #[tokio::test]
 async fn a_member_killed_loses_its_traffic_within_one_health_interval_and_gets_it_back() {
     let interval = Duration::from_millis(300);
-    let mut backends = [
-        Backend::start("a").await,
-        Backend::start("b").await,
-        Backend::start("c").await,
-    ];
-    let pool = Pool::new(
-        backends.iter().map(Backend::member).collect(),
-        Balance::RoundRobin,
-    )
-    .with_health(Health::default().check(interval, Duration::from_secs(2)));
+    let (mut backends, pool) = three(Balance::RoundRobin).await;
+    let pool = pool.with_health(Health::default().check(interval, Duration::from_secs(2)));
     let seen = tally(&pool, 9).await;
     assert_eq!(count(&seen, "b"), 3);
 
