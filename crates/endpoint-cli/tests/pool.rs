@@ -4,14 +4,13 @@
 mod support;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use support::{start, start_relay, TestResult, LIMIT};
+use support::{http_get_unix, start, start_relay, TestResult, LIMIT};
 
 /// An upstream that writes `name` to every connection; aborting the task closes it.
 async fn named_upstream(name: &'static str) -> TestResult<(u16, JoinHandle<()>)> {
@@ -130,20 +129,6 @@ fn relay_refuses_an_unknown_balance_with_a_suggestion() -> TestResult {
         "{stderr}"
     );
     Ok(())
-}
-
-/// `GET PATH` over a unix socket; returns the body.
-async fn http_get_unix(socket: &Path, path: &str) -> TestResult<String> {
-    let mut stream = tokio::net::UnixStream::connect(socket).await?;
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await?;
-    let mut response = String::new();
-    tokio::time::timeout(LIMIT, stream.read_to_string(&mut response)).await??;
-    let (_, body) = response.split_once("\r\n\r\n").ok_or("an HTTP response")?;
-    Ok(body.to_string())
 }
 
 #[tokio::test]

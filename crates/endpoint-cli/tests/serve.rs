@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
-use support::{endpoint, TestResult, LIMIT};
+use support::{endpoint, http_get_unix, TestResult, LIMIT};
 
 /// A running `endpoint -v serve FILE` whose stderr lines arrive on a channel.
 struct Serving {
@@ -530,21 +530,6 @@ fn refusing_port() -> TestResult<(socket2::Socket, u16)> {
         .ok_or("an IP address")?
         .port();
     Ok((socket, port))
-}
-
-/// `GET PATH` over a unix socket; returns the body.
-async fn http_get_unix(socket: &Path, path: &str) -> TestResult<String> {
-    let mut stream = tokio::net::UnixStream::connect(socket).await?;
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await?;
-    let mut response = String::new();
-    tokio::time::timeout(LIMIT, stream.read_to_string(&mut response)).await??;
-    let (head, body) = response.split_once("\r\n\r\n").ok_or("an HTTP response")?;
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    Ok(body.to_string())
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::Command;
 
-use support::{start, start_relay, TestResult, LIMIT};
+use support::{http_get_unix, start, start_relay, TestResult, LIMIT};
 
 /// The test CA and the backends' certificates: `a.example`, and `*.b.example`.
 fn pki(dir: &Path) {
@@ -172,17 +172,6 @@ async fn relay_route_sends_each_name_to_its_own_tls_backend() -> TestResult {
     Ok(())
 }
 
-/// GET `path` from the metrics server on a unix socket; the body.
-async fn metrics(socket: &Path) -> TestResult<String> {
-    let mut stream = tokio::net::UnixStream::connect(socket).await?;
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n")
-        .await?;
-    let mut response = String::new();
-    tokio::time::timeout(LIMIT, stream.read_to_string(&mut response)).await??;
-    Ok(response)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_that_send_no_client_hello_are_closed_and_counted() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -217,7 +206,12 @@ async fn clients_that_send_no_client_hello_are_closed_and_counted() -> TestResul
     let socket = socket.clone();
     endpoint_testkit::eventually_async(LIMIT, move || {
         let socket = socket.clone();
-        async move { metrics(&socket).await.unwrap_or_default().contains(wanted) }
+        async move {
+            http_get_unix(&socket, "/metrics")
+                .await
+                .unwrap_or_default()
+                .contains(wanted)
+        }
     })
     .await?;
     Ok(())

@@ -89,3 +89,20 @@ pub async fn echo_server(description: &str) -> TestResult<(endpoints::ListeningP
     });
     Ok((port_handle, port))
 }
+
+/// `GET PATH` over a unix socket (the metrics and health server); checks the answer is `200`
+/// and returns the body.
+pub async fn http_get_unix(socket: &std::path::Path, path: &str) -> TestResult<String> {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::UnixStream::connect(socket).await?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: metrics\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await?;
+    let mut response = String::new();
+    tokio::time::timeout(LIMIT, stream.read_to_string(&mut response)).await??;
+    let (head, body) = response.split_once("\r\n\r\n").ok_or("an HTTP response")?;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    Ok(body.to_string())
+}
