@@ -46,15 +46,13 @@ use crate::layer::Upgrade;
 /// assert_eq!(limits.per_source(), 16);
 /// assert_eq!(limits.time(), Some(Duration::from_secs(5)));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HandshakeLimits {
-    pending: usize,
-    per_source: usize,
+    /// The limits set, `None` where left at the default: a transport with defaults of its
+    /// own (QUIC) takes only those set, even a value equal to the generic default.
+    pending: Option<usize>,
+    per_source: Option<usize>,
     time: Option<Duration>,
-    /// Which limits were set, not left at the defaults: a transport with defaults of its own
-    /// (QUIC) takes only those, even a value equal to the generic default.
-    pending_given: bool,
-    per_source_given: bool,
 }
 
 impl HandshakeLimits {
@@ -68,16 +66,14 @@ impl HandshakeLimits {
     /// At most `max` pending handshakes (0 is taken as 1). When the table is full, accepting
     /// goes on: the oldest handshake of the source holding the most is closed instead.
     pub fn max_pending(mut self, max: usize) -> Self {
-        self.pending = max.max(1);
-        self.pending_given = true;
+        self.pending = Some(max.max(1));
         self
     }
 
     /// At most `max` pending handshakes per source (0 is taken as 1). A source at its limit
     /// that connects again loses its own oldest pending handshake.
     pub fn max_per_source(mut self, max: usize) -> Self {
-        self.per_source = max.max(1);
-        self.per_source_given = true;
+        self.per_source = Some(max.max(1));
         self
     }
 
@@ -90,12 +86,12 @@ impl HandshakeLimits {
 
     /// The table's limit.
     pub fn pending(&self) -> usize {
-        self.pending
+        self.pending.unwrap_or(Self::DEFAULT_MAX_PENDING)
     }
 
     /// The limit per source.
     pub fn per_source(&self) -> usize {
-        self.per_source
+        self.per_source.unwrap_or(Self::DEFAULT_MAX_PER_SOURCE)
     }
 
     /// The limit on a connection's handshakes together, if any.
@@ -106,25 +102,13 @@ impl HandshakeLimits {
     /// The table's limit when it was set ([`max_pending`](Self::max_pending)), even to the
     /// default's value; `None` when left at the default.
     pub fn pending_given(&self) -> Option<usize> {
-        self.pending_given.then_some(self.pending)
+        self.pending
     }
 
     /// The limit per source when it was set ([`max_per_source`](Self::max_per_source)), even
     /// to the default's value; `None` when left at the default.
     pub fn per_source_given(&self) -> Option<usize> {
-        self.per_source_given.then_some(self.per_source)
-    }
-}
-
-impl Default for HandshakeLimits {
-    fn default() -> Self {
-        HandshakeLimits {
-            pending: Self::DEFAULT_MAX_PENDING,
-            per_source: Self::DEFAULT_MAX_PER_SOURCE,
-            time: None,
-            pending_given: false,
-            per_source_given: false,
-        }
+        self.per_source
     }
 }
 
@@ -292,9 +276,9 @@ impl Handshakes {
     pub(crate) fn make_room(&mut self, peer: &Address, cap_full: bool) {
         let source = Source::of(peer);
         let own = self.sources.get(&source).map_or(0, VecDeque::len);
-        let victim = if source.limited() && own >= self.limits.per_source {
+        let victim = if source.limited() && own >= self.limits.per_source() {
             Some(source)
-        } else if self.len >= self.limits.pending || cap_full {
+        } else if self.len >= self.limits.pending() || cap_full {
             self.load.last().map(|&(_, _, source)| source)
         } else {
             None
