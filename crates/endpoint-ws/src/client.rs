@@ -14,13 +14,14 @@ use endpoint_core::{Authority, BoxFuture, ClientEndpoint, Connection, Error, Res
 
 use crate::budget::Pool;
 use crate::error::WsProblem;
+use crate::fast_lane::ResponseEnd;
 use crate::info::WsInfo;
 use crate::server::config;
 use crate::settings::{
     format_headers, format_list, message_budget_text, Messages, WsClientSettings,
 };
 use crate::stream::WsStream;
-use crate::transport::{ResponseEnd, Transport};
+use crate::transport::Transport;
 
 /// `ws+CLIENT`: connects with the inner endpoint, then performs the WebSocket handshake and
 /// carries the connection's bytes in binary messages, or lines in text messages with

@@ -184,6 +184,43 @@ impl Lane {
     }
 }
 
+/// The end of an HTTP response head (its blank line) in the bytes handed to tungstenite.
+#[derive(Debug)]
+pub(crate) struct ResponseEnd {
+    /// How many bytes of `\r\n\r\n` were just seen.
+    matched: usize,
+    /// The lane's payload limit.
+    max_payload: usize,
+}
+
+impl ResponseEnd {
+    /// Watches for the end of the upgrade response; frames after it are taken with payloads
+    /// up to `max_payload`.
+    pub(crate) fn new(max_payload: usize) -> Self {
+        ResponseEnd {
+            matched: 0,
+            max_payload,
+        }
+    }
+
+    /// Follows `handed`; at the response's end, the lane for the frames after it (`Err` when
+    /// the bytes after it end inside a frame header).
+    pub(crate) fn follow(&mut self, handed: &[u8]) -> Option<Result<Lane, ()>> {
+        const END: &[u8] = b"\r\n\r\n";
+        for (i, &byte) in handed.iter().enumerate() {
+            self.matched = match (byte == END[self.matched], byte == b'\r') {
+                (true, _) => self.matched + 1,
+                (false, true) => 1,
+                (false, false) => 0,
+            };
+            if self.matched == END.len() {
+                return Some(Lane::after_response(&handed[i + 1..], self.max_payload).ok_or(()));
+            }
+        }
+        None
+    }
+}
+
 /// Unmasks `payload` in place with `mask` (RFC 6455 §5.3), eight bytes at a time.
 pub(crate) fn unmask(payload: &mut [u8], mask: [u8; 4]) {
     let wide = u64::from_ne_bytes([

@@ -5,8 +5,9 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::fast_lane::Lane;
+use crate::fast_lane::ResponseEnd;
 use crate::stream::WsStream;
-use crate::transport::{ResponseEnd, Transport};
+use crate::transport::Transport;
 
 /// What a reader of a WebSocket got: the bytes, then the error that ended them (`None`: a
 /// clean end).
@@ -27,31 +28,24 @@ pub fn read_frames(input: &[u8], piece: usize, server: bool, fast: bool, max: us
     runtime.block_on(read(input, piece.max(1), server, fast, max))
 }
 
+/// The upgrade response the client side reads first (its headers do not matter here).
+const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\r\n";
+
 async fn read(input: &[u8], piece: usize, server: bool, fast: bool, max: usize) -> Read {
     let (peer, ours) = tokio::io::duplex(1 << 20);
     let (mut from_peer, mut to_peer) = tokio::io::split(peer);
-    let (lane, response, role, input) = match (server, fast) {
-        (true, true) => (Lane::after(&[], max), None, Role::Server, input.to_vec()),
-        (true, false) => (None, None, Role::Server, input.to_vec()),
+    let (lane, response, role) = match (server, fast) {
+        (true, true) => (Lane::after(&[], max), None, Role::Server),
+        (true, false) => (None, None, Role::Server),
         // The client side finds where frames start in its upgrade response: give it one.
-        (false, fast) => {
-            let mut bytes = b"HTTP/1.1 101 Switching Protocols\r\n\r\n".to_vec();
-            bytes.extend_from_slice(input);
-            (
-                None,
-                fast.then(|| ResponseEnd::new(max)),
-                Role::Client,
-                bytes,
-            )
-        }
+        (false, fast) => (None, fast.then(|| ResponseEnd::new(max)), Role::Client),
     };
-    let (io, control) = Transport::wrap(Box::new(ours), None, server, lane, response);
-    let mut io = io;
+    let (mut io, control) = Transport::wrap(Box::new(ours), None, server, lane, response);
     if !server {
         // What the handshake would read: the response's head, through the transport.
         let mut head = Vec::new();
         let writer = async {
-            let _ = to_peer.write_all(&input[..36]).await;
+            let _ = to_peer.write_all(RESPONSE).await;
         };
         let reader = async {
             while !head.ends_with(b"\r\n\r\n") {
@@ -64,12 +58,11 @@ async fn read(input: &[u8], piece: usize, server: bool, fast: bool, max: usize) 
         };
         tokio::join!(writer, reader);
     }
-    let rest = if server { &input[..] } else { &input[36..] };
     let config = crate::server::config(max, max);
     let ws = WebSocketStream::from_raw_socket(io, role, Some(config)).await;
     let mut stream = WsStream::wrap(ws).control(control);
     let writer = async {
-        for chunk in rest.chunks(piece) {
+        for chunk in input.chunks(piece) {
             if to_peer.write_all(chunk).await.is_err() {
                 return;
             }

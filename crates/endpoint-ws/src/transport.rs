@@ -18,7 +18,7 @@ use endpoint_core::IoStream;
 
 use crate::budget::{Pool, Share};
 use crate::error::WsProblem;
-use crate::fast_lane::{unmask, Header, Lane, Next};
+use crate::fast_lane::{unmask, Header, Lane, Next, ResponseEnd};
 use crate::read_ahead::{self, Ahead, Lent};
 use crate::settings::COPY_PIECE;
 
@@ -91,43 +91,6 @@ pub(crate) struct Transport {
     /// Client side, until the upgrade response has gone by to tungstenite: where its end
     /// stands, after which the lane starts.
     response: Option<ResponseEnd>,
-}
-
-/// The end of an HTTP response head (its blank line) in the bytes handed to tungstenite.
-#[derive(Debug)]
-pub(crate) struct ResponseEnd {
-    /// How many bytes of `\r\n\r\n` were just seen.
-    matched: usize,
-    /// The lane's payload limit.
-    max_payload: usize,
-}
-
-impl ResponseEnd {
-    /// Watches for the end of the upgrade response; frames after it are taken with payloads
-    /// up to `max_payload`.
-    pub(crate) fn new(max_payload: usize) -> Self {
-        ResponseEnd {
-            matched: 0,
-            max_payload,
-        }
-    }
-
-    /// Follows `handed`; at the response's end, the lane for the frames after it (`Err` when
-    /// the bytes after it end inside a frame header).
-    fn follow(&mut self, handed: &[u8]) -> Option<Result<Lane, ()>> {
-        const END: &[u8] = b"\r\n\r\n";
-        for (i, &byte) in handed.iter().enumerate() {
-            self.matched = match (byte == END[self.matched], byte == b'\r') {
-                (true, _) => self.matched + 1,
-                (false, true) => 1,
-                (false, false) => 0,
-            };
-            if self.matched == END.len() {
-                return Some(Lane::after_response(&handed[i + 1..], self.max_payload).ok_or(()));
-            }
-        }
-        None
-    }
 }
 
 /// Payloads at least this large are lent in the buffer they were read into; smaller ones
