@@ -779,7 +779,6 @@ fn report(medians: &[(Relay, Measured)], settings: &load::Settings, front: Front
     println!();
     println!("targets (issue 11):");
     if let (Some(splice), Some(tokio)) = (of(Relay::BareSplice), of(Relay::BareTokio)) {
-        let check = |ok: bool| if ok { "met" } else { "NOT met" };
         let cpu = endpoint.cpu_per_gib / splice.cpu_per_gib;
         println!(
             "  CPU per GiB ≤ 1.1× bare splice: {cpu:.2}× — {}",
